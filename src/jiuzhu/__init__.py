@@ -1,0 +1,1 @@
+"""Jiuzhu 救助: a county's social assistance system."""

@@ -1,0 +1,27 @@
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from jiuzhu.core.roles import Capability
+
+# (label, url name, capability needed or None for every staff member)
+NAVIGATION: list[tuple[str, str, Capability | None]] = [
+    ("首页", "home", None),
+    ("家庭档案", "registry:search", Capability.VIEW_HOUSEHOLDS),
+    ("新建家庭", "registry:create", Capability.EDIT_HOUSEHOLDS),
+    ("工作日历", "core:calendar", Capability.MANAGE_CALENDAR),
+    ("访问日志", "core:access_log", Capability.VIEW_ACCESS_LOG),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [
+        (label, reverse(name))
+        for label, name, capability in NAVIGATION
+        if capability is None or user.can(capability)
+    ]
+    return {"nav_items": items}

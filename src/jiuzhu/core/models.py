@@ -1,0 +1,132 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from jiuzhu.core.roles import ID_VISIBILITY, Capability, Role, role_can
+
+
+class RegionLevel(models.TextChoices):
+    COUNTY = "county", "县"
+    TOWN = "town", "镇（街道）"
+    VILLAGE = "village", "村（社区）"
+
+
+# Significant digits of a 12-digit code at each level: 370124 / 370124102 / 370124102201.
+PREFIX_LENGTH = {RegionLevel.COUNTY: 6, RegionLevel.TOWN: 9, RegionLevel.VILLAGE: 12}
+
+
+class Region(models.Model):
+    """County → town → village, coded by GB/T 2260 plus the statistical village digits.
+
+    The code is hierarchical, so a subtree is every code that starts with the node's prefix.
+    """
+
+    code = models.CharField("区划代码", max_length=12, unique=True)
+    name = models.CharField("名称", max_length=60)
+    level = models.CharField("层级", max_length=8, choices=RegionLevel.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    is_urban = models.BooleanField("城镇（街道、社区）", default=False)
+
+    class Meta:
+        verbose_name = "行政区划"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(code__regex=r"^[0-9]{12}$"), name="region_code_12_digits"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def prefix(self) -> str:
+        return self.code[: PREFIX_LENGTH[RegionLevel(self.level)]]
+
+    def contains(self, code: str) -> bool:
+        return code.startswith(self.prefix)
+
+    @property
+    def full_name(self) -> str:
+        names = []
+        node: Region | None = self
+        while node is not None:
+            names.append(node.name)
+            node = node.parent
+        return "".join(reversed(names))
+
+
+class User(AbstractUser):
+    role = models.CharField("角色", max_length=24, choices=Role.choices)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, related_name="staff", verbose_name="所属区划"
+    )
+    department = models.CharField("所属部门", max_length=40, blank=True)
+    failed_logins = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "工作人员"
+
+    def can(self, capability: Capability) -> bool:
+        return self.is_active and self.region_id is not None and role_can(self.role, capability)
+
+    @property
+    def id_visibility(self) -> str:
+        return ID_VISIBILITY.get(self.role, "hidden")
+
+    @property
+    def scope_prefix(self) -> str:
+        """Region codes this user may see start with this; "-" matches nothing."""
+        return self.region.prefix if self.region is not None else "-"
+
+
+class WorkingDayOverride(models.Model):
+    """An administrator's correction to the official calendar (a newly announced year)."""
+
+    date = models.DateField("日期", unique=True)
+    is_working_day = models.BooleanField("是否工作日")
+    note = models.CharField("说明", max_length=100)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "工作日调整"
+        ordering = ["date"]
+
+
+class AuditEntry(models.Model):
+    """Every write: who, when, what changed. ID numbers are stored masked."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True)
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=40)
+    object_id = models.BigIntegerField(null=True)
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = "操作记录"
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+        ordering = ["-at"]
+
+
+class AccessLog(models.Model):
+    """Every opening of a household file or API read of a person, searchable by auditors."""
+
+    class Channel(models.TextChoices):
+        PAGE = "page", "页面"
+        API = "api", "接口"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.PROTECT)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    object_type = models.CharField(max_length=20)
+    object_id = models.BigIntegerField()
+    household_id = models.BigIntegerField(null=True, db_index=True)
+    ip = models.GenericIPAddressField(null=True)
+
+    class Meta:
+        verbose_name = "访问日志"
+        ordering = ["-at"]

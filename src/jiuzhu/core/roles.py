@@ -1,0 +1,64 @@
+"""Roles and what each may do. One table, read by views, the API and the navigation."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    COUNTY_ADMIN = "county_admin", "县级管理员"
+    COUNTY_SUPERVISOR = "county_supervisor", "县级监管人员"
+    TOWN_ASSISTANT = "town_assistant", "乡镇助理员"
+    TOWN_APPROVER = "town_approver", "乡镇审核人员"
+    VILLAGE_COORDINATOR = "village_coordinator", "村（社区）协理员"
+    DEPARTMENT_OFFICER = "department_officer", "部门数据专员"
+    SOCIAL_WORKER = "social_worker", "社会工作者"
+    AUDITOR = "auditor", "审计人员"
+
+
+class Capability(models.TextChoices):
+    VIEW_HOUSEHOLDS = "view_households", "查看家庭档案"
+    EDIT_HOUSEHOLDS = "edit_households", "编辑家庭档案"
+    MANAGE_CALENDAR = "manage_calendar", "维护工作日历"
+    MANAGE_REGIONS = "manage_regions", "维护行政区划"
+    VIEW_ACCESS_LOG = "view_access_log", "查阅访问日志"
+
+
+_ALL_STAFF_READERS = {
+    Role.COUNTY_ADMIN,
+    Role.COUNTY_SUPERVISOR,
+    Role.TOWN_ASSISTANT,
+    Role.TOWN_APPROVER,
+    Role.VILLAGE_COORDINATOR,
+    Role.SOCIAL_WORKER,
+    Role.AUDITOR,
+}
+
+CAPABILITIES: dict[Capability, set[Role]] = {
+    # Department officers supply data; they never browse households.
+    Capability.VIEW_HOUSEHOLDS: _ALL_STAFF_READERS,
+    # Supervisors and auditors watch; they do not change the registry (审批与监管分离).
+    Capability.EDIT_HOUSEHOLDS: {
+        Role.COUNTY_ADMIN,
+        Role.TOWN_ASSISTANT,
+        Role.TOWN_APPROVER,
+        Role.VILLAGE_COORDINATOR,
+    },
+    Capability.MANAGE_CALENDAR: {Role.COUNTY_ADMIN},
+    Capability.MANAGE_REGIONS: {Role.COUNTY_ADMIN},
+    Capability.VIEW_ACCESS_LOG: {Role.AUDITOR, Role.COUNTY_SUPERVISOR, Role.COUNTY_ADMIN},
+}
+
+# How much of an ID number each role sees on screen.
+ID_VISIBILITY: dict[str, str] = {
+    Role.COUNTY_ADMIN: "full",
+    Role.COUNTY_SUPERVISOR: "full",
+    Role.TOWN_ASSISTANT: "full",
+    Role.TOWN_APPROVER: "full",
+    Role.VILLAGE_COORDINATOR: "partial",
+    Role.SOCIAL_WORKER: "partial",
+    Role.AUDITOR: "partial",
+    Role.DEPARTMENT_OFFICER: "hidden",
+}
+
+
+def role_can(role: str, capability: Capability) -> bool:
+    return role in CAPABILITIES[capability]

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from jiuzhu.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("calendar/", views.calendar_view, name="calendar"),
+    path("calendar/<int:override_id>/delete/", views.calendar_delete, name="calendar_delete"),
+    path("access-log/", views.access_log, name="access_log"),
+]

@@ -1,0 +1,173 @@
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from jiuzhu.core import selectors, services
+from jiuzhu.core.auth import AccountLocked
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.models import User, WorkingDayOverride
+from jiuzhu.core.roles import Capability
+from jiuzhu.core.workdays import Calendar
+
+
+def staff(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def require_capability(request: HttpRequest, capability: Capability) -> User:
+    """Pages a role may not use answer as if they did not exist."""
+    user = staff(request)
+    if not user.can(capability):
+        raise Http404
+    return user
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150)
+    password = forms.CharField(label="密码", widget=forms.PasswordInput, max_length=200)
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = authenticate(
+                request,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+            )
+        except AccountLocked as locked:
+            until = timezone.localtime(locked.until)
+            error = f"登录失败次数过多，账户已锁定，请于 {until:%H:%M} 后再试。"
+        else:
+            if user is not None:
+                login(request, user)
+                target = request.GET.get("next", "")
+                if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+                    target = ""
+                return redirect(target or "home")
+            error = "用户名或密码错误。"
+    elif request.method == "POST":
+        error = "请输入用户名和密码。"
+    return render(request, "core/login.html", {"form": form, "error": error})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("login")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = staff(request)
+    return render(request, "core/home.html", {"staff": user, "today": timezone.localdate()})
+
+
+class OverrideForm(forms.Form):
+    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    is_working_day = forms.TypedChoiceField(
+        label="类型",
+        choices=[("0", "放假（休息日）"), ("1", "调休上班（工作日）")],
+        coerce=lambda v: v == "1",
+    )
+    note = forms.CharField(label="依据", max_length=100)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calendar_view(request: HttpRequest) -> HttpResponse:
+    user = require_capability(request, Capability.MANAGE_CALENDAR)
+    form = OverrideForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_working_day_override(
+                user,
+                form.cleaned_data["date"],
+                form.cleaned_data["is_working_day"],
+                form.cleaned_data["note"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "已保存工作日调整。")
+            return redirect("core:calendar")
+    try:
+        year = int(request.GET.get("year", timezone.localdate().year))
+    except ValueError:
+        year = timezone.localdate().year
+    year = min(max(year, 2000), 2100)
+    calendar = Calendar()
+    months = []
+    for month in range(1, 13):
+        first = dt.date(year, month, 1)
+        days = []
+        day = first
+        while day.month == month:
+            days.append((day, calendar.is_working_day(day), day.weekday() >= 5))
+            day += dt.timedelta(days=1)
+        months.append({"first": first, "lead": range(first.weekday()), "days": days})
+    return render(
+        request,
+        "core/calendar.html",
+        {
+            "form": form,
+            "year": year,
+            "months": months,
+            "overrides": WorkingDayOverride.objects.filter(date__year=year),
+        },
+    )
+
+
+@login_required
+@require_POST
+def calendar_delete(request: HttpRequest, override_id: int) -> HttpResponse:
+    user = require_capability(request, Capability.MANAGE_CALENDAR)
+    try:
+        services.delete_working_day_override(user, override_id)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "已删除工作日调整。")
+    return redirect("core:calendar")
+
+
+class AccessLogFilter(forms.Form):
+    username = forms.CharField(label="工作人员用户名", required=False, max_length=150)
+    household = forms.IntegerField(label="家庭内部编号", required=False, min_value=1)
+    since = forms.DateField(
+        label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+@login_required
+def access_log(request: HttpRequest) -> HttpResponse:
+    user = require_capability(request, Capability.VIEW_ACCESS_LOG)
+    form = AccessLogFilter(request.GET or None)
+    entries = selectors.search_access_log(user)
+    if form.is_valid():
+        entries = selectors.search_access_log(
+            user,
+            username=form.cleaned_data["username"] or "",
+            household_id=form.cleaned_data["household"],
+            since=form.cleaned_data["since"],
+            until=form.cleaned_data["until"],
+        )
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "core/access_log.html", {"form": form, "page": page})

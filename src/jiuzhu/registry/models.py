@@ -1,0 +1,214 @@
+"""一户一档: households, people and who belongs where, with history kept."""
+
+from django.db import models
+from django.db.models import Q
+
+from jiuzhu.core.models import Region
+
+
+class Sex(models.TextChoices):
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+
+
+class HukouType(models.TextChoices):
+    URBAN = "urban", "城镇"
+    RURAL = "rural", "农村"
+
+
+class LabourCapacity(models.TextChoices):
+    FULL = "full", "有劳动能力"
+    PARTIAL = "partial", "部分丧失劳动能力"
+    NONE = "none", "无劳动能力"
+
+
+class DisabilityCategory(models.TextChoices):
+    NONE = "", "无"
+    VISUAL = "visual", "视力"
+    HEARING = "hearing", "听力"
+    SPEECH = "speech", "言语"
+    PHYSICAL = "physical", "肢体"
+    INTELLECTUAL = "intellectual", "智力"
+    MENTAL = "mental", "精神"
+    MULTIPLE = "multiple", "多重"
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", "户主"
+    SPOUSE = "spouse", "配偶"
+    CHILD = "child", "子女"
+    CHILD_IN_LAW = "child_in_law", "儿媳/女婿"
+    GRANDCHILD = "grandchild", "孙子女/外孙子女"
+    PARENT = "parent", "父母"
+    GRANDPARENT = "grandparent", "祖父母/外祖父母"
+    SIBLING = "sibling", "兄弟姐妹"
+    OTHER = "other", "其他"
+
+
+class Person(models.Model):
+    id_number = models.CharField("身份证号", max_length=18, unique=True)
+    # Last four characters, indexed, so "search by the last digits" uses an index.
+    id_suffix = models.CharField(max_length=4, db_index=True, editable=False)
+    name = models.CharField("姓名", max_length=40, db_index=True)
+    name_initials = models.CharField("拼音首字母", max_length=40, db_index=True, editable=False)
+    sex = models.CharField("性别", max_length=1, choices=Sex.choices)
+    birth_date = models.DateField("出生日期")
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    registered_region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="户籍地",
+        help_text="空表示户籍在本县以外",
+    )
+    residence_region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name="居住地"
+    )
+    hukou_type = models.CharField("户口性质", max_length=5, choices=HukouType.choices)
+    disability_grade = models.PositiveSmallIntegerField(
+        "残疾等级", default=0, help_text="0 表示无残疾，1-4 为残疾等级"
+    )
+    disability_category = models.CharField(
+        "残疾类别", max_length=12, choices=DisabilityCategory.choices, blank=True
+    )
+    serious_illness = models.BooleanField("患重特大疾病", default=False)
+    labour_capacity = models.CharField(
+        "劳动能力", max_length=8, choices=LabourCapacity.choices, default=LabourCapacity.FULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "人员"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(disability_grade__gte=0) & Q(disability_grade__lte=4),
+                name="person_disability_grade_0_4",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def away_from_registration(self) -> bool:
+        return self.registered_region_id != self.residence_region_id
+
+
+class Household(models.Model):
+    number = models.CharField("户编号", max_length=20, unique=True)
+    registered_region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name="户籍地（村、社区）"
+    )
+    residence_region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name="居住地（村、社区）"
+    )
+    # Copies of the two regions' codes: area scoping is a prefix match on an index.
+    registered_code = models.CharField(max_length=12, db_index=True, editable=False)
+    residence_code = models.CharField(max_length=12, db_index=True, editable=False)
+    area_type = models.CharField("城乡类别", max_length=5, choices=HukouType.choices)
+    address = models.CharField("详细地址", max_length=120, blank=True)
+    registered_poor = models.BooleanField("建档立卡贫困户", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "家庭"
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def away_from_registration(self) -> bool:
+        return self.registered_region_id != self.residence_region_id
+
+
+class Membership(models.Model):
+    """A person's place in a household over time; the current one has no end date."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="memberships")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
+    relation = models.CharField("与户主关系", max_length=16, choices=Relation.choices)
+    co_resident = models.BooleanField("共同生活", default=True)
+    start_date = models.DateField("加入日期")
+    end_date = models.DateField("离开日期", null=True, blank=True)
+    end_reason = models.CharField("离开原因", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "家庭成员关系"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(end_date__isnull=True), name="one_current_household"
+            ),
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(end_date__isnull=True, relation="head"),
+                name="one_current_head",
+            ),
+        ]
+        indexes = [models.Index(fields=["household", "end_date"])]
+
+
+class IncomeCategory(models.TextChoices):
+    WAGES = "wages", "工资性收入"
+    BUSINESS = "business", "经营净收入"
+    PROPERTY = "property", "财产净收入"
+    TRANSFER = "transfer", "转移净收入"
+    PENSION = "pension", "养老金、退休金"
+    SUPPORT_RECEIVED = "support_received", "赡养（抚养、扶养）费"
+    RESIDENT_BASIC_PENSION = "resident_basic_pension", "城乡居民基础养老金"
+    VETERANS_CARE = "veterans_care", "优待抚恤金"
+    FAMILY_PLANNING_REWARD = "family_planning_reward", "计划生育奖励与扶助金"
+    SCHOLARSHIP = "scholarship", "奖学金、见义勇为奖励"
+    ASSISTANCE = "assistance", "政府发放的社会救助款物"
+    FILIAL_SUBSIDY = "filial_subsidy", "孝善扶贫补助"
+    POVERTY_POST = "poverty_post", "扶贫专岗收入"
+    POVERTY_DIVIDEND = "poverty_dividend", "扶贫项目分红收入"
+    OTHER = "other", "其他收入"
+
+
+class Income(models.Model):
+    """Declared or verified income, as a monthly average over the assessment period."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="incomes")
+    person = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    category = models.CharField("收入类别", max_length=24, choices=IncomeCategory.choices)
+    monthly_amount = models.DecimalField("月均金额（元）", max_digits=12, decimal_places=2)
+    note = models.CharField("说明", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "收入"
+        constraints = [
+            models.CheckConstraint(condition=Q(monthly_amount__gte=0), name="income_not_negative")
+        ]
+
+
+class AssetKind(models.TextChoices):
+    VEHICLE = "vehicle", "机动车辆"
+    MOTORBIKE_OR_FARM = "motorbike_or_farm", "两轮、三轮摩托车或农用车"
+    ASSISTIVE_VEHICLE = "assistive_vehicle", "残疾人功能性代步车"
+    HOUSE = "house", "住房"
+    DEPOSIT = "deposit", "存款"
+    SECURITIES = "securities", "有价证券"
+    COMMERCIAL_INSURANCE = "commercial_insurance", "商业保险现金价值"
+    BUSINESS = "business", "工商登记（企业、个体）"
+    OTHER = "other", "其他财产"
+
+
+class Asset(models.Model):
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="assets")
+    person = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField("财产类别", max_length=24, choices=AssetKind.choices)
+    quantity = models.PositiveIntegerField("数量", default=1)
+    value = models.DecimalField("价值（元）", max_digits=14, decimal_places=2, default=0)
+    note = models.CharField("说明", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "财产"
+        constraints = [models.CheckConstraint(condition=Q(value__gte=0), name="asset_not_negative")]

@@ -1,0 +1,168 @@
+"""Every read of the registry goes through the caller's area: outside it, nothing exists."""
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from jiuzhu.core import idnumber
+from jiuzhu.core.models import AuditEntry, User
+from jiuzhu.core.programmes import Programme
+from jiuzhu.core.roles import Capability
+from jiuzhu.registry.models import Household, Membership, Person
+
+SEARCH_LIMIT = 50
+MIN_SUFFIX_DIGITS = 4
+
+
+def _scope(user: User, prefix: str = "") -> Q:
+    scope = user.scope_prefix
+    return Q(**{f"{prefix}registered_code__startswith": scope}) | Q(
+        **{f"{prefix}residence_code__startswith": scope}
+    )
+
+
+def households_in_scope(user: User) -> QuerySet[Household]:
+    if not user.can(Capability.VIEW_HOUSEHOLDS):
+        return Household.objects.none()
+    return Household.objects.filter(_scope(user))
+
+
+def household_for(user: User, household_id: int | str) -> Household | None:
+    try:
+        return households_in_scope(user).get(pk=int(household_id))
+    except (Household.DoesNotExist, ValueError, TypeError):
+        return None
+
+
+def persons_in_scope(user: User) -> QuerySet[Person]:
+    """People whose current household is in the user's area."""
+    if not user.can(Capability.VIEW_HOUSEHOLDS):
+        return Person.objects.none()
+    current = Membership.objects.filter(end_date__isnull=True).filter(_scope(user, "household__"))
+    return Person.objects.filter(pk__in=current.values("person_id"))
+
+
+def person_for(user: User, person_id: int | str) -> Person | None:
+    try:
+        return persons_in_scope(user).get(pk=int(person_id))
+    except (Person.DoesNotExist, ValueError, TypeError):
+        return None
+
+
+def current_household_id(person: Person) -> int | None:
+    membership = person.memberships.filter(end_date__isnull=True).first()
+    return membership.household_id if membership else None
+
+
+_INITIALS = re.compile(r"^[a-zA-Z]{1,20}$")
+_DIGITS = re.compile(r"^\d{1,17}[\dXx]?$")
+
+
+@dataclass
+class SearchResult:
+    query: str
+    memberships: list[Membership]
+    message: str = ""
+
+
+def search(user: User, raw_query: str, limit: int = SEARCH_LIMIT) -> SearchResult:
+    """Find people by name, pinyin initials (张三 → zs), full ID or its last digits."""
+    query = raw_query.strip()[:40]
+    if not query:
+        return SearchResult(query, [])
+    people = Person.objects.all()
+    if _INITIALS.match(query):
+        people = people.filter(name_initials__startswith=query.lower())
+    elif _DIGITS.match(query):
+        value = query.upper()
+        if len(value) == 18:
+            people = people.filter(id_number=value)
+        elif len(value) >= MIN_SUFFIX_DIGITS:
+            people = people.filter(id_suffix=value[-4:], id_number__endswith=value)
+        else:
+            return SearchResult(query, [], f"按身份证号查询请至少输入后{MIN_SUFFIX_DIGITS}位。")
+    else:
+        people = people.filter(name__startswith=query)
+    memberships = list(
+        Membership.objects.filter(end_date__isnull=True, person__in=people)
+        .filter(_scope(user, "household__"))
+        .select_related("person", "household", "household__registered_region")
+        .order_by("person__name", "person_id")[:limit]
+        if user.can(Capability.VIEW_HOUSEHOLDS)
+        else []
+    )
+    return SearchResult(query, memberships)
+
+
+@dataclass
+class MemberView:
+    membership: Membership
+    person: Person
+    id_display: str
+    age: int
+
+
+@dataclass
+class HouseholdFile:
+    household: Household
+    members: list[MemberView]
+    past_members: list[Membership]
+    incomes: list[Any]
+    assets: list[Any]
+    programmes: list[tuple[str, str, list[Any]]]
+    history: list[AuditEntry]
+
+
+def household_file(user: User, household_id: int | str) -> HouseholdFile | None:
+    """Everything about one household across programmes (一户一档)."""
+    household = (
+        households_in_scope(user)
+        .select_related("registered_region__parent", "residence_region__parent")
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.select_related(
+                    "person__registered_region", "person__residence_region"
+                ).order_by("start_date", "pk"),
+            ),
+            "incomes__person",
+            "assets__person",
+        )
+        .filter(pk=household_id)
+        .first()
+        if str(household_id).isdigit()
+        else None
+    )
+    if household is None:
+        return None
+    today = timezone.localdate()
+    memberships = list(household.memberships.all())
+    current = [m for m in memberships if m.end_date is None]
+    current.sort(key=lambda m: (m.relation != "head", m.person.birth_date))
+    members = [
+        MemberView(
+            membership=m,
+            person=m.person,
+            id_display=idnumber.mask(m.person.id_number, user.id_visibility),
+            age=idnumber.age_on(m.person.birth_date, today),
+        )
+        for m in current
+    ]
+    history = list(
+        AuditEntry.objects.filter(object_type="Household", object_id=household.pk)
+        .select_related("actor")
+        .order_by("-at")[:50]
+    )
+    return HouseholdFile(
+        household=household,
+        members=members,
+        past_members=[m for m in memberships if m.end_date is not None],
+        incomes=list(household.incomes.all()),
+        assets=list(household.assets.all()),
+        # Each programme's section; later apps fill them with cases, decisions, payments.
+        programmes=[(p.value, str(p.label), []) for p in Programme],
+        history=history,
+    )

@@ -1,0 +1,89 @@
+"""Factories for tests: regions of the demo county, staff, households."""
+
+import datetime as dt
+import itertools
+
+from jiuzhu.core import idnumber
+from jiuzhu.core.models import Region, RegionLevel, User
+from jiuzhu.core.roles import Role
+from jiuzhu.registry import services
+from jiuzhu.registry.models import Household, HukouType, Relation
+
+PASSWORD = "correct-horse-battery"
+_sequence = itertools.count(1)
+
+
+def region(code: str, name: str, level: str, parent: Region | None = None) -> Region:
+    obj, _ = Region.objects.get_or_create(
+        code=code, defaults={"name": name, "level": level, "parent": parent}
+    )
+    return obj
+
+
+def county() -> Region:
+    return region("370124000000", "平阴县", RegionLevel.COUNTY)
+
+
+def town(code9: str = "370124102", name: str = "东阿镇") -> Region:
+    return region(code9 + "000", name, RegionLevel.TOWN, county())
+
+
+def village(town_region: Region | None = None, number: int = 201, name: str = "") -> Region:
+    town_region = town_region or town()
+    code = town_region.code[:9] + f"{number:03d}"
+    return region(code, name or f"{town_region.name}{number}村", RegionLevel.VILLAGE, town_region)
+
+
+def user(role: str = Role.TOWN_ASSISTANT, region_obj: Region | None = None, **extra) -> User:
+    n = next(_sequence)
+    obj = User.objects.create_user(
+        username=extra.pop("username", f"{role}{n}"),
+        password=PASSWORD,
+        role=role,
+        region=region_obj or town(),
+        **extra,
+    )
+    return obj
+
+
+def id_number(birth: dt.date = dt.date(1970, 5, 17), sex: str = "M", region_code="370124") -> str:
+    n = next(_sequence)
+    sequence = (n * 2 + (1 if sex == "M" else 0)) % 1000
+    return idnumber.make(region_code, birth, sequence)
+
+
+def member(
+    relation: str = Relation.HEAD,
+    name: str = "张三",
+    residence: Region | None = None,
+    **extra,
+) -> services.MemberInput:
+    return services.MemberInput(
+        id_number=extra.pop("id_number", None) or id_number(),
+        name=name,
+        relation=relation,
+        residence_region=residence or village(),
+        hukou_type=extra.pop("hukou_type", HukouType.RURAL),
+        **extra,
+    )
+
+
+def household(
+    actor: User | None = None,
+    village_region: Region | None = None,
+    members: list[services.MemberInput] | None = None,
+    **extra,
+) -> Household:
+    village_region = village_region or village()
+    actor = actor or user(Role.COUNTY_ADMIN, county())
+    members = members or [member(residence=village_region)]
+    return services.create_household(
+        actor,
+        services.HouseholdInput(
+            registered_region=village_region,
+            residence_region=extra.pop("residence_region", village_region),
+            area_type=extra.pop("area_type", HukouType.RURAL),
+            members=members,
+            **extra,
+        ),
+    )
