@@ -1,0 +1,84 @@
+"""Shared by every benchmark: timing, peak memory, and bench/results/latest.json.
+
+Each benchmark records {name, size, seconds, per_second, peak_mb, baseline, ratio}; the
+baseline is the figure it is compared with in the same run (a floor such as a bare read),
+and ratio = seconds / baseline seconds.
+"""
+
+import json
+import os
+import resource
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process (and finished children) in MiB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round(max(own, children) / 1024, 1)
+
+
+@contextmanager
+def timer() -> Iterator[dict[str, float]]:
+    box: dict[str, float] = {}
+    start = time.perf_counter()
+    try:
+        yield box
+    finally:
+        box["seconds"] = time.perf_counter() - start
+
+
+def record(
+    name: str,
+    size: int,
+    seconds: float,
+    baseline: str | None = None,
+    baseline_seconds: float | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """Print one figure and merge it into bench/results/latest.json (keyed by name+size)."""
+    entry = {
+        "name": name,
+        "size": size,
+        "seconds": round(seconds, 4),
+        "per_second": round(size / seconds, 1) if seconds > 0 else None,
+        "peak_mb": peak_mb(),
+        "baseline": baseline,
+        "ratio": round(seconds / baseline_seconds, 2) if baseline_seconds else None,
+        **extra,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    existing: list[dict[str, Any]] = []
+    if RESULTS.exists():
+        existing = json.loads(RESULTS.read_text())
+    existing = [e for e in existing if (e["name"], e["size"]) != (name, size)]
+    existing.append(entry)
+    existing.sort(key=lambda e: (e["name"], e["size"]))
+    tmp = RESULTS.with_suffix(".tmp")
+    tmp.write_text(json.dumps(existing, ensure_ascii=False, indent=2) + "\n")
+    os.replace(tmp, RESULTS)
+    ratio = f"  ratio {entry['ratio']} × {baseline}" if entry["ratio"] else ""
+    print(
+        f"{name:<40} size {size:>9,}  {seconds:9.3f} s  "
+        f"{entry['per_second'] or 0:>12,.0f}/s  peak {entry['peak_mb']} MiB{ratio}"
+    )
+    return entry
+
+
+BENCHMARKS: dict[str, Callable[[int], None]] = {}
+
+
+def benchmark(name: str) -> Callable[[Callable[[int], None]], Callable[[int], None]]:
+    """Register a benchmark module's entry point, run by `python -m bench`."""
+
+    def register(fn: Callable[[int], None]) -> Callable[[int], None]:
+        BENCHMARKS[name] = fn
+        return fn
+
+    return register
