@@ -16,6 +16,7 @@ $(BIN)/jiuzhu: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+run: export JIUZHU_DEBUG ?= 1
 run: $(BIN)/jiuzhu
 	$(BIN)/jiuzhu migrate --noinput
 	$(BIN)/jiuzhu demo --households $(DEMO_HOUSEHOLDS) --seed 1 --if-empty

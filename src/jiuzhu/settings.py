@@ -24,6 +24,7 @@ def env_flag(name: str, default: bool = False) -> bool:
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("JIUZHU_DATA_DIR", "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+(DATA_DIR / "static").mkdir(exist_ok=True)
 
 DEBUG = env_flag("JIUZHU_DEBUG")
 

@@ -1,0 +1,298 @@
+"""Registry pages: parse input, call one service or selector, render."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.models import AccessLog
+from jiuzhu.core.roles import Capability
+from jiuzhu.core.services import log_access
+from jiuzhu.core.views import require_capability
+from jiuzhu.registry import selectors, services
+from jiuzhu.registry.forms import (
+    AssetForm,
+    HouseholdForm,
+    IncomeForm,
+    LeaveForm,
+    MemberForm,
+    MemberFormSet,
+    MoveForm,
+    SearchForm,
+)
+from jiuzhu.registry.models import Household, Person
+
+
+def _household(request: HttpRequest, household_id: int, capability: Capability) -> Household:
+    user = require_capability(request, capability)
+    household = selectors.household_for(user, household_id)
+    if household is None:
+        raise Http404
+    return household
+
+
+def _member(request: HttpRequest, household: Household, person_id: int) -> Person:
+    membership = household.memberships.filter(person_id=person_id, end_date__isnull=True).first()
+    if membership is None:
+        raise Http404
+    return membership.person
+
+
+def _int(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() else 0
+
+
+def _show_error(form: Form, error: DomainError) -> None:
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+@login_required
+def search_view(request: HttpRequest) -> HttpResponse:
+    user = require_capability(request, Capability.VIEW_HOUSEHOLDS)
+    form = SearchForm(request.GET or None)
+    result = selectors.search(user, form.cleaned_data["q"] if form.is_valid() else "")
+    template = "registry/_results.html" if request.headers.get("HX-Request") else "registry/search.html"
+    return render(request, template, {"form": form, "result": result, "visibility": user.id_visibility})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create_view(request: HttpRequest) -> HttpResponse:
+    user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
+    if request.GET.get("member_row") is not None:
+        # htmx asks for one more blank member row.
+        index = min(max(_int(request.GET.get("member_row")), 0), services.MAX_MEMBERS)
+        row = MemberFormSet(prefix="members").empty_form
+        row.prefix = f"members-{index}"
+        return render(request, "registry/_member_row.html", {"member": row})
+    form = HouseholdForm(request.POST or None, user=user)
+    formset = MemberFormSet(request.POST or None, prefix="members")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        members = [f.to_input() for f in formset.forms if f.has_changed()]
+        try:
+            household = services.create_household(user, form.to_input(members))
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"已建立家庭档案 {household.number}。")
+            return redirect("registry:detail", household_id=household.pk)
+    return render(request, "registry/create.html", {"form": form, "formset": formset})
+
+
+@login_required
+def detail_view(request: HttpRequest, household_id: int) -> HttpResponse:
+    user = require_capability(request, Capability.VIEW_HOUSEHOLDS)
+    file = selectors.household_file(user, household_id)
+    if file is None:
+        raise Http404
+    log_access(user, AccessLog.Channel.PAGE, "household", file.household.pk, file.household.pk, request)
+    return render(
+        request,
+        "registry/detail.html",
+        {"file": file, "can_edit": user.can(Capability.EDIT_HOUSEHOLDS)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_view(request: HttpRequest, household_id: int) -> HttpResponse:
+    household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
+    user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
+    initial = {
+        "registered_region": household.registered_region,
+        "residence_region": household.residence_region,
+        "area_type": household.area_type,
+        "address": household.address,
+        "registered_poor": household.registered_poor,
+    }
+    form = HouseholdForm(request.POST or None, user=user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_household(user, household, form.to_input([]))
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            messages.success(request, "已保存。")
+            return redirect("registry:detail", household_id=household.pk)
+    return render(request, "registry/form.html", {"form": form, "household": household, "title": "修改家庭信息"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_member_view(request: HttpRequest, household_id: int) -> HttpResponse:
+    household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
+    user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
+    form = MemberForm(
+        request.POST or None,
+        initial={"residence_region": household.residence_region, "relation": "child"},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_member(user, household, form.to_input())
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            messages.success(request, "已增加成员。")
+            return redirect("registry:detail", household_id=household.pk)
+    return render(request, "registry/form.html", {"form": form, "household": household, "title": "增加成员"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_member_view(request: HttpRequest, household_id: int, person_id: int) -> HttpResponse:
+    household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
+    user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
+    person = _member(request, household, person_id)
+    membership = person.memberships.get(end_date__isnull=True)
+    initial: dict[str, Any] = {
+        field: getattr(person, field)
+        for field in (
+            "name", "id_number", "hukou_type", "residence_region", "registered_region", "phone",
+            "labour_capacity", "disability_grade", "disability_category", "serious_illness",
+        )
+    }
+    initial.update(relation=membership.relation, co_resident=membership.co_resident)
+    form = MemberForm(request.POST or None, initial=initial)
+    form.fields["id_number"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_member(user, person, form.to_input())
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            messages.success(request, "已保存成员信息。")
+            return redirect("registry:detail", household_id=household.pk)
+    return render(request, "registry/form.html", {"form": form, "household": household, "title": f"修改成员：{person.name}"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def move_member_view(request: HttpRequest, household_id: int, person_id: int) -> HttpResponse:
+    household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
+    user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
+    person = _member(request, household, person_id)
+    form = MoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        target = selectors.households_in_scope(user).filter(
+            number=form.cleaned_data["to_household"].strip()
+        ).first()
+        if target is None:
+            form.add_error("to_household", "在您的管辖范围内找不到该户编号。")
+        else:
+            try:
+                services.move_member(
+                    user, person, target, form.cleaned_data["relation"], form.cleaned_data["reason"]
+                )
+            except DomainError as error:
+                _show_error(form, error)
+            else:
+                messages.success(request, f"{person.name} 已迁入户 {target.number}。")
+                return redirect("registry:detail", household_id=target.pk)
+    return render(request, "registry/form.html", {"form": form, "household": household, "title": f"迁移成员：{person.name}"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def leave_view(request: HttpRequest, household_id: int, person_id: int) -> HttpResponse:
+    household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
+    user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
+    person = _member(request, household, person_id)
+    form = LeaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.end_membership(user, person, form.cleaned_data["reason"])
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            messages.success(request, f"{person.name} 已离开本户，记录已保留。")
+            return redirect("registry:detail", household_id=household.pk)
+    return render(request, "registry/form.html", {"form": form, "household": household, "title": f"成员离开：{person.name}"})
+
+
+def _member_choices(household: Household) -> list[tuple[Any, str]]:
+    current = household.memberships.filter(end_date__isnull=True).select_related("person")
+    return [("", "全户")] + [(m.person_id, m.person.name) for m in current]
+
+
+def _member_or_none(household: Household, person_id: int | None) -> Person | None:
+    if person_id is None:
+        return None
+    membership = household.memberships.filter(person_id=person_id, end_date__isnull=True).first()
+    if membership is None:
+        raise DomainError("所选人员不是本户成员。", field="person")
+    return membership.person
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def income_view(request: HttpRequest, household_id: int) -> HttpResponse:
+    household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
+    user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
+    form = IncomeForm(request.POST if request.POST.get("action") == "add" else None)
+    form.fields["person"].choices = _member_choices(household)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "remove":
+                services.remove_income(user, household, _int(request.POST.get("income_id")))
+                messages.success(request, "已删除收入记录。")
+                return redirect("registry:incomes", household_id=household.pk)
+            if form.is_valid():
+                data = form.cleaned_data
+                services.add_income(
+                    user,
+                    household,
+                    data["category"],
+                    data["monthly_amount"],
+                    _member_or_none(household, data["person"]),
+                    data["note"],
+                )
+                messages.success(request, "已增加收入记录。")
+                return redirect("registry:incomes", household_id=household.pk)
+        except DomainError as error:
+            _show_error(form, error)
+    return render(
+        request,
+        "registry/incomes.html",
+        {"form": form, "household": household, "rows": household.incomes.select_related("person")},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def asset_view(request: HttpRequest, household_id: int) -> HttpResponse:
+    household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
+    user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
+    form = AssetForm(request.POST if request.POST.get("action") == "add" else None)
+    form.fields["person"].choices = _member_choices(household)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "remove":
+                services.remove_asset(user, household, _int(request.POST.get("asset_id")))
+                messages.success(request, "已删除财产记录。")
+                return redirect("registry:assets", household_id=household.pk)
+            if form.is_valid():
+                data = form.cleaned_data
+                services.add_asset(
+                    user,
+                    household,
+                    data["kind"],
+                    data["value"],
+                    data["quantity"],
+                    _member_or_none(household, data["person"]),
+                    data["note"],
+                )
+                messages.success(request, "已增加财产记录。")
+                return redirect("registry:assets", household_id=household.pk)
+        except DomainError as error:
+            _show_error(form, error)
+    return render(
+        request,
+        "registry/assets.html",
+        {"form": form, "household": household, "rows": household.assets.select_related("person")},
+    )

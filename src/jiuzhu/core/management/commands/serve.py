@@ -1,0 +1,23 @@
+"""`jiuzhu serve`: the platform on a production-grade WSGI server (waitress), static files
+served by the platform itself (no CDN: government intranets have no internet)."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Serve the platform over HTTP (waitress)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--threads", type=int, default=8)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from waitress import serve
+
+        from jiuzhu.wsgi import application
+
+        self.stdout.write(f"救助平台已启动: http://{options['host']}:{options['port']}/")
+        serve(application, host=options["host"], port=options["port"], threads=options["threads"])

@@ -1,0 +1,28 @@
+from django import template
+
+from jiuzhu.core import idnumber
+
+register = template.Library()
+
+AUDIT_ACTIONS = {
+    "create_household": "建立家庭档案",
+    "update_household": "修改家庭信息",
+    "add_member": "增加成员",
+    "update_member": "修改成员信息",
+    "move_member": "成员迁移",
+    "end_membership": "成员离开",
+    "add_income": "增加收入",
+    "remove_income": "删除收入",
+    "add_asset": "增加财产",
+    "remove_asset": "删除财产",
+}
+
+
+@register.filter
+def id_mask(id_number: str, visibility: str) -> str:
+    return idnumber.mask(id_number, visibility)
+
+
+@register.filter
+def audit_action(action: str) -> str:
+    return AUDIT_ACTIONS.get(action, action)

@@ -1,0 +1,41 @@
+import pytest
+from django.test import Client
+
+from jiuzhu.core.roles import Role
+from tests import factories
+
+
+@pytest.fixture
+def dong_e(db):
+    return factories.town("370124102", "东阿镇")
+
+
+@pytest.fixture
+def meigui(db):
+    return factories.town("370124106", "玫瑰镇")
+
+
+@pytest.fixture
+def dong_e_village(dong_e):
+    return factories.village(dong_e, 201, "东阿村")
+
+
+@pytest.fixture
+def meigui_village(meigui):
+    return factories.village(meigui, 201, "玫瑰村")
+
+
+@pytest.fixture
+def county_admin(db):
+    return factories.user(Role.COUNTY_ADMIN, factories.county())
+
+
+@pytest.fixture
+def dong_e_assistant(dong_e):
+    return factories.user(Role.TOWN_ASSISTANT, dong_e)
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client

@@ -1,0 +1,53 @@
+import logging
+
+import pytest
+
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.logging import RedactIdNumbers, redact
+from jiuzhu.core.models import Region
+from jiuzhu.core.services import import_regions_csv
+
+TREE = """code,name,level,parent_code,is_urban
+370124000000,平阴县,county,,
+370124102201,东阿村,village,370124102000,0
+370124102000,东阿镇,town,370124000000,0
+370124001001,青龙社区,village,370124001000,1
+370124001000,榆山街道,town,370124000000,1
+"""
+
+
+@pytest.mark.django_db
+def test_region_tree_loads_from_csv_in_any_order():
+    assert import_regions_csv(TREE) == 5
+    village = Region.objects.get(code="370124102201")
+    assert village.parent.name == "东阿镇"
+    assert village.full_name == "平阴县东阿镇东阿村"
+    county = Region.objects.get(code="370124000000")
+    assert county.contains("370124102201")
+    assert not village.parent.contains("370124001001")
+    assert Region.objects.get(code="370124001001").is_urban
+
+
+@pytest.mark.django_db
+def test_malformed_csv_writes_nothing():
+    bad = TREE + "37012410220,短代码村,village,370124102000,0\n"
+    with pytest.raises(DomainError, match="12位数字"):
+        import_regions_csv(bad)
+    assert not Region.objects.exists()
+    with pytest.raises(DomainError, match="缺少列"):
+        import_regions_csv("code,name\n370124000000,平阴县\n")
+    mismatched = TREE + "370124103201,错村,village,370124102000,0\n"
+    with pytest.raises(DomainError, match="不一致"):
+        import_regions_csv(mismatched)
+    assert not Region.objects.exists()
+
+
+def test_id_numbers_never_reach_the_logs(caplog):
+    logger = logging.getLogger("jiuzhu.test")
+    logger.addFilter(RedactIdNumbers())
+    with caplog.at_level(logging.INFO, logger="jiuzhu.test"):
+        logger.info("looked up %s for household %d", "37012419800615123X", 12345678901234)
+    assert "37012419800615123X" not in caplog.text
+    assert "370124********123X" in caplog.text
+    assert "12345678901234" in caplog.text  # other long numbers are left alone
+    assert redact("id=110105194912310021.") == "id=110105********0021."
