@@ -5,7 +5,6 @@ import pytest
 from jiuzhu.core import services
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import WorkingDayOverride
-from jiuzhu.core.roles import Role
 from jiuzhu.core.workdays import Calendar, add_working_days, working_days_between
 
 D = dt.date

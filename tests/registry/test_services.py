@@ -89,7 +89,9 @@ def test_invalid_id_in_any_member_writes_nothing(dong_e_assistant, dong_e_villag
 
 @pytest.mark.django_db
 def test_registration_outside_the_users_area_is_refused(dong_e_assistant, meigui_village):
-    data = services.HouseholdInput(meigui_village, meigui_village, "rural", members=[factories.member()])
+    data = services.HouseholdInput(
+        meigui_village, meigui_village, "rural", members=[factories.member()]
+    )
     with pytest.raises(DomainError, match="管辖范围"):
         services.create_household(dong_e_assistant, data)
     assert counts() == (0, 0, 0)
@@ -114,7 +116,9 @@ def test_oversize_input_is_refused(dong_e_assistant, dong_e_village):
 def test_watchers_cannot_edit(dong_e, dong_e_village):
     for role in (Role.COUNTY_SUPERVISOR, Role.AUDITOR, Role.SOCIAL_WORKER, Role.DEPARTMENT_OFFICER):
         actor = factories.user(role, dong_e)
-        data = services.HouseholdInput(dong_e_village, dong_e_village, "rural", members=[factories.member()])
+        data = services.HouseholdInput(
+            dong_e_village, dong_e_village, "rural", members=[factories.member()]
+        )
         with pytest.raises(PermissionError):
             services.create_household(actor, data)
     assert counts() == (0, 0, 0)

@@ -42,4 +42,4 @@ class LockoutModelBackend(ModelBackend):
             return None
         if user.failed_logins or user.locked_until:
             User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
-        return authenticated  # type: ignore[return-value]
+        return authenticated

@@ -95,6 +95,9 @@ class WorkingDayOverride(models.Model):
         verbose_name = "工作日调整"
         ordering = ["date"]
 
+    def __str__(self) -> str:
+        return f"{self.date}: {'上班' if self.is_working_day else '休息'}"
+
 
 class AuditEntry(models.Model):
     """Every write: who, when, what changed. ID numbers are stored masked."""
@@ -110,6 +113,9 @@ class AuditEntry(models.Model):
         verbose_name = "操作记录"
         indexes = [models.Index(fields=["object_type", "object_id"])]
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
 
 
 class AccessLog(models.Model):
@@ -130,3 +136,6 @@ class AccessLog(models.Model):
     class Meta:
         verbose_name = "访问日志"
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.object_type}#{self.object_id}"

@@ -91,7 +91,9 @@ def import_regions(rows: Iterable[Mapping[str, str]], actor: User | None = None)
         if level != RegionLevel.COUNTY and not parent_code:
             errors.append(f"第{line}行：缺少上级区划代码。")
             continue
-        if parent_code and not code.startswith(parent_code[: PREFIX_LENGTH[RegionLevel(level)] - 3]):
+        if parent_code and not code.startswith(
+            parent_code[: PREFIX_LENGTH[RegionLevel(level)] - 3]
+        ):
             errors.append(f"第{line}行：区划代码与上级区划不一致。")
             continue
         is_urban = (row.get("is_urban") or "").strip().lower() in {"1", "true", "yes", "是"}

@@ -40,8 +40,11 @@ class HouseholdForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["registered_region"].queryset = regions_in_scope(user, RegionLevel.VILLAGE)
-        self.fields["residence_region"].queryset = villages_of_county()
+        registered = self.fields["registered_region"]
+        residence = self.fields["residence_region"]
+        assert isinstance(registered, VillageField) and isinstance(residence, VillageField)
+        registered.queryset = regions_in_scope(user, RegionLevel.VILLAGE)
+        residence.queryset = villages_of_county()
 
     def to_input(self, members: list[services.MemberInput]) -> services.HouseholdInput:
         data = self.cleaned_data
@@ -97,7 +100,7 @@ class MemberForm(forms.Form):
 
 MemberFormSet = forms.formset_factory(
     MemberForm,
-    extra=1,
+    extra=0,
     min_num=1,
     validate_min=True,
     max_num=services.MAX_MEMBERS,
@@ -131,6 +134,12 @@ class AssetForm(forms.Form):
     quantity = forms.IntegerField(label="数量", min_value=1, max_value=1000, initial=1)
     person = forms.TypedChoiceField(label="成员", required=False, coerce=int, empty_value=None)
     note = forms.CharField(label="说明", max_length=100, required=False)
+
+
+def set_member_choices(form: forms.Form, choices: list[tuple[Any, str]]) -> None:
+    field = form.fields["person"]
+    assert isinstance(field, forms.TypedChoiceField)
+    field.choices = choices
 
 
 class SearchForm(forms.Form):

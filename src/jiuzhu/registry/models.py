@@ -150,6 +150,9 @@ class Membership(models.Model):
         ]
         indexes = [models.Index(fields=["household", "end_date"])]
 
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.household_id} {self.relation}"
+
 
 class IncomeCategory(models.TextChoices):
     WAGES = "wages", "工资性收入"
@@ -186,6 +189,9 @@ class Income(models.Model):
             models.CheckConstraint(condition=Q(monthly_amount__gte=0), name="income_not_negative")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} {self.monthly_amount}"
+
 
 class AssetKind(models.TextChoices):
     VEHICLE = "vehicle", "机动车辆"
@@ -212,3 +218,6 @@ class Asset(models.Model):
     class Meta:
         verbose_name = "财产"
         constraints = [models.CheckConstraint(condition=Q(value__gte=0), name="asset_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value}"

@@ -21,8 +21,8 @@ from jiuzhu.registry.models import (
     Asset,
     AssetKind,
     DisabilityCategory,
-    HukouType,
     Household,
+    HukouType,
     Income,
     IncomeCategory,
     LabourCapacity,
@@ -386,7 +386,10 @@ def end_membership(actor: User, person: Person, reason: str, on: dt.date | None 
         current.end_reason = reason[:100]
         current.save(update_fields=["end_date", "end_reason"])
         record_audit(
-            actor, "end_membership", person, {"household": current.household.number, "reason": reason}
+            actor,
+            "end_membership",
+            person,
+            {"household": current.household.number, "reason": reason},
         )
 
 
@@ -403,9 +406,10 @@ def _money(value: Decimal | int | str, what: str) -> Decimal:
 
 
 def _member_of(household: Household, person: Person | None) -> None:
-    if person is not None and not household.memberships.filter(
-        person=person, end_date__isnull=True
-    ).exists():
+    if (
+        person is not None
+        and not household.memberships.filter(person=person, end_date__isnull=True).exists()
+    ):
         raise DomainError("所选人员不是本户成员。")
 
 
@@ -462,7 +466,10 @@ def add_asset(
             note=note.strip()[:100],
         )
         record_audit(
-            actor, "add_asset", household, {"kind": kind, "value": str(amount), "quantity": quantity}
+            actor,
+            "add_asset",
+            household,
+            {"kind": kind, "value": str(amount), "quantity": quantity},
         )
     return asset
 
@@ -488,5 +495,7 @@ def remove_asset(actor: User, household: Household, asset_id: int) -> None:
         asset = household.assets.filter(pk=asset_id).first()
         if asset is None:
             raise DomainError("该财产记录不存在。")
-        record_audit(actor, "remove_asset", household, {"kind": asset.kind, "value": str(asset.value)})
+        record_audit(
+            actor, "remove_asset", household, {"kind": asset.kind, "value": str(asset.value)}
+        )
         asset.delete()

@@ -24,6 +24,7 @@ from jiuzhu.registry.forms import (
     MemberFormSet,
     MoveForm,
     SearchForm,
+    set_member_choices,
 )
 from jiuzhu.registry.models import Household, Person
 
@@ -47,7 +48,10 @@ def _int(raw: str | None) -> int:
     return int(raw) if raw and raw.isdigit() else 0
 
 
-def _show_error(form: Form, error: DomainError) -> None:
+def _show_error(request: HttpRequest, form: Form, error: DomainError) -> None:
+    if not form.is_bound:  # an action without a form (a removal): say it at the top
+        messages.error(request, error.message)
+        return
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)
 
@@ -57,8 +61,12 @@ def search_view(request: HttpRequest) -> HttpResponse:
     user = require_capability(request, Capability.VIEW_HOUSEHOLDS)
     form = SearchForm(request.GET or None)
     result = selectors.search(user, form.cleaned_data["q"] if form.is_valid() else "")
-    template = "registry/_results.html" if request.headers.get("HX-Request") else "registry/search.html"
-    return render(request, template, {"form": form, "result": result, "visibility": user.id_visibility})
+    template = (
+        "registry/_results.html" if request.headers.get("HX-Request") else "registry/search.html"
+    )
+    return render(
+        request, template, {"form": form, "result": result, "visibility": user.id_visibility}
+    )
 
 
 @login_required
@@ -91,7 +99,9 @@ def detail_view(request: HttpRequest, household_id: int) -> HttpResponse:
     file = selectors.household_file(user, household_id)
     if file is None:
         raise Http404
-    log_access(user, AccessLog.Channel.PAGE, "household", file.household.pk, file.household.pk, request)
+    log_access(
+        user, AccessLog.Channel.PAGE, "household", file.household.pk, file.household.pk, request
+    )
     return render(
         request,
         "registry/detail.html",
@@ -116,11 +126,15 @@ def edit_view(request: HttpRequest, household_id: int) -> HttpResponse:
         try:
             services.update_household(user, household, form.to_input([]))
         except DomainError as error:
-            _show_error(form, error)
+            _show_error(request, form, error)
         else:
             messages.success(request, "已保存。")
             return redirect("registry:detail", household_id=household.pk)
-    return render(request, "registry/form.html", {"form": form, "household": household, "title": "修改家庭信息"})
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "household": household, "title": "修改家庭信息"},
+    )
 
 
 @login_required
@@ -136,11 +150,13 @@ def add_member_view(request: HttpRequest, household_id: int) -> HttpResponse:
         try:
             services.add_member(user, household, form.to_input())
         except DomainError as error:
-            _show_error(form, error)
+            _show_error(request, form, error)
         else:
             messages.success(request, "已增加成员。")
             return redirect("registry:detail", household_id=household.pk)
-    return render(request, "registry/form.html", {"form": form, "household": household, "title": "增加成员"})
+    return render(
+        request, "registry/form.html", {"form": form, "household": household, "title": "增加成员"}
+    )
 
 
 @login_required
@@ -153,8 +169,16 @@ def edit_member_view(request: HttpRequest, household_id: int, person_id: int) ->
     initial: dict[str, Any] = {
         field: getattr(person, field)
         for field in (
-            "name", "id_number", "hukou_type", "residence_region", "registered_region", "phone",
-            "labour_capacity", "disability_grade", "disability_category", "serious_illness",
+            "name",
+            "id_number",
+            "hukou_type",
+            "residence_region",
+            "registered_region",
+            "phone",
+            "labour_capacity",
+            "disability_grade",
+            "disability_category",
+            "serious_illness",
         )
     }
     initial.update(relation=membership.relation, co_resident=membership.co_resident)
@@ -164,11 +188,15 @@ def edit_member_view(request: HttpRequest, household_id: int, person_id: int) ->
         try:
             services.update_member(user, person, form.to_input())
         except DomainError as error:
-            _show_error(form, error)
+            _show_error(request, form, error)
         else:
             messages.success(request, "已保存成员信息。")
             return redirect("registry:detail", household_id=household.pk)
-    return render(request, "registry/form.html", {"form": form, "household": household, "title": f"修改成员：{person.name}"})
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "household": household, "title": f"修改成员：{person.name}"},
+    )
 
 
 @login_required
@@ -179,9 +207,11 @@ def move_member_view(request: HttpRequest, household_id: int, person_id: int) ->
     person = _member(request, household, person_id)
     form = MoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        target = selectors.households_in_scope(user).filter(
-            number=form.cleaned_data["to_household"].strip()
-        ).first()
+        target = (
+            selectors.households_in_scope(user)
+            .filter(number=form.cleaned_data["to_household"].strip())
+            .first()
+        )
         if target is None:
             form.add_error("to_household", "在您的管辖范围内找不到该户编号。")
         else:
@@ -190,11 +220,15 @@ def move_member_view(request: HttpRequest, household_id: int, person_id: int) ->
                     user, person, target, form.cleaned_data["relation"], form.cleaned_data["reason"]
                 )
             except DomainError as error:
-                _show_error(form, error)
+                _show_error(request, form, error)
             else:
                 messages.success(request, f"{person.name} 已迁入户 {target.number}。")
                 return redirect("registry:detail", household_id=target.pk)
-    return render(request, "registry/form.html", {"form": form, "household": household, "title": f"迁移成员：{person.name}"})
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "household": household, "title": f"迁移成员：{person.name}"},
+    )
 
 
 @login_required
@@ -208,11 +242,15 @@ def leave_view(request: HttpRequest, household_id: int, person_id: int) -> HttpR
         try:
             services.end_membership(user, person, form.cleaned_data["reason"])
         except DomainError as error:
-            _show_error(form, error)
+            _show_error(request, form, error)
         else:
             messages.success(request, f"{person.name} 已离开本户，记录已保留。")
             return redirect("registry:detail", household_id=household.pk)
-    return render(request, "registry/form.html", {"form": form, "household": household, "title": f"成员离开：{person.name}"})
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "household": household, "title": f"成员离开：{person.name}"},
+    )
 
 
 def _member_choices(household: Household) -> list[tuple[Any, str]]:
@@ -235,7 +273,7 @@ def income_view(request: HttpRequest, household_id: int) -> HttpResponse:
     household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
     user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
     form = IncomeForm(request.POST if request.POST.get("action") == "add" else None)
-    form.fields["person"].choices = _member_choices(household)
+    set_member_choices(form, _member_choices(household))
     if request.method == "POST":
         try:
             if request.POST.get("action") == "remove":
@@ -255,7 +293,7 @@ def income_view(request: HttpRequest, household_id: int) -> HttpResponse:
                 messages.success(request, "已增加收入记录。")
                 return redirect("registry:incomes", household_id=household.pk)
         except DomainError as error:
-            _show_error(form, error)
+            _show_error(request, form, error)
     return render(
         request,
         "registry/incomes.html",
@@ -269,7 +307,7 @@ def asset_view(request: HttpRequest, household_id: int) -> HttpResponse:
     household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
     user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
     form = AssetForm(request.POST if request.POST.get("action") == "add" else None)
-    form.fields["person"].choices = _member_choices(household)
+    set_member_choices(form, _member_choices(household))
     if request.method == "POST":
         try:
             if request.POST.get("action") == "remove":
@@ -290,7 +328,7 @@ def asset_view(request: HttpRequest, household_id: int) -> HttpResponse:
                 messages.success(request, "已增加财产记录。")
                 return redirect("registry:assets", household_id=household.pk)
         except DomainError as error:
-            _show_error(form, error)
+            _show_error(request, form, error)
     return render(
         request,
         "registry/assets.html",

@@ -1,0 +1,222 @@
+import pytest
+
+from jiuzhu.core.models import AccessLog
+from jiuzhu.core.roles import Role
+from jiuzhu.registry.models import Household, Person, Relation
+from tests import factories
+from tests.conftest import client_for
+
+
+@pytest.fixture
+def meigui_household(meigui_village, county_admin):
+    return factories.household(
+        county_admin,
+        meigui_village,
+        members=[factories.member(name="玫瑰花", residence=meigui_village)],
+    )
+
+
+@pytest.fixture
+def dong_e_household(dong_e_village, county_admin):
+    return factories.household(
+        county_admin,
+        dong_e_village,
+        members=[
+            factories.member(name="张三", residence=dong_e_village),
+            factories.member(Relation.SPOUSE, "李梅", dong_e_village),
+        ],
+    )
+
+
+def member_post(prefix, village, relation="head", name="张三", id_number=None):
+    return {
+        f"{prefix}-name": name,
+        f"{prefix}-id_number": id_number or factories.id_number(),
+        f"{prefix}-relation": relation,
+        f"{prefix}-hukou_type": "rural",
+        f"{prefix}-residence_region": village.pk,
+        f"{prefix}-registered_region": village.pk,
+        f"{prefix}-phone": "13800000000",
+        f"{prefix}-labour_capacity": "full",
+        f"{prefix}-disability_grade": "0",
+        f"{prefix}-disability_category": "",
+        f"{prefix}-co_resident": "on",
+    }
+
+
+def household_post(village, members):
+    data = {
+        "registered_region": village.pk,
+        "residence_region": village.pk,
+        "area_type": "rural",
+        "address": "东阿村3组",
+        "members-TOTAL_FORMS": str(len(members)),
+        "members-INITIAL_FORMS": "0",
+        "members-MIN_NUM_FORMS": "1",
+        "members-MAX_NUM_FORMS": "30",
+    }
+    for member in members:
+        data.update(member)
+    return data
+
+
+@pytest.mark.django_db
+def test_create_household_with_two_members_by_form(dong_e_assistant, dong_e_village):
+    client = client_for(dong_e_assistant)
+    assert client.get("/households/new/").status_code == 200
+    data = household_post(
+        dong_e_village,
+        [
+            member_post("members-0", dong_e_village),
+            member_post("members-1", dong_e_village, "spouse", "李梅"),
+        ],
+    )
+    response = client.post("/households/new/", data)
+    assert response.status_code == 302
+    household = Household.objects.get()
+    page = client.get(response["Location"]).content.decode()
+    assert "张三" in page and "李梅" in page and household.number in page
+
+
+@pytest.mark.django_db
+def test_form_errors_are_chinese_and_nothing_is_written(dong_e_assistant, dong_e_village):
+    client = client_for(dong_e_assistant)
+    bad_id = factories.id_number()[:17] + "Y"
+    data = household_post(
+        dong_e_village, [member_post("members-0", dong_e_village, id_number=bad_id)]
+    )
+    page = client.post("/households/new/", data).content.decode()
+    assert "最后一位为数字或X" in page
+    two_heads = household_post(
+        dong_e_village,
+        [member_post("members-0", dong_e_village), member_post("members-1", dong_e_village)],
+    )
+    assert "只有一名户主" in client.post("/households/new/", two_heads).content.decode()
+    assert not Household.objects.exists() and not Person.objects.exists()
+
+
+@pytest.mark.django_db
+def test_blank_member_row_for_htmx(dong_e_assistant):
+    response = client_for(dong_e_assistant).get("/households/new/?member_row=3")
+    assert 'name="members-3-id_number"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_search_by_name_initials_and_id(dong_e_assistant, dong_e_household):
+    client = client_for(dong_e_assistant)
+    head = Person.objects.get(name="张三")
+    for query in ("张三", "zs", "ZS", head.id_number, head.id_number[-6:]):
+        page = client.get("/households/", {"q": query}).content.decode()
+        assert dong_e_household.number in page, query
+    assert "至少输入后4位" in client.get("/households/", {"q": "12"}).content.decode()
+    partial = client.get("/households/", {"q": "lm"}, headers={"HX-Request": "true"})
+    assert "李梅" in partial.content.decode() and "<html" not in partial.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_town_assistant_cannot_reach_another_towns_household(dong_e_assistant, meigui_household):
+    client = client_for(dong_e_assistant)
+    person = meigui_household.memberships.get().person
+    assert client.get(f"/households/{meigui_household.pk}/").status_code == 404
+    assert client.get(f"/households/{meigui_household.pk}/edit/").status_code == 404
+    assert client.post(f"/households/{meigui_household.pk}/incomes/", {}).status_code == 404
+    for query in ("玫瑰花", "mgh", person.id_number, person.id_number[-4:]):
+        assert (
+            meigui_household.number not in client.get("/households/", {"q": query}).content.decode()
+        )
+    # Outside the area and nonexistent look the same.
+    assert client.get("/households/999999/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_household_residing_in_the_users_town_is_visible(
+    dong_e_assistant, dong_e_village, county_admin, meigui_village
+):
+    # Registered in 玫瑰镇, living in 东阿镇 (人户分离): both towns see it.
+    household = factories.household(
+        county_admin, meigui_village, members=[factories.member()], residence_region=dong_e_village
+    )
+    page = client_for(dong_e_assistant).get(f"/households/{household.pk}/").content.decode()
+    assert "人户分离" in page
+
+
+@pytest.mark.django_db
+def test_opening_a_household_is_logged(dong_e_assistant, dong_e_household):
+    client_for(dong_e_assistant).get(f"/households/{dong_e_household.pk}/")
+    entry = AccessLog.objects.get()
+    assert (entry.user, entry.household_id, entry.channel) == (
+        dong_e_assistant,
+        dong_e_household.pk,
+        "page",
+    )
+
+
+@pytest.mark.django_db
+def test_auditor_searches_the_access_log(dong_e_assistant, dong_e_household, county_admin):
+    client_for(dong_e_assistant).get(f"/households/{dong_e_household.pk}/")
+    auditor = factories.user(Role.AUDITOR, factories.county())
+    page = (
+        client_for(auditor)
+        .get("/core/access-log/", {"username": dong_e_assistant.username})
+        .content.decode()
+    )
+    assert dong_e_assistant.username in page
+    assert client_for(dong_e_assistant).get("/core/access-log/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_id_numbers_are_masked_by_role(dong_e, dong_e_household):
+    head = Person.objects.get(name="张三")
+    masked = head.id_number[:6] + "********" + head.id_number[-4:]
+    village_staff = factories.user(Role.VILLAGE_COORDINATOR, dong_e_household.registered_region)
+    page = client_for(village_staff).get(f"/households/{dong_e_household.pk}/").content.decode()
+    assert masked in page and head.id_number not in page
+    assistant = factories.user(Role.TOWN_ASSISTANT, dong_e)
+    page = client_for(assistant).get(f"/households/{dong_e_household.pk}/").content.decode()
+    assert head.id_number in page
+
+
+@pytest.mark.django_db
+def test_watchers_see_but_cannot_edit(dong_e, dong_e_household):
+    supervisor = factories.user(Role.COUNTY_SUPERVISOR, factories.county())
+    client = client_for(supervisor)
+    assert client.get(f"/households/{dong_e_household.pk}/").status_code == 200
+    assert client.get("/households/new/").status_code == 404
+    assert client.get(f"/households/{dong_e_household.pk}/edit/").status_code == 404
+    officer = factories.user(Role.DEPARTMENT_OFFICER, factories.county(), department="人社局")
+    assert client_for(officer).get(f"/households/{dong_e_household.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_move_and_leave_pages(dong_e_assistant, dong_e_household, dong_e_village):
+    client = client_for(dong_e_assistant)
+    target = factories.household(dong_e_assistant, dong_e_village)
+    spouse = Person.objects.get(name="李梅")
+    url = f"/households/{dong_e_household.pk}/members/{spouse.pk}/move/"
+    response = client.post(url, {"to_household": "nope", "relation": "spouse", "reason": "婚嫁"})
+    assert "找不到该户编号" in response.content.decode()
+    response = client.post(
+        url, {"to_household": target.number, "relation": "spouse", "reason": "婚嫁"}
+    )
+    assert response.status_code == 302
+    page = client.get(f"/households/{dong_e_household.pk}/").content.decode()
+    assert "成员变动历史" in page and "婚嫁" in page
+    head = dong_e_household.memberships.get(relation="head").person
+    url = f"/households/{dong_e_household.pk}/members/{head.pk}/leave/"
+    response = client.post(url, {"reason": "死亡"})
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_income_and_asset_pages(dong_e_assistant, dong_e_household):
+    client = client_for(dong_e_assistant)
+    url = f"/households/{dong_e_household.pk}/incomes/"
+    response = client.post(url, {"action": "add", "category": "wages", "monthly_amount": "-5"})
+    assert "0" in response.content.decode() and not dong_e_household.incomes.exists()
+    client.post(url, {"action": "add", "category": "wages", "monthly_amount": "800"})
+    assert dong_e_household.incomes.get().monthly_amount == 800
+    client.post(url, {"action": "remove", "income_id": "abc"})
+    assert dong_e_household.incomes.exists()
+    asset_url = f"/households/{dong_e_household.pk}/assets/"
+    client.post(asset_url, {"action": "add", "kind": "vehicle", "value": "30000", "quantity": "1"})
+    assert "机动车辆" in client.get(f"/households/{dong_e_household.pk}/").content.decode()
