@@ -6,7 +6,7 @@ import tempfile
 os.environ.setdefault("JIUZHU_SECRET_KEY", "test-" + "x" * 60)
 os.environ.setdefault("JIUZHU_DATA_DIR", tempfile.mkdtemp(prefix="jiuzhu-test-"))
 
-from jiuzhu.settings import *  # noqa: E402, F403
+from jiuzhu.settings import *  # noqa: F403
 
 # Argon2 still, with a small cost so that factories are quick.
 PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher"]
