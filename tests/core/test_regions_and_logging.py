@@ -51,3 +51,19 @@ def test_id_numbers_never_reach_the_logs(caplog):
     assert "370124********123X" in caplog.text
     assert "12345678901234" in caplog.text  # other long numbers are left alone
     assert redact("id=110105194912310021.") == "id=110105********0021."
+
+
+@pytest.mark.django_db
+def test_region_import_page_for_admin_only_gbk_accepted(county_admin, dong_e_assistant):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import client_for
+
+    upload = SimpleUploadedFile("regions.csv", TREE.encode("gbk"), content_type="text/csv")
+    response = client_for(county_admin).post("/core/regions/", {"file": upload})
+    assert response.status_code == 302
+    assert Region.objects.filter(name="青龙社区").exists()
+    bad = SimpleUploadedFile("bad.csv", b"code,name\n1,x\n", content_type="text/csv")
+    page = client_for(county_admin).post("/core/regions/", {"file": bad}).content.decode()
+    assert "缺少列" in page
+    assert client_for(dong_e_assistant).get("/core/regions/").status_code == 404

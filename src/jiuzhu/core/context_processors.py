@@ -11,6 +11,7 @@ NAVIGATION: list[tuple[str, str, Capability | None]] = [
     ("家庭档案", "registry:search", Capability.VIEW_HOUSEHOLDS),
     ("新建家庭", "registry:create", Capability.EDIT_HOUSEHOLDS),
     ("工作日历", "core:calendar", Capability.MANAGE_CALENDAR),
+    ("行政区划", "core:regions", Capability.MANAGE_REGIONS),
     ("访问日志", "core:access_log", Capability.VIEW_ACCESS_LOG),
 ]
 

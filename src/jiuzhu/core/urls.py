@@ -6,5 +6,6 @@ app_name = "core"
 urlpatterns = [
     path("calendar/", views.calendar_view, name="calendar"),
     path("calendar/<int:override_id>/delete/", views.calendar_delete, name="calendar_delete"),
+    path("regions/", views.regions_view, name="regions"),
     path("access-log/", views.access_log, name="access_log"),
 ]

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jiuzhu.core import selectors, services
 from jiuzhu.core.auth import AccountLocked
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.models import User, WorkingDayOverride
+from jiuzhu.core.models import RegionLevel, User, WorkingDayOverride
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.workdays import Calendar
 
@@ -143,6 +144,39 @@ def calendar_delete(request: HttpRequest, override_id: int) -> HttpResponse:
     else:
         messages.success(request, "已删除工作日调整。")
     return redirect("core:calendar")
+
+
+class RegionImportForm(forms.Form):
+    file = forms.FileField(label="区划CSV文件（code,name,level,parent_code,is_urban）")
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > 2 * 1024 * 1024:
+            raise forms.ValidationError("文件过大（最多2MB）。")
+        raw = upload.read()
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                return str(raw.decode(encoding))
+            except UnicodeDecodeError:
+                continue
+        raise forms.ValidationError("无法识别文件编码，请使用UTF-8或GBK编码的CSV。")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def regions_view(request: HttpRequest) -> HttpResponse:
+    user = require_capability(request, Capability.MANAGE_REGIONS)
+    form = RegionImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = services.import_regions_csv(form.cleaned_data["file"], actor=user)
+        except DomainError as error:
+            form.add_error("file", error.message)
+        else:
+            messages.success(request, f"已导入 {count} 个区划。")
+            return redirect("core:regions")
+    towns = selectors.regions_in_scope(user, RegionLevel.TOWN).annotate(villages=Count("children"))
+    return render(request, "core/regions.html", {"form": form, "towns": towns})
 
 
 class AccessLogFilter(forms.Form):
