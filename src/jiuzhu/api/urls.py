@@ -1,6 +1,43 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularJSONAPIView
+
+from jiuzhu.api import views
+
+app_name = "api"
 
 urlpatterns = [
-    path("openapi.json", SpectacularAPIView.as_view(), name="openapi"),
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("regions/", views.RegionListView.as_view(), name="regions"),
+    path("households/", views.HouseholdListView.as_view(), name="households"),
+    path("households/search/", views.HouseholdSearchView.as_view(), name="household-search"),
+    path("households/<int:household_id>/", views.HouseholdDetailView.as_view(), name="household"),
+    path(
+        "households/<int:household_id>/members/",
+        views.HouseholdMembersView.as_view(),
+        name="household-members",
+    ),
+    path(
+        "households/<int:household_id>/incomes/",
+        views.HouseholdIncomesView.as_view(),
+        name="household-incomes",
+    ),
+    path(
+        "households/<int:household_id>/incomes/<int:income_id>/",
+        views.HouseholdIncomeDetailView.as_view(),
+        name="household-income",
+    ),
+    path(
+        "households/<int:household_id>/assets/",
+        views.HouseholdAssetsView.as_view(),
+        name="household-assets",
+    ),
+    path(
+        "households/<int:household_id>/assets/<int:asset_id>/",
+        views.HouseholdAssetDetailView.as_view(),
+        name="household-asset",
+    ),
+    path("persons/<int:person_id>/", views.PersonDetailView.as_view(), name="person"),
+    path("persons/<int:person_id>/move/", views.PersonMoveView.as_view(), name="person-move"),
+    path("persons/<int:person_id>/leave/", views.PersonLeaveView.as_view(), name="person-leave"),
 ]

@@ -1,0 +1,51 @@
+"""Helpers shared by the API tests."""
+
+from typing import Any
+
+from jiuzhu.core.models import AuditEntry, Region
+from jiuzhu.registry.models import Asset, Household, Income, Membership, Person
+from tests import factories
+
+
+def counts() -> dict[str, int]:
+    """Rows that a failed write must leave untouched."""
+    return {
+        model.__name__: model.objects.count()
+        for model in (Household, Person, Membership, Income, Asset, AuditEntry)
+    }
+
+
+def head_of(household: Household) -> Person:
+    return household.memberships.get(end_date__isnull=True, relation="head").person
+
+
+def member_payload(village: Region, **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id_number": factories.id_number(),
+        "name": "张三",
+        "relation": "head",
+        "hukou_type": "rural",
+        "residence_region": village.code,
+        "registered_region": village.code,
+        "phone": "13800000000",
+        "disability_grade": 0,
+        "disability_category": "",
+        "serious_illness": False,
+        "labour_capacity": "full",
+        "co_resident": True,
+    }
+    data.update(overrides)
+    return data
+
+
+def household_payload(village: Region, members: list[dict[str, Any]] | None = None, **extra: Any):
+    data: dict[str, Any] = {
+        "registered_region": village.code,
+        "residence_region": village.code,
+        "area_type": "rural",
+        "address": "东阿村1组1号",
+        "registered_poor": False,
+        "members": members if members is not None else [member_payload(village)],
+    }
+    data.update(extra)
+    return data

@@ -1,0 +1,96 @@
+"""Token authentication and the login lockout."""
+
+import pytest
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from jiuzhu.core.models import User
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _token(client, username, password):
+    return client.post(
+        "/api/auth/token/", {"username": username, "password": password}, format="json"
+    )
+
+
+def test_token_for_good_credentials_is_stable_and_works(assistant, dong_e_household):
+    client = APIClient()
+    response = _token(client, assistant.username, factories.PASSWORD)
+    assert response.status_code == 200
+    token = response.json()["token"]
+    assert _token(client, assistant.username, factories.PASSWORD).json()["token"] == token
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get(f"/api/households/{dong_e_household.pk}/").status_code == 200
+
+
+def test_wrong_password_is_a_chinese_400_and_counts_a_failure(assistant):
+    response = _token(APIClient(), assistant.username, "wrong")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "用户名或密码错误。"}
+    assistant.refresh_from_db()
+    assert assistant.failed_logins == 1
+
+
+def test_unknown_user_is_answered_like_a_wrong_password():
+    response = _token(APIClient(), "nobody", "wrong")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "用户名或密码错误。"}
+
+
+def test_inactive_user_gets_no_token(assistant):
+    assistant.is_active = False
+    assistant.save()
+    assert _token(APIClient(), assistant.username, factories.PASSWORD).status_code == 400
+
+
+@override_settings(JIUZHU_LOGIN_MAX_FAILURES=3)
+def test_lockout_after_repeated_failures_answers_403(assistant):
+    client = APIClient()
+    for _ in range(3):
+        assert _token(client, assistant.username, "wrong").status_code == 400
+    assistant.refresh_from_db()
+    assert assistant.locked_until is not None
+    # Even the right password is refused while locked.
+    response = _token(client, assistant.username, factories.PASSWORD)
+    assert response.status_code == 403
+    assert response.json()["detail"].startswith("账户已锁定")
+    assert "后再试" in response.json()["detail"]
+
+
+def test_successful_login_resets_the_failure_count(assistant):
+    client = APIClient()
+    _token(client, assistant.username, "wrong")
+    assert _token(client, assistant.username, factories.PASSWORD).status_code == 200
+    assert User.objects.get(pk=assistant.pk).failed_logins == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"username": "a"},
+        {"username": 1, "password": 2},
+        {"username": "a", "password": "b", "x": 1},
+    ],
+)
+def test_malformed_token_requests(body):
+    response = APIClient().post("/api/auth/token/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("提交的数据有误")
+
+
+def test_malformed_json_for_token():
+    response = APIClient().post("/api/auth/token/", b"{", content_type="application/json")
+    assert response.status_code == 400
+    assert "JSON" in response.json()["detail"]
+
+
+def test_bad_token_is_401():
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
+    response = client.get("/api/households/")
+    assert response.status_code == 401
+    assert response.json() == {"detail": "认证令牌无效。"}

@@ -1,0 +1,143 @@
+"""Incomes and assets of a household: add and remove."""
+
+from decimal import Decimal
+
+import pytest
+
+from jiuzhu.registry.models import Asset, Income
+from tests import factories
+from tests.api.helpers import counts, head_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_add_income_for_a_member(api, dong_e_household):
+    head = head_of(dong_e_household)
+    response = api.post(
+        f"/api/households/{dong_e_household.pk}/incomes/",
+        {"category": "pension", "monthly_amount": 1234.5, "person": head.pk, "note": "退休金"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["monthly_amount"] == "1234.50"
+    assert body["person_id"] == head.pk
+    assert body["category_display"] == "养老金、退休金"
+    income = Income.objects.get(pk=body["id"])
+    assert income.monthly_amount == Decimal("1234.50")
+    assert income.household_id == dong_e_household.pk
+
+
+def test_decimal_amounts_are_exact(api, dong_e_household):
+    # 0.1 + 0.2 style amounts never go through float.
+    response = api.post(
+        f"/api/households/{dong_e_household.pk}/incomes/",
+        b'{"category": "wages", "monthly_amount": 9999999999.99}',
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.json()
+    assert Income.objects.get().monthly_amount == Decimal("9999999999.99")
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"category": "lottery", "monthly_amount": "10"}, "category"),
+        ({"category": "wages", "monthly_amount": "-1"}, "monthly_amount"),
+        ({"category": "wages", "monthly_amount": "abc"}, "monthly_amount"),
+        ({"category": "wages", "monthly_amount": "1.234"}, "monthly_amount"),
+        ({"category": "wages", "monthly_amount": "12345678901.00"}, "monthly_amount"),
+        ({"category": "wages"}, "monthly_amount"),
+        ({"category": "wages", "monthly_amount": "1", "note": "长" * 101}, "note"),
+        ({"category": "wages", "monthly_amount": "1", "person": "x"}, "person"),
+    ],
+)
+def test_bad_income_is_refused(api, dong_e_household, payload, field):
+    before = counts()
+    response = api.post(f"/api/households/{dong_e_household.pk}/incomes/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert counts() == before
+
+
+def test_income_of_someone_not_in_the_household_is_refused(
+    api, dong_e_household, dong_e_village, rose_household
+):
+    other = head_of(factories.household(village_region=dong_e_village))
+    before = counts()
+    for person in (other.pk, head_of(rose_household).pk, 999999):
+        response = api.post(
+            f"/api/households/{dong_e_household.pk}/incomes/",
+            {"category": "wages", "monthly_amount": "100", "person": person},
+            format="json",
+        )
+        assert response.status_code == 400
+        assert response.json()["detail"] == "所选人员不是本户成员。"
+    assert counts() == before
+
+
+def test_remove_income(api, dong_e_household):
+    income_id = api.post(
+        f"/api/households/{dong_e_household.pk}/incomes/",
+        {"category": "wages", "monthly_amount": "100"},
+        format="json",
+    ).json()["id"]
+    url = f"/api/households/{dong_e_household.pk}/incomes/{income_id}/"
+    assert api.delete(url).status_code == 204
+    assert not Income.objects.exists()
+    response = api.delete(url)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "未找到该记录。"}
+
+
+def test_income_of_another_household_cannot_be_removed_through_this_one(
+    api, dong_e_household, dong_e_village
+):
+    other = factories.household(village_region=dong_e_village)
+    income_id = api.post(
+        f"/api/households/{other.pk}/incomes/",
+        {"category": "wages", "monthly_amount": "100"},
+        format="json",
+    ).json()["id"]
+    response = api.delete(f"/api/households/{dong_e_household.pk}/incomes/{income_id}/")
+    assert response.status_code == 404
+    assert Income.objects.filter(pk=income_id).exists()
+
+
+def test_add_and_remove_asset(api, dong_e_household):
+    head = head_of(dong_e_household)
+    response = api.post(
+        f"/api/households/{dong_e_household.pk}/assets/",
+        {"kind": "deposit", "value": "52000.00", "person": head.pk},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["kind"], body["kind_display"], body["value"], body["quantity"]) == (
+        "deposit",
+        "存款",
+        "52000.00",
+        1,
+    )
+    url = f"/api/households/{dong_e_household.pk}/assets/{body['id']}/"
+    assert api.delete(url).status_code == 204
+    assert not Asset.objects.exists()
+    assert api.delete(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"kind": "yacht", "value": "1"}, "kind"),
+        ({"kind": "house", "value": "1", "quantity": 0}, "quantity"),
+        ({"kind": "house", "value": "1", "quantity": 1001}, "quantity"),
+        ({"kind": "house", "value": "-5"}, "value"),
+        ({"kind": "house", "value": "1", "quantity": "two"}, "quantity"),
+    ],
+)
+def test_bad_asset_is_refused(api, dong_e_household, payload, field):
+    before = counts()
+    response = api.post(f"/api/households/{dong_e_household.pk}/assets/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert counts() == before
