@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "jiuzhu.core",
     "jiuzhu.registry",
+    "jiuzhu.cases",
     "jiuzhu.api",
     "jiuzhu.demo",
 ]

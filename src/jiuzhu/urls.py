@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from jiuzhu.cases import public_views
 from jiuzhu.core import views as core_views
 
 urlpatterns = [
@@ -8,5 +9,9 @@ urlpatterns = [
     path("logout/", core_views.logout_view, name="logout"),
     path("core/", include("jiuzhu.core.urls")),
     path("households/", include("jiuzhu.registry.urls")),
+    path("cases/", include("jiuzhu.cases.urls")),
+    path("notice/", public_views.notice_board, name="notice"),
+    path("notice/screen/", public_views.notice_screen, name="notice_screen"),
+    path("notice/print.pdf", public_views.notice_pdf, name="notice_pdf"),
     path("api/", include("jiuzhu.api.urls")),
 ]

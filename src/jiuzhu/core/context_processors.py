@@ -10,9 +10,12 @@ NAVIGATION: list[tuple[str, str, Capability | None]] = [
     ("首页", "home", None),
     ("家庭档案", "registry:search", Capability.VIEW_HOUSEHOLDS),
     ("新建家庭", "registry:create", Capability.EDIT_HOUSEHOLDS),
+    ("救助申请", "cases:list", Capability.VIEW_HOUSEHOLDS),
+    ("抽查", "cases:spot_checks", Capability.SPOT_CHECK),
     ("工作日历", "core:calendar", Capability.MANAGE_CALENDAR),
     ("行政区划", "core:regions", Capability.MANAGE_REGIONS),
     ("访问日志", "core:access_log", Capability.VIEW_ACCESS_LOG),
+    ("公示", "notice", None),
 ]
 
 

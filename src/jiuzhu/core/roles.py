@@ -20,6 +20,7 @@ class Capability(models.TextChoices):
     MANAGE_CALENDAR = "manage_calendar", "维护工作日历"
     MANAGE_REGIONS = "manage_regions", "维护行政区划"
     VIEW_ACCESS_LOG = "view_access_log", "查阅访问日志"
+    SPOT_CHECK = "spot_check", "审核确认抽查"
 
 
 _ALL_STAFF_READERS = {
@@ -45,6 +46,7 @@ CAPABILITIES: dict[Capability, set[Role]] = {
     Capability.MANAGE_CALENDAR: {Role.COUNTY_ADMIN},
     Capability.MANAGE_REGIONS: {Role.COUNTY_ADMIN},
     Capability.VIEW_ACCESS_LOG: {Role.AUDITOR, Role.COUNTY_SUPERVISOR, Role.COUNTY_ADMIN},
+    Capability.SPOT_CHECK: {Role.COUNTY_SUPERVISOR},
 }
 
 # How much of an ID number each role sees on screen.

@@ -166,3 +166,21 @@ def household_file(user: User, household_id: int | str) -> HouseholdFile | None:
         programmes=[(p.value, str(p.label), []) for p in Programme],
         history=history,
     )
+
+
+def household_for_intake(id_number: str) -> Household | None:
+    """The household of a person presenting an ID card at any window of the county.
+
+    The one read outside the user's area: the county lets anyone apply at any town
+    (就近能办、多点可办). It needs the full, valid ID number, and the caller logs it.
+    """
+    if not idnumber.is_valid(id_number):
+        return None
+    membership = (
+        Membership.objects.filter(
+            person__id_number=idnumber.normalise(id_number), end_date__isnull=True
+        )
+        .select_related("household")
+        .first()
+    )
+    return membership.household if membership else None

@@ -1,0 +1,168 @@
+"""What the public may see: the 7-day notice of decisions and the standing notice of
+current dibao recipients (长期公示). Only what the rules allow: masked name, household
+size, amount, village — never ID, phone, address detail, illness or disability."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from fpdf import FPDF
+
+from jiuzhu.cases.models import Case, Recipient, RecipientStatus, Status
+from jiuzhu.core.models import Region, RegionLevel
+from jiuzhu.core.programmes import Programme
+
+FONT = Path(__file__).resolve().parent / "fonts" / "DroidSansFallbackFull.ttf"
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 张小明 → 张*明, 欧阳小明 → 欧**明."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+@dataclass
+class NoticeRow:
+    name: str
+    members: int
+    amount: Decimal
+    village: str
+    town: str
+    programme: str
+    period: str
+
+
+def _area(region: Region | None) -> str:
+    return region.prefix if region is not None else ""
+
+
+def public_region(code: str | None, level: str) -> Region | None:
+    if not code or not code.isdigit():
+        return None
+    return Region.objects.filter(code=code, level=level).select_related("parent").first()
+
+
+def notices_in_period(region: Region | None, today: dt.date | None = None) -> list[NoticeRow]:
+    """Decisions under their 7-day notice now."""
+    today = today or timezone.localdate()
+    cases: QuerySet[Case] = (
+        Case.objects.filter(
+            status=Status.NOTICE,
+            notice_starts_on__lte=today,
+            notice_ends_on__gte=today,
+            responsible_code__startswith=_area(region),
+        )
+        .select_related("applicant", "beneficiary", "household__registered_region__parent")
+        .order_by("responsible_code", "number")
+    )
+    rows = []
+    for case in cases:
+        person = case.beneficiary or case.applicant
+        village = case.household.registered_region
+        rows.append(
+            NoticeRow(
+                name=mask_name(person.name),
+                members=1
+                if case.beneficiary
+                else case.household.memberships.filter(end_date__isnull=True).count(),
+                amount=case.monthly_amount or Decimal("0"),
+                village=village.name,
+                town=village.parent.name if village.parent else "",
+                programme=Programme(case.programme).label,
+                period=f"{case.notice_starts_on:%m月%d日}—{case.notice_ends_on:%m月%d日}",
+            )
+        )
+    return rows
+
+
+def standing_notice(region: Region | None, programme: str = Programme.DIBAO) -> QuerySet[Recipient]:
+    return (
+        Recipient.objects.filter(
+            programme=programme,
+            status__in=[RecipientStatus.ACTIVE, RecipientStatus.PHASE_OUT],
+            region_code__startswith=_area(region),
+        )
+        .select_related("case__applicant", "person", "household__registered_region__parent")
+        .order_by("region_code", "pk")
+    )
+
+
+def standing_rows(recipients: QuerySet[Recipient] | list[Recipient]) -> list[NoticeRow]:
+    rows = []
+    for r in recipients:
+        person = r.person or r.case.applicant
+        village = r.household.registered_region
+        rows.append(
+            NoticeRow(
+                name=mask_name(person.name),
+                members=r.members_covered,
+                amount=r.monthly_amount,
+                village=village.name,
+                town=village.parent.name if village.parent else "",
+                programme=Programme(r.programme).label,
+                period=f"{r.start_month:%Y年%m月}起",
+            )
+        )
+    return rows
+
+
+def notice_pdf(region: Region | None, title_area: str, today: dt.date | None = None) -> bytes:
+    """An A4 notice for the village board; the font is embedded (subset), so it prints the
+    same on a machine with no Chinese fonts."""
+    today = today or timezone.localdate()
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_font("notice", fname=str(FONT))
+    pdf.set_title(f"{title_area}最低生活保障对象公示")
+    pdf.add_page()
+    pdf.set_font("notice", size=18)
+    pdf.cell(0, 12, f"{title_area}最低生活保障对象公示", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("notice", size=10)
+    pdf.multi_cell(
+        0, 6,
+        "根据《社会救助暂行办法》和《最低生活保障审核确认办法》，现将最低生活保障对象予以公示。"
+        "如有异议，请向所在镇（街道）或县民政局反映。",
+        new_x="LMARGIN", new_y="NEXT",
+    )
+    sections = [
+        ("一、本期审核确认公示（公示期7天）", notices_in_period(region, today)),
+        ("二、现有最低生活保障对象（长期公示）", standing_rows(standing_notice(region))),
+    ]
+    widths = (30, 45, 25, 30, 50)
+    for heading, rows in sections:
+        pdf.ln(3)
+        pdf.set_font("notice", size=12)
+        pdf.cell(0, 8, heading, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("notice", size=10)
+        for text, width in zip(("姓名", "村（社区）", "保障人数", "月保障金", "期间"), widths, strict=True):
+            pdf.cell(width, 7, text, border=1, align="C")
+        pdf.ln()
+        for row in rows:
+            values = (row.name, row.village, str(row.members), f"{row.amount}元", row.period)
+            for text, width in zip(values, widths, strict=True):
+                pdf.cell(width, 7, text, border=1, align="C")
+            pdf.ln()
+        if not rows:
+            pdf.cell(sum(widths), 7, "（无）", border=1, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.cell(0, 7, f"公示日期：{today:%Y年%m月%d日}", align="R", new_x="LMARGIN", new_y="NEXT")
+    buffer = BytesIO()
+    pdf.output(buffer)
+    return buffer.getvalue()
+
+
+def towns() -> QuerySet[Region]:
+    return Region.objects.filter(level=RegionLevel.TOWN).order_by("code")
+
+
+def villages_of(town: Region | None) -> QuerySet[Region]:
+    if town is None:
+        return Region.objects.none()
+    return Region.objects.filter(level=RegionLevel.VILLAGE, parent=town).order_by("code")

@@ -1,0 +1,148 @@
+"""The policy's procedural rules as the case workflow needs them.
+
+Numbers (deadlines, notice days, limits, review intervals, spot-check share) are dated
+parameters of the policy engine; amounts come from its formulas. This module only asks.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from jiuzhu.core import idnumber
+from jiuzhu.core.programmes import Programme
+from jiuzhu.registry.models import Household, LabourCapacity
+
+if TYPE_CHECKING:
+    from jiuzhu.cases.models import Case
+
+# The home-visit form (入户调查表): what two staff check in the home.
+HOME_VISIT_CHECKLIST: dict[str, str] = {
+    "members_confirmed": "核实共同生活家庭成员",
+    "housing_checked": "查看住房及居住条件",
+    "income_sources": "了解收入来源与就业情况",
+    "assets_checked": "查看车辆、存款、经营等财产",
+    "health_checked": "了解成员健康、残疾和劳动能力",
+    "neighbours_asked": "走访邻里、村（居）民委员会",
+}
+
+_COMMON = ["户口簿", "身份证", "家庭成员、收入和财产申报", "承诺书", "家庭经济状况核对授权书"]
+CHECKLISTS: dict[str, list[str]] = {
+    Programme.DIBAO: _COMMON + ["残疾证、病历（如有）"],
+    Programme.TEKUN: _COMMON + ["无劳动能力证明（残疾证、年龄）", "生活自理能力评估"],
+    Programme.CHILDREN: ["户口簿", "儿童身份证明", "父母死亡、失踪、重残、重病或服刑等证明"],
+    Programme.EDUCATION: ["户口簿", "身份证", "在校证明"],
+    Programme.MEDICAL: ["户口簿", "身份证", "病历、医疗费用票据与医保结算单"],
+    Programme.TEMPORARY: ["户口簿", "身份证", "事故、灾害、疾病等证明或费用票据", "承诺书"],
+    Programme.CHARITY: ["户口簿", "身份证", "困难情况说明"],
+    Programme.DISABILITY: ["户口簿", "身份证", "残疾证"],
+    Programme.ELDERLY: ["户口簿", "身份证"],
+}
+
+# Programmes given to one person rather than the household.
+PERSONAL_PROGRAMMES = {
+    Programme.TEKUN,
+    Programme.CHILDREN,
+    Programme.DISABILITY,
+    Programme.ELDERLY,
+    Programme.EDUCATION,
+    Programme.MEDICAL,
+}
+# Programmes whose decision is announced for 7 days and which need a means check.
+NOTICE_PROGRAMMES = {Programme.DIBAO, Programme.TEKUN}
+COMMUNITY_REVIEW_PROGRAMMES = {Programme.DIBAO}
+VERIFIED_PROGRAMMES = {Programme.DIBAO, Programme.TEKUN, Programme.TEMPORARY}
+
+
+def checklist_for(programme: str) -> list[str]:
+    return CHECKLISTS.get(programme, _COMMON)
+
+
+def programme_is_personal(programme: str) -> bool:
+    return programme in PERSONAL_PROGRAMMES
+
+
+def needs_community_review(programme: str) -> bool:
+    return programme in COMMUNITY_REVIEW_PROGRAMMES
+
+
+def needs_economic_verification(programme: str) -> bool:
+    return programme in VERIFIED_PROGRAMMES
+
+
+def needs_public_notice(case: "Case") -> bool:
+    if case.programme not in NOTICE_PROGRAMMES:
+        return False
+    # Tekun decisions about minors are not announced (特困人员认定办法).
+    if case.programme == Programme.TEKUN and case.beneficiary is not None:
+        return idnumber.age_on(case.beneficiary.birth_date, dt.date.today()) >= 18
+    return True
+
+
+def first_of_next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def parameter(key: str, on: dt.date) -> Any:
+    from jiuzhu.policy.parameters import value_at
+
+    return value_at(key, on)
+
+
+def decision_deadline_working_days(on: dt.date) -> int:
+    return int(parameter("procedure.decision_working_days", on))
+
+
+def notice_days(on: dt.date) -> int:
+    return int(parameter("procedure.notice_days", on))
+
+
+def advance_aid_hours(on: dt.date) -> int:
+    return int(parameter("procedure.advance_aid_hours", on))
+
+
+def spot_check_share(on: dt.date) -> Decimal:
+    return Decimal(str(parameter("procedure.spot_check_share", on)))
+
+
+def review_class(household: Household) -> str:
+    """A: no working capacity or seriously ill/disabled members; C: members able to work
+    with irregular income; B: the rest (NATIONAL.md, 动态管理)."""
+    members = [
+        m.person for m in household.memberships.filter(end_date__isnull=True).select_related("person")
+    ]
+    able = [p for p in members if p.labour_capacity == LabourCapacity.FULL]
+    if not able or any(p.serious_illness or 1 <= p.disability_grade <= 2 for p in members):
+        return "A"
+    irregular = household.incomes.filter(category__in=["business", "other"]).exists()
+    return "C" if irregular else "B"
+
+
+def next_review(household: Household, klass: str, today: dt.date) -> dt.date:
+    area = household.area_type
+    months = int(parameter(f"review.interval_months.{klass}.{area}", today))
+    month = today.month - 1 + months
+    return dt.date(today.year + month // 12, month % 12 + 1, 1)
+
+
+@dataclass
+class Entitlement:
+    eligible: bool
+    monthly_amount: Decimal
+    one_off_amount: Decimal | None
+    summary: str
+    explanation: dict[str, Any] = field(default_factory=dict)
+    phase_out_until: dt.date | None = None
+
+
+def entitlement(case: "Case", month: dt.date) -> Entitlement:
+    """Eligibility and amount of this case's programme for `month`, from the policy engine."""
+    from jiuzhu.policy.adapters import entitlement_for_case
+
+    return entitlement_for_case(case, month)  # type: ignore[no-any-return]
+
+
+def advance_aid_limit(case: "Case", on: dt.date) -> Decimal:
+    from jiuzhu.policy.adapters import temporary_limit_for_household
+
+    return temporary_limit_for_household(case.household, on)  # type: ignore[no-any-return]

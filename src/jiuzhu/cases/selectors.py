@@ -1,0 +1,164 @@
+"""Reads of cases, always within the caller's area: a case is seen by the town responsible
+and by the town (or village) that took it in."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from jiuzhu.cases.models import (
+    UNDECIDED_STATUSES,
+    Case,
+    CaseDocument,
+    Notification,
+    Recipient,
+    RecipientStatus,
+    SpotCheck,
+    Status,
+)
+from jiuzhu.core.models import User
+from jiuzhu.core.roles import Capability
+from jiuzhu.core.workdays import Calendar
+
+
+def _scope(user: User) -> Q:
+    prefix = user.scope_prefix
+    return Q(responsible_code__startswith=prefix) | Q(intake_code__startswith=prefix)
+
+
+def cases_in_scope(user: User) -> QuerySet[Case]:
+    if not user.can(Capability.VIEW_HOUSEHOLDS):
+        return Case.objects.none()
+    return Case.objects.filter(_scope(user))
+
+
+def case_for(user: User, case_id: int | str) -> Case | None:
+    try:
+        return (
+            cases_in_scope(user)
+            .select_related("household", "applicant", "beneficiary", "responsible_town", "intake_region")
+            .get(pk=int(case_id))
+        )
+    except (Case.DoesNotExist, ValueError, TypeError):
+        return None
+
+
+def case_list(
+    user: User, status: str = "", programme: str = "", query: str = ""
+) -> QuerySet[Case]:
+    qs = cases_in_scope(user).select_related("applicant", "responsible_town")
+    if status == "open":
+        qs = qs.filter(status__in=[*UNDECIDED_STATUSES, Status.SUBMITTED, Status.NOTICE])
+    elif status:
+        qs = qs.filter(status=status)
+    if programme:
+        qs = qs.filter(programme=programme)
+    if query:
+        qs = qs.filter(Q(number=query.strip().upper()) | Q(applicant__name__startswith=query.strip()))
+    return qs.order_by("-submitted_at", "-pk")
+
+
+WARNING_WORKING_DAYS = 3
+
+
+@dataclass
+class Deadline:
+    due: dt.date
+    working_days_left: int
+    overdue: bool
+    warning: bool
+    paused: bool
+
+
+def deadline(case: Case, today: dt.date | None = None, calendar: Calendar | None = None) -> Deadline | None:
+    if case.decision_due is None or case.status not in UNDECIDED_STATUSES:
+        return None
+    today = today or timezone.localdate()
+    left = (calendar or Calendar()).working_days_between(today, case.decision_due)
+    return Deadline(
+        due=case.decision_due,
+        working_days_left=left,
+        overdue=left < 0,
+        warning=0 <= left <= WARNING_WORKING_DAYS,
+        paused=case.paused_since is not None,
+    )
+
+
+def overdue_cases(user: User, today: dt.date | None = None) -> QuerySet[Case]:
+    """Undecided cases past their decision date (clock not paused), for this user's area."""
+    today = today or timezone.localdate()
+    return (
+        cases_in_scope(user)
+        .filter(status__in=UNDECIDED_STATUSES, decision_due__lt=today, paused_since__isnull=True)
+        .select_related("applicant", "responsible_town", "investigator")
+        .order_by("decision_due", "pk")
+    )
+
+
+def due_soon(user: User, today: dt.date | None = None) -> QuerySet[Case]:
+    today = today or timezone.localdate()
+    limit = Calendar().add_working_days(today, WARNING_WORKING_DAYS)
+    return (
+        cases_in_scope(user)
+        .filter(status__in=UNDECIDED_STATUSES, decision_due__gte=today, decision_due__lte=limit)
+        .select_related("applicant")
+        .order_by("decision_due", "pk")
+    )
+
+
+def overdue_by_person(user: User, today: dt.date | None = None) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for case in overdue_cases(user, today):
+        name = case.investigator.username if case.investigator else "（未分派）"
+        counts[name] = counts.get(name, 0) + 1
+    return sorted(counts.items(), key=lambda item: -item[1])
+
+
+def advance_aid_pending(user: User) -> QuerySet[Case]:
+    return (
+        cases_in_scope(user)
+        .filter(advance_for__isnull=False, status__in=[Status.ACCEPTED, Status.INVESTIGATING])
+        .select_related("applicant")
+        .order_by("advance_due_at")
+    )
+
+
+def documents_for(user: User, case: Case) -> QuerySet[CaseDocument]:
+    return case.documents.order_by("uploaded_at", "pk")
+
+
+def document_for(user: User, document_id: int) -> CaseDocument | None:
+    visible = cases_in_scope(user).values("pk")
+    return CaseDocument.objects.filter(pk=document_id, case__in=visible).select_related("case").first()
+
+
+def cases_of_household(user: User, household_id: int) -> QuerySet[Case]:
+    return cases_in_scope(user).filter(household_id=household_id).order_by("-submitted_at")
+
+
+def recipients_of_household(user: User, household_id: int) -> QuerySet[Recipient]:
+    return Recipient.objects.filter(
+        household_id=household_id, case__in=cases_in_scope(user).values("pk")
+    ).select_related("case", "person")
+
+
+def notifications_of_household(household_id: int) -> QuerySet[Notification]:
+    return Notification.objects.filter(household_id=household_id)
+
+
+def spot_checks(user: User) -> QuerySet[SpotCheck]:
+    if not user.can(Capability.VIEW_ACCESS_LOG):
+        return SpotCheck.objects.none()
+    return SpotCheck.objects.filter(case__in=cases_in_scope(user).values("pk")).select_related(
+        "case", "checker"
+    )
+
+
+def reviews_due(user: User, today: dt.date | None = None) -> QuerySet[Recipient]:
+    today = today or timezone.localdate()
+    return Recipient.objects.filter(
+        region_code__startswith=user.scope_prefix,
+        status__in=[RecipientStatus.ACTIVE, RecipientStatus.PHASE_OUT],
+        next_review_on__lte=today,
+    ).select_related("case", "household")

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from jiuzhu.cases import views
+
+app_name = "cases"
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("new/", views.new_case, name="new"),
+    path("overdue/", views.overdue_list, name="overdue"),
+    path("spot-checks/", views.spot_checks, name="spot_checks"),
+    path("<int:case_id>/", views.case_detail, name="detail"),
+    path("<int:case_id>/act/<slug:action>/", views.act, name="act"),
+    path("<int:case_id>/upload/", views.upload, name="upload"),
+    path("documents/<int:document_id>/", views.document, name="document"),
+]

@@ -1,0 +1,342 @@
+"""Case pages: intake, the case file with its actions, lists of what is due."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from jiuzhu.cases import selectors, services
+from jiuzhu.cases.forms import (
+    AdvanceAidForm,
+    ApplicationForm,
+    CommentForm,
+    CommunityReviewForm,
+    FindHouseholdForm,
+    HomeVisitForm,
+    ObjectionForm,
+    ReasonForm,
+    RejectForm,
+    SpotCheckForm,
+    UploadForm,
+)
+from jiuzhu.cases.models import Case, SpotCheck, Status
+from jiuzhu.cases.rules import HOME_VISIT_CHECKLIST, checklist_for
+from jiuzhu.cases.workflow import allowed_actions
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.models import AccessLog, User
+from jiuzhu.core.programmes import Programme
+from jiuzhu.core.roles import Capability
+from jiuzhu.core.services import log_access
+from jiuzhu.core.views import require_capability
+from jiuzhu.registry.selectors import household_for, household_for_intake
+
+
+def _case(request: HttpRequest, case_id: int) -> tuple[User, Case]:
+    user = require_capability(request, Capability.VIEW_HOUSEHOLDS)
+    case = selectors.case_for(user, case_id)
+    if case is None:
+        raise Http404
+    return user, case
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = require_capability(request, Capability.VIEW_HOUSEHOLDS)
+    status = request.GET.get("status", "open")
+    programme = request.GET.get("programme", "")
+    query = request.GET.get("q", "")[:40]
+    cases = selectors.case_list(
+        user,
+        status if status in {*Status.values, "open"} else "open",
+        programme if programme in Programme.values else "",
+        query,
+    )
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "page": page,
+            "deadlines": {c.pk: selectors.deadline(c, today) for c in page},
+            "status": status,
+            "programme": programme,
+            "query": query,
+            "statuses": Status.choices,
+            "programmes": Programme.choices,
+            "advance": selectors.advance_aid_pending(user)[:20],
+            "overdue_count": selectors.overdue_cases(user).count(),
+            "due_soon": selectors.due_soon(user)[:20],
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def overdue_list(request: HttpRequest) -> HttpResponse:
+    user = require_capability(request, Capability.VIEW_HOUSEHOLDS)
+    cases = list(selectors.overdue_cases(user)[:500])
+    by_town: dict[str, int] = {}
+    for case in cases:
+        by_town[case.responsible_town.name] = by_town.get(case.responsible_town.name, 0) + 1
+    return render(
+        request,
+        "cases/overdue.html",
+        {
+            "cases": cases,
+            "deadlines": {c.pk: selectors.deadline(c) for c in cases},
+            "by_town": sorted(by_town.items(), key=lambda item: -item[1]),
+            "by_person": selectors.overdue_by_person(user),
+        },
+    )
+
+
+def _household_for_new_case(request: HttpRequest, user: User) -> tuple[Any, str, FindHouseholdForm]:
+    """The household applying: one in the user's area, or any of the county found by the
+    applicant's full ID number (carried in the form body, never in a URL)."""
+    intake_id = request.POST.get("intake_id_number", "")
+    if intake_id:
+        return household_for_intake(intake_id), intake_id, FindHouseholdForm()
+    raw = request.GET.get("household") or request.POST.get("household_id") or ""
+    if raw:
+        return household_for(user, raw), "", FindHouseholdForm()
+    find_form = FindHouseholdForm(request.POST if "find" in request.POST else None)
+    if find_form.is_bound and find_form.is_valid():
+        household = household_for_intake(find_form.cleaned_data["id_number"])
+        if household is None:
+            find_form.add_error("id_number", "本县没有该身份证号的家庭档案，请先建立家庭档案。")
+        else:
+            log_access(user, AccessLog.Channel.PAGE, "intake", household.pk, household.pk, request)
+            return household, find_form.cleaned_data["id_number"], find_form
+    return None, "", find_form
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_case(request: HttpRequest) -> HttpResponse:
+    user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
+    household, intake_id, find_form = _household_for_new_case(request, user)
+    if household is None:
+        return render(request, "cases/find_household.html", {"form": find_form})
+    form = ApplicationForm(
+        request.POST if "submit" in request.POST else None,
+        request.FILES or None,
+        household=household,
+    )
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.submit_application(
+                user,
+                services.ApplicationInput(
+                    household=household,
+                    applicant=form.person("applicant"),  # type: ignore[arg-type]
+                    beneficiary=form.person("beneficiary"),
+                    programme=data["programme"],
+                    temporary_kind=data["temporary_kind"] or "",
+                    reason=data["reason"],
+                    channel=data["channel"],
+                    single_person_unit=data["single_person_unit"],
+                    special_hardship=data["special_hardship"],
+                    by_residence=data["by_residence"],
+                    commitment_signed=data["commitment_signed"],
+                    authorisation_signed=data["authorisation_signed"],
+                    documents=[(data["document_kind"], f) for f in data["documents"]],
+                ),
+            )
+        except (DomainError, PermissionError) as error:
+            message = getattr(error, "message", None) or str(error)
+            field = getattr(error, "field", None)
+            form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, f"已登记申请 {case.number}。")
+            return redirect("cases:detail", case_id=case.pk)
+    return render(
+        request,
+        "cases/new.html",
+        {
+            "form": form,
+            "household": household,
+            "intake_id_number": intake_id,
+            "checklists": [(p.label, checklist_for(p.value)) for p in Programme],
+        },
+    )
+
+
+@login_required
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    user, case = _case(request, case_id)
+    log_access(user, AccessLog.Channel.PAGE, "case", case.pk, case.household_id, request)
+    actions = [
+        (t, ACTION_FORMS[t.action]() if ACTION_FORMS.get(t.action) else None)
+        for t in allowed_actions(case.status, user.role)
+    ]
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "case": case,
+            "actions": actions,
+            "deadline": selectors.deadline(case),
+            "events": case.events.select_related("actor"),
+            "documents": selectors.documents_for(user, case),
+            "visits": case.home_visits.select_related("lead_staff"),
+            "objections": case.objections.all(),
+            "checklist": checklist_for(case.programme),
+            "visit_items": HOME_VISIT_CHECKLIST,
+            "upload_form": UploadForm(),
+            "now": timezone.now(),
+            "recipient": getattr(case, "recipient", None),
+            "advance_cases": case.advance_cases.all(),
+        },
+    )
+
+
+ACTION_FORMS: dict[str, type[forms.Form]] = {
+    "accept": CommentForm,
+    "refuse_intake": ReasonForm,
+    "withdraw": ReasonForm,
+    "start_investigation": CommentForm,
+    "record_home_visit": HomeVisitForm,
+    "pause": ReasonForm,
+    "resume": CommentForm,
+    "complete_investigation": CommentForm,
+    "record_community_review": CommunityReviewForm,
+    "approve": CommentForm,
+    "reject": RejectForm,
+    "record_objection": ObjectionForm,
+    "grant_advance_aid": AdvanceAidForm,
+    "terminate": ReasonForm,
+}
+
+
+def _dispatch(action: str, user: User, case: Case, version: int, data: dict[str, Any], request: HttpRequest) -> None:
+    comment = data.get("comment", "")
+    handlers: dict[str, Callable[[], Any]] = {
+        "accept": lambda: services.accept(user, case, version, comment),
+        "refuse_intake": lambda: services.refuse_intake(user, case, version, data["reason"]),
+        "withdraw": lambda: services.withdraw(user, case, version, data["reason"]),
+        "start_investigation": lambda: services.start_investigation(user, case, version, comment),
+        "record_home_visit": lambda: services.record_home_visit(
+            user,
+            case,
+            version,
+            services.HomeVisitInput(
+                visited_on=data["visited_on"],
+                second_staff=data["second_staff"],
+                findings=data["findings"],
+                household_signed=data["household_signed"],
+                checklist={key: key in request.POST for key in HOME_VISIT_CHECKLIST},
+                photos=data["photos"],
+            ),
+        ),
+        "pause": lambda: services.pause_clock(user, case, version, data["reason"]),
+        "resume": lambda: services.resume_clock(user, case, version, comment),
+        "complete_investigation": lambda: services.complete_investigation(user, case, version, comment),
+        "record_community_review": lambda: services.record_community_review(
+            user, case, version, data["held_on"], data["participants"], data["outcome"]
+        ),
+        "approve": lambda: services.approve(user, case, version, comment),
+        "reject": lambda: services.reject(user, case, version, data["rule"], data["note"]),
+        "record_objection": lambda: services.record_objection(
+            user, case, version, data["content"], data["well_founded"], data["resolution"]
+        ),
+        "close_notice": lambda: services.close_notice(user, case, version),
+        "grant_advance_aid": lambda: services.grant_advance_aid(
+            user, case, version, data["amount"], data["method"], data["note"]
+        ),
+        "terminate": lambda: services.terminate(user, case, version, data["reason"]),
+    }
+    handlers[action]()
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    user, case = _case(request, case_id)
+    form_class = ACTION_FORMS.get(action)
+    form = form_class(request.POST, request.FILES) if form_class else None
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = -1
+    if form is not None and not form.is_valid():
+        errors = "；".join(f"{form.fields[k].label if k in form.fields else ''}{' '.join(v)}" for k, v in form.errors.items())
+        messages.error(request, f"未能办理：{errors}")
+        return redirect("cases:detail", case_id=case.pk)
+    if action not in {*ACTION_FORMS, "close_notice"}:
+        raise Http404
+    try:
+        _dispatch(action, user, case, version, form.cleaned_data if form else {}, request)
+    except (DomainError, PermissionError) as error:
+        messages.error(request, getattr(error, "message", None) or str(error))
+    else:
+        messages.success(request, "已办理。")
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest, case_id: int) -> HttpResponse:
+    user, case = _case(request, case_id)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择材料类别和文件。")
+    else:
+        try:
+            stored = services.add_documents(
+                user, case, [(form.cleaned_data["kind"], f) for f in form.cleaned_data["documents"]]
+            )
+        except (DomainError, PermissionError) as error:
+            messages.error(request, getattr(error, "message", None) or str(error))
+        else:
+            messages.success(request, f"已上传{len(stored)}个文件。")
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@login_required
+def document(request: HttpRequest, document_id: int) -> FileResponse:
+    user = require_capability(request, Capability.VIEW_HOUSEHOLDS)
+    doc = selectors.document_for(user, document_id)
+    if doc is None:
+        raise Http404
+    path = services.upload_root() / doc.stored_path
+    if not path.is_file():
+        raise Http404
+    log_access(user, AccessLog.Channel.PAGE, "document", doc.pk, doc.case.household_id, request)
+    response = FileResponse(path.open("rb"), content_type=doc.content_type)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def spot_checks(request: HttpRequest) -> HttpResponse:
+    user = require_capability(request, Capability.SPOT_CHECK)
+    if request.method == "POST":
+        try:
+            if "draw" in request.POST:
+                drawn = services.select_spot_checks(user)
+                messages.success(request, f"已随机抽取{len(drawn)}件。")
+            else:
+                check = selectors.spot_checks(user).filter(pk=request.POST.get("check_id") or 0).first()
+                form = SpotCheckForm(request.POST)
+                if check is None:
+                    raise Http404
+                if not form.is_valid():
+                    raise DomainError("请填写抽查意见。")
+                services.record_spot_check(user, check, form.cleaned_data["finding"], form.cleaned_data["problem_found"])
+                messages.success(request, "已登记抽查意见。")
+        except (DomainError, PermissionError) as error:
+            messages.error(request, getattr(error, "message", None) or str(error))
+        return redirect("cases:spot_checks")
+    checks: Any = selectors.spot_checks(user).order_by("recorded_at", "-selected_at")
+    return render(request, "cases/spot_checks.html", {"checks": checks[:200], "form": SpotCheckForm(), "pending": SpotCheck.objects.none()})
