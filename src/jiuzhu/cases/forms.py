@@ -13,7 +13,9 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 class MultipleFileField(forms.FileField):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}))
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"})
+        )
         super().__init__(*args, **kwargs)
 
     def clean(self, data: Any, initial: Any = None) -> list[Any]:
@@ -29,25 +31,37 @@ class FindHouseholdForm(forms.Form):
     id_number = forms.CharField(label="申请人身份证号", min_length=18, max_length=18)
 
 
-def member_choices(household: Household) -> list[tuple[int, str]]:
+def member_choices(household: Household) -> list[tuple[int | str, str]]:
     current = household.memberships.filter(end_date__isnull=True).select_related("person")
     return [(m.person_id, f"{m.person.name}（{m.get_relation_display()}）") for m in current]
 
 
 class ApplicationForm(forms.Form):
     programme = forms.ChoiceField(label="救助项目", choices=Programme.choices)
-    temporary_kind = forms.ChoiceField(label="临时救助类型", choices=TemporaryKind.choices, required=False)
+    temporary_kind = forms.ChoiceField(
+        label="临时救助类型", choices=TemporaryKind.choices, required=False
+    )
     applicant = forms.TypedChoiceField(label="申请人", coerce=int)
-    beneficiary = forms.TypedChoiceField(label="救助对象（个人项目、单人户）", coerce=int, required=False, empty_value=None)
-    single_person_unit = forms.BooleanField(label="单人户（重度残疾或重病成员单独纳入）", required=False)
-    reason = forms.CharField(label="申请理由", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    beneficiary = forms.TypedChoiceField(
+        label="救助对象（个人项目、单人户）", coerce=int, required=False, empty_value=None
+    )
+    single_person_unit = forms.BooleanField(
+        label="单人户（重度残疾或重病成员单独纳入）", required=False
+    )
+    reason = forms.CharField(
+        label="申请理由", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
     channel = forms.ChoiceField(label="申请渠道", choices=Channel.choices)
     by_residence = forms.BooleanField(label="由居住地镇（街道）办理（人户分离）", required=False)
     special_hardship = forms.BooleanField(label="特殊困难，需24小时内先行救助", required=False)
     commitment_signed = forms.BooleanField(label="申请人已签署承诺书", required=False)
-    authorisation_signed = forms.BooleanField(label="申请人已签署家庭经济状况核对授权书", required=False)
+    authorisation_signed = forms.BooleanField(
+        label="申请人已签署家庭经济状况核对授权书", required=False
+    )
     documents = MultipleFileField(label="申请材料（JPG、PNG或PDF，每个不超过10MB）", required=False)
-    document_kind = forms.ChoiceField(label="材料类别", choices=DocumentKind.choices, initial=DocumentKind.HOUSEHOLD_BOOKLET)
+    document_kind = forms.ChoiceField(
+        label="材料类别", choices=DocumentKind.choices, initial=DocumentKind.HOUSEHOLD_BOOKLET
+    )
 
     def __init__(self, *args: Any, household: Household, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -55,7 +69,8 @@ class ApplicationForm(forms.Form):
         for name in ("applicant", "beneficiary"):
             field = self.fields[name]
             assert isinstance(field, forms.TypedChoiceField)
-            field.choices = ([("", "全户")] if name == "beneficiary" else []) + choices
+            blank: list[tuple[int | str, str]] = [("", "全户")] if name == "beneficiary" else []
+            field.choices = blank + choices
 
     def person(self, name: str) -> Person | None:
         value = self.cleaned_data.get(name)
@@ -63,17 +78,23 @@ class ApplicationForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    comment = forms.CharField(label="意见", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False)
+    comment = forms.CharField(
+        label="意见", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(
+        label="理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
 
 
 class HomeVisitForm(forms.Form):
     visited_on = forms.DateField(label="入户日期", widget=forms.DateInput(attrs={"type": "date"}))
     second_staff = forms.CharField(label="第二名调查人员", max_length=40)
-    findings = forms.CharField(label="调查情况", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+    findings = forms.CharField(
+        label="调查情况", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
+    )
     household_signed = forms.BooleanField(label="家庭成员已在调查表上签字", required=False)
     photos = MultipleFileField(label="照片（JPG、PNG）", required=False)
 
@@ -81,7 +102,9 @@ class HomeVisitForm(forms.Form):
 class CommunityReviewForm(forms.Form):
     held_on = forms.DateField(label="评议日期", widget=forms.DateInput(attrs={"type": "date"}))
     participants = forms.IntegerField(label="参加人数", min_value=3, max_value=500)
-    outcome = forms.CharField(label="评议结果", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    outcome = forms.CharField(
+        label="评议结果", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
 
 
 class RejectForm(forms.Form):
@@ -90,8 +113,12 @@ class RejectForm(forms.Form):
 
 
 class ObjectionForm(forms.Form):
-    content = forms.CharField(label="异议内容", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
-    resolution = forms.CharField(label="核查结果", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    content = forms.CharField(
+        label="异议内容", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+    resolution = forms.CharField(
+        label="核查结果", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
     well_founded = forms.BooleanField(label="异议成立（重新调查）", required=False)
 
 
@@ -107,5 +134,7 @@ class UploadForm(forms.Form):
 
 
 class SpotCheckForm(forms.Form):
-    finding = forms.CharField(label="抽查意见", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    finding = forms.CharField(
+        label="抽查意见", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
     problem_found = forms.BooleanField(label="发现问题", required=False)

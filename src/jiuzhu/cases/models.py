@@ -291,7 +291,9 @@ class Notification(models.Model):
     """What the applicant is told, step by step; SMS goes out through a gateway backend."""
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, related_name="notifications")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, related_name="notifications"
+    )
     phone = models.CharField(max_length=20, blank=True)
     text = models.CharField(max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)

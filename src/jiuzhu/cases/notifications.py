@@ -33,7 +33,8 @@ class RecordingSmsBackend:
 
 def backend() -> SmsBackend:
     path = getattr(settings, "JIUZHU_SMS_BACKEND", "jiuzhu.cases.notifications.RecordingSmsBackend")
-    return import_string(path)()  # type: ignore[no-any-return]
+    backend_class: type[SmsBackend] = import_string(path)
+    return backend_class()
 
 
 def _phone(case: Case) -> str:

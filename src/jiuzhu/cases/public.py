@@ -126,10 +126,12 @@ def notice_pdf(region: Region | None, title_area: str, today: dt.date | None = N
     pdf.cell(0, 12, f"{title_area}最低生活保障对象公示", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("notice", size=10)
     pdf.multi_cell(
-        0, 6,
+        0,
+        6,
         "根据《社会救助暂行办法》和《最低生活保障审核确认办法》，现将最低生活保障对象予以公示。"
         "如有异议，请向所在镇（街道）或县民政局反映。",
-        new_x="LMARGIN", new_y="NEXT",
+        new_x="LMARGIN",
+        new_y="NEXT",
     )
     sections = [
         ("一、本期审核确认公示（公示期7天）", notices_in_period(region, today)),
@@ -141,7 +143,9 @@ def notice_pdf(region: Region | None, title_area: str, today: dt.date | None = N
         pdf.set_font("notice", size=12)
         pdf.cell(0, 8, heading, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("notice", size=10)
-        for text, width in zip(("姓名", "村（社区）", "保障人数", "月保障金", "期间"), widths, strict=True):
+        for text, width in zip(
+            ("姓名", "村（社区）", "保障人数", "月保障金", "期间"), widths, strict=True
+        ):
             pdf.cell(width, 7, text, border=1, align="C")
         pdf.ln()
         for row in rows:

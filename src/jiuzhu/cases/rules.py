@@ -28,8 +28,8 @@ HOME_VISIT_CHECKLIST: dict[str, str] = {
 
 _COMMON = ["户口簿", "身份证", "家庭成员、收入和财产申报", "承诺书", "家庭经济状况核对授权书"]
 CHECKLISTS: dict[str, list[str]] = {
-    Programme.DIBAO: _COMMON + ["残疾证、病历（如有）"],
-    Programme.TEKUN: _COMMON + ["无劳动能力证明（残疾证、年龄）", "生活自理能力评估"],
+    Programme.DIBAO: [*_COMMON, "残疾证、病历（如有）"],
+    Programme.TEKUN: [*_COMMON, "无劳动能力证明（残疾证、年龄）", "生活自理能力评估"],
     Programme.CHILDREN: ["户口簿", "儿童身份证明", "父母死亡、失踪、重残、重病或服刑等证明"],
     Programme.EDUCATION: ["户口簿", "身份证", "在校证明"],
     Programme.MEDICAL: ["户口簿", "身份证", "病历、医疗费用票据与医保结算单"],
@@ -109,7 +109,8 @@ def review_class(household: Household) -> str:
     """A: no working capacity or seriously ill/disabled members; C: members able to work
     with irregular income; B: the rest (NATIONAL.md, 动态管理)."""
     members = [
-        m.person for m in household.memberships.filter(end_date__isnull=True).select_related("person")
+        m.person
+        for m in household.memberships.filter(end_date__isnull=True).select_related("person")
     ]
     able = [p for p in members if p.labour_capacity == LabourCapacity.FULL]
     if not able or any(p.serious_illness or 1 <= p.disability_grade <= 2 for p in members):
@@ -139,10 +140,10 @@ def entitlement(case: "Case", month: dt.date) -> Entitlement:
     """Eligibility and amount of this case's programme for `month`, from the policy engine."""
     from jiuzhu.policy.adapters import entitlement_for_case
 
-    return entitlement_for_case(case, month)  # type: ignore[no-any-return]
+    return entitlement_for_case(case, month)
 
 
 def advance_aid_limit(case: "Case", on: dt.date) -> Decimal:
     from jiuzhu.policy.adapters import temporary_limit_for_household
 
-    return temporary_limit_for_household(case.household, on)  # type: ignore[no-any-return]
+    return temporary_limit_for_household(case.household, on)

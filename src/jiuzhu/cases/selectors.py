@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from jiuzhu.cases.models import (
@@ -20,6 +21,8 @@ from jiuzhu.cases.models import (
 from jiuzhu.core.models import User
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.workdays import Calendar
+from jiuzhu.registry.models import Household
+from jiuzhu.registry.sections import Entry
 
 
 def _scope(user: User) -> Q:
@@ -37,16 +40,16 @@ def case_for(user: User, case_id: int | str) -> Case | None:
     try:
         return (
             cases_in_scope(user)
-            .select_related("household", "applicant", "beneficiary", "responsible_town", "intake_region")
+            .select_related(
+                "household", "applicant", "beneficiary", "responsible_town", "intake_region"
+            )
             .get(pk=int(case_id))
         )
     except (Case.DoesNotExist, ValueError, TypeError):
         return None
 
 
-def case_list(
-    user: User, status: str = "", programme: str = "", query: str = ""
-) -> QuerySet[Case]:
+def case_list(user: User, status: str = "", programme: str = "", query: str = "") -> QuerySet[Case]:
     qs = cases_in_scope(user).select_related("applicant", "responsible_town")
     if status == "open":
         qs = qs.filter(status__in=[*UNDECIDED_STATUSES, Status.SUBMITTED, Status.NOTICE])
@@ -55,7 +58,9 @@ def case_list(
     if programme:
         qs = qs.filter(programme=programme)
     if query:
-        qs = qs.filter(Q(number=query.strip().upper()) | Q(applicant__name__startswith=query.strip()))
+        qs = qs.filter(
+            Q(number=query.strip().upper()) | Q(applicant__name__startswith=query.strip())
+        )
     return qs.order_by("-submitted_at", "-pk")
 
 
@@ -71,7 +76,9 @@ class Deadline:
     paused: bool
 
 
-def deadline(case: Case, today: dt.date | None = None, calendar: Calendar | None = None) -> Deadline | None:
+def deadline(
+    case: Case, today: dt.date | None = None, calendar: Calendar | None = None
+) -> Deadline | None:
     if case.decision_due is None or case.status not in UNDECIDED_STATUSES:
         return None
     today = today or timezone.localdate()
@@ -130,7 +137,9 @@ def documents_for(user: User, case: Case) -> QuerySet[CaseDocument]:
 
 def document_for(user: User, document_id: int) -> CaseDocument | None:
     visible = cases_in_scope(user).values("pk")
-    return CaseDocument.objects.filter(pk=document_id, case__in=visible).select_related("case").first()
+    return (
+        CaseDocument.objects.filter(pk=document_id, case__in=visible).select_related("case").first()
+    )
 
 
 def cases_of_household(user: User, household_id: int) -> QuerySet[Case]:
@@ -162,3 +171,39 @@ def reviews_due(user: User, today: dt.date | None = None) -> QuerySet[Recipient]
         status__in=[RecipientStatus.ACTIVE, RecipientStatus.PHASE_OUT],
         next_review_on__lte=today,
     ).select_related("case", "household")
+
+
+def household_entries(user: User, household: Household) -> list[Entry]:
+    """The cases, recipients and messages of a household, for its page (一户一档)."""
+    entries = []
+    recipients = {r.case_id: r for r in recipients_of_household(user, household.pk)}
+    for case in cases_of_household(user, household.pk).select_related("applicant", "beneficiary"):
+        submitted = f"{case.submitted_at:%Y-%m-%d}"
+        lines = [f"{case.get_status_display()}，申请人 {case.applicant.name}，{submitted}"]
+        if case.monthly_amount is not None:
+            lines.append(f"月救助金额 {case.monthly_amount} 元")
+        if case.one_off_amount:
+            lines.append(f"一次性救助 {case.one_off_amount} 元")
+        recipient = recipients.get(case.pk)
+        if recipient is not None:
+            lines.append(
+                f"救助对象：{recipient.get_status_display()}，自{recipient.start_month:%Y年%m月}起"
+            )
+        entries.append(
+            Entry(
+                case.programme,
+                f"申请 {case.number}",
+                reverse("cases:detail", args=[case.pk]),
+                lines,
+            )
+        )
+    for note in notifications_of_household(household.pk)[:20]:
+        entries.append(
+            Entry(
+                "",
+                note.text,
+                lines=[f"{note.created_at:%Y-%m-%d %H:%M}"],
+                section="告知申请人的消息",
+            )
+        )
+    return entries

@@ -184,7 +184,9 @@ def submit_application(actor: User, data: ApplicationInput) -> Case:
             submitted_at=now,
             created_by=actor,
         )
-        event = _event(case, actor, "submit", "", Status.SUBMITTED, "", {"by_residence": data.by_residence})
+        event = _event(
+            case, actor, "submit", "", Status.SUBMITTED, "", {"by_residence": data.by_residence}
+        )
         for item in prepared:
             _store_upload(case, actor, event, item)
         if data.special_hardship:
@@ -356,8 +358,17 @@ def accept(actor: User, case: Case, version: int, comment: str = "") -> Case:
     today = timezone.localdate()
     due = Calendar().add_working_days(today, rules.decision_deadline_working_days(today))
     with transaction.atomic():
-        _apply(actor, case, "accept", version, Status.ACCEPTED, comment, {"decision_due": str(due)},
-               accepted_on=today, decision_due=due)
+        _apply(
+            actor,
+            case,
+            "accept",
+            version,
+            Status.ACCEPTED,
+            comment,
+            {"decision_due": str(due)},
+            accepted_on=today,
+            decision_due=due,
+        )
         notifications.notify(
             case,
             f"您的申请（{case.number}）已受理，将在{due:%Y年%m月%d日}前作出审核确认决定。",
@@ -385,8 +396,15 @@ def withdraw(actor: User, case: Case, version: int, reason: str) -> Case:
 def start_investigation(actor: User, case: Case, version: int, comment: str = "") -> Case:
     check_allowed(actor, case, "start_investigation")
     with transaction.atomic():
-        _apply(actor, case, "start_investigation", version, Status.INVESTIGATING, comment,
-               investigator=actor)
+        _apply(
+            actor,
+            case,
+            "start_investigation",
+            version,
+            Status.INVESTIGATING,
+            comment,
+            investigator=actor,
+        )
         notifications.notify(case, f"您的申请（{case.number}）已进入调查核实，工作人员将入户调查。")
     return case
 
@@ -418,8 +436,13 @@ def record_home_visit(actor: User, case: Case, version: int, data: HomeVisitInpu
     photos = [_prepare_upload(DocumentKind.HOME_VISIT_PHOTO, p) for p in data.photos]
     with transaction.atomic():
         event = _apply(
-            actor, case, "record_home_visit", version, Status.INVESTIGATING,
-            findings[:200], {"visited_on": str(data.visited_on), "second_staff": second},
+            actor,
+            case,
+            "record_home_visit",
+            version,
+            Status.INVESTIGATING,
+            findings[:200],
+            {"visited_on": str(data.visited_on), "second_staff": second},
             investigator=actor,
         )
         visit = HomeVisit.objects.create(
@@ -443,7 +466,9 @@ def pause_clock(actor: User, case: Case, version: int, reason: str) -> Case:
         raise DomainError("计时已暂停。")
     reason = _require_text(reason, "暂停原因（需补充的材料）")
     with transaction.atomic():
-        _apply(actor, case, "pause", version, case.status, reason, paused_since=timezone.localdate())
+        _apply(
+            actor, case, "pause", version, case.status, reason, paused_since=timezone.localdate()
+        )
         notifications.notify(case, f"您的申请（{case.number}）需补充材料：{reason}")
     return case
 
@@ -456,10 +481,18 @@ def resume_clock(actor: User, case: Case, version: int, comment: str = "") -> Ca
     paused = calendar.working_days_between(case.paused_since, timezone.localdate())
     due = calendar.add_working_days(case.decision_due, paused)
     with transaction.atomic():
-        _apply(actor, case, "resume", version, case.status, comment,
-               {"paused_working_days": paused, "decision_due": str(due)},
-               paused_since=None, paused_working_days=case.paused_working_days + paused,
-               decision_due=due)
+        _apply(
+            actor,
+            case,
+            "resume",
+            version,
+            case.status,
+            comment,
+            {"paused_working_days": paused, "decision_due": str(due)},
+            paused_since=None,
+            paused_working_days=case.paused_working_days + paused,
+            decision_due=due,
+        )
     return case
 
 
@@ -471,7 +504,9 @@ def complete_investigation(actor: User, case: Case, version: int, comment: str =
         raise DomainError("尚未登记入户调查，不能完成调查。")
     if rules.needs_economic_verification(case.programme) and case.authorisation_signed_at is None:
         raise DomainError("申请人未签署核对授权书，不能进行家庭经济状况核对。")
-    target = Status.COMMUNITY_REVIEW if rules.needs_community_review(case.programme) else Status.DECIDING
+    target = (
+        Status.COMMUNITY_REVIEW if rules.needs_community_review(case.programme) else Status.DECIDING
+    )
     with transaction.atomic():
         _apply(actor, case, "complete_investigation", version, target, comment)
     return case
@@ -487,14 +522,22 @@ def record_community_review(
     if held_on > timezone.localdate():
         raise DomainError("评议日期不能晚于今天。", field="held_on")
     with transaction.atomic():
-        _apply(actor, case, "record_community_review", version, Status.DECIDING, outcome,
-               {"held_on": str(held_on), "participants": participants})
+        _apply(
+            actor,
+            case,
+            "record_community_review",
+            version,
+            Status.DECIDING,
+            outcome,
+            {"held_on": str(held_on), "participants": participants},
+        )
     return case
 
 
 def _check_separation(actor: User, case: Case) -> None:
     investigated = CaseEvent.objects.filter(
-        case=case, actor=actor,
+        case=case,
+        actor=actor,
         action__in=["start_investigation", "record_home_visit", "complete_investigation"],
     ).exists()
     if investigated or case.investigator_id == actor.pk:
@@ -525,9 +568,19 @@ def approve(actor: User, case: Case, version: int, note: str = "") -> Case:
         days = rules.notice_days(today)
         fields.update(notice_starts_on=today, notice_ends_on=today + dt.timedelta(days=days - 1))
     with transaction.atomic():
-        _apply(actor, case, "approve", version, target, note,
-               {"monthly_amount": str(result.monthly_amount), "one_off_amount": str(result.one_off_amount)},
-               **fields)
+        _apply(
+            actor,
+            case,
+            "approve",
+            version,
+            target,
+            note,
+            {
+                "monthly_amount": str(result.monthly_amount),
+                "one_off_amount": str(result.one_off_amount),
+            },
+            **fields,
+        )
         if target == Status.IN_FORCE:
             _put_in_force(actor, case)
         else:
@@ -546,8 +599,18 @@ def reject(actor: User, case: Case, version: int, rule: str, note: str) -> Case:
     rule = _require_text(rule, "不予批准所依据的规定", 200)
     note = _require_text(note, "不予批准的理由")
     with transaction.atomic():
-        _apply(actor, case, "reject", version, Status.REJECTED, note, {"rule": rule},
-               decided_at=timezone.now(), decided_by=actor, decision_note=f"{rule}：{note}")
+        _apply(
+            actor,
+            case,
+            "reject",
+            version,
+            Status.REJECTED,
+            note,
+            {"rule": rule},
+            decided_at=timezone.now(),
+            decided_by=actor,
+            decision_note=f"{rule}：{note}",
+        )
         notifications.notify(case, f"您的申请（{case.number}）不予批准。依据：{rule}。理由：{note}")
     return case
 
@@ -563,16 +626,36 @@ def record_objection(
     with transaction.atomic():
         reopen: dict[str, Any] = {}
         if well_founded:
-            reopen = {"decided_at": None, "decided_by": None, "monthly_amount": None,
-                      "one_off_amount": None, "notice_starts_on": None, "notice_ends_on": None}
-        _apply(actor, case, "record_objection", version, target, resolution,
-               {"well_founded": well_founded}, **reopen)
+            reopen = {
+                "decided_at": None,
+                "decided_by": None,
+                "monthly_amount": None,
+                "one_off_amount": None,
+                "notice_starts_on": None,
+                "notice_ends_on": None,
+            }
+        _apply(
+            actor,
+            case,
+            "record_objection",
+            version,
+            target,
+            resolution,
+            {"well_founded": well_founded},
+            **reopen,
+        )
         objection = Objection.objects.create(
-            case=case, received_on=timezone.localdate(), content=content,
-            well_founded=well_founded, resolution=resolution, recorded_by=actor,
+            case=case,
+            received_on=timezone.localdate(),
+            content=content,
+            well_founded=well_founded,
+            resolution=resolution,
+            recorded_by=actor,
         )
         if well_founded:
-            notifications.notify(case, f"您的申请（{case.number}）公示期间收到异议，经核查需重新调查。")
+            notifications.notify(
+                case, f"您的申请（{case.number}）公示期间收到异议，经核查需重新调查。"
+            )
     return objection
 
 
@@ -589,12 +672,18 @@ def close_notice(actor: User, case: Case, version: int) -> Case:
 def _put_in_force(actor: User, case: Case) -> Recipient | None:
     """The recipient record; payments start from the next month."""
     if case.programme == Programme.TEMPORARY:
-        notifications.notify(case, f"您的临时救助申请（{case.number}）已批准，金额{case.one_off_amount}元。")
+        notifications.notify(
+            case, f"您的临时救助申请（{case.number}）已批准，金额{case.one_off_amount}元。"
+        )
         return None
     today = timezone.localdate()
     household = case.household
     review_class = rules.review_class(household)
-    person = case.beneficiary if (case.single_person_unit or rules.programme_is_personal(case.programme)) else None
+    person = (
+        case.beneficiary
+        if (case.single_person_unit or rules.programme_is_personal(case.programme))
+        else None
+    )
     try:
         recipient = Recipient.objects.create(
             case=case,
@@ -604,7 +693,9 @@ def _put_in_force(actor: User, case: Case) -> Recipient | None:
             region_code=household.registered_code,
             status=RecipientStatus.ACTIVE,
             monthly_amount=case.monthly_amount or Decimal("0"),
-            members_covered=1 if person else household.memberships.filter(end_date__isnull=True).count(),
+            members_covered=1
+            if person
+            else household.memberships.filter(end_date__isnull=True).count(),
             start_month=rules.first_of_next_month(today),
             review_class=review_class,
             next_review_on=rules.next_review(household, review_class, today),
@@ -635,10 +726,23 @@ def grant_advance_aid(
         raise DomainError(f"先行救助金额不能超过{limit}元（乡镇审批权限）。", field="amount")
     now = timezone.now()
     with transaction.atomic():
-        _apply(actor, case, "grant_advance_aid", version, Status.IN_FORCE, note,
-               {"amount": str(amount), "method": method,
-                "within_deadline": bool(case.advance_due_at and now <= case.advance_due_at)},
-               decided_at=now, decided_by=actor, one_off_amount=amount, decision_note=note[:2000])
+        _apply(
+            actor,
+            case,
+            "grant_advance_aid",
+            version,
+            Status.IN_FORCE,
+            note,
+            {
+                "amount": str(amount),
+                "method": method,
+                "within_deadline": bool(case.advance_due_at and now <= case.advance_due_at),
+            },
+            decided_at=now,
+            decided_by=actor,
+            one_off_amount=amount,
+            decision_note=note[:2000],
+        )
         payment = AdvancePayment.objects.create(
             case=case, amount=amount, method=method, paid_at=now, recorded_by=actor
         )
@@ -659,7 +763,8 @@ def terminate(actor: User, case: Case, version: int, reason: str) -> Case:
             end_reason=reason[:200],
         )
         notifications.notify(
-            case, f"您的{case.get_programme_display()}（{case.number}）将于本月底停止，理由：{reason}"
+            case,
+            f"您的{case.get_programme_display()}（{case.number}）将于本月底停止，理由：{reason}",
         )
     return case
 
@@ -695,10 +800,17 @@ def change_amount(actor: User, case: Case, version: int, reason: str) -> Recipie
             end_month=month if status == RecipientStatus.ENDED else None,
             end_reason=reason[:200] if status == RecipientStatus.ENDED else "",
         )
-        _apply(actor, case, "review", version,
-               Status.ENDED if status == RecipientStatus.ENDED else Status.IN_FORCE, reason,
-               {"old_amount": str(old), "new_amount": str(amount), "status": status},
-               monthly_amount=amount, explanation=result.explanation)
+        _apply(
+            actor,
+            case,
+            "review",
+            version,
+            Status.ENDED if status == RecipientStatus.ENDED else Status.IN_FORCE,
+            reason,
+            {"old_amount": str(old), "new_amount": str(amount), "status": status},
+            monthly_amount=amount,
+            explanation=result.explanation,
+        )
         recipient.refresh_from_db()
         if amount != old or status != RecipientStatus.ACTIVE:
             notifications.notify(
@@ -715,7 +827,8 @@ def select_spot_checks(actor: User, town: Region | None = None) -> list[SpotChec
         raise PermissionError("只有县级监管人员可以抽查。")
     share = rules.spot_check_share(timezone.localdate())
     decided = Case.objects.filter(
-        decided_at__isnull=False, spot_checks__isnull=True,
+        decided_at__isnull=False,
+        spot_checks__isnull=True,
         responsible_code__startswith=(town.prefix if town else actor.scope_prefix),
     ).values_list("pk", flat=True)
     ids = list(decided)
@@ -723,24 +836,44 @@ def select_spot_checks(actor: User, town: Region | None = None) -> list[SpotChec
     chosen = random.sample(ids, count) if count else []
     with transaction.atomic():
         checks = [SpotCheck.objects.create(case_id=pk, checker=actor) for pk in chosen]
-        record_audit(actor, "select_spot_checks", SpotCheck(), {"count": count, "share": str(share)})
+        record_audit(
+            actor, "select_spot_checks", SpotCheck(), {"count": count, "share": str(share)}
+        )
     return checks
 
 
-def record_spot_check(actor: User, check: SpotCheck, finding: str, problem_found: bool) -> SpotCheck:
+def record_spot_check(
+    actor: User, check: SpotCheck, finding: str, problem_found: bool
+) -> SpotCheck:
     if actor.role != Role.COUNTY_SUPERVISOR:
         raise PermissionError("只有县级监管人员可以登记抽查意见。")
     finding = _require_text(finding, "抽查意见")
     with transaction.atomic():
-        check.finding, check.problem_found, check.recorded_at = finding, problem_found, timezone.now()
+        check.finding, check.problem_found, check.recorded_at = (
+            finding,
+            problem_found,
+            timezone.now(),
+        )
         check.save(update_fields=["finding", "problem_found", "recorded_at"])
-        _event(check.case, actor, "spot_check", check.case.status, check.case.status, finding,
-               {"problem_found": problem_found})
+        _event(
+            check.case,
+            actor,
+            "spot_check",
+            check.case.status,
+            check.case.status,
+            finding,
+            {"problem_found": problem_found},
+        )
     return check
 
 
-def add_documents(actor: User, case: Case, documents: list[tuple[str, UploadedFile]]) -> list[CaseDocument]:
-    if not in_any_area(actor, case) or actor.role not in TRANSITIONS["pause"].roles | TRANSITIONS["record_home_visit"].roles:
+def add_documents(
+    actor: User, case: Case, documents: list[tuple[str, UploadedFile]]
+) -> list[CaseDocument]:
+    if (
+        not in_any_area(actor, case)
+        or actor.role not in TRANSITIONS["pause"].roles | TRANSITIONS["record_home_visit"].roles
+    ):
         raise PermissionError("无权为该申请上传材料。")
     if case.status not in OPEN_STATUSES:
         raise DomainError("申请已办结，不能再上传材料。")
@@ -748,8 +881,15 @@ def add_documents(actor: User, case: Case, documents: list[tuple[str, UploadedFi
     if not prepared:
         raise DomainError("请选择要上传的文件。", field="documents")
     with transaction.atomic():
-        event = _event(case, actor, "upload", case.status, case.status, "",
-                       {"files": [p.name for p in prepared]})
+        event = _event(
+            case,
+            actor,
+            "upload",
+            case.status,
+            case.status,
+            "",
+            {"files": [p.name for p in prepared]},
+        )
         stored = [_store_upload(case, actor, event, item) for item in prepared]
         signed = {p.kind for p in prepared}
         updates: dict[str, Any] = {}

@@ -217,7 +217,9 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
 }
 
 
-def _dispatch(action: str, user: User, case: Case, version: int, data: dict[str, Any], request: HttpRequest) -> None:
+def _dispatch(
+    action: str, user: User, case: Case, version: int, data: dict[str, Any], request: HttpRequest
+) -> None:
     comment = data.get("comment", "")
     handlers: dict[str, Callable[[], Any]] = {
         "accept": lambda: services.accept(user, case, version, comment),
@@ -239,7 +241,9 @@ def _dispatch(action: str, user: User, case: Case, version: int, data: dict[str,
         ),
         "pause": lambda: services.pause_clock(user, case, version, data["reason"]),
         "resume": lambda: services.resume_clock(user, case, version, comment),
-        "complete_investigation": lambda: services.complete_investigation(user, case, version, comment),
+        "complete_investigation": lambda: services.complete_investigation(
+            user, case, version, comment
+        ),
         "record_community_review": lambda: services.record_community_review(
             user, case, version, data["held_on"], data["participants"], data["outcome"]
         ),
@@ -268,7 +272,10 @@ def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
     except ValueError:
         version = -1
     if form is not None and not form.is_valid():
-        errors = "；".join(f"{form.fields[k].label if k in form.fields else ''}{' '.join(v)}" for k, v in form.errors.items())
+        errors = "；".join(
+            f"{form.fields[k].label if k in form.fields else ''}{' '.join(map(str, v))}"
+            for k, v in form.errors.items()
+        )
         messages.error(request, f"未能办理：{errors}")
         return redirect("cases:detail", case_id=case.pk)
     if action not in {*ACTION_FORMS, "close_notice"}:
@@ -327,16 +334,24 @@ def spot_checks(request: HttpRequest) -> HttpResponse:
                 drawn = services.select_spot_checks(user)
                 messages.success(request, f"已随机抽取{len(drawn)}件。")
             else:
-                check = selectors.spot_checks(user).filter(pk=request.POST.get("check_id") or 0).first()
+                check = (
+                    selectors.spot_checks(user).filter(pk=request.POST.get("check_id") or 0).first()
+                )
                 form = SpotCheckForm(request.POST)
                 if check is None:
                     raise Http404
                 if not form.is_valid():
                     raise DomainError("请填写抽查意见。")
-                services.record_spot_check(user, check, form.cleaned_data["finding"], form.cleaned_data["problem_found"])
+                services.record_spot_check(
+                    user, check, form.cleaned_data["finding"], form.cleaned_data["problem_found"]
+                )
                 messages.success(request, "已登记抽查意见。")
         except (DomainError, PermissionError) as error:
             messages.error(request, getattr(error, "message", None) or str(error))
         return redirect("cases:spot_checks")
     checks: Any = selectors.spot_checks(user).order_by("recorded_at", "-selected_at")
-    return render(request, "cases/spot_checks.html", {"checks": checks[:200], "form": SpotCheckForm(), "pending": SpotCheck.objects.none()})
+    return render(
+        request,
+        "cases/spot_checks.html",
+        {"checks": checks[:200], "form": SpotCheckForm(), "pending": SpotCheck.objects.none()},
+    )

@@ -11,6 +11,7 @@ from jiuzhu.core import idnumber
 from jiuzhu.core.models import AuditEntry, User
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
+from jiuzhu.registry import sections
 from jiuzhu.registry.models import Household, Membership, Person
 
 SEARCH_LIMIT = 50
@@ -112,7 +113,8 @@ class HouseholdFile:
     past_members: list[Membership]
     incomes: list[Any]
     assets: list[Any]
-    programmes: list[tuple[str, str, list[Any]]]
+    programmes: list[tuple[str, str, list[sections.Entry]]]
+    other_sections: dict[str, list[sections.Entry]]
     history: list[AuditEntry]
 
 
@@ -156,14 +158,22 @@ def household_file(user: User, household_id: int | str) -> HouseholdFile | None:
         .select_related("actor")
         .order_by("-at")[:50]
     )
+    entries = sections.collect(user, household)
+    other: dict[str, list[sections.Entry]] = {}
+    for entry in entries:
+        if not entry.programme:
+            other.setdefault(entry.section, []).append(entry)
     return HouseholdFile(
         household=household,
         members=members,
         past_members=[m for m in memberships if m.end_date is not None],
         incomes=list(household.incomes.all()),
         assets=list(household.assets.all()),
-        # Each programme's section; later apps fill them with cases, decisions, payments.
-        programmes=[(p.value, str(p.label), []) for p in Programme],
+        programmes=[
+            (p.value, str(p.label), [e for e in entries if e.programme == p.value])
+            for p in Programme
+        ],
+        other_sections=other,
         history=history,
     )
 

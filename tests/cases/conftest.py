@@ -1,0 +1,103 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from jiuzhu.cases import services
+from jiuzhu.cases.models import Case
+from jiuzhu.core.roles import Role
+from jiuzhu.registry import services as registry_services
+from jiuzhu.registry.models import Relation
+from tests import factories
+
+
+@pytest.fixture
+def staff(dong_e, meigui, dong_e_village):
+    """Staff of 东阿镇 (responsible for the household) and of 玫瑰镇 (another window)."""
+    return {
+        "assistant": factories.user(Role.TOWN_ASSISTANT, dong_e, username="de_assistant"),
+        "approver": factories.user(Role.TOWN_APPROVER, dong_e, username="de_approver"),
+        "approver2": factories.user(Role.TOWN_APPROVER, dong_e, username="de_approver2"),
+        "coordinator": factories.user(Role.VILLAGE_COORDINATOR, dong_e_village, username="de_vc"),
+        "other_assistant": factories.user(Role.TOWN_ASSISTANT, meigui, username="mg_assistant"),
+        "other_approver": factories.user(Role.TOWN_APPROVER, meigui, username="mg_approver"),
+        "supervisor": factories.user(Role.COUNTY_SUPERVISOR, factories.county(), username="sup"),
+        "admin": factories.user(Role.COUNTY_ADMIN, factories.county(), username="cadmin"),
+        "auditor": factories.user(Role.AUDITOR, factories.county(), username="aud"),
+        "social_worker": factories.user(Role.SOCIAL_WORKER, dong_e, username="sw"),
+        "officer": factories.user(
+            Role.DEPARTMENT_OFFICER, factories.county(), username="off", department="人社局"
+        ),
+    }
+
+
+@pytest.fixture
+def poor_household(dong_e_village, county_admin):
+    """A rural household of two with little income: eligible for dibao."""
+    household = factories.household(
+        county_admin,
+        dong_e_village,
+        members=[
+            factories.member(
+                Relation.HEAD,
+                "王老汉",
+                dong_e_village,
+                phone="13900000001",
+                id_number=factories.id_number(dt.date(1950, 3, 1), "M"),
+            ),
+            factories.member(
+                Relation.SPOUSE,
+                "刘大娘",
+                dong_e_village,
+                id_number=factories.id_number(dt.date(1953, 7, 9), "F"),
+            ),
+        ],
+    )
+    registry_services.add_income(county_admin, household, "pension", "200")
+    return household
+
+
+def head_of(household):
+    return household.memberships.get(relation="head", end_date__isnull=True).person
+
+
+def submit(actor, household, programme="dibao", **extra) -> Case:
+    data = services.ApplicationInput(
+        household=household,
+        applicant=extra.pop("applicant", head_of(household)),
+        programme=programme,
+        reason=extra.pop("reason", "老两口年老体弱，收入很低。"),
+        commitment_signed=extra.pop("commitment_signed", True),
+        authorisation_signed=extra.pop("authorisation_signed", True),
+        **extra,
+    )
+    return services.submit_application(actor, data)
+
+
+def investigate(case: Case, assistant, coordinator=None) -> Case:
+    """Accept, investigate with a home visit, and complete the investigation."""
+    services.accept(assistant, case, case.version)
+    services.start_investigation(assistant, case, case.version)
+    services.record_home_visit(
+        coordinator or assistant,
+        case,
+        case.version,
+        services.HomeVisitInput(
+            visited_on=timezone.localdate(),
+            second_staff="李协理员",
+            findings="家中无车，住房简陋，二人均无劳动能力。",
+            checklist={"members_confirmed": True, "housing_checked": True},
+            household_signed=True,
+        ),
+    )
+    services.complete_investigation(assistant, case, case.version)
+    if case.status == "community_review":
+        services.record_community_review(
+            coordinator or assistant, case, case.version, timezone.localdate(), 9, "一致同意"
+        )
+    return case
+
+
+def set_today(monkeypatch, day: dt.date) -> None:
+    """Move the platform's idea of today (deadlines are counted from it)."""
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: day)

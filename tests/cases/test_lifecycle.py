@@ -1,0 +1,198 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from jiuzhu.cases import selectors, services
+from jiuzhu.cases.models import Case, CaseEvent, Notification, Recipient, Status
+from jiuzhu.core.errors import DomainError
+from jiuzhu.registry.models import Relation
+from tests import factories
+from tests.cases.conftest import head_of, investigate, set_today, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dibao_from_any_town_to_notice_to_in_force(staff, poor_household, monkeypatch):
+    # Taken in at 玫瑰镇's window, routed to 东阿镇 where the household is registered.
+    case = submit(staff["other_assistant"], poor_household)
+    assert case.status == Status.SUBMITTED
+    assert case.responsible_town.name == "东阿镇" and case.intake_region.name == "玫瑰镇"
+    assert selectors.case_for(staff["assistant"], case.pk) is not None
+    assert selectors.case_for(staff["other_assistant"], case.pk) is not None
+
+    investigate(case, staff["assistant"], staff["coordinator"])
+    assert case.status == Status.DECIDING
+    services.approve(staff["approver"], case, case.version, "符合条件")
+    assert case.status == Status.NOTICE
+    # Rural standard minus per-capita income, times two members: a positive amount.
+    assert case.monthly_amount > 0
+    assert case.explanation
+    assert (case.notice_ends_on - case.notice_starts_on).days == 6  # 7 days inclusive
+
+    with pytest.raises(DomainError, match="期满后"):
+        services.close_notice(staff["assistant"], case, case.version)
+    services.record_objection(
+        staff["coordinator"], case, case.version, "邻居称其子在外打工", False, "经核实其子已分户"
+    )
+    assert case.status == Status.NOTICE
+    set_today(monkeypatch, case.notice_ends_on + dt.timedelta(days=1))
+    services.close_notice(staff["assistant"], case, case.version)
+    assert case.status == Status.IN_FORCE
+    recipient = Recipient.objects.get(case=case)
+    assert recipient.monthly_amount == case.monthly_amount
+    assert recipient.start_month.day == 1 and recipient.start_month > case.accepted_on
+    assert recipient.members_covered == 2
+    assert recipient.next_review_on > recipient.start_month
+    actions = list(case.events.values_list("action", flat=True))
+    assert actions == [
+        "submit",
+        "accept",
+        "start_investigation",
+        "record_home_visit",
+        "complete_investigation",
+        "record_community_review",
+        "approve",
+        "record_objection",
+        "close_notice",
+    ]
+    texts = list(Notification.objects.filter(case=case).values_list("text", flat=True))
+    assert any("已受理" in t for t in texts) and any("已生效" in t for t in texts)
+
+
+def test_rejection_cites_the_rule_and_tells_the_applicant(staff, poor_household):
+    case = submit(staff["assistant"], poor_household)
+    investigate(case, staff["assistant"])
+    with pytest.raises(DomainError, match="依据"):
+        services.reject(staff["approver"], case, case.version, "", "收入超标")
+    services.reject(
+        staff["approver"],
+        case,
+        case.version,
+        "《最低生活保障审核确认办法》第九条",
+        "人均收入高于标准",
+    )
+    assert case.status == Status.REJECTED
+    note = Notification.objects.filter(case=case).first()
+    assert "不予批准" in note.text and "第九条" in note.text
+
+
+def test_well_founded_objection_reopens_the_investigation(staff, poor_household):
+    case = submit(staff["assistant"], poor_household)
+    investigate(case, staff["assistant"])
+    services.approve(staff["approver"], case, case.version)
+    services.record_objection(staff["assistant"], case, case.version, "有车", True, "确有轿车一辆")
+    assert case.status == Status.INVESTIGATING
+    assert case.monthly_amount is None and case.notice_starts_on is None
+
+
+def test_refusing_intake_needs_a_reason(staff, poor_household):
+    case = submit(staff["assistant"], poor_household)
+    with pytest.raises(DomainError, match="理由"):
+        services.refuse_intake(staff["assistant"], case, case.version, " ")
+    services.refuse_intake(staff["assistant"], case, case.version, "非本县户籍")
+    assert case.status == Status.REFUSED
+    assert "不予受理" in Notification.objects.filter(case=case).first().text
+
+
+def test_advance_aid_within_24_hours_then_full_procedure(staff, poor_household):
+    case = submit(staff["other_assistant"], poor_household, special_hardship=True)
+    advance = case.advance_cases.get()
+    assert advance.programme == "temporary" and advance.status == Status.ACCEPTED
+    hours = (advance.advance_due_at - advance.submitted_at).total_seconds() / 3600
+    assert hours == 24
+    assert list(selectors.advance_aid_pending(staff["assistant"])) == [advance]
+    limit = services.rules.advance_aid_limit(advance, timezone.localdate())
+    with pytest.raises(DomainError, match="不能超过"):
+        services.grant_advance_aid(staff["assistant"], advance, advance.version, limit + 1, "现金")
+    payment = services.grant_advance_aid(
+        staff["assistant"], advance, advance.version, limit, "现金"
+    )
+    assert payment.amount == limit
+    assert advance.status == Status.IN_FORCE
+    assert advance.events.get(action="grant_advance_aid").data["within_deadline"] is True
+    # The full procedure of the original case goes on, linked.
+    assert case.status == Status.SUBMITTED and advance.advance_for == case
+
+
+def test_termination_ends_the_recipient_after_this_month(staff, poor_household, monkeypatch):
+    case = submit(staff["assistant"], poor_household)
+    investigate(case, staff["assistant"])
+    services.approve(staff["approver"], case, case.version)
+    set_today(monkeypatch, case.notice_ends_on + dt.timedelta(days=1))
+    services.close_notice(staff["assistant"], case, case.version)
+    services.terminate(staff["approver"], case, case.version, "家庭收入超过低保标准")
+    recipient = Recipient.objects.get(case=case)
+    assert recipient.status == "ended" and recipient.end_month.day == 1
+    assert "停止" in Notification.objects.filter(case=case).first().text
+
+
+def test_review_recomputes_through_the_policy_engine(
+    staff, poor_household, monkeypatch, county_admin
+):
+    case = submit(staff["assistant"], poor_household)
+    investigate(case, staff["assistant"])
+    services.approve(staff["approver"], case, case.version)
+    set_today(monkeypatch, case.notice_ends_on + dt.timedelta(days=1))
+    services.close_notice(staff["assistant"], case, case.version)
+    before = Recipient.objects.get(case=case).monthly_amount
+    from jiuzhu.registry import services as registry_services
+
+    registry_services.add_income(county_admin, poor_household, "wages", "100")
+    recipient = services.change_amount(staff["approver"], case, case.version, "家庭报告收入变化")
+    assert recipient.monthly_amount == before - Decimal("100")
+    assert case.events.filter(action="review").exists()
+
+
+def test_tekun_for_an_elderly_person_living_alone(staff, dong_e_village, county_admin):
+    household = factories.household(
+        county_admin,
+        dong_e_village,
+        members=[
+            factories.member(
+                Relation.HEAD,
+                "孤老",
+                dong_e_village,
+                id_number=factories.id_number(dt.date(1940, 1, 1)),
+                labour_capacity="none",
+            ),
+        ],
+    )
+    person = head_of(household)
+    with pytest.raises(DomainError, match="救助对象"):
+        submit(staff["assistant"], household, "tekun")
+    case = submit(staff["assistant"], household, "tekun", beneficiary=person)
+    investigate(case, staff["assistant"])
+    services.approve(staff["approver"], case, case.version)
+    assert case.status == Status.NOTICE and case.monthly_amount > 0
+
+
+def test_temporary_assistance_is_one_off_without_notice(staff, poor_household):
+    case = submit(staff["assistant"], poor_household, "temporary", temporary_kind="expenditure")
+    investigate(case, staff["assistant"])
+    services.approve(staff["approver"], case, case.version)
+    assert case.status == Status.IN_FORCE
+    assert case.one_off_amount and case.one_off_amount > 0
+    assert not Recipient.objects.filter(case=case).exists()
+
+
+def test_household_page_shows_the_case(staff, poor_household):
+    from tests.conftest import client_for
+
+    case = submit(staff["assistant"], poor_household)
+    page = client_for(staff["assistant"]).get(f"/households/{poor_household.pk}/").content.decode()
+    assert case.number in page
+
+
+def test_events_form_the_history(staff, poor_household):
+    case = submit(staff["assistant"], poor_household)
+    services.accept(staff["assistant"], case, case.version, "材料齐全")
+    event = CaseEvent.objects.get(case=case, action="accept")
+    assert (event.actor, event.from_status, event.to_status, event.comment) == (
+        staff["assistant"],
+        "submitted",
+        "accepted",
+        "材料齐全",
+    )
+    assert Case.objects.get(pk=case.pk).version == 1

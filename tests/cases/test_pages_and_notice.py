@@ -1,0 +1,151 @@
+import datetime as dt
+import shutil
+import subprocess
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from jiuzhu.cases import public, services
+from jiuzhu.cases.models import Case, Status
+from tests.cases.conftest import head_of, investigate, set_today, submit
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_intake_page_finds_a_household_of_another_town_by_id(staff, poor_household):
+    client = client_for(staff["other_assistant"])
+    head = head_of(poor_household)
+    page = client.post("/cases/new/", {"find": "1", "id_number": head.id_number})
+    assert page.status_code == 200 and poor_household.number in page.content.decode()
+    response = client.post(
+        "/cases/new/",
+        {
+            "submit": "1",
+            "intake_id_number": head.id_number,
+            "programme": "dibao",
+            "applicant": head.pk,
+            "reason": "生活困难",
+            "channel": "window",
+            "commitment_signed": "on",
+            "authorisation_signed": "on",
+            "document_kind": "household_booklet",
+        },
+    )
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.responsible_town.name == "东阿镇"
+    # The ID number never appears in a URL.
+    assert head.id_number not in response["Location"]
+
+
+def test_intake_page_unknown_id_is_told(staff):
+    from tests import factories
+
+    page = client_for(staff["assistant"]).post(
+        "/cases/new/", {"find": "1", "id_number": factories.id_number()}
+    )
+    assert "没有该身份证号的家庭档案" in page.content.decode()
+
+
+def test_acting_through_the_page_and_stale_form(staff, poor_household):
+    case = submit(staff["assistant"], poor_household)
+    client = client_for(staff["assistant"])
+    detail = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "受理" in detail and 'name="version"' in detail
+    client.post(f"/cases/{case.pk}/act/accept/", {"version": case.version, "comment": ""})
+    case.refresh_from_db()
+    assert case.status == Status.ACCEPTED
+    # A second click on the old form is refused with a message, nothing changes.
+    response = client.post(f"/cases/{case.pk}/act/accept/", {"version": 0}, follow=True)
+    assert "不能执行" in response.content.decode() or "刷新" in response.content.decode()
+    assert case.events.count() == 2
+    lists = client.get("/cases/").content.decode()
+    assert case.number in lists
+
+
+def _in_force(staff, household, monkeypatch):
+    case = submit(staff["assistant"], household)
+    investigate(case, staff["assistant"])
+    services.approve(staff["approver"], case, case.version)
+    return case
+
+
+def test_public_notice_shows_only_what_the_rules_allow(staff, poor_household, monkeypatch):
+    case = _in_force(staff, poor_household, monkeypatch)
+    head = head_of(poor_household)
+    page = Client().get("/notice/", {"town": "370124102000"}).content.decode()
+    assert "王*汉" in page and str(case.monthly_amount) in page
+    assert "王老汉" not in page and head.id_number not in page
+    assert head.phone not in page
+    set_today(monkeypatch, case.notice_ends_on + dt.timedelta(days=1))
+    services.close_notice(staff["assistant"], case, case.version)
+    standing = Client().get("/notice/", {"town": "370124102000"}).content.decode()
+    assert "王*汉" in standing and "最低生活保障对象" in standing
+    other_town = Client().get("/notice/", {"town": "370124106000"}).content.decode()
+    assert "王*汉" not in other_town
+    screen = Client().get("/notice/screen/").content.decode()
+    assert "王*汉" in screen and "screen.js" in screen
+
+
+def test_name_masking():
+    assert public.mask_name("张三") == "张*"
+    assert public.mask_name("王老汉") == "王*汉"
+    assert public.mask_name("欧阳小明") == "欧**明"
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="poppler-utils (pdftoppm) not installed")
+def test_printable_notice_renders_chinese_without_system_fonts(
+    staff, poor_household, monkeypatch, tmp_path
+):
+    _in_force(staff, poor_household, monkeypatch)
+    response = Client().get("/notice/print.pdf", {"town": "370124102000"})
+    assert response["Content-Type"] == "application/pdf"
+    pdf = tmp_path / "notice.pdf"
+    pdf.write_bytes(response.content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "最低生活保障对象公示" in text and "王*汉" in text
+    fonts = subprocess.run(
+        ["pdffonts", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "yes" in fonts.splitlines()[-1].split()[-4:]  # the font is embedded
+    subprocess.run(["pdftoppm", "-png", "-r", "50", str(pdf), str(tmp_path / "page")], check=True)
+    assert (tmp_path / "page-1.png").stat().st_size > 1000
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrency test needs PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_deciding_at_once_one_wins(staff, poor_household):
+    import threading
+
+    from django.db import close_old_connections
+
+    case = submit(staff["assistant"], poor_household)
+    investigate(case, staff["assistant"])
+    version = case.version
+    results: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def decide(user):
+        close_old_connections()
+        mine = Case.objects.get(pk=case.pk)
+        barrier.wait()
+        try:
+            services.approve(user, mine, version, "同意")
+            results.append("ok")
+        except Exception as error:  # the loser is told the case changed
+            results.append(getattr(error, "message", str(error)))
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=decide, args=(staff[k],)) for k in ("approver", "approver2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results)[0] == "ok" and results.count("ok") == 1
+    assert any("刷新" in r for r in results)
+    assert Case.objects.get(pk=case.pk).events.filter(action="approve").count() == 1
