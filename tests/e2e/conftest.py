@@ -5,6 +5,8 @@ import shutil
 
 import pytest
 
+from tests.cases.conftest import poor_household, staff  # noqa: F401  (fixtures)
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in fixtures
 # are still synchronous and safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
