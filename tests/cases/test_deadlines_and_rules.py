@@ -18,7 +18,7 @@ D = dt.date
     ("accepted", "due"),
     [
         # Spring Festival 2026: 15-23 Feb off, Sat 14 Feb and Sat 28 Feb worked.
-        (D(2026, 2, 10), D(2026, 3, 5)),
+        (D(2026, 2, 10), D(2026, 3, 9)),
         # National Day 2025: 1-8 Oct off, Sun 28 Sep and Sat 11 Oct worked.
         (D(2025, 9, 26), D(2025, 10, 23)),
     ],

@@ -16,7 +16,7 @@ from jiuzhu.cases.models import Case, Recipient, RecipientStatus, Status
 from jiuzhu.core.models import Region, RegionLevel
 from jiuzhu.core.programmes import Programme
 
-FONT = Path(__file__).resolve().parent / "fonts" / "DroidSansFallbackFull.ttf"
+FONT = Path(__file__).resolve().parent / "fonts" / "wqy-microhei.ttf"
 
 
 def mask_name(name: str) -> str:
