@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "jiuzhu.core",
     "jiuzhu.registry",
+    "jiuzhu.verification",
+    "jiuzhu.policy",
     "jiuzhu.cases",
     "jiuzhu.api",
     "jiuzhu.demo",
@@ -181,5 +183,9 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["redact_id_numbers"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("JIUZHU_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},  # PDF font subsetting is chatty at INFO
+        "py4j": {"level": "WARNING"},  # Spark's gateway logs at exit, after streams close
+    },
 }

@@ -10,8 +10,11 @@ urlpatterns = [
     path("core/", include("jiuzhu.core.urls")),
     path("households/", include("jiuzhu.registry.urls")),
     path("cases/", include("jiuzhu.cases.urls")),
+    path("verification/", include("jiuzhu.verification.urls")),
     path("notice/", public_views.notice_board, name="notice"),
     path("notice/screen/", public_views.notice_screen, name="notice_screen"),
     path("notice/print.pdf", public_views.notice_pdf, name="notice_pdf"),
+    path("policy/", include("jiuzhu.policy.urls")),
+    path("api/policy/", include("jiuzhu.policy.api_urls")),
     path("api/", include("jiuzhu.api.urls")),
 ]

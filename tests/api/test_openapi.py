@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 pytestmark = pytest.mark.django_db
 
 EXPECTED = {
+    "/api/policy/calculate": {"post"},
     "/api/auth/token/": {"post"},
     "/api/regions/": {"get"},
     "/api/households/": {"get", "post"},

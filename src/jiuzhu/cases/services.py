@@ -45,6 +45,7 @@ from jiuzhu.core.roles import Role
 from jiuzhu.core.services import record_audit
 from jiuzhu.core.workdays import Calendar
 from jiuzhu.registry.models import Household, Membership, Person
+from jiuzhu.verification import services as verification_services
 
 STALE = "该申请刚被其他人办理，内容已变化，请刷新后重试。"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -189,6 +190,8 @@ def submit_application(actor: User, data: ApplicationInput) -> Case:
         )
         for item in prepared:
             _store_upload(case, actor, event, item)
+        if data.authorisation_signed:
+            _record_authorisation(actor, case)
         if data.special_hardship:
             _open_advance_aid(actor, case, now)
         notifications.notify(
@@ -900,4 +903,30 @@ def add_documents(
         if updates:
             Case.objects.filter(pk=case.pk).update(**updates)
             case.refresh_from_db()
+            if "authorisation_signed_at" in updates:
+                _record_authorisation(actor, case, stored[0].stored_path)
     return stored
+
+
+def _record_authorisation(actor: User, case: Case, document: str = "") -> None:
+    """The 授权书 gates economic verification; verification keeps the record."""
+    verification_services.record_authorisation(
+        actor,
+        case.household,
+        timezone.localdate(),
+        document=document or f"申请 {case.number}",
+        covers_legal_supporters=True,
+        at_intake=True,
+    )
+
+
+def request_verification(actor: User, case: Case, version: int) -> Any:
+    """Ask for the household's economic verification during the investigation."""
+    check_allowed(actor, case, "request_verification")
+    if case.authorisation_signed_at is None:
+        raise DomainError("申请人未签署核对授权书，不能进行家庭经济状况核对。")
+    with transaction.atomic():
+        job = verification_services.create_job(actor, household=case.household, note=case.number)
+        _apply(actor, case, "request_verification", version, case.status, "", {"job": job.pk})
+        transaction.on_commit(lambda: verification_services.launch_in_background(job))
+    return job

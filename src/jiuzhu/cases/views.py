@@ -36,6 +36,7 @@ from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import log_access
 from jiuzhu.core.views import require_capability
 from jiuzhu.registry.selectors import household_for, household_for_intake
+from jiuzhu.verification.selectors import reports_for_household
 
 
 def _case(request: HttpRequest, case_id: int) -> tuple[User, Case]:
@@ -195,6 +196,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "now": timezone.now(),
             "recipient": getattr(case, "recipient", None),
             "advance_cases": case.advance_cases.all(),
+            "verification_reports": reports_for_household(user, case.household),
         },
     )
 
@@ -215,6 +217,9 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
     "grant_advance_aid": AdvanceAidForm,
     "terminate": ReasonForm,
 }
+
+
+FORMLESS_ACTIONS = {"close_notice", "request_verification"}
 
 
 def _dispatch(
@@ -253,6 +258,7 @@ def _dispatch(
             user, case, version, data["content"], data["well_founded"], data["resolution"]
         ),
         "close_notice": lambda: services.close_notice(user, case, version),
+        "request_verification": lambda: services.request_verification(user, case, version),
         "grant_advance_aid": lambda: services.grant_advance_aid(
             user, case, version, data["amount"], data["method"], data["note"]
         ),
@@ -278,7 +284,7 @@ def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
         )
         messages.error(request, f"未能办理：{errors}")
         return redirect("cases:detail", case_id=case.pk)
-    if action not in {*ACTION_FORMS, "close_notice"}:
+    if action not in {*ACTION_FORMS, *FORMLESS_ACTIONS}:
         raise Http404
     try:
         _dispatch(action, user, case, version, form.cleaned_data if form else {}, request)

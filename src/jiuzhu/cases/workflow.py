@@ -46,6 +46,13 @@ TRANSITIONS: dict[str, Transition] = {
             INVESTIGATORS,
         ),
         Transition(
+            "request_verification",
+            "发起家庭经济状况核对",
+            (Status.INVESTIGATING,),
+            Status.INVESTIGATING,
+            TOWN_STAFF,
+        ),
+        Transition(
             "pause",
             "暂停计时（等待补充材料）",
             (Status.ACCEPTED, Status.INVESTIGATING),

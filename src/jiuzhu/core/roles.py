@@ -21,6 +21,10 @@ class Capability(models.TextChoices):
     MANAGE_REGIONS = "manage_regions", "维护行政区划"
     VIEW_ACCESS_LOG = "view_access_log", "查阅访问日志"
     SPOT_CHECK = "spot_check", "审核确认抽查"
+    MANAGE_STANDARDS = "manage_standards", "制定救助标准与政策参数"
+    IMPORT_EXTRACTS = "import_extracts", "导入部门核对数据"
+    RUN_VERIFICATION = "run_verification", "发起经济状况核对"
+    VIEW_VERIFICATION = "view_verification", "查看核对报告"
 
 
 _ALL_STAFF_READERS = {
@@ -47,6 +51,16 @@ CAPABILITIES: dict[Capability, set[Role]] = {
     Capability.MANAGE_REGIONS: {Role.COUNTY_ADMIN},
     Capability.VIEW_ACCESS_LOG: {Role.AUDITOR, Role.COUNTY_SUPERVISOR, Role.COUNTY_ADMIN},
     Capability.SPOT_CHECK: {Role.COUNTY_SUPERVISOR},
+    Capability.MANAGE_STANDARDS: {Role.COUNTY_ADMIN},
+    Capability.IMPORT_EXTRACTS: {Role.DEPARTMENT_OFFICER, Role.COUNTY_ADMIN},
+    Capability.RUN_VERIFICATION: {Role.COUNTY_ADMIN, Role.TOWN_ASSISTANT, Role.TOWN_APPROVER},
+    Capability.VIEW_VERIFICATION: {
+        Role.COUNTY_ADMIN,
+        Role.COUNTY_SUPERVISOR,
+        Role.TOWN_ASSISTANT,
+        Role.TOWN_APPROVER,
+        Role.AUDITOR,
+    },
 }
 
 # How much of an ID number each role sees on screen.

@@ -38,6 +38,7 @@ CASE_ACTIONS = {
     "terminate": "停止救助",
     "review": "复核",
     "upload": "上传材料",
+    "request_verification": "发起经济状况核对",
     "spot_check": "抽查",
 }
 

@@ -22,18 +22,31 @@ def load_shipped_regions() -> int:
     return import_regions_csv(SHIPPED_CSV.read_text(encoding="utf-8"))
 
 
+def _decode(raw: bytes) -> str | None:
+    # Excel on a Chinese Windows saves CSV as GBK; the region page accepts both too.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 class Command(BaseCommand):
     help = "导入行政区划（县、镇街、村社区）CSV；不指定文件时导入平阴县区划。"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("path", nargs="?", help="CSV 文件（UTF-8）")
+        parser.add_argument("path", nargs="?", help="CSV 文件（UTF-8 或 GBK）")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["path"]) if options["path"] else SHIPPED_CSV
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"无法读取文件 {path}：{exc}") from exc
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"无法读取文件 {path}：{exc.strerror}") from exc
+        text = _decode(raw)
+        if text is None:
+            raise CommandError("无法识别文件编码，请使用UTF-8或GBK编码的CSV。")
         try:
             count = import_regions_csv(text)
         except DomainError as exc:

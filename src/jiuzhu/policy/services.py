@@ -1,0 +1,228 @@
+"""Writes of the policy app: new dated parameter values (standards), checked and audited.
+
+Nothing is overwritten: a value is a new row with its effective date. A standard that
+breaks a rule in force on its effective date is refused with the rule's name
+(POLICY.md §2): urban : rural dibao ratio, tekun basic ≥ 1.5 × dibao, care standards as
+shares of the previous year's minimum wage.
+"""
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.models import User
+from jiuzhu.core.roles import Capability
+from jiuzhu.core.services import record_audit, require
+from jiuzhu.policy.models import Parameter
+from jiuzhu.policy.parameters import INT, LIST, MONEY, RATIO, SPECS, entry_at, label, to_json
+
+AREAS = ("urban", "rural")
+CARE = ("self_care", "semi_dependent", "dependent")
+
+
+@dataclass
+class Constraint:
+    rule: str  # the rule, as the policy states it
+    ok: bool
+    detail: str
+
+
+def parse_value(key: str, raw: Any) -> Any:
+    """Text from a form or JSON into the parameter's kind; DomainError when it is not."""
+    spec = SPECS.get(key)
+    if spec is None:
+        raise DomainError(f"未知的参数：{key}。", field="key")
+    if spec.kind in (MONEY, RATIO, INT):
+        try:
+            value = Decimal(str(raw).strip())
+        except (InvalidOperation, ValueError):
+            raise DomainError(f"“{spec.label}”应为数字。", field="value") from None
+        if not value.is_finite() or value < 0:
+            raise DomainError(f"“{spec.label}”不能为负数。", field="value")
+        if spec.kind == INT:
+            if value != value.to_integral_value():
+                raise DomainError(f"“{spec.label}”应为整数。", field="value")
+            return int(value)
+        if spec.kind == MONEY:
+            return value.quantize(Decimal("0.01"), ROUND_HALF_UP)
+        return value
+    if spec.kind == LIST:
+        if isinstance(raw, str):
+            try:
+                raw = json.loads(raw)
+            except ValueError:
+                raise DomainError(f"“{spec.label}”应为JSON列表。", field="value") from None
+        if not isinstance(raw, list):
+            raise DomainError(f"“{spec.label}”应为JSON列表。", field="value")
+        return raw
+    return str(raw)
+
+
+def _in_force(key: str, on: dt.date, pending: dict[str, Any]) -> Decimal | None:
+    if key in pending:
+        return Decimal(str(pending[key]))
+    entry = entry_at(key, on)
+    return None if entry is None else Decimal(str(entry.value))
+
+
+def previous_year_minimum_wage(on: dt.date) -> Decimal | None:
+    entry = entry_at("minimum_wage", dt.date(on.year - 1, 12, 31))
+    return None if entry is None else Decimal(str(entry.value))
+
+
+def constraints_for(key: str, on: dt.date, value: Any) -> list[Constraint]:
+    """The constraints in force on `on` that concern `key`, checked against `value`."""
+    pending = {key: value}
+    found: list[Constraint] = []
+    max_ratio_entry = entry_at("constraint.urban_rural_max_ratio", on)
+    min_ratio_entry = entry_at("constraint.tekun_basic_min_ratio", on)
+
+    def ratio_rule(prefix: str, name: str) -> None:
+        if max_ratio_entry is None:
+            return
+        urban = _in_force(f"{prefix}.urban", on, pending)
+        rural = _in_force(f"{prefix}.rural", on, pending)
+        if urban is None or rural is None or rural == 0:
+            return
+        limit = Decimal(str(max_ratio_entry.value))
+        ratio = urban / rural
+        rule = (
+            f"{name}城乡标准应统一（1:1，{max_ratio_entry.effective_from:%Y-%m-%d}起）"
+            if limit == 1
+            else f"{name}城乡标准之比不超过{limit}:1（{max_ratio_entry.effective_from:%Y-%m-%d}起）"
+        )
+        found.append(
+            Constraint(rule, ratio <= limit, f"城市{urban}元 : 农村{rural}元 = {ratio:.3f} : 1")
+        )
+
+    def tekun_rule(area: str) -> None:
+        if min_ratio_entry is None:
+            return
+        basic = _in_force(f"tekun.basic.{area}", on, pending)
+        dibao = _in_force(f"dibao.standard.{area}", on, pending)
+        if basic is None or dibao is None:
+            return
+        times = Decimal(str(min_ratio_entry.value))
+        floor = (dibao * times).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        area_name = "城市" if area == "urban" else "农村"
+        found.append(
+            Constraint(
+                f"{area_name}特困人员基本生活标准不低于低保标准的{times}倍",
+                basic >= floor,
+                f"基本生活标准{basic}元，低保标准{dibao}元 × {times} = {floor}元",
+            )
+        )
+
+    if key.startswith("dibao.standard."):
+        ratio_rule("dibao.standard", "低保")
+        tekun_rule(key.rsplit(".", 1)[1])
+    elif key.startswith("tekun.basic."):
+        ratio_rule("tekun.basic", "特困人员基本生活")
+        tekun_rule(key.rsplit(".", 1)[1])
+    elif key.startswith("tekun.care."):
+        level = key.rsplit(".", 1)[1]
+        share_entry = entry_at(f"constraint.care_share.{level}", on)
+        wage = previous_year_minimum_wage(on)
+        if share_entry is not None and wage is not None:
+            share = Decimal(str(share_entry.value))
+            floor = (wage * share).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            found.append(
+                Constraint(
+                    f"{label(key)}不低于上年度最低工资标准的{share * 100:.0f}%",
+                    Decimal(str(value)) >= floor,
+                    f"上年度最低工资{wage}元 × {share * 100:.0f}% = {floor}元",
+                )
+            )
+    return found
+
+
+def propose(key: str, on: dt.date) -> tuple[Decimal | None, str]:
+    """The value the platform proposes for a standard on a date, and how it was derived."""
+    if key.startswith("dibao.standard."):
+        area = key.rsplit(".", 1)[1]
+        spending = entry_at(f"consumption.per_capita.{area}", on)
+        ratio = entry_at(f"dibao.standard_ratio.{area}", on)
+        if spending is None or ratio is None:
+            return None, "缺少上年度人均消费支出或比例参数，无法测算。"
+        value = (Decimal(str(spending.value)) * Decimal(str(ratio.value)) / 12).quantize(
+            Decimal("1"), ROUND_HALF_UP
+        )
+        return value, (
+            f"上年度人均消费支出{spending.value}元 × {ratio.value} ÷ 12 ≈ {value}元/月"
+            f"（消费支出{spending.effective_from:%Y-%m-%d}起，{spending.source}）"
+        )
+    if key.startswith("tekun.basic."):
+        area = key.rsplit(".", 1)[1]
+        dibao = entry_at(f"dibao.standard.{area}", on)
+        times = entry_at("constraint.tekun_basic_min_ratio", on)
+        if dibao is None or times is None:
+            return None, "缺少低保标准，无法测算。"
+        value = (Decimal(str(dibao.value)) * Decimal(str(times.value))).quantize(
+            Decimal("1"), ROUND_HALF_UP
+        )
+        return value, f"低保标准{dibao.value}元 × {times.value} = {value}元/月"
+    if key.startswith("tekun.care."):
+        level = key.rsplit(".", 1)[1]
+        share = entry_at(f"constraint.care_share.{level}", on)
+        wage = previous_year_minimum_wage(on)
+        if share is None or wage is None:
+            return None, "缺少上年度最低工资标准，无法测算。"
+        value = (wage * Decimal(str(share.value))).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        return (
+            value,
+            f"上年度最低工资{wage}元 × {Decimal(str(share.value)) * 100:.0f}% = {value}元/月",
+        )
+    return None, ""
+
+
+def set_parameter(
+    actor: User,
+    key: str,
+    effective_from: dt.date,
+    raw_value: Any,
+    source: str,
+    note: str = "",
+) -> Parameter:
+    """A new value from a date on. Refused, naming the rule, if it breaks a constraint."""
+    require(actor, Capability.MANAGE_STANDARDS)
+    value = parse_value(key, raw_value)
+    source = (source or "").strip()
+    if not source:
+        raise DomainError("请填写依据文件（文号或名称）。", field="source")
+    if Parameter.objects.filter(key=key, effective_from=effective_from).exists():
+        raise DomainError(
+            f"“{label(key)}”在{effective_from:%Y-%m-%d}已有取值；历史记录不可修改，"
+            "如需更正请另选生效日期录入。",
+            field="effective_from",
+        )
+    broken = [c for c in constraints_for(key, effective_from, value) if not c.ok]
+    if broken:
+        raise DomainError(
+            "不符合政策规定：" + "；".join(f"{c.rule}（{c.detail}）" for c in broken) + "。",
+            field="value",
+        )
+    try:
+        with transaction.atomic():
+            row = Parameter.objects.create(
+                key=key,
+                effective_from=effective_from,
+                value=to_json(key, value),
+                unit=SPECS[key].unit,
+                source=source[:300],
+                note=note.strip()[:300],
+                created_by=actor,
+            )
+            record_audit(
+                actor,
+                "set_parameter",
+                row,
+                {"key": key, "effective_from": effective_from.isoformat(), "value": row.value},
+            )
+    except IntegrityError:
+        raise DomainError("该参数在此日期已有取值。", field="effective_from") from None
+    return row

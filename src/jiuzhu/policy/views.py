@@ -1,0 +1,224 @@
+"""Pages: the self-check calculator, standards administration, budget simulation."""
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.roles import Capability
+from jiuzhu.core.views import require_capability
+from jiuzhu.policy import batch, selectors, services
+from jiuzhu.policy.calculator import calculate
+from jiuzhu.policy.parameters import SPECS
+from jiuzhu.policy.serializers import CalculateSerializer
+from jiuzhu.registry.models import AssetKind, DisabilityCategory, IncomeCategory
+
+MEMBER_ROWS = 6
+INCOME_ROWS = 6
+ASSET_ROWS = 4
+BOOL_FIELDS = (
+    "serious_illness",
+    "counted",
+    "public_payroll",
+    "has_supporter",
+    "institutional",
+    "orphan",
+    "tekun_member",
+)
+
+
+def _form_to_data(post: Any) -> dict[str, Any]:
+    """The calculator form's indexed fields as the API's JSON (blank rows left out)."""
+    data: dict[str, Any] = {
+        "month": post.get("month", ""),
+        "area_type": post.get("area_type", ""),
+        "registered_poor": bool(post.get("registered_poor")),
+        "dibao_recipient": bool(post.get("dibao_recipient")),
+        "months_above_line": post.get("months_above_line") or 0,
+        "previous_monthly_amount": post.get("previous_monthly_amount") or "0",
+        "temporary_kind": post.get("temporary_kind", ""),
+        "temporary_expense": post.get("temporary_expense") or "0",
+        "members": [],
+        "incomes": [],
+        "assets": [],
+    }
+    for i in range(MEMBER_ROWS):
+        age = post.get(f"m{i}_age", "").strip()
+        if not age:
+            continue
+        member = {
+            "name": post.get(f"m{i}_name", "").strip(),
+            "age": age,
+            "disability_grade": post.get(f"m{i}_disability_grade") or 0,
+            "disability_category": post.get(f"m{i}_disability_category", ""),
+            "labour_capacity": post.get(f"m{i}_labour_capacity") or "full",
+            "adl_unable": post.get(f"m{i}_adl_unable") or 0,
+        }
+        for name in BOOL_FIELDS:
+            member[name] = bool(post.get(f"m{i}_{name}"))
+        member["counted"] = not post.get(f"m{i}_not_counted")
+        data["members"].append(member)
+    for i in range(INCOME_ROWS):
+        amount = post.get(f"i{i}_amount", "").strip()
+        if not amount:
+            continue
+        member = post.get(f"i{i}_member", "").strip()
+        data["incomes"].append(
+            {
+                "category": post.get(f"i{i}_category", ""),
+                "monthly_amount": amount,
+                "member": int(member) - 1 if member.isdigit() and int(member) > 0 else None,
+            }
+        )
+    for i in range(ASSET_ROWS):
+        kind = post.get(f"a{i}_kind", "")
+        if not kind:
+            continue
+        data["assets"].append(
+            {
+                "kind": kind,
+                "quantity": post.get(f"a{i}_quantity") or 1,
+                "value": post.get(f"a{i}_value") or "0",
+            }
+        )
+    return data
+
+
+def _errors(detail: Any, prefix: str = "") -> list[str]:
+    if isinstance(detail, dict):
+        return [e for k, v in detail.items() for e in _errors(v, f"{prefix}{k}.")]
+    if isinstance(detail, list):
+        out: list[str] = []
+        for i, v in enumerate(detail):
+            out += _errors(v, f"{prefix}{i}." if isinstance(v, dict) else prefix)
+        return out
+    return [f"{prefix.rstrip('.')}：{detail}" if prefix else str(detail)]
+
+
+@require_http_methods(["GET", "POST"])
+def calculator(request: HttpRequest) -> HttpResponse:
+    """Self-check calculator (自助测算): open to applicants, nothing is saved."""
+    context: dict[str, Any] = {
+        "member_rows": range(MEMBER_ROWS),
+        "income_rows": range(INCOME_ROWS),
+        "asset_rows": range(ASSET_ROWS),
+        "income_categories": IncomeCategory.choices,
+        "asset_kinds": AssetKind.choices,
+        "disability_categories": DisabilityCategory.choices,
+        "month": timezone.localdate().strftime("%Y-%m"),
+        "values": request.POST,
+    }
+    status = 200
+    if request.method == "POST":
+        serializer = CalculateSerializer(data=_form_to_data(request.POST))
+        if not serializer.is_valid():
+            context["errors"] = _errors(serializer.errors)
+            status = 400
+        else:
+            try:
+                with transaction.atomic():
+                    context["result"] = calculate(serializer.to_household())
+                    transaction.set_rollback(True)
+            except DomainError as exc:
+                context["errors"] = [exc.message]
+                status = 400
+    return render(request, "policy/calculator.html", context, status=status)
+
+
+def _date(text: str, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise DomainError("日期格式应为 YYYY-MM-DD。", field=field) from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def standards(request: HttpRequest) -> HttpResponse:
+    """County administrators set dated standards; the platform proposes and checks them."""
+    user = require_capability(request, Capability.MANAGE_STANDARDS)
+    today = timezone.localdate()
+    key = request.POST.get("key") or request.GET.get("key") or "dibao.standard.rural"
+    if key not in SPECS:
+        key = "dibao.standard.rural"
+    on_text = request.POST.get("effective_from") or request.GET.get("on") or today.isoformat()
+    error = ""
+    status = 200
+    try:
+        on = _date(on_text, "effective_from")
+    except DomainError as exc:
+        on, error, status = today, exc.message, 400
+    if request.method == "POST" and not error:
+        try:
+            row = services.set_parameter(
+                user,
+                key,
+                on,
+                request.POST.get("value", ""),
+                request.POST.get("source", ""),
+                request.POST.get("note", ""),
+            )
+            messages.success(
+                request, f"已录入：{SPECS[key].label} {row.value}，{row.effective_from}起生效。"
+            )
+            return redirect(f"{request.path}?key={key}&on={row.effective_from}")
+        except DomainError as exc:
+            error, status = exc.message, 400
+    proposal, derivation = services.propose(key, on)
+    value_text = request.POST.get("value") or (str(proposal) if proposal is not None else "")
+    checks: list[services.Constraint] = []
+    if value_text:
+        try:
+            checks = services.constraints_for(key, on, services.parse_value(key, value_text))
+        except (DomainError, InvalidOperation):
+            checks = []
+    context = {
+        "specs": SPECS,
+        "key": key,
+        "spec": SPECS[key],
+        "on": on,
+        "proposal": proposal,
+        "derivation": derivation,
+        "value": value_text,
+        "checks": checks,
+        "error": error,
+        "source": request.POST.get("source", ""),
+        "note": request.POST.get("note", ""),
+        "histories": selectors.histories(on, standards_only=False),
+        "warnings": selectors.history_warnings(),
+    }
+    return render(request, "policy/standards.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def simulation(request: HttpRequest) -> HttpResponse:
+    """Budget impact: "rural standard X from month M" over the whole registry, by town."""
+    require_capability(request, Capability.MANAGE_STANDARDS)
+    today = timezone.localdate()
+    context: dict[str, Any] = {
+        "month": request.POST.get("month", today.strftime("%Y-%m")),
+        "area": request.POST.get("area", "rural"),
+        "value": request.POST.get("value", ""),
+    }
+    status = 200
+    if request.method == "POST":
+        try:
+            month = _date(context["month"] + "-01", "month")
+            area = "urban" if context["area"] == "urban" else "rural"
+            value = services.parse_value(f"dibao.standard.{area}", context["value"])
+            if value <= Decimal("0"):
+                raise DomainError("模拟标准应大于0。", field="value")
+            context["result"] = batch.simulate(month, {f"dibao.standard.{area}": str(value)})
+        except DomainError as exc:
+            context["error"] = exc.message
+            status = 400
+    return render(request, "policy/simulation.html", context, status=status)

@@ -1,0 +1,223 @@
+"""Run a verification job: prepare once, then chunk by chunk, resumable.
+
+Preparation freezes the inputs (registry snapshot, extract list, thresholds) on the job.
+Each chunk's reports and findings are replaced and the progress advanced in one
+transaction, so a job killed at any point resumes at the first unfinished chunk and never
+holds a finding twice.
+"""
+
+import datetime as dt
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from jiuzhu.batch.engine import make_engine
+from jiuzhu.batch.snapshot import export_registry
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.services import record_audit
+from jiuzhu.verification import matching, services
+from jiuzhu.verification.models import (
+    ExtractImport,
+    Finding,
+    JobStatus,
+    VerificationJob,
+    VerificationReport,
+)
+from jiuzhu.verification.thresholds import all_thresholds
+
+CHUNK_HOUSEHOLDS = 10_000
+# A running job whose heartbeat is older than this is taken to have died.
+STALE_AFTER = dt.timedelta(minutes=15)
+
+Progress = Callable[[VerificationJob], None]
+
+
+def job_dir(job_id: int) -> Path:
+    return services.data_dir() / "jobs" / str(job_id)
+
+
+def claim(job_id: int, force: bool = False) -> VerificationJob:
+    """Mark the job running for this process; refuse if another live process has it."""
+    now = timezone.now()
+    claimable = Q(status__in=[JobStatus.QUEUED, JobStatus.FAILED]) | Q(
+        status=JobStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER
+    )
+    if force:
+        claimable |= Q(status=JobStatus.RUNNING)
+    updated = (
+        VerificationJob.objects.filter(pk=job_id)
+        .filter(claimable)
+        .update(status=JobStatus.RUNNING, heartbeat_at=now, error="")
+    )
+    job = VerificationJob.objects.filter(pk=job_id).first()
+    if job is None:
+        raise DomainError(f"核对任务 #{job_id} 不存在。")
+    if not updated:
+        state = "已完成" if job.status == JobStatus.DONE else "正在由其他进程运行"
+        raise DomainError(f"核对任务 #{job_id} {state}。")
+    if job.started_at is None:
+        VerificationJob.objects.filter(pk=job_id).update(started_at=now)
+        job.started_at = now
+    return job
+
+
+def prepare(job: VerificationJob, chunk_size: int | None = None) -> None:
+    """Freeze the job's inputs once; a resumed job reuses them."""
+    if job.prepared:
+        return
+    chunk_size = chunk_size or CHUNK_HOUSEHOLDS
+    thresholds = [t.as_row() for t in all_thresholds(job.as_of)]
+    in_scope = services.scope_households(job)
+    eligible = services.authorised(in_scope)
+    snapshot = export_registry(
+        eligible.model.objects.filter(pk__in=eligible.values("pk")),
+        job_dir(job.pk) / "registry",
+        chunk_size,
+    )
+    extracts = services.current_extracts(job.as_of)
+    job.thresholds = {"rows": thresholds}
+    job.extract_ids = [e.pk for e in extracts]
+    job.households_total = snapshot.households
+    job.skipped_unauthorised = in_scope.count() - snapshot.households
+    job.chunks_total = snapshot.chunks
+    job.chunks_done = 0
+    job.households_done = 0
+    job.prepared = True
+    job.save(
+        update_fields=[
+            "thresholds",
+            "extract_ids",
+            "households_total",
+            "skipped_unauthorised",
+            "chunks_total",
+            "chunks_done",
+            "households_done",
+            "prepared",
+        ]
+    )
+
+
+def inputs_for(job: VerificationJob) -> matching.JobInputs:
+    directory = job_dir(job.pk) / "registry"
+    extracts = ExtractImport.objects.filter(pk__in=job.extract_ids).order_by("pk")
+    missing = [e for e in extracts if not Path(e.parquet_path).exists()]
+    if missing:
+        raise DomainError(f"部门数据文件缺失：批次 #{missing[0].pk}（{missing[0].parquet_path}）。")
+    return matching.JobInputs(
+        households_path=directory / "households.parquet",
+        persons_path=directory / "persons.parquet",
+        extracts=[(e.pk, Path(e.parquet_path)) for e in extracts],
+        thresholds=pa.Table.from_pylist(job.thresholds["rows"]),
+    )
+
+
+def write_chunk(job: VerificationJob, chunk: int, reports: pa.Table, findings: pa.Table) -> None:
+    """Replace this chunk's results and advance progress, atomically."""
+    report_rows = reports.to_pylist()
+    finding_rows = findings.to_pylist()
+    with transaction.atomic():
+        Finding.objects.filter(job=job, chunk=chunk).delete()
+        VerificationReport.objects.filter(job=job, chunk=chunk).delete()
+        VerificationReport.objects.bulk_create(
+            [
+                VerificationReport(
+                    job=job,
+                    household_id=r["household_id"],
+                    chunk=chunk,
+                    town_code=r["town_code"],
+                    area_type=r["area_type"],
+                    members=r["members"],
+                    conclusion=r["conclusion"],
+                    reasons=matching.reasons_of(r),
+                    income_fen=r["income_fen"],
+                    declared_income_fen=r["declared_income_fen"],
+                    financial_fen=r["financial_fen"],
+                    declared_financial_fen=r["declared_financial_fen"],
+                    vehicles=r["vehicles"],
+                    houses=r["houses"],
+                    businesses=r["businesses"],
+                    deaths=r["deaths"],
+                    payroll_members=r["payroll_members"],
+                    fuzzy_findings=r["fuzzy_findings"],
+                    findings_count=r["findings_count"],
+                )
+                for r in report_rows
+            ],
+            batch_size=1000,
+        )
+        Finding.objects.bulk_create(
+            [
+                Finding(
+                    job=job,
+                    household_id=f["household_id"],
+                    chunk=chunk,
+                    person_id=f["person_id"],
+                    source=f["source"],
+                    extract_id=f["extract_id"],
+                    extract_date=f["extract_date"],
+                    kind=f["kind"],
+                    category=f["category"],
+                    amount_fen=f["amount_fen"],
+                    confidence=f["confidence"],
+                    detail=(f["detail"] or "")[:300],
+                )
+                for f in finding_rows
+            ],
+            batch_size=2000,
+        )
+        VerificationJob.objects.filter(pk=job.pk).update(
+            chunks_done=chunk + 1,
+            households_done=F("households_done") + len(report_rows),
+            heartbeat_at=timezone.now(),
+        )
+    job.chunks_done = chunk + 1
+    job.households_done += len(report_rows)
+
+
+def run_job(
+    job_id: int,
+    progress: Progress | None = None,
+    force: bool = False,
+    engine_options: dict[str, Any] | None = None,
+) -> VerificationJob:
+    """Claim, prepare and run a job to the end; `progress` is called after each chunk."""
+    job = claim(job_id, force=force)
+    try:
+        prepare(job)
+        if progress:
+            progress(job)
+        if job.chunks_done < job.chunks_total:
+            engine = make_engine(job.engine, **(engine_options or {}))
+            try:
+                matching.prepare(engine, inputs_for(job))
+                for chunk in range(job.chunks_done, job.chunks_total):
+                    reports, findings = matching.run_chunk(engine, chunk)
+                    write_chunk(job, chunk, reports, findings)
+                    if progress:
+                        progress(job)
+            finally:
+                engine.close()
+        with transaction.atomic():
+            VerificationJob.objects.filter(pk=job.pk).update(
+                status=JobStatus.DONE, finished_at=timezone.now(), heartbeat_at=timezone.now()
+            )
+            job.refresh_from_db()
+            record_audit(
+                job.created_by,
+                "finish_verification_job",
+                job,
+                {"households": job.households_done, "skipped": job.skipped_unauthorised},
+            )
+    except DomainError as error:
+        services.fail_job(job.pk, error.message)
+        raise
+    except Exception:
+        services.fail_job(job.pk, traceback.format_exc(limit=5))
+        raise
+    return job

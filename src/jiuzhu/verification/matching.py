@@ -1,0 +1,225 @@
+"""The verification job definition: match members to facts, total, compare, conclude.
+
+Pure SQL over five views, run unchanged on DuckDB or Spark (jiuzhu.batch.engine):
+  persons      person_id, household_id, chunk, id_number, name, birth_date
+  households   household_id, chunk, town_code, area_type, members, declared_* totals
+  facts        every accepted extract row: id_number, name, birth_date, source, extract_id,
+               extract_date, kind, category, amount_fen, detail
+  thresholds   one row per area type (verification.thresholds.Thresholds)
+  matched      materialised: facts attached to members, exact or fuzzy
+
+Matching rules:
+  exact  the fact's ID number equals the member's.
+  fuzzy  the fact has no ID number and its name + birth date belong to exactly one member
+         in the snapshot (a namesake born the same day makes it ambiguous: no match).
+A limit exceeded only because of fuzzy findings gives "needs explanation", never
+"over the limit": lower confidence cannot by itself exclude a household.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from jiuzhu.batch.engine import Engine
+from jiuzhu.verification.sources import FACT_COLUMNS
+
+PERSON_COLUMNS = ("person_id", "household_id", "chunk", "id_number", "name", "birth_date")
+HOUSEHOLD_COLUMNS = (
+    "household_id",
+    "chunk",
+    "town_code",
+    "area_type",
+    "members",
+    "declared_income_fen",
+    "declared_financial_fen",
+    "declared_vehicles",
+    "declared_houses",
+    "declared_businesses",
+)
+STORED_FACT_COLUMNS = tuple(c for c in FACT_COLUMNS if c != "extract_id")
+
+MATCHED_SQL = """
+SELECT p.household_id, p.person_id, p.chunk, f.source, f.extract_id, f.extract_date, f.kind,
+       f.category, f.amount_fen, f.detail, 'exact' AS confidence
+FROM facts f JOIN persons p ON f.id_number = p.id_number
+UNION ALL
+SELECT u.household_id, u.person_id, u.chunk, f.source, f.extract_id, f.extract_date, f.kind,
+       f.category, f.amount_fen, f.detail, 'fuzzy' AS confidence
+FROM facts f JOIN (
+    SELECT name, birth_date, MIN(person_id) AS person_id, MIN(household_id) AS household_id,
+           MIN(chunk) AS chunk
+    FROM persons GROUP BY name, birth_date HAVING COUNT(*) = 1
+) u ON f.name = u.name AND f.birth_date = u.birth_date
+WHERE f.id_number IS NULL
+"""
+
+
+def _sum(condition: str, value: str = "amount_fen") -> str:
+    return f"CAST(SUM(CASE WHEN {condition} THEN {value} ELSE 0 END) AS BIGINT)"
+
+
+INCOME = "category IN ('income', 'payroll')"
+EXACT = "confidence = 'exact'"
+
+REPORTS_SQL = f"""
+WITH agg AS (
+  SELECT household_id,
+    {_sum(INCOME)} AS income_fen,
+    {_sum(f"{INCOME} AND {EXACT}")} AS income_exact_fen,
+    {_sum("category = 'financial'")} AS financial_fen,
+    {_sum(f"category = 'financial' AND {EXACT}")} AS financial_exact_fen,
+    {_sum("category = 'vehicle'", "1")} AS vehicles,
+    {_sum(f"category = 'vehicle' AND {EXACT}", "1")} AS vehicles_exact,
+    {_sum("category = 'house'", "1")} AS houses,
+    {_sum(f"category = 'house' AND {EXACT}", "1")} AS houses_exact,
+    {_sum("category = 'business'", "1")} AS businesses,
+    CAST(MAX(CASE WHEN category = 'business' THEN amount_fen ELSE 0 END) AS BIGINT)
+      AS capital_fen,
+    CAST(MAX(CASE WHEN category = 'business' AND {EXACT} THEN amount_fen ELSE 0 END) AS BIGINT)
+      AS capital_exact_fen,
+    CAST(COUNT(DISTINCT CASE WHEN category = 'death' THEN person_id END) AS BIGINT) AS deaths,
+    CAST(COUNT(DISTINCT CASE WHEN category = 'payroll' THEN person_id END) AS BIGINT)
+      AS payroll_members,
+    {_sum("confidence = 'fuzzy'", "1")} AS fuzzy_findings,
+    CAST(COUNT(*) AS BIGINT) AS findings_count
+  FROM matched WHERE chunk = {{chunk}}
+  GROUP BY household_id
+), t AS (
+  SELECT h.household_id, h.chunk, h.town_code, h.area_type, h.members,
+    h.declared_income_fen, h.declared_financial_fen, h.declared_vehicles, h.declared_houses,
+    h.declared_businesses,
+    COALESCE(a.income_fen, 0) AS income_fen,
+    COALESCE(a.income_exact_fen, 0) AS income_exact_fen,
+    COALESCE(a.financial_fen, 0) AS financial_fen,
+    COALESCE(a.financial_exact_fen, 0) AS financial_exact_fen,
+    COALESCE(a.vehicles, 0) AS vehicles, COALESCE(a.vehicles_exact, 0) AS vehicles_exact,
+    COALESCE(a.houses, 0) AS houses, COALESCE(a.houses_exact, 0) AS houses_exact,
+    COALESCE(a.businesses, 0) AS businesses,
+    COALESCE(a.capital_fen, 0) AS capital_fen,
+    COALESCE(a.capital_exact_fen, 0) AS capital_exact_fen,
+    COALESCE(a.deaths, 0) AS deaths, COALESCE(a.payroll_members, 0) AS payroll_members,
+    COALESCE(a.fuzzy_findings, 0) AS fuzzy_findings,
+    COALESCE(a.findings_count, 0) AS findings_count,
+    th.standard_fen * h.members AS income_limit_fen,
+    th.financial_months * th.standard_fen * h.members AS financial_limit_fen,
+    th.vehicles_allowed, th.houses_allowed, th.business_capital_limit_fen
+  FROM households h
+  JOIN thresholds th ON th.area_type = h.area_type
+  LEFT JOIN agg a ON a.household_id = h.household_id
+  WHERE h.chunk = {{chunk}}
+), flags AS (
+  SELECT t.*,
+    CASE WHEN income_exact_fen > income_limit_fen THEN 1 ELSE 0 END AS over_income,
+    CASE WHEN financial_exact_fen > financial_limit_fen THEN 1 ELSE 0 END AS over_financial,
+    CASE WHEN vehicles_exact > vehicles_allowed THEN 1 ELSE 0 END AS over_vehicles,
+    CASE WHEN houses_exact > houses_allowed THEN 1 ELSE 0 END AS over_houses,
+    CASE WHEN capital_exact_fen > business_capital_limit_fen THEN 1 ELSE 0 END AS over_business,
+    CASE WHEN income_fen > income_limit_fen OR financial_fen > financial_limit_fen
+           OR vehicles > vehicles_allowed OR houses > houses_allowed
+           OR capital_fen > business_capital_limit_fen
+         THEN 1 ELSE 0 END AS over_if_fuzzy_confirmed,
+    CASE WHEN income_fen > declared_income_fen THEN 1 ELSE 0 END AS undeclared_income,
+    CASE WHEN financial_fen > declared_financial_fen THEN 1 ELSE 0 END AS undeclared_financial,
+    CASE WHEN vehicles > declared_vehicles THEN 1 ELSE 0 END AS undeclared_vehicles,
+    CASE WHEN houses > declared_houses THEN 1 ELSE 0 END AS undeclared_houses,
+    CASE WHEN businesses > declared_businesses THEN 1 ELSE 0 END AS undeclared_businesses,
+    CASE WHEN deaths > 0 THEN 1 ELSE 0 END AS member_died,
+    CASE WHEN payroll_members > 0 THEN 1 ELSE 0 END AS public_payroll
+  FROM t
+)
+SELECT household_id, chunk, town_code, area_type, CAST(members AS BIGINT) AS members,
+  income_fen, declared_income_fen, financial_fen, declared_financial_fen,
+  vehicles, houses, businesses, deaths, payroll_members, fuzzy_findings, findings_count,
+  over_income, over_financial, over_vehicles, over_houses, over_business,
+  CASE WHEN over_income + over_financial + over_vehicles + over_houses + over_business = 0
+       THEN over_if_fuzzy_confirmed ELSE 0 END AS over_if_fuzzy_confirmed,
+  undeclared_income, undeclared_financial, undeclared_vehicles,
+  undeclared_houses, undeclared_businesses, member_died, public_payroll,
+  CASE WHEN over_income + over_financial + over_vehicles + over_houses + over_business > 0
+         THEN 'over_limit'
+       WHEN over_if_fuzzy_confirmed + undeclared_income + undeclared_financial
+            + undeclared_vehicles + undeclared_houses + undeclared_businesses
+            + member_died + public_payroll > 0
+         THEN 'needs_explanation'
+       ELSE 'consistent' END AS conclusion
+FROM flags
+"""
+
+FINDINGS_SQL = """
+SELECT household_id, person_id, chunk, source, extract_id, extract_date, kind, category,
+       amount_fen, detail, confidence
+FROM matched WHERE chunk = {chunk}
+"""
+
+# Report flags, in the order they are shown, with what a caseworker reads.
+REASONS: dict[str, str] = {
+    "over_income": "核实收入超过低保标准",
+    "over_financial": "存款、有价证券等金融资产超过上限",
+    "over_vehicles": "拥有机动车辆",
+    "over_houses": "住房超过规定套数",
+    "over_business": "工商登记注册资本超过上限",
+    "over_if_fuzzy_confirmed": "按姓名和出生日期匹配的记录若属实将超出标准",
+    "undeclared_income": "核实收入高于申报收入",
+    "undeclared_financial": "金融资产高于申报",
+    "undeclared_vehicles": "有未申报的车辆",
+    "undeclared_houses": "有未申报的房产",
+    "undeclared_businesses": "有未申报的工商登记",
+    "member_died": "家庭成员已死亡或火化",
+    "public_payroll": "家庭成员为财政供养人员（须报县级研究）",
+}
+
+
+@dataclass
+class JobInputs:
+    households_path: Path
+    persons_path: Path
+    extracts: Sequence[tuple[int, Path]]  # (extract id, Parquet file)
+    thresholds: pa.Table
+
+
+FACT_SCHEMA_EMPTY = pa.schema(
+    [
+        ("id_number", pa.string()),
+        ("name", pa.string()),
+        ("birth_date", pa.date32()),
+        ("source", pa.string()),
+        ("extract_date", pa.date32()),
+        ("kind", pa.string()),
+        ("category", pa.string()),
+        ("amount_fen", pa.int64()),
+        ("detail", pa.string()),
+        ("extract_id", pa.int64()),
+    ]
+)
+
+
+def prepare(engine: Engine, inputs: JobInputs) -> None:
+    """Register the views and materialise the matched facts (the one big join)."""
+    engine.register_parquet("persons", [str(inputs.persons_path)], PERSON_COLUMNS, {})
+    engine.register_parquet("households", [str(inputs.households_path)], HOUSEHOLD_COLUMNS, {})
+    engine.register_arrow("thresholds", inputs.thresholds)
+    parts = []
+    for extract_id, path in inputs.extracts:
+        view = f"facts_{int(extract_id)}"
+        engine.register_parquet(
+            view, [str(path)], STORED_FACT_COLUMNS, {"extract_id": int(extract_id)}
+        )
+        parts.append(view)
+    if not parts:
+        engine.register_arrow("facts_none", FACT_SCHEMA_EMPTY.empty_table())
+        parts.append("facts_none")
+    engine.union_views("facts", parts)
+    engine.materialise("matched", MATCHED_SQL)
+
+
+def run_chunk(engine: Engine, chunk: int) -> tuple[pa.Table, pa.Table]:
+    """Reports (one row per household) and findings for one chunk of households."""
+    reports = engine.query(REPORTS_SQL.format(chunk=int(chunk)))
+    findings = engine.query(FINDINGS_SQL.format(chunk=int(chunk)))
+    return reports, findings
+
+
+def reasons_of(row: dict) -> list[str]:
+    return [code for code in REASONS if row.get(code)]

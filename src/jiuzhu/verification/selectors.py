@@ -1,0 +1,186 @@
+"""Reads of verification, always through the caller's area scope."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+
+from jiuzhu.core import idnumber
+from jiuzhu.core.models import Region, User
+from jiuzhu.core.roles import Capability
+from jiuzhu.registry.models import Household, Person
+from jiuzhu.registry.sections import Entry
+from jiuzhu.registry.selectors import households_in_scope
+from jiuzhu.verification.matching import REASONS
+from jiuzhu.verification.models import (
+    ExtractImport,
+    Finding,
+    JobScope,
+    VerificationJob,
+    VerificationReport,
+)
+
+
+def extracts_for(user: User) -> QuerySet[ExtractImport]:
+    """Officers see their department's files; county administrators see all."""
+    if not user.can(Capability.IMPORT_EXTRACTS):
+        return ExtractImport.objects.none()
+    extracts = ExtractImport.objects.select_related("imported_by")
+    if user.role == "department_officer":
+        extracts = extracts.filter(imported_by__department=user.department)
+    return extracts
+
+
+def jobs_for(user: User) -> QuerySet[VerificationJob]:
+    if not user.can(Capability.VIEW_VERIFICATION):
+        return VerificationJob.objects.none()
+    prefix = user.scope_prefix
+    # A job over a wider area is visible; its reports are filtered to the user's area.
+    return VerificationJob.objects.filter(
+        Q(scope=JobScope.HOUSEHOLD, household__in=households_in_scope(user))
+        | Q(scope__in=[JobScope.REGION, JobScope.ALL], region__code__startswith=prefix)
+        | Q(scope__in=[JobScope.REGION, JobScope.ALL], region__code__in=_ancestors(user))
+    ).select_related("created_by", "region", "household")
+
+
+def _ancestors(user: User) -> list[str]:
+    codes = []
+    node: Region | None = user.region
+    while node is not None:
+        codes.append(node.code)
+        node = node.parent
+    return codes
+
+
+def job_for(user: User, job_id: int) -> VerificationJob | None:
+    return jobs_for(user).filter(pk=job_id).first()
+
+
+def reports_in_scope(user: User, job: VerificationJob) -> QuerySet[VerificationReport]:
+    return VerificationReport.objects.filter(
+        job=job, household__in=households_in_scope(user)
+    ).select_related("household")
+
+
+@dataclass
+class TownRow:
+    town_code: str
+    town: str
+    total: int
+    consistent: int
+    needs_explanation: int
+    over_limit: int
+
+
+def summary_by_town(user: User, job: VerificationJob) -> list[TownRow]:
+    rows = (
+        reports_in_scope(user, job)
+        .values("town_code")
+        .annotate(
+            total=Count("pk"),
+            consistent=Count("pk", filter=Q(conclusion="consistent")),
+            needs=Count("pk", filter=Q(conclusion="needs_explanation")),
+            over=Count("pk", filter=Q(conclusion="over_limit")),
+        )
+        .order_by("town_code")
+    )
+    names = dict(
+        Region.objects.filter(code__in=[r["town_code"] for r in rows]).values_list("code", "name")
+    )
+    return [
+        TownRow(
+            r["town_code"],
+            names.get(r["town_code"], r["town_code"]),
+            r["total"],
+            r["consistent"],
+            r["needs"],
+            r["over"],
+        )
+        for r in rows
+    ]
+
+
+def households_with_findings(user: User, job: VerificationJob) -> QuerySet[VerificationReport]:
+    return (
+        reports_in_scope(user, job)
+        .exclude(conclusion="consistent")
+        .order_by("town_code", "household__number")
+    )
+
+
+@dataclass
+class FindingView:
+    finding: Finding
+    person_name: str
+    id_display: str
+
+
+@dataclass
+class ReportView:
+    report: VerificationReport
+    findings: list[FindingView]
+    reasons: list[str]
+
+
+def _report_view(user: User, report: VerificationReport) -> ReportView:
+    findings = list(
+        Finding.objects.filter(job_id=report.job_id, household_id=report.household_id)
+        .select_related("person")
+        .order_by("person_id", "source", "kind", "pk")
+    )
+    return ReportView(
+        report=report,
+        findings=[
+            FindingView(
+                f,
+                f.person.name if f.person else "",
+                idnumber.mask(f.person.id_number, user.id_visibility) if f.person else "",
+            )
+            for f in findings
+        ],
+        reasons=[REASONS[r] for r in report.reasons if r in REASONS],
+    )
+
+
+def report_for(user: User, job_id: int, household_id: int) -> ReportView | None:
+    job = job_for(user, job_id)
+    if job is None:
+        return None
+    report = reports_in_scope(user, job).filter(household_id=household_id).first()
+    return _report_view(user, report) if report else None
+
+
+def reports_for_household(user: User, household: Household, limit: int = 5) -> list[ReportView]:
+    """Latest reports of a household (the household page and the case's investigation)."""
+    if not user.can(Capability.VIEW_VERIFICATION):
+        return []
+    if not households_in_scope(user).filter(pk=household.pk).exists():
+        return []
+    reports = (
+        VerificationReport.objects.filter(household=household)
+        .select_related("job")
+        .order_by("-job__created_at")[:limit]
+    )
+    return [_report_view(user, r) for r in reports]
+
+
+def person_name(person: Person | None) -> Any:
+    return person.name if person else ""
+
+
+def household_entries(user: User, household: Household) -> list[Entry]:
+    """The household page's 核对报告 section (一户一档)."""
+    entries = []
+    for view in reports_for_household(user, household):
+        report = view.report
+        entries.append(
+            Entry(
+                "",
+                f"{report.job.as_of:%Y-%m-%d} 核对：{report.get_conclusion_display()}",
+                reverse("verification:report", args=[report.job_id, household.pk]),
+                view.reasons[:3],
+                section="家庭经济状况核对",
+            )
+        )
+    return entries

@@ -1,0 +1,253 @@
+"""Pages: officers import extracts; staff start jobs, follow progress, read reports."""
+
+import datetime as dt
+import tempfile
+from io import BytesIO
+from pathlib import Path
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.models import User
+from jiuzhu.core.roles import Capability
+from jiuzhu.core.services import log_access
+from jiuzhu.core.views import require_capability
+from jiuzhu.registry.selectors import household_for
+from jiuzhu.verification import jobs, selectors, services
+from jiuzhu.verification.models import Engine, JobStatus, VerificationJob
+from jiuzhu.verification.sources import SOURCE_CHOICES, SOURCES
+
+
+class UploadForm(forms.Form):
+    source = forms.ChoiceField(label="数据来源", choices=SOURCE_CHOICES)
+    extract_date = forms.DateField(
+        label="数据截止日期", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    file = forms.FileField(label="数据文件（CSV：UTF-8或GBK；或 XLSX）")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def extracts(request: HttpRequest) -> HttpResponse:
+    user = require_capability(request, Capability.IMPORT_EXTRACTS)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        # Stream the upload to disk in chunks; big files never sit in memory.
+        with tempfile.NamedTemporaryFile(
+            dir=services.extracts_dir().parent, suffix=Path(upload.name).suffix, delete=False
+        ) as handle:
+            for piece in upload.chunks():
+                handle.write(piece)
+            path = Path(handle.name)
+        try:
+            outcome = services.import_extract(
+                user,
+                form.cleaned_data["source"],
+                form.cleaned_data["extract_date"],
+                path,
+                upload.name,
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.info(request, outcome.message)
+            return redirect("verification:extract", outcome.extract.pk)
+        finally:
+            path.unlink(missing_ok=True)
+    page = Paginator(selectors.extracts_for(user), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "verification/extracts.html",
+        {"form": form, "page": page, "sources": SOURCES.values()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def extract_detail(request: HttpRequest, extract_id: int) -> HttpResponse:
+    user = require_capability(request, Capability.IMPORT_EXTRACTS)
+    extract = selectors.extracts_for(user).filter(pk=extract_id).first()
+    if extract is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            services.decide_extract(
+                user, extract.pk, keep_valid=request.POST.get("decision") == "keep"
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "已处理。")
+        return redirect("verification:extract", extract.pk)
+    return render(request, "verification/extract.html", {"extract": extract})
+
+
+class JobForm(forms.Form):
+    household = forms.IntegerField(
+        label="家庭内部编号（留空则核对辖区内全部已授权家庭）", required=False, min_value=1
+    )
+    engine = forms.ChoiceField(label="计算引擎", choices=Engine.choices, initial=Engine.DUCKDB)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def jobs_view(request: HttpRequest) -> HttpResponse:
+    user = require_capability(request, Capability.VIEW_VERIFICATION)
+    form = JobForm(request.POST or None)
+    if request.method == "POST":
+        require_capability(request, Capability.RUN_VERIFICATION)
+        if form.is_valid():
+            household = None
+            if form.cleaned_data["household"]:
+                household = household_for(user, form.cleaned_data["household"])
+                if household is None:
+                    form.add_error("household", "找不到该家庭。")
+            if not form.errors:
+                try:
+                    job = services.create_job(
+                        user, household=household, engine=form.cleaned_data["engine"]
+                    )
+                except DomainError as error:
+                    form.add_error(None, error.message)
+                else:
+                    services.launch_in_background(job)
+                    return redirect("verification:job", job.pk)
+    page = Paginator(selectors.jobs_for(user), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "verification/jobs.html",
+        {"form": form, "page": page, "can_run": user.can(Capability.RUN_VERIFICATION)},
+    )
+
+
+def _job_or_404(request: HttpRequest, job_id: int) -> tuple[User, VerificationJob]:
+    user = require_capability(request, Capability.VIEW_VERIFICATION)
+    job = selectors.job_for(user, job_id)
+    if job is None:
+        raise Http404
+    return user, job
+
+
+def _stale(job: VerificationJob) -> bool:
+    return job.status == JobStatus.FAILED or (
+        job.status == JobStatus.RUNNING
+        and job.heartbeat_at is not None
+        and job.heartbeat_at < timezone.now() - jobs.STALE_AFTER
+    )
+
+
+@login_required
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    user, job = _job_or_404(request, job_id)
+    log_access(user, "page", "VerificationJob", job.pk, None, request)
+    page = Paginator(selectors.households_with_findings(user, job), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "verification/job.html",
+        {
+            "job": job,
+            "towns": selectors.summary_by_town(user, job),
+            "page": page,
+            "stale": _stale(job),
+            "can_run": user.can(Capability.RUN_VERIFICATION),
+        },
+    )
+
+
+@login_required
+def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    _user, job = _job_or_404(request, job_id)
+    response = render(request, "verification/_progress.html", {"job": job, "stale": _stale(job)})
+    if job.status == JobStatus.DONE:
+        response["HX-Refresh"] = "true"  # show the finished summary
+    return response
+
+
+@login_required
+@require_POST
+def job_resume(request: HttpRequest, job_id: int) -> HttpResponse:
+    require_capability(request, Capability.RUN_VERIFICATION)
+    _user, job = _job_or_404(request, job_id)
+    if _stale(job):
+        services.launch_in_background(job)
+        messages.info(request, "已重新启动，将从中断处继续。")
+    return redirect("verification:job", job.pk)
+
+
+@login_required
+def job_export(request: HttpRequest, job_id: int) -> HttpResponse:
+    from openpyxl import Workbook
+
+    user, job = _job_or_404(request, job_id)
+    log_access(user, "page", "VerificationJob", job.pk, None, request)
+    book = Workbook(write_only=True)
+    towns = book.create_sheet("按镇汇总")
+    towns.append(["镇（街道）", "核对户数", "一致", "需说明", "超出标准"])
+    for row in selectors.summary_by_town(user, job):
+        towns.append([row.town, row.total, row.consistent, row.needs_explanation, row.over_limit])
+    sheet = book.create_sheet("有发现的家庭")
+    sheet.append(
+        [
+            "镇（街道）代码",
+            "户编号",
+            "结论",
+            "原因",
+            "核实月收入（元）",
+            "申报月收入（元）",
+            "金融资产（元）",
+            "车辆",
+            "房产",
+            "工商登记",
+            "死亡成员",
+            "财政供养成员",
+        ]
+    )
+    from jiuzhu.verification.matching import REASONS
+
+    for r in selectors.households_with_findings(user, job).iterator(chunk_size=2000):
+        sheet.append(
+            [
+                r.town_code,
+                r.household.number,
+                r.get_conclusion_display(),
+                "；".join(REASONS.get(c, c) for c in r.reasons),
+                r.income_fen / 100,
+                r.declared_income_fen / 100,
+                r.financial_fen / 100,
+                r.vehicles,
+                r.houses,
+                r.businesses,
+                r.deaths,
+                r.payroll_members,
+            ]
+        )
+    out = BytesIO()
+    book.save(out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="verification-{job.pk}-{dt.date.today():%Y%m%d}.xlsx"'
+    )
+    return response
+
+
+@login_required
+def report(request: HttpRequest, job_id: int, household_id: int) -> HttpResponse:
+    user = require_capability(request, Capability.VIEW_VERIFICATION)
+    view = selectors.report_for(user, job_id, household_id)
+    if view is None:
+        raise Http404
+    log_access(user, "page", "VerificationReport", view.report.pk, household_id, request)
+    return render(request, "verification/report.html", {"view": view})

@@ -1,0 +1,184 @@
+"""Extract import: validation with row numbers, encodings, file-level refusals, idempotency."""
+
+import datetime as dt
+
+import pyarrow.parquet as pq
+import pytest
+from openpyxl import Workbook
+
+from jiuzhu.core import idnumber
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.roles import Role
+from jiuzhu.verification import services
+from jiuzhu.verification.models import ExtractImport, ExtractStatus
+from tests import factories
+from tests.verification.conftest import AS_OF, csv_text, import_rows, write_file
+
+pytestmark = pytest.mark.django_db
+
+A = idnumber.make("370124", dt.date(1970, 5, 1), 11)
+B = idnumber.make("370124", dt.date(1982, 3, 9), 24)
+
+
+def wage(id_number=A, name="张三", amount="3000.50", **extra):
+    return {
+        "id_number": id_number,
+        "name": name,
+        "employer": "某厂",
+        "monthly_wage": amount,
+        **extra,
+    }
+
+
+def test_clean_file_is_accepted_with_provenance(officer, tmp_path):
+    outcome = import_rows(officer, tmp_path, "employment", [wage(), wage(B, "李四", "1,200")])
+    extract = outcome.extract
+    assert extract.status == ExtractStatus.ACCEPTED
+    assert (extract.rows_total, extract.rows_valid, extract.error_count) == (2, 2, 0)
+    table = pq.read_table(extract.parquet_path)
+    assert table.column("amount_fen").to_pylist() == [300050, 120000]
+    meta = table.schema.metadata
+    assert meta[b"source"] == b"employment"
+    assert meta[b"extract_date"] == AS_OF.isoformat().encode()
+    assert meta[b"sha256"].decode() == extract.sha256
+    assert meta[b"imported_by"].decode() == officer.username
+
+
+def test_row_errors_are_reported_with_line_numbers(officer, tmp_path):
+    bad_check = A[:-1] + ("1" if A[-1] != "1" else "2")
+    rows = [
+        wage(),  # line 2
+        wage(bad_check, "王五"),  # line 3: check digit
+        wage(B, "李四", "-5"),  # line 4: negative amount
+        wage("", "赵六"),  # line 5: no ID and no birth date
+        wage("", "钱七", birth_date="1960-02-30"),  # line 6: no such date
+        wage(),  # line 7: same as line 2
+        wage(B, "李四", "12.345"),  # line 8: three decimals
+        wage(B, "李四", birth_date="1982-03-10"),  # line 9: birth date ≠ ID
+    ]
+    outcome = import_rows(officer, tmp_path, "employment", rows)
+    extract = outcome.extract
+    assert extract.status == ExtractStatus.PENDING
+    by_row = {e["row"]: e["message"] for e in extract.errors}
+    assert set(by_row) == {3, 4, 5, 6, 7, 8, 9}
+    assert "校验码" in by_row[3]
+    assert "金额" in by_row[4]
+    assert "出生日期" in by_row[5]
+    assert "日期格式" in by_row[6]
+    assert by_row[7] == "与第2行重复"
+    assert "不一致" in by_row[9]
+    assert (extract.rows_valid, extract.rows_invalid) == (1, 7)
+    assert "请选择" in outcome.message
+
+
+def test_officer_keeps_valid_rows_or_rejects(officer, tmp_path):
+    rows = [wage(), wage("123", "坏")]
+    pending = import_rows(officer, tmp_path, "employment", rows).extract
+    kept = services.decide_extract(officer, pending.pk, keep_valid=True)
+    assert kept.status == ExtractStatus.ACCEPTED
+    assert pq.read_table(kept.parquet_path).num_rows == 1
+
+    other = import_rows(officer, tmp_path, "employment", [wage(B, "李四"), wage("x", "坏")])
+    rejected = services.decide_extract(officer, other.extract.pk, keep_valid=False)
+    assert rejected.status == ExtractStatus.REJECTED and rejected.parquet_path == ""
+    with pytest.raises(DomainError):
+        services.decide_extract(officer, other.extract.pk, keep_valid=True)
+
+
+def test_api_style_choice_at_upload(officer, tmp_path):
+    outcome = import_rows(
+        officer, tmp_path, "employment", [wage(), wage("bad", "坏")], on_errors="reject"
+    )
+    assert outcome.extract.status == ExtractStatus.REJECTED
+
+
+def test_same_file_twice_adds_nothing(officer, tmp_path):
+    import_rows(officer, tmp_path, "employment", [wage()])
+    with pytest.raises(DomainError, match="未重复导入"):
+        import_rows(officer, tmp_path, "employment", [wage()])
+    assert ExtractImport.objects.count() == 1
+
+
+def test_gbk_file_with_chinese_headers(officer, tmp_path):
+    text = csv_text("employment", [wage(name="张三", employer="平阴县某厂")], labels=True)
+    path = write_file(tmp_path, text, "gbk.csv", encoding="gbk")
+    outcome = services.import_extract(officer, "employment", AS_OF, path, path.name)
+    assert outcome.extract.encoding == "gb18030"
+    table = pq.read_table(outcome.extract.parquet_path)
+    assert table.column("name").to_pylist() == ["张三"]
+    assert table.column("detail").to_pylist() == ["平阴县某厂"]
+
+
+def test_undecodable_file_is_refused(officer, tmp_path):
+    path = tmp_path / "junk.csv"
+    path.write_bytes(b"id_number,name\n" + bytes(range(128, 256)) * 50)
+    with pytest.raises(DomainError, match="编码"):
+        services.import_extract(officer, "employment", AS_OF, path, path.name)
+    assert not ExtractImport.objects.exists()
+
+
+def test_unknown_and_missing_columns(officer, tmp_path):
+    path = write_file(tmp_path, "id_number,name,salary\n" + f"{A},张三,100\n")
+    with pytest.raises(DomainError) as error:
+        services.import_extract(officer, "employment", AS_OF, path, path.name)
+    assert "未知的列：salary" in error.value.message
+    assert "缺少必填列" in error.value.message and "工作单位" in error.value.message
+    assert not ExtractImport.objects.exists()
+
+
+def test_file_of_the_wrong_source(officer, tmp_path):
+    path = write_file(
+        tmp_path,
+        csv_text(
+            "bank_deposits",
+            [{"id_number": A, "name": "张三", "institution": "农行", "balance": "1"}],
+        ),
+    )
+    with pytest.raises(DomainError, match="银行存款"):
+        services.import_extract(officer, "employment", AS_OF, path, path.name)
+
+
+def test_extract_older_than_the_last_is_refused(officer, tmp_path):
+    import_rows(officer, tmp_path, "employment", [wage()], extract_date=AS_OF)
+    with pytest.raises(DomainError, match="早于"):
+        import_rows(
+            officer,
+            tmp_path,
+            "employment",
+            [wage(B, "李四")],
+            extract_date=AS_OF - dt.timedelta(days=30),
+        )
+
+
+def test_xlsx_upload(officer, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["身份证号", "姓名", "出生日期", "工作单位", "月工资（元）"])
+    sheet.append([A, "张三", dt.date(1970, 5, 1), "某厂", 2500])
+    sheet.append([float(B[:15]), "李四", None, "某厂", 100])  # an ID Excel turned into a number
+    path = tmp_path / "wages.xlsx"
+    book.save(path)
+    outcome = services.import_extract(officer, "employment", AS_OF, path, path.name)
+    extract = outcome.extract
+    assert (extract.rows_valid, extract.rows_invalid) == (1, 1)
+    assert extract.errors[0]["row"] == 3 and "文本格式" in extract.errors[0]["message"]
+
+
+def test_town_assistant_cannot_import(dong_e_assistant, tmp_path):
+    with pytest.raises(PermissionError):
+        import_rows(dong_e_assistant, tmp_path, "employment", [wage()])
+
+
+def test_validation_scales_without_python_loops(officer, tmp_path):
+    rows = [
+        wage(
+            idnumber.make("370124", dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28), i % 999),
+            f"人{i}",
+            str(i),
+        )
+        for i in range(30_000)
+    ]
+    outcome = import_rows(officer, tmp_path, "employment", rows)
+    assert outcome.extract.rows_valid == 30_000
+    assert factories  # factories imported for fixtures' side effects
+    assert Role
