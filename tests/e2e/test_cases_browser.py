@@ -5,7 +5,8 @@ from tests import factories
 from tests.cases.conftest import head_of
 from tests.e2e.conftest import log_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback keeps the shipped policy parameters (data migrations) between tests.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def act(page, action, fields=None):

@@ -4,7 +4,8 @@ from jiuzhu.registry.models import Household
 from tests import factories
 from tests.e2e.conftest import log_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback keeps the shipped policy parameters (data migrations) between tests.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def fill_member(page, index, name, id_number, relation, village):

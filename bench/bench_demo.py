@@ -1,0 +1,92 @@
+"""Demo load: `size` households into a fresh SQLite file and a fresh PostgreSQL database.
+
+Each load runs in child processes with their own environment (`python -m jiuzhu migrate`,
+then `python -m jiuzhu demo`); only the demo step is timed. per_second is households per
+second; the peak memory is the children's.
+
+PostgreSQL: the server named by JIUZHU_BENCH_POSTGRES_URL (default
+postgres://postgres@127.0.0.1:5432/postgres); a database is created for the run and
+dropped afterwards. Skipped with a note when the server cannot be reached.
+"""
+
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from bench.common import benchmark, record
+
+POSTGRES_URL = os.environ.get(
+    "JIUZHU_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+SEED = 1
+
+
+def jiuzhu(env: dict[str, str], *args: str) -> float:
+    """Run `python -m jiuzhu ARGS` in a child; returns its wall time in seconds."""
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "jiuzhu", *args], env=env, check=True, stdout=subprocess.DEVNULL
+    )
+    return time.perf_counter() - start
+
+
+def child_env(data_dir: str, database_url: str | None) -> dict[str, str]:
+    env = dict(os.environ, JIUZHU_DATA_DIR=data_dir, JIUZHU_DEBUG="1")
+    env.pop("DATABASE_URL", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+def load(env: dict[str, str], size: int) -> float:
+    jiuzhu(env, "migrate", "--noinput", "-v", "0")
+    return jiuzhu(env, "demo", "--households", str(size), "--seed", str(SEED), "--no-progress")
+
+
+def postgres_admin() -> "psycopg.Connection[Any] | None":
+    """An autocommit connection to the server's maintenance database, or None."""
+    try:
+        return psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
+    except psycopg.Error as exc:
+        print(f"PostgreSQL unreachable at {POSTGRES_URL} ({exc.__class__.__name__}): skipped")
+        return None
+
+
+def database_url(name: str) -> str:
+    base, _, _ = POSTGRES_URL.rpartition("/")
+    return f"{base}/{name}"
+
+
+@benchmark("demo_load_sqlite")
+def demo_load_sqlite(size: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="jiuzhu-bench-") as data_dir:
+        seconds = load(child_env(data_dir, None), size)
+        with sqlite3.connect(Path(data_dir) / "jiuzhu.sqlite3") as db:
+            persons = db.execute("SELECT count(*) FROM registry_person").fetchone()[0]
+    record("demo_load_sqlite", size, seconds, persons=persons)
+
+
+@benchmark("demo_load_postgres")
+def demo_load_postgres(size: int) -> None:
+    admin = postgres_admin()
+    if admin is None:
+        return
+    name = f"jiuzhu_bench_demo_{os.getpid()}"
+    admin.execute(f"CREATE DATABASE {name}")
+    try:
+        with tempfile.TemporaryDirectory(prefix="jiuzhu-bench-") as data_dir:
+            seconds = load(child_env(data_dir, database_url(name)), size)
+        with psycopg.connect(database_url(name)) as db:
+            row = db.execute("SELECT count(*) FROM registry_person").fetchone()
+            persons = row[0] if row else 0
+        record("demo_load_postgres", size, seconds, persons=persons)
+    finally:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()

@@ -1,0 +1,167 @@
+"""Household search latency on PostgreSQL with a registry of `size` households.
+
+At --size 1000000 that is the county-scale registry of about 2.8 million people. A town
+assistant (donge_assistant, 东阿镇) runs 200 searches through jiuzhu.registry.selectors.search,
+a quarter each of: name prefix (surname + first given character), pinyin initials, full ID
+number, last four digits. Each is timed alone after a short warm-up; the figure recorded is
+the p95 latency, the baseline the p95 of a bare indexed SELECT of the same person by ID
+number (so ratio says how much dearer a search is than the cheapest possible lookup).
+Extra fields: p50/p95/max, p95 per kind of query, and found_share (searches whose first
+page shows the person looked for). per_second (size / p95) means nothing here.
+
+The database (jiuzhu_bench_search_<size>) is loaded with `jiuzhu demo` in a child process;
+JIUZHU_BENCH_KEEP=1 keeps it for the next run, which then reuses it.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+from bench.bench_demo import SEED, child_env, database_url, jiuzhu, postgres_admin
+from bench.common import benchmark, record
+
+QUERIES = 200
+WARM_UP = 20
+KINDS = ("name", "initials", "id", "suffix")
+USERNAME = "donge_assistant"
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _loaded_households(url: str) -> int | None:
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=3) as db:
+            row = db.execute("SELECT count(*) FROM registry_household").fetchone()
+            return row[0] if row else 0
+    except psycopg.Error:
+        return None
+
+
+@benchmark("search_postgres")
+def search_postgres(size: int) -> None:
+    admin = postgres_admin()
+    if admin is None:
+        return
+    name = f"jiuzhu_bench_search_{size}"
+    url = database_url(name)
+    keep = os.environ.get("JIUZHU_BENCH_KEEP") == "1"
+    try:
+        with tempfile.TemporaryDirectory(prefix="jiuzhu-bench-") as data_dir:
+            env = child_env(data_dir, url)
+            if _loaded_households(url) != size:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                admin.execute(f"CREATE DATABASE {name}")
+                jiuzhu(env, "migrate", "--noinput", "-v", "0")
+                args = ("--households", str(size), "--seed", str(SEED), "--no-progress")
+                jiuzhu(env, "demo", *args)
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.bench_search"],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        figures = json.loads(out.strip().splitlines()[-1])
+        record(
+            "search_postgres",
+            size,
+            figures["p95_ms"] / 1000,
+            baseline="select_by_id_number",
+            baseline_seconds=figures["baseline_p95_ms"] / 1000,
+            **figures,
+        )
+    finally:
+        if keep:
+            print(f"kept database {name} (DROP DATABASE {name} when done)")
+        else:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+
+def measure() -> dict[str, float | int]:
+    """Run in the child, against DATABASE_URL: the timed searches, as one JSON line."""
+    import time
+
+    import django
+    import numpy as np
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuzhu.settings")
+    django.setup()
+    from django.db.models import Max, Min
+
+    from jiuzhu.core.models import User
+    from jiuzhu.registry import selectors
+    from jiuzhu.registry.models import Membership, Person
+
+    user = User.objects.get(username=USERNAME)
+    # People of the user's town, picked at random ids (a fixed seed: the same each run).
+    bounds = Person.objects.aggregate(lo=Min("id"), hi=Max("id"))
+    rng = np.random.default_rng(2026)
+    candidates = rng.integers(bounds["lo"], bounds["hi"] + 1, 20_000).tolist()
+    in_town = list(
+        Membership.objects.filter(
+            person_id__in=candidates,
+            end_date__isnull=True,
+            household__registered_code__startswith=user.scope_prefix,
+        )
+        .select_related("person")
+        .order_by("person_id")
+    )
+    people = [m.person for m in in_town]
+    rng.shuffle(people)  # type: ignore[arg-type]
+    need = (QUERIES + WARM_UP) // len(KINDS)
+    if len(people) < need:
+        raise SystemExit(f"only {len(people)} people found in {USERNAME}'s town")
+
+    def query(person: Person, kind: str) -> str:
+        return {
+            "name": person.name[:2],
+            "initials": person.name_initials,
+            "id": person.id_number,
+            "suffix": person.id_number[-4:],
+        }[kind]
+
+    plan = [(p, kind) for p in people[:need] for kind in KINDS]
+    timings: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    bare: list[float] = []
+    found = 0
+    for i, (person, kind) in enumerate(plan):
+        text = query(person, kind)
+        start = time.perf_counter()
+        result = selectors.search(user, text)
+        elapsed = time.perf_counter() - start
+        start = time.perf_counter()
+        list(Person.objects.filter(id_number=person.id_number).values_list("id", flat=True))
+        bare_elapsed = time.perf_counter() - start
+        if i < WARM_UP:
+            continue
+        timings[kind].append(elapsed)
+        bare.append(bare_elapsed)
+        found += any(m.person_id == person.pk for m in result.memberships)
+    every = [t for kind in KINDS for t in timings[kind]]
+    ms = 1000.0
+    figures: dict[str, float | int] = {
+        "queries": len(every),
+        "persons": Person.objects.count(),
+        "p50_ms": round(_percentile(every, 0.5) * ms, 2),
+        "p95_ms": round(_percentile(every, 0.95) * ms, 2),
+        "max_ms": round(max(every) * ms, 2),
+        "baseline_p50_ms": round(_percentile(bare, 0.5) * ms, 3),
+        "baseline_p95_ms": round(_percentile(bare, 0.95) * ms, 3),
+        # Searches whose first page (50) shows the person looked for.
+        "found_share": round(found / len(every), 3),
+    }
+    for kind in KINDS:
+        figures[f"{kind}_p95_ms"] = round(_percentile(timings[kind], 0.95) * ms, 2)
+    return figures
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure()))

@@ -1,0 +1,141 @@
+"""Demo staff accounts: one per role at a fixed username, plus staff for every town and village.
+
+All share DEMO_PASSWORD. Usernames are pinyin of the place: the assistant of 东阿镇 is
+`donge_assistant`, the coordinator of village 370124102201 is `donge_201`.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from pypinyin import lazy_pinyin
+
+from jiuzhu.core.models import Region, RegionLevel, User
+from jiuzhu.core.roles import Role
+
+DEMO_PASSWORD = "jiuzhu-demo-2026"
+MAIN_TOWN_NAME = "东阿镇"
+DEPARTMENT = "人力资源和社会保障局"
+_TOWN_SUFFIX = re.compile(r"(街道|镇|乡)$")
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    region: Region
+    department: str = ""
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.region.name}{Role(self.role).label}"
+
+
+def town_slug(town: Region) -> str:
+    """东阿镇 → donge; 洪范池镇 → hongfanchi."""
+    letters = "".join(lazy_pinyin(_TOWN_SUFFIX.sub("", town.name)))
+    return re.sub(r"[^a-z]", "", letters.lower()) or f"t{town.code[6:9]}"
+
+
+def _towns() -> list[Region]:
+    return list(Region.objects.filter(level=RegionLevel.TOWN).order_by("code"))
+
+
+def _slugs(towns: list[Region]) -> dict[int, str]:
+    slugs: dict[int, str] = {}
+    taken: set[str] = set()
+    for town in towns:
+        slug = town_slug(town)
+        if slug in taken:  # two towns with the same pinyin: keep the code to tell them apart
+            slug = f"{slug}{town.code[6:9]}"
+        taken.add(slug)
+        slugs[town.pk] = slug
+    return slugs
+
+
+def main_accounts() -> list[DemoAccount]:
+    """The accounts to try each role, as listed in the README (needs the region tree)."""
+    county = Region.objects.filter(level=RegionLevel.COUNTY).order_by("code").first()
+    towns = _towns()
+    if county is None or not towns:
+        return []
+    town = next((t for t in towns if t.name == MAIN_TOWN_NAME), towns[0])
+    slug = _slugs(towns)[town.pk]
+    village = town.children.order_by("code").first()
+    accounts = [
+        DemoAccount("county_admin", Role.COUNTY_ADMIN, county),
+        DemoAccount("county_supervisor", Role.COUNTY_SUPERVISOR, county),
+        DemoAccount(f"{slug}_assistant", Role.TOWN_ASSISTANT, town),
+        DemoAccount(f"{slug}_approver", Role.TOWN_APPROVER, town),
+    ]
+    if village is not None:
+        accounts.append(
+            DemoAccount(f"{slug}_{village.code[9:]}", Role.VILLAGE_COORDINATOR, village)
+        )
+    accounts += [
+        DemoAccount("dept_officer", Role.DEPARTMENT_OFFICER, county, DEPARTMENT),
+        DemoAccount("social_worker", Role.SOCIAL_WORKER, county),
+        DemoAccount("auditor", Role.AUDITOR, county),
+    ]
+    return accounts
+
+
+def all_accounts() -> list[DemoAccount]:
+    """The main accounts, then an assistant and an approver per town, a coordinator per village."""
+    accounts = {a.username: a for a in main_accounts()}
+    towns = _towns()
+    slugs = _slugs(towns)
+    villages = Region.objects.filter(level=RegionLevel.VILLAGE, parent__in=towns).order_by("code")
+    by_town: dict[int, list[Region]] = {}
+    for village in villages:
+        assert village.parent_id is not None
+        by_town.setdefault(village.parent_id, []).append(village)
+    for town in towns:
+        slug = slugs[town.pk]
+        for role, suffix in ((Role.TOWN_ASSISTANT, "assistant"), (Role.TOWN_APPROVER, "approver")):
+            accounts.setdefault(f"{slug}_{suffix}", DemoAccount(f"{slug}_{suffix}", role, town))
+        for village in by_town.get(town.pk, []):
+            name = f"{slug}_{village.code[9:]}"
+            accounts.setdefault(name, DemoAccount(name, Role.VILLAGE_COORDINATOR, village))
+    return list(accounts.values())
+
+
+def create_staff() -> int:
+    """Create the demo accounts that do not exist yet; returns how many were created."""
+    wanted = all_accounts()
+    existing = set(
+        User.objects.filter(username__in=[a.username for a in wanted]).values_list(
+            "username", flat=True
+        )
+    )
+    missing = [a for a in wanted if a.username not in existing]
+    if not missing:
+        return 0
+    # One hash for everyone: Argon2 is deliberately slow, and the password is the same.
+    password = make_password(DEMO_PASSWORD)
+    users = [
+        User(
+            username=a.username,
+            password=password,
+            role=a.role,
+            region=a.region,
+            department=a.department,
+            first_name=a.display_name,
+        )
+        for a in missing
+    ]
+    with transaction.atomic():
+        User.objects.bulk_create(users, batch_size=500)
+    return len(users)
+
+
+def accounts_table() -> list[tuple[str, str, str]]:
+    """(role, username, region) of the main accounts, for the README and the command's output."""
+    rows = []
+    for account in main_accounts():
+        where = account.region.full_name
+        if account.department:
+            where += f"（{account.department}）"
+        rows.append((str(Role(account.role).label), account.username, where))
+    return rows
