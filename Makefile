@@ -1,5 +1,5 @@
 # One Makefile: `make run` serves the demo county, `make test` runs every test.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_HOUSEHOLDS ?= 3000
@@ -9,39 +9,45 @@ BENCH_SIZE ?= 100000
 
 .PHONY: run test lint typecheck pytest pytest-postgres bench clean
 
-$(BIN)/jiuzhu: pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "需要 $(PYTHON)"; exit 1; }
+# The platform alone for `make run`; test and benchmark tools (Playwright, Spark, mypy …)
+# only for the targets that need them.
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "需要 Python 3.11"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
 run: export JIUZHU_DEBUG ?= 1
-run: $(BIN)/jiuzhu
+run: $(VENV)/.installed
 	$(BIN)/jiuzhu migrate --noinput
 	$(BIN)/jiuzhu demo --households $(DEMO_HOUSEHOLDS) --seed 1 --if-empty
 	$(BIN)/jiuzhu serve --host $(HOST) --port $(PORT)
 
 test: lint typecheck pytest pytest-postgres
 
-lint: $(BIN)/jiuzhu
+lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-typecheck: $(BIN)/jiuzhu
+typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy src
 
-pytest: $(BIN)/jiuzhu
+pytest: $(VENV)/.dev-installed
 	$(BIN)/pytest
 
 # Runs the database tests again on PostgreSQL when JIUZHU_TEST_POSTGRES_URL names one
 # (CI sets it; see .ci/run).
-pytest-postgres: $(BIN)/jiuzhu
+pytest-postgres: $(VENV)/.dev-installed
 	@if [ -n "$$JIUZHU_TEST_POSTGRES_URL" ]; then \
 	  DATABASE_URL="$$JIUZHU_TEST_POSTGRES_URL" $(BIN)/pytest -m "not e2e"; \
 	else echo "PostgreSQL tests skipped: JIUZHU_TEST_POSTGRES_URL is not set"; fi
 
-bench: $(BIN)/jiuzhu
+bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench --size $(BENCH_SIZE)
 
 clean:
