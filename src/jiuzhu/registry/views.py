@@ -1,5 +1,7 @@
 """Registry pages: parse input, call one service or selector, render."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -10,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.models import AccessLog
+from jiuzhu.core.models import AccessLog, User
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import log_access
 from jiuzhu.core.views import require_capability
@@ -267,70 +269,74 @@ def _member_or_none(household: Household, person_id: int | None) -> Person | Non
     return membership.person
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def income_view(request: HttpRequest, household_id: int) -> HttpResponse:
+@dataclass(frozen=True)
+class _Ledger:
+    """Incomes and assets are edited the same way: a list, an add form, a remove button."""
+
+    form: type[Form]
+    url_name: str
+    template: str
+    label: str
+    id_field: str
+    rows: Callable[[Household], Any]
+    add: Callable[[User, Household, dict[str, Any], Person | None], Any]
+    remove: Callable[[User, Household, int], None]
+
+
+INCOMES = _Ledger(
+    IncomeForm,
+    "registry:incomes",
+    "registry/incomes.html",
+    "收入",
+    "income_id",
+    lambda h: h.incomes.select_related("person"),
+    lambda u, h, d, p: services.add_income(u, h, d["category"], d["monthly_amount"], p, d["note"]),
+    services.remove_income,
+)
+ASSETS = _Ledger(
+    AssetForm,
+    "registry:assets",
+    "registry/assets.html",
+    "财产",
+    "asset_id",
+    lambda h: h.assets.select_related("person"),
+    lambda u, h, d, p: services.add_asset(u, h, d["kind"], d["value"], d["quantity"], p, d["note"]),
+    services.remove_asset,
+)
+
+
+def _ledger_view(request: HttpRequest, household_id: int, ledger: _Ledger) -> HttpResponse:
     household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
     user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
-    form = IncomeForm(request.POST if request.POST.get("action") == "add" else None)
+    form = ledger.form(request.POST if request.POST.get("action") == "add" else None)
     set_member_choices(form, _member_choices(household))
     if request.method == "POST":
         try:
             if request.POST.get("action") == "remove":
-                services.remove_income(user, household, _int(request.POST.get("income_id")))
-                messages.success(request, "已删除收入记录。")
-                return redirect("registry:incomes", household_id=household.pk)
+                ledger.remove(user, household, _int(request.POST.get(ledger.id_field)))
+                messages.success(request, f"已删除{ledger.label}记录。")
+                return redirect(ledger.url_name, household_id=household.pk)
             if form.is_valid():
                 data = form.cleaned_data
-                services.add_income(
-                    user,
-                    household,
-                    data["category"],
-                    data["monthly_amount"],
-                    _member_or_none(household, data["person"]),
-                    data["note"],
-                )
-                messages.success(request, "已增加收入记录。")
-                return redirect("registry:incomes", household_id=household.pk)
+                ledger.add(user, household, data, _member_or_none(household, data["person"]))
+                messages.success(request, f"已增加{ledger.label}记录。")
+                return redirect(ledger.url_name, household_id=household.pk)
         except DomainError as error:
             _show_error(request, form, error)
     return render(
         request,
-        "registry/incomes.html",
-        {"form": form, "household": household, "rows": household.incomes.select_related("person")},
+        ledger.template,
+        {"form": form, "household": household, "rows": ledger.rows(household)},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def income_view(request: HttpRequest, household_id: int) -> HttpResponse:
+    return _ledger_view(request, household_id, INCOMES)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def asset_view(request: HttpRequest, household_id: int) -> HttpResponse:
-    household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
-    user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
-    form = AssetForm(request.POST if request.POST.get("action") == "add" else None)
-    set_member_choices(form, _member_choices(household))
-    if request.method == "POST":
-        try:
-            if request.POST.get("action") == "remove":
-                services.remove_asset(user, household, _int(request.POST.get("asset_id")))
-                messages.success(request, "已删除财产记录。")
-                return redirect("registry:assets", household_id=household.pk)
-            if form.is_valid():
-                data = form.cleaned_data
-                services.add_asset(
-                    user,
-                    household,
-                    data["kind"],
-                    data["value"],
-                    data["quantity"],
-                    _member_or_none(household, data["person"]),
-                    data["note"],
-                )
-                messages.success(request, "已增加财产记录。")
-                return redirect("registry:assets", household_id=household.pk)
-        except DomainError as error:
-            _show_error(request, form, error)
-    return render(
-        request,
-        "registry/assets.html",
-        {"form": form, "household": household, "rows": household.assets.select_related("person")},
-    )
+    return _ledger_view(request, household_id, ASSETS)
