@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "jiuzhu.verification",
     "jiuzhu.policy",
     "jiuzhu.cases",
+    "jiuzhu.portal",
     "jiuzhu.api",
     "jiuzhu.demo",
 ]

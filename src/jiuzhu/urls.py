@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from jiuzhu.cases import public_views
 from jiuzhu.core import views as core_views
+from jiuzhu.portal import views as portal_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -11,6 +12,7 @@ urlpatterns = [
     path("households/", include("jiuzhu.registry.urls")),
     path("cases/", include("jiuzhu.cases.urls")),
     path("verification/", include("jiuzhu.verification.urls")),
+    path("portal/progress/", portal_views.progress, name="portal_progress"),
     path("notice/", public_views.notice_board, name="notice"),
     path("notice/screen/", public_views.notice_screen, name="notice_screen"),
     path("notice/print.pdf", public_views.notice_pdf, name="notice_pdf"),

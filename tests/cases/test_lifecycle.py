@@ -196,3 +196,28 @@ def test_events_form_the_history(staff, poor_household):
         "材料齐全",
     )
     assert Case.objects.get(pk=case.pk).version == 1
+
+
+def test_suspend_and_reinstate(staff, poor_household, monkeypatch):
+    case = submit(staff["assistant"], poor_household)
+    investigate(case, staff["assistant"])
+    services.approve(staff["approver"], case, case.version)
+    set_today(monkeypatch, case.notice_ends_on + dt.timedelta(days=1))
+    services.close_notice(staff["assistant"], case, case.version)
+    with pytest.raises(PermissionError):
+        services.suspend(staff["assistant"], case, case.version, "联系不上")
+    with pytest.raises(DomainError, match="理由"):
+        services.suspend(staff["approver"], case, case.version, "")
+    assert services.suspend(staff["approver"], case, case.version, "联系不上").status == "suspended"
+    with pytest.raises(DomainError, match="已经暂停"):
+        services.suspend(staff["approver"], case, case.version, "again")
+    assert services.reinstate(staff["approver"], case, case.version).status == "active"
+    assert [e.action for e in case.events.all()][-2:] == ["suspend", "reinstate"]
+
+
+def test_one_off_temporary_has_nothing_to_review(staff, poor_household):
+    case = submit(staff["assistant"], poor_household, "temporary", temporary_kind="emergency")
+    investigate(case, staff["assistant"])
+    services.approve(staff["approver"], case, case.version)
+    with pytest.raises(DomainError, match="一次性"):
+        services.change_amount(staff["assistant"], case, case.version, "复核")

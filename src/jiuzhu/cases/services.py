@@ -772,16 +772,18 @@ def terminate(actor: User, case: Case, version: int, reason: str) -> Case:
     return case
 
 
+def _recipient(case: Case) -> Recipient:
+    recipient = Recipient.objects.filter(case=case).first()
+    if recipient is None:
+        raise DomainError("该申请没有救助对象记录（一次性救助无需复核）。")
+    return recipient
+
+
 def change_amount(actor: User, case: Case, version: int, reason: str) -> Recipient:
     """A periodic review or a reported change: recompute through the policy engine."""
-    if actor.role not in TRANSITIONS["terminate"].roles | {Role.TOWN_ASSISTANT}:
-        raise PermissionError("无权办理复核。")
-    if not in_responsible_area(actor, case):
-        raise PermissionError("该申请不由您所在的区划负责。")
-    if case.status != Status.IN_FORCE or not hasattr(case, "recipient"):
-        raise DomainError("只有已生效的救助可以复核。")
+    check_allowed(actor, case, "review")
+    recipient = _recipient(case)
     reason = _require_text(reason, "复核原因")
-    recipient = case.recipient
     today = timezone.localdate()
     month = rules.first_of_next_month(today)
     result = rules.entitlement(case, month)
@@ -821,6 +823,36 @@ def change_amount(actor: User, case: Case, version: int, reason: str) -> Recipie
                 f"经复核，您的{case.get_programme_display()}自{month:%Y年%m月}起"
                 + (f"调整为每月{amount}元。" if status != RecipientStatus.ENDED else "停止发放。"),
             )
+    return recipient
+
+
+def suspend(actor: User, case: Case, version: int, reason: str) -> Recipient:
+    """Stop payments for a while (e.g. a review pending, the household unreachable)."""
+    check_allowed(actor, case, "suspend")
+    recipient = _recipient(case)
+    if recipient.status == RecipientStatus.SUSPENDED:
+        raise DomainError("已经暂停发放。")
+    reason = _require_text(reason, "暂停发放的理由")
+    with transaction.atomic():
+        _apply(actor, case, "suspend", version, Status.IN_FORCE, reason)
+        Recipient.objects.filter(pk=recipient.pk).update(status=RecipientStatus.SUSPENDED)
+        notifications.notify(
+            case, f"您的{case.get_programme_display()}（{case.number}）暂停发放，理由：{reason}"
+        )
+    recipient.refresh_from_db()
+    return recipient
+
+
+def reinstate(actor: User, case: Case, version: int, comment: str = "") -> Recipient:
+    check_allowed(actor, case, "reinstate")
+    recipient = _recipient(case)
+    if recipient.status != RecipientStatus.SUSPENDED:
+        raise DomainError("没有暂停，无需恢复。")
+    with transaction.atomic():
+        _apply(actor, case, "reinstate", version, Status.IN_FORCE, comment)
+        Recipient.objects.filter(pk=recipient.pk).update(status=RecipientStatus.ACTIVE)
+        notifications.notify(case, f"您的{case.get_programme_display()}（{case.number}）恢复发放。")
+    recipient.refresh_from_db()
     return recipient
 
 

@@ -216,6 +216,9 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
     "record_objection": ObjectionForm,
     "grant_advance_aid": AdvanceAidForm,
     "terminate": ReasonForm,
+    "review": ReasonForm,
+    "suspend": ReasonForm,
+    "reinstate": CommentForm,
 }
 
 
@@ -263,6 +266,9 @@ def _dispatch(
             user, case, version, data["amount"], data["method"], data["note"]
         ),
         "terminate": lambda: services.terminate(user, case, version, data["reason"]),
+        "review": lambda: services.change_amount(user, case, version, data["reason"]),
+        "suspend": lambda: services.suspend(user, case, version, data["reason"]),
+        "reinstate": lambda: services.reinstate(user, case, version, comment),
     }
     handlers[action]()
 

@@ -106,6 +106,9 @@ TRANSITIONS: dict[str, Transition] = {
             False,
         ),
         Transition("terminate", "停止救助", (Status.IN_FORCE,), Status.ENDED, DECIDERS),
+        Transition("review", "复核（重新计算金额）", (Status.IN_FORCE,), None, TOWN_STAFF),
+        Transition("suspend", "暂停发放", (Status.IN_FORCE,), Status.IN_FORCE, DECIDERS),
+        Transition("reinstate", "恢复发放", (Status.IN_FORCE,), Status.IN_FORCE, DECIDERS),
     ]
 }
 

@@ -37,6 +37,8 @@ CASE_ACTIONS = {
     "grant_advance_aid": "先行救助发放",
     "terminate": "停止救助",
     "review": "复核",
+    "suspend": "暂停发放",
+    "reinstate": "恢复发放",
     "upload": "上传材料",
     "request_verification": "发起经济状况核对",
     "spot_check": "抽查",

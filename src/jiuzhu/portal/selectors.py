@@ -1,0 +1,55 @@
+"""What an applicant may see of their own application: found only with the case number
+and the applicant's full ID number together, and showing no staff names or other people."""
+
+from dataclasses import dataclass
+
+from jiuzhu.cases.models import Case, CaseEvent, Notification
+from jiuzhu.core import idnumber
+from jiuzhu.core.templatetags.jiuzhu import CASE_ACTIONS
+
+# Steps an applicant is shown; internal acts (uploads, spot checks) stay internal.
+PUBLIC_STEPS = (
+    "submit",
+    "accept",
+    "refuse_intake",
+    "start_investigation",
+    "record_home_visit",
+    "complete_investigation",
+    "record_community_review",
+    "approve",
+    "reject",
+    "close_notice",
+    "grant_advance_aid",
+    "review",
+    "suspend",
+    "reinstate",
+    "terminate",
+    "withdraw",
+)
+
+
+@dataclass
+class Progress:
+    case: Case
+    steps: list[CaseEvent]
+    messages: list[Notification]
+
+
+def progress_for(case_number: str, id_number: str) -> Progress | None:
+    number = case_number.strip().upper()
+    value = idnumber.normalise(id_number)
+    if not number or not idnumber.is_valid(value):
+        return None
+    case = (
+        Case.objects.filter(number=number, applicant__id_number=value)
+        .select_related("responsible_town")
+        .first()
+    )
+    if case is None:
+        return None
+    steps = list(case.events.filter(action__in=PUBLIC_STEPS).order_by("at", "pk"))
+    return Progress(case, steps, list(case.notifications.order_by("created_at", "pk")))
+
+
+def step_label(action: str) -> str:
+    return CASE_ACTIONS.get(action, action)

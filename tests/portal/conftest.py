@@ -1,0 +1,1 @@
+from tests.cases.conftest import poor_household, staff  # noqa: F401  (fixtures)
