@@ -8,6 +8,10 @@ from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuzhu.settings")
 os.environ.setdefault("JIUZHU_DEBUG", "1")
+# Benchmarks that use the in-process database get their own, never the dev county's.
+os.environ.setdefault(
+    "JIUZHU_DATA_DIR", str(Path(__file__).resolve().parent.parent / "var" / "bench")
+)
 
 
 def main() -> None:
