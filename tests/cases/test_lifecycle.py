@@ -221,3 +221,19 @@ def test_one_off_temporary_has_nothing_to_review(staff, poor_household):
     services.approve(staff["approver"], case, case.version)
     with pytest.raises(DomainError, match="一次性"):
         services.change_amount(staff["assistant"], case, case.version, "复核")
+
+
+def test_reviews_due_appear_in_the_towns_list(staff, poor_household, monkeypatch):
+    from tests.conftest import client_for
+
+    case = submit(staff["assistant"], poor_household)
+    investigate(case, staff["assistant"])
+    services.approve(staff["approver"], case, case.version)
+    set_today(monkeypatch, case.notice_ends_on + dt.timedelta(days=1))
+    services.close_notice(staff["assistant"], case, case.version)
+    recipient = Recipient.objects.get(case=case)
+    set_today(monkeypatch, recipient.next_review_on)
+    assert list(selectors.reviews_due(staff["assistant"])) == [recipient]
+    assert list(selectors.reviews_due(staff["other_assistant"])) == []
+    page = client_for(staff["assistant"]).get("/cases/").content.decode()
+    assert "到期复核" in page and case.number in page

@@ -75,6 +75,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "advance": selectors.advance_aid_pending(user)[:20],
             "overdue_count": selectors.overdue_cases(user).count(),
             "due_soon": selectors.due_soon(user)[:20],
+            "reviews_due": selectors.reviews_due(user)[:20],
             "now": timezone.now(),
         },
     )

@@ -15,3 +15,21 @@ document.addEventListener("click", (event) => {
     swap: "beforeend",
   }).then(() => { total.value = index + 1; });
 });
+
+// Advance-aid countdowns: hours and minutes left before the 24-hour limit.
+function tickCountdowns() {
+  for (const el of document.querySelectorAll(".countdown[data-deadline]")) {
+    const left = Date.parse(el.dataset.deadline) - Date.now();
+    if (Number.isNaN(left)) continue;
+    if (left <= 0) {
+      el.textContent = `已超时 ${Math.floor(-left / 3600000)} 小时 ${Math.floor((-left % 3600000) / 60000)} 分`;
+      el.classList.add("overdue");
+    } else {
+      el.textContent = `剩余 ${Math.floor(left / 3600000)} 小时 ${Math.floor((left % 3600000) / 60000)} 分`;
+    }
+  }
+}
+document.addEventListener("DOMContentLoaded", () => {
+  tickCountdowns();
+  setInterval(tickCountdowns, 30000);
+});
