@@ -237,3 +237,25 @@ def test_reviews_due_appear_in_the_towns_list(staff, poor_household, monkeypatch
     assert list(selectors.reviews_due(staff["other_assistant"])) == []
     page = client_for(staff["assistant"]).get("/cases/").content.decode()
     assert "到期复核" in page and case.number in page
+
+
+def test_a_person_is_never_in_dibao_and_tekun_at_once(staff, poor_household, monkeypatch):
+    dibao = submit(staff["assistant"], poor_household)
+    investigate(dibao, staff["assistant"])
+    services.approve(staff["approver"], dibao, dibao.version)
+    set_today(monkeypatch, dibao.notice_ends_on + dt.timedelta(days=1))
+    services.close_notice(staff["assistant"], dibao, dibao.version)
+    before = Recipient.objects.get(case=dibao)
+    assert before.members_covered == 2
+
+    spouse = poor_household.memberships.get(relation="spouse").person
+    tekun = submit(staff["assistant"], poor_household, "tekun", beneficiary=spouse)
+    investigate(tekun, staff["assistant"])
+    services.approve(staff["approver"], tekun, tekun.version)
+    set_today(monkeypatch, tekun.notice_ends_on + dt.timedelta(days=1))
+    services.close_notice(staff["assistant"], tekun, tekun.version)
+
+    after = Recipient.objects.get(case=dibao)
+    assert after.members_covered == 1
+    assert after.monthly_amount < before.monthly_amount
+    assert dibao.events.filter(action="review", comment__contains=tekun.number).exists()

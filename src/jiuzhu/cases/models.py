@@ -229,6 +229,13 @@ class RecipientStatus(models.TextChoices):
     ENDED = "ended", "已停止"
 
 
+ACTIVE_RECIPIENT_STATUSES = (
+    RecipientStatus.ACTIVE,
+    RecipientStatus.PHASE_OUT,
+    RecipientStatus.SUSPENDED,
+)
+
+
 class ReviewClass(models.TextChoices):
     A = "A", "A类（无劳动能力或重病重残，收入稳定）"
     B = "B", "B类（收入基本稳定）"
@@ -264,6 +271,11 @@ class Recipient(models.Model):
                 fields=["household", "programme"],
                 condition=Q(status__in=["active", "phase_out", "suspended"], person__isnull=True),
                 name="one_household_recipient_per_programme",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "programme"],
+                condition=Q(status__in=["active", "phase_out", "suspended"], person__isnull=False),
+                name="one_person_recipient_per_programme",
             ),
         ]
 

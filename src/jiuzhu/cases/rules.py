@@ -138,9 +138,17 @@ class Entitlement:
 
 def entitlement(case: "Case", month: dt.date) -> Entitlement:
     """Eligibility and amount of this case's programme for `month`, from the policy engine."""
+    from jiuzhu.cases.models import ACTIVE_RECIPIENT_STATUSES, Recipient
     from jiuzhu.policy.adapters import entitlement_for_case
 
-    return entitlement_for_case(case, month)
+    # Dibao and tekun exclude each other for one person: tekun members leave the dibao unit.
+    tekun = Recipient.objects.filter(
+        household=case.household,
+        programme=Programme.TEKUN,
+        status__in=ACTIVE_RECIPIENT_STATUSES,
+        person__isnull=False,
+    ).exclude(case=case)
+    return entitlement_for_case(case, month, frozenset(tekun.values_list("person_id", flat=True)))
 
 
 def advance_aid_limit(case: "Case", on: dt.date) -> Decimal:

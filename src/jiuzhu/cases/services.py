@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from jiuzhu.cases import notifications, rules
 from jiuzhu.cases.models import (
+    ACTIVE_RECIPIENT_STATUSES,
     OPEN_STATUSES,
     AdvancePayment,
     Case,
@@ -688,21 +689,20 @@ def _put_in_force(actor: User, case: Case) -> Recipient | None:
         else None
     )
     try:
-        recipient = Recipient.objects.create(
-            case=case,
-            household=household,
-            person=person,
-            programme=case.programme,
-            region_code=household.registered_code,
-            status=RecipientStatus.ACTIVE,
-            monthly_amount=case.monthly_amount or Decimal("0"),
-            members_covered=1
-            if person
-            else household.memberships.filter(end_date__isnull=True).count(),
-            start_month=rules.first_of_next_month(today),
-            review_class=review_class,
-            next_review_on=rules.next_review(household, review_class, today),
-        )
+        with transaction.atomic():  # a savepoint: the constraint may refuse the row
+            recipient = Recipient.objects.create(
+                case=case,
+                household=household,
+                person=person,
+                programme=case.programme,
+                region_code=household.registered_code,
+                status=RecipientStatus.ACTIVE,
+                monthly_amount=case.monthly_amount or Decimal("0"),
+                members_covered=1 if person else _members_covered(case),
+                start_month=rules.first_of_next_month(today),
+                review_class=review_class,
+                next_review_on=rules.next_review(household, review_class, today),
+            )
     except IntegrityError:
         raise DomainError("该户已在享受此项救助，不能重复生效。") from None
     record_audit(actor, "recipient_in_force", recipient, {"case": case.number})
@@ -711,7 +711,46 @@ def _put_in_force(actor: User, case: Case) -> Recipient | None:
         f"您的{case.get_programme_display()}（{case.number}）已生效，"
         f"每月{case.monthly_amount}元，自{recipient.start_month:%Y年%m月}起发放。",
     )
+    if case.programme == Programme.TEKUN:
+        _rebase_dibao(actor, case)
     return recipient
+
+
+def _members_covered(case: Case) -> int:
+    """Members in a household-level unit: current members, less those supported as tekun."""
+    members = case.household.memberships.filter(end_date__isnull=True).count()
+    tekun = (
+        Recipient.objects.filter(
+            household=case.household,
+            programme=Programme.TEKUN,
+            status__in=ACTIVE_RECIPIENT_STATUSES,
+            person__isnull=False,
+        )
+        .exclude(case=case)
+        .count()
+    )
+    return max(members - tekun, 1)
+
+
+def _rebase_dibao(actor: User, tekun_case: Case) -> None:
+    """A member now supported as tekun leaves the household's dibao unit (never both)."""
+    dibao = (
+        Recipient.objects.filter(
+            household=tekun_case.household,
+            programme=Programme.DIBAO,
+            status__in=ACTIVE_RECIPIENT_STATUSES,
+            person__isnull=True,
+        )
+        .select_related("case")
+        .first()
+    )
+    if dibao is not None:
+        change_amount(
+            actor,
+            dibao.case,
+            dibao.case.version,
+            f"成员纳入特困供养（{tekun_case.number}），低保重新核定",
+        )
 
 
 def grant_advance_aid(
@@ -802,6 +841,7 @@ def change_amount(actor: User, case: Case, version: int, reason: str) -> Recipie
             phase_out_until=result.phase_out_until,
             review_class=review_class,
             next_review_on=rules.next_review(case.household, review_class, today),
+            members_covered=1 if recipient.person_id else _members_covered(case),
             end_month=month if status == RecipientStatus.ENDED else None,
             end_reason=reason[:200] if status == RecipientStatus.ENDED else "",
         )

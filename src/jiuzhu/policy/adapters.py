@@ -20,7 +20,9 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(day.year + month // 12, month % 12 + 1, 1)
 
 
-def entitlement_for_case(case: "Case", month: dt.date) -> "Entitlement":
+def entitlement_for_case(
+    case: "Case", month: dt.date, tekun_person_ids: frozenset[int] = frozenset()
+) -> "Entitlement":
     from jiuzhu.cases.rules import Entitlement
 
     recipient = getattr(case, "recipient", None)
@@ -38,6 +40,7 @@ def entitlement_for_case(case: "Case", month: dt.date) -> "Entitlement":
         dibao_recipient=recipient is not None and case.programme == Programme.DIBAO,
         months_above_line=months_above,
         previous_amount_fen=to_fen(previous),
+        tekun_person_ids=tekun_person_ids,
     )
     if case.programme == Programme.TEMPORARY:
         household.temporary_kind = case.temporary_kind or "emergency"

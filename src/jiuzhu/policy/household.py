@@ -181,8 +181,13 @@ def from_registry(
     dibao_recipient: bool = False,
     months_above_line: int = 0,
     previous_amount_fen: int = 0,
+    tekun_person_ids: frozenset[int] = frozenset(),
 ) -> HouseholdIn:
-    """One registry household as calculator input (current co-resident members)."""
+    """One registry household as calculator input (current co-resident members).
+
+    `tekun_person_ids`: members already supported as tekun, outside the dibao unit
+    (a person is never in both).
+    """
     memberships = list(
         household.memberships.filter(end_date__isnull=True).select_related("person").order_by("pk")
     )
@@ -196,6 +201,7 @@ def from_registry(
             serious_illness=m.person.serious_illness,
             labour_capacity=m.person.labour_capacity,
             counted=m.co_resident,
+            tekun_member=m.person_id in tekun_person_ids,
         )
         for m in memberships
     ]
