@@ -10,3 +10,6 @@ from jiuzhu.settings import *  # noqa: F403
 
 # Argon2 still, with a small cost so that factories are quick.
 PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher"]
+
+# Background tasks run inline so that tests see their results.
+JIUZHU_TASKS_INLINE = True

@@ -8,7 +8,8 @@ cursor. Results are written with COPY on PostgreSQL and executemany on SQLite.
 import datetime as dt
 import io
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ import pyarrow.csv as pacsv
 from django.db import connection, transaction
 
 from jiuzhu.core.models import Region, User
+from jiuzhu.core.tasks import task
 from jiuzhu.policy import formulas as f
 from jiuzhu.policy.household import FINANCIAL_KINDS
 from jiuzhu.policy.models import CalculationRun, EntitlementResult
@@ -337,15 +339,23 @@ class Simulation:
         )
 
 
-def simulate(month: dt.date, overrides: dict[str, Any], raw: Raw | None = None) -> Simulation:
+def simulate(
+    month: dt.date,
+    overrides: dict[str, Any],
+    raw: Raw | None = None,
+    progress: Callable[[int], None] = lambda percent: None,
+) -> Simulation:
     """Dibao with the parameters in force in `month` versus with `overrides`, by town."""
     started = time.perf_counter()
     month = month.replace(day=1)
     k0 = f.Params.from_set(ParameterSet.load(month))
     k1 = f.Params.from_set(ParameterSet.load(month, overrides))
+    progress(5)
     raw = raw or read_registry()
+    progress(60)
     h, p, _hid, town = columns(raw, month, k0)
     before, _, _ = f.dibao_only(h, p, k0)
+    progress(80)
     h1, p1, _, _ = columns(raw, month, k1) if k1.not_counted != k0.not_counted else (h, p, 0, 0)
     after, _, _ = f.dibao_only(h1, p1, k1)
     codes, inverse = np.unique(town, return_inverse=True)
@@ -375,3 +385,18 @@ def simulate(month: dt.date, overrides: dict[str, Any], raw: Raw | None = None) 
         for i, code in enumerate(codes)
     ]
     return Simulation(month, overrides, h.n, towns, time.perf_counter() - started)
+
+
+@task("policy.simulate")
+def simulate_task(params: dict[str, Any], report: Callable[[int], None]) -> dict[str, Any]:
+    """The simulation as a background task; the result is what the page shows."""
+    month = dt.date.fromisoformat(params["month"])
+    result = simulate(month, params["overrides"], progress=report)
+    total = result.total
+    return {
+        "month": f"{result.month:%Y-%m}",
+        "households": result.households,
+        "seconds": round(result.seconds, 2),
+        "towns": [{**asdict(t), "diff_fen": t.diff_fen} for t in [*result.towns]],
+        "total": {**asdict(total), "diff_fen": total.diff_fen},
+    }

@@ -9,15 +9,17 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from jiuzhu.core import tasks
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.views import require_capability
-from jiuzhu.policy import batch, selectors, services
+from jiuzhu.policy import selectors, services
 from jiuzhu.policy.calculator import calculate
-from jiuzhu.policy.parameters import SPECS
+from jiuzhu.policy.parameters import SPECS, ParameterSet
 from jiuzhu.policy.serializers import CalculateSerializer
 from jiuzhu.registry.models import AssetKind, DisabilityCategory, IncomeCategory
 
@@ -201,15 +203,17 @@ def standards(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def simulation(request: HttpRequest) -> HttpResponse:
-    """Budget impact: "rural standard X from month M" over the whole registry, by town."""
-    require_capability(request, Capability.MANAGE_STANDARDS)
+    """Budget impact: "rural standard X from month M" over the whole registry, by town.
+
+    It reads every household, so it runs as a background task and the page polls it.
+    """
+    user = require_capability(request, Capability.MANAGE_STANDARDS)
     today = timezone.localdate()
     context: dict[str, Any] = {
         "month": request.POST.get("month", today.strftime("%Y-%m")),
         "area": request.POST.get("area", "rural"),
         "value": request.POST.get("value", ""),
     }
-    status = 200
     if request.method == "POST":
         try:
             month = _date(context["month"] + "-01", "month")
@@ -217,8 +221,18 @@ def simulation(request: HttpRequest) -> HttpResponse:
             value = services.parse_value(f"dibao.standard.{area}", context["value"])
             if value <= Decimal("0"):
                 raise DomainError("模拟标准应大于0。", field="value")
-            context["result"] = batch.simulate(month, {f"dibao.standard.{area}": str(value)})
+            ParameterSet.load(month)  # a month with no parameters is refused now, not later
+            queued = tasks.enqueue(
+                user,
+                "policy.simulate",
+                {"month": month.isoformat(), "overrides": {f"dibao.standard.{area}": str(value)}},
+            )
         except DomainError as exc:
             context["error"] = exc.message
-            status = 400
-    return render(request, "policy/simulation.html", context, status=status)
+            return render(request, "policy/simulation.html", context, status=400)
+        return redirect(f"{reverse('policy:simulation')}?task={queued.pk}")
+    job = tasks.task_for(user, request.GET.get("task", ""), "policy.simulate")
+    context["task"] = job
+    if request.GET.get("partial") and job is not None:
+        return render(request, "policy/_simulation_result.html", context)
+    return render(request, "policy/simulation.html", context)
