@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "jiuzhu.verification",
     "jiuzhu.policy",
     "jiuzhu.cases",
+    "jiuzhu.payments",
+    "jiuzhu.funds",
     "jiuzhu.portal",
     "jiuzhu.api",
     "jiuzhu.demo",

@@ -17,6 +17,8 @@ urlpatterns = [
     path("notice/screen/", public_views.notice_screen, name="notice_screen"),
     path("notice/print.pdf", public_views.notice_pdf, name="notice_pdf"),
     path("policy/", include("jiuzhu.policy.urls")),
+    path("payments/", include("jiuzhu.payments.urls")),
+    path("funds/", include("jiuzhu.funds.urls")),
     path("api/policy/", include("jiuzhu.policy.api_urls")),
     path("api/", include("jiuzhu.api.urls")),
 ]

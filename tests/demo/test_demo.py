@@ -102,6 +102,11 @@ def data_digest() -> str:
 def wipe_households() -> None:
     # Plain SQL: the ORM's cascade would visit every other app's tables pointing here.
     with connection.cursor() as cursor:
+        # The demo's cases first (they point at households and people).
+        for table in ("advancepayment", "homevisit", "caseevent", "recipient", "notification"):
+            cursor.execute(f"DELETE FROM cases_{table}")
+        cursor.execute("UPDATE cases_case SET advance_for_id = NULL")
+        cursor.execute("DELETE FROM cases_case")
         for model in (Income, Asset, Membership, Person, Household):
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
 

@@ -111,6 +111,21 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["responsible_code", "status", "decision_due"]),
             models.Index(fields=["household", "programme", "status"]),
+            # The town's open and overdue lists: a prefix (LIKE) match on either code among
+            # the few open cases, not the county's many in force (pattern ops: PostgreSQL's
+            # LIKE needs them under a non-C collation; other databases ignore them).
+            models.Index(
+                fields=["responsible_code"],
+                name="case_open_responsible",
+                opclasses=["varchar_pattern_ops"],
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+            ),
+            models.Index(
+                fields=["intake_code"],
+                name="case_open_intake",
+                opclasses=["varchar_pattern_ops"],
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+            ),
         ]
 
     def __str__(self) -> str:

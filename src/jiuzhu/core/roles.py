@@ -25,6 +25,10 @@ class Capability(models.TextChoices):
     IMPORT_EXTRACTS = "import_extracts", "导入部门核对数据"
     RUN_VERIFICATION = "run_verification", "发起经济状况核对"
     VIEW_VERIFICATION = "view_verification", "查看核对报告"
+    PREPARE_PAYROLL = "prepare_payroll", "生成发放名册、银行文件与回盘"
+    APPROVE_PAYROLL = "approve_payroll", "审批发放名册、核销追回款"
+    VIEW_PAYROLL = "view_payroll", "查看发放名册与资金执行"
+    MANAGE_BUDGETS = "manage_budgets", "管理预算与县级补助分配"
 
 
 _ALL_STAFF_READERS = {
@@ -61,6 +65,16 @@ CAPABILITIES: dict[Capability, set[Role]] = {
         Role.TOWN_APPROVER,
         Role.AUDITOR,
     },
+    Capability.PREPARE_PAYROLL: {Role.COUNTY_ADMIN, Role.TOWN_ASSISTANT},
+    Capability.APPROVE_PAYROLL: {Role.COUNTY_ADMIN, Role.TOWN_APPROVER},
+    Capability.VIEW_PAYROLL: {
+        Role.COUNTY_ADMIN,
+        Role.COUNTY_SUPERVISOR,
+        Role.TOWN_ASSISTANT,
+        Role.TOWN_APPROVER,
+        Role.AUDITOR,
+    },
+    Capability.MANAGE_BUDGETS: {Role.COUNTY_ADMIN},
 }
 
 # How much of an ID number each role sees on screen.

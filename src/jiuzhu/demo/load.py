@@ -49,6 +49,7 @@ class LoadResult:
     incomes: int = 0
     assets: int = 0
     seconds: float = 0.0
+    first_household_id: int = 0  # the first id given in this run (the rest follow it)
 
 
 def county_and_villages() -> tuple[Region, list[Village]]:
@@ -324,7 +325,7 @@ def load_households(
     n_chunks = -(-households // chunk_size)
     streams = np.random.SeedSequence([seed, offset]).spawn(n_chunks + 1)
     state = _prepare_state(villages, county, as_of, np.random.default_rng(streams[0]))
-    result = LoadResult()
+    result = LoadResult(first_household_id=state.next_household_id)
     connection.ensure_connection()
     bar = tqdm(
         total=households, unit="户", desc="生成演示家庭", file=sys.stderr, disable=not progress

@@ -59,8 +59,18 @@ class CalculationRun(models.Model):
 class EntitlementResult(models.Model):
     """One household's result for one programme in one run. Amounts in fen."""
 
-    run = models.ForeignKey(CalculationRun, on_delete=models.CASCADE, related_name="results")
-    household_id = models.BigIntegerField(db_index=True)
+    # One composite index serves both lookups (a run's rows, a household in a run); every
+    # further index would be maintained for each of a million rows written per run. No
+    # database FK either: PostgreSQL checks a deferred FK row by row at commit (seconds per
+    # million rows), and the run is created in the same transaction that writes its rows.
+    run = models.ForeignKey(
+        CalculationRun,
+        on_delete=models.CASCADE,
+        related_name="results",
+        db_index=False,
+        db_constraint=False,
+    )
+    household_id = models.BigIntegerField()
     programme = models.CharField(max_length=16, choices=Programme.choices)
     eligible = models.BooleanField()
     amount_fen = models.BigIntegerField()
@@ -68,7 +78,7 @@ class EntitlementResult(models.Model):
 
     class Meta:
         verbose_name = "测算结果"
-        indexes = [models.Index(fields=["run", "programme"])]
+        indexes = [models.Index(fields=["run", "household_id"])]
 
     def __str__(self) -> str:
         return f"{self.run_id} {self.household_id} {self.programme} {self.amount_fen}"

@@ -261,41 +261,104 @@ def _cell_text(value: Any) -> str:
 # ---------------------------------------------------------------- vectorised checks
 
 
-def _is_empty(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    return np.asarray(pc.equal(pc.utf8_length(values), 0).to_numpy(zero_copy_only=False))
+def _offsets(values: pa.Array) -> np.ndarray:
+    """The n+1 offsets of a string array (nulls have equal offsets)."""
+    assert values.type == pa.string()
+    raw = np.frombuffer(values.buffers()[1], dtype=np.int32)
+    return raw[values.offset : values.offset + len(values) + 1]
+
+
+def _data(values: pa.Array) -> np.ndarray:
+    buffer = values.buffers()[2]
+    return np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, np.uint8)
+
+
+def _byte_lengths(values: pa.Array) -> np.ndarray:
+    return np.diff(_offsets(values))
+
+
+def _is_empty(values: pa.Array) -> np.ndarray:
+    return _byte_lengths(values) == 0
+
+
+# Lead bytes of the only multi-byte characters that may be whitespace: U+0085, U+00A0
+# (C2), U+1680 (E1), U+2000-U+205F (E2), U+3000 (E3).
+_SPACE_LEADS = np.zeros(256, dtype=bool)
+_SPACE_LEADS[:0x21] = True
+_SPACE_LEADS[[0xC2, 0xE1, 0xE2, 0xE3]] = True
+
+
+def _may_need_trim(values: pa.Array) -> bool:
+    """False when no value can start or end with whitespace (a cheap, conservative test)."""
+    offsets = _offsets(values)
+    data = _data(values)
+    starts, ends = offsets[:-1], offsets[1:]
+    full = ends > starts
+    if not full.any():
+        return False
+    starts, ends = starts[full], ends[full]
+    if _SPACE_LEADS[data[starts]].any():
+        return True
+    last = data[ends - 1]
+    if (last <= 0x20).any():
+        return True
+    # The last character's lead byte is 2 or 3 bytes back (or further for 4-byte ones,
+    # which are never whitespace); looking at both can only over-report.
+    wide = last >= 0x80
+    if wide.any():
+        back2 = data[np.maximum(ends[wide] - 2, 0)]
+        back3 = data[np.maximum(ends[wide] - 3, 0)]
+        if (back2 == 0xC2).any() or np.isin(back3, (0xE1, 0xE2, 0xE3)).any():
+            return True
+    return False
+
+
+def _trim(values: pa.Array) -> pa.Array:
+    return pc.utf8_trim_whitespace(values) if _may_need_trim(values) else values
 
 
 _PROVINCE_TABLE = np.zeros(100, dtype=bool)
 _PROVINCE_TABLE[[int(p) for p in PROVINCE_PREFIXES]] = True
+_WEIGHTS_F32 = np.array(WEIGHTS, dtype=np.float32)
 _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int16)
 
 
-def _id_valid(values: pa.Array) -> np.ndarray:
-    """GB 11643 check on upper-cased, trimmed strings (empty → False), on a byte matrix."""
+def _id_valid(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """GB 11643 check on upper-cased, trimmed strings (empty → False), on a byte matrix.
+
+    Returns the validity mask and, for the valid ones, the birth date (days since 1970).
+    """
     n = len(values)
-    ok = np.asarray(pc.equal(pc.binary_length(values), 18).to_numpy(zero_copy_only=False))
+    ok = _byte_lengths(values) == 18
+    births = np.zeros(n, dtype=np.int32)
     if not ok.any():
-        return ok
+        return ok, births
     index = np.nonzero(ok)[0]
-    # Each kept value is exactly 18 bytes, so the data buffer is an (m, 18) matrix; its
-    # transpose gives one contiguous row per character position.
-    shaped = pc.take(values, pa.array(index)).cast(pa.binary())
-    start = int(np.frombuffer(shaped.buffers()[1], dtype=np.int32)[shaped.offset])
-    raw = np.frombuffer(shaped.buffers()[2], dtype=np.uint8)[start : start + len(index) * 18]
-    d = np.ascontiguousarray(raw.reshape(-1, 18).T).astype(np.int16) - 48
-    good = (d[:17].view(np.uint16) <= 9).all(axis=0)
-    total = np.zeros(len(index), dtype=np.int16)
-    for position, weight in enumerate(WEIGHTS):
-        total += d[position] * weight
-    checks = np.frombuffer(CHECK_CHARS.encode(), dtype=np.uint8).astype(np.int16) - 48
-    good &= checks[total % 11] == d[17]
+    # Each kept value is exactly 18 bytes, so the data buffer is an (m, 18) matrix.
+    shaped = values if len(index) == n else pc.take(values, pa.array(index))
+    start = int(_offsets(shaped)[0])
+    matrix = _data(shaped)[start : start + len(index) * 18].reshape(-1, 18) - np.uint8(48)
+    good = (matrix[:, :17] <= 9).all(axis=1)
+    total = (matrix[:, :17].astype(np.float32) @ _WEIGHTS_F32).astype(np.int16)
+    d = np.ascontiguousarray(matrix[:, :14].T).astype(np.int16)
+    checks = np.frombuffer(CHECK_CHARS.encode(), dtype=np.uint8) - np.uint8(48)
+    good &= checks[total % 11] == matrix[:, 17]
     good &= _PROVINCE_TABLE[np.clip(d[0] * 10 + d[1], 0, 99)]
     good &= (d[2] | d[3] | d[4] | d[5]) != 0
     year = d[6].astype(np.int32) * 1000 + d[7] * 100 + d[8] * 10 + d[9]
-    good &= _valid_ymd(year, d[10] * 10 + d[11], d[12] * 10 + d[13])
+    month, day = d[10] * 10 + d[11], d[12] * 10 + d[13]
+    good &= _valid_ymd(year, month, day)
     result = np.zeros(n, dtype=bool)
     result[index] = good
-    return result
+    births[index] = _days(good, year, month, day)
+    return result, births
+
+
+def _days(good: np.ndarray, year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 where `good` (a real date), 0 elsewhere."""
+    months = (np.where(good, year, 1970) - 1970) * 12 + np.where(good, month, 1) - 1
+    stamp = months.astype("datetime64[M]").astype("datetime64[D]") + np.where(good, day, 1) - 1
+    return np.where(good, stamp.astype(np.int32), 0)
 
 
 def _valid_ymd(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -310,6 +373,43 @@ def _valid_ymd(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarr
 
 
 def _parse_date(values: pa.Array) -> pa.Array:
+    """date32, null where empty or not a real date.
+
+    Values that are plainly a real YYYY-MM-DD date are converted on a byte matrix; the
+    rest (other formats, impossible dates, empty) go through `_parse_date_slow`.
+    """
+    n = len(values)
+    iso = _byte_lengths(values) == 10
+    index = np.nonzero(iso)[0]
+    days = np.zeros(n, dtype=np.int32)
+    fast = np.zeros(n, dtype=bool)
+    if len(index):
+        shaped = values if len(index) == n else pc.take(values, pa.array(index))
+        start = int(_offsets(shaped)[0])
+        m = _data(shaped)[start : start + len(index) * 10].reshape(-1, 10) - np.uint8(48)
+        digits = m[:, [0, 1, 2, 3, 5, 6, 8, 9]]
+        good = (digits <= 9).all(axis=1) & (m[:, 4] == 253) & (m[:, 7] == 253)  # '-' - '0'
+        d = digits.astype(np.int32)
+        year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+        month = d[:, 4] * 10 + d[:, 5]
+        day = d[:, 6] * 10 + d[:, 7]
+        leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+        length = _MONTH_DAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
+        good &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= length)
+        fast[index] = good
+        days[index] = _days(good, year, month, day)
+    result = pa.array(days, type=pa.date32(), mask=~fast)
+    rest = np.nonzero(~fast & ~(_byte_lengths(values) == 0))[0]
+    if len(rest) == 0:
+        return result
+    slow = _parse_date_slow(pc.take(values, pa.array(rest))).to_numpy(zero_copy_only=False)
+    valid = ~np.isnat(slow)
+    fast[rest[valid]] = True
+    days[rest[valid]] = slow[valid].astype("datetime64[D]").astype(np.int32)
+    return pa.array(days, type=pa.date32(), mask=~fast)
+
+
+def _parse_date_slow(values: pa.Array) -> pa.Array:
     """date32, null where empty or not a real date. ISO dates take a fast cast.
 
     Arrow's parsers accept some impossible days (1960-02-30), so every parsed value must
@@ -368,6 +468,7 @@ def validate_batch(
     lines = np.arange(first_line, first_line + n, dtype=np.int64)
     bad = np.zeros(n, dtype=bool)
     typed: dict[str, pa.Array] = {}
+    id_births = np.zeros(n, dtype=np.int32)
 
     def fail(mask: np.ndarray, column: Column | None, message: str) -> None:
         nonlocal bad
@@ -377,7 +478,7 @@ def validate_batch(
 
     for column in source.all_columns:
         if column.name in table.column_names:
-            raw = pc.utf8_trim_whitespace(table.column(column.name).combine_chunks())
+            raw = _trim(table.column(column.name).combine_chunks())
         else:
             raw = pa.repeat("", n)
         empty = _is_empty(raw)
@@ -387,13 +488,13 @@ def validate_batch(
         null = pa.scalar(None, pa.string())
         if column.type == ColumnType.ID:
             raw = pc.ascii_upper(raw)
-            valid_id = _id_valid(raw)
+            valid_id, id_births = _id_valid(raw)
             fail(
                 present & ~valid_id,
                 column,
                 "身份证号无效（长度、出生日期或校验码错误；Excel中请设为文本格式）",
             )
-            typed[column.name] = pc.if_else(pa.array(valid_id), raw, null)
+            typed[column.name] = raw if valid_id.all() else pc.if_else(valid_id, raw, null)
         elif column.type == ColumnType.DATE:
             parsed = _parse_date(raw)
             fail(
@@ -403,7 +504,7 @@ def validate_batch(
             )
             typed[column.name] = parsed
         elif column.type == ColumnType.AMOUNT:
-            if pc.any(pc.match_substring(raw, ",")).as_py():
+            if (_data(raw) == ord(",")).any():
                 raw = pc.replace_substring(raw, ",", "")
             fen, ok = _amount_fen(raw, present)
             fail(present & ~ok, column, "金额应为不小于0、最多两位小数的数字")
@@ -418,11 +519,15 @@ def validate_batch(
                     pc.is_in(raw, pa.array(column.choices)).to_numpy(zero_copy_only=False)
                 )
                 fail(present & ~ok, column, "应为以下之一：" + "、".join(column.choices))
-            too_long = np.asarray(
-                pc.greater(pc.utf8_length(raw), column.max_length).to_numpy(zero_copy_only=False)
-            )
-            fail(too_long, column, f"过长（最多{column.max_length}字）")
-            typed[column.name] = pc.if_else(pa.array(present), raw, null)
+            # A value within max_length bytes is within max_length characters.
+            if (_byte_lengths(raw) > column.max_length).any():
+                too_long = np.asarray(
+                    pc.greater(pc.utf8_length(raw), column.max_length).to_numpy(
+                        zero_copy_only=False
+                    )
+                )
+                fail(too_long, column, f"过长（最多{column.max_length}字）")
+            typed[column.name] = raw if present.all() else pc.if_else(present, raw, null)
 
     # Identity: without an ID number only name + birth date can match, so both are needed.
     id_missing = ~np.asarray(pc.is_valid(typed["id_number"]).to_numpy(zero_copy_only=False))
@@ -433,19 +538,10 @@ def validate_batch(
         source.column("birth_date"),
         "缺少身份证号时须填写出生日期",
     )
-    ids = typed["id_number"]
-    id_birth = pc.cast(
-        pc.binary_join_element_wise(
-            pc.utf8_slice_codeunits(ids, 6, 10),
-            pc.utf8_slice_codeunits(ids, 10, 12),
-            pc.utf8_slice_codeunits(ids, 12, 14),
-            "-",
-        ),
-        pa.date32(),
-    )
-    mismatch = pc.fill_null(pc.not_equal(id_birth, birth), False)
+    birth_days = np.asarray(birth.cast(pa.int32()).fill_null(0).to_numpy(zero_copy_only=False))
+    mismatch = ~id_missing & ~birth_missing & (id_births != birth_days)
     fail(
-        np.asarray(mismatch.to_numpy(zero_copy_only=False)) & ~bad,
+        mismatch & ~bad,
         source.column("birth_date"),
         "与身份证号中的出生日期不一致",
     )
@@ -456,8 +552,11 @@ def validate_batch(
     result.rows_valid += n - invalid
     if invalid == n:
         return None
-    keep = pa.array(~bad)
-    out = {name: pc.filter(array, keep) for name, array in typed.items()}
+    if invalid:
+        keep = pa.array(~bad)
+        out = {name: pc.filter(array, keep) for name, array in typed.items()}
+    else:
+        out = typed
     out_lines = pa.array(lines[~bad])
     return _with_facts(source, out, out_lines, n - invalid, result)
 
@@ -476,7 +575,9 @@ def _with_facts(
     else:
         amount = pa.repeat(pa.scalar(0, pa.int64()), n)
     detail_parts = [pc.fill_null(pc.cast(typed[c], pa.string()), "") for c in source.detail_columns]
-    if detail_parts:
+    if len(detail_parts) == 1 and detail_parts[0].type == pa.string():
+        detail = detail_parts[0]
+    elif detail_parts:
         detail = pc.utf8_trim_whitespace(pc.binary_join_element_wise(*detail_parts, " "))
     else:
         detail = pa.repeat("", n)
@@ -542,6 +643,9 @@ class _StagedWriter:
         self.key_columns = ["id_number", "name", "birth_date"] + [
             f"col_{c.name}" for c in source.columns
         ]
+        self.unique = {"row_no", "id_number", "amount_fen"} | {
+            f"col_{c.name}" for c in source.columns if c.type == ColumnType.AMOUNT
+        }
         self.writer: pq.ParquetWriter | None = None
         self.hashes: list[np.ndarray] = []
         self.rows: list[np.ndarray] = []
@@ -558,7 +662,14 @@ class _StagedWriter:
                     continue
                 if self.writer is None:
                     schema = table.schema.with_metadata(self.metadata)
-                    self.writer = pq.ParquetWriter(self.path, schema, compression="snappy")
+                    # Dictionary encoding only pays on repetitive columns; on unique ones
+                    # (row number, ID number, amounts) it costs time and is then dropped.
+                    self.writer = pq.ParquetWriter(
+                        self.path,
+                        schema,
+                        compression="snappy",
+                        use_dictionary=[n for n in schema.names if n not in self.unique],
+                    )
                 self.writer.write_table(table.replace_schema_metadata(self.metadata))
                 self.con.register("batch", table)
                 keys = ", ".join(self.key_columns)
@@ -626,11 +737,14 @@ def validate_file(
     staged: Path,
     extract_date: dt.date,
     provenance: dict[str, str] | None = None,
+    sha256: str | None = None,
 ) -> ValidationResult:
     """Validate the whole file into `staged` (valid rows only). DomainError if unusable."""
     fmt = detect_format(path, file_name)
     encoding = detect_encoding(path) if fmt == "csv" else "xlsx"
-    result = ValidationResult(source=source.code, encoding=encoding, sha256=file_sha256(path))
+    result = ValidationResult(
+        source=source.code, encoding=encoding, sha256=sha256 or file_sha256(path)
+    )
     batches = (
         _csv_batches(path, source, encoding, result)
         if fmt == "csv"

@@ -170,6 +170,7 @@ def import_extract(
         staged,
         extract_date,
         provenance={"imported_by": actor.username, "file_name": file_name[:200]},
+        sha256=sha256,
     )
     errors = [{"row": e.row, "column": e.column, "message": e.message} for e in result.errors]
     fields = {

@@ -1,7 +1,8 @@
 """`jiuzhu demo --households N [--seed S] [--if-empty]`: a synthetic county to try and measure.
 
 Loads the shipped region tree when there is none, creates the demo staff (password
-`jiuzhu-demo-2026`, see jiuzhu.demo.accounts), then generates N households. A run on a
+`jiuzhu-demo-2026`, see jiuzhu.demo.accounts), then generates N households
+and their cases (recipients in force, applications under way: jiuzhu.demo.cases). A run on a
 database that already has households appends new ones (new ids, new people, no ID-number
 collisions); --if-empty makes it do nothing instead.
 """
@@ -13,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jiuzhu.core.models import Region
 from jiuzhu.demo.accounts import DEMO_PASSWORD, accounts_table, create_staff
+from jiuzhu.demo.cases import generate_cases
 from jiuzhu.demo.load import load_households
 from jiuzhu.registry.models import Household
 
@@ -59,6 +61,12 @@ class Command(BaseCommand):
                 f"已生成 {result.households:,} 户、{result.persons:,} 人，"
                 f"收入 {result.incomes:,} 条、财产 {result.assets:,} 条，"
                 f"用时 {result.seconds:.1f} 秒（{rate:,.0f} 户/秒）。"
+            )
+            cases = generate_cases(options["seed"], result.first_household_id)
+            self.stdout.write(
+                f"已生成救助申请 {cases.cases:,} 件（在办 {cases.open_cases:,} 件，"
+                f"其中超期 {cases.overdue:,} 件），救助对象 {cases.recipients:,} 个，"
+                f"办理记录 {cases.events:,} 条，用时 {cases.seconds:.1f} 秒。"
             )
         self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
         for role, username, region in accounts_table():

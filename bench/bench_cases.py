@@ -1,0 +1,134 @@
+"""Case lists on PostgreSQL with a county of `size` households and its demo cases.
+
+A town assistant (donge_assistant, 东阿镇) opens, 200 times in turn, the case list
+(GET /cases/: first page of selectors.case_list(user, "open") with the deadline of each
+row, the overdue count, the due-soon, advance-aid and reviews panels) and the overdue list
+(GET /cases/overdue/), through Django's test Client logged in as that user: the whole
+request (middleware, session, queries, template), not just the query. Each request is
+timed alone after a short warm-up. The figure recorded is the p95 over both lists (goal:
+under 100 ms); extra fields give p50/p95 per list, the query count per request and the
+number of open and overdue cases the user sees. The baseline is the p95 of a bare
+SELECT of the first page of the user's open cases (ids only).
+
+The database (jiuzhu_bench_cases_<size>) is loaded with `jiuzhu demo` in a child process
+(households and their cases); JIUZHU_BENCH_KEEP=1 keeps it for the next run, which then
+reuses it.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+from bench.bench_demo import SEED, child_env, database_url, jiuzhu, postgres_admin
+from bench.bench_search import USERNAME, _loaded_households, _percentile
+from bench.common import benchmark, record
+
+REQUESTS = 200
+WARM_UP = 10
+LISTS = {"list": "/cases/", "overdue": "/cases/overdue/"}
+
+
+@benchmark("cases_lists_postgres")
+def cases_lists_postgres(size: int) -> None:
+    admin = postgres_admin()
+    if admin is None:
+        return
+    name = f"jiuzhu_bench_cases_{size}"
+    url = database_url(name)
+    keep = os.environ.get("JIUZHU_BENCH_KEEP") == "1"
+    try:
+        with tempfile.TemporaryDirectory(prefix="jiuzhu-bench-") as data_dir:
+            env = child_env(data_dir, url)
+            if _loaded_households(url) != size:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                admin.execute(f"CREATE DATABASE {name}")
+                jiuzhu(env, "migrate", "--noinput", "-v", "0")
+                args = ("--households", str(size), "--seed", str(SEED), "--no-progress")
+                jiuzhu(env, "demo", *args)
+            else:
+                # A kept database: bring its schema up to date (new indexes).
+                jiuzhu(env, "migrate", "--noinput", "-v", "0")
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.bench_cases"],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        figures = json.loads(out.strip().splitlines()[-1])
+        record(
+            "cases_lists_postgres",
+            size,
+            figures["p95_ms"] / 1000,
+            baseline="select_first_page_ids",
+            baseline_seconds=figures["baseline_p95_ms"] / 1000,
+            **figures,
+        )
+    finally:
+        if keep:
+            print(f"kept database {name} (DROP DATABASE {name} when done)")
+        else:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+
+def measure() -> dict[str, float | int]:
+    """Run in the child, against DATABASE_URL: the timed requests, as one JSON line."""
+    import time
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuzhu.settings")
+    django.setup()
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from jiuzhu.cases import selectors
+    from jiuzhu.core.models import User
+
+    user = User.objects.get(username=USERNAME)
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    timings: dict[str, list[float]] = {kind: [] for kind in LISTS}
+    queries: dict[str, int] = {}
+    bare: list[float] = []
+    for i in range(REQUESTS + WARM_UP):
+        kind = "list" if i % 2 == 0 else "overdue"
+        reset_queries()
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            response = client.get(LISTS[kind])
+            elapsed = time.perf_counter() - start
+        if response.status_code != 200:
+            raise SystemExit(f"GET {LISTS[kind]} answered {response.status_code}")
+        start = time.perf_counter()
+        list(selectors.case_list(user, "open").values_list("pk", flat=True)[:50])
+        bare_elapsed = time.perf_counter() - start
+        if i < WARM_UP:
+            continue
+        timings[kind].append(elapsed)
+        queries[kind] = len(captured.captured_queries)
+        bare.append(bare_elapsed)
+    every = [t for kind in LISTS for t in timings[kind]]
+    ms = 1000.0
+    figures: dict[str, float | int] = {
+        "requests": len(every),
+        "open_cases": selectors.case_list(user, "open").count(),
+        "overdue_cases": selectors.overdue_cases(user).count(),
+        "p50_ms": round(_percentile(every, 0.5) * ms, 2),
+        "p95_ms": round(_percentile(every, 0.95) * ms, 2),
+        "max_ms": round(max(every) * ms, 2),
+        "baseline_p95_ms": round(_percentile(bare, 0.95) * ms, 3),
+    }
+    for kind in LISTS:
+        figures[f"{kind}_p50_ms"] = round(_percentile(timings[kind], 0.5) * ms, 2)
+        figures[f"{kind}_p95_ms"] = round(_percentile(timings[kind], 0.95) * ms, 2)
+        figures[f"{kind}_queries"] = queries[kind]
+    return figures
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure()))

@@ -1,0 +1,155 @@
+"""Pages: execution (budget vs paid, warnings, Excel), budgets, fiscal indices, allocation."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.models import Region, RegionLevel
+from jiuzhu.core.programmes import Programme
+from jiuzhu.core.roles import Capability
+from jiuzhu.core.views import require_capability
+from jiuzhu.funds import selectors, services
+from jiuzhu.payments.models import fen_to_yuan
+from jiuzhu.payments.services import parse_yuan
+
+
+def _year(request: HttpRequest) -> int:
+    try:
+        return min(max(int(request.GET.get("year") or request.POST.get("year") or 0), 2000), 2100)
+    except ValueError:
+        return timezone.localdate().year
+
+
+@login_required
+def execution(request: HttpRequest) -> HttpResponse:
+    user = require_capability(request, Capability.VIEW_PAYROLL)
+    year = _year(request) if request.GET.get("year") else timezone.localdate().year
+    lines = selectors.execution(user, year, timezone.localdate())
+    if request.GET.get("format") == "xlsx":
+        return _export(year, lines)
+    return render(
+        request,
+        "funds/execution.html",
+        {
+            "year": year,
+            "lines": lines,
+            "month_numbers": range(1, 13),
+            "can_manage": user.can(Capability.MANAGE_BUDGETS),
+        },
+    )
+
+
+def _export(year: int, lines: list[selectors.Line]) -> HttpResponse:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(f"{year}年预算执行")
+    sheet.append(
+        [
+            "项目",
+            "区划",
+            "预算",
+            *[f"{m}月" for m in range(1, 13)],
+            "已支出",
+            "余额",
+            "预计全年",
+            "预警",
+        ]
+    )
+    for line in lines:
+        b = line.budget
+        sheet.append(
+            [
+                b.get_programme_display(),
+                b.region.name,
+                fen_to_yuan(b.amount_fen),
+                *[fen_to_yuan(v) for v in line.months],
+                fen_to_yuan(line.paid),
+                fen_to_yuan(line.remaining),
+                fen_to_yuan(line.projected),
+                line.warning,
+            ]
+        )
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="execution_{year}.xlsx"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def budgets(request: HttpRequest) -> HttpResponse:
+    user = require_capability(request, Capability.MANAGE_BUDGETS)
+    year = (
+        _year(request)
+        if (request.GET.get("year") or request.POST.get("year"))
+        else timezone.localdate().year
+    )
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "budget":
+                region = Region.objects.filter(
+                    code=request.POST.get("region", ""),
+                    level__in=[RegionLevel.COUNTY, RegionLevel.TOWN],
+                ).first()
+                if region is None:
+                    raise DomainError("请选择县或乡镇。")
+                services.set_budget(
+                    user,
+                    year,
+                    request.POST.get("programme", ""),
+                    region,
+                    parse_yuan(request.POST.get("amount", "")),
+                    request.POST.get("note", ""),
+                )
+                messages.success(request, "预算已保存。")
+            elif action == "index":
+                town = Region.objects.filter(
+                    code=request.POST.get("town", ""), level=RegionLevel.TOWN
+                ).first()
+                if town is None:
+                    raise DomainError("请选择乡镇。")
+                services.set_fiscal_index(
+                    user, year, town, request.POST.get("weakness", ""), request.POST.get("note", "")
+                )
+                messages.success(request, "财力指数已保存。")
+            elif action == "allocate":
+                allocation = services.allocate(
+                    user,
+                    year,
+                    request.POST.get("programme", ""),
+                    parse_yuan(request.POST.get("amount", "")),
+                )
+                messages.success(
+                    request, f"已分配县级补助 {fen_to_yuan(allocation.total_fen)} 元。"
+                )
+            else:
+                raise Http404
+        except (DomainError, PermissionError) as error:
+            messages.error(request, getattr(error, "message", None) or str(error))
+        return redirect(f"{request.path}?year={year}")
+    context: dict[str, Any] = {
+        "year": year,
+        "programmes": Programme.choices,
+        "regions": Region.objects.filter(level__in=[RegionLevel.COUNTY, RegionLevel.TOWN]).order_by(
+            "code"
+        ),
+        "towns": Region.objects.filter(level=RegionLevel.TOWN).order_by("code"),
+        "indices": selectors.fiscal_indices(year),
+        "allocations": selectors.allocations(year),
+        "budgets": selectors.execution(user, year, timezone.localdate()),
+    }
+    return render(request, "funds/budgets.html", context)

@@ -1,0 +1,52 @@
+"""`jiuzhu payroll --month 2026-12 [--town CODE] [--user NAME]`: prepare payrolls with a bar."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.models import User
+from jiuzhu.payments import services
+from jiuzhu.payments.jobs import prepare_towns
+from jiuzhu.payments.models import fen_to_yuan
+
+
+class Command(BaseCommand):
+    help = "生成月度发放名册（每个乡镇一份）；审批仍须另一名工作人员在页面上完成"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--month", required=True, help="发放月份，如 2026-12")
+        parser.add_argument("--town", default="", help="乡镇区划代码（9或12位）；省略为全部乡镇")
+        parser.add_argument(
+            "--user", default="", help="以哪位工作人员的名义生成（默认第一位县级管理员）"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        users = User.objects.filter(is_active=True)
+        actor = (
+            users.filter(username=options["user"]).first()
+            if options["user"]
+            else users.filter(role="county_admin").order_by("pk").first()
+        )
+        if actor is None:
+            raise CommandError("找不到生成名册的工作人员（--user）。")
+        try:
+            month = services.parse_month(options["month"])
+            with tqdm(total=100, desc=f"名册 {month:%Y-%m}", unit="%") as bar:
+
+                def report(percent: int) -> None:
+                    bar.update(max(0, percent - bar.n))
+
+                result = prepare_towns(actor, month, options["town"], report)
+        except (DomainError, PermissionError) as error:
+            raise CommandError(getattr(error, "message", None) or str(error)) from None
+        for p in result["prepared"]:
+            self.stdout.write(
+                f"{p['town_name']}：{p['lines']} 笔，实发 {fen_to_yuan(p['total_fen'])} 元，"
+                f"{p['seconds']} 秒"
+            )
+        for r in result["refused"]:
+            self.stderr.write(f"{r['town']}：{r['error']}")
+        if not result["prepared"] and result["refused"]:
+            raise CommandError("没有生成任何名册。")

@@ -1,0 +1,298 @@
+"""Monthly payroll, bank accounts, payment files, bank results and recovery of overpayments.
+
+A payroll line is a frozen snapshot (payee, full ID number for the bank, account, amount)
+taken when the payroll is prepared. Once the payroll is approved it is locked: its row and
+its lines never change again (services refuse, and a database trigger refuses any UPDATE,
+DELETE or INSERT that touches a locked payroll's lines). What happens afterwards — files
+sent, bank results, re-issues, repayments — lives in other tables.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from jiuzhu.core.models import Region, User
+from jiuzhu.core.programmes import Programme
+from jiuzhu.registry.models import Household, Person
+
+
+class BankAccount(models.Model):
+    """Where a person's assistance is paid. A correction is a new row; the old one stays
+    (valid=False, replaced_by) so that every past file can still be explained."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    bank = models.CharField("开户银行", max_length=40)
+    account_number = models.CharField("账号", max_length=32)
+    holder_name = models.CharField("户名", max_length=40)
+    valid = models.BooleanField("有效", default=True)
+    replaced_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField("说明", max_length=200, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "发放账户"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(valid=True), name="one_valid_account_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bank} {self.account_number[-4:]}"
+
+
+class PayrollKind(models.TextChoices):
+    REGULAR = "regular", "月度发放"
+    REISSUE = "reissue", "补发（失败重发）"
+
+
+class PayrollStatus(models.TextChoices):
+    PREPARED = "prepared", "已生成待审查"
+    CHECKED = "checked", "已审查待审批"
+    APPROVED = "approved", "已审批（锁定）"
+
+
+class Payroll(models.Model):
+    """One town's payroll for one month (a county-wide run prepares one per town, so each
+    town approves and answers for its own list)."""
+
+    kind = models.CharField(max_length=8, choices=PayrollKind.choices, default=PayrollKind.REGULAR)
+    month = models.DateField("发放月份")
+    town = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    town_code = models.CharField(max_length=12, db_index=True)
+    status = models.CharField(max_length=10, choices=PayrollStatus.choices)
+    locked = models.BooleanField(default=False)
+    origin = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reissues"
+    )
+    prepared_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    prepared_at = models.DateTimeField()
+    checked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    line_count = models.PositiveIntegerField(default=0)
+    total_fen = models.BigIntegerField(default=0)  # net of recoveries
+    totals = models.JSONField(default=dict)  # by programme and kind, fen
+    check_report = models.JSONField(default=dict, blank=True)
+    parameters = models.JSONField(default=dict)  # what was in force, for the record
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        verbose_name = "发放名册"
+        ordering = ["-month", "town_code", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "town"],
+                condition=Q(kind="regular"),
+                name="one_regular_payroll_per_town_month",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.town_code[:9]} {self.month:%Y-%m} {self.kind}"
+
+    @property
+    def total_yuan(self) -> str:
+        return fen_to_yuan(self.total_fen)
+
+
+class LineKind(models.TextChoices):
+    REGULAR = "regular", "当月"
+    ARREARS = "arrears", "补发欠发月份"
+    REISSUE = "reissue", "失败重发"
+
+
+class Reason(models.IntegerChoices):
+    """Why a line has its amount (one small code per line, not a text per line)."""
+
+    DECIDED = 0, "按审核确认金额"
+    FIRST_PRORATA = 1, "首月按天折算"
+    LAST_PRORATA = 2, "末月按天折算"
+    PHASE_OUT = 3, "渐退期按比例发放"
+    ARREARS = 4, "补发：决定晚于起始月份"
+    REISSUE = 5, "上次发放失败，更正账户后重发"
+
+
+class PayrollLine(models.Model):
+    # No separate index on payroll: the (payroll, line_no) unique index serves it.
+    payroll = models.ForeignKey(
+        Payroll, on_delete=models.PROTECT, related_name="lines", db_index=False
+    )
+    line_no = models.PositiveIntegerField()
+    kind = models.CharField(max_length=8, choices=LineKind.choices)
+    for_month = models.DateField("所属月份")
+    recipient_id = models.BigIntegerField()
+    household_id = models.BigIntegerField(db_index=True)
+    payee_id = models.BigIntegerField()
+    programme = models.CharField(max_length=16, choices=Programme.choices)
+    region_code = models.CharField(max_length=12)
+    reason = models.SmallIntegerField(choices=Reason.choices)
+    share_permille = models.PositiveSmallIntegerField(default=1000)
+    amount_fen = models.BigIntegerField()  # entitled for the month
+    recovery_fen = models.BigIntegerField(default=0)  # netted against a recovery claim
+    net_fen = models.BigIntegerField()
+    recovery_claim_id = models.BigIntegerField(null=True, blank=True)
+    origin_line_id = models.BigIntegerField(null=True, blank=True)  # a re-issue's failed line
+    # The snapshot the bank is paid from. The full ID number is for the bank file only;
+    # screens mask it by role and it is never logged.
+    payee_name = models.CharField(max_length=40)
+    id_number = models.CharField(max_length=18)
+    account_id = models.BigIntegerField(null=True, blank=True)
+    bank = models.CharField(max_length=40, blank=True)
+    account_number = models.CharField(max_length=32, blank=True)
+    holder_name = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = "发放明细"
+        ordering = ["payroll", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["payroll", "line_no"], name="payroll_line_no_unique"),
+            models.CheckConstraint(
+                condition=Q(net_fen__gte=0), name="payroll_line_net_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["recipient_id", "for_month"])]
+
+    def __str__(self) -> str:
+        return self.ref
+
+    @property
+    def ref(self) -> str:
+        return line_ref(self.payroll_id, self.line_no)
+
+
+def line_ref(payroll_id: int, line_no: int) -> str:
+    """The reference banks echo back in their results file."""
+    return f"P{payroll_id:06d}-{line_no:07d}"
+
+
+def fen_to_yuan(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    fen = abs(int(fen))
+    return f"{sign}{fen // 100}.{fen % 100:02d}"
+
+
+class FileFormat(models.TextChoices):
+    CSV = "csv", "CSV（UTF-8）"
+    XLSX = "xlsx", "Excel（xlsx）"
+
+
+class PaymentFile(models.Model):
+    """A file of one payroll's lines for one bank, as it was handed over."""
+
+    payroll = models.ForeignKey(Payroll, on_delete=models.PROTECT, related_name="files")
+    bank = models.CharField(max_length=40)
+    format = models.CharField(max_length=4, choices=FileFormat.choices)
+    rows = models.PositiveIntegerField()
+    total_fen = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    stored_path = models.CharField(max_length=300)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    results_imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "银行发放文件"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.payroll_id} {self.bank} {self.format}"
+
+    @property
+    def total_yuan(self) -> str:
+        return fen_to_yuan(self.total_fen)
+
+
+class ResultStatus(models.TextChoices):
+    PAID = "paid", "发放成功"
+    FAILED = "failed", "发放失败"
+
+
+class LineResult(models.Model):
+    """What the bank reported for a line (one result per line; a re-issue is a new line)."""
+
+    line = models.OneToOneField(PayrollLine, on_delete=models.PROTECT, related_name="result")
+    # None for a line that never reached a bank (no valid account at approval).
+    payment_file = models.ForeignKey(
+        PaymentFile, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=8, choices=ResultStatus.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    reissued_in = models.ForeignKey(
+        Payroll, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "银行回盘结果"
+
+    def __str__(self) -> str:
+        return f"{self.line_id} {self.status}"
+
+
+class ClaimStatus(models.TextChoices):
+    OPEN = "open", "追回中"
+    SETTLED = "settled", "已追回"
+    WAIVED = "waived", "已核销（免于追回）"
+
+
+class RecoveryClaim(models.Model):
+    """An overpayment found later (death, hidden income): amount, months, a plan of monthly
+    instalments netted from later payments or repaid, or waived with a reason."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    programme = models.CharField(max_length=16, choices=Programme.choices)
+    region_code = models.CharField(max_length=12, db_index=True)
+    from_month = models.DateField("多发起始月份")
+    to_month = models.DateField("多发截止月份")
+    amount_fen = models.BigIntegerField()
+    instalment_fen = models.BigIntegerField(help_text="每月最多从发放中抵扣的金额")
+    reason = models.CharField("原因", max_length=300)
+    status = models.CharField(max_length=8, choices=ClaimStatus.choices, default=ClaimStatus.OPEN)
+    waived_fen = models.BigIntegerField(default=0)
+    waiver_reason = models.CharField(max_length=300, blank=True)
+    waived_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "多发追回"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="claim_amount_positive"),
+            models.CheckConstraint(condition=Q(instalment_fen__gt=0), name="claim_instalment_pos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.amount_fen}"
+
+
+class Repayment(models.Model):
+    class Kind(models.TextChoices):
+        NETTED = "netted", "从发放中抵扣"
+        COLLECTED = "collected", "退回"
+
+    claim = models.ForeignKey(RecoveryClaim, on_delete=models.PROTECT, related_name="repayments")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    amount_fen = models.BigIntegerField()
+    line_id = models.BigIntegerField(null=True, blank=True)
+    on = models.DateField()
+    note = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "追回记录"
+        ordering = ["on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.amount_fen}"

@@ -1,0 +1,489 @@
+"""The payroll computation: one set-based read, column arithmetic, one bulk write.
+
+One code path for one recipient and a million. The read brings only numbers into Python
+(ids, amounts in fen, dates as YYYYMMDD integers); the snapshot strings (name, ID number,
+account) are joined inside the database when the computed lines are inserted, so they
+never cross the wire twice.
+
+Rules (documented here, parameters in policy `payments.*`):
+- The amount is the recipient's monthly amount as decided by the policy engine at the
+  decision or the last review (Recipient.monthly_amount). A new standard reaches the
+  payroll through the reviews it triggers; the line's reason says "按审核确认金额".
+- A recipient is in the payroll for month M when start_month ≤ last day of M, end_month
+  (exclusive: termination sets the first month not paid) is after the 1st of M, and it is
+  not suspended. Suspended: nothing that month, and no back pay for it.
+- First and last month: a decision starts on the 1st of the month after approval and a
+  termination ends on the 1st of the next month, so both are full months. When a start or
+  end date falls inside a month and `payments.prorate_by_days` is 1, the month is paid by
+  days (start day counted, end day not), rounded half up to the fen.
+- Phase-out: paid up to and including the month of phase_out_until, tapered by
+  `dibao.phase_out_taper` (percent for the 1st, 2nd … month of the phase-out; the monthly
+  amount recorded at the start of the phase-out is the 1st month's).
+- Arrears: a recipient whose start month is before the current month and who is missing
+  from an approved payroll of the same town for a month they were entitled to (a decision
+  that came late) gets one itemised line per missed month, at that month's rules, at most
+  `payments.arrears_max_months` back.
+- Recoveries: open claims of the household are netted against its lines, at most the
+  claim's instalment per payroll and never below zero.
+"""
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from django.db import connection
+
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.programmes import Programme
+from jiuzhu.payments.models import LineKind, Reason
+from jiuzhu.policy.parameters import ParameterSet
+
+I64 = npt.NDArray[np.int64]
+PROGRAMMES = list(Programme.values)
+STATUS_CODES = {"active": 0, "phase_out": 1, "suspended": 2, "ended": 3}
+KIND_CODES = {LineKind.REGULAR: 0, LineKind.ARREARS: 1, LineKind.REISSUE: 2}
+KINDS = list(KIND_CODES)
+
+
+def first_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    m = day.month - 1 + months
+    return dt.date(day.year + m // 12, m % 12 + 1, 1)
+
+
+def ymd(day: dt.date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def month_index(ymd_values: I64) -> I64:
+    """YYYYMMDD → months since year 0 (for month arithmetic on columns)."""
+    return (ymd_values // 10000) * 12 + (ymd_values // 100) % 100 - 1
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The parameters one month's lines are computed with."""
+
+    month: dt.date
+    prorate_by_days: bool
+    taper: tuple[int, ...]
+    phase_months_poor: int
+    phase_months_other: int
+    arrears_max_months: int
+    used: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def load(cls, month: dt.date) -> "Rules":
+        """Everything in force on the 1st of the month; refused if a standard is missing."""
+        ps = ParameterSet.load(month)
+        for key in ("dibao.standard.urban", "dibao.standard.rural"):
+            if key not in ps:
+                raise DomainError(
+                    f"{month:%Y年%m月}没有生效的低保标准，不能生成发放名册。"
+                    "请先由县级管理员录入该月适用的标准。",
+                    field="month",
+                )
+            ps[key]
+        taper = tuple(int(x) for x in ps.get("dibao.phase_out_taper", [100]) or [100])
+        rules = cls(
+            month=month,
+            prorate_by_days=int(_param(ps, "payments.prorate_by_days", "按天折算规则")) == 1,
+            taper=taper,
+            phase_months_poor=int(ps["dibao.phase_out_months.registered_poor"]),
+            phase_months_other=int(ps["dibao.phase_out_months.other"]),
+            arrears_max_months=int(_param(ps, "payments.arrears_max_months", "补发追溯月数")),
+        )
+        rules.used.update(
+            {
+                k: {"value": str(v.value), "from": v.effective_from.isoformat()}
+                for k, v in ps.used.items()
+            }
+        )
+        return rules
+
+
+def _param(ps: ParameterSet, key: str, label: str) -> Any:
+    if key not in ps:
+        raise DomainError(f"参数“{label}”（{key}）在{ps.on:%Y年%m月}没有生效值，请先录入。")
+    return ps[key]
+
+
+@dataclass
+class Recipients:
+    """The recipient columns the payroll needs, one row per recipient."""
+
+    rid: I64
+    hid: I64
+    payee: I64  # 0 when the household has no head to pay
+    programme: I64  # index into PROGRAMMES
+    status: I64
+    monthly: I64  # fen
+    start: I64  # YYYYMMDD
+    end: I64  # YYYYMMDD, 0 = open
+    phase_until: I64  # YYYYMMDD, 0 = none
+    poor: I64
+
+    @property
+    def n(self) -> int:
+        return len(self.rid)
+
+    def take(self, rows: I64) -> "Recipients":
+        return Recipients(**{k: getattr(self, k)[rows] for k in self.__dataclass_fields__})
+
+
+def _date_int(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"COALESCE(CAST(to_char({column}, 'YYYYMMDD') AS BIGINT), 0)"
+    return f"COALESCE(CAST(replace({column}, '-', '') AS INTEGER), 0)"
+
+
+def recipients_sql(prefix: str, month: dt.date) -> tuple[str, list[Any]]:
+    """Recipients of a town possibly paid in `month` (and the ones that ended in it)."""
+    status = " ".join(f"WHEN '{k}' THEN {v}" for k, v in STATUS_CODES.items())
+    programme = " ".join(f"WHEN '{p}' THEN {i}" for i, p in enumerate(PROGRAMMES))
+    sql = (
+        "SELECT r.id, r.household_id, COALESCE(r.person_id, hm.person_id, 0), "
+        f"CASE r.programme {programme} ELSE 0 END, "
+        f"CASE r.status {status} ELSE 3 END, "
+        "CAST(ROUND(r.monthly_amount * 100) AS BIGINT), "
+        f"{_date_int('r.start_month')}, {_date_int('r.end_month')}, "
+        f"{_date_int('r.phase_out_until')}, "
+        "CASE WHEN h.registered_poor THEN 1 ELSE 0 END "
+        "FROM cases_recipient r JOIN registry_household h ON h.id = r.household_id "
+        "LEFT JOIN registry_membership hm ON r.person_id IS NULL "
+        "AND hm.household_id = r.household_id AND hm.relation = 'head' AND hm.end_date IS NULL "
+        "WHERE r.region_code LIKE %s AND r.start_month < %s "
+        "AND (r.end_month IS NULL OR r.end_month > %s) AND r.status <> 'suspended' "
+        "AND r.programme <> 'temporary' ORDER BY r.id"
+    )
+    return sql, [prefix + "%", add_months(month, 1), month]
+
+
+def read_columns(sql: str, params: list[Any], width: int) -> list[I64]:
+    """One query's integer columns (COPY → Arrow on PostgreSQL, the cursor on SQLite)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            bound = cursor.mogrify(sql, params)
+            buf = io.BytesIO()
+            with cursor.copy(f"COPY ({bound}) TO STDOUT WITH (FORMAT csv)") as copy:
+                for chunk in copy:
+                    buf.write(chunk)
+            if buf.tell() == 0:
+                return [np.zeros(0, dtype=np.int64) for _ in range(width)]
+            names = [f"c{i}" for i in range(width)]
+            table = pacsv.read_csv(
+                io.BytesIO(buf.getvalue()),
+                read_options=pacsv.ReadOptions(column_names=names),
+                convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.int64())),
+            )
+            return [
+                table.column(i).to_numpy(zero_copy_only=False).astype(np.int64)
+                for i in range(width)
+            ]
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return [np.zeros(0, dtype=np.int64) for _ in range(width)]
+    arr = np.array(rows, dtype=np.int64)
+    return [arr[:, i].copy() for i in range(width)]
+
+
+def read_recipients(prefix: str, month: dt.date) -> Recipients:
+    sql, params = recipients_sql(prefix, month)
+    cols = read_columns(sql, params, 10)
+    r = Recipients(*cols)
+    if r.n and np.any(r.rid[1:] == r.rid[:-1]):  # two open "head" rows: pay one line
+        keep = np.concatenate([[True], r.rid[1:] != r.rid[:-1]])
+        r = r.take(np.flatnonzero(keep))
+    return r
+
+
+@dataclass
+class Amounts:
+    amount: I64
+    reason: I64
+    share_permille: I64
+
+
+def month_amounts(r: Recipients, month: dt.date, rules: Rules) -> Amounts:
+    """Each recipient's amount for `month` (0 where nothing is due). Pure column arithmetic."""
+    n = r.n
+    m0 = ymd(month)
+    m1 = ymd(add_months(month, 1))
+    days = (add_months(month, 1) - month).days
+    due = (r.start < m1) & ((r.end == 0) | (r.end > m0)) & (r.status != STATUS_CODES["suspended"])
+    base = r.monthly.copy()
+    reason = np.full(n, Reason.DECIDED, dtype=np.int64)
+
+    # Phase-out: tapered by month of the phase-out, nothing after its last month.
+    phase = (r.status == STATUS_CODES["phase_out"]) & (r.phase_until > 0)
+    due &= ~phase | (r.phase_until >= m0)
+    total = np.where(r.poor == 1, rules.phase_months_poor, rules.phase_months_other)
+    k = month_index(np.full(n, m0, dtype=np.int64)) - (month_index(r.phase_until) - (total - 1))
+    taper = np.asarray((*rules.taper, *([rules.taper[-1]] * 36)), dtype=np.int64)
+    pct = taper[np.clip(k, 0, len(taper) - 1)]
+    first_pct = max(int(taper[0]), 1)
+    tapered = (base * pct * 2 + first_pct) // (2 * first_pct)
+    base = np.where(phase, tapered, base)
+    reason = np.where(phase & (pct != first_pct), Reason.PHASE_OUT, reason)
+
+    # Pro-rata by days when a start or end date falls inside the month.
+    paid_days = np.full(n, days, dtype=np.int64)
+    if rules.prorate_by_days:
+        start_in = (r.start > m0) & (r.start < m1)
+        end_in = (r.end > m0) & (r.end < m1)
+        first_day = np.where(start_in, r.start % 100, 1)
+        stop_day = np.where(end_in, r.end % 100, days + 1)
+        paid_days = np.clip(stop_day - first_day, 0, days)
+        reason = np.where(start_in, Reason.FIRST_PRORATA, reason)
+        reason = np.where(end_in & ~start_in, Reason.LAST_PRORATA, reason)
+    amount = (base * paid_days * 2 + days) // (2 * days)
+    amount = np.where(due, amount, 0)
+    share = np.where(due, (paid_days * 1000 * 2 + days) // (2 * days), 0)
+    return Amounts(amount.astype(np.int64), reason, share.astype(np.int64))
+
+
+@dataclass
+class Lines:
+    """Computed lines, column-wise, before they are written."""
+
+    kind: I64
+    for_month: list[dt.date] | npt.NDArray[Any]
+    rid: I64
+    hid: I64
+    payee: I64
+    programme: I64
+    reason: I64
+    share: I64
+    amount: I64
+    recovery: I64
+    claim: I64  # 0 = none
+    origin: I64  # 0 = none
+
+    @property
+    def n(self) -> int:
+        return len(self.rid)
+
+    @property
+    def net(self) -> I64:
+        return self.amount - self.recovery
+
+
+def arrears_sql(
+    town_id: int, prefix: str, month: dt.date, earliest: dt.date
+) -> tuple[str, list[Any]]:
+    """Missed months: approved payrolls of the town a recipient was entitled to be in but is
+    not (only recipients whose start month lies inside the arrears window are considered)."""
+    sql = (
+        f"SELECT r.id, {_date_int('p.month')} FROM cases_recipient r "
+        "JOIN payments_payroll p ON p.town_id = %s AND p.kind = 'regular' AND p.locked "
+        "AND p.month >= %s AND p.month < %s AND p.month >= r.start_month "
+        "AND (r.end_month IS NULL OR r.end_month > p.month) "
+        "WHERE r.region_code LIKE %s AND r.start_month >= %s AND r.start_month < %s "
+        "AND r.status IN ('active', 'phase_out', 'ended') AND r.programme <> 'temporary' "
+        "AND NOT EXISTS (SELECT 1 FROM payments_payrollline l "
+        "WHERE l.recipient_id = r.id AND l.for_month = p.month) ORDER BY r.id, p.month"
+    )
+    # A start in the middle of a month counts that month: compare with the month's 1st.
+    return sql, [town_id, earliest, month, prefix + "%", add_months(earliest, -1), month]
+
+
+def compute_lines(
+    r: Recipients,
+    month: dt.date,
+    rules: Rules,
+    arrears: tuple[I64, I64] | None = None,
+    arrears_rules: dict[dt.date, Rules] | None = None,
+) -> Lines:
+    """Regular lines for the month, then one arrears line per (recipient, missed month)."""
+    a = month_amounts(r, month, rules)
+    sel = np.flatnonzero((a.amount > 0) & (r.payee > 0))
+    parts: list[tuple[int, Any, I64, Amounts]] = [(0, month, sel, a)]
+    if arrears is not None and len(arrears[0]):
+        a_rid, a_month = arrears
+        row_of = np.searchsorted(r.rid, a_rid)
+        row_of = np.clip(row_of, 0, max(r.n - 1, 0))
+        known = (r.n > 0) & (r.rid[row_of] == a_rid) if r.n else np.zeros(len(a_rid), bool)
+        for value in np.unique(a_month[known]):
+            missed = dt.date(int(value) // 10000, int(value) // 100 % 100, 1)
+            rows = row_of[known & (a_month == value)]
+            sub = r.take(rows)
+            am = month_amounts(sub, missed, (arrears_rules or {}).get(missed, rules))
+            ok = np.flatnonzero((am.amount > 0) & (sub.payee > 0))
+            am.reason[:] = Reason.ARREARS
+            parts.append(
+                (1, missed, rows[ok], Amounts(am.amount[ok], am.reason[ok], am.share_permille[ok]))
+            )
+    kinds, months, rid, hid, payee, prog, reason, share, amount = [], [], [], [], [], [], [], [], []
+    for kind, for_month, rows, am in parts:
+        if kind == 0:
+            amt, rsn, shr = am.amount[rows], am.reason[rows], am.share_permille[rows]
+        else:
+            amt, rsn, shr = am.amount, am.reason, am.share_permille
+        kinds.append(np.full(len(rows), kind, dtype=np.int64))
+        months.append(np.full(len(rows), for_month, dtype=object))
+        rid.append(r.rid[rows])
+        hid.append(r.hid[rows])
+        payee.append(r.payee[rows])
+        prog.append(r.programme[rows])
+        reason.append(rsn)
+        share.append(shr)
+        amount.append(amt)
+    total = sum(len(x) for x in rid)
+    zeros = np.zeros(total, dtype=np.int64)
+    return Lines(
+        kind=np.concatenate(kinds),
+        for_month=np.concatenate(months),
+        rid=np.concatenate(rid),
+        hid=np.concatenate(hid),
+        payee=np.concatenate(payee),
+        programme=np.concatenate(prog),
+        reason=np.concatenate(reason),
+        share=np.concatenate(share),
+        amount=np.concatenate(amount),
+        recovery=zeros.copy(),
+        claim=zeros.copy(),
+        origin=zeros.copy(),
+    )
+
+
+@dataclass
+class OpenClaim:
+    id: int
+    household_id: int
+    deductible: int  # fen this payroll may net: min(instalment, balance)
+
+
+def net_recoveries(lines: Lines, claims: list[OpenClaim]) -> None:
+    """Net each claim against its household's lines in line order, never below zero."""
+    if not claims or lines.n == 0:
+        return
+    wanted = np.array([c.household_id for c in claims], dtype=np.int64)
+    candidates = np.flatnonzero(np.isin(lines.hid, wanted))
+    by_household: dict[int, list[int]] = {}
+    for row in candidates.tolist():
+        by_household.setdefault(int(lines.hid[row]), []).append(row)
+    for claim in claims:
+        left = claim.deductible
+        for i in by_household.get(claim.household_id, []):
+            if left <= 0:
+                break
+            room = int(lines.amount[i] - lines.recovery[i])
+            if room <= 0 or lines.claim[i] not in (0, claim.id):
+                continue
+            take = min(room, left)
+            lines.recovery[i] += take
+            lines.claim[i] = claim.id
+            left -= take
+
+
+TEMP_COLUMNS = (
+    "line_no, kind, for_month, recipient_id, household_id, payee_id, reason, share_permille, "
+    "amount_fen, recovery_fen, net_fen, recovery_claim_id, origin_line_id"
+)
+
+
+def write_lines(payroll_id: int, lines: Lines, first_line_no: int = 1) -> int:
+    """Bulk insert: computed columns into a temporary table (COPY / executemany), then one
+    INSERT … SELECT that joins the payee's name, ID number and valid account."""
+    if lines.n == 0:
+        return 0
+    n = lines.n
+    table = pa.table(
+        {
+            "line_no": pa.array(np.arange(first_line_no, first_line_no + n, dtype=np.int64)),
+            "kind": pa.array(np.array([k.value for k in KINDS], dtype=object)[lines.kind]),
+            "for_month": pa.array(list(lines.for_month), type=pa.date32()),
+            "recipient_id": pa.array(lines.rid),
+            "household_id": pa.array(lines.hid),
+            "payee_id": pa.array(lines.payee),
+            "reason": pa.array(lines.reason),
+            "share_permille": pa.array(lines.share),
+            "amount_fen": pa.array(lines.amount),
+            "recovery_fen": pa.array(lines.recovery),
+            "net_fen": pa.array(lines.net),
+            "recovery_claim_id": pa.array(lines.claim, mask=lines.claim == 0),
+            "origin_line_id": pa.array(lines.origin, mask=lines.origin == 0),
+        }
+    )
+    temp = f"payroll_calc_{payroll_id}"
+    pg = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {temp}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {temp} (line_no bigint, kind varchar(8), for_month date, "
+            "recipient_id bigint, household_id bigint, payee_id bigint, reason smallint, "
+            "share_permille integer, amount_fen bigint, recovery_fen bigint, net_fen bigint, "
+            "recovery_claim_id bigint, origin_line_id bigint)"
+        )
+        if pg:
+            buf = io.BytesIO()
+            pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False))
+            with cursor.copy(f"COPY {temp} ({TEMP_COLUMNS}) FROM STDIN WITH (FORMAT csv)") as copy:
+                copy.write(buf.getvalue())
+        else:
+            columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+            cursor.executemany(
+                f"INSERT INTO {temp} ({TEMP_COLUMNS}) VALUES ({', '.join(['%s'] * 13)})",
+                list(zip(*columns, strict=True)),
+            )
+        cursor.execute(
+            "INSERT INTO payments_payrollline (payroll_id, line_no, kind, for_month, "
+            "recipient_id, household_id, payee_id, programme, region_code, reason, "
+            "share_permille, amount_fen, recovery_fen, net_fen, recovery_claim_id, "
+            "origin_line_id, payee_name, id_number, account_id, bank, account_number, "
+            "holder_name) "
+            "SELECT %s, c.line_no, c.kind, c.for_month, c.recipient_id, c.household_id, "
+            "c.payee_id, r.programme, r.region_code, c.reason, c.share_permille, c.amount_fen, "
+            "c.recovery_fen, c.net_fen, c.recovery_claim_id, c.origin_line_id, p.name, "
+            "p.id_number, a.id, COALESCE(a.bank, ''), COALESCE(a.account_number, ''), "
+            "COALESCE(a.holder_name, '') "
+            f"FROM {temp} c JOIN cases_recipient r ON r.id = c.recipient_id "
+            "JOIN registry_person p ON p.id = c.payee_id "
+            "LEFT JOIN payments_bankaccount a ON a.person_id = c.payee_id AND a.valid",
+            [payroll_id],
+        )
+        written = cursor.rowcount
+        cursor.execute(f"DROP TABLE {temp}")
+    return int(written)
+
+
+def totals(lines: Lines) -> dict[str, Any]:
+    """Totals by programme and kind, in fen (computed from the columns, no query)."""
+    out: dict[str, Any] = {"by_programme": {}, "by_kind": {}}
+    if lines.n == 0:
+        out.update(lines=0, amount_fen=0, recovery_fen=0, net_fen=0)
+        return out
+    out.update(
+        lines=lines.n,
+        amount_fen=int(lines.amount.sum()),
+        recovery_fen=int(lines.recovery.sum()),
+        net_fen=int(lines.net.sum()),
+    )
+    for code in np.unique(lines.programme):
+        sel = lines.programme == code
+        out["by_programme"][PROGRAMMES[int(code)]] = {
+            "lines": int(sel.sum()),
+            "amount_fen": int(lines.amount[sel].sum()),
+            "net_fen": int(lines.net[sel].sum()),
+        }
+    for code in np.unique(lines.kind):
+        sel = lines.kind == code
+        out["by_kind"][KINDS[int(code)].value] = {
+            "lines": int(sel.sum()),
+            "net_fen": int(lines.net[sel].sum()),
+        }
+    return out
+
+
+def fen(value: Decimal) -> int:
+    return int((value * 100).to_integral_value())

@@ -1,0 +1,205 @@
+"""Reads of the payments app, always within the caller's area."""
+
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet, Sum
+from django.urls import reverse
+
+from jiuzhu.core.models import User
+from jiuzhu.core.roles import Capability
+from jiuzhu.payments.models import (
+    Payroll,
+    PayrollKind,
+    PayrollLine,
+    RecoveryClaim,
+    fen_to_yuan,
+)
+from jiuzhu.payments.payroll import add_months
+from jiuzhu.registry.models import Household
+from jiuzhu.registry.sections import Entry
+
+
+def payrolls_in_scope(user: User) -> QuerySet[Payroll]:
+    if not user.can(Capability.VIEW_PAYROLL):
+        return Payroll.objects.none()
+    return Payroll.objects.filter(town_code__startswith=user.scope_prefix).select_related(
+        "town", "prepared_by", "approved_by"
+    )
+
+
+def payroll_for(user: User, payroll_id: int | str) -> Payroll | None:
+    try:
+        return payrolls_in_scope(user).get(pk=int(payroll_id))
+    except (Payroll.DoesNotExist, ValueError, TypeError):
+        return None
+
+
+def lines_of(payroll: Payroll) -> QuerySet[PayrollLine]:
+    return PayrollLine.objects.filter(payroll=payroll).order_by("line_no")
+
+
+def previous_regular(payroll: Payroll) -> Payroll | None:
+    return Payroll.objects.filter(
+        town=payroll.town, kind=PayrollKind.REGULAR, month=add_months(payroll.month, -1)
+    ).first()
+
+
+STOP_REASONS = {
+    "ended": "已停止救助",
+    "suspended": "暂停发放",
+    "phase_out": "渐退期满",
+    "active": "其他（请核实）",
+}
+
+
+def differences(payroll: Payroll, examples: int = 50) -> dict[str, Any]:
+    """This payroll against last month's, recipient by recipient (regular lines only):
+    new, stopped (with the recipient's status as the reason) and changed amounts."""
+    previous = previous_regular(payroll)
+    report: dict[str, Any] = {
+        "previous_id": previous.pk if previous else None,
+        "totals": payroll.totals,
+        "counts": {},
+        "new": [],
+        "stopped": [],
+        "changed": [],
+    }
+    if previous is None:
+        report["note"] = "没有上月名册，无法比较差异。"
+        return report
+    cur = "SELECT recipient_id, household_id, payee_name, net_fen FROM payments_payrollline "
+    cur += "WHERE payroll_id = %s AND kind = 'regular'"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.recipient_id, c.payee_name, c.net_fen FROM ({cur}) c "
+            f"LEFT JOIN ({cur}) p ON p.recipient_id = c.recipient_id WHERE p.recipient_id IS NULL "
+            "ORDER BY c.recipient_id",
+            [payroll.pk, previous.pk],
+        )
+        new = cursor.fetchall()
+        cursor.execute(
+            f"SELECT p.recipient_id, p.payee_name, p.net_fen, r.status, r.end_reason "
+            f"FROM ({cur}) p LEFT JOIN ({cur}) c ON c.recipient_id = p.recipient_id "
+            "JOIN cases_recipient r ON r.id = p.recipient_id "
+            "WHERE c.recipient_id IS NULL ORDER BY p.recipient_id",
+            [previous.pk, payroll.pk],
+        )
+        stopped = cursor.fetchall()
+        cursor.execute(
+            f"SELECT c.recipient_id, c.payee_name, p.net_fen, c.net_fen FROM ({cur}) c "
+            f"JOIN ({cur}) p ON p.recipient_id = c.recipient_id WHERE p.net_fen <> c.net_fen "
+            "ORDER BY c.recipient_id",
+            [payroll.pk, previous.pk],
+        )
+        changed = cursor.fetchall()
+    report["counts"] = {"new": len(new), "stopped": len(stopped), "changed": len(changed)}
+    report["new"] = [
+        {"recipient": r, "name": n, "net": fen_to_yuan(f), "reason": "新纳入或补发"}
+        for r, n, f in new[:examples]
+    ]
+    report["stopped"] = [
+        {
+            "recipient": r,
+            "name": n,
+            "net": fen_to_yuan(f),
+            "reason": STOP_REASONS.get(s, s) + (f"：{why}" if why else ""),
+        }
+        for r, n, f, s, why in stopped[:examples]
+    ]
+    report["changed"] = [
+        {
+            "recipient": r,
+            "name": n,
+            "before": fen_to_yuan(b),
+            "after": fen_to_yuan(a),
+            "reason": "复核调整金额、渐退或按天折算",
+        }
+        for r, n, b, a in changed[:examples]
+    ]
+    report["previous_total_fen"] = previous.total_fen
+    report["change_fen"] = payroll.total_fen - previous.total_fen
+    return report
+
+
+def claims_in_scope(user: User) -> QuerySet[RecoveryClaim]:
+    if not user.can(Capability.VIEW_PAYROLL):
+        return RecoveryClaim.objects.none()
+    return (
+        RecoveryClaim.objects.filter(region_code__startswith=user.scope_prefix)
+        .annotate(repaid=Sum("repayments__amount_fen"))
+        .select_related("household", "created_by")
+    )
+
+
+def claim_for(user: User, claim_id: int | str) -> RecoveryClaim | None:
+    try:
+        return claims_in_scope(user).get(pk=int(claim_id))
+    except (RecoveryClaim.DoesNotExist, ValueError, TypeError):
+        return None
+
+
+def household_entries(user: User, household: Household) -> list[Entry]:
+    """Payments (last 12 lines) and recovery claims on the household page."""
+    if not user.can(Capability.VIEW_PAYROLL):
+        return []
+    if not household.registered_code.startswith(user.scope_prefix):
+        return []
+    entries: list[Entry] = []
+    lines = (
+        PayrollLine.objects.filter(household_id=household.pk, payroll__locked=True)
+        .select_related("payroll")
+        .order_by("-for_month", "-pk")[:12]
+    )
+    for line in lines:
+        result = getattr(line, "result", None)
+        status = result.get_status_display() if result else "已审批，待银行回盘"
+        text = [f"{line.get_kind_display()}，{status}"]
+        if line.recovery_fen:
+            text.append(f"抵扣多发款 {fen_to_yuan(line.recovery_fen)} 元")
+        entries.append(
+            Entry(
+                line.programme,
+                f"{line.for_month:%Y年%m月} 发放 {fen_to_yuan(line.net_fen)} 元",
+                reverse("payments:detail", args=[line.payroll_id]),
+                text,
+            )
+        )
+    claims = RecoveryClaim.objects.filter(household_id=household.pk).annotate(
+        repaid=Sum("repayments__amount_fen")
+    )
+    for claim in claims:
+        repaid = int(claim.repaid or 0)
+        balance = claim.amount_fen - claim.waived_fen - repaid
+        entries.append(
+            Entry(
+                "",
+                f"多发追回 {fen_to_yuan(claim.amount_fen)} 元（{claim.get_status_display()}）",
+                reverse("payments:claim", args=[claim.pk]),
+                [
+                    f"{claim.from_month:%Y年%m月}至{claim.to_month:%Y年%m月}，{claim.reason}",
+                    f"已追回 {fen_to_yuan(repaid)} 元，未追回 {fen_to_yuan(max(balance, 0))} 元",
+                ],
+                section="多发追回",
+            )
+        )
+    return entries
+
+
+def paid_by_month(year: int, prefix: str) -> list[tuple[int, str, str, int]]:
+    """(month, programme, town code, fen) actually paid: approved payrolls' lines of the year,
+    less lines the bank reported failed (their re-issue counts when it is approved)."""
+    from django.db.models import Sum as _Sum
+
+    rows = (
+        PayrollLine.objects.filter(
+            payroll__locked=True,
+            payroll__month__year=year,
+            payroll__town_code__startswith=prefix,
+        )
+        .exclude(result__status="failed")
+        .values_list("payroll__month", "programme", "payroll__town_code")
+        .annotate(fen=_Sum("net_fen"))
+        .order_by("payroll__month")
+    )
+    return [(m.month, p, t, int(f or 0)) for m, p, t, f in rows]

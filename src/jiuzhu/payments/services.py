@@ -1,0 +1,518 @@
+"""Writes of the payments app: payroll steps (prepare → check → approve/lock), re-issues,
+bank accounts, recovery claims. Every function checks the actor, runs in a transaction,
+records an audit entry and raises DomainError (Chinese) when a rule is broken."""
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.models import Region, RegionLevel, User
+from jiuzhu.core.roles import Capability
+from jiuzhu.core.services import record_audit
+from jiuzhu.payments import payroll as pr
+from jiuzhu.payments.models import (
+    BankAccount,
+    ClaimStatus,
+    LineKind,
+    LineResult,
+    Payroll,
+    PayrollKind,
+    PayrollLine,
+    PayrollStatus,
+    Reason,
+    RecoveryClaim,
+    Repayment,
+    ResultStatus,
+)
+from jiuzhu.registry.models import Household, Person
+
+NO_ACCOUNT = "无有效发放账户"
+
+
+def _require(actor: User, capability: Capability) -> None:
+    if not actor.can(capability):
+        raise PermissionError(capability.label)
+
+
+def _in_area(actor: User, code: str) -> None:
+    if not code.startswith(actor.scope_prefix):
+        raise PermissionError("不在本人管辖区域内。")
+
+
+def parse_month(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip()[:7] + "-01")
+    except ValueError:
+        raise DomainError("月份格式应为 YYYY-MM，例如 2026-12。", field="month") from None
+
+
+def parse_yuan(text: str | Decimal, what: str = "金额") -> int:
+    """Yuan as typed (two decimals at most) → fen; never through float."""
+    try:
+        value = Decimal(str(text).strip().replace(",", ""))
+    except InvalidOperation:
+        raise DomainError(f"{what}格式不正确。", field="amount") from None
+    if value != value.quantize(Decimal("0.01")):
+        raise DomainError(f"{what}最多两位小数。", field="amount")
+    return int(value * 100)
+
+
+def towns_in_scope(actor: User, town_code: str = "") -> list[Region]:
+    towns = Region.objects.filter(level=RegionLevel.TOWN, code__startswith=actor.scope_prefix)
+    if town_code:
+        code = town_code.strip()
+        towns = towns.filter(code__startswith=code[:9]) if len(code) >= 9 else towns.none()
+        if not towns.exists():
+            raise DomainError(f"找不到乡镇 {town_code}，或不在本人管辖区域内。", field="town")
+    return list(towns.order_by("code"))
+
+
+# --- payroll -------------------------------------------------------------------------
+
+
+def prepare_payroll(
+    actor: User,
+    month: dt.date,
+    town: Region,
+    progress: Callable[[int], None] = lambda percent: None,
+) -> Payroll:
+    """One town's regular payroll for a month, computed set-based and frozen as lines."""
+    _require(actor, Capability.PREPARE_PAYROLL)
+    _in_area(actor, town.code)
+    if town.level != RegionLevel.TOWN:
+        raise DomainError("发放名册按乡镇生成，请选择乡镇。", field="town")
+    started = time.perf_counter()
+    month = pr.first_of_month(month)
+    rules = pr.Rules.load(month)  # refuses a month with no standard in force
+    if Payroll.objects.filter(month=month, town=town, kind=PayrollKind.REGULAR).exists():
+        raise DomainError(
+            f"{town.name}{month:%Y年%m月}的发放名册已经生成，不能重复生成；"
+            "如需更正，请在下月名册中处理。",
+            field="month",
+        )
+    pending = Payroll.objects.filter(
+        town=town, kind=PayrollKind.REGULAR, month__lt=month, locked=False
+    ).first()
+    if pending is not None:
+        raise DomainError(f"{town.name}{pending.month:%Y年%m月}的名册尚未审批，请先审批。")
+    prefix = town.prefix
+    progress(5)
+    recipients = pr.read_recipients(prefix, month)
+    progress(40)
+    earliest = pr.add_months(month, -rules.arrears_max_months)
+    sql, params = pr.arrears_sql(town.pk, prefix, month, earliest)
+    a_rid, a_month = pr.read_columns(sql, params, 2)
+    arrears_rules = {}
+    for value in np.unique(a_month):
+        missed = dt.date(int(value) // 10000, int(value) // 100 % 100, 1)
+        arrears_rules[missed] = pr.Rules.load(missed)
+    lines = pr.compute_lines(recipients, month, rules, (a_rid, a_month), arrears_rules)
+    pr.net_recoveries(lines, open_claims(prefix, lines))
+    progress(60)
+    summary = pr.totals(lines)
+    summary["skipped_no_payee"] = int((recipients.payee == 0).sum())
+    try:
+        with transaction.atomic():
+            payroll = Payroll.objects.create(
+                kind=PayrollKind.REGULAR,
+                month=month,
+                town=town,
+                town_code=town.code,
+                status=PayrollStatus.PREPARED,
+                prepared_by=actor,
+                prepared_at=timezone.now(),
+                parameters=rules.used,
+            )
+            written = pr.write_lines(payroll.pk, lines)
+            progress(95)
+            payroll.line_count = written
+            payroll.total_fen = summary["net_fen"]
+            payroll.totals = summary
+            payroll.seconds = round(time.perf_counter() - started, 3)
+            payroll.save(update_fields=["line_count", "total_fen", "totals", "seconds"])
+            record_audit(
+                actor,
+                "prepare_payroll",
+                payroll,
+                {"month": f"{month:%Y-%m}", "town": town.code, "lines": written},
+            )
+    except IntegrityError:
+        # Two preparers at once: the unique constraint lets only one through.
+        raise DomainError(
+            f"{town.name}{month:%Y年%m月}的发放名册已经生成，不能重复生成。"
+        ) from None
+    progress(100)
+    return payroll
+
+
+def open_claims(prefix: str, lines: pr.Lines) -> list[pr.OpenClaim]:
+    """Open claims of households in these lines, with what this payroll may net."""
+    claims = list(
+        RecoveryClaim.objects.filter(status=ClaimStatus.OPEN, region_code__startswith=prefix)
+        .annotate(repaid=Sum("repayments__amount_fen"))
+        .order_by("created_at", "pk")
+    )
+    out = []
+    for claim in claims:
+        balance = claim.amount_fen - claim.waived_fen - int(claim.repaid or 0)
+        if balance > 0:
+            out.append(
+                pr.OpenClaim(claim.pk, claim.household_id, min(balance, claim.instalment_fen))
+            )
+    return out
+
+
+def _editable(payroll: Payroll) -> None:
+    if payroll.locked:
+        raise DomainError("该发放名册已审批锁定，不能修改；更正请在下月名册中处理。")
+
+
+def check_payroll(actor: User, payroll: Payroll) -> Payroll:
+    """The check step: totals by programme and town, differences from last month with reasons."""
+    _require(actor, Capability.VIEW_PAYROLL)
+    _in_area(actor, payroll.town_code)
+    _editable(payroll)
+    from jiuzhu.payments.selectors import differences
+
+    report = differences(payroll)
+    with transaction.atomic():
+        Payroll.objects.filter(pk=payroll.pk, locked=False).update(
+            status=PayrollStatus.CHECKED,
+            checked_by=actor,
+            checked_at=timezone.now(),
+            check_report=report,
+        )
+        record_audit(actor, "check_payroll", payroll, {"differences": report.get("counts", {})})
+    payroll.refresh_from_db()
+    return payroll
+
+
+def approve_payroll(actor: User, payroll: Payroll) -> Payroll:
+    """A second person approves; the payroll is locked for good (maker-checker)."""
+    _require(actor, Capability.APPROVE_PAYROLL)
+    _in_area(actor, payroll.town_code)
+    _editable(payroll)
+    if payroll.prepared_by_id == actor.pk:
+        raise PermissionError("名册生成人不能审批自己生成的名册（审批与经办分离）。")
+    if payroll.status != PayrollStatus.CHECKED:
+        raise DomainError("名册须先审查（核对合计与上月差异）后方可审批。")
+    now = timezone.now()
+    with transaction.atomic():
+        # Netted recoveries become repayments, and lines without an account are marked
+        # failed so that they are re-issued once an account is recorded.
+        netted = list(
+            PayrollLine.objects.filter(payroll=payroll, recovery_fen__gt=0).values_list(
+                "pk", "recovery_claim_id", "recovery_fen"
+            )
+        )
+        Repayment.objects.bulk_create(
+            [
+                Repayment(
+                    claim_id=claim_id,
+                    kind=Repayment.Kind.NETTED,
+                    amount_fen=amount,
+                    line_id=line_id,
+                    on=payroll.month,
+                    note=f"{payroll.month:%Y年%m月}发放中抵扣",
+                    recorded_by=actor,
+                )
+                for line_id, claim_id, amount in netted
+                if claim_id is not None
+            ]
+        )
+        for claim_id in {c for _, c, _ in netted if c is not None}:
+            _settle_if_paid(claim_id)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO payments_lineresult (line_id, payment_file_id, status, reason, "
+                "imported_at, reissued_in_id) SELECT id, NULL, 'failed', %s, %s, NULL "
+                "FROM payments_payrollline WHERE payroll_id = %s AND account_id IS NULL "
+                "AND net_fen > 0",
+                [NO_ACCOUNT, now, payroll.pk],
+            )
+        updated = Payroll.objects.filter(pk=payroll.pk, locked=False).update(
+            status=PayrollStatus.APPROVED, approved_by=actor, approved_at=now, locked=True
+        )
+        if not updated:
+            raise DomainError("该发放名册已审批锁定。")
+        record_audit(
+            actor,
+            "approve_payroll",
+            payroll,
+            {"lines": payroll.line_count, "total_fen": payroll.total_fen},
+        )
+    payroll.refresh_from_db()
+    return payroll
+
+
+def discard_payroll(actor: User, payroll: Payroll, reason: str) -> None:
+    """Before approval a payroll may be thrown away and prepared again."""
+    _require(actor, Capability.PREPARE_PAYROLL)
+    _in_area(actor, payroll.town_code)
+    _editable(payroll)
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("请填写作废原因。", field="reason")
+    with transaction.atomic():
+        record_audit(
+            actor, "discard_payroll", payroll, {"month": f"{payroll.month:%Y-%m}", "reason": reason}
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM payments_payrollline WHERE payroll_id = %s", [payroll.pk])
+        LineResult.objects.filter(reissued_in=payroll).update(reissued_in=None)
+        Payroll.objects.filter(pk=payroll.pk, locked=False).delete()
+
+
+def prepare_reissue(actor: User, town: Region, month: dt.date) -> Payroll:
+    """Failed lines (bank refused, or no account) whose payee now has a corrected valid
+    account go into a re-issue payroll, which is checked and approved like any other."""
+    _require(actor, Capability.PREPARE_PAYROLL)
+    _in_area(actor, town.code)
+    month = pr.first_of_month(month)
+    failed = list(
+        LineResult.objects.filter(
+            status=ResultStatus.FAILED,
+            reissued_in__isnull=True,
+            line__payroll__town=town,
+            line__payroll__locked=True,
+        ).select_related("line")
+    )
+    accounts = {
+        a.person_id: a
+        for a in BankAccount.objects.filter(
+            valid=True, person_id__in=[r.line.payee_id for r in failed]
+        )
+    }
+    ready = [
+        r
+        for r in failed
+        if r.line.payee_id in accounts and accounts[r.line.payee_id].pk != r.line.account_id
+    ]
+    if not ready:
+        raise DomainError("没有可重发的失败发放：请先为发放失败的人员更正发放账户。")
+    with transaction.atomic():
+        payroll = Payroll.objects.create(
+            kind=PayrollKind.REISSUE,
+            month=month,
+            town=town,
+            town_code=town.code,
+            status=PayrollStatus.PREPARED,
+            prepared_by=actor,
+            prepared_at=timezone.now(),
+        )
+        rows = []
+        for no, result in enumerate(ready, start=1):
+            old = result.line
+            account = accounts[old.payee_id]
+            rows.append(
+                PayrollLine(
+                    payroll=payroll,
+                    line_no=no,
+                    kind=LineKind.REISSUE,
+                    for_month=old.for_month,
+                    recipient_id=old.recipient_id,
+                    household_id=old.household_id,
+                    payee_id=old.payee_id,
+                    programme=old.programme,
+                    region_code=old.region_code,
+                    reason=Reason.REISSUE,
+                    share_permille=old.share_permille,
+                    amount_fen=old.net_fen,
+                    recovery_fen=0,
+                    net_fen=old.net_fen,
+                    origin_line_id=old.pk,
+                    payee_name=old.payee_name,
+                    id_number=old.id_number,
+                    account_id=account.pk,
+                    bank=account.bank,
+                    account_number=account.account_number,
+                    holder_name=account.holder_name,
+                )
+            )
+        PayrollLine.objects.bulk_create(rows)
+        LineResult.objects.filter(pk__in=[r.pk for r in ready]).update(reissued_in=payroll)
+        total = sum(r.net_fen for r in rows)
+        Payroll.objects.filter(pk=payroll.pk).update(
+            line_count=len(rows),
+            total_fen=total,
+            totals={"lines": len(rows), "net_fen": total, "amount_fen": total, "recovery_fen": 0},
+        )
+        record_audit(actor, "prepare_reissue", payroll, {"lines": len(rows)})
+    payroll.refresh_from_db()
+    return payroll
+
+
+# --- bank accounts ---------------------------------------------------------------------
+
+
+def set_account(
+    actor: User,
+    household: Household,
+    person: Person,
+    bank: str,
+    account_number: str,
+    holder_name: str,
+    note: str = "",
+) -> BankAccount:
+    """Record or correct a person's account; the old one is kept, marked invalid."""
+    _require(actor, Capability.PREPARE_PAYROLL)
+    _in_area(actor, household.registered_code)
+    bank, holder_name = bank.strip(), holder_name.strip()
+    number = account_number.replace(" ", "").strip()
+    if not bank or len(bank) > 40:
+        raise DomainError("请填写开户银行。", field="bank")
+    if not number.isdigit() or not 8 <= len(number) <= 32:
+        raise DomainError("账号应为8-32位数字。", field="account_number")
+    if not holder_name:
+        raise DomainError("请填写户名。", field="holder_name")
+    if not household.memberships.filter(person=person, end_date__isnull=True).exists():
+        raise DomainError("该人员不是本户现有成员。", field="person")
+    with transaction.atomic():
+        old = BankAccount.objects.select_for_update().filter(person=person, valid=True).first()
+        if old is not None:
+            BankAccount.objects.filter(pk=old.pk).update(valid=False)
+        account = BankAccount.objects.create(
+            household=household,
+            person=person,
+            bank=bank,
+            account_number=number,
+            holder_name=holder_name,
+            note=note.strip()[:200],
+            created_by=actor,
+        )
+        if old is not None:
+            BankAccount.objects.filter(pk=old.pk).update(replaced_by=account)
+        record_audit(
+            actor,
+            "correct_account" if old else "set_account",
+            account,
+            {"bank": bank, "account_tail": number[-4:], "replaces": old.pk if old else None},
+        )
+    return account
+
+
+# --- recovery ---------------------------------------------------------------------------
+
+
+def create_claim(
+    actor: User,
+    household: Household,
+    programme: str,
+    from_month: dt.date,
+    to_month: dt.date,
+    amount_fen: int,
+    instalment_fen: int,
+    reason: str,
+) -> RecoveryClaim:
+    _require(actor, Capability.PREPARE_PAYROLL)
+    _in_area(actor, household.registered_code)
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("请填写多发原因（如死亡未报、隐瞒收入）。", field="reason")
+    if amount_fen <= 0:
+        raise DomainError("追回金额应大于0。", field="amount")
+    if instalment_fen <= 0 or instalment_fen > amount_fen:
+        raise DomainError("每月抵扣金额应大于0且不超过追回金额。", field="instalment")
+    if to_month < from_month:
+        raise DomainError("多发截止月份不能早于起始月份。", field="to_month")
+    with transaction.atomic():
+        claim = RecoveryClaim.objects.create(
+            household=household,
+            programme=programme,
+            region_code=household.registered_code,
+            from_month=pr.first_of_month(from_month),
+            to_month=pr.first_of_month(to_month),
+            amount_fen=amount_fen,
+            instalment_fen=instalment_fen,
+            reason=reason[:300],
+            created_by=actor,
+        )
+        record_audit(actor, "create_claim", claim, {"amount_fen": amount_fen, "reason": reason})
+    return claim
+
+
+def claim_balance(claim: RecoveryClaim) -> int:
+    repaid = claim.repayments.aggregate(s=Sum("amount_fen"))["s"] or 0
+    return int(claim.amount_fen - claim.waived_fen - repaid)
+
+
+def _settle_if_paid(claim_id: int) -> None:
+    claim = RecoveryClaim.objects.get(pk=claim_id)
+    if claim_balance(claim) <= 0 and claim.status == ClaimStatus.OPEN:
+        RecoveryClaim.objects.filter(pk=claim_id).update(status=ClaimStatus.SETTLED)
+
+
+def record_collection(
+    actor: User, claim: RecoveryClaim, amount_fen: int, on: dt.date, note: str = ""
+) -> Repayment:
+    """Money paid back directly (退回), not netted."""
+    _require(actor, Capability.PREPARE_PAYROLL)
+    _in_area(actor, claim.region_code)
+    if claim.status != ClaimStatus.OPEN:
+        raise DomainError("该追回已结清或核销。")
+    balance = claim_balance(claim)
+    if amount_fen <= 0 or amount_fen > balance:
+        raise DomainError(
+            f"退回金额应大于0且不超过未追回余额{pr_yuan(balance)}元。", field="amount"
+        )
+    with transaction.atomic():
+        repayment = Repayment.objects.create(
+            claim=claim,
+            kind=Repayment.Kind.COLLECTED,
+            amount_fen=amount_fen,
+            on=on,
+            note=note.strip()[:200],
+            recorded_by=actor,
+        )
+        _settle_if_paid(claim.pk)
+        record_audit(actor, "collect_recovery", claim, {"amount_fen": amount_fen})
+    return repayment
+
+
+def waive_claim(actor: User, claim: RecoveryClaim, reason: str) -> RecoveryClaim:
+    """Waive what is left (e.g. the household has no means), by an approver, with a reason."""
+    _require(actor, Capability.APPROVE_PAYROLL)
+    _in_area(actor, claim.region_code)
+    if claim.created_by_id == actor.pk:
+        raise PermissionError("追回登记人不能核销自己登记的追回款。")
+    if claim.status != ClaimStatus.OPEN:
+        raise DomainError("该追回已结清或核销。")
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("核销须写明理由。", field="reason")
+    balance = claim_balance(claim)
+    with transaction.atomic():
+        RecoveryClaim.objects.filter(pk=claim.pk).update(
+            status=ClaimStatus.WAIVED,
+            waived_fen=claim.waived_fen + balance,
+            waiver_reason=reason[:300],
+            waived_by=actor,
+        )
+        record_audit(actor, "waive_recovery", claim, {"waived_fen": balance, "reason": reason})
+    claim.refresh_from_db()
+    return claim
+
+
+def pr_yuan(fen: int) -> str:
+    from jiuzhu.payments.models import fen_to_yuan
+
+    return fen_to_yuan(fen)
+
+
+def describe(payroll: Payroll) -> dict[str, Any]:
+    return {
+        "id": payroll.pk,
+        "month": f"{payroll.month:%Y-%m}",
+        "town": payroll.town_code,
+        "lines": payroll.line_count,
+        "total_fen": payroll.total_fen,
+        "seconds": payroll.seconds,
+    }

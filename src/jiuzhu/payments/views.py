@@ -1,0 +1,352 @@
+"""Pages of the payroll steps, bank files and results, accounts and recovery claims."""
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from jiuzhu.core import tasks
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.idnumber import mask
+from jiuzhu.core.roles import Capability
+from jiuzhu.core.views import require_capability
+from jiuzhu.payments import files, selectors, services
+from jiuzhu.payments.models import FileFormat, PaymentFile, Reason, fen_to_yuan
+from jiuzhu.registry.selectors import household_for
+
+
+def _fail(request: HttpRequest, error: Exception) -> None:
+    messages.error(request, getattr(error, "message", None) or str(error))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def payroll_list(request: HttpRequest) -> HttpResponse:
+    """List, and prepare a month (always as a background task: a county-wide run reads
+    every town's recipients; one town takes well under a second but shares the path)."""
+    user = require_capability(request, Capability.VIEW_PAYROLL)
+    towns = services.towns_in_scope(user)
+    if request.method == "POST":
+        if not user.can(Capability.PREPARE_PAYROLL):
+            raise Http404
+        try:
+            month = services.parse_month(request.POST.get("month", ""))
+            town = request.POST.get("town", "")
+            if request.POST.get("reissue"):
+                chosen = services.towns_in_scope(user, town)
+                if len(chosen) != 1:
+                    raise DomainError("补发名册请选择一个乡镇。", field="town")
+                payroll = services.prepare_reissue(user, chosen[0], month)
+                messages.success(request, f"已生成补发名册，共 {payroll.line_count} 笔。")
+                return redirect("payments:detail", payroll.pk)
+            services.towns_in_scope(user, town)  # refuse an unknown town now
+            from jiuzhu.payments.payroll import Rules
+
+            Rules.load(month)  # and a month without a standard
+            queued = tasks.enqueue(
+                user,
+                "payments.prepare",
+                {"actor": user.pk, "month": month.isoformat(), "town": town},
+            )
+        except DomainError as error:
+            _fail(request, error)
+            return redirect("payments:list")
+        except PermissionError as error:
+            _fail(request, error)
+            return redirect("payments:list")
+        return redirect(f"{reverse('payments:list')}?task={queued.pk}")
+    job = tasks.task_for(user, request.GET.get("task", ""), "payments.prepare")
+    context: dict[str, Any] = {
+        "payrolls": selectors.payrolls_in_scope(user)[:100],
+        "towns": towns,
+        "task": job,
+        "month": timezone.localdate().strftime("%Y-%m"),
+        "can_prepare": user.can(Capability.PREPARE_PAYROLL),
+    }
+    if request.GET.get("partial") and job is not None:
+        return render(request, "payments/_task.html", context)
+    return render(request, "payments/list.html", context)
+
+
+@login_required
+def payroll_detail(request: HttpRequest, payroll_id: int) -> HttpResponse:
+    user = require_capability(request, Capability.VIEW_PAYROLL)
+    payroll = selectors.payroll_for(user, payroll_id)
+    if payroll is None:
+        raise Http404
+    by_programme = sorted((payroll.totals.get("by_programme") or {}).items())
+    return render(
+        request,
+        "payments/detail.html",
+        {
+            "payroll": payroll,
+            "by_programme": by_programme,
+            "report": payroll.check_report,
+            "files": payroll.files.all(),
+            "banks": files.banks_of(payroll) if payroll.locked else [],
+            "can_prepare": user.can(Capability.PREPARE_PAYROLL),
+            "can_approve": user.can(Capability.APPROVE_PAYROLL)
+            and payroll.prepared_by_id != user.pk,
+            "formats": FileFormat.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def payroll_act(request: HttpRequest, payroll_id: int, action: str) -> HttpResponse:
+    user = require_capability(request, Capability.VIEW_PAYROLL)
+    payroll = selectors.payroll_for(user, payroll_id)
+    if payroll is None:
+        raise Http404
+    try:
+        if action == "check":
+            services.check_payroll(user, payroll)
+            messages.success(request, "已审查，差异见下方。")
+        elif action == "approve":
+            services.approve_payroll(user, payroll)
+            messages.success(request, "已审批，名册已锁定。")
+        elif action == "discard":
+            services.discard_payroll(user, payroll, request.POST.get("reason", ""))
+            messages.success(request, "名册已作废，可重新生成。")
+            return redirect("payments:list")
+        elif action == "file":
+            made = files.make_payment_file(
+                user, payroll, request.POST.get("bank", ""), request.POST.get("format", "csv")
+            )
+            messages.success(
+                request, f"已生成{made.bank}发放文件：{made.rows} 笔，合计 {made.total_yuan} 元。"
+            )
+        elif action == "results":
+            upload = request.FILES.get("file")
+            chosen = PaymentFile.objects.filter(
+                pk=request.POST.get("payment_file") or 0, payroll=payroll
+            ).first()
+            if upload is None or chosen is None:
+                raise DomainError("请选择发放文件并上传银行回盘文件。")
+            if upload.size is not None and upload.size > 50 * 1024 * 1024:
+                raise DomainError("回盘文件过大（最多50MB）。")
+            summary = files.import_results(user, chosen, upload.name or "", upload.read())
+            messages.success(
+                request, f"回盘已导入：成功 {summary['paid']} 笔，失败 {summary['failed']} 笔。"
+            )
+        else:
+            raise Http404
+    except (DomainError, PermissionError) as error:
+        _fail(request, error)
+    return redirect("payments:detail", payroll.pk)
+
+
+@login_required
+def payroll_lines(request: HttpRequest, payroll_id: int) -> HttpResponse:
+    user = require_capability(request, Capability.VIEW_PAYROLL)
+    payroll = selectors.payroll_for(user, payroll_id)
+    if payroll is None:
+        raise Http404
+    page = Paginator(selectors.lines_of(payroll).select_related("result"), 100).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "payments/lines.html",
+        {"payroll": payroll, "page": page, "visibility": user.id_visibility},
+    )
+
+
+@login_required
+def payroll_export(request: HttpRequest, payroll_id: int) -> FileResponse:
+    """The lines as Excel for the town's records (ID numbers masked by the viewer's role)."""
+    from openpyxl import Workbook
+
+    user = require_capability(request, Capability.VIEW_PAYROLL)
+    payroll = selectors.payroll_for(user, payroll_id)
+    if payroll is None:
+        raise Http404
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("发放名册")
+    sheet.append(
+        [
+            "参考号",
+            "类型",
+            "所属月份",
+            "姓名",
+            "身份证号",
+            "救助项目",
+            "应发",
+            "抵扣",
+            "实发",
+            "说明",
+            "开户银行",
+        ]
+    )
+    visibility = user.id_visibility
+    for line in selectors.lines_of(payroll).iterator(chunk_size=10_000):
+        sheet.append(
+            [
+                line.ref,
+                line.get_kind_display(),
+                f"{line.for_month:%Y-%m}",
+                line.payee_name,
+                mask(line.id_number, visibility),
+                line.get_programme_display(),
+                fen_to_yuan(line.amount_fen),
+                fen_to_yuan(line.recovery_fen),
+                fen_to_yuan(line.net_fen),
+                Reason(line.reason).label,
+                line.bank,
+            ]
+        )
+    path = files.files_dir() / f"export_{payroll.pk}_{user.pk}.xlsx"
+    book.save(path)
+    return FileResponse(
+        open(path, "rb"),
+        as_attachment=True,
+        filename=f"发放名册_{payroll.town.name}_{payroll.month:%Y%m}.xlsx",
+    )
+
+
+@login_required
+def payment_file(request: HttpRequest, file_id: int) -> FileResponse:
+    """The bank file itself (full ID numbers): only for those who prepare payrolls."""
+    user = require_capability(request, Capability.PREPARE_PAYROLL)
+    made = PaymentFile.objects.filter(
+        pk=file_id, payroll__town_code__startswith=user.scope_prefix
+    ).first()
+    if made is None or not Path(made.stored_path).exists():
+        raise Http404
+    return FileResponse(
+        open(made.stored_path, "rb"),
+        as_attachment=True,
+        filename=f"发放文件_{made.payroll_id}_{made.bank}.{made.format}",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def accounts(request: HttpRequest, household_id: int) -> HttpResponse:
+    user = require_capability(request, Capability.PREPARE_PAYROLL)
+    household = household_for(user, household_id)
+    if household is None:
+        raise Http404
+    members = [
+        m.person
+        for m in household.memberships.filter(end_date__isnull=True).select_related("person")
+    ]
+    if request.method == "POST":
+        person = next((p for p in members if str(p.pk) == request.POST.get("person")), None)
+        try:
+            if person is None:
+                raise DomainError("请选择本户成员。")
+            services.set_account(
+                user,
+                household,
+                person,
+                request.POST.get("bank", ""),
+                request.POST.get("account_number", ""),
+                request.POST.get("holder_name", ""),
+                request.POST.get("note", ""),
+            )
+        except (DomainError, PermissionError) as error:
+            _fail(request, error)
+        else:
+            messages.success(request, "发放账户已保存（原账户保留为历史记录）。")
+        return redirect("payments:accounts", household.pk)
+    from jiuzhu.payments.models import BankAccount
+
+    return render(
+        request,
+        "payments/accounts.html",
+        {
+            "household": household,
+            "members": members,
+            "accounts": BankAccount.objects.filter(household=household)
+            .select_related("person")
+            .order_by("person_id", "-created_at"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claims(request: HttpRequest) -> HttpResponse:
+    user = require_capability(request, Capability.VIEW_PAYROLL)
+    if request.method == "POST":
+        if not user.can(Capability.PREPARE_PAYROLL):
+            raise Http404
+        try:
+            household = household_for(user, request.POST.get("household", "0") or 0)
+            if household is None:
+                raise DomainError("找不到该家庭（请填写家庭内部编号）。")
+            claim = services.create_claim(
+                user,
+                household,
+                request.POST.get("programme", "dibao"),
+                services.parse_month(request.POST.get("from_month", "")),
+                services.parse_month(request.POST.get("to_month", "")),
+                services.parse_yuan(request.POST.get("amount", "")),
+                services.parse_yuan(request.POST.get("instalment", ""), "每月抵扣金额"),
+                request.POST.get("reason", ""),
+            )
+        except (DomainError, PermissionError) as error:
+            _fail(request, error)
+            return redirect("payments:claims")
+        messages.success(request, "已登记多发追回。")
+        return redirect("payments:claim", claim.pk)
+    from jiuzhu.core.programmes import Programme
+
+    return render(
+        request,
+        "payments/claims.html",
+        {
+            "claims": selectors.claims_in_scope(user)[:200],
+            "programmes": Programme.choices,
+            "can_prepare": user.can(Capability.PREPARE_PAYROLL),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim(request: HttpRequest, claim_id: int) -> HttpResponse:
+    user = require_capability(request, Capability.VIEW_PAYROLL)
+    found = selectors.claim_for(user, claim_id)
+    if found is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "waive":
+                services.waive_claim(user, found, request.POST.get("reason", ""))
+                messages.success(request, "已核销。")
+            else:
+                services.record_collection(
+                    user,
+                    found,
+                    services.parse_yuan(request.POST.get("amount", "")),
+                    dt.date.fromisoformat(
+                        request.POST.get("on") or timezone.localdate().isoformat()
+                    ),
+                    request.POST.get("note", ""),
+                )
+                messages.success(request, "已登记退回。")
+        except (DomainError, PermissionError, ValueError) as error:
+            _fail(request, error)
+        return redirect("payments:claim", found.pk)
+    return render(
+        request,
+        "payments/claim.html",
+        {
+            "claim": found,
+            "balance": services.claim_balance(found),
+            "repayments": found.repayments.all(),
+            "can_prepare": user.can(Capability.PREPARE_PAYROLL),
+            "can_waive": user.can(Capability.APPROVE_PAYROLL) and found.created_by_id != user.pk,
+        },
+    )

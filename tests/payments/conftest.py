@@ -1,0 +1,105 @@
+"""Recipients in force made directly (the cases flow is tested in tests/cases), staff of
+two towns, and a month with standards in force."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from jiuzhu.cases.models import Case, Recipient
+from jiuzhu.core.roles import Role
+from jiuzhu.payments import services
+from jiuzhu.registry.models import Relation
+from tests import factories
+
+MONTH = dt.date(2026, 12, 1)
+
+
+@pytest.fixture
+def pay_staff(dong_e, meigui, county_admin):
+    return {
+        "assistant": factories.user(Role.TOWN_ASSISTANT, dong_e, username="pay_assistant"),
+        "approver": factories.user(Role.TOWN_APPROVER, dong_e, username="pay_approver"),
+        "other_assistant": factories.user(Role.TOWN_ASSISTANT, meigui, username="pay_mg"),
+        "other_approver": factories.user(Role.TOWN_APPROVER, meigui, username="pay_mg_appr"),
+        "coordinator": factories.user(
+            Role.VILLAGE_COORDINATOR, factories.village(dong_e, 201), username="pay_vc"
+        ),
+        "admin": county_admin,
+        "auditor": factories.user(Role.AUDITOR, factories.county(), username="pay_aud"),
+    }
+
+
+_counter = iter(range(1, 10_000))
+
+
+def make_household(admin, village, name="王老汉", poor=False):
+    return factories.household(
+        admin,
+        village,
+        members=[
+            factories.member(Relation.HEAD, name, village),
+            factories.member(Relation.SPOUSE, name + "妻", village),
+        ],
+        registered_poor=poor,
+    )
+
+
+def make_recipient(
+    admin,
+    household,
+    amount="500.00",
+    start=dt.date(2026, 1, 1),
+    end=None,
+    status="active",
+    programme="dibao",
+    phase_out_until=None,
+):
+    head = household.memberships.get(relation="head").person
+    n = next(_counter)
+    case = Case.objects.create(
+        number=f"T{n:08d}",
+        household=household,
+        applicant=head,
+        programme=programme,
+        status="in_force",
+        channel="window",
+        intake_region=household.registered_region.parent,
+        responsible_town=household.registered_region.parent,
+        intake_code=household.registered_code,
+        responsible_code=household.registered_code,
+        reason="测试",
+        submitted_at=timezone.now(),
+        monthly_amount=Decimal(amount),
+        created_by=admin,
+    )
+    return Recipient.objects.create(
+        case=case,
+        household=household,
+        programme=programme,
+        region_code=household.registered_code,
+        status=status,
+        monthly_amount=Decimal(amount),
+        members_covered=2,
+        start_month=start,
+        end_month=end,
+        phase_out_until=phase_out_until,
+    )
+
+
+def give_account(actor, household, bank="农商银行", number=None):
+    head = household.memberships.get(relation="head").person
+    return services.set_account(
+        actor, household, head, bank, number or f"62210000{head.pk:08d}", head.name
+    )
+
+
+@pytest.fixture
+def village(dong_e):
+    return factories.village(dong_e, 201, "东阿村")
+
+
+@pytest.fixture
+def other_village(meigui):
+    return factories.village(meigui, 201, "玫瑰村")

@@ -1,0 +1,264 @@
+import datetime as dt
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from jiuzhu.core.errors import DomainError
+from jiuzhu.payments import services
+from jiuzhu.payments.models import Payroll, PayrollLine, Reason
+from jiuzhu.policy.models import Parameter
+from tests.payments.conftest import MONTH, give_account, make_household, make_recipient
+
+pytestmark = pytest.mark.django_db
+
+
+def _lines(payroll):
+    return list(PayrollLine.objects.filter(payroll=payroll).order_by("line_no"))
+
+
+def _approve(staff, payroll):
+    services.check_payroll(staff["approver"], payroll)
+    return services.approve_payroll(staff["approver"], payroll)
+
+
+def test_regular_month_pays_the_decided_amount_with_snapshot(pay_staff, village, dong_e):
+    admin = pay_staff["admin"]
+    hh = make_household(admin, village)
+    make_recipient(admin, hh, "512.30")
+    give_account(pay_staff["assistant"], hh)
+    payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
+    [line] = _lines(payroll)
+    assert line.amount_fen == 51230 and line.net_fen == 51230
+    assert line.reason == Reason.DECIDED and line.share_permille == 1000
+    assert line.payee_name == "王老汉" and len(line.id_number) == 18
+    assert line.bank == "农商银行" and line.account_id is not None
+    assert payroll.total_fen == 51230
+    assert payroll.totals["by_programme"]["dibao"]["net_fen"] == 51230
+
+
+def test_pro_rata_first_and_last_month_by_days(pay_staff, village, dong_e):
+    admin = pay_staff["admin"]
+    # Starts on the 1st → full month; starts on the 16th → 16 of 31 days.
+    make_recipient(admin, make_household(admin, village, "甲"), "310.00", start=MONTH)
+    make_recipient(
+        admin, make_household(admin, village, "乙"), "310.00", start=dt.date(2026, 12, 16)
+    )
+    # Ends (exclusive) on the 1st of next month → December in full; ends on the 11th → 10 days.
+    make_recipient(
+        admin,
+        make_household(admin, village, "丙"),
+        "310.00",
+        end=dt.date(2027, 1, 1),
+        status="ended",
+    )
+    make_recipient(
+        admin,
+        make_household(admin, village, "丁"),
+        "310.00",
+        end=dt.date(2026, 12, 11),
+        status="ended",
+    )
+    # Suspended: nothing.
+    make_recipient(admin, make_household(admin, village, "戊"), "310.00", status="suspended")
+    # Ended before the month: nothing.
+    make_recipient(admin, make_household(admin, village, "己"), "310.00", end=MONTH, status="ended")
+    payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
+    got = {line.payee_name: (line.amount_fen, line.reason) for line in _lines(payroll)}
+    assert got == {
+        "甲": (31000, Reason.DECIDED),
+        "乙": (16000, Reason.FIRST_PRORATA),
+        "丙": (31000, Reason.DECIDED),
+        "丁": (10000, Reason.LAST_PRORATA),
+    }
+
+
+def test_pro_rata_can_be_switched_off_by_parameter(pay_staff, village, dong_e):
+    admin = pay_staff["admin"]
+    Parameter.objects.create(
+        key="payments.prorate_by_days", effective_from=dt.date(2026, 1, 1), value=0, source="测试"
+    )
+    make_recipient(
+        admin, make_household(admin, village, "乙"), "310.00", start=dt.date(2026, 12, 16)
+    )
+    [line] = _lines(services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e))
+    assert line.amount_fen == 31000
+
+
+def test_phase_out_taper_and_end(pay_staff, village, dong_e):
+    admin = pay_staff["admin"]
+    Parameter.objects.create(
+        key="dibao.phase_out_taper",
+        effective_from=dt.date(2026, 1, 1),
+        value=[100, 100, 80, 80, 60, 60],
+        source="测试",
+    )
+    # 6 months (not registered-poor), Sep…Feb 2027: Dec is the 4th month → 80 %.
+    make_recipient(
+        admin,
+        make_household(admin, village, "渐退"),
+        "400.00",
+        status="phase_out",
+        phase_out_until=dt.date(2027, 2, 1),
+    )
+    # Phase-out that ended in November: nothing in December.
+    make_recipient(
+        admin,
+        make_household(admin, village, "期满"),
+        "400.00",
+        status="phase_out",
+        phase_out_until=dt.date(2026, 11, 1),
+    )
+    lines = _lines(services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e))
+    assert [(x.payee_name, x.amount_fen, x.reason) for x in lines] == [
+        ("渐退", 32000, Reason.PHASE_OUT)
+    ]
+
+
+def test_arrears_for_a_decision_that_came_late(pay_staff, village, dong_e):
+    admin = pay_staff["admin"]
+    make_recipient(admin, make_household(admin, village, "老户"), "300.00")
+    october = services.prepare_payroll(pay_staff["assistant"], dt.date(2026, 10, 1), dong_e)
+    _approve(pay_staff, october)
+    november = services.prepare_payroll(pay_staff["assistant"], dt.date(2026, 11, 1), dong_e)
+    _approve(pay_staff, november)
+    # Decided in December with payments due from October: two months of back pay.
+    make_recipient(
+        admin, make_household(admin, village, "迟到"), "450.00", start=dt.date(2026, 10, 1)
+    )
+    december = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
+    late = [(x.kind, x.for_month, x.amount_fen) for x in _lines(december) if x.payee_name == "迟到"]
+    assert sorted(late) == [
+        ("arrears", dt.date(2026, 10, 1), 45000),
+        ("arrears", dt.date(2026, 11, 1), 45000),
+        ("regular", MONTH, 45000),
+    ]
+    assert december.totals["by_kind"]["arrears"]["net_fen"] == 90000
+    # The old recipient was paid both months: no arrears for them.
+    assert [x.kind for x in _lines(december) if x.payee_name == "老户"] == ["regular"]
+
+
+def test_month_without_standard_is_refused_and_nothing_written(pay_staff, village, dong_e):
+    admin = pay_staff["admin"]
+    make_recipient(admin, make_household(admin, village), start=dt.date(2010, 1, 1))
+    with pytest.raises(DomainError, match="没有生效的低保标准"):
+        services.prepare_payroll(pay_staff["assistant"], dt.date(2012, 5, 1), dong_e)
+    assert not Payroll.objects.exists() and not PayrollLine.objects.exists()
+
+
+def test_second_payroll_same_month_and_town_is_refused(pay_staff, village, dong_e):
+    admin = pay_staff["admin"]
+    make_recipient(admin, make_household(admin, village))
+    services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
+    with pytest.raises(DomainError, match="已经生成，不能重复生成"):
+        services.prepare_payroll(pay_staff["admin"], MONTH, dong_e)
+    assert Payroll.objects.count() == 1 and PayrollLine.objects.count() == 1
+
+
+def test_maker_checker(pay_staff, village, dong_e):
+    admin = pay_staff["admin"]
+    make_recipient(admin, make_household(admin, village))
+    payroll = services.prepare_payroll(pay_staff["admin"], MONTH, dong_e)
+    with pytest.raises(PermissionError):  # a town assistant cannot approve
+        services.approve_payroll(pay_staff["assistant"], payroll)
+    services.check_payroll(pay_staff["admin"], payroll)
+    with pytest.raises(PermissionError, match="不能审批自己"):
+        services.approve_payroll(pay_staff["admin"], payroll)
+    with pytest.raises(PermissionError):  # another town's approver
+        services.approve_payroll(pay_staff["other_approver"], payroll)
+    approved = services.approve_payroll(pay_staff["approver"], payroll)
+    assert approved.locked and approved.approved_by == pay_staff["approver"]
+
+
+def test_approval_needs_the_check_first(pay_staff, village, dong_e):
+    admin = pay_staff["admin"]
+    make_recipient(admin, make_household(admin, village))
+    payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
+    with pytest.raises(DomainError, match="须先审查"):
+        services.approve_payroll(pay_staff["approver"], payroll)
+
+
+def test_locked_payroll_is_immutable(pay_staff, village, dong_e):
+    admin = pay_staff["admin"]
+    hh = make_household(admin, village)
+    make_recipient(admin, hh, "500.00")
+    payroll = _approve(pay_staff, services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e))
+    line = _lines(payroll)[0]
+    # Services refuse with a message.
+    with pytest.raises(DomainError, match="已审批锁定"):
+        services.discard_payroll(pay_staff["assistant"], payroll, "重做")
+    with pytest.raises(DomainError, match="已审批锁定"):
+        services.check_payroll(pay_staff["assistant"], payroll)
+    # The database refuses every other path: ORM update, raw SQL, delete, insert.
+    for attempt in (
+        lambda: PayrollLine.objects.filter(pk=line.pk).update(net_fen=1),
+        lambda: PayrollLine.objects.filter(pk=line.pk).delete(),
+        lambda: Payroll.objects.filter(pk=payroll.pk).update(total_fen=1, locked=False),
+        lambda: connection.cursor().execute(
+            "UPDATE payments_payrollline SET account_number = '1' WHERE id = %s", [line.pk]
+        ),
+        lambda: PayrollLine.objects.create(
+            **{
+                **{
+                    f.attname: getattr(line, f.attname)
+                    for f in PayrollLine._meta.fields
+                    if f.attname != "id"
+                },
+                "line_no": 99,
+            }
+        ),
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            attempt()
+    line.refresh_from_db()
+    payroll.refresh_from_db()
+    assert line.net_fen == 50000 and payroll.total_fen == 50000 and payroll.locked
+    # A later account correction does not touch the frozen snapshot.
+    give_account(pay_staff["assistant"], hh, "工商银行", "6222000011112222")
+    line.refresh_from_db()
+    assert line.bank == ""
+
+
+def test_discard_before_approval_allows_preparing_again(pay_staff, village, dong_e):
+    admin = pay_staff["admin"]
+    make_recipient(admin, make_household(admin, village))
+    payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
+    with pytest.raises(DomainError):
+        services.discard_payroll(pay_staff["assistant"], payroll, "  ")
+    services.discard_payroll(pay_staff["assistant"], payroll, "漏录一户，重新生成")
+    assert not Payroll.objects.exists()
+    assert services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e).line_count == 1
+
+
+def test_check_reports_differences_from_last_month(pay_staff, village, dong_e):
+    admin = pay_staff["admin"]
+    make_recipient(admin, make_household(admin, village, "不变"), "300.00")
+    stopped = make_recipient(admin, make_household(admin, village, "停止"), "300.00")
+    changed = make_recipient(admin, make_household(admin, village, "调整"), "300.00")
+    _approve(
+        pay_staff, services.prepare_payroll(pay_staff["assistant"], dt.date(2026, 11, 1), dong_e)
+    )
+    type(stopped).objects.filter(pk=stopped.pk).update(
+        status="ended", end_month=MONTH, end_reason="死亡"
+    )
+    type(changed).objects.filter(pk=changed.pk).update(monthly_amount="350.00")
+    make_recipient(admin, make_household(admin, village, "新增"), "200.00", start=MONTH)
+    payroll = services.check_payroll(
+        pay_staff["approver"], services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
+    )
+    report = payroll.check_report
+    assert report["counts"] == {"new": 1, "stopped": 1, "changed": 1}
+    assert report["stopped"][0]["reason"] == "已停止救助：死亡"
+    assert report["changed"][0]["before"] == "300.00" and report["changed"][0]["after"] == "350.00"
+    assert report["change_fen"] == 20000 + 5000 - 30000
+
+
+def test_county_wide_run_prepares_one_payroll_per_town(pay_staff, village, other_village):
+    from jiuzhu.payments.jobs import prepare_towns
+
+    admin = pay_staff["admin"]
+    make_recipient(admin, make_household(admin, village))
+    make_recipient(admin, make_household(admin, other_village, "玫瑰户"))
+    result = prepare_towns(admin, MONTH)
+    assert len(result["prepared"]) == 2 and result["refused"] == []
+    again = prepare_towns(admin, MONTH)
+    assert again["prepared"] == [] and len(again["refused"]) == 2
