@@ -17,12 +17,9 @@ reuses it.
 
 import json
 import os
-import subprocess
-import sys
-import tempfile
 
-from bench.bench_demo import SEED, child_env, database_url, jiuzhu, postgres_admin
-from bench.bench_search import USERNAME, _loaded_households, _percentile
+from bench.bench_demo import measure_on_demo
+from bench.bench_search import USERNAME, _percentile
 from bench.common import benchmark, record
 
 REQUESTS = 200
@@ -32,32 +29,8 @@ LISTS = {"list": "/cases/", "overdue": "/cases/overdue/"}
 
 @benchmark("cases_lists_postgres")
 def cases_lists_postgres(size: int) -> None:
-    admin = postgres_admin()
-    if admin is None:
-        return
-    name = f"jiuzhu_bench_cases_{size}"
-    url = database_url(name)
-    keep = os.environ.get("JIUZHU_BENCH_KEEP") == "1"
-    try:
-        with tempfile.TemporaryDirectory(prefix="jiuzhu-bench-") as data_dir:
-            env = child_env(data_dir, url)
-            if _loaded_households(url) != size:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                admin.execute(f"CREATE DATABASE {name}")
-                jiuzhu(env, "migrate", "--noinput", "-v", "0")
-                args = ("--households", str(size), "--seed", str(SEED), "--no-progress")
-                jiuzhu(env, "demo", *args)
-            else:
-                # A kept database: bring its schema up to date (new indexes).
-                jiuzhu(env, "migrate", "--noinput", "-v", "0")
-            out = subprocess.run(
-                [sys.executable, "-m", "bench.bench_cases"],
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-        figures = json.loads(out.strip().splitlines()[-1])
+    figures = measure_on_demo(f"jiuzhu_bench_cases_{size}", size, "bench.bench_cases")
+    if figures is not None:
         record(
             "cases_lists_postgres",
             size,
@@ -66,12 +39,6 @@ def cases_lists_postgres(size: int) -> None:
             baseline_seconds=figures["baseline_p95_ms"] / 1000,
             **figures,
         )
-    finally:
-        if keep:
-            print(f"kept database {name} (DROP DATABASE {name} when done)")
-        else:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
 
 
 def measure() -> dict[str, float | int]:

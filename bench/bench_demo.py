@@ -9,6 +9,7 @@ postgres://postgres@127.0.0.1:5432/postgres); a database is created for the run 
 dropped afterwards. Skipped with a note when the server cannot be reached.
 """
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -89,4 +90,43 @@ def demo_load_postgres(size: int) -> None:
         record("demo_load_postgres", size, seconds, persons=persons)
     finally:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+
+def measure_on_demo(name: str, size: int, module: str) -> dict[str, Any] | None:
+    """Load a demo county of `size` households into PostgreSQL database `name` (or reuse
+    it when JIUZHU_BENCH_KEEP=1 kept it, bringing its schema up to date), run
+    `python -m module` against it and return the JSON figures the child prints last.
+    None when PostgreSQL is unreachable."""
+    admin = postgres_admin()
+    if admin is None:
+        return None
+    url = database_url(name)
+    keep = os.environ.get("JIUZHU_BENCH_KEEP") == "1"
+    try:
+        with tempfile.TemporaryDirectory(prefix="jiuzhu-bench-") as data_dir:
+            env = child_env(data_dir, url)
+            try:
+                with psycopg.connect(url, connect_timeout=3) as db:
+                    row = db.execute("SELECT count(*) FROM registry_household").fetchone()
+                    loaded = row[0] if row else 0
+            except psycopg.Error:
+                loaded = None
+            if loaded != size:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                admin.execute(f"CREATE DATABASE {name}")
+            jiuzhu(env, "migrate", "--noinput", "-v", "0")
+            if loaded != size:
+                args = ("--households", str(size), "--seed", str(SEED), "--no-progress")
+                jiuzhu(env, "demo", *args)
+            out = subprocess.run(
+                [sys.executable, "-m", module], env=env, check=True, capture_output=True, text=True
+            ).stdout
+        figures: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+        return figures
+    finally:
+        if keep:
+            print(f"kept database {name} (DROP DATABASE {name} when done)")
+        else:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.close()

@@ -15,11 +15,8 @@ JIUZHU_BENCH_KEEP=1 keeps it for the next run, which then reuses it.
 
 import json
 import os
-import subprocess
-import sys
-import tempfile
 
-from bench.bench_demo import SEED, child_env, database_url, jiuzhu, postgres_admin
+from bench.bench_demo import measure_on_demo
 from bench.common import benchmark, record
 
 QUERIES = 200
@@ -33,42 +30,10 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _loaded_households(url: str) -> int | None:
-    import psycopg
-
-    try:
-        with psycopg.connect(url, connect_timeout=3) as db:
-            row = db.execute("SELECT count(*) FROM registry_household").fetchone()
-            return row[0] if row else 0
-    except psycopg.Error:
-        return None
-
-
 @benchmark("search_postgres")
 def search_postgres(size: int) -> None:
-    admin = postgres_admin()
-    if admin is None:
-        return
-    name = f"jiuzhu_bench_search_{size}"
-    url = database_url(name)
-    keep = os.environ.get("JIUZHU_BENCH_KEEP") == "1"
-    try:
-        with tempfile.TemporaryDirectory(prefix="jiuzhu-bench-") as data_dir:
-            env = child_env(data_dir, url)
-            if _loaded_households(url) != size:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                admin.execute(f"CREATE DATABASE {name}")
-                jiuzhu(env, "migrate", "--noinput", "-v", "0")
-                args = ("--households", str(size), "--seed", str(SEED), "--no-progress")
-                jiuzhu(env, "demo", *args)
-            out = subprocess.run(
-                [sys.executable, "-m", "bench.bench_search"],
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-        figures = json.loads(out.strip().splitlines()[-1])
+    figures = measure_on_demo(f"jiuzhu_bench_search_{size}", size, "bench.bench_search")
+    if figures is not None:
         record(
             "search_postgres",
             size,
@@ -77,12 +42,6 @@ def search_postgres(size: int) -> None:
             baseline_seconds=figures["baseline_p95_ms"] / 1000,
             **figures,
         )
-    finally:
-        if keep:
-            print(f"kept database {name} (DROP DATABASE {name} when done)")
-        else:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
 
 
 def measure() -> dict[str, float | int]:
