@@ -2,12 +2,9 @@
 and by the town (or village) that took it in."""
 
 import datetime as dt
-import time
 from dataclasses import dataclass
 
-from django.core.signals import request_started
 from django.db.models import Q, QuerySet
-from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,7 +18,7 @@ from jiuzhu.cases.models import (
     SpotCheck,
     Status,
 )
-from jiuzhu.core.models import User, WorkingDayOverride
+from jiuzhu.core.models import User
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.workdays import Calendar
 from jiuzhu.registry.models import Household
@@ -68,33 +65,6 @@ def case_list(user: User, status: str = "", programme: str = "", query: str = ""
 
 
 WARNING_WORKING_DAYS = 3
-# The list pages ask for each row's deadline: they share one read of the calendar's
-# overrides, kept for the request (and at most a minute outside one) and dropped whenever
-# an override is saved or deleted.
-CALENDAR_SECONDS = 60.0
-_calendar: tuple[float, Calendar] | None = None
-
-
-def shared_calendar() -> Calendar:
-    global _calendar
-    now = time.monotonic()
-    if _calendar is None or now - _calendar[0] > CALENDAR_SECONDS:
-        _calendar = (now, Calendar())
-    return _calendar[1]
-
-
-def _forget_calendar(**kwargs: object) -> None:
-    global _calendar
-    _calendar = None
-
-
-request_started.connect(_forget_calendar, dispatch_uid="cases.selectors.calendar.request")
-post_save.connect(
-    _forget_calendar, sender=WorkingDayOverride, dispatch_uid="cases.selectors.calendar.save"
-)
-post_delete.connect(
-    _forget_calendar, sender=WorkingDayOverride, dispatch_uid="cases.selectors.calendar.delete"
-)
 
 
 @dataclass
@@ -112,7 +82,8 @@ def deadline(
     if case.decision_due is None or case.status not in UNDECIDED_STATUSES:
         return None
     today = today or timezone.localdate()
-    left = (calendar or shared_calendar()).working_days_between(today, case.decision_due)
+    # A list passes one calendar for all its rows: one read of the overrides per page.
+    left = (calendar or Calendar()).working_days_between(today, case.decision_due)
     return Deadline(
         due=case.decision_due,
         working_days_left=left,
@@ -135,9 +106,11 @@ def overdue_cases(user: User, today: dt.date | None = None) -> QuerySet[Case]:
     )
 
 
-def due_soon(user: User, today: dt.date | None = None) -> QuerySet[Case]:
+def due_soon(
+    user: User, today: dt.date | None = None, calendar: Calendar | None = None
+) -> QuerySet[Case]:
     today = today or timezone.localdate()
-    limit = shared_calendar().add_working_days(today, WARNING_WORKING_DAYS)
+    limit = (calendar or Calendar()).add_working_days(today, WARNING_WORKING_DAYS)
     return (
         cases_in_scope(user)
         .filter(status__in=UNDECIDED_STATUSES, decision_due__gte=today, decision_due__lte=limit)

@@ -35,6 +35,7 @@ from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import log_access
 from jiuzhu.core.views import require_capability
+from jiuzhu.core.workdays import Calendar
 from jiuzhu.registry.selectors import household_for, household_for_intake
 from jiuzhu.verification.selectors import reports_for_household
 
@@ -61,12 +62,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     today = timezone.localdate()
+    calendar = Calendar()  # one read of the overrides for every row of the page
     return render(
         request,
         "cases/list.html",
         {
             "page": page,
-            "deadlines": {c.pk: selectors.deadline(c, today) for c in page},
+            "deadlines": {c.pk: selectors.deadline(c, today, calendar) for c in page},
             "status": status,
             "programme": programme,
             "query": query,
@@ -74,7 +76,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "programmes": Programme.choices,
             "advance": selectors.advance_aid_pending(user)[:20],
             "overdue_count": selectors.overdue_cases(user).count(),
-            "due_soon": selectors.due_soon(user)[:20],
+            "due_soon": selectors.due_soon(user, today, calendar)[:20],
             "reviews_due": selectors.reviews_due(user)[:20],
             "now": timezone.now(),
         },
@@ -84,6 +86,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def overdue_list(request: HttpRequest) -> HttpResponse:
     user = require_capability(request, Capability.VIEW_HOUSEHOLDS)
+    calendar = Calendar()
     cases = list(selectors.overdue_cases(user)[:500])
     by_town: dict[str, int] = {}
     for case in cases:
@@ -93,7 +96,7 @@ def overdue_list(request: HttpRequest) -> HttpResponse:
         "cases/overdue.html",
         {
             "cases": cases,
-            "deadlines": {c.pk: selectors.deadline(c) for c in cases},
+            "deadlines": {c.pk: selectors.deadline(c, calendar=calendar) for c in cases},
             "by_town": sorted(by_town.items(), key=lambda item: -item[1]),
             "by_person": selectors.overdue_by_person(user),
         },
