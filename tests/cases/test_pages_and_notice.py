@@ -139,7 +139,7 @@ def test_two_staff_deciding_at_once_one_wins(staff, poor_household):
         except Exception as error:  # the loser is told the case changed
             results.append(getattr(error, "message", str(error)))
         finally:
-            close_old_connections()
+            connection.close()  # each thread's own connection, or teardown cannot drop the db
 
     threads = [threading.Thread(target=decide, args=(staff[k],)) for k in ("approver", "approver2")]
     for t in threads:

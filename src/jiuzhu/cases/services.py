@@ -107,6 +107,9 @@ class ApplicationInput:
 
 
 def _next_number(prefix: str) -> str:
+    # Numbers run per day across the county: lock the county's row so that two windows
+    # taking applications at the same moment cannot draw the same number.
+    Region.objects.select_for_update().filter(level=RegionLevel.COUNTY).first()
     today = timezone.localdate()
     stem = f"{prefix}{today:%Y%m%d}"
     last = Case.objects.filter(number__startswith=stem).order_by("-number").first()
