@@ -1,7 +1,9 @@
 """Monthly payroll for N recipient households, beside the bare read of the same rows.
 
 Figures (bench/results/latest.json):
-  payroll_read      the bare read of the recipient rows the payroll reads (the floor)
+  payroll_read      the bare read of the rows the payroll reads (the floor): the payroll's own
+                    query (recipients, head, payee name and ID number, valid account) into
+                    the same columns, nothing computed or written
   payroll_prepare   the whole prepare of one town's payroll: read, compute, write lines with
                     the payee/account snapshot (goal ≤ 2 × payroll_read)
   payroll_file_csv  payment file writing rate (rows/s), CSV with BOM
@@ -133,13 +135,14 @@ def _measure(size: int, label: str) -> None:
     town = Region.objects.get(code="370124102000")
     actor = User.objects.get(username="bench_admin")
     sql, params = payroll.recipients_sql(town.prefix, MONTH)
-    payroll.read_columns(sql, params, 10)  # warm the cache: every figure reads warm pages
+    columns = (sql, params, 10, payroll.DETAIL_COLUMNS)
+    payroll.read_columns(*columns)  # warm the cache: every figure reads warm pages
     best_read = float("inf")
     for _ in range(2):
         started = time.perf_counter()
-        cols = payroll.read_columns(sql, params, 10)
+        numbers, _ = payroll.read_columns(*columns)
         best_read = min(best_read, time.perf_counter() - started)
-    rows = len(cols[0])
+    rows = len(numbers[0])
     record(f"payroll_read_{label}", size, best_read, rows=rows)
 
     started = time.perf_counter()

@@ -218,6 +218,25 @@ def test_locked_payroll_is_immutable(pay_staff, village, dong_e):
     assert line.bank == ""
 
 
+def test_lines_need_their_payroll_at_the_database_level(pay_staff, village, dong_e):
+    """No foreign key on the lines table (it would cost a check per line); the triggers keep
+    what it guaranteed: no line without its payroll, no payroll deleted under its lines."""
+    admin = pay_staff["admin"]
+    make_recipient(admin, make_household(admin, village))
+    payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
+    line = _lines(payroll)[0]
+    fields = {f.attname: getattr(line, f.attname) for f in PayrollLine._meta.fields}
+    del fields["id"]
+    with pytest.raises(DatabaseError), transaction.atomic():
+        PayrollLine.objects.create(**{**fields, "payroll_id": payroll.pk + 1000})
+    with pytest.raises(DatabaseError), transaction.atomic():
+        connection.cursor().execute("DELETE FROM payments_payroll WHERE id = %s", [payroll.pk])
+    # A line for the open payroll is still accepted (prepare is not the only writer).
+    PayrollLine.objects.create(**{**fields, "line_no": 2})
+    assert PayrollLine.objects.filter(payroll=payroll).count() == 2
+    assert Payroll.objects.filter(pk=payroll.pk).exists()
+
+
 def test_discard_before_approval_allows_preparing_again(pay_staff, village, dong_e):
     admin = pay_staff["admin"]
     make_recipient(admin, make_household(admin, village))

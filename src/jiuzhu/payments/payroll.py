@@ -1,9 +1,10 @@
 """The payroll computation: one set-based read, column arithmetic, one bulk write.
 
-One code path for one recipient and a million. The read brings only numbers into Python
-(ids, amounts in fen, dates as YYYYMMDD integers); the snapshot strings (name, ID number,
-account) are joined inside the database when the computed lines are inserted, so they
-never cross the wire twice.
+One code path for one recipient and a million. One query reads each recipient with its
+payee's name, ID number and valid account: numbers become numpy columns (ids, amounts in
+fen, dates as YYYYMMDD integers) and the snapshot strings stay in an Arrow table that is
+only indexed, never turned into Python objects on PostgreSQL. The computed lines go back
+in one COPY (PostgreSQL) or one executemany (SQLite) straight into the lines table.
 
 Rules (documented here, parameters in policy `payments.*`):
 - The amount is the recipient's monthly amount as decided by the policy engine at the
@@ -117,6 +118,24 @@ def _param(ps: ParameterSet, key: str, label: str) -> Any:
     return ps[key]
 
 
+# Read with each recipient and frozen into its lines beside the numbers: the recipient's
+# area, its payee's name and ID number, and the payee's valid account (0 / '' if none).
+DETAIL_COLUMNS = (
+    "region_code",
+    "payee_name",
+    "id_number",
+    "account_id",
+    "bank",
+    "account_number",
+    "holder_name",
+)
+
+RECIPIENT_NUMBERS = (
+    *("rid", "hid", "payee", "programme", "status"),
+    *("monthly", "start", "end", "phase_until", "poor"),
+)
+
+
 @dataclass
 class Recipients:
     """The recipient columns the payroll needs, one row per recipient."""
@@ -131,13 +150,15 @@ class Recipients:
     end: I64  # YYYYMMDD, 0 = open
     phase_until: I64  # YYYYMMDD, 0 = none
     poor: I64
+    details: pa.Table  # DETAIL_COLUMNS, row-aligned
 
     @property
     def n(self) -> int:
         return len(self.rid)
 
     def take(self, rows: I64) -> "Recipients":
-        return Recipients(**{k: getattr(self, k)[rows] for k in self.__dataclass_fields__})
+        columns = {k: getattr(self, k)[rows] for k in RECIPIENT_NUMBERS}
+        return Recipients(**columns, details=self.details.take(pa.array(rows)))
 
 
 def _date_int(column: str) -> str:
@@ -147,7 +168,8 @@ def _date_int(column: str) -> str:
 
 
 def recipients_sql(prefix: str, month: dt.date) -> tuple[str, list[Any]]:
-    """Recipients of a town possibly paid in `month` (and the ones that ended in it)."""
+    """Recipients of a town possibly paid in `month` (and the ones that ended in it), each
+    with the payee snapshot: 10 integer columns, then DETAIL_COLUMNS."""
     status = " ".join(f"WHEN '{k}' THEN {v}" for k, v in STATUS_CODES.items())
     programme = " ".join(f"WHEN '{p}' THEN {i}" for i, p in enumerate(PROGRAMMES))
     sql = (
@@ -157,10 +179,14 @@ def recipients_sql(prefix: str, month: dt.date) -> tuple[str, list[Any]]:
         "CAST(ROUND(r.monthly_amount * 100) AS BIGINT), "
         f"{_date_int('r.start_month')}, {_date_int('r.end_month')}, "
         f"{_date_int('r.phase_out_until')}, "
-        "CASE WHEN h.registered_poor THEN 1 ELSE 0 END "
+        "CASE WHEN h.registered_poor THEN 1 ELSE 0 END, "
+        "r.region_code, COALESCE(p.name, ''), COALESCE(p.id_number, ''), COALESCE(a.id, 0), "
+        "COALESCE(a.bank, ''), COALESCE(a.account_number, ''), COALESCE(a.holder_name, '') "
         "FROM cases_recipient r JOIN registry_household h ON h.id = r.household_id "
         "LEFT JOIN registry_membership hm ON r.person_id IS NULL "
         "AND hm.household_id = r.household_id AND hm.relation = 'head' AND hm.end_date IS NULL "
+        "LEFT JOIN registry_person p ON p.id = COALESCE(r.person_id, hm.person_id) "
+        "LEFT JOIN payments_bankaccount a ON a.person_id = p.id AND a.valid "
         "WHERE r.region_code LIKE %s AND r.start_month < %s "
         "AND (r.end_month IS NULL OR r.end_month > %s) AND r.status <> 'suspended' "
         "AND r.programme <> 'temporary' ORDER BY r.id"
@@ -168,8 +194,15 @@ def recipients_sql(prefix: str, month: dt.date) -> tuple[str, list[Any]]:
     return sql, [prefix + "%", add_months(month, 1), month]
 
 
-def read_columns(sql: str, params: list[Any], width: int) -> list[I64]:
-    """One query's integer columns (COPY → Arrow on PostgreSQL, the cursor on SQLite)."""
+def read_columns(
+    sql: str, params: list[Any], width: int, text: tuple[str, ...] = ()
+) -> tuple[list[I64], pa.Table]:
+    """One query's columns: the first `width` as int64 numpy arrays, then the columns named
+    in `text` as an Arrow table (int64 where the name ends in _id, strings otherwise).
+    PostgreSQL streams COPY into Arrow's CSV reader; SQLite goes through the cursor."""
+    types = {f"c{i}": pa.int64() for i in range(width)}
+    types.update({n: pa.int64() if n.endswith("_id") else pa.string() for n in text})
+    names = list(types)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             bound = cursor.mogrify(sql, params)
@@ -178,29 +211,30 @@ def read_columns(sql: str, params: list[Any], width: int) -> list[I64]:
                 for chunk in copy:
                     buf.write(chunk)
             if buf.tell() == 0:
-                return [np.zeros(0, dtype=np.int64) for _ in range(width)]
-            names = [f"c{i}" for i in range(width)]
-            table = pacsv.read_csv(
-                io.BytesIO(buf.getvalue()),
-                read_options=pacsv.ReadOptions(column_names=names),
-                convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.int64())),
+                table = pa.table({n: pa.array([], type=t) for n, t in types.items()})
+            else:
+                table = pacsv.read_csv(
+                    io.BytesIO(buf.getvalue()),
+                    read_options=pacsv.ReadOptions(column_names=names),
+                    convert_options=pacsv.ConvertOptions(column_types=types),
+                )
+        else:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+            columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+            table = pa.table(
+                {n: pa.array(c, type=types[n]) for n, c in zip(names, columns, strict=True)}
             )
-            return [
-                table.column(i).to_numpy(zero_copy_only=False).astype(np.int64)
-                for i in range(width)
-            ]
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if not rows:
-        return [np.zeros(0, dtype=np.int64) for _ in range(width)]
-    arr = np.array(rows, dtype=np.int64)
-    return [arr[:, i].copy() for i in range(width)]
+    numbers = [
+        table.column(i).to_numpy(zero_copy_only=False).astype(np.int64) for i in range(width)
+    ]
+    return numbers, table.select(list(text))
 
 
 def read_recipients(prefix: str, month: dt.date) -> Recipients:
     sql, params = recipients_sql(prefix, month)
-    cols = read_columns(sql, params, 10)
-    r = Recipients(*cols)
+    numbers, details = read_columns(sql, params, 10, DETAIL_COLUMNS)
+    r = Recipients(**dict(zip(RECIPIENT_NUMBERS, numbers, strict=True)), details=details)
     if r.n and np.any(r.rid[1:] == r.rid[:-1]):  # two open "head" rows: pay one line
         keep = np.concatenate([[True], r.rid[1:] != r.rid[:-1]])
         r = r.take(np.flatnonzero(keep))
@@ -257,7 +291,8 @@ class Lines:
     """Computed lines, column-wise, before they are written."""
 
     kind: I64
-    for_month: list[dt.date] | npt.NDArray[Any]
+    for_month: npt.NDArray[np.datetime64]
+    row: I64  # the recipient's row, for its payee snapshot
     rid: I64
     hid: I64
     payee: I64
@@ -323,30 +358,28 @@ def compute_lines(
             parts.append(
                 (1, missed, rows[ok], Amounts(am.amount[ok], am.reason[ok], am.share_permille[ok]))
             )
-    kinds, months, rid, hid, payee, prog, reason, share, amount = [], [], [], [], [], [], [], [], []
+    kinds, months, row, reason, share, amount = [], [], [], [], [], []
     for kind, for_month, rows, am in parts:
         if kind == 0:
             amt, rsn, shr = am.amount[rows], am.reason[rows], am.share_permille[rows]
         else:
             amt, rsn, shr = am.amount, am.reason, am.share_permille
         kinds.append(np.full(len(rows), kind, dtype=np.int64))
-        months.append(np.full(len(rows), for_month, dtype=object))
-        rid.append(r.rid[rows])
-        hid.append(r.hid[rows])
-        payee.append(r.payee[rows])
-        prog.append(r.programme[rows])
+        months.append(np.full(len(rows), np.datetime64(for_month, "D")))
+        row.append(rows)
         reason.append(rsn)
         share.append(shr)
         amount.append(amt)
-    total = sum(len(x) for x in rid)
-    zeros = np.zeros(total, dtype=np.int64)
+    rows = np.concatenate(row)
+    zeros = np.zeros(len(rows), dtype=np.int64)
     return Lines(
         kind=np.concatenate(kinds),
         for_month=np.concatenate(months),
-        rid=np.concatenate(rid),
-        hid=np.concatenate(hid),
-        payee=np.concatenate(payee),
-        programme=np.concatenate(prog),
+        row=rows,
+        rid=r.rid[rows],
+        hid=r.hid[rows],
+        payee=r.payee[rows],
+        programme=r.programme[rows],
         reason=np.concatenate(reason),
         share=np.concatenate(share),
         amount=np.concatenate(amount),
@@ -386,26 +419,31 @@ def net_recoveries(lines: Lines, claims: list[OpenClaim]) -> None:
             left -= take
 
 
-TEMP_COLUMNS = (
-    "line_no, kind, for_month, recipient_id, household_id, payee_id, reason, share_permille, "
-    "amount_fen, recovery_fen, net_fen, recovery_claim_id, origin_line_id"
+LINE_COLUMNS = (
+    "payroll_id, line_no, kind, for_month, recipient_id, household_id, payee_id, programme, "
+    "reason, share_permille, amount_fen, recovery_fen, net_fen, recovery_claim_id, "
+    "origin_line_id, " + ", ".join(DETAIL_COLUMNS)
 )
 
 
-def write_lines(payroll_id: int, lines: Lines, first_line_no: int = 1) -> int:
-    """Bulk insert: computed columns into a temporary table (COPY / executemany), then one
-    INSERT … SELECT that joins the payee's name, ID number and valid account."""
+def write_lines(payroll_id: int, lines: Lines, r: Recipients, first_line_no: int = 1) -> int:
+    """Bulk insert of the computed lines with their payees' snapshot, straight into the
+    lines table: COPY on PostgreSQL, one executemany on SQLite."""
     if lines.n == 0:
         return 0
     n = lines.n
+    details = r.details.take(pa.array(lines.row))
+    account = details.column("account_id").to_numpy()
     table = pa.table(
         {
+            "payroll_id": pa.array(np.full(n, payroll_id, dtype=np.int64)),
             "line_no": pa.array(np.arange(first_line_no, first_line_no + n, dtype=np.int64)),
             "kind": pa.array(np.array([k.value for k in KINDS], dtype=object)[lines.kind]),
-            "for_month": pa.array(list(lines.for_month), type=pa.date32()),
+            "for_month": pa.array(lines.for_month),
             "recipient_id": pa.array(lines.rid),
             "household_id": pa.array(lines.hid),
             "payee_id": pa.array(lines.payee),
+            "programme": pa.array(np.array(PROGRAMMES, dtype=object)[lines.programme]),
             "reason": pa.array(lines.reason),
             "share_permille": pa.array(lines.share),
             "amount_fen": pa.array(lines.amount),
@@ -413,48 +451,37 @@ def write_lines(payroll_id: int, lines: Lines, first_line_no: int = 1) -> int:
             "net_fen": pa.array(lines.net),
             "recovery_claim_id": pa.array(lines.claim, mask=lines.claim == 0),
             "origin_line_id": pa.array(lines.origin, mask=lines.origin == 0),
+            **{name: details.column(name) for name in DETAIL_COLUMNS},
         }
+    ).set_column(
+        15 + DETAIL_COLUMNS.index("account_id"), "account_id", pa.array(account, mask=account == 0)
     )
-    temp = f"payroll_calc_{payroll_id}"
-    pg = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {temp}")
-        cursor.execute(
-            f"CREATE TEMP TABLE {temp} (line_no bigint, kind varchar(8), for_month date, "
-            "recipient_id bigint, household_id bigint, payee_id bigint, reason smallint, "
-            "share_permille integer, amount_fen bigint, recovery_fen bigint, net_fen bigint, "
-            "recovery_claim_id bigint, origin_line_id bigint)"
-        )
-        if pg:
+        if connection.vendor == "postgresql":
             buf = io.BytesIO()
+            # Strings are always quoted, so an empty one stays '' (unquoted empty is NULL).
             pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False))
-            with cursor.copy(f"COPY {temp} ({TEMP_COLUMNS}) FROM STDIN WITH (FORMAT csv)") as copy:
+            copy_sql = f"COPY payments_payrollline ({LINE_COLUMNS}) FROM STDIN WITH (FORMAT csv)"
+            with cursor.copy(copy_sql) as copy:
                 copy.write(buf.getvalue())
         else:
-            columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+            columns = [_python_values(table.column(i)) for i in range(table.num_columns)]
             cursor.executemany(
-                f"INSERT INTO {temp} ({TEMP_COLUMNS}) VALUES ({', '.join(['%s'] * 13)})",
+                f"INSERT INTO payments_payrollline ({LINE_COLUMNS}) "
+                f"VALUES ({', '.join(['%s'] * table.num_columns)})",
                 list(zip(*columns, strict=True)),
             )
-        cursor.execute(
-            "INSERT INTO payments_payrollline (payroll_id, line_no, kind, for_month, "
-            "recipient_id, household_id, payee_id, programme, region_code, reason, "
-            "share_permille, amount_fen, recovery_fen, net_fen, recovery_claim_id, "
-            "origin_line_id, payee_name, id_number, account_id, bank, account_number, "
-            "holder_name) "
-            "SELECT %s, c.line_no, c.kind, c.for_month, c.recipient_id, c.household_id, "
-            "c.payee_id, r.programme, r.region_code, c.reason, c.share_permille, c.amount_fen, "
-            "c.recovery_fen, c.net_fen, c.recovery_claim_id, c.origin_line_id, p.name, "
-            "p.id_number, a.id, COALESCE(a.bank, ''), COALESCE(a.account_number, ''), "
-            "COALESCE(a.holder_name, '') "
-            f"FROM {temp} c JOIN cases_recipient r ON r.id = c.recipient_id "
-            "JOIN registry_person p ON p.id = c.payee_id "
-            "LEFT JOIN payments_bankaccount a ON a.person_id = c.payee_id AND a.valid",
-            [payroll_id],
-        )
-        written = cursor.rowcount
-        cursor.execute(f"DROP TABLE {temp}")
-    return int(written)
+    return n
+
+
+def _python_values(column: pa.ChunkedArray) -> list[Any]:
+    """A column as the Python values sqlite3 binds fastest: ints through numpy, dates as the
+    ISO text Django stores (sqlite3's date adapter is a Python call per value)."""
+    if pa.types.is_date32(column.type):
+        return column.cast(pa.string()).to_pylist()
+    if pa.types.is_int64(column.type) and column.null_count == 0:
+        return column.to_numpy().tolist()
+    return column.to_pylist()
 
 
 def totals(lines: Lines) -> dict[str, Any]:

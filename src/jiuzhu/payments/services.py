@@ -109,7 +109,7 @@ def prepare_payroll(
     progress(40)
     earliest = pr.add_months(month, -rules.arrears_max_months)
     sql, params = pr.arrears_sql(town.pk, prefix, month, earliest)
-    a_rid, a_month = pr.read_columns(sql, params, 2)
+    (a_rid, a_month), _ = pr.read_columns(sql, params, 2)
     arrears_rules = {}
     for value in np.unique(a_month):
         missed = dt.date(int(value) // 10000, int(value) // 100 % 100, 1)
@@ -131,7 +131,7 @@ def prepare_payroll(
                 prepared_at=timezone.now(),
                 parameters=rules.used,
             )
-            written = pr.write_lines(payroll.pk, lines)
+            written = pr.write_lines(payroll.pk, lines, recipients)
             progress(95)
             payroll.line_count = written
             payroll.total_fen = summary["net_fen"]
