@@ -82,6 +82,10 @@ def test_household_page_shows_payments_and_claims(pay_staff, prepared):
     services.create_claim(pay_staff["assistant"], hh, "dibao", MONTH, MONTH, 1000, 1000, "隐瞒收入")
     body = client_for(pay_staff["assistant"]).get(f"/households/{hh.pk}/").content.decode()
     assert "发放 500.00 元" in body and "多发追回 10.00 元" in body
+    # The account section leads whoever may correct accounts to the accounts page.
+    assert "发放账户" in body and f"/payments/accounts/{hh.pk}/" in body
+    audited = client_for(pay_staff["auditor"]).get(f"/households/{hh.pk}/").content.decode()
+    assert "发放账户" in audited and f"/payments/accounts/{hh.pk}/" not in audited
 
 
 def test_cli_prepares_and_refuses_second_run(pay_staff, village, capsys):

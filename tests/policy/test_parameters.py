@@ -47,3 +47,12 @@ def test_parameter_set_records_what_was_read():
     assert ps.fen("dibao.standard.rural") == 49400
     assert set(ps.used) == {"dibao.standard.rural"}
     assert ps.used["dibao.standard.rural"].effective_from == D(2020, 4, 1)
+
+
+def test_every_shipped_parameter_is_described():
+    """The parameters page lists and types keys through SPECS: none may be missing from it."""
+    from jiuzhu.policy.parameters import SPECS
+
+    assert set(Parameter.objects.values_list("key", flat=True)) <= set(SPECS)
+    assert value_at("funds.allocation.weight.recipients", D(2026, 1, 1)) == Decimal("0.6")
+    assert value_at("payments.arrears_max_months", D(2026, 1, 1)) == 12

@@ -6,9 +6,11 @@ from django.db import connection
 from django.db.models import QuerySet, Sum
 from django.urls import reverse
 
+from jiuzhu.cases.models import Recipient
 from jiuzhu.core.models import User
 from jiuzhu.core.roles import Capability
 from jiuzhu.payments.models import (
+    BankAccount,
     Payroll,
     PayrollKind,
     PayrollLine,
@@ -146,8 +148,22 @@ def household_entries(user: User, household: Household) -> list[Entry]:
     if not household.registered_code.startswith(user.scope_prefix):
         return []
     entries: list[Entry] = []
+    accounts = BankAccount.objects.filter(household=household, valid=True).select_related("person")
+    entries.append(
+        Entry(
+            "",
+            "、".join(f"{a.person.name}：{a}" for a in accounts) or "未登记发放账户",
+            reverse("payments:accounts", args=[household.pk])
+            if user.can(Capability.PREPARE_PAYROLL)
+            else "",
+            section="发放账户",
+        )
+    )
     lines = (
-        PayrollLine.objects.filter(household_id=household.pk, payroll__locked=True)
+        PayrollLine.objects.filter(
+            recipient_id__in=Recipient.objects.filter(household=household).values("pk"),
+            payroll__locked=True,
+        )
         .select_related("payroll")
         .order_by("-for_month", "-pk")[:12]
     )

@@ -16,10 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jiuzhu.core import tasks
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.idnumber import mask
+from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.views import require_capability
 from jiuzhu.payments import files, selectors, services
-from jiuzhu.payments.models import FileFormat, PaymentFile, Reason, fen_to_yuan
+from jiuzhu.payments.models import FileFormat, LineKind, PaymentFile, Reason, fen_to_yuan
 from jiuzhu.registry.selectors import household_for
 
 
@@ -68,7 +69,8 @@ def payroll_list(request: HttpRequest) -> HttpResponse:
         "payrolls": selectors.payrolls_in_scope(user)[:100],
         "towns": towns,
         "task": job,
-        "month": timezone.localdate().strftime("%Y-%m"),
+        # After a run the form keeps its month, so a second click cannot silently switch.
+        "month": job.params["month"][:7] if job else timezone.localdate().strftime("%Y-%m"),
         "can_prepare": user.can(Capability.PREPARE_PAYROLL),
     }
     if request.GET.get("partial") and job is not None:
@@ -82,13 +84,18 @@ def payroll_detail(request: HttpRequest, payroll_id: int) -> HttpResponse:
     payroll = selectors.payroll_for(user, payroll_id)
     if payroll is None:
         raise Http404
-    by_programme = sorted((payroll.totals.get("by_programme") or {}).items())
+    # Totals are stored by code; the page names them.
+    by_programme = sorted(
+        (Programme(code).label, t) for code, t in (payroll.totals.get("by_programme") or {}).items()
+    )
+    by_kind = [(LineKind(k).label, t) for k, t in (payroll.totals.get("by_kind") or {}).items()]
     return render(
         request,
         "payments/detail.html",
         {
             "payroll": payroll,
             "by_programme": by_programme,
+            "by_kind": by_kind,
             "report": payroll.check_report,
             "files": payroll.files.all(),
             "banks": files.banks_of(payroll) if payroll.locked else [],

@@ -107,6 +107,12 @@ SPECS: dict[str, Spec] = {
     "review.interval_months.B.rural": Spec("B类复核间隔（农村）", INT, "月"),
     "review.interval_months.C.urban": Spec("C类复核间隔（城市）", INT, "月"),
     "review.interval_months.C.rural": Spec("C类复核间隔（农村）", INT, "月"),
+    # Payments and funds (payments, funds apps)
+    "payments.prorate_by_days": Spec("首末月按天折算（1是，0否）", INT),
+    "payments.arrears_max_months": Spec("补发欠发最多追溯", INT, "月"),
+    "funds.allocation.weight.recipients": Spec("县级补助分配权重：救助对象占比", RATIO),
+    "funds.allocation.weight.fiscal_weakness": Spec("县级补助分配权重：财力薄弱指数", RATIO),
+    "funds.warning_months": Spec("预算不足提前预警", INT, "月"),
 }
 
 
