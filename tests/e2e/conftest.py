@@ -6,6 +6,7 @@ import shutil
 import pytest
 
 from tests.cases.conftest import poor_household, staff  # noqa: F401  (fixtures)
+from tests.payments.conftest import other_village, pay_staff, village  # noqa: F401  (fixtures)
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in fixtures
 # are still synchronous and safe here.
@@ -81,3 +82,31 @@ def shipped_parameters(transactional_db):
     if not Parameter.objects.exists():
         for name in ("0002_shipped_parameters", "0003_payment_parameters"):
             importlib.import_module(f"jiuzhu.policy.migrations.{name}").ship(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def lift_payroll_guards_for_flush(transactional_db):
+    """Database triggers guard locked payrolls and payrolls that have lines. On SQLite they
+    also refuse the DELETEs with which a transactional test empties its tables afterwards
+    (PostgreSQL's TRUNCATE does not fire them), so the payments tables are emptied first,
+    with the triggers lifted for that moment and put back as they were."""
+    yield
+    from django.apps import apps
+    from django.db import connection, transaction
+
+    from jiuzhu.payments.models import Payroll
+
+    if connection.vendor != "sqlite" or not Payroll.objects.exists():
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+            "AND tbl_name LIKE 'payments%'"
+        )
+        triggers = cursor.fetchall()
+        for name, _sql in triggers:
+            cursor.execute(f'DROP TRIGGER "{name}"')
+        for model in apps.get_app_config("payments").get_models():
+            cursor.execute(f'DELETE FROM "{model._meta.db_table}"')
+        for _name, sql in triggers:
+            cursor.execute(sql)
