@@ -212,3 +212,35 @@ def test_dates_and_whitespace_across_formats(officer, tmp_path):
         dt.date(2000, 2, 29),
     ]
     assert table.column("name").to_pylist()[3] == "己"
+
+
+def test_batches_checked_in_parallel_match_one_worker(tmp_path, monkeypatch):
+    """Many small batches on two workers give the rows, errors and file of one worker."""
+    from jiuzhu.verification import importer
+    from jiuzhu.verification.sources import SOURCES
+
+    rows = []
+    for i in range(600):
+        number = idnumber.make("370124", dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28), i)
+        if i % 89 == 7:  # a wrong check digit
+            number = number[:-1] + ("1" if number[-1] != "1" else "2")
+        rows.append(wage(number, f"人{i}", "-1" if i % 97 == 5 else f"{i}.5"))
+    rows[450] = dict(rows[20])  # a duplicate in another batch
+    rows[500]["monthly_wage"] = "nan"
+    path = write_file(tmp_path, csv_text("employment", rows))
+    monkeypatch.setattr(importer, "CSV_BLOCK_BYTES", 2048)  # dozens of batches
+    outcomes = []
+    for workers in (1, 2):
+        monkeypatch.setattr(importer, "WORKERS", workers)
+        staged = tmp_path / f"staged-{workers}.parquet"
+        result = importer.validate_file(path, path.name, SOURCES["employment"], staged, AS_OF)
+        outcomes.append((result, pq.read_table(staged)))
+    (one, one_table), (two, two_table) = outcomes
+    assert one == two
+    assert one_table.equals(two_table)
+    assert one_table.schema.metadata == two_table.schema.metadata
+    by_row = {e.row: e.message for e in one.errors}
+    assert by_row[452] == "与第22行重复"
+    assert "金额" in by_row[502]
+    assert one.rows_valid == one_table.num_rows == 600 - len(by_row)
+    assert one_table.column("row_no").to_pylist() == sorted(set(range(2, 602)) - set(by_row))
