@@ -237,6 +237,34 @@ def test_lines_need_their_payroll_at_the_database_level(pay_staff, village, dong
     assert Payroll.objects.filter(pk=payroll.pk).exists()
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's lifted row trigger")
+def test_sqlite_bulk_load_puts_its_guard_back_even_when_it_fails(pay_staff, village, dong_e):
+    from jiuzhu.payments import payroll as pr
+
+    admin = pay_staff["admin"]
+    make_recipient(admin, make_household(admin, village))
+    payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
+    recipients = pr.read_recipients(dong_e.prefix, MONTH)
+    lines = pr.compute_lines(recipients, MONTH, pr.Rules.load(MONTH))
+
+    def guard_present():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name = %s", [pr.SQLITE_INSERT_GUARD]
+            )
+            return cursor.fetchone()[0] == 1
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        pr.write_lines(payroll.pk, lines, recipients)  # line 1 exists: the insert fails
+    assert guard_present() and len(_lines(payroll)) == 1
+    with transaction.atomic():
+        pr.write_lines(payroll.pk, lines, recipients, first_line_no=2)
+    assert guard_present() and len(_lines(payroll)) == 2
+    _approve(pay_staff, payroll)
+    with pytest.raises(DatabaseError), transaction.atomic():  # locked: checked once, up front
+        pr.write_lines(payroll.pk, lines, recipients, first_line_no=3)
+
+
 def test_discard_before_approval_allows_preparing_again(pay_staff, village, dong_e):
     admin = pay_staff["admin"]
     make_recipient(admin, make_household(admin, village))
