@@ -244,3 +244,131 @@ def test_batches_checked_in_parallel_match_one_worker(tmp_path, monkeypatch):
     assert "金额" in by_row[502]
     assert one.rows_valid == one_table.num_rows == 600 - len(by_row)
     assert one_table.column("row_no").to_pylist() == sorted(set(range(2, 602)) - set(by_row))
+
+
+def csv_lines(lines, labels=False):
+    """A CSV file of employment rows (dicts) and raw lines (strings), header first."""
+    text = csv_text("employment", [], labels=labels)
+    for line in lines:
+        text += line if isinstance(line, str) else csv_text("employment", [line]).split("\n", 1)[1]
+    return text
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_rows_after_malformed_and_blank_lines_keep_their_numbers(officer, tmp_path, encoding):
+    """Numbers are the file's rows as Excel shows them: header 1, blank lines counted."""
+    c = idnumber.make("370124", dt.date(1990, 7, 7), 35)
+    text = csv_lines(
+        [
+            wage(),  # row 2
+            "\n",  # row 3: blank
+            f"{B},李四,,某厂\n",  # row 4: a field short
+            "\r\n",  # row 5: blank
+            ",,,,\n",  # row 6: empty cells only, blank as in Excel
+            "   \n",  # row 7: spaces only
+            wage("123", "王五"),  # row 8: bad ID number
+            f"{B},李四,,某厂,100,多余\n",  # row 9: a field too many
+            wage(B, "李四", employer="某厂\n二车间"),  # row 10: a line break in a value
+            wage(c, "赵六", "-1"),  # row 11
+            wage(),  # row 12: same as row 2
+        ],
+        labels=encoding == "gbk",
+    )
+    path = write_file(tmp_path, text, encoding=encoding)
+    outcome = services.import_extract(officer, "employment", AS_OF, path, path.name)
+    extract = outcome.extract
+    by_row = {e["row"]: e for e in extract.errors}
+    assert set(by_row) == {4, 8, 9, 11, 12}
+    assert by_row[4]["message"].startswith("字段数应为5，实为4")
+    assert by_row[9]["message"].startswith("字段数应为5，实为6")
+    assert "身份证号" in by_row[8]["message"] and "金额" in by_row[11]["message"]
+    assert by_row[12]["message"] == "与第2行重复"
+    assert (extract.rows_total, extract.rows_valid, extract.rows_invalid) == (7, 2, 5)
+    assert extract.error_count == 5
+    table = pq.read_table(extract.parquet_path)
+    assert table.column("row_no").to_pylist() == [2, 10]
+    assert table.column("detail").to_pylist()[1] == "某厂\n二车间"
+
+
+def test_malformed_rows_count_under_keep_valid_and_reject(officer, tmp_path):
+    text = csv_lines([wage(), f"{B},李四\n"])
+    path = write_file(tmp_path, text, "short.csv")
+    kept = services.import_extract(
+        officer, "employment", AS_OF, path, path.name, on_errors="keep_valid"
+    ).extract
+    assert kept.status == ExtractStatus.ACCEPTED
+    assert (kept.rows_valid, kept.rows_invalid, kept.errors[0]["row"]) == (1, 1, 3)
+    assert pq.read_table(kept.parquet_path).num_rows == 1
+
+    path = write_file(tmp_path, text + csv_lines([wage(B, "李四")]).split("\n", 1)[1], "b.csv")
+    rejected = services.import_extract(
+        officer, "employment", AS_OF, path, path.name, on_errors="reject"
+    ).extract
+    assert rejected.status == ExtractStatus.REJECTED
+    assert [e["row"] for e in rejected.errors] == [3]
+
+
+def test_row_numbers_across_many_blocks(tmp_path, monkeypatch):
+    """Rows left out and blank lines in and between the parser's blocks, on two workers."""
+    from jiuzhu.verification import importer
+    from jiuzhu.verification.sources import SOURCES
+
+    lines, expected_valid, expected_errors = [], [], []
+    for i in range(400):
+        row = len(lines) + 2
+        number = idnumber.make("370124", dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28), i)
+        if i % 37 == 3:
+            lines.append(f"{number},人{i}\n")
+            expected_errors.append(row)
+        else:
+            lines.append(wage(number, f"人{i}", f"{i}.5", employer=f"厂\n{i}" if i % 11 else ""))
+            (expected_errors if i % 11 == 0 else expected_valid).append(row)
+        if i % 13 == 0:
+            lines.append("\n")
+    path = write_file(tmp_path, csv_lines(lines))
+    monkeypatch.setattr(importer, "CSV_BLOCK_BYTES", 300)  # a few rows per block
+    staged = tmp_path / "staged.parquet"
+    result = importer.validate_file(path, path.name, SOURCES["employment"], staged, AS_OF)
+    assert sorted(e.row for e in result.errors) == expected_errors
+    assert pq.read_table(staged).column("row_no").to_pylist() == expected_valid
+
+
+def test_blank_rows_in_a_workbook_keep_the_numbers(officer, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["身份证号", "姓名", "出生日期", "工作单位", "月工资（元）"])
+    sheet.append([A, "张三", None, "某厂", 2500])  # row 2
+    sheet.append([None, None, None, None, None])  # row 3: blank
+    sheet.append([B, "李四", None, "某厂", "1e5"])  # row 4
+    sheet.append([B, "李四", None, "某厂", 0.1 + 0.2])  # row 5: a formula's float noise
+    path = tmp_path / "wages.xlsx"
+    book.save(path)
+    extract = services.import_extract(officer, "employment", AS_OF, path, path.name).extract
+    assert [(e["row"], e["column"]) for e in extract.errors] == [(4, "月工资（元）")]
+    assert pq.read_table(extract.parquet_path).column("amount_fen").to_pylist() == [250000, 30]
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        *("1e5", "1E5", "12,00", "1,0000", "12.345", "12.340", "+5", "-0"),
+        *("5.", ".5", "1.2.3", "nan", "inf"),
+    ],
+)
+def test_amounts_must_be_plain_decimals(officer, tmp_path, amount):
+    rows = [wage(), wage(B, "李四", amount)]
+    extract = import_rows(officer, tmp_path, "employment", rows).extract
+    assert [(e["row"], e["column"]) for e in extract.errors] == [(3, "月工资（元）")]
+    assert "金额" in extract.errors[0]["message"]
+
+
+def test_plain_amounts_in_fen(officer, tmp_path):
+    amounts = ["0", "7.5", "0012.30", "9999999999999.99", " 100 "]
+    rows = [
+        wage(idnumber.make("370124", dt.date(1980, 1, 1 + i), i), f"人{i}", a)
+        for i, a in enumerate(amounts)
+    ]
+    extract = import_rows(officer, tmp_path, "employment", rows).extract
+    assert extract.error_count == 0
+    fen = pq.read_table(extract.parquet_path).column("amount_fen").to_pylist()
+    assert fen == [0, 750, 1230, 999999999999999, 10000]

@@ -1,8 +1,11 @@
 """Validate a department extract (CSV or XLSX) into a Parquet file, streaming.
 
 File-level problems (format, encoding, header, wrong source) raise DomainError before a
-single row is kept. Row-level problems are collected with their line numbers; the valid
+single row is kept. Row-level problems are collected with their row numbers; the valid
 rows are written to a staged Parquet file that the officer then keeps or discards.
+Rows are numbered as Excel shows them, for the officer to find: the header is row 1,
+blank rows count (and are then skipped), and a quoted value with line breaks is one row.
+So in a text editor the number is the line's, unless such a value comes before it.
 Validation is vectorised per batch (Arrow compute and numpy): a 10-million-row file goes
 through without a Python loop per row. The file is read on the caller's thread, batches
 are checked on WORKERS threads and written on another; their kernels release the GIL.
@@ -40,6 +43,7 @@ CSV_BLOCK_BYTES = 4 << 20
 # Batches checked side by side; the checks' numpy and Arrow kernels release the GIL.
 WORKERS = 2
 _AMOUNT = r"^[0-9]{1,13}(\.[0-9]{1,2})?$"
+_GROUPED_AMOUNT = r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]{1,2})?$"
 _INT = r"^-?[0-9]{1,9}$"
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
 
@@ -163,19 +167,32 @@ def _guess_source(header: list[str], chosen: Source) -> Source | None:
 # ---------------------------------------------------------------- reading in batches
 
 
-def _csv_batches(path: Path, source: Source, encoding: str, rejected: ValidationResult):
+def _csv_batches(
+    path: Path, source: Source, encoding: str, rejected: ValidationResult
+) -> Iterator[tuple[np.ndarray, pa.Table]]:
+    """The data rows in batches, each with its rows' numbers (see the module's docstring).
+
+    A row with the wrong number of fields is left out by the parser, which reports it to
+    `on_invalid`; the batches' rows after it are numbered past it. Blank lines come out
+    as rows of empty cells, numbered like the others, and validate_batch drops them.
+    """
     with open(path, encoding=encoding, newline="") as handle:
         first_line = handle.readline()
     header = next(iter(_split_csv_line(first_line)), [])
     columns = map_header(source, header)
+    left_out: list[int] = []  # numbers of the rows left out and not yet placed
 
     def on_invalid(row: Any) -> str:
-        line = (row.number or 0) + 0
-        rejected.rows_total += 1
-        rejected.rows_invalid += 1
-        rejected.add_errors(
-            np.array([line]), "", f"字段数为{row.actual_columns}，表头为{row.expected_columns}列"
-        )
+        left_out.append(row.number)
+        if row.text.strip():  # a line of spaces is a blank line
+            rejected.rows_total += 1
+            rejected.rows_invalid += 1
+            rejected.add_errors(
+                np.array([row.number]),
+                "",
+                f"字段数应为{row.expected_columns}，实为{row.actual_columns}"
+                "（逗号多了或少了？含逗号的内容须加英文双引号）",
+            )
         return "skip"
 
     read_options = pcsv.ReadOptions(
@@ -183,11 +200,21 @@ def _csv_batches(path: Path, source: Source, encoding: str, rejected: Validation
         block_size=CSV_BLOCK_BYTES,
         column_names=columns,
         skip_rows=1,
+        # Arrow gives a skipped row's number only when it reads serially; the checks run
+        # on threads of their own, so this costs nothing measurable.
+        use_threads=False,
     )
     convert_options = pcsv.ConvertOptions(
         column_types={c: pa.string() for c in columns}, strings_can_be_null=False
     )
-    parse_options = pcsv.ParseOptions(invalid_row_handler=on_invalid)
+    parse_options = pcsv.ParseOptions(
+        invalid_row_handler=on_invalid,
+        # Kept (as empty rows) so that each row's place in the batches gives its number.
+        ignore_empty_lines=False,
+        # A quoted value may hold line breaks (Excel writes them); without this, one that
+        # straddles two blocks made the whole file fail.
+        newlines_in_values=True,
+    )
     try:
         reader = pcsv.open_csv(
             path,
@@ -197,7 +224,8 @@ def _csv_batches(path: Path, source: Source, encoding: str, rejected: Validation
         )
     except pa.ArrowInvalid as error:
         raise DomainError(f"文件格式错误：{_arrow_message(error)}") from None
-    line = 2  # the first data row is line 2 of the file
+    returned = 0  # rows the reader has returned
+    before = 0  # rows left out before the next batch
     while True:
         try:
             batch = reader.read_next_batch()
@@ -205,9 +233,19 @@ def _csv_batches(path: Path, source: Source, encoding: str, rejected: Validation
             break
         except pa.ArrowInvalid as error:
             raise DomainError(f"文件格式或编码错误：{_arrow_message(error)}") from None
-        if batch.num_rows:
-            yield line, pa.Table.from_batches([batch])
-            line += batch.num_rows
+        n = batch.num_rows
+        # The first data row is row 2: the header is row 1.
+        lines = np.arange(n, dtype=np.int64) + (2 + returned + before)
+        if left_out:  # rare: then place them among the rows returned
+            # How many rows the reader returns before each row left out.
+            places = np.array(left_out) - 2 - before - np.arange(len(left_out))
+            inside = int(np.searchsorted(places, returned + n))
+            lines += np.searchsorted(places[:inside] - returned, np.arange(n), side="right")
+            del left_out[:inside]
+            before += inside
+        returned += n
+        if n:
+            yield lines, pa.Table.from_batches([batch])
 
 
 def _arrow_message(error: Exception) -> str:
@@ -223,7 +261,7 @@ def _split_csv_line(line: str) -> Iterator[list[str]]:
     return csv.reader([line])
 
 
-def _xlsx_batches(path: Path, source: Source) -> Iterator[tuple[int, pa.Table]]:
+def _xlsx_batches(path: Path, source: Source) -> Iterator[tuple[np.ndarray, pa.Table]]:
     from openpyxl import load_workbook
 
     try:
@@ -241,21 +279,20 @@ def _xlsx_batches(path: Path, source: Source) -> Iterator[tuple[int, pa.Table]]:
             width -= 1
         columns = map_header(source, list(header[:width]))
         buffer: list[list[str]] = [[] for _ in columns]
-        line = first = 2
-        for values in rows:
+        lines: list[int] = []
+        for line, values in enumerate(rows, start=2):
             cells = list(values[:width]) + [None] * (width - len(values))
             if all(v in (None, "") for v in cells):
-                line += 1
                 continue
             for target, value in zip(buffer, cells, strict=True):
                 target.append(_cell_text(value))
-            line += 1
-            if len(buffer[0]) >= XLSX_BATCH_ROWS:
-                yield first, pa.table(dict(zip(columns, buffer, strict=True)))
+            lines.append(line)
+            if len(lines) >= XLSX_BATCH_ROWS:
+                yield np.array(lines), pa.table(dict(zip(columns, buffer, strict=True)))
                 buffer = [[] for _ in columns]
-                first = line
-        if buffer[0]:
-            yield first, pa.table(dict(zip(columns, buffer, strict=True)))
+                lines = []
+        if lines:
+            yield np.array(lines), pa.table(dict(zip(columns, buffer, strict=True)))
     finally:
         workbook.close()
 
@@ -267,8 +304,12 @@ def _cell_text(value: Any) -> str:
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        # 15 digits drop the binary noise of a formula's result (0.1+0.2 is stored as
+        # 0.30000000000000004), which would otherwise fail the amount check.
+        return format(value, ".15g")
     return str(value)
 
 
@@ -469,33 +510,47 @@ def _parse_date_slow(values: pa.Array) -> pa.Array:
     return result
 
 
-def _amount_fen(values: pa.Array, present: np.ndarray) -> tuple[pa.Array, np.ndarray]:
-    """Yuan strings → int64 fen and a validity mask (empty counts as valid, null amount).
+def _matches(values: pa.Array, pattern: str) -> np.ndarray:
+    return np.asarray(pc.match_substring_regex(values, pattern).to_numpy(zero_copy_only=False))
 
-    Parsed through float64, which is exact after rounding for amounts below 10^13 yuan
-    with at most two decimals; the regular expression only runs when the fast path fails.
+
+def _plain_amounts(values: pa.Array) -> np.ndarray:
+    """Which values are amounts as _AMOUNT writes them (no sign, exponent or separator).
+
+    Decided on the bytes when they are all digits and dots, as they usually are; any other
+    byte sends the batch through the regular expression, which is slower.
     """
+    offsets = _offsets(values)
+    data = _data(values)[offsets[0] : offsets[-1]]
+    if len(data) and (data.min() < ord(".") or data.max() > ord("9") or (data == ord("/")).any()):
+        return _matches(values, _AMOUNT)
+    lengths = np.diff(offsets)
+    dots = np.count_nonzero(data == ord("."))
+    if not dots:
+        return (lengths >= 1) & (lengths <= 13)
+    at = np.asarray(pc.find_substring(values, ".").to_numpy(zero_copy_only=False))
+    has_dot = at >= 0
+    if np.count_nonzero(has_dot) != dots:  # a value with two dots
+        return _matches(values, _AMOUNT)
+    whole = np.where(has_dot, at, lengths)
+    decimals = lengths - whole - 1  # -1 without a dot
+    return (whole >= 1) & (whole <= 13) & (decimals != 0) & (decimals <= 2)
+
+
+def _amount_fen(values: pa.Array, present: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """Yuan strings → int64 fen (null unless valid) and a validity mask (empty is valid).
+
+    Parsed through float64, which is exact after rounding for amounts of at most 13 digits
+    and two decimals: the only ones _plain_amounts lets through.
+    """
+    plain = _plain_amounts(values)
     null = pa.scalar(None, pa.string())
-    nonempty = values if present.all() else pc.if_else(pa.array(present), values, null)
-    try:
-        as_float = pc.cast(nonempty, pa.float64())
-        ok = np.ones(len(values), dtype=bool)
-    except pa.ArrowInvalid:
-        ok = np.asarray(
-            pc.fill_null(pc.match_substring_regex(nonempty, _AMOUNT), True).to_numpy(
-                zero_copy_only=False
-            )
-        )
-        nonempty = pc.if_else(pa.array(ok), nonempty, null)
-        as_float = pc.cast(nonempty, pa.float64())
-    missing = np.asarray(pc.is_null(as_float).to_numpy(zero_copy_only=False))
-    cents = as_float.to_numpy(zero_copy_only=False) * 100.0
-    with np.errstate(invalid="ignore"):
-        rounded = np.round(cents)
-        # NaN fails every comparison, so a "nan" cell is refused like any other non-number.
-        ok &= missing | ((cents >= 0) & (cents < 1e15) & (np.abs(cents - rounded) < 1e-6))
-    fen = np.where(ok & ~missing, rounded, 0).astype(np.int64)
-    return pa.array(fen, mask=missing if missing.any() else None), ok
+    as_float = pc.cast(
+        values if plain.all() else pc.if_else(pa.array(plain), values, null), pa.float64()
+    )
+    cents = np.round(as_float.to_numpy(zero_copy_only=False) * 100.0)
+    fen = np.where(plain, cents, 0).astype(np.int64)
+    return pa.array(fen, mask=None if plain.all() else ~plain), plain | ~present
 
 
 def _column(table: pa.Table, name: str) -> pa.Array:
@@ -504,12 +559,30 @@ def _column(table: pa.Table, name: str) -> pa.Array:
     return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
+def _blank_rows(table: pa.Table) -> np.ndarray | None:
+    """Where every cell is empty (a blank line, or only commas), or None if nowhere."""
+    blank = None
+    for name in table.column_names:
+        empty = _is_empty(_column(table, name))
+        blank = empty if blank is None else blank & empty
+        if not blank.any():
+            return None
+    return blank
+
+
 def validate_batch(
-    source: Source, table: pa.Table, first_line: int, result: ValidationResult
+    source: Source, table: pa.Table, lines: np.ndarray, result: ValidationResult
 ) -> pa.Table | None:
-    """Check one batch; record errors; return the valid rows typed, with their facts."""
+    """Check one batch; record errors; return the valid rows typed, with their facts.
+
+    `lines` are the rows' numbers. Blank rows are dropped and not counted.
+    """
+    blank = _blank_rows(table)
+    if blank is not None:
+        table, lines = table.filter(pa.array(~blank)), lines[~blank]
     n = table.num_rows
-    lines = np.arange(first_line, first_line + n, dtype=np.int64)
+    if not n:
+        return None
     bad = np.zeros(n, dtype=bool)
     typed: dict[str, pa.Array] = {}
     known: dict[str, np.ndarray] = {}  # where an ID or date column holds a usable value
@@ -551,12 +624,14 @@ def validate_batch(
                 birth_days = days
         elif column.type == ColumnType.AMOUNT:
             if (_data(raw) == ord(",")).any():
-                raw = pc.replace_substring(raw, ",", "")
+                # Excel exports group thousands: 1,200.50 is 1200.50, but 12,00 is refused.
+                grouped = pc.match_substring_regex(raw, _GROUPED_AMOUNT)
+                raw = pc.if_else(grouped, pc.replace_substring(raw, ",", ""), raw)
             fen, ok = _amount_fen(raw, present)
             fail(present & ~ok, column, "金额应为不小于0、最多两位小数的数字")
             typed[column.name] = fen
         elif column.type == ColumnType.INT:
-            ok = np.asarray(pc.match_substring_regex(raw, _INT).to_numpy(zero_copy_only=False))
+            ok = _matches(raw, _INT)
             fail(present & ~ok, column, "应为整数")
             typed[column.name] = pc.cast(pc.if_else(pa.array(ok), raw, null), pa.int64())
         else:
@@ -652,12 +727,12 @@ def _check(
     source: Source,
     extract_date: dt.date,
     writer: "_StagedWriter",
-    first_line: int,
+    lines: np.ndarray,
     table: pa.Table,
 ) -> _Checked:
     """One batch checked on its own, so that batches can be checked side by side."""
     part = ValidationResult(source=source.code, encoding="", sha256="")
-    valid = validate_batch(source, table, first_line, part)
+    valid = validate_batch(source, table, lines, part)
     if valid is None:
         return _Checked(part, None)
     valid = valid.append_column(
@@ -668,7 +743,9 @@ def _check(
 
 
 def _in_order(
-    pool: ThreadPoolExecutor, check: Callable[[int, pa.Table], _Checked], batches: Iterator[Any]
+    pool: ThreadPoolExecutor,
+    check: Callable[[np.ndarray, pa.Table], _Checked],
+    batches: Iterator[Any],
 ) -> Iterator[_Checked]:
     """check(*batch) for every batch, run on the pool, yielded in the batches' order.
 
