@@ -72,6 +72,8 @@ def fill_recipients(n: int) -> None:
     now = "now()" if pg else "datetime('now')"
     true = "true" if pg else "1"
     false = "false" if pg else "0"
+    # SQLite's CAST(… AS DATE) would keep only the number 2027; dates there are ISO text.
+    phase_out_until = "CAST('2027-03-01' AS DATE)" if pg else "'2027-03-01'"
     statements = [
         # Everyone in one town so that one town's payroll covers all N households.
         f"UPDATE registry_household SET registered_code = '{village.code}', "
@@ -91,7 +93,7 @@ def fill_recipients(n: int) -> None:
         f"SELECT h.i, h.i, h.i, NULL, 'dibao', '{village.code}', "
         "CASE WHEN h.i % 97 = 0 THEN 'suspended' WHEN h.i % 89 = 0 THEN 'phase_out' "
         "ELSE 'active' END, 100 + (h.i % 500) + 0.37, 1 + h.i % 4, '2020-01-01', NULL, "
-        "CASE WHEN h.i % 89 = 0 THEN CAST('2027-03-01' AS DATE) ELSE NULL END, 'B', '' "
+        f"CASE WHEN h.i % 89 = 0 THEN {phase_out_until} ELSE NULL END, 'B', '' "
         f"FROM {_series(n, 'h')}",
         "INSERT INTO payments_bankaccount (household_id, person_id, bank, account_number, "
         "holder_name, valid, note, created_at) "

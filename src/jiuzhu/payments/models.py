@@ -168,7 +168,12 @@ class PayrollLine(models.Model):
                 condition=Q(net_fen__gte=0), name="payroll_line_net_not_negative"
             ),
         ]
-        indexes = [models.Index(fields=["recipient_id", "for_month"])]
+        # Month first: a new month's lines land at the end of the index instead of between
+        # every recipient's earlier months (which made each payroll rewrite the whole index).
+        # A recipient's lines are found by listing the months (household page, arrears).
+        indexes = [
+            models.Index(fields=["for_month", "recipient_id"], name="payroll_line_month_recipient")
+        ]
 
     def __str__(self) -> str:
         return self.ref

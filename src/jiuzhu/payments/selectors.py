@@ -5,6 +5,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet, Sum
 from django.urls import reverse
+from django.utils import timezone
 
 from jiuzhu.cases.models import Recipient
 from jiuzhu.core.models import User
@@ -141,13 +142,18 @@ def claim_for(user: User, claim_id: int | str) -> RecoveryClaim | None:
         return None
 
 
+HOUSEHOLD_MONTHS = 24  # how far back the household page looks for payments
+
+
 def household_entries(user: User, household: Household) -> list[Entry]:
-    """Payments (last 12 lines) and recovery claims on the household page."""
+    """Payments (last 12 lines of the last two years) and recovery claims on the household
+    page."""
     if not user.can(Capability.VIEW_PAYROLL):
         return []
     if not household.registered_code.startswith(user.scope_prefix):
         return []
     entries: list[Entry] = []
+    next_month = add_months(timezone.localdate().replace(day=1), 1)
     accounts = BankAccount.objects.filter(household=household, valid=True).select_related("person")
     entries.append(
         Entry(
@@ -161,6 +167,7 @@ def household_entries(user: User, household: Household) -> list[Entry]:
     )
     lines = (
         PayrollLine.objects.filter(
+            for_month__in=[add_months(next_month, -k) for k in range(HOUSEHOLD_MONTHS)],
             recipient_id__in=Recipient.objects.filter(household=household).values("pk"),
             payroll__locked=True,
         )
