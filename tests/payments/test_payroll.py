@@ -237,8 +237,9 @@ def test_lines_need_their_payroll_at_the_database_level(pay_staff, village, dong
     assert Payroll.objects.filter(pk=payroll.pk).exists()
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's lifted row trigger")
-def test_sqlite_bulk_load_puts_its_guard_back_even_when_it_fails(pay_staff, village, dong_e):
+def test_bulk_load_puts_its_guard_back_even_when_it_fails(pay_staff, village, dong_e):
+    """The prepare lifts the insert guard for its own load only: afterwards, and after a
+    failed load, the guard is in place and refuses lines of a locked payroll."""
     from jiuzhu.payments import payroll as pr
 
     admin = pay_staff["admin"]
@@ -246,23 +247,37 @@ def test_sqlite_bulk_load_puts_its_guard_back_even_when_it_fails(pay_staff, vill
     payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
     recipients = pr.read_recipients(dong_e.prefix, MONTH)
     lines = pr.compute_lines(recipients, MONTH, pr.Rules.load(MONTH))
+    name = pr.INSERT_GUARD[connection.vendor]
 
-    def guard_present():
+    def guard_in_place():
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM sqlite_master WHERE name = %s", [pr.SQLITE_INSERT_GUARD]
-            )
-            return cursor.fetchone()[0] == 1
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT tgenabled FROM pg_trigger WHERE tgname = %s", [name])
+                return cursor.fetchone() == ("O",)
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = %s", [name])
+            return cursor.fetchone() == (1,)
 
     with pytest.raises(DatabaseError), transaction.atomic():
-        pr.write_lines(payroll.pk, lines, recipients)  # line 1 exists: the insert fails
-    assert guard_present() and len(_lines(payroll)) == 1
+        pr.write_lines(payroll.pk, lines, recipients)  # line 1 exists: the load fails
+    assert guard_in_place() and len(_lines(payroll)) == 1
     with transaction.atomic():
         pr.write_lines(payroll.pk, lines, recipients, first_line_no=2)
-    assert guard_present() and len(_lines(payroll)) == 2
+    assert guard_in_place() and len(_lines(payroll)) == 2
     _approve(pay_staff, payroll)
     with pytest.raises(DatabaseError), transaction.atomic():  # locked: checked once, up front
         pr.write_lines(payroll.pk, lines, recipients, first_line_no=3)
+    with pytest.raises(DatabaseError), transaction.atomic():  # and the guard itself refuses
+        PayrollLine.objects.create(
+            **{
+                **{
+                    f.attname: getattr(_lines(payroll)[0], f.attname)
+                    for f in PayrollLine._meta.fields
+                },
+                "id": None,
+                "line_no": 3,
+            }
+        )
+    assert len(_lines(payroll)) == 2
 
 
 def test_discard_before_approval_allows_preparing_again(pay_staff, village, dong_e):

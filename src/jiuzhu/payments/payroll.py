@@ -30,7 +30,8 @@ Rules (documented here, parameters in policy `payments.*`):
 
 import datetime as dt
 import io
-from collections.abc import Iterable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -458,14 +459,17 @@ def write_lines(payroll_id: int, lines: Lines, r: Recipients, first_line_no: int
     ).set_column(
         15 + DETAIL_COLUMNS.index("account_id"), "account_id", pa.array(account, mask=account == 0)
     )
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, insert_guard_lifted(cursor, payroll_id):
         if connection.vendor == "postgresql":
-            buf = io.BytesIO()
             # Strings are always quoted, so an empty one stays '' (unquoted empty is NULL).
-            pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False))
+            # Sent in slices, so that the server inserts one while the next is encoded.
+            options = pacsv.WriteOptions(include_header=False)
             copy_sql = f"COPY payments_payrollline ({LINE_COLUMNS}) FROM STDIN WITH (FORMAT csv)"
-            with cursor.copy(copy_sql) as copy:
-                copy.write(buf.getvalue())
+            with connection.wrap_database_errors, cursor.copy(copy_sql) as copy:
+                for batch in table.to_batches(max_chunksize=50_000):
+                    buf = io.BytesIO()
+                    pacsv.write_csv(batch, buf, options)
+                    copy.write(buf.getvalue())
         else:
             # A column with one value on every line (the payroll, mostly the kind and the
             # month, no recovery) goes in as a literal: each bound value costs per line. The
@@ -480,14 +484,60 @@ def write_lines(payroll_id: int, lines: Lines, r: Recipients, first_line_no: int
                     names.append(name)
                     values.append("?")
                     bound.append(_python_values(column))
-            _sqlite_bulk_insert(
-                cursor,
-                payroll_id,
-                f"INSERT INTO payments_payrollline ({', '.join(names)}) "
-                f"VALUES ({', '.join(values)})",
-                zip(*bound, strict=True),
-            )
+            # sqlite3's own executemany streams the rows (Django's wrapper would need a list).
+            with connection.wrap_database_errors:
+                connection.connection.executemany(
+                    f"INSERT INTO payments_payrollline ({', '.join(names)}) "
+                    f"VALUES ({', '.join(values)})",
+                    zip(*bound, strict=True),
+                )
     return n
+
+
+# The guards that refuse lines of a locked or missing payroll (migration 0003): SQLite's
+# runs per line, PostgreSQL's per statement over a transition table of every inserted row.
+INSERT_GUARD = {"sqlite": "payments_line_locked_insert", "postgresql": "payments_line_insert_check"}
+
+
+@contextmanager
+def insert_guard_lifted(cursor: Any, payroll_id: int) -> Iterator[None]:
+    """A bulk load of one payroll's lines lifts the insert guard inside its own transaction,
+    checks the payroll once as the guard would, and puts the guard back before commit. A
+    million lines cost the guard seconds: SQLite runs a trigger per line (~6 µs, more than
+    the insert) and PostgreSQL spills the transition table to disk.
+    Nobody else can write lines meanwhile (SQLite's IMMEDIATE transaction holds the only
+    write lock; PostgreSQL's ALTER TABLE takes a lock every other writer of the table waits
+    for, while readers go on) and nobody sees the guard missing: the change is part of the
+    uncommitted transaction, and a rollback restores it."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("payroll lines are written inside a transaction")
+    name = INSERT_GUARD[connection.vendor]
+    if connection.vendor == "postgresql":
+        # ALTER TABLE refuses while deferred checks on the table are pending (lines deleted
+        # earlier in the transaction): run them now, then defer again as Django declares.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(f"ALTER TABLE payments_payrollline DISABLE TRIGGER {name}")
+        cursor.execute("SELECT locked FROM payments_payroll WHERE id = %s FOR SHARE", [payroll_id])
+    else:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [name])
+        guard = cursor.fetchone()
+        cursor.execute("SELECT locked FROM payments_payroll WHERE id = %s", [payroll_id])
+    payroll = cursor.fetchone()
+    if payroll is None or payroll[0]:
+        raise IntegrityError("payroll is locked or missing")
+    if connection.vendor == "postgresql":
+        # A failed load aborts the transaction, whose rollback re-enables the trigger.
+        yield
+        cursor.execute(f"ALTER TABLE payments_payrollline ENABLE TRIGGER {name}")
+        return
+    if guard is not None:
+        cursor.execute(f"DROP TRIGGER {name}")
+    try:
+        yield
+    finally:  # SQLite keeps the transaction open after a failed statement
+        if guard is not None:
+            cursor.execute(guard[0])
 
 
 def _one_value(column: pa.ChunkedArray) -> bool:
@@ -502,40 +552,6 @@ def _sql_literal(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     return "'" + str(value).replace("'", "''") + "'"  # text, or a date as ISO text
-
-
-# SQLite's row trigger refusing lines of a locked or missing payroll (migration 0003).
-SQLITE_INSERT_GUARD = "payments_line_locked_insert"
-
-
-def _sqlite_bulk_insert(
-    cursor: Any, payroll_id: int, sql: str, rows: Iterable[tuple[Any, ...]]
-) -> None:
-    """SQLite has only row triggers, and running one costs more than the insert itself
-    (about 6 µs a line). A bulk load lifts the guard inside its own transaction, checks the
-    payroll once as PostgreSQL's statement trigger does, and puts the very same trigger back
-    before commit. Nobody else sees it missing: SQLite DDL is transactional, readers see the
-    last commit, and the IMMEDIATE transaction holds the only write lock."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("payroll lines are written inside a transaction")
-    cursor.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [SQLITE_INSERT_GUARD]
-    )
-    guard = cursor.fetchone()
-    cursor.execute("SELECT locked FROM payments_payroll WHERE id = %s", [payroll_id])
-    payroll = cursor.fetchone()
-    if payroll is None or payroll[0]:
-        raise IntegrityError("payroll is locked or missing")
-    if guard is not None:
-        cursor.execute(f"DROP TRIGGER {SQLITE_INSERT_GUARD}")
-    try:
-        # sqlite3's own executemany streams the rows (Django's wrapper would need a list);
-        # errors are still translated into Django's.
-        with connection.wrap_database_errors:
-            connection.connection.executemany(sql, rows)
-    finally:
-        if guard is not None:
-            cursor.execute(guard[0])
 
 
 def _python_values(column: pa.ChunkedArray) -> list[Any]:
