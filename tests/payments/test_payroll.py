@@ -260,6 +260,14 @@ def test_bulk_load_puts_its_guard_back_even_when_it_fails(pay_staff, village, do
     with pytest.raises(DatabaseError), transaction.atomic():
         pr.write_lines(payroll.pk, lines, recipients)  # line 1 exists: the load fails
     assert guard_in_place() and len(_lines(payroll)) == 1
+    with transaction.atomic():  # an error that is caught: the transaction goes on, guarded
+        with (
+            pytest.raises(ValueError),
+            connection.cursor() as cursor,
+            pr.insert_guard_lifted(cursor, payroll.pk),
+        ):
+            raise ValueError
+        assert guard_in_place()
     with transaction.atomic():
         pr.write_lines(payroll.pk, lines, recipients, first_line_no=2)
     assert guard_in_place() and len(_lines(payroll)) == 2

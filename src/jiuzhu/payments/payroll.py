@@ -41,7 +41,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from django.db import IntegrityError, connection
+from django.db import DatabaseError, IntegrityError, connection
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.programmes import Programme
@@ -512,32 +512,36 @@ def insert_guard_lifted(cursor: Any, payroll_id: int) -> Iterator[None]:
     if not connection.in_atomic_block:
         raise RuntimeError("payroll lines are written inside a transaction")
     name = INSERT_GUARD[connection.vendor]
-    if connection.vendor == "postgresql":
+    pg = connection.vendor == "postgresql"
+    lock = " FOR SHARE" if pg else ""
+    cursor.execute(f"SELECT locked FROM payments_payroll WHERE id = %s{lock}", [payroll_id])
+    payroll = cursor.fetchone()
+    if payroll is None or payroll[0]:
+        raise IntegrityError("payroll is locked or missing")
+    if pg:
         # ALTER TABLE refuses while deferred checks on the table are pending (lines deleted
         # earlier in the transaction): run them now, then defer again as Django declares.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         cursor.execute(f"ALTER TABLE payments_payrollline DISABLE TRIGGER {name}")
-        cursor.execute("SELECT locked FROM payments_payroll WHERE id = %s FOR SHARE", [payroll_id])
+        restore = f"ALTER TABLE payments_payrollline ENABLE TRIGGER {name}"
     else:
         cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [name])
         guard = cursor.fetchone()
-        cursor.execute("SELECT locked FROM payments_payroll WHERE id = %s", [payroll_id])
-    payroll = cursor.fetchone()
-    if payroll is None or payroll[0]:
-        raise IntegrityError("payroll is locked or missing")
-    if connection.vendor == "postgresql":
-        # A failed load aborts the transaction, whose rollback re-enables the trigger.
-        yield
-        cursor.execute(f"ALTER TABLE payments_payrollline ENABLE TRIGGER {name}")
-        return
-    if guard is not None:
+        if guard is None:  # nothing to lift
+            yield
+            return
         cursor.execute(f"DROP TRIGGER {name}")
+        restore = guard[0]
     try:
         yield
-    finally:  # SQLite keeps the transaction open after a failed statement
-        if guard is not None:
-            cursor.execute(guard[0])
+    except BaseException as error:
+        # A failed statement aborts a PostgreSQL transaction, whose rollback restores the
+        # guard; anything else leaves the transaction usable, so the guard goes back now.
+        if not (pg and isinstance(error, DatabaseError)):
+            cursor.execute(restore)
+        raise
+    cursor.execute(restore)
 
 
 def _one_value(column: pa.ChunkedArray) -> bool:
