@@ -44,10 +44,8 @@ def execution(user: User, year: int, today: dt.date) -> list[Line]:
         if b.region_code.startswith(prefix)  # a town sees its own lines only
     ]
     paid = paid_by_month(year, prefix)
-    try:
-        warn_months = int(ParameterSet.load(dt.date(year, 12, 31)).get("funds.warning_months", 2))
-    except Exception:  # no parameter: keep the default
-        warn_months = 2
+    # Without the parameter in force the page still projects, it only cannot say "soon".
+    warn_months = ParameterSet.load(dt.date(year, 12, 31)).get("funds.warning_months")
     lines = []
     for budget in budgets:
         line = Line(budget)
@@ -63,7 +61,7 @@ def execution(user: User, year: int, today: dt.date) -> list[Line]:
             if line.run_rate > 0 and line.projected > budget.amount_fen:
                 left = max(line.remaining, 0) // line.run_rate
                 line.runs_out_month = months_paid + left + 1 if months_paid + left < 12 else None
-                soon = left <= warn_months
+                soon = warn_months is not None and left <= warn_months
                 line.warning = (
                     f"按目前每月支出，预计{line.runs_out_month}月预算不足"
                     if line.runs_out_month

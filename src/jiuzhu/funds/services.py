@@ -90,7 +90,7 @@ def _weights(year: int) -> tuple[Decimal, Decimal]:
     for key in keys:
         if key not in ps:
             raise DomainError(f"{year}年没有生效的补助分配权重参数（{key}），请先录入。")
-    return Decimal(str(ps[keys[0]])), Decimal(str(ps[keys[1]]))
+    return ps[keys[0]], ps[keys[1]]  # ratios: parsed as Decimal
 
 
 def allocate(actor: User, year: int, programme: str, total_fen: int) -> Allocation:

@@ -97,7 +97,7 @@ class Rules:
                     field="month",
                 )
             ps[key]
-        taper = tuple(int(x) for x in ps.get("dibao.phase_out_taper", [100]) or [100])
+        taper = tuple(int(x) for x in _param(ps, "dibao.phase_out_taper", "渐退期逐月发放比例"))
         rules = cls(
             month=month,
             prorate_by_days=int(_param(ps, "payments.prorate_by_days", "按天折算规则")) == 1,
