@@ -41,7 +41,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from django.db import DatabaseError, IntegrityError, connection
+from django.db import IntegrityError, connection
+from psycopg.pq import TransactionStatus
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.programmes import Programme
@@ -535,10 +536,10 @@ def insert_guard_lifted(cursor: Any, payroll_id: int) -> Iterator[None]:
         restore = guard[0]
     try:
         yield
-    except BaseException as error:
+    except BaseException:
         # A failed statement aborts a PostgreSQL transaction, whose rollback restores the
-        # guard; anything else leaves the transaction usable, so the guard goes back now.
-        if not (pg and isinstance(error, DatabaseError)):
+        # guard; while the transaction is still usable the guard goes back now.
+        if not (pg and connection.connection.info.transaction_status == TransactionStatus.INERROR):
             cursor.execute(restore)
         raise
     cursor.execute(restore)
