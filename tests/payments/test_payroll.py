@@ -5,7 +5,7 @@ from django.db import DatabaseError, connection, transaction
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.payments import services
-from jiuzhu.payments.models import Payroll, PayrollLine, Reason
+from jiuzhu.payments.models import Payroll, PayrollLine, Reason, line_id
 from jiuzhu.policy.models import Parameter
 from tests.payments.conftest import MONTH, give_account, make_household, make_recipient
 
@@ -198,11 +198,8 @@ def test_locked_payroll_is_immutable(pay_staff, village, dong_e):
         ),
         lambda: PayrollLine.objects.create(
             **{
-                **{
-                    f.attname: getattr(line, f.attname)
-                    for f in PayrollLine._meta.fields
-                    if f.attname != "id"
-                },
+                **{f.attname: getattr(line, f.attname) for f in PayrollLine._meta.fields},
+                "id": line_id(payroll.pk, 99),
                 "line_no": 99,
             }
         ),
@@ -226,15 +223,35 @@ def test_lines_need_their_payroll_at_the_database_level(pay_staff, village, dong
     payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
     line = _lines(payroll)[0]
     fields = {f.attname: getattr(line, f.attname) for f in PayrollLine._meta.fields}
-    del fields["id"]
+    missing = payroll.pk + 1000
     with pytest.raises(DatabaseError), transaction.atomic():
-        PayrollLine.objects.create(**{**fields, "payroll_id": payroll.pk + 1000})
+        PayrollLine.objects.create(**{**fields, "id": line_id(missing, 1), "payroll_id": missing})
     with pytest.raises(DatabaseError), transaction.atomic():
         connection.cursor().execute("DELETE FROM payments_payroll WHERE id = %s", [payroll.pk])
     # A line for the open payroll is still accepted (prepare is not the only writer).
-    PayrollLine.objects.create(**{**fields, "line_no": 2})
-    assert PayrollLine.objects.filter(payroll=payroll).count() == 2
+    PayrollLine.objects.create(**{**fields, "id": line_id(payroll.pk, 2), "line_no": 2})
+    assert PayrollLine.objects.of_payroll(payroll.pk).count() == 2
     assert Payroll.objects.filter(pk=payroll.pk).exists()
+
+
+def test_line_ids_keep_line_numbers_unique_within_a_payroll(pay_staff, village, dong_e):
+    """A line's id is its payroll × 10,000,000 + its number: the primary key refuses a
+    number used twice and the check refuses an id that does not match its number."""
+    admin = pay_staff["admin"]
+    make_recipient(admin, make_household(admin, village))
+    payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
+    line = _lines(payroll)[0]
+    assert (line.pk, line.line_no) == (line_id(payroll.pk, 1), 1)
+    fields = {f.attname: getattr(line, f.attname) for f in PayrollLine._meta.fields}
+    for wrong in (
+        {},  # the same number again
+        {"id": line_id(payroll.pk, 7)},  # an id of another number
+        {"id": line_id(payroll.pk + 1, 1)},  # an id of another payroll
+        {"id": line_id(payroll.pk, 0), "line_no": 0},  # numbers start at 1
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            PayrollLine.objects.create(**{**fields, **wrong})
+    assert [x.pk for x in _lines(payroll)] == [line.pk]
 
 
 def test_bulk_load_puts_its_guard_back_even_when_it_fails(pay_staff, village, dong_e):
@@ -281,7 +298,7 @@ def test_bulk_load_puts_its_guard_back_even_when_it_fails(pay_staff, village, do
                     f.attname: getattr(_lines(payroll)[0], f.attname)
                     for f in PayrollLine._meta.fields
                 },
-                "id": None,
+                "id": line_id(payroll.pk, 3),
                 "line_no": 3,
             }
         )

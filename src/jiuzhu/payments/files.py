@@ -46,8 +46,9 @@ def _require(actor: User, capability: Capability, payroll: Payroll) -> None:
 def bank_lines(payroll: Payroll, bank: str) -> Iterator[tuple[object, ...]]:
     """The lines one bank pays, streamed in line order (a million fit without a list)."""
     return (
-        PayrollLine.objects.filter(payroll=payroll, bank=bank, account_id__isnull=False)
-        .order_by("line_no")
+        PayrollLine.objects.of_payroll(payroll.pk)
+        .filter(bank=bank, account_id__isnull=False)
+        .order_by("id")
         .values_list(
             "line_no",
             "account_number",
@@ -63,7 +64,8 @@ def bank_lines(payroll: Payroll, bank: str) -> Iterator[tuple[object, ...]]:
 
 def banks_of(payroll: Payroll) -> list[str]:
     return list(
-        PayrollLine.objects.filter(payroll=payroll, account_id__isnull=False)
+        PayrollLine.objects.of_payroll(payroll.pk)
+        .filter(account_id__isnull=False)
         .values_list("bank", flat=True)
         .distinct()
         .order_by("bank")
@@ -232,9 +234,9 @@ def import_results(
     rows = parse_results(name, content)
     lines = {
         line_ref(payroll.pk, no): (pk, net)
-        for pk, no, net in PayrollLine.objects.filter(
-            payroll=payroll, bank=payment_file.bank, account_id__isnull=False
-        ).values_list("pk", "line_no", "net_fen")
+        for pk, no, net in PayrollLine.objects.of_payroll(payroll.pk)
+        .filter(bank=payment_file.bank, account_id__isnull=False)
+        .values_list("pk", "line_no", "net_fen")
     }
     problems: list[str] = []
     seen: set[str] = set()

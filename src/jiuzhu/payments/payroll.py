@@ -44,9 +44,10 @@ import pyarrow.csv as pacsv
 from django.db import IntegrityError, connection
 from psycopg.pq import TransactionStatus
 
+from jiuzhu.core import pgcopy
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.programmes import Programme
-from jiuzhu.payments.models import LineKind, Reason
+from jiuzhu.payments.models import LineKind, PayrollLine, Reason, line_id
 from jiuzhu.policy.parameters import ParameterSet
 
 I64 = npt.NDArray[np.int64]
@@ -423,25 +424,20 @@ def net_recoveries(lines: Lines, claims: list[OpenClaim]) -> None:
             left -= take
 
 
-LINE_COLUMNS = (
-    "payroll_id, line_no, kind, for_month, recipient_id, household_id, payee_id, programme, "
-    "reason, share_permille, amount_fen, recovery_fen, net_fen, recovery_claim_id, "
-    "origin_line_id, " + ", ".join(DETAIL_COLUMNS)
-)
-
-
 def write_lines(payroll_id: int, lines: Lines, r: Recipients, first_line_no: int = 1) -> int:
     """Bulk insert of the computed lines with their payees' snapshot, straight into the
-    lines table: COPY on PostgreSQL, one executemany on SQLite."""
+    lines table: binary COPY on PostgreSQL, one executemany on SQLite."""
     if lines.n == 0:
         return 0
     n = lines.n
     details = r.details.take(pa.array(lines.row))
     account = details.column("account_id").to_numpy()
+    line_no = np.arange(first_line_no, first_line_no + n, dtype=np.int64)
     table = pa.table(
         {
+            "id": pa.array(line_id(payroll_id, 0) + line_no),
             "payroll_id": pa.array(np.full(n, payroll_id, dtype=np.int64)),
-            "line_no": pa.array(np.arange(first_line_no, first_line_no + n, dtype=np.int64)),
+            "line_no": pa.array(line_no),
             "kind": pa.array(np.array([k.value for k in KINDS], dtype=object)[lines.kind]),
             "for_month": pa.array(lines.for_month),
             "recipient_id": pa.array(lines.rid),
@@ -458,26 +454,25 @@ def write_lines(payroll_id: int, lines: Lines, r: Recipients, first_line_no: int
             **{name: details.column(name) for name in DETAIL_COLUMNS},
         }
     ).set_column(
-        15 + DETAIL_COLUMNS.index("account_id"), "account_id", pa.array(account, mask=account == 0)
+        16 + DETAIL_COLUMNS.index("account_id"), "account_id", pa.array(account, mask=account == 0)
     )
     with connection.cursor() as cursor, insert_guard_lifted(cursor, payroll_id):
         if connection.vendor == "postgresql":
-            # Strings are always quoted, so an empty one stays '' (unquoted empty is NULL).
-            # Sent in slices, so that the server inserts one while the next is encoded.
-            options = pacsv.WriteOptions(include_header=False)
-            copy_sql = f"COPY payments_payrollline ({LINE_COLUMNS}) FROM STDIN WITH (FORMAT csv)"
+            columns, chunks = pgcopy.binary_copy(table, pgcopy.column_types(PayrollLine))
+            copy_sql = (
+                f"COPY payments_payrollline ({', '.join(columns)}) FROM STDIN (FORMAT binary)"
+            )
+            # The server inserts one chunk while the next is encoded.
             with connection.wrap_database_errors, cursor.copy(copy_sql) as copy:
-                for batch in table.to_batches(max_chunksize=50_000):
-                    buf = io.BytesIO()
-                    pacsv.write_csv(batch, buf, options)
-                    copy.write(buf.getvalue())
+                for chunk in chunks:
+                    copy.write(chunk)
         else:
             # A column with one value on every line (the payroll, mostly the kind and the
             # month, no recovery) goes in as a literal: each bound value costs per line. The
-            # line number is always bound, so that even a single line is one row to insert.
+            # line id is always bound, so that even a single line is one row to insert.
             names, values, bound = [], [], []
             for name, column in zip(table.column_names, table.columns, strict=True):
-                if name != "line_no" and _one_value(column):
+                if name != "id" and _one_value(column):
                     names.append(name)
                     values.append(_sql_literal(column[0].as_py()))
             for name, column in zip(table.column_names, table.columns, strict=True):

@@ -17,6 +17,7 @@ from jiuzhu.payments.models import (
     PayrollLine,
     RecoveryClaim,
     fen_to_yuan,
+    line_id_range,
 )
 from jiuzhu.payments.payroll import add_months
 from jiuzhu.registry.models import Household
@@ -39,7 +40,7 @@ def payroll_for(user: User, payroll_id: int | str) -> Payroll | None:
 
 
 def lines_of(payroll: Payroll) -> QuerySet[PayrollLine]:
-    return PayrollLine.objects.filter(payroll=payroll).order_by("line_no")
+    return PayrollLine.objects.of_payroll(payroll.pk).order_by("id")
 
 
 def previous_regular(payroll: Payroll) -> Payroll | None:
@@ -72,13 +73,13 @@ def differences(payroll: Payroll, examples: int = 50) -> dict[str, Any]:
         report["note"] = "没有上月名册，无法比较差异。"
         return report
     cur = "SELECT recipient_id, household_id, payee_name, net_fen FROM payments_payrollline "
-    cur += "WHERE payroll_id = %s AND kind = 'regular'"
+    cur += "WHERE id > %s AND id < %s AND kind = 'regular'"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT c.recipient_id, c.payee_name, c.net_fen FROM ({cur}) c "
             f"LEFT JOIN ({cur}) p ON p.recipient_id = c.recipient_id WHERE p.recipient_id IS NULL "
             "ORDER BY c.recipient_id",
-            [payroll.pk, previous.pk],
+            [*line_id_range(payroll.pk), *line_id_range(previous.pk)],
         )
         new = cursor.fetchall()
         cursor.execute(
@@ -86,14 +87,14 @@ def differences(payroll: Payroll, examples: int = 50) -> dict[str, Any]:
             f"FROM ({cur}) p LEFT JOIN ({cur}) c ON c.recipient_id = p.recipient_id "
             "JOIN cases_recipient r ON r.id = p.recipient_id "
             "WHERE c.recipient_id IS NULL ORDER BY p.recipient_id",
-            [previous.pk, payroll.pk],
+            [*line_id_range(previous.pk), *line_id_range(payroll.pk)],
         )
         stopped = cursor.fetchall()
         cursor.execute(
             f"SELECT c.recipient_id, c.payee_name, p.net_fen, c.net_fen FROM ({cur}) c "
             f"JOIN ({cur}) p ON p.recipient_id = c.recipient_id WHERE p.net_fen <> c.net_fen "
             "ORDER BY c.recipient_id",
-            [payroll.pk, previous.pk],
+            [*line_id_range(payroll.pk), *line_id_range(previous.pk)],
         )
         changed = cursor.fetchall()
     report["counts"] = {"new": len(new), "stopped": len(stopped), "changed": len(changed)}

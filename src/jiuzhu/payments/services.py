@@ -31,6 +31,8 @@ from jiuzhu.payments.models import (
     RecoveryClaim,
     Repayment,
     ResultStatus,
+    line_id,
+    line_id_range,
 )
 from jiuzhu.registry.models import Household, Person
 
@@ -209,9 +211,9 @@ def approve_payroll(actor: User, payroll: Payroll) -> Payroll:
         # Netted recoveries become repayments, and lines without an account are marked
         # failed so that they are re-issued once an account is recorded.
         netted = list(
-            PayrollLine.objects.filter(payroll=payroll, recovery_fen__gt=0).values_list(
-                "pk", "recovery_claim_id", "recovery_fen"
-            )
+            PayrollLine.objects.of_payroll(payroll.pk)
+            .filter(recovery_fen__gt=0)
+            .values_list("pk", "recovery_claim_id", "recovery_fen")
         )
         Repayment.objects.bulk_create(
             [
@@ -234,9 +236,9 @@ def approve_payroll(actor: User, payroll: Payroll) -> Payroll:
             cursor.execute(
                 "INSERT INTO payments_lineresult (line_id, payment_file_id, status, reason, "
                 "imported_at, reissued_in_id) SELECT id, NULL, 'failed', %s, %s, NULL "
-                "FROM payments_payrollline WHERE payroll_id = %s AND account_id IS NULL "
+                "FROM payments_payrollline WHERE id > %s AND id < %s AND account_id IS NULL "
                 "AND net_fen > 0",
-                [NO_ACCOUNT, now, payroll.pk],
+                [NO_ACCOUNT, now, *line_id_range(payroll.pk)],
             )
         updated = Payroll.objects.filter(pk=payroll.pk, locked=False).update(
             status=PayrollStatus.APPROVED, approved_by=actor, approved_at=now, locked=True
@@ -266,7 +268,10 @@ def discard_payroll(actor: User, payroll: Payroll, reason: str) -> None:
             actor, "discard_payroll", payroll, {"month": f"{payroll.month:%Y-%m}", "reason": reason}
         )
         with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM payments_payrollline WHERE payroll_id = %s", [payroll.pk])
+            cursor.execute(
+                "DELETE FROM payments_payrollline WHERE id > %s AND id < %s",
+                line_id_range(payroll.pk),
+            )
         LineResult.objects.filter(reissued_in=payroll).update(reissued_in=None)
         Payroll.objects.filter(pk=payroll.pk, locked=False).delete()
 
@@ -314,6 +319,7 @@ def prepare_reissue(actor: User, town: Region, month: dt.date) -> Payroll:
             account = accounts[old.payee_id]
             rows.append(
                 PayrollLine(
+                    id=line_id(payroll.pk, no),
                     payroll=payroll,
                     line_no=no,
                     kind=LineKind.REISSUE,

@@ -1,0 +1,116 @@
+"""PostgreSQL's binary COPY format, built from Arrow columns without a Python loop per row.
+
+The server parses text COPY field by field (integers, dates, quoting); binary input is
+the values as stored, which saves about a quarter of a wide bulk load's server time. Each
+field becomes a 4-byte big-endian length followed by its bytes (length -1 for NULL), each
+row a 2-byte field count followed by its fields; numpy lays out the fixed-width fields
+and Arrow's element-wise binary join assembles the rows, so encoding stays in C.
+"""
+
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from django.db import connection, models
+
+SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+TRAILER = b"\xff\xff"
+NULL_FIELD = pa.scalar(b"\xff\xff\xff\xff", pa.binary())
+INTEGER_WIDTHS = {"smallint": 2, "integer": 4, "bigint": 8}
+POSTGRES_EPOCH_DAYS = 10957  # 2000-01-01 in days since 1970-01-01
+
+
+def _width(pg_type: str) -> int:
+    """Bytes of a fixed-width value of this type, 0 for text."""
+    if pg_type in INTEGER_WIDTHS:
+        return INTEGER_WIDTHS[pg_type]
+    if pg_type == "date":
+        return 4
+    if pg_type.startswith(("varchar", "text")):
+        return 0
+    raise ValueError(f"binary COPY does not encode {pg_type}")
+
+
+def _integers(column: pa.Array, pg_type: str) -> np.ndarray:
+    if pg_type == "date":  # days since PostgreSQL's epoch
+        days = column.cast(pa.int32()).fill_null(0).to_numpy(zero_copy_only=False)
+        return days.astype(np.int64) - POSTGRES_EPOCH_DAYS
+    return column.fill_null(0).to_numpy(zero_copy_only=False)
+
+
+def _block(columns: list[np.ndarray], widths: list[int], head: bytes) -> np.ndarray:
+    """Fixed-width fields side by side, one row of bytes per value: `head`, then for each
+    column its length and its big-endian value."""
+    n = len(columns[0]) if columns else 0
+    out = np.empty((n, len(head) + sum(4 + w for w in widths)), dtype=np.uint8)
+    out[:, : len(head)] = np.frombuffer(head, dtype=np.uint8)
+    at = len(head)
+    for values, width in zip(columns, widths, strict=True):
+        out[:, at : at + 4] = np.frombuffer(width.to_bytes(4, "big"), dtype=np.uint8)
+        out[:, at + 4 : at + 4 + width] = (
+            values.astype(f">i{width}").view(np.uint8).reshape(n, width)
+        )
+        at += 4 + width
+    return out
+
+
+def _binary(block: np.ndarray) -> pa.Array:
+    n, width = block.shape
+    fixed = pa.FixedSizeBinaryArray.from_buffers(
+        pa.binary(width), n, [None, pa.py_buffer(np.ascontiguousarray(block))]
+    )
+    return fixed.cast(pa.binary())
+
+
+def _field(column: pa.Array, pg_type: str) -> pa.Array:
+    """One column's fields, for a column of text or with NULLs (their length varies)."""
+    width = _width(pg_type)
+    if width:
+        fields = _binary(_block([_integers(column, pg_type)], [width], b""))
+    else:
+        data = column.cast(pa.string()).fill_null("").cast(pa.binary())
+        lengths = pc.binary_length(data).to_numpy(zero_copy_only=False)
+        prefix = _binary(lengths.astype(">i4").view(np.uint8).reshape(-1, 4))
+        fields = pc.binary_join_element_wise(prefix, data, b"")
+    if column.null_count:
+        fields = pc.if_else(column.is_valid(), fields, NULL_FIELD)
+    return fields
+
+
+def column_types(model: type[models.Model]) -> dict[str, str]:
+    """Each column of the model's table with its database type, as binary_copy takes them."""
+    return {str(f.column): str(f.db_type(connection)) for f in model._meta.concrete_fields}
+
+
+def binary_copy(
+    table: pa.Table, pg_types: dict[str, str], rows_per_chunk: int = 50_000
+) -> tuple[list[str], Iterator[bytes | memoryview]]:
+    """The column order to name in COPY … FROM STDIN (FORMAT binary) and the stream for
+    `table` in chunks of rows, signature first and trailer last. `pg_types` gives each
+    column's database type. Fixed-width columns without NULLs come first: numpy lays
+    them out together, so only text and NULLs need Arrow's joins."""
+    names = table.column_names
+    fixed = [n for n in names if _width(pg_types[n]) and table.column(n).null_count == 0]
+    varying = [n for n in names if n not in fixed]
+    head = len(names).to_bytes(2, "big")
+
+    def chunks() -> Iterator[bytes | memoryview]:
+        yield SIGNATURE
+        for batch in table.select(fixed + varying).to_batches(max_chunksize=rows_per_chunk):
+            block = _block(
+                [_integers(batch.column(n), pg_types[n]) for n in fixed],
+                [_width(pg_types[n]) for n in fixed],
+                head,
+            )
+            if not varying:
+                yield block.data.cast("B")
+                continue
+            fields = [_field(batch.column(n), pg_types[n]) for n in varying]
+            rows = pc.binary_join_element_wise(_binary(block), *fields, b"")
+            offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)
+            start, end = offsets[rows.offset], offsets[rows.offset + len(rows)]
+            yield memoryview(rows.buffers()[2])[start:end]
+        yield TRAILER
+
+    return fixed + varying, chunks()
