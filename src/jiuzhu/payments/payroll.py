@@ -42,6 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from django.db import IntegrityError, connection
+from psycopg.copy import QueuedLibpqWriter
 from psycopg.pq import TransactionStatus
 
 from jiuzhu.core import pgcopy
@@ -462,8 +463,13 @@ def write_lines(payroll_id: int, lines: Lines, r: Recipients, first_line_no: int
             copy_sql = (
                 f"COPY payments_payrollline ({', '.join(columns)}) FROM STDIN (FORMAT binary)"
             )
-            # The server inserts one chunk while the next is encoded.
-            with connection.wrap_database_errors, cursor.copy(copy_sql) as copy:
+            # A writer thread feeds the server from a queue, so that encoding goes on while
+            # the server inserts (the default writer waits for each chunk to be taken).
+            writer = QueuedLibpqWriter(cursor.cursor)
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(copy_sql, writer=writer) as copy,
+            ):
                 for chunk in chunks:
                     copy.write(chunk)
         else:
