@@ -13,7 +13,14 @@ pytestmark = pytest.mark.django_db
 
 def test_refuses_a_type_it_does_not_encode():
     with pytest.raises(ValueError, match="numeric"):
-        pgcopy.binary_copy(pa.table({"x": [1]}), {"x": "numeric(10,2)"})
+        pgcopy.binary_copy(pa.table({"x": [1]}).to_batches(), {"x": "numeric(10,2)"})
+
+
+def test_refuses_null_where_none_was_declared():
+    """A NULL in a column not declared nullable would go in as 0: refused instead."""
+    _, chunks = pgcopy.binary_copy(pa.table({"x": [1, None]}).to_batches(), {"x": "bigint"})
+    with pytest.raises(ValueError, match="NULL"):
+        list(chunks)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="binary COPY is PostgreSQL's")
@@ -38,7 +45,9 @@ def test_round_trip_through_the_server():
         "name": "varchar(40)",
         "code": "text",
     }
-    columns, chunks = pgcopy.binary_copy(table, types, rows_per_chunk=3)
+    columns, chunks = pgcopy.binary_copy(
+        table.to_batches(max_chunksize=3), types, {"int", "day", "name"}
+    )
     # Fixed-width columns without NULLs first, laid out together; the rest in their order.
     assert columns == ["big", "small", "int", "day", "name", "code"]
     with connection.cursor() as cursor:

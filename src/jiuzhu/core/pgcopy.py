@@ -5,9 +5,10 @@ the values as stored, which saves about a quarter of a wide bulk load's server t
 field becomes a 4-byte big-endian length followed by its bytes (length -1 for NULL), each
 row a 2-byte field count followed by its fields; numpy lays out the fixed-width fields
 and Arrow's element-wise binary join assembles the rows, so encoding stays in C.
+Nothing is Django-specific but model_columns, which reads a model's column types.
 """
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -78,26 +79,32 @@ def _field(column: pa.Array, pg_type: str) -> pa.Array:
     return fields
 
 
-def column_types(model: type[models.Model]) -> dict[str, str]:
-    """Each column of the model's table with its database type, as binary_copy takes them."""
-    return {str(f.column): str(f.db_type(connection)) for f in model._meta.concrete_fields}
+def model_columns(model: type[models.Model]) -> tuple[dict[str, str], set[str]]:
+    """The model's columns with their database types, and those that may hold NULL."""
+    fields = model._meta.concrete_fields
+    types = {str(f.column): str(f.db_type(connection)) for f in fields}
+    return types, {str(f.column) for f in fields if f.null}
 
 
 def binary_copy(
-    table: pa.Table, pg_types: dict[str, str], rows_per_chunk: int = 50_000
+    batches: Iterable[pa.RecordBatch], pg_types: dict[str, str], nullable: Collection[str] = ()
 ) -> tuple[list[str], Iterator[bytes | memoryview]]:
     """The column order to name in COPY … FROM STDIN (FORMAT binary) and the stream for
-    `table` in chunks of rows, signature first and trailer last. `pg_types` gives each
-    column's database type. Fixed-width columns without NULLs come first: numpy lays
-    them out together, so only text and NULLs need Arrow's joins."""
-    names = table.column_names
-    fixed = [n for n in names if _width(pg_types[n]) and table.column(n).null_count == 0]
+    `batches`, one chunk per batch, signature first and trailer last. `pg_types` names the
+    columns to write with their database types, `nullable` those that may hold NULL.
+    Fixed-width columns that cannot be NULL come first: numpy lays them out together, so
+    only text and NULLs need Arrow's joins. Batches are taken one at a time, so that a
+    caller can build the next while the server inserts this one."""
+    names = list(pg_types)
+    fixed = [n for n in names if _width(pg_types[n]) and n not in nullable]
     varying = [n for n in names if n not in fixed]
     head = len(names).to_bytes(2, "big")
 
     def chunks() -> Iterator[bytes | memoryview]:
         yield SIGNATURE
-        for batch in table.select(fixed + varying).to_batches(max_chunksize=rows_per_chunk):
+        for batch in batches:
+            if any(batch.column(n).null_count for n in fixed):
+                raise ValueError("NULL in a column declared NOT NULL")
             block = _block(
                 [_integers(batch.column(n), pg_types[n]) for n in fixed],
                 [_width(pg_types[n]) for n in fixed],

@@ -30,6 +30,7 @@ Rules (documented here, parameters in policy `payments.*`):
 
 import datetime as dt
 import io
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -425,41 +426,62 @@ def net_recoveries(lines: Lines, claims: list[OpenClaim]) -> None:
             left -= take
 
 
+def _line_batch(
+    payroll_id: int, lines: Lines, r: Recipients, first_line_no: int, rows: slice
+) -> pa.RecordBatch:
+    """The lines in `rows` as they are stored, with their payees' snapshot."""
+    n = len(range(*rows.indices(lines.n)))
+    details = r.details.take(pa.array(lines.row[rows]))
+    account = details.column("account_id").to_numpy()
+    line_no = np.arange(n, dtype=np.int64) + (first_line_no + (rows.start or 0))
+    claim, origin = lines.claim[rows], lines.origin[rows]
+    return pa.record_batch(
+        {
+            "id": pa.array(line_id(payroll_id, 0) + line_no),
+            "payroll_id": pa.array(np.full(n, payroll_id, dtype=np.int64)),
+            "line_no": pa.array(line_no),
+            "kind": pa.array(np.array([k.value for k in KINDS], dtype=object)[lines.kind[rows]]),
+            "for_month": pa.array(lines.for_month[rows]),
+            "recipient_id": pa.array(lines.rid[rows]),
+            "household_id": pa.array(lines.hid[rows]),
+            "payee_id": pa.array(lines.payee[rows]),
+            "programme": pa.array(np.array(PROGRAMMES, dtype=object)[lines.programme[rows]]),
+            "reason": pa.array(lines.reason[rows]),
+            "share_permille": pa.array(lines.share[rows]),
+            "amount_fen": pa.array(lines.amount[rows]),
+            "recovery_fen": pa.array(lines.recovery[rows]),
+            "net_fen": pa.array(lines.net[rows]),
+            "recovery_claim_id": pa.array(claim, mask=claim == 0),
+            "origin_line_id": pa.array(origin, mask=origin == 0),
+            **{name: details.column(name).combine_chunks() for name in DETAIL_COLUMNS},
+            "account_id": pa.array(account, mask=account == 0),
+        }
+    )
+
+
+COPY_BATCH = 50_000
+
+
 def write_lines(payroll_id: int, lines: Lines, r: Recipients, first_line_no: int = 1) -> int:
     """Bulk insert of the computed lines with their payees' snapshot, straight into the
     lines table: binary COPY on PostgreSQL, one executemany on SQLite."""
     if lines.n == 0:
         return 0
     n = lines.n
-    details = r.details.take(pa.array(lines.row))
-    account = details.column("account_id").to_numpy()
-    line_no = np.arange(first_line_no, first_line_no + n, dtype=np.int64)
-    table = pa.table(
-        {
-            "id": pa.array(line_id(payroll_id, 0) + line_no),
-            "payroll_id": pa.array(np.full(n, payroll_id, dtype=np.int64)),
-            "line_no": pa.array(line_no),
-            "kind": pa.array(np.array([k.value for k in KINDS], dtype=object)[lines.kind]),
-            "for_month": pa.array(lines.for_month),
-            "recipient_id": pa.array(lines.rid),
-            "household_id": pa.array(lines.hid),
-            "payee_id": pa.array(lines.payee),
-            "programme": pa.array(np.array(PROGRAMMES, dtype=object)[lines.programme]),
-            "reason": pa.array(lines.reason),
-            "share_permille": pa.array(lines.share),
-            "amount_fen": pa.array(lines.amount),
-            "recovery_fen": pa.array(lines.recovery),
-            "net_fen": pa.array(lines.net),
-            "recovery_claim_id": pa.array(lines.claim, mask=lines.claim == 0),
-            "origin_line_id": pa.array(lines.origin, mask=lines.origin == 0),
-            **{name: details.column(name) for name in DETAIL_COLUMNS},
-        }
-    ).set_column(
-        16 + DETAIL_COLUMNS.index("account_id"), "account_id", pa.array(account, mask=account == 0)
-    )
     with connection.cursor() as cursor, insert_guard_lifted(cursor, payroll_id):
         if connection.vendor == "postgresql":
-            columns, chunks = pgcopy.binary_copy(table, pgcopy.column_types(PayrollLine))
+            # Each batch is built, encoded and handed over while the server inserts the last.
+            first = _line_batch(payroll_id, lines, r, first_line_no, slice(0, COPY_BATCH))
+            rest = (
+                _line_batch(payroll_id, lines, r, first_line_no, slice(at, at + COPY_BATCH))
+                for at in range(COPY_BATCH, n, COPY_BATCH)
+            )
+            types, nullable = pgcopy.model_columns(PayrollLine)
+            columns, chunks = pgcopy.binary_copy(
+                itertools.chain([first], rest),
+                {name: types[name] for name in first.schema.names},
+                nullable,
+            )
             copy_sql = (
                 f"COPY payments_payrollline ({', '.join(columns)}) FROM STDIN (FORMAT binary)"
             )
@@ -476,6 +498,9 @@ def write_lines(payroll_id: int, lines: Lines, r: Recipients, first_line_no: int
             # A column with one value on every line (the payroll, mostly the kind and the
             # month, no recovery) goes in as a literal: each bound value costs per line. The
             # line id is always bound, so that even a single line is one row to insert.
+            table = pa.Table.from_batches(
+                [_line_batch(payroll_id, lines, r, first_line_no, slice(0, n))]
+            )
             names, values, bound = [], [], []
             for name, column in zip(table.column_names, table.columns, strict=True):
                 if name != "id" and _one_value(column):
