@@ -16,12 +16,11 @@ from django.db import migrations, models
 
 import jiuzhu.payments.models
 
+LEAN_LINES = importlib.import_module("jiuzhu.payments.migrations.0003_lean_payroll_lines")
+# RunPython of (PostgreSQL statements, SQLite statements), by the connection's vendor.
+_runner = LEAN_LINES._runner
 # The lines table's own SQLite triggers as 0003 left them (everything but the payroll's).
-LINE_TRIGGERS = [
-    sql
-    for sql in importlib.import_module("jiuzhu.payments.migrations.0003_lean_payroll_lines").SQLITE
-    if "payments_payroll_delete_with_lines" not in sql
-]
+LINE_TRIGGERS = [sql for sql in LEAN_LINES.SQLITE if "payments_payroll_delete_with_lines" not in sql]
 
 NEW_ID = "payroll_id * 10000000 + line_no"
 RENUMBER = [
@@ -81,22 +80,12 @@ def _sqlite_payroll_delete(lines_of_payroll: str) -> list[str]:
 
 BY_RANGE = "id > OLD.id * 10000000 AND id < (OLD.id + 1) * 10000000"
 BY_PAYROLL = "payroll_id = OLD.id"
-GUARDS = {
-    "postgresql": _refuse_payroll_with_lines(BY_RANGE),
-    "sqlite": [*LINE_TRIGGERS, *_sqlite_payroll_delete(BY_RANGE)],
-}
-GUARDS_BACK = {
-    "postgresql": _refuse_payroll_with_lines(BY_PAYROLL),
-    "sqlite": [*LINE_TRIGGERS, *_sqlite_payroll_delete(BY_PAYROLL)],
-}
-
-
-def _runner(statements):
-    def run(apps, schema_editor):
-        for sql in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-
-    return run
+GUARDS = _runner(
+    _refuse_payroll_with_lines(BY_RANGE), [*LINE_TRIGGERS, *_sqlite_payroll_delete(BY_RANGE)]
+)
+GUARDS_BACK = _runner(
+    _refuse_payroll_with_lines(BY_PAYROLL), [*LINE_TRIGGERS, *_sqlite_payroll_delete(BY_PAYROLL)]
+)
 
 
 class Migration(migrations.Migration):
@@ -106,8 +95,8 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(
-            _runner({"postgresql": POSTGRES_RENUMBER, "sqlite": SQLITE_RENUMBER}),
-            _runner(GUARDS_BACK),
+            _runner(POSTGRES_RENUMBER, SQLITE_RENUMBER),
+            GUARDS_BACK,
         ),
         migrations.AlterModelOptions(
             name="payrollline",
@@ -153,5 +142,5 @@ class Migration(migrations.Migration):
                 name="payroll_line_id_from_number",
             ),
         ),
-        migrations.RunPython(_runner(GUARDS), _runner({"sqlite": DROP_PAYROLL_DELETE})),
+        migrations.RunPython(GUARDS, _runner([], DROP_PAYROLL_DELETE)),
     ]
