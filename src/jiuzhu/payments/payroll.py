@@ -235,7 +235,9 @@ def read_columns(
     numbers = [
         table.column(i).to_numpy(zero_copy_only=False).astype(np.int64) for i in range(width)
     ]
-    return numbers, table.select(list(text))
+    # One chunk per column: Arrow's take over a column in many chunks (the CSV reader's
+    # blocks) joins them first, on every call, and the lines take from it batch by batch.
+    return numbers, table.select(list(text)).combine_chunks()
 
 
 def read_recipients(prefix: str, month: dt.date) -> Recipients:
