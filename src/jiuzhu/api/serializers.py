@@ -6,7 +6,6 @@ mask ID numbers by the caller's role: the view puts ``visibility`` in the contex
 """
 
 import re
-from collections.abc import Mapping
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -16,6 +15,8 @@ from rest_framework import serializers
 from jiuzhu.core import idnumber
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, RegionLevel
+from jiuzhu.core.rest.fields import Choice, Flag, StrictSerializer, Text
+from jiuzhu.registry.api_fields import AreaType
 from jiuzhu.registry.models import (
     AssetKind,
     DisabilityCategory,
@@ -32,53 +33,6 @@ _CODE = re.compile(r"^[0-9]{12}$")
 # --- input ------------------------------------------------------------------------------
 
 
-class Text(serializers.CharField):
-    """A string and only a string (numbers and booleans are not silently converted)."""
-
-    default_error_messages = {
-        "invalid": "应为字符串。",
-        "blank": "不能为空。",
-        "max_length": "过长（最多{max_length}字）。",
-        "min_length": "过短（至少{min_length}字）。",
-    }
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return str(super().to_internal_value(data))
-
-
-class Choice(serializers.ChoiceField):
-    default_error_messages = {"invalid_choice": "“{input}” 不是有效的选项。"}
-
-    def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, str):
-            self.fail("invalid_choice", input=data)
-        return super().to_internal_value(data)
-
-
-@extend_schema_field(
-    {"type": "string", "enum": list(HukouType.values), "description": "urban 城镇，rural 农村"}
-)
-class AreaType(Choice):
-    """城乡类别: the same choices as 户口性质, documented inline so that the schema has one
-    enum component for them, not two names for one set."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(choices=HukouType.choices, **kwargs)
-
-
-class Flag(serializers.BooleanField):
-    """true or false only (no "yes", 1 or "on": partner systems send real booleans)."""
-
-    default_error_messages = {"invalid": "应为 true 或 false。"}
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
-
-
 class RegionCode(serializers.SlugRelatedField[Region]):
     """A region given by its 12-digit code (GB/T 2260 plus the village digits)."""
 
@@ -93,20 +47,6 @@ class RegionCode(serializers.SlugRelatedField[Region]):
     def to_internal_value(self, data: Any) -> Region:
         if not isinstance(data, str) or not _CODE.match(data):
             self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictSerializer(serializers.Serializer[Any]):
-    # Rejects keys it does not know: a misspelt field is an error, not silently ignored.
-    """请求正文：不接受未定义的字段。"""
-
-    default_error_messages = {"invalid": "应为 JSON 对象（键值对）。"}
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({key: ["未知字段。"] for key in unknown})
         return super().to_internal_value(data)
 
 

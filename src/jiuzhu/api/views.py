@@ -26,10 +26,10 @@ from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from jiuzhu.api import serializers as s
-from jiuzhu.api.parsers import ChineseJSONParser
 from jiuzhu.core.auth import AccountLocked
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import AccessLog, RegionLevel, User
+from jiuzhu.core.rest.parsers import ChineseJSONParser
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import regions_in_scope
 from jiuzhu.core.services import log_access

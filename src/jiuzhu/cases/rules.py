@@ -5,12 +5,14 @@ parameters of the policy engine; amounts come from its formulas. This module onl
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from jiuzhu.core import idnumber
+from jiuzhu.core.money import to_fen
 from jiuzhu.core.programmes import Programme
+from jiuzhu.policy.entitlements import Claim, CurrentRecipient, Entitlement, temporary_limit
+from jiuzhu.policy.entitlements import entitlement as policy_entitlement
 from jiuzhu.registry.models import Household, LabourCapacity
 
 if TYPE_CHECKING:
@@ -79,10 +81,6 @@ def needs_public_notice(case: "Case") -> bool:
     return True
 
 
-def first_of_next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
 def parameter(key: str, on: dt.date) -> Any:
     from jiuzhu.policy.parameters import value_at
 
@@ -126,20 +124,9 @@ def next_review(household: Household, klass: str, today: dt.date) -> dt.date:
     return dt.date(today.year + month // 12, month % 12 + 1, 1)
 
 
-@dataclass
-class Entitlement:
-    eligible: bool
-    monthly_amount: Decimal
-    one_off_amount: Decimal | None
-    summary: str
-    explanation: dict[str, Any] = field(default_factory=dict)
-    phase_out_until: dt.date | None = None
-
-
 def entitlement(case: "Case", month: dt.date) -> Entitlement:
     """Eligibility and amount of this case's programme for `month`, from the policy engine."""
     from jiuzhu.cases.models import ACTIVE_RECIPIENT_STATUSES, Recipient
-    from jiuzhu.policy.adapters import entitlement_for_case
 
     # Dibao and tekun exclude each other for one person: tekun members leave the dibao unit.
     tekun = Recipient.objects.filter(
@@ -148,10 +135,26 @@ def entitlement(case: "Case", month: dt.date) -> Entitlement:
         status__in=ACTIVE_RECIPIENT_STATUSES,
         person__isnull=False,
     ).exclude(case=case)
-    return entitlement_for_case(case, month, frozenset(tekun.values_list("person_id", flat=True)))
+    recipient = getattr(case, "recipient", None)
+    current = (
+        CurrentRecipient(
+            monthly_fen=to_fen(recipient.monthly_amount),
+            in_phase_out=recipient.status == "phase_out",
+            phase_out_until=recipient.phase_out_until,
+        )
+        if recipient is not None
+        else None
+    )
+    claim = Claim(
+        programme=case.programme,
+        beneficiary_id=case.beneficiary_id,
+        single_person_unit=case.single_person_unit,
+        temporary_kind=case.temporary_kind,
+        current=current,
+        tekun_person_ids=frozenset(tekun.values_list("person_id", flat=True)),
+    )
+    return policy_entitlement(case.household, claim, month)
 
 
 def advance_aid_limit(case: "Case", on: dt.date) -> Decimal:
-    from jiuzhu.policy.adapters import temporary_limit_for_household
-
-    return temporary_limit_for_household(case.household, on)
+    return temporary_limit(case.household, on)

@@ -41,6 +41,7 @@ from jiuzhu.cases.models import (
 from jiuzhu.cases.workflow import TRANSITIONS, Transition
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, RegionLevel, User
+from jiuzhu.core.months import first_of_next_month
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Role
 from jiuzhu.core.services import record_audit
@@ -558,7 +559,7 @@ def approve(actor: User, case: Case, version: int, note: str = "") -> Case:
     today = timezone.localdate()
     if case.decision_due and today > case.decision_due:
         note = (note + "（超期办结）").strip()
-    result = rules.entitlement(case, rules.first_of_next_month(today))
+    result = rules.entitlement(case, first_of_next_month(today))
     if not result.eligible:
         raise DomainError("按现行政策该申请不符合条件，请作出不予批准决定：" + result.summary)
     needs_notice = rules.needs_public_notice(case)
@@ -702,7 +703,7 @@ def _put_in_force(actor: User, case: Case) -> Recipient | None:
                 status=RecipientStatus.ACTIVE,
                 monthly_amount=case.monthly_amount or Decimal("0"),
                 members_covered=1 if person else _members_covered(case),
-                start_month=rules.first_of_next_month(today),
+                start_month=first_of_next_month(today),
                 review_class=review_class,
                 next_review_on=rules.next_review(household, review_class, today),
             )
@@ -804,7 +805,7 @@ def terminate(actor: User, case: Case, version: int, reason: str) -> Case:
         _apply(actor, case, "terminate", version, Status.ENDED, reason)
         Recipient.objects.filter(case=case).update(
             status=RecipientStatus.ENDED,
-            end_month=rules.first_of_next_month(today),
+            end_month=first_of_next_month(today),
             end_reason=reason[:200],
         )
         notifications.notify(
@@ -827,7 +828,7 @@ def change_amount(actor: User, case: Case, version: int, reason: str) -> Recipie
     recipient = _recipient(case)
     reason = _require_text(reason, "复核原因")
     today = timezone.localdate()
-    month = rules.first_of_next_month(today)
+    month = first_of_next_month(today)
     result = rules.entitlement(case, month)
     with transaction.atomic():
         old = recipient.monthly_amount

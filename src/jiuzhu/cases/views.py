@@ -31,17 +31,17 @@ from jiuzhu.cases.rules import HOME_VISIT_CHECKLIST, checklist_for
 from jiuzhu.cases.workflow import allowed_actions
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import AccessLog, User
+from jiuzhu.core.permissions import require_page
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import log_access
-from jiuzhu.core.views import require_capability
 from jiuzhu.core.workdays import Calendar
 from jiuzhu.registry.selectors import household_for, household_for_intake
 from jiuzhu.verification.selectors import reports_for_household
 
 
 def _case(request: HttpRequest, case_id: int) -> tuple[User, Case]:
-    user = require_capability(request, Capability.VIEW_HOUSEHOLDS)
+    user = require_page(request, Capability.VIEW_HOUSEHOLDS)
     case = selectors.case_for(user, case_id)
     if case is None:
         raise Http404
@@ -50,7 +50,7 @@ def _case(request: HttpRequest, case_id: int) -> tuple[User, Case]:
 
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    user = require_capability(request, Capability.VIEW_HOUSEHOLDS)
+    user = require_page(request, Capability.VIEW_HOUSEHOLDS)
     status = request.GET.get("status", "open")
     programme = request.GET.get("programme", "")
     query = request.GET.get("q", "")[:40]
@@ -85,7 +85,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def overdue_list(request: HttpRequest) -> HttpResponse:
-    user = require_capability(request, Capability.VIEW_HOUSEHOLDS)
+    user = require_page(request, Capability.VIEW_HOUSEHOLDS)
     calendar = Calendar()
     cases = list(selectors.overdue_cases(user)[:500])
     by_town: dict[str, int] = {}
@@ -126,7 +126,7 @@ def _household_for_new_case(request: HttpRequest, user: User) -> tuple[Any, str,
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_case(request: HttpRequest) -> HttpResponse:
-    user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
+    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
     household, intake_id, find_form = _household_for_new_case(request, user)
     if household is None:
         return render(request, "cases/find_household.html", {"form": find_form})
@@ -326,7 +326,7 @@ def upload(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 def document(request: HttpRequest, document_id: int) -> FileResponse:
-    user = require_capability(request, Capability.VIEW_HOUSEHOLDS)
+    user = require_page(request, Capability.VIEW_HOUSEHOLDS)
     doc = selectors.document_for(user, document_id)
     if doc is None:
         raise Http404
@@ -343,7 +343,7 @@ def document(request: HttpRequest, document_id: int) -> FileResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def spot_checks(request: HttpRequest) -> HttpResponse:
-    user = require_capability(request, Capability.SPOT_CHECK)
+    user = require_page(request, Capability.SPOT_CHECK)
     if request.method == "POST":
         try:
             if "draw" in request.POST:

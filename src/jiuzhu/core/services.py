@@ -19,12 +19,8 @@ from jiuzhu.core.models import (
     User,
     WorkingDayOverride,
 )
+from jiuzhu.core.permissions import require
 from jiuzhu.core.roles import Capability
-
-
-def require(user: User, capability: Capability) -> None:
-    if not user.can(capability):
-        raise PermissionError(capability.label)
 
 
 def record_audit(

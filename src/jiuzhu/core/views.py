@@ -6,7 +6,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,24 +14,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.core import selectors, services
 from jiuzhu.core.auth import AccountLocked
-from jiuzhu.core.errors import DomainError
-from jiuzhu.core.models import RegionLevel, User, WorkingDayOverride
+from jiuzhu.core.forms import refusals_shown
+from jiuzhu.core.models import RegionLevel, WorkingDayOverride
+from jiuzhu.core.permissions import require_page, staff
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.workdays import Calendar
-
-
-def staff(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def require_capability(request: HttpRequest, capability: Capability) -> User:
-    """Pages a role may not use answer as if they did not exist."""
-    user = staff(request)
-    if not user.can(capability):
-        raise Http404
-    return user
 
 
 class LoginForm(forms.Form):
@@ -91,19 +78,16 @@ class OverrideForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def calendar_view(request: HttpRequest) -> HttpResponse:
-    user = require_capability(request, Capability.MANAGE_CALENDAR)
+    user = require_page(request, Capability.MANAGE_CALENDAR)
     form = OverrideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown(request, form):
             services.set_working_day_override(
                 user,
                 form.cleaned_data["date"],
                 form.cleaned_data["is_working_day"],
                 form.cleaned_data["note"],
             )
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
             messages.success(request, "已保存工作日调整。")
             return redirect("core:calendar")
     try:
@@ -136,12 +120,9 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def calendar_delete(request: HttpRequest, override_id: int) -> HttpResponse:
-    user = require_capability(request, Capability.MANAGE_CALENDAR)
-    try:
+    user = require_page(request, Capability.MANAGE_CALENDAR)
+    with refusals_shown(request):
         services.delete_working_day_override(user, override_id)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
         messages.success(request, "已删除工作日调整。")
     return redirect("core:calendar")
 
@@ -165,14 +146,11 @@ class RegionImportForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def regions_view(request: HttpRequest) -> HttpResponse:
-    user = require_capability(request, Capability.MANAGE_REGIONS)
+    user = require_page(request, Capability.MANAGE_REGIONS)
     form = RegionImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown(request, form):
             count = services.import_regions_csv(form.cleaned_data["file"], actor=user)
-        except DomainError as error:
-            form.add_error("file", error.message)
-        else:
             messages.success(request, f"已导入 {count} 个区划。")
             return redirect("core:regions")
     towns = selectors.regions_in_scope(user, RegionLevel.TOWN).annotate(villages=Count("children"))
@@ -192,7 +170,7 @@ class AccessLogFilter(forms.Form):
 
 @login_required
 def access_log(request: HttpRequest) -> HttpResponse:
-    user = require_capability(request, Capability.VIEW_ACCESS_LOG)
+    user = require_page(request, Capability.VIEW_ACCESS_LOG)
     form = AccessLogFilter(request.GET or None)
     entries = selectors.search_access_log(user)
     if form.is_valid():

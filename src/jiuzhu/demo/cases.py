@@ -43,10 +43,12 @@ from jiuzhu.cases.models import (
     TemporaryKind,
 )
 from jiuzhu.core.models import Region, RegionLevel, User
+from jiuzhu.core.money import plain_yuan
+from jiuzhu.core.months import add_months
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Role
 from jiuzhu.core.workdays import Calendar
-from jiuzhu.demo.generator import Column, Table, money_strings
+from jiuzhu.demo.generator import Column, Table
 from jiuzhu.demo.load import _max_used_id, _write
 from jiuzhu.policy import formulas as f
 from jiuzhu.policy.batch import columns, read_registry
@@ -232,11 +234,6 @@ class _Stamps:
 def _dates(values: Sequence[dt.date | None]) -> list[Any]:
     null = _null()
     return [null if v is None else v.isoformat() for v in values]
-
-
-def _months_later(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    return dt.date(day.year + month // 12, month % 12 + 1, 1)
 
 
 @dataclass
@@ -676,7 +673,7 @@ def _events(
                         Status.IN_FORCE,
                         "",
                         {
-                            "amount": _yuan(advance.one_off_fen or 0),
+                            "amount": plain_yuan(advance.one_off_fen or 0),
                             "method": "银行卡转账",
                             "within_deadline": True,
                         },
@@ -746,7 +743,7 @@ def _events(
             last = moment
         if plan.decided_on is not None:
             moment = max(at(plan.decided_on), last + dt.timedelta(minutes=1))
-            amount = _yuan(plan.monthly_fen or 0)
+            amount = plain_yuan(plan.monthly_fen or 0)
             ev.append(
                 (
                     moment,
@@ -768,10 +765,6 @@ def _next_working(calendar: Calendar, day: dt.date) -> dt.date:
     while not calendar.is_working_day(day):
         day += dt.timedelta(days=1)
     return day
-
-
-def _yuan(fen: int) -> str:
-    return money_strings(np.array([fen], dtype=np.int64))[0]
 
 
 def _numbers(plans: list[_Plan]) -> list[str]:
@@ -847,14 +840,14 @@ def _recipients(plans: list[_Plan], today: dt.date, ps: ParameterSet) -> Table:
     start_months, reviews, klass = [], [], []
     for plan in plans:
         assert plan.closed_on is not None
-        start = _months_later(plan.closed_on, 1)
+        start = add_months(plan.closed_on, 1)
         c = classes[plan.household.id]
         area = "urban" if plan.household.urban else "rural"
         interval = int(ps[f"review.interval_months.{c}.{area}"])
-        review = _months_later(start, interval - 1)
+        review = add_months(start, interval - 1)
         # Reviews already held: the next one is this month at the earliest (due now) or later.
         while review < today.replace(day=1):
-            review = _months_later(review, interval)
+            review = add_months(review, interval)
         start_months.append(start)
         reviews.append(review)
         klass.append(c)
@@ -878,7 +871,7 @@ def _recipients(plans: list[_Plan], today: dt.date, ps: ParameterSet) -> Table:
             Column("programme", "text", [pl.programme for pl in plans]),
             Column("region_code", "text", [pl.household.code for pl in plans]),
             Column("status", "text", [RecipientStatus.ACTIVE.value] * len(plans)),
-            Column("monthly_amount", "text", [_yuan(pl.monthly_fen or 0) for pl in plans]),
+            Column("monthly_amount", "text", [plain_yuan(pl.monthly_fen or 0) for pl in plans]),
             # As services._members_covered: current members (a tekun person: one).
             Column(
                 "members_covered",
@@ -929,7 +922,7 @@ def _write_all(
         return np.array([-1 if v is None else v for v in values], dtype=np.int64)
 
     def money(values: list[int | None]) -> list[Any]:
-        return [null if v is None else _yuan(v) for v in values]
+        return [null if v is None else plain_yuan(v) for v in values]
 
     def ints(values: list[int]) -> Array:
         return np.array(values, dtype=np.int64)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from jiuzhu.core.idnumber import CHECK_CHARS, WEIGHTS
+from jiuzhu.core.money import fen_column, plain_yuan_column
 from jiuzhu.demo import pools
 from jiuzhu.registry.models import (
     AssetKind,
@@ -260,14 +261,6 @@ def _rank_within(keys: Array) -> Array:
 
 def _lognormal(rng: np.random.Generator, median: Array | float, sigma: float, n: int) -> Array:
     return np.asarray(median) * np.exp(rng.normal(0.0, sigma, n))
-
-
-def _fen(yuan: Array) -> Array:
-    return np.round(np.asarray(yuan) * 100).astype(np.int64)
-
-
-def money_strings(fen: Array) -> list[str]:
-    return [f"{v // 100}.{v % 100:02d}" for v in fen.tolist()]
 
 
 def id_numbers(region_codes: Array, birth: Array, seq: Array) -> list[str]:
@@ -661,7 +654,7 @@ def generate_chunk(rng: np.random.Generator, state: GeneratorState, n: int) -> d
             Column("household_id", "int", hh_ids[inc_hh]),
             Column("person_id", "nint", np.where(inc_member >= 0, person_ids[inc_member], -1)),
             Column("category", "text", np.array(INCOME_CATEGORIES, dtype=object)[inc_cat].tolist()),
-            Column("monthly_amount", "text", money_strings(inc_fen)),
+            Column("monthly_amount", "text", plain_yuan_column(inc_fen)),
             Column(
                 "note",
                 "text",
@@ -679,7 +672,7 @@ def generate_chunk(rng: np.random.Generator, state: GeneratorState, n: int) -> d
             Column("person_id", "nint", person_ids[first_person[ast_hh]]),
             Column("kind", "text", np.array(ASSET_KINDS, dtype=object)[ast_kind].tolist()),
             Column("quantity", "int", ast_qty),
-            Column("value", "text", money_strings(ast_fen)),
+            Column("value", "text", plain_yuan_column(ast_fen)),
             Column(
                 "note", "text", [ASSET_NOTES.get(ASSET_KINDS[k], "") for k in ast_kind.tolist()]
             ),
@@ -806,7 +799,7 @@ def _incomes(
         out_hh[order],
         np.concatenate(rows_member)[order],
         np.concatenate(rows_cat)[order],
-        _fen(np.concatenate(rows_yuan)[order]),
+        fen_column(np.concatenate(rows_yuan)[order]),
     )
 
 
@@ -865,5 +858,5 @@ def _assets(
         out_hh[order],
         np.concatenate([np.full(len(r[0]), _AST[r[1]]) for r in rows])[order],
         np.concatenate([r[2] for r in rows])[order].astype(np.int64),
-        _fen(np.concatenate([np.maximum(r[3], 100.0) for r in rows])[order]),
+        fen_column(np.concatenate([np.maximum(r[3], 100.0) for r in rows])[order]),
     )

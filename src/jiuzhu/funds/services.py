@@ -9,17 +9,13 @@ from django.db.models import Count
 from jiuzhu.cases.models import ACTIVE_RECIPIENT_STATUSES, Recipient
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, RegionLevel, User
+from jiuzhu.core.permissions import require
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.funds import formulas
 from jiuzhu.funds.models import Allocation, AllocationLine, Budget, Level, TownFiscalIndex
 from jiuzhu.policy.parameters import ParameterSet
-
-
-def _require(actor: User) -> None:
-    if not actor.can(Capability.MANAGE_BUDGETS):
-        raise PermissionError(Capability.MANAGE_BUDGETS.label)
 
 
 def _check_year(year: int) -> None:
@@ -30,7 +26,7 @@ def _check_year(year: int) -> None:
 def set_budget(
     actor: User, year: int, programme: str, region: Region, amount_fen: int, note: str = ""
 ) -> Budget:
-    _require(actor)
+    require(actor, Capability.MANAGE_BUDGETS)
     _check_year(year)
     if programme not in Programme.values:
         raise DomainError("救助项目不正确。", field="programme")
@@ -64,7 +60,7 @@ def set_budget(
 def set_fiscal_index(
     actor: User, year: int, town: Region, weakness: str | Decimal, note: str = ""
 ) -> TownFiscalIndex:
-    _require(actor)
+    require(actor, Capability.MANAGE_BUDGETS)
     _check_year(year)
     if town.level != RegionLevel.TOWN:
         raise DomainError("财力指数按乡镇设置。", field="town")
@@ -95,7 +91,7 @@ def _weights(year: int) -> tuple[Decimal, Decimal]:
 
 def allocate(actor: User, year: int, programme: str, total_fen: int) -> Allocation:
     """Distribute a county subsidy over the towns and write each town's budget line."""
-    _require(actor)
+    require(actor, Capability.MANAGE_BUDGETS)
     _check_year(year)
     if total_fen <= 0:
         raise DomainError("补助总额应大于0。", field="amount")

@@ -11,12 +11,11 @@ from django.views.decorators.http import require_http_methods
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, RegionLevel
+from jiuzhu.core.money import parse_yuan, plain_yuan
+from jiuzhu.core.permissions import require_page
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
-from jiuzhu.core.views import require_capability
 from jiuzhu.funds import selectors, services
-from jiuzhu.payments.models import fen_to_yuan
-from jiuzhu.payments.services import parse_yuan
 
 
 def _year(request: HttpRequest) -> int:
@@ -28,7 +27,7 @@ def _year(request: HttpRequest) -> int:
 
 @login_required
 def execution(request: HttpRequest) -> HttpResponse:
-    user = require_capability(request, Capability.VIEW_PAYROLL)
+    user = require_page(request, Capability.VIEW_PAYROLL)
     year = _year(request) if request.GET.get("year") else timezone.localdate().year
     lines = selectors.execution(user, year, timezone.localdate())
     if request.GET.get("format") == "xlsx":
@@ -70,11 +69,11 @@ def _export(year: int, lines: list[selectors.Line]) -> HttpResponse:
             [
                 b.get_programme_display(),
                 b.region.name,
-                fen_to_yuan(b.amount_fen),
-                *[fen_to_yuan(v) for v in line.months],
-                fen_to_yuan(line.paid),
-                fen_to_yuan(line.remaining),
-                fen_to_yuan(line.projected),
+                plain_yuan(b.amount_fen),
+                *[plain_yuan(v) for v in line.months],
+                plain_yuan(line.paid),
+                plain_yuan(line.remaining),
+                plain_yuan(line.projected),
                 line.warning,
             ]
         )
@@ -91,7 +90,7 @@ def _export(year: int, lines: list[selectors.Line]) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def budgets(request: HttpRequest) -> HttpResponse:
-    user = require_capability(request, Capability.MANAGE_BUDGETS)
+    user = require_page(request, Capability.MANAGE_BUDGETS)
     year = (
         _year(request)
         if (request.GET.get("year") or request.POST.get("year"))
@@ -133,9 +132,7 @@ def budgets(request: HttpRequest) -> HttpResponse:
                     request.POST.get("programme", ""),
                     parse_yuan(request.POST.get("amount", "")),
                 )
-                messages.success(
-                    request, f"已分配县级补助 {fen_to_yuan(allocation.total_fen)} 元。"
-                )
+                messages.success(request, f"已分配县级补助 {plain_yuan(allocation.total_fen)} 元。")
             else:
                 raise Http404
         except (DomainError, PermissionError) as error:

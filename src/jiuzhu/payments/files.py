@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
+from jiuzhu.core.permissions import require, require_area
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.payments.models import (
@@ -28,8 +29,8 @@ from jiuzhu.payments.models import (
     Payroll,
     PayrollLine,
     ResultStatus,
-    fen_to_yuan,
     line_ref,
+    plain_yuan,
 )
 
 HEADER = ["参考号", "账号", "户名", "身份证号", "金额（元）", "救助项目", "所属月份"]
@@ -39,8 +40,8 @@ FAILED_WORDS = {"失败", "failed", "fail", "1"}
 
 
 def _require(actor: User, capability: Capability, payroll: Payroll) -> None:
-    if not actor.can(capability) or not payroll.town_code.startswith(actor.scope_prefix):
-        raise PermissionError(capability.label)
+    require(actor, capability)
+    require_area(actor, payroll.town_code)
 
 
 def bank_lines(payroll: Payroll, bank: str) -> Iterator[tuple[object, ...]]:
@@ -80,7 +81,7 @@ def _rows(payroll_id: int, lines: Iterable[tuple[object, ...]]) -> Iterator[list
             str(account),
             str(holder),
             str(id_number),
-            fen_to_yuan(int(str(net))),
+            plain_yuan(int(str(net))),
             str(programme),
             f"{month:%Y-%m}",
         ]
@@ -95,7 +96,7 @@ def write_csv(path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]]) 
             writer.writerow(row)
             count += 1
             total += int(row[4].replace(".", ""))
-        writer.writerow(["合计", f"{count}笔", "", "", fen_to_yuan(total), "", ""])
+        writer.writerow(["合计", f"{count}笔", "", "", plain_yuan(total), "", ""])
     return count, total
 
 
@@ -112,7 +113,7 @@ def write_xlsx(path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]])
         sheet.append(row)
         count += 1
         total += int(row[4].replace(".", ""))
-    sheet.append(["合计", f"{count}笔", "", "", fen_to_yuan(total), "", ""])
+    sheet.append(["合计", f"{count}笔", "", "", plain_yuan(total), "", ""])
     workbook.save(path)
     return count, total
 
@@ -204,7 +205,7 @@ def parse_results(name: str, content: bytes) -> list[ResultRow]:
         row = row + [""] * (5 - len(row))
         status = row[3].lower()
         try:
-            from jiuzhu.payments.services import parse_yuan
+            from jiuzhu.core.money import parse_yuan
 
             amount = parse_yuan(row[2])
         except DomainError:
@@ -249,8 +250,8 @@ def import_results(
             problems.append(f"参考号{row.ref}不在该发放文件中")
         elif found[1] != row.amount_fen:
             problems.append(
-                f"参考号{row.ref}金额{fen_to_yuan(row.amount_fen)}元与发放文件"
-                f"{fen_to_yuan(found[1])}元不符"
+                f"参考号{row.ref}金额{plain_yuan(row.amount_fen)}元与发放文件"
+                f"{plain_yuan(found[1])}元不符"
             )
     missing = sorted(set(lines) - seen)
     if missing:

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from jiuzhu.core.models import Region, User
+from jiuzhu.core.money import plain_yuan
 from jiuzhu.core.programmes import Programme
 from jiuzhu.registry.models import Household, Person
 
@@ -103,7 +104,7 @@ class Payroll(models.Model):
 
     @property
     def total_yuan(self) -> str:
-        return fen_to_yuan(self.total_fen)
+        return plain_yuan(self.total_fen)
 
 
 class LineKind(models.TextChoices):
@@ -229,12 +230,6 @@ def line_ref(payroll_id: int, line_no: int) -> str:
     return f"P{payroll_id:06d}-{line_no:07d}"
 
 
-def fen_to_yuan(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    fen = abs(int(fen))
-    return f"{sign}{fen // 100}.{fen % 100:02d}"
-
-
 class FileFormat(models.TextChoices):
     CSV = "csv", "CSV（UTF-8）"
     XLSX = "xlsx", "Excel（xlsx）"
@@ -263,7 +258,7 @@ class PaymentFile(models.Model):
 
     @property
     def total_yuan(self) -> str:
-        return fen_to_yuan(self.total_fen)
+        return plain_yuan(self.total_fen)
 
 
 class ResultStatus(models.TextChoices):

@@ -34,7 +34,6 @@ import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -48,6 +47,7 @@ from psycopg.pq import TransactionStatus
 
 from jiuzhu.core import pgcopy
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.months import add_months, month_index, ymd
 from jiuzhu.core.programmes import Programme
 from jiuzhu.payments.models import LineKind, PayrollLine, Reason, line_id
 from jiuzhu.policy.parameters import ParameterSet
@@ -57,24 +57,6 @@ PROGRAMMES = list(Programme.values)
 STATUS_CODES = {"active": 0, "phase_out": 1, "suspended": 2, "ended": 3}
 KIND_CODES = {LineKind.REGULAR: 0, LineKind.ARREARS: 1, LineKind.REISSUE: 2}
 KINDS = list(KIND_CODES)
-
-
-def first_of_month(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    m = day.month - 1 + months
-    return dt.date(day.year + m // 12, m % 12 + 1, 1)
-
-
-def ymd(day: dt.date) -> int:
-    return day.year * 10000 + day.month * 100 + day.day
-
-
-def month_index(ymd_values: I64) -> I64:
-    """YYYYMMDD → months since year 0 (for month arithmetic on columns)."""
-    return (ymd_values // 10000) * 12 + (ymd_values // 100) % 100 - 1
 
 
 @dataclass(frozen=True)
@@ -623,7 +605,3 @@ def totals(lines: Lines) -> dict[str, Any]:
             "net_fen": int(lines.net[sel].sum()),
         }
     return out
-
-
-def fen(value: Decimal) -> int:
-    return int((value * 100).to_integral_value())

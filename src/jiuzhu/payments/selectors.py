@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from jiuzhu.cases.models import Recipient
 from jiuzhu.core.models import User
+from jiuzhu.core.months import add_months
 from jiuzhu.core.roles import Capability
 from jiuzhu.payments.models import (
     BankAccount,
@@ -16,10 +17,9 @@ from jiuzhu.payments.models import (
     PayrollKind,
     PayrollLine,
     RecoveryClaim,
-    fen_to_yuan,
     line_id_range,
+    plain_yuan,
 )
-from jiuzhu.payments.payroll import add_months
 from jiuzhu.registry.models import Household
 from jiuzhu.registry.sections import Entry
 
@@ -99,14 +99,14 @@ def differences(payroll: Payroll, examples: int = 50) -> dict[str, Any]:
         changed = cursor.fetchall()
     report["counts"] = {"new": len(new), "stopped": len(stopped), "changed": len(changed)}
     report["new"] = [
-        {"recipient": r, "name": n, "net": fen_to_yuan(f), "reason": "新纳入或补发"}
+        {"recipient": r, "name": n, "net": plain_yuan(f), "reason": "新纳入或补发"}
         for r, n, f in new[:examples]
     ]
     report["stopped"] = [
         {
             "recipient": r,
             "name": n,
-            "net": fen_to_yuan(f),
+            "net": plain_yuan(f),
             "reason": STOP_REASONS.get(s, s) + (f"：{why}" if why else ""),
         }
         for r, n, f, s, why in stopped[:examples]
@@ -115,8 +115,8 @@ def differences(payroll: Payroll, examples: int = 50) -> dict[str, Any]:
         {
             "recipient": r,
             "name": n,
-            "before": fen_to_yuan(b),
-            "after": fen_to_yuan(a),
+            "before": plain_yuan(b),
+            "after": plain_yuan(a),
             "reason": "复核调整金额、渐退或按天折算",
         }
         for r, n, b, a in changed[:examples]
@@ -180,11 +180,11 @@ def household_entries(user: User, household: Household) -> list[Entry]:
         status = result.get_status_display() if result else "已审批，待银行回盘"
         text = [f"{line.get_kind_display()}，{status}"]
         if line.recovery_fen:
-            text.append(f"抵扣多发款 {fen_to_yuan(line.recovery_fen)} 元")
+            text.append(f"抵扣多发款 {plain_yuan(line.recovery_fen)} 元")
         entries.append(
             Entry(
                 line.programme,
-                f"{line.for_month:%Y年%m月} 发放 {fen_to_yuan(line.net_fen)} 元",
+                f"{line.for_month:%Y年%m月} 发放 {plain_yuan(line.net_fen)} 元",
                 reverse("payments:detail", args=[line.payroll_id]),
                 text,
             )
@@ -198,11 +198,11 @@ def household_entries(user: User, household: Household) -> list[Entry]:
         entries.append(
             Entry(
                 "",
-                f"多发追回 {fen_to_yuan(claim.amount_fen)} 元（{claim.get_status_display()}）",
+                f"多发追回 {plain_yuan(claim.amount_fen)} 元（{claim.get_status_display()}）",
                 reverse("payments:claim", args=[claim.pk]),
                 [
                     f"{claim.from_month:%Y年%m月}至{claim.to_month:%Y年%m月}，{claim.reason}",
-                    f"已追回 {fen_to_yuan(repaid)} 元，未追回 {fen_to_yuan(max(balance, 0))} 元",
+                    f"已追回 {plain_yuan(repaid)} 元，未追回 {plain_yuan(max(balance, 0))} 元",
                 ],
                 section="多发追回",
             )

@@ -5,7 +5,6 @@ records an audit entry and raises DomainError (Chinese) when a rule is broken.""
 import datetime as dt
 import time
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
@@ -15,6 +14,9 @@ from django.utils import timezone
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, RegionLevel, User
+from jiuzhu.core.money import plain_yuan
+from jiuzhu.core.months import add_months, first_of_month
+from jiuzhu.core.permissions import require, require_area
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.payments import payroll as pr
@@ -39,34 +41,6 @@ from jiuzhu.registry.models import Household, Person
 NO_ACCOUNT = "无有效发放账户"
 
 
-def _require(actor: User, capability: Capability) -> None:
-    if not actor.can(capability):
-        raise PermissionError(capability.label)
-
-
-def _in_area(actor: User, code: str) -> None:
-    if not code.startswith(actor.scope_prefix):
-        raise PermissionError("不在本人管辖区域内。")
-
-
-def parse_month(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip()[:7] + "-01")
-    except ValueError:
-        raise DomainError("月份格式应为 YYYY-MM，例如 2026-12。", field="month") from None
-
-
-def parse_yuan(text: str | Decimal, what: str = "金额") -> int:
-    """Yuan as typed (two decimals at most) → fen; never through float."""
-    try:
-        value = Decimal(str(text).strip().replace(",", ""))
-    except InvalidOperation:
-        raise DomainError(f"{what}格式不正确。", field="amount") from None
-    if value != value.quantize(Decimal("0.01")):
-        raise DomainError(f"{what}最多两位小数。", field="amount")
-    return int(value * 100)
-
-
 def towns_in_scope(actor: User, town_code: str = "") -> list[Region]:
     towns = Region.objects.filter(level=RegionLevel.TOWN, code__startswith=actor.scope_prefix)
     if town_code:
@@ -87,12 +61,12 @@ def prepare_payroll(
     progress: Callable[[int], None] = lambda percent: None,
 ) -> Payroll:
     """One town's regular payroll for a month, computed set-based and frozen as lines."""
-    _require(actor, Capability.PREPARE_PAYROLL)
-    _in_area(actor, town.code)
+    require(actor, Capability.PREPARE_PAYROLL)
+    require_area(actor, town.code)
     if town.level != RegionLevel.TOWN:
         raise DomainError("发放名册按乡镇生成，请选择乡镇。", field="town")
     started = time.perf_counter()
-    month = pr.first_of_month(month)
+    month = first_of_month(month)
     rules = pr.Rules.load(month)  # refuses a month with no standard in force
     if Payroll.objects.filter(month=month, town=town, kind=PayrollKind.REGULAR).exists():
         raise DomainError(
@@ -109,7 +83,7 @@ def prepare_payroll(
     progress(5)
     recipients = pr.read_recipients(prefix, month)
     progress(40)
-    earliest = pr.add_months(month, -rules.arrears_max_months)
+    earliest = add_months(month, -rules.arrears_max_months)
     sql, params = pr.arrears_sql(town.pk, prefix, month, earliest)
     (a_rid, a_month), _ = pr.read_columns(sql, params, 2)
     arrears_rules = {}
@@ -179,8 +153,8 @@ def _editable(payroll: Payroll) -> None:
 
 def check_payroll(actor: User, payroll: Payroll) -> Payroll:
     """The check step: totals by programme and town, differences from last month with reasons."""
-    _require(actor, Capability.VIEW_PAYROLL)
-    _in_area(actor, payroll.town_code)
+    require(actor, Capability.VIEW_PAYROLL)
+    require_area(actor, payroll.town_code)
     _editable(payroll)
     from jiuzhu.payments.selectors import differences
 
@@ -199,8 +173,8 @@ def check_payroll(actor: User, payroll: Payroll) -> Payroll:
 
 def approve_payroll(actor: User, payroll: Payroll) -> Payroll:
     """A second person approves; the payroll is locked for good (maker-checker)."""
-    _require(actor, Capability.APPROVE_PAYROLL)
-    _in_area(actor, payroll.town_code)
+    require(actor, Capability.APPROVE_PAYROLL)
+    require_area(actor, payroll.town_code)
     _editable(payroll)
     if payroll.prepared_by_id == actor.pk:
         raise PermissionError("名册生成人不能审批自己生成的名册（审批与经办分离）。")
@@ -257,8 +231,8 @@ def approve_payroll(actor: User, payroll: Payroll) -> Payroll:
 
 def discard_payroll(actor: User, payroll: Payroll, reason: str) -> None:
     """Before approval a payroll may be thrown away and prepared again."""
-    _require(actor, Capability.PREPARE_PAYROLL)
-    _in_area(actor, payroll.town_code)
+    require(actor, Capability.PREPARE_PAYROLL)
+    require_area(actor, payroll.town_code)
     _editable(payroll)
     reason = reason.strip()
     if not reason:
@@ -279,9 +253,9 @@ def discard_payroll(actor: User, payroll: Payroll, reason: str) -> None:
 def prepare_reissue(actor: User, town: Region, month: dt.date) -> Payroll:
     """Failed lines (bank refused, or no account) whose payee now has a corrected valid
     account go into a re-issue payroll, which is checked and approved like any other."""
-    _require(actor, Capability.PREPARE_PAYROLL)
-    _in_area(actor, town.code)
-    month = pr.first_of_month(month)
+    require(actor, Capability.PREPARE_PAYROLL)
+    require_area(actor, town.code)
+    month = first_of_month(month)
     failed = list(
         LineResult.objects.filter(
             status=ResultStatus.FAILED,
@@ -369,8 +343,8 @@ def set_account(
     note: str = "",
 ) -> BankAccount:
     """Record or correct a person's account; the old one is kept, marked invalid."""
-    _require(actor, Capability.PREPARE_PAYROLL)
-    _in_area(actor, household.registered_code)
+    require(actor, Capability.PREPARE_PAYROLL)
+    require_area(actor, household.registered_code)
     bank, holder_name = bank.strip(), holder_name.strip()
     number = account_number.replace(" ", "").strip()
     if not bank or len(bank) > 40:
@@ -418,8 +392,8 @@ def create_claim(
     instalment_fen: int,
     reason: str,
 ) -> RecoveryClaim:
-    _require(actor, Capability.PREPARE_PAYROLL)
-    _in_area(actor, household.registered_code)
+    require(actor, Capability.PREPARE_PAYROLL)
+    require_area(actor, household.registered_code)
     reason = reason.strip()
     if not reason:
         raise DomainError("请填写多发原因（如死亡未报、隐瞒收入）。", field="reason")
@@ -434,8 +408,8 @@ def create_claim(
             household=household,
             programme=programme,
             region_code=household.registered_code,
-            from_month=pr.first_of_month(from_month),
-            to_month=pr.first_of_month(to_month),
+            from_month=first_of_month(from_month),
+            to_month=first_of_month(to_month),
             amount_fen=amount_fen,
             instalment_fen=instalment_fen,
             reason=reason[:300],
@@ -460,14 +434,14 @@ def record_collection(
     actor: User, claim: RecoveryClaim, amount_fen: int, on: dt.date, note: str = ""
 ) -> Repayment:
     """Money paid back directly (退回), not netted."""
-    _require(actor, Capability.PREPARE_PAYROLL)
-    _in_area(actor, claim.region_code)
+    require(actor, Capability.PREPARE_PAYROLL)
+    require_area(actor, claim.region_code)
     if claim.status != ClaimStatus.OPEN:
         raise DomainError("该追回已结清或核销。")
     balance = claim_balance(claim)
     if amount_fen <= 0 or amount_fen > balance:
         raise DomainError(
-            f"退回金额应大于0且不超过未追回余额{pr_yuan(balance)}元。", field="amount"
+            f"退回金额应大于0且不超过未追回余额{plain_yuan(balance)}元。", field="amount"
         )
     with transaction.atomic():
         repayment = Repayment.objects.create(
@@ -485,8 +459,8 @@ def record_collection(
 
 def waive_claim(actor: User, claim: RecoveryClaim, reason: str) -> RecoveryClaim:
     """Waive what is left (e.g. the household has no means), by an approver, with a reason."""
-    _require(actor, Capability.APPROVE_PAYROLL)
-    _in_area(actor, claim.region_code)
+    require(actor, Capability.APPROVE_PAYROLL)
+    require_area(actor, claim.region_code)
     if claim.created_by_id == actor.pk:
         raise PermissionError("追回登记人不能核销自己登记的追回款。")
     if claim.status != ClaimStatus.OPEN:
@@ -505,12 +479,6 @@ def waive_claim(actor: User, claim: RecoveryClaim, reason: str) -> RecoveryClaim
         record_audit(actor, "waive_recovery", claim, {"waived_fen": balance, "reason": reason})
     claim.refresh_from_db()
     return claim
-
-
-def pr_yuan(fen: int) -> str:
-    from jiuzhu.payments.models import fen_to_yuan
-
-    return fen_to_yuan(fen)
 
 
 def describe(payroll: Payroll) -> dict[str, Any]:

@@ -16,11 +16,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jiuzhu.core import tasks
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.idnumber import mask
+from jiuzhu.core.money import parse_yuan
+from jiuzhu.core.months import parse_month
+from jiuzhu.core.permissions import require_page
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
-from jiuzhu.core.views import require_capability
 from jiuzhu.payments import files, selectors, services
-from jiuzhu.payments.models import FileFormat, LineKind, PaymentFile, Reason, fen_to_yuan
+from jiuzhu.payments.models import FileFormat, LineKind, PaymentFile, Reason, plain_yuan
 from jiuzhu.registry.selectors import household_for
 
 
@@ -33,13 +35,13 @@ def _fail(request: HttpRequest, error: Exception) -> None:
 def payroll_list(request: HttpRequest) -> HttpResponse:
     """List, and prepare a month (always as a background task: a county-wide run reads
     every town's recipients; one town takes well under a second but shares the path)."""
-    user = require_capability(request, Capability.VIEW_PAYROLL)
+    user = require_page(request, Capability.VIEW_PAYROLL)
     towns = services.towns_in_scope(user)
     if request.method == "POST":
         if not user.can(Capability.PREPARE_PAYROLL):
             raise Http404
         try:
-            month = services.parse_month(request.POST.get("month", ""))
+            month = parse_month(request.POST.get("month", ""))
             town = request.POST.get("town", "")
             if request.POST.get("reissue"):
                 chosen = services.towns_in_scope(user, town)
@@ -80,7 +82,7 @@ def payroll_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def payroll_detail(request: HttpRequest, payroll_id: int) -> HttpResponse:
-    user = require_capability(request, Capability.VIEW_PAYROLL)
+    user = require_page(request, Capability.VIEW_PAYROLL)
     payroll = selectors.payroll_for(user, payroll_id)
     if payroll is None:
         raise Http404
@@ -110,7 +112,7 @@ def payroll_detail(request: HttpRequest, payroll_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def payroll_act(request: HttpRequest, payroll_id: int, action: str) -> HttpResponse:
-    user = require_capability(request, Capability.VIEW_PAYROLL)
+    user = require_page(request, Capability.VIEW_PAYROLL)
     payroll = selectors.payroll_for(user, payroll_id)
     if payroll is None:
         raise Http404
@@ -154,7 +156,7 @@ def payroll_act(request: HttpRequest, payroll_id: int, action: str) -> HttpRespo
 
 @login_required
 def payroll_lines(request: HttpRequest, payroll_id: int) -> HttpResponse:
-    user = require_capability(request, Capability.VIEW_PAYROLL)
+    user = require_page(request, Capability.VIEW_PAYROLL)
     payroll = selectors.payroll_for(user, payroll_id)
     if payroll is None:
         raise Http404
@@ -173,7 +175,7 @@ def payroll_export(request: HttpRequest, payroll_id: int) -> FileResponse:
     """The lines as Excel for the town's records (ID numbers masked by the viewer's role)."""
     from openpyxl import Workbook
 
-    user = require_capability(request, Capability.VIEW_PAYROLL)
+    user = require_page(request, Capability.VIEW_PAYROLL)
     payroll = selectors.payroll_for(user, payroll_id)
     if payroll is None:
         raise Http404
@@ -204,9 +206,9 @@ def payroll_export(request: HttpRequest, payroll_id: int) -> FileResponse:
                 line.payee_name,
                 mask(line.id_number, visibility),
                 line.get_programme_display(),
-                fen_to_yuan(line.amount_fen),
-                fen_to_yuan(line.recovery_fen),
-                fen_to_yuan(line.net_fen),
+                plain_yuan(line.amount_fen),
+                plain_yuan(line.recovery_fen),
+                plain_yuan(line.net_fen),
                 Reason(line.reason).label,
                 line.bank,
             ]
@@ -223,7 +225,7 @@ def payroll_export(request: HttpRequest, payroll_id: int) -> FileResponse:
 @login_required
 def payment_file(request: HttpRequest, file_id: int) -> FileResponse:
     """The bank file itself (full ID numbers): only for those who prepare payrolls."""
-    user = require_capability(request, Capability.PREPARE_PAYROLL)
+    user = require_page(request, Capability.PREPARE_PAYROLL)
     made = PaymentFile.objects.filter(
         pk=file_id, payroll__town_code__startswith=user.scope_prefix
     ).first()
@@ -239,7 +241,7 @@ def payment_file(request: HttpRequest, file_id: int) -> FileResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def accounts(request: HttpRequest, household_id: int) -> HttpResponse:
-    user = require_capability(request, Capability.PREPARE_PAYROLL)
+    user = require_page(request, Capability.PREPARE_PAYROLL)
     household = household_for(user, household_id)
     if household is None:
         raise Http404
@@ -284,7 +286,7 @@ def accounts(request: HttpRequest, household_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def claims(request: HttpRequest) -> HttpResponse:
-    user = require_capability(request, Capability.VIEW_PAYROLL)
+    user = require_page(request, Capability.VIEW_PAYROLL)
     if request.method == "POST":
         if not user.can(Capability.PREPARE_PAYROLL):
             raise Http404
@@ -296,10 +298,10 @@ def claims(request: HttpRequest) -> HttpResponse:
                 user,
                 household,
                 request.POST.get("programme", "dibao"),
-                services.parse_month(request.POST.get("from_month", "")),
-                services.parse_month(request.POST.get("to_month", "")),
-                services.parse_yuan(request.POST.get("amount", "")),
-                services.parse_yuan(request.POST.get("instalment", ""), "每月抵扣金额"),
+                parse_month(request.POST.get("from_month", "")),
+                parse_month(request.POST.get("to_month", "")),
+                parse_yuan(request.POST.get("amount", "")),
+                parse_yuan(request.POST.get("instalment", ""), "每月抵扣金额"),
                 request.POST.get("reason", ""),
             )
         except (DomainError, PermissionError) as error:
@@ -323,7 +325,7 @@ def claims(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def claim(request: HttpRequest, claim_id: int) -> HttpResponse:
-    user = require_capability(request, Capability.VIEW_PAYROLL)
+    user = require_page(request, Capability.VIEW_PAYROLL)
     found = selectors.claim_for(user, claim_id)
     if found is None:
         raise Http404
@@ -336,7 +338,7 @@ def claim(request: HttpRequest, claim_id: int) -> HttpResponse:
                 services.record_collection(
                     user,
                     found,
-                    services.parse_yuan(request.POST.get("amount", "")),
+                    parse_yuan(request.POST.get("amount", "")),
                     dt.date.fromisoformat(
                         request.POST.get("on") or timezone.localdate().isoformat()
                     ),

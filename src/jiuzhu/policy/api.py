@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jiuzhu.api.parsers import ChineseJSONParser
+from jiuzhu.core.rest.parsers import ChineseJSONParser
 from jiuzhu.policy import serializers as s
 from jiuzhu.policy.calculator import calculate
 

@@ -11,10 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.money import plain_yuan as yuan
+from jiuzhu.core.money import to_yuan
 from jiuzhu.core.programmes import Programme
 from jiuzhu.policy import formulas as f
 from jiuzhu.policy.household import HouseholdIn, to_columns
-from jiuzhu.policy.parameters import ParameterSet, share_fen
+from jiuzhu.policy.parameters import ParameterSet
 from jiuzhu.registry.models import AssetKind, IncomeCategory
 
 CALCULATED = [
@@ -28,14 +30,6 @@ CALCULATED = [
     Programme.EDUCATION,
 ]
 CARE_LABELS = ("自理", "半自理", "失能")
-
-
-def yuan(fen: int) -> str:
-    return f"{Decimal(int(fen)) / 100:.2f}"
-
-
-def to_decimal(fen: int) -> Decimal:
-    return (Decimal(int(fen)) / 100).quantize(Decimal("0.01"))
 
 
 @dataclass
@@ -60,11 +54,11 @@ class ProgrammeResult:
 
     @property
     def monthly_amount(self) -> Decimal:
-        return to_decimal(self.monthly_fen)
+        return to_yuan(self.monthly_fen)
 
     @property
     def one_off_amount(self) -> Decimal | None:
-        return None if self.one_off_fen is None else to_decimal(self.one_off_fen)
+        return None if self.one_off_fen is None else to_yuan(self.one_off_fen)
 
 
 @dataclass
@@ -107,7 +101,7 @@ class Calculation:
                         {
                             "member": b.member,
                             "name": b.name,
-                            "monthly_amount": str(to_decimal(b.monthly_fen)),
+                            "monthly_amount": str(to_yuan(b.monthly_fen)),
                             "note": b.note,
                         }
                         for b in r.beneficiaries
@@ -618,4 +612,4 @@ def temporary_limits(std_fen: int, members: int, ps: ParameterSet) -> tuple[int,
     )
 
 
-__all__ = ["AssetKind", "Calculation", "calculate", "share_fen"]
+__all__ = ["AssetKind", "Calculation", "calculate"]

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from jiuzhu.policy.parameters import ParameterSet, share_fen
+from jiuzhu.core.money import share_fen
+from jiuzhu.policy.parameters import ParameterSet
 from jiuzhu.registry.models import DisabilityCategory, IncomeCategory
 
 I64 = npt.NDArray[np.int64]

@@ -12,6 +12,7 @@ import numpy as np
 
 from jiuzhu.core import idnumber
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.months import first_of_month
 from jiuzhu.policy.formulas import DISABILITY_CODES, INCOME_CATEGORIES, Households, Params, Persons
 from jiuzhu.registry.models import AssetKind, Household, HukouType, LabourCapacity
 
@@ -91,10 +92,6 @@ class HouseholdIn:
             raise DomainError("金额不能为负数。", field="temporary_expense")
         if self.months_above_line < 0:
             raise DomainError("收入超过标准的月数不能为负数。", field="months_above_line")
-
-
-def first_of_month(day: dt.date) -> dt.date:
-    return day.replace(day=1)
 
 
 def own_countable(k: Params, category: str, registered_poor: bool) -> bool:

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.money import to_fen
 
 MONEY = "money"  # yuan, two decimals
 RATIO = "ratio"  # a plain decimal (0.1 = 10 %)
@@ -202,15 +203,6 @@ class ParameterSet:
     def fen(self, key: str) -> int:
         """A money parameter in integer fen."""
         return to_fen(self[key])
-
-
-def to_fen(yuan: Decimal | int | str) -> int:
-    return int((Decimal(str(yuan)) * 100).quantize(Decimal("1"), ROUND_HALF_UP))
-
-
-def share_fen(base_fen: int, share: Decimal) -> int:
-    """A share of an amount in fen, rounded half up to the fen."""
-    return int((Decimal(base_fen) * share).quantize(Decimal("1"), ROUND_HALF_UP))
 
 
 def value_at(key: str, on: dt.date) -> Any:

@@ -7,10 +7,10 @@ from typing import Any
 
 from rest_framework import serializers
 
-from jiuzhu.api.serializers import AreaType
+from jiuzhu.core.money import to_fen
 from jiuzhu.core.programmes import Programme
 from jiuzhu.policy.household import AssetIn, HouseholdIn, IncomeIn, MemberIn
-from jiuzhu.policy.parameters import to_fen
+from jiuzhu.registry.api_fields import AreaType
 from jiuzhu.registry.models import AssetKind, DisabilityCategory, IncomeCategory, LabourCapacity
 
 NEGATIVE = "不能为负数。"

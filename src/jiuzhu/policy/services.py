@@ -16,8 +16,9 @@ from django.db import IntegrityError, transaction
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
+from jiuzhu.core.permissions import require
 from jiuzhu.core.roles import Capability
-from jiuzhu.core.services import record_audit, require
+from jiuzhu.core.services import record_audit
 from jiuzhu.policy.models import Parameter
 from jiuzhu.policy.parameters import INT, LIST, MONEY, RATIO, SPECS, entry_at, label, to_json
 

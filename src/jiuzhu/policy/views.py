@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods
 
 from jiuzhu.core import tasks
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.permissions import require_page
 from jiuzhu.core.roles import Capability
-from jiuzhu.core.views import require_capability
 from jiuzhu.policy import selectors, services
 from jiuzhu.policy.calculator import calculate
 from jiuzhu.policy.parameters import SPECS, ParameterSet
@@ -146,7 +146,7 @@ def _date(text: str, field: str) -> dt.date:
 @require_http_methods(["GET", "POST"])
 def standards(request: HttpRequest) -> HttpResponse:
     """County administrators set dated standards; the platform proposes and checks them."""
-    user = require_capability(request, Capability.MANAGE_STANDARDS)
+    user = require_page(request, Capability.MANAGE_STANDARDS)
     today = timezone.localdate()
     key = request.POST.get("key") or request.GET.get("key") or "dibao.standard.rural"
     if key not in SPECS:
@@ -207,7 +207,7 @@ def simulation(request: HttpRequest) -> HttpResponse:
 
     It reads every household, so it runs as a background task and the page polls it.
     """
-    user = require_capability(request, Capability.MANAGE_STANDARDS)
+    user = require_page(request, Capability.MANAGE_STANDARDS)
     today = timezone.localdate()
     context: dict[str, Any] = {
         "month": request.POST.get("month", today.strftime("%Y-%m")),

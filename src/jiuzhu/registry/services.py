@@ -15,6 +15,8 @@ from django.utils import timezone
 from jiuzhu.core import idnumber
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, RegionLevel, User
+from jiuzhu.core.money import parse_decimal_yuan
+from jiuzhu.core.permissions import require
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.registry.models import (
@@ -59,11 +61,6 @@ class HouseholdInput:
     address: str = ""
     registered_poor: bool = False
     members: list[MemberInput] = field(default_factory=list)
-
-
-def _require_edit(actor: User) -> None:
-    if not actor.can(Capability.EDIT_HOUSEHOLDS):
-        raise PermissionError("无权编辑家庭档案。")
 
 
 def _require_village_in_scope(actor: User, region: Region | None, what: str) -> None:
@@ -164,7 +161,7 @@ def _heads(members: list[MemberInput]) -> int:
 
 
 def create_household(actor: User, data: HouseholdInput) -> Household:
-    _require_edit(actor)
+    require(actor, Capability.EDIT_HOUSEHOLDS)
     _check_household_fields(actor, data)
     if not data.members:
         raise DomainError("家庭至少应有一名成员（户主）。")
@@ -225,7 +222,7 @@ def _diff(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def update_household(actor: User, household: Household, data: HouseholdInput) -> Household:
-    _require_edit(actor)
+    require(actor, Capability.EDIT_HOUSEHOLDS)
     _check_household_fields(actor, data)
     values = {
         "registered_region": data.registered_region,
@@ -251,7 +248,7 @@ def _current_members(household: Household) -> list[Membership]:
 
 
 def add_member(actor: User, household: Household, data: MemberInput) -> Person:
-    _require_edit(actor)
+    require(actor, Capability.EDIT_HOUSEHOLDS)
     facts = _check_member(data)
     current = _current_members(household)
     if len(current) >= MAX_MEMBERS:
@@ -276,7 +273,7 @@ def add_member(actor: User, household: Household, data: MemberInput) -> Person:
 
 def update_member(actor: User, person: Person, data: MemberInput) -> Person:
     """Edit a member's facts. The ID number itself is corrected only by re-registration."""
-    _require_edit(actor)
+    require(actor, Capability.EDIT_HOUSEHOLDS)
     _check_member(data)
     if idnumber.normalise(data.id_number) != person.id_number:
         raise DomainError("身份证号不能直接修改；如登记有误，请移除该成员后重新登记。")
@@ -326,7 +323,7 @@ def move_member(
     on: dt.date | None = None,
 ) -> Membership:
     """End the current membership and start one in another household; history is kept."""
-    _require_edit(actor)
+    require(actor, Capability.EDIT_HOUSEHOLDS)
     reason = reason.strip()
     if not reason:
         raise DomainError("请填写迁移原因。", field="reason")
@@ -371,7 +368,7 @@ def move_member(
 
 def end_membership(actor: User, person: Person, reason: str, on: dt.date | None = None) -> None:
     """A member leaves the household (death, marriage out, moved away); history is kept."""
-    _require_edit(actor)
+    require(actor, Capability.EDIT_HOUSEHOLDS)
     reason = reason.strip()
     if not reason:
         raise DomainError("请填写离开原因。", field="reason")
@@ -393,18 +390,6 @@ def end_membership(actor: User, person: Person, reason: str, on: dt.date | None 
         )
 
 
-def _money(value: Decimal | int | str, what: str) -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except ArithmeticError:
-        raise DomainError(f"{what}不是有效金额。") from None
-    if not amount.is_finite() or amount < 0:
-        raise DomainError(f"{what}不能为负数。")
-    if amount >= Decimal("1e10"):
-        raise DomainError(f"{what}过大。")
-    return amount.quantize(Decimal("0.01"))
-
-
 def _member_of(household: Household, person: Person | None) -> None:
     if (
         person is not None
@@ -421,10 +406,10 @@ def add_income(
     person: Person | None = None,
     note: str = "",
 ) -> Income:
-    _require_edit(actor)
+    require(actor, Capability.EDIT_HOUSEHOLDS)
     if category not in IncomeCategory.values:
         raise DomainError("收入类别无效。", field="category")
-    amount = _money(monthly_amount, "月均收入")
+    amount = parse_decimal_yuan(monthly_amount, "月均收入", "monthly_amount")
     _member_of(household, person)
     with transaction.atomic():
         income = Income.objects.create(
@@ -449,10 +434,10 @@ def add_asset(
     person: Person | None = None,
     note: str = "",
 ) -> Asset:
-    _require_edit(actor)
+    require(actor, Capability.EDIT_HOUSEHOLDS)
     if kind not in AssetKind.values:
         raise DomainError("财产类别无效。", field="kind")
-    amount = _money(value, "财产价值")
+    amount = parse_decimal_yuan(value, "财产价值", "value")
     if not 0 < quantity <= 1000:
         raise DomainError("数量应为1-1000。", field="quantity")
     _member_of(household, person)
@@ -475,7 +460,7 @@ def add_asset(
 
 
 def remove_income(actor: User, household: Household, income_id: int) -> None:
-    _require_edit(actor)
+    require(actor, Capability.EDIT_HOUSEHOLDS)
     with transaction.atomic():
         income = household.incomes.filter(pk=income_id).first()
         if income is None:
@@ -490,7 +475,7 @@ def remove_income(actor: User, household: Household, income_id: int) -> None:
 
 
 def remove_asset(actor: User, household: Household, asset_id: int) -> None:
-    _require_edit(actor)
+    require(actor, Capability.EDIT_HOUSEHOLDS)
     with transaction.atomic():
         asset = household.assets.filter(pk=asset_id).first()
         if asset is None:

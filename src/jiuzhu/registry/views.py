@@ -12,10 +12,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import AccessLog, User
+from jiuzhu.core.permissions import require_page
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import log_access
-from jiuzhu.core.views import require_capability
 from jiuzhu.registry import selectors, services
 from jiuzhu.registry.forms import (
     AssetForm,
@@ -32,7 +33,7 @@ from jiuzhu.registry.models import Household, Person
 
 
 def _household(request: HttpRequest, household_id: int, capability: Capability) -> Household:
-    user = require_capability(request, capability)
+    user = require_page(request, capability)
     household = selectors.household_for(user, household_id)
     if household is None:
         raise Http404
@@ -50,17 +51,9 @@ def _int(raw: str | None) -> int:
     return int(raw) if raw and raw.isdigit() else 0
 
 
-def _show_error(request: HttpRequest, form: Form, error: DomainError) -> None:
-    if not form.is_bound:  # an action without a form (a removal): say it at the top
-        messages.error(request, error.message)
-        return
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
-
-
 @login_required
 def search_view(request: HttpRequest) -> HttpResponse:
-    user = require_capability(request, Capability.VIEW_HOUSEHOLDS)
+    user = require_page(request, Capability.VIEW_HOUSEHOLDS)
     form = SearchForm(request.GET or None)
     result = selectors.search(user, form.cleaned_data["q"] if form.is_valid() else "")
     template = (
@@ -74,7 +67,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def create_view(request: HttpRequest) -> HttpResponse:
-    user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
+    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
     if request.GET.get("member_row") is not None:
         # htmx asks for one more blank member row.
         index = min(max(_int(request.GET.get("member_row")), 0), services.MAX_MEMBERS)
@@ -85,11 +78,8 @@ def create_view(request: HttpRequest) -> HttpResponse:
     formset = MemberFormSet(request.POST or None, prefix="members")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         members = [f.to_input() for f in formset.forms if f.has_changed()]
-        try:
+        with refusals_shown(request, form):
             household = services.create_household(user, form.to_input(members))
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
             messages.success(request, f"已建立家庭档案 {household.number}。")
             return redirect("registry:detail", household_id=household.pk)
     return render(request, "registry/create.html", {"form": form, "formset": formset})
@@ -97,7 +87,7 @@ def create_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def detail_view(request: HttpRequest, household_id: int) -> HttpResponse:
-    user = require_capability(request, Capability.VIEW_HOUSEHOLDS)
+    user = require_page(request, Capability.VIEW_HOUSEHOLDS)
     file = selectors.household_file(user, household_id)
     if file is None:
         raise Http404
@@ -115,7 +105,7 @@ def detail_view(request: HttpRequest, household_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit_view(request: HttpRequest, household_id: int) -> HttpResponse:
     household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
-    user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
+    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
     initial = {
         "registered_region": household.registered_region,
         "residence_region": household.residence_region,
@@ -125,11 +115,8 @@ def edit_view(request: HttpRequest, household_id: int) -> HttpResponse:
     }
     form = HouseholdForm(request.POST or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown(request, form):
             services.update_household(user, household, form.to_input([]))
-        except DomainError as error:
-            _show_error(request, form, error)
-        else:
             messages.success(request, "已保存。")
             return redirect("registry:detail", household_id=household.pk)
     return render(
@@ -143,17 +130,14 @@ def edit_view(request: HttpRequest, household_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def add_member_view(request: HttpRequest, household_id: int) -> HttpResponse:
     household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
-    user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
+    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
     form = MemberForm(
         request.POST or None,
         initial={"residence_region": household.residence_region, "relation": "child"},
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown(request, form):
             services.add_member(user, household, form.to_input())
-        except DomainError as error:
-            _show_error(request, form, error)
-        else:
             messages.success(request, "已增加成员。")
             return redirect("registry:detail", household_id=household.pk)
     return render(
@@ -165,7 +149,7 @@ def add_member_view(request: HttpRequest, household_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit_member_view(request: HttpRequest, household_id: int, person_id: int) -> HttpResponse:
     household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
-    user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
+    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
     person = _member(request, household, person_id)
     membership = person.memberships.get(end_date__isnull=True)
     initial: dict[str, Any] = {
@@ -187,11 +171,8 @@ def edit_member_view(request: HttpRequest, household_id: int, person_id: int) ->
     form = MemberForm(request.POST or None, initial=initial)
     form.fields["id_number"].disabled = True
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown(request, form):
             services.update_member(user, person, form.to_input())
-        except DomainError as error:
-            _show_error(request, form, error)
-        else:
             messages.success(request, "已保存成员信息。")
             return redirect("registry:detail", household_id=household.pk)
     return render(
@@ -205,7 +186,7 @@ def edit_member_view(request: HttpRequest, household_id: int, person_id: int) ->
 @require_http_methods(["GET", "POST"])
 def move_member_view(request: HttpRequest, household_id: int, person_id: int) -> HttpResponse:
     household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
-    user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
+    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
     person = _member(request, household, person_id)
     form = MoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -217,13 +198,10 @@ def move_member_view(request: HttpRequest, household_id: int, person_id: int) ->
         if target is None:
             form.add_error("to_household", "在您的管辖范围内找不到该户编号。")
         else:
-            try:
+            with refusals_shown(request, form):
                 services.move_member(
                     user, person, target, form.cleaned_data["relation"], form.cleaned_data["reason"]
                 )
-            except DomainError as error:
-                _show_error(request, form, error)
-            else:
                 messages.success(request, f"{person.name} 已迁入户 {target.number}。")
                 return redirect("registry:detail", household_id=target.pk)
     return render(
@@ -237,15 +215,12 @@ def move_member_view(request: HttpRequest, household_id: int, person_id: int) ->
 @require_http_methods(["GET", "POST"])
 def leave_view(request: HttpRequest, household_id: int, person_id: int) -> HttpResponse:
     household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
-    user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
+    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
     person = _member(request, household, person_id)
     form = LeaveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown(request, form):
             services.end_membership(user, person, form.cleaned_data["reason"])
-        except DomainError as error:
-            _show_error(request, form, error)
-        else:
             messages.success(request, f"{person.name} 已离开本户，记录已保留。")
             return redirect("registry:detail", household_id=household.pk)
     return render(
@@ -307,11 +282,11 @@ ASSETS = _Ledger(
 
 def _ledger_view(request: HttpRequest, household_id: int, ledger: _Ledger) -> HttpResponse:
     household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
-    user = require_capability(request, Capability.EDIT_HOUSEHOLDS)
+    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
     form = ledger.form(request.POST if request.POST.get("action") == "add" else None)
     set_member_choices(form, _member_choices(household))
     if request.method == "POST":
-        try:
+        with refusals_shown(request, form):
             if request.POST.get("action") == "remove":
                 ledger.remove(user, household, _int(request.POST.get(ledger.id_field)))
                 messages.success(request, f"已删除{ledger.label}记录。")
@@ -321,8 +296,6 @@ def _ledger_view(request: HttpRequest, household_id: int, ledger: _Ledger) -> Ht
                 ledger.add(user, household, data, _member_or_none(household, data["person"]))
                 messages.success(request, f"已增加{ledger.label}记录。")
                 return redirect(ledger.url_name, household_id=household.pk)
-        except DomainError as error:
-            _show_error(request, form, error)
     return render(
         request,
         ledger.template,

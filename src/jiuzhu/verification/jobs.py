@@ -18,9 +18,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from jiuzhu.batch.engine import make_engine
-from jiuzhu.batch.snapshot import export_registry
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.services import record_audit
+from jiuzhu.registry.snapshot import export_registry
 from jiuzhu.verification import matching, services
 from jiuzhu.verification.models import (
     ExtractImport,

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, User
+from jiuzhu.core.permissions import require
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.registry.models import Household
@@ -34,11 +35,6 @@ from jiuzhu.verification.models import (
     VerificationJob,
 )
 from jiuzhu.verification.sources import get_source
-
-
-def _require(actor: User, capability: Capability) -> None:
-    if not actor.can(capability):
-        raise PermissionError(capability.label)
 
 
 def data_dir() -> Path:
@@ -66,7 +62,7 @@ def record_authorisation(
 
     At intake any town's window may record it (就近能办): the case's intake checks apply.
     """
-    _require(actor, Capability.EDIT_HOUSEHOLDS)
+    require(actor, Capability.EDIT_HOUSEHOLDS)
     if not at_intake and not households_in_scope(actor).filter(pk=household.pk).exists():
         raise DomainError("该家庭不在您的管辖范围内。")
     if signed_on > timezone.localdate():
@@ -90,7 +86,7 @@ def record_authorisation(
 
 
 def revoke_authorisation(actor: User, household: Household) -> int:
-    _require(actor, Capability.EDIT_HOUSEHOLDS)
+    require(actor, Capability.EDIT_HOUSEHOLDS)
     if not households_in_scope(actor).filter(pk=household.pk).exists():
         raise DomainError("该家庭不在您的管辖范围内。")
     with transaction.atomic():
@@ -146,7 +142,7 @@ def import_extract(
     "reject" or "keep_valid" decide at once (the API). A file without errors is accepted.
     The file at `path` is not kept; the Parquet snapshot is.
     """
-    _require(actor, Capability.IMPORT_EXTRACTS)
+    require(actor, Capability.IMPORT_EXTRACTS)
     source = get_source(source_code)
     if on_errors not in ("ask", "reject", "keep_valid"):
         raise DomainError("错误处理方式无效。")
@@ -227,7 +223,7 @@ def import_extract(
 
 def decide_extract(actor: User, extract_id: int, keep_valid: bool) -> ExtractImport:
     """The officer's choice for a file with bad rows: keep the valid rows or reject all."""
-    _require(actor, Capability.IMPORT_EXTRACTS)
+    require(actor, Capability.IMPORT_EXTRACTS)
     with transaction.atomic():
         extract = ExtractImport.objects.select_for_update().filter(pk=extract_id).first()
         if extract is None or extract.status != ExtractStatus.PENDING:
@@ -280,7 +276,7 @@ def create_job(
     note: str = "",
 ) -> VerificationJob:
     """Queue a verification of one household, a region's households, or all in scope."""
-    _require(actor, Capability.RUN_VERIFICATION)
+    require(actor, Capability.RUN_VERIFICATION)
     if engine not in Engine.values:
         raise DomainError("计算引擎无效。")
     if household is not None:

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
+from jiuzhu.core.permissions import require_page
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import log_access
-from jiuzhu.core.views import require_capability
 from jiuzhu.registry.selectors import household_for
 from jiuzhu.verification import jobs, selectors, services
 from jiuzhu.verification.models import Engine, JobStatus, VerificationJob
@@ -36,7 +36,7 @@ class UploadForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def extracts(request: HttpRequest) -> HttpResponse:
-    user = require_capability(request, Capability.IMPORT_EXTRACTS)
+    user = require_page(request, Capability.IMPORT_EXTRACTS)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -73,7 +73,7 @@ def extracts(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def extract_detail(request: HttpRequest, extract_id: int) -> HttpResponse:
-    user = require_capability(request, Capability.IMPORT_EXTRACTS)
+    user = require_page(request, Capability.IMPORT_EXTRACTS)
     extract = selectors.extracts_for(user).filter(pk=extract_id).first()
     if extract is None:
         raise Http404
@@ -100,10 +100,10 @@ class JobForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def jobs_view(request: HttpRequest) -> HttpResponse:
-    user = require_capability(request, Capability.VIEW_VERIFICATION)
+    user = require_page(request, Capability.VIEW_VERIFICATION)
     form = JobForm(request.POST or None)
     if request.method == "POST":
-        require_capability(request, Capability.RUN_VERIFICATION)
+        require_page(request, Capability.RUN_VERIFICATION)
         if form.is_valid():
             household = None
             if form.cleaned_data["household"]:
@@ -129,7 +129,7 @@ def jobs_view(request: HttpRequest) -> HttpResponse:
 
 
 def _job_or_404(request: HttpRequest, job_id: int) -> tuple[User, VerificationJob]:
-    user = require_capability(request, Capability.VIEW_VERIFICATION)
+    user = require_page(request, Capability.VIEW_VERIFICATION)
     job = selectors.job_for(user, job_id)
     if job is None:
         raise Http404
@@ -176,7 +176,7 @@ def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def job_resume(request: HttpRequest, job_id: int) -> HttpResponse:
-    require_capability(request, Capability.RUN_VERIFICATION)
+    require_page(request, Capability.RUN_VERIFICATION)
     _user, job = _job_or_404(request, job_id)
     if _stale(job):
         services.launch_in_background(job)
@@ -245,7 +245,7 @@ def job_export(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 def report(request: HttpRequest, job_id: int, household_id: int) -> HttpResponse:
-    user = require_capability(request, Capability.VIEW_VERIFICATION)
+    user = require_page(request, Capability.VIEW_VERIFICATION)
     view = selectors.report_for(user, job_id, household_id)
     if view is None:
         raise Http404

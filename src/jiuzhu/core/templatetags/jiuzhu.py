@@ -1,6 +1,9 @@
+from decimal import Decimal
+
 from django import template
 
 from jiuzhu.core import idnumber
+from jiuzhu.core.money import format_yuan
 
 register = template.Library()
 
@@ -68,3 +71,15 @@ def get_item(mapping: dict, key: object) -> object:
 @register.filter
 def absolute(value: int) -> int:
     return abs(value)
+
+
+@register.filter
+def fen(value: int | None) -> str:
+    """Integer fen as yuan on a screen: 1,234.56."""
+    return format_yuan(value)
+
+
+@register.filter
+def yuan(value: Decimal | None) -> str:
+    """A yuan amount on a screen: 1,234.56."""
+    return format_yuan(value, fen=False)

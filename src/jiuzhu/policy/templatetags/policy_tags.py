@@ -1,14 +1,6 @@
-from decimal import Decimal
-
 from django import template
 
 register = template.Library()
-
-
-@register.filter
-def fen(value: int) -> str:
-    """Integer fen as yuan with two decimals."""
-    return f"{Decimal(int(value)) / 100:,.2f}"
 
 
 @register.filter

@@ -4,6 +4,8 @@ served by the platform itself (no CDN: government intranets have no internet).""
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.core.servers.basehttp import get_internal_wsgi_application
+from waitress import serve
 
 
 class Command(BaseCommand):
@@ -15,9 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from waitress import serve
-
-        from jiuzhu.wsgi import application
-
+        application = get_internal_wsgi_application()  # settings.WSGI_APPLICATION
         self.stdout.write(f"救助平台已启动: http://{options['host']}:{options['port']}/")
         serve(application, host=options["host"], port=options["port"], threads=options["threads"])

@@ -7,9 +7,9 @@ from tqdm import tqdm
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
-from jiuzhu.payments import services
+from jiuzhu.core.money import plain_yuan
+from jiuzhu.core.months import parse_month
 from jiuzhu.payments.jobs import prepare_towns
-from jiuzhu.payments.models import fen_to_yuan
 
 
 class Command(BaseCommand):
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         if actor is None:
             raise CommandError("找不到生成名册的工作人员（--user）。")
         try:
-            month = services.parse_month(options["month"])
+            month = parse_month(options["month"])
             with tqdm(total=100, desc=f"名册 {month:%Y-%m}", unit="%") as bar:
 
                 def report(percent: int) -> None:
@@ -43,7 +43,7 @@ class Command(BaseCommand):
             raise CommandError(getattr(error, "message", None) or str(error)) from None
         for p in result["prepared"]:
             self.stdout.write(
-                f"{p['town_name']}：{p['lines']} 笔，实发 {fen_to_yuan(p['total_fen'])} 元，"
+                f"{p['town_name']}：{p['lines']} 笔，实发 {plain_yuan(p['total_fen'])} 元，"
                 f"{p['seconds']} 秒"
             )
         for r in result["refused"]:

@@ -6,7 +6,6 @@ registry as it was when the job started, and chunks stay the same.
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import pyarrow.parquet as pq
 from django.db.models import F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
+from jiuzhu.core.money import to_fen
 from jiuzhu.registry.models import AssetKind, Household, IncomeCategory, Membership
 
 HOUSEHOLD_SCHEMA = pa.schema(
@@ -65,10 +65,6 @@ class RegistrySnapshot:
     chunks: int
 
 
-def _fen(total: Decimal | None) -> int:
-    return int((Decimal(total) * 100).to_integral_value()) if total is not None else 0
-
-
 def export_registry(
     households: QuerySet[Household], directory: Path, chunk_size: int
 ) -> RegistrySnapshot:
@@ -113,8 +109,8 @@ def export_registry(
             ("town_code", code[:9] + "000"),
             ("area_type", area_type),
             ("members", max(len(people), 1)),
-            ("declared_income_fen", _fen(income)),
-            ("declared_financial_fen", _fen(extra.get("financial"))),
+            ("declared_income_fen", to_fen(income or 0)),
+            ("declared_financial_fen", to_fen(extra.get("financial") or 0)),
             ("declared_vehicles", int(extra.get("vehicles") or 0)),
             ("declared_houses", int(extra.get("houses") or 0)),
             ("declared_businesses", int(extra.get("businesses") or 0)),

@@ -1,0 +1,38 @@
+"""The permission check, in one place: services refuse, pages pretend not to exist.
+
+A service calls `require` (and `require_area` for the region it touches) before it writes;
+the REST API turns the `PermissionError` into 403. A page calls `require_page`, which
+answers 404 so that a role learns nothing about pages it may not use.
+"""
+
+from django.http import Http404, HttpRequest
+
+from jiuzhu.core.models import User
+from jiuzhu.core.roles import Capability
+
+
+def require(user: User, capability: Capability) -> None:
+    """Refuse, naming the capability in Chinese, when the user's role lacks it."""
+    if not user.can(capability):
+        raise PermissionError(f"无权{capability.label}。")
+
+
+def require_area(user: User, region_code: str) -> None:
+    """Refuse when a region lies outside the user's area."""
+    if not region_code.startswith(user.scope_prefix):
+        raise PermissionError("不在本人管辖区域内。")
+
+
+def staff(request: HttpRequest) -> User:
+    """The signed-in staff member of a request (views run behind `login_required`)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def require_page(request: HttpRequest, capability: Capability) -> User:
+    """The request's staff member, or 404 when their role may not use this page."""
+    user = staff(request)
+    if not user.can(capability):
+        raise Http404
+    return user
