@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from jiuzhu.core.roles import Role
+from jiuzhu.policy.accessors import AssetLimits
 from jiuzhu.verification import services
 from jiuzhu.verification.sources import SOURCES
-from jiuzhu.verification.thresholds import thresholds_for
 from tests import factories
 
 AS_OF = dt.date(2024, 6, 30)
@@ -49,4 +49,4 @@ def import_rows(officer, tmp_path, source_code, rows, extract_date=AS_OF, **kwar
 
 
 def limits(area_type="rural"):
-    return thresholds_for(AS_OF, area_type)
+    return AssetLimits.on(AS_OF, area_type)

@@ -7,11 +7,11 @@ import pytest
 
 from jiuzhu.core import idnumber
 from jiuzhu.core.errors import DomainError
+from jiuzhu.policy.accessors import AssetLimits
 from jiuzhu.policy.models import Parameter
 from jiuzhu.registry import services as registry
 from jiuzhu.verification import jobs, services
 from jiuzhu.verification.models import Finding, JobStatus, VerificationReport
-from jiuzhu.verification.thresholds import thresholds_for
 from tests import factories
 from tests.verification.conftest import AS_OF, import_rows, limits
 
@@ -304,7 +304,7 @@ def test_resume_after_a_crash_never_duplicates(county_admin, officer, tmp_path, 
 def test_missing_policy_parameter_is_a_clear_error(county_admin):
     Parameter.objects.filter(key="asset.houses_allowed").delete()
     with pytest.raises(DomainError, match="可拥有的住房套数"):
-        thresholds_for(AS_OF, "rural")
+        AssetLimits.on(AS_OF, "rural")
     family(county_admin, ("某", new_id()))
     job = services.create_job(county_admin, as_of=AS_OF)
     with pytest.raises(DomainError):

@@ -6,11 +6,13 @@ parameters of the policy engine; amounts come from its formulas. This module onl
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from jiuzhu.core import idnumber
 from jiuzhu.core.money import to_fen
+from jiuzhu.core.months import add_months
 from jiuzhu.core.programmes import Programme
+from jiuzhu.policy.accessors import Procedure
 from jiuzhu.policy.entitlements import Claim, CurrentRecipient, Entitlement, temporary_limit
 from jiuzhu.policy.entitlements import entitlement as policy_entitlement
 from jiuzhu.registry.models import Household, LabourCapacity
@@ -81,26 +83,20 @@ def needs_public_notice(case: "Case") -> bool:
     return True
 
 
-def parameter(key: str, on: dt.date) -> Any:
-    from jiuzhu.policy.parameters import value_at
-
-    return value_at(key, on)
-
-
 def decision_deadline_working_days(on: dt.date) -> int:
-    return int(parameter("procedure.decision_working_days", on))
+    return Procedure.on(on).decision_working_days
 
 
 def notice_days(on: dt.date) -> int:
-    return int(parameter("procedure.notice_days", on))
+    return Procedure.on(on).notice_days
 
 
 def advance_aid_hours(on: dt.date) -> int:
-    return int(parameter("procedure.advance_aid_hours", on))
+    return Procedure.on(on).advance_aid_hours
 
 
 def spot_check_share(on: dt.date) -> Decimal:
-    return Decimal(str(parameter("procedure.spot_check_share", on)))
+    return Procedure.on(on).spot_check_share
 
 
 def review_class(household: Household) -> str:
@@ -118,10 +114,8 @@ def review_class(household: Household) -> str:
 
 
 def next_review(household: Household, klass: str, today: dt.date) -> dt.date:
-    area = household.area_type
-    months = int(parameter(f"review.interval_months.{klass}.{area}", today))
-    month = today.month - 1 + months
-    return dt.date(today.year + month // 12, month % 12 + 1, 1)
+    months = Procedure.on(today).review_interval_months(klass, household.area_type)
+    return add_months(today, months)
 
 
 def entitlement(case: "Case", month: dt.date) -> Entitlement:

@@ -9,7 +9,7 @@ from jiuzhu.core.models import User
 from jiuzhu.core.roles import Capability
 from jiuzhu.funds.models import Allocation, Budget, TownFiscalIndex
 from jiuzhu.payments.selectors import paid_by_month
-from jiuzhu.policy.parameters import ParameterSet
+from jiuzhu.policy.accessors import Funds
 
 
 @dataclass
@@ -45,7 +45,7 @@ def execution(user: User, year: int, today: dt.date) -> list[Line]:
     ]
     paid = paid_by_month(year, prefix)
     # Without the parameter in force the page still projects, it only cannot say "soon".
-    warn_months = ParameterSet.load(dt.date(year, 12, 31)).get("funds.warning_months")
+    warn_months = Funds.warning_months_on(dt.date(year, 12, 31))
     lines = []
     for budget in budgets:
         line = Line(budget)

@@ -15,7 +15,7 @@ from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.funds import formulas
 from jiuzhu.funds.models import Allocation, AllocationLine, Budget, Level, TownFiscalIndex
-from jiuzhu.policy.parameters import ParameterSet
+from jiuzhu.policy.accessors import Funds
 
 
 def _check_year(year: int) -> None:
@@ -80,22 +80,14 @@ def set_fiscal_index(
     return row
 
 
-def _weights(year: int) -> tuple[Decimal, Decimal]:
-    ps = ParameterSet.load(dt.date(year, 1, 1))
-    keys = ("funds.allocation.weight.recipients", "funds.allocation.weight.fiscal_weakness")
-    for key in keys:
-        if key not in ps:
-            raise DomainError(f"{year}年没有生效的补助分配权重参数（{key}），请先录入。")
-    return ps[keys[0]], ps[keys[1]]  # ratios: parsed as Decimal
-
-
 def allocate(actor: User, year: int, programme: str, total_fen: int) -> Allocation:
     """Distribute a county subsidy over the towns and write each town's budget line."""
     require(actor, Capability.MANAGE_BUDGETS)
     _check_year(year)
     if total_fen <= 0:
         raise DomainError("补助总额应大于0。", field="amount")
-    w_r, w_f = _weights(year)
+    funds = Funds.on(dt.date(year, 1, 1))
+    w_r, w_f = funds.weight_recipients, funds.weight_fiscal_weakness
     towns = list(Region.objects.filter(level=RegionLevel.TOWN).order_by("code"))
     if not towns:
         raise DomainError("没有乡镇，无法分配。")

@@ -50,7 +50,9 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.core.months import add_months, month_index, ymd
 from jiuzhu.core.programmes import Programme
 from jiuzhu.payments.models import LineKind, PayrollLine, Reason, line_id
+from jiuzhu.policy.accessors import Payment, PhaseOut, dibao_standard_fen, has_dibao_standards
 from jiuzhu.policy.parameters import ParameterSet
+from jiuzhu.registry.models import HukouType
 
 I64 = npt.NDArray[np.int64]
 PROGRAMMES = list(Programme.values)
@@ -64,47 +66,34 @@ class Rules:
     """The parameters one month's lines are computed with."""
 
     month: dt.date
-    prorate_by_days: bool
-    taper: tuple[int, ...]
-    phase_months_poor: int
-    phase_months_other: int
-    arrears_max_months: int
+    phase_out: PhaseOut
+    payment: Payment
     used: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod
     def load(cls, month: dt.date) -> "Rules":
         """Everything in force on the 1st of the month; refused if a standard is missing."""
-        ps = ParameterSet.load(month)
-        for key in ("dibao.standard.urban", "dibao.standard.rural"):
-            if key not in ps:
-                raise DomainError(
-                    f"{month:%Y年%m月}没有生效的低保标准，不能生成发放名册。"
-                    "请先由县级管理员录入该月适用的标准。",
-                    field="month",
-                )
-            ps[key]
-        taper = tuple(int(x) for x in _param(ps, "dibao.phase_out_taper", "渐退期逐月发放比例"))
+        parameters = ParameterSet.load(month)
+        if not has_dibao_standards(parameters):
+            raise DomainError(
+                f"{month:%Y年%m月}没有生效的低保标准，不能生成发放名册。"
+                "请先由县级管理员录入该月适用的标准。",
+                field="month",
+            )
+        for area in HukouType:
+            dibao_standard_fen(parameters, area)  # recorded as used, with the payroll
         rules = cls(
             month=month,
-            prorate_by_days=int(_param(ps, "payments.prorate_by_days", "按天折算规则")) == 1,
-            taper=taper,
-            phase_months_poor=int(ps["dibao.phase_out_months.registered_poor"]),
-            phase_months_other=int(ps["dibao.phase_out_months.other"]),
-            arrears_max_months=int(_param(ps, "payments.arrears_max_months", "补发追溯月数")),
+            phase_out=PhaseOut.from_set(parameters),
+            payment=Payment.from_set(parameters),
         )
         rules.used.update(
             {
                 k: {"value": str(v.value), "from": v.effective_from.isoformat()}
-                for k, v in ps.used.items()
+                for k, v in parameters.used.items()
             }
         )
         return rules
-
-
-def _param(ps: ParameterSet, key: str, label: str) -> Any:
-    if key not in ps:
-        raise DomainError(f"参数“{label}”（{key}）在{ps.on:%Y年%m月}没有生效值，请先录入。")
-    return ps[key]
 
 
 # Read with each recipient and frozen into its lines beside the numbers: the recipient's
@@ -252,9 +241,12 @@ def month_amounts(r: Recipients, month: dt.date, rules: Rules) -> Amounts:
     # Phase-out: tapered by month of the phase-out, nothing after its last month.
     phase = (r.status == STATUS_CODES["phase_out"]) & (r.phase_until > 0)
     due &= ~phase | (r.phase_until >= m0)
-    total = np.where(r.poor == 1, rules.phase_months_poor, rules.phase_months_other)
+    total = np.where(
+        r.poor == 1, rules.phase_out.months_registered_poor, rules.phase_out.months_other
+    )
     k = month_index(np.full(n, m0, dtype=np.int64)) - (month_index(r.phase_until) - (total - 1))
-    taper = np.asarray((*rules.taper, *([rules.taper[-1]] * 36)), dtype=np.int64)
+    taper_percent = rules.phase_out.taper_percent
+    taper = np.asarray((*taper_percent, *([taper_percent[-1]] * 36)), dtype=np.int64)
     pct = taper[np.clip(k, 0, len(taper) - 1)]
     first_pct = max(int(taper[0]), 1)
     tapered = (base * pct * 2 + first_pct) // (2 * first_pct)
@@ -263,7 +255,7 @@ def month_amounts(r: Recipients, month: dt.date, rules: Rules) -> Amounts:
 
     # Pro-rata by days when a start or end date falls inside the month.
     paid_days = np.full(n, days, dtype=np.int64)
-    if rules.prorate_by_days:
+    if rules.payment.prorate_by_days:
         start_in = (r.start > m0) & (r.start < m1)
         end_in = (r.end > m0) & (r.end < m1)
         first_day = np.where(start_in, r.start % 100, 1)

@@ -83,7 +83,7 @@ def prepare_payroll(
     progress(5)
     recipients = pr.read_recipients(prefix, month)
     progress(40)
-    earliest = add_months(month, -rules.arrears_max_months)
+    earliest = add_months(month, -rules.payment.arrears_max_months)
     sql, params = pr.arrears_sql(town.pk, prefix, month, earliest)
     (a_rid, a_month), _ = pr.read_columns(sql, params, 2)
     arrears_rules = {}

@@ -13,6 +13,7 @@ from typing import Any
 from jiuzhu.core.money import to_yuan
 from jiuzhu.core.months import add_months, months_between
 from jiuzhu.core.programmes import Programme
+from jiuzhu.policy.accessors import PhaseOut, temporary_limits
 from jiuzhu.policy.calculator import calculate
 from jiuzhu.policy.household import from_registry
 from jiuzhu.policy.parameters import ParameterSet
@@ -97,17 +98,11 @@ def entitlement(household: Household, claim: Claim, month: dt.date) -> Entitleme
 
 def phase_out_months(household: Household, month: dt.date) -> int:
     """How many months a household keeps dibao after its income rose above the line."""
-    key = (
-        "dibao.phase_out_months.registered_poor"
-        if household.registered_poor
-        else "dibao.phase_out_months.other"
-    )
-    return int(ParameterSet.load(month)[key])
+    return PhaseOut.on(month).months(household.registered_poor)
 
 
 def temporary_limit(household: Household, on: dt.date) -> Decimal:
     """The town's limit for temporary assistance to this household (3 months' standard each)."""
-    ps = ParameterSet.load(on)
     members = household.memberships.filter(end_date__isnull=True, co_resident=True).count()
-    std = ps.fen(f"dibao.standard.{household.area_type}")
-    return to_yuan(ps["temporary.town_limit_months"] * std * max(members, 1))
+    limits = temporary_limits(ParameterSet.load(on), household.area_type, max(members, 1))
+    return to_yuan(limits.town_fen)

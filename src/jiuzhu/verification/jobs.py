@@ -9,6 +9,7 @@ holds a finding twice.
 import datetime as dt
 import traceback
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from django.utils import timezone
 from jiuzhu.batch.engine import make_engine
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.services import record_audit
+from jiuzhu.policy.accessors import AssetLimits
+from jiuzhu.registry.models import HukouType
 from jiuzhu.registry.snapshot import export_registry
 from jiuzhu.verification import matching, services
 from jiuzhu.verification.models import (
@@ -29,7 +32,6 @@ from jiuzhu.verification.models import (
     VerificationJob,
     VerificationReport,
 )
-from jiuzhu.verification.thresholds import all_thresholds
 
 CHUNK_HOUSEHOLDS = 10_000
 # A running job whose heartbeat is older than this is taken to have died.
@@ -72,7 +74,7 @@ def prepare(job: VerificationJob, chunk_size: int | None = None) -> None:
     if job.prepared:
         return
     chunk_size = chunk_size or CHUNK_HOUSEHOLDS
-    thresholds = [t.as_row() for t in all_thresholds(job.as_of)]
+    thresholds = [asdict(AssetLimits.on(job.as_of, area)) for area in HukouType]
     in_scope = services.scope_households(job)
     eligible = services.authorised(in_scope)
     snapshot = export_registry(

@@ -5,7 +5,7 @@ Pure SQL over five views, run unchanged on DuckDB or Spark (jiuzhu.batch.engine)
   households   household_id, chunk, town_code, area_type, members, declared_* totals
   facts        every accepted extract row: id_number, name, birth_date, source, extract_id,
                extract_date, kind, category, amount_fen, detail
-  thresholds   one row per area type (verification.thresholds.Thresholds)
+  thresholds   one row per area type (policy.accessors.AssetLimits)
   matched      materialised: facts attached to members, exact or fuzzy
 
 Matching rules:

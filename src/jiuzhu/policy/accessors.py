@@ -1,0 +1,169 @@
+"""Typed views of the parameters in force, one per group of rules.
+
+Apps read parameters through these (`Procedure.on(day).notice_days`), never by building key
+strings: every key is written once, below or in `formulas.Params`, and a value missing on
+that day is refused by `ParameterSet` with a Chinese message naming the parameter.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Self
+
+from jiuzhu.policy.parameters import ParameterSet
+from jiuzhu.registry.models import HukouType
+
+_DIBAO_STANDARD = {HukouType.URBAN: "dibao.standard.urban", HukouType.RURAL: "dibao.standard.rural"}
+# Review classes (动态管理分类, the cases app's ReviewClass): A, B, C by area type.
+_REVIEW_INTERVAL = {
+    ("A", HukouType.URBAN): "review.interval_months.A.urban",
+    ("A", HukouType.RURAL): "review.interval_months.A.rural",
+    ("B", HukouType.URBAN): "review.interval_months.B.urban",
+    ("B", HukouType.RURAL): "review.interval_months.B.rural",
+    ("C", HukouType.URBAN): "review.interval_months.C.urban",
+    ("C", HukouType.RURAL): "review.interval_months.C.rural",
+}
+
+
+def dibao_standard_fen(parameters: ParameterSet, area_type: str) -> int:
+    """The dibao standard per person and month, in fen, for urban or rural households."""
+    return parameters.fen(_DIBAO_STANDARD[HukouType(area_type)])
+
+
+def has_dibao_standards(parameters: ParameterSet) -> bool:
+    """Whether both dibao standards are in force (nothing can be paid without them)."""
+    return all(key in parameters for key in _DIBAO_STANDARD.values())
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """Time limits and shares of the application procedure (POLICY.md §4)."""
+
+    decision_working_days: int
+    notice_days: int
+    advance_aid_hours: int
+    spot_check_share: Decimal
+    parameters: ParameterSet
+
+    @classmethod
+    def from_set(cls, parameters: ParameterSet) -> Self:
+        return cls(
+            decision_working_days=int(parameters["procedure.decision_working_days"]),
+            notice_days=int(parameters["procedure.notice_days"]),
+            advance_aid_hours=int(parameters["procedure.advance_aid_hours"]),
+            spot_check_share=Decimal(parameters["procedure.spot_check_share"]),
+            parameters=parameters,
+        )
+
+    @classmethod
+    def on(cls, day: dt.date) -> Self:
+        return cls.from_set(ParameterSet.load(day))
+
+    def review_interval_months(self, review_class: str, area_type: str) -> int:
+        """Months between periodic reviews for a class of household (A/B/C, urban/rural)."""
+        key = _REVIEW_INTERVAL[(review_class, HukouType(area_type))]
+        return int(self.parameters[key])
+
+
+@dataclass(frozen=True)
+class PhaseOut:
+    """The months a household keeps dibao after its income rose above the line (渐退期)."""
+
+    months_registered_poor: int
+    months_other: int
+    taper_percent: tuple[int, ...]  # share of the previous amount paid, by month of phase-out
+
+    @classmethod
+    def from_set(cls, parameters: ParameterSet) -> Self:
+        return cls(
+            months_registered_poor=int(parameters["dibao.phase_out_months.registered_poor"]),
+            months_other=int(parameters["dibao.phase_out_months.other"]),
+            taper_percent=tuple(int(x) for x in parameters["dibao.phase_out_taper"]),
+        )
+
+    @classmethod
+    def on(cls, day: dt.date) -> Self:
+        return cls.from_set(ParameterSet.load(day))
+
+    def months(self, registered_poor: bool) -> int:
+        return self.months_registered_poor if registered_poor else self.months_other
+
+
+@dataclass(frozen=True)
+class Payment:
+    """How a month's amount is paid: pro-rata first and last months, arrears reach."""
+
+    prorate_by_days: bool
+    arrears_max_months: int
+
+    @classmethod
+    def from_set(cls, parameters: ParameterSet) -> Self:
+        return cls(
+            prorate_by_days=int(parameters["payments.prorate_by_days"]) == 1,
+            arrears_max_months=int(parameters["payments.arrears_max_months"]),
+        )
+
+
+@dataclass(frozen=True)
+class Funds:
+    """The county subsidy's allocation weights and the budget run-out warning."""
+
+    weight_recipients: Decimal
+    weight_fiscal_weakness: Decimal
+
+    @classmethod
+    def on(cls, day: dt.date) -> Self:
+        parameters = ParameterSet.load(day)
+        return cls(
+            weight_recipients=Decimal(parameters["funds.allocation.weight.recipients"]),
+            weight_fiscal_weakness=Decimal(parameters["funds.allocation.weight.fiscal_weakness"]),
+        )
+
+    @staticmethod
+    def warning_months_on(day: dt.date) -> int | None:
+        """Months ahead to warn of a budget running out; None when the county set none."""
+        warning = ParameterSet.load(day).get("funds.warning_months")
+        return None if warning is None else int(warning)
+
+
+@dataclass(frozen=True)
+class AssetLimits:
+    """What a household may own and still be helped (the verification compares with these)."""
+
+    area_type: str
+    standard_fen: int  # dibao standard, per person and month
+    financial_months: int  # deposits etc. per person ≤ this many months of the standard
+    vehicles_allowed: int
+    houses_allowed: int
+    business_capital_limit_fen: int
+
+    @classmethod
+    def on(cls, day: dt.date, area_type: str) -> Self:
+        parameters = ParameterSet.load(day)
+        return cls(
+            area_type=HukouType(area_type).value,
+            standard_fen=dibao_standard_fen(parameters, area_type),
+            financial_months=int(parameters["asset.financial_months"]),
+            vehicles_allowed=int(parameters["asset.vehicles_allowed"]),
+            houses_allowed=int(parameters["asset.houses_allowed"]),
+            business_capital_limit_fen=parameters.fen("asset.business_capital_limit"),
+        )
+
+
+@dataclass(frozen=True)
+class TemporaryLimits:
+    """Approval limits of temporary assistance for one household, in fen."""
+
+    town_fen: int  # the town approves up to this (months of the standard per member)
+    county_fen: int  # above the town's limit the county approves up to this per household
+    small_quick_fen: int  # small, quick aid (小额快救) without the full procedure
+
+
+def temporary_limits(parameters: ParameterSet, area_type: str, members: int) -> TemporaryLimits:
+    """The limits for a household of `members` co-resident members."""
+    standard = dibao_standard_fen(parameters, area_type)
+    return TemporaryLimits(
+        town_fen=int(parameters["temporary.town_limit_months"]) * standard * members,
+        county_fen=int(parameters["temporary.county_limit_months"]) * standard,
+        small_quick_fen=int(parameters["temporary.small_quick_months"]) * standard,
+    )
