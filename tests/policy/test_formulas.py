@@ -1,4 +1,5 @@
-"""Worked cases from POLICY.md and NATIONAL.md, one rule at a time (amounts in fen)."""
+"""Worked cases from docs/policy/ (dibao.md, tekun.md, other-programmes.md), one rule at a time
+(amounts in fen)."""
 
 import datetime as dt
 

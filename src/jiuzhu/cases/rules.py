@@ -101,7 +101,7 @@ def spot_check_share(on: dt.date) -> Decimal:
 
 def review_class(household: Household) -> str:
     """A: no working capacity or seriously ill/disabled members; C: members able to work
-    with irregular income; B: the rest (NATIONAL.md, 动态管理)."""
+    with irregular income; B: the rest (docs/policy/dibao.md#review, 动态管理)."""
     members = [
         m.person
         for m in household.memberships.filter(end_date__isnull=True).select_related("person")

@@ -2,7 +2,7 @@ from django.db import models
 
 
 class Programme(models.TextChoices):
-    """The programmes under one safety net (POLICY.md §1)."""
+    """The programmes under one safety net (docs/policy/county-opinions.md#programmes)."""
 
     DIBAO = "dibao", "最低生活保障"
     TEKUN = "tekun", "特困人员救助供养"

@@ -29,7 +29,7 @@ class Spec:
 
 
 SPECS: dict[str, Spec] = {
-    # Standards (POLICY.md §2)
+    # Standards (docs/policy/standards.md)
     "dibao.standard.urban": Spec("城市低保标准", MONEY, "元/人·月", True),
     "dibao.standard.rural": Spec("农村低保标准", MONEY, "元/人·月", True),
     "consumption.per_capita.urban": Spec("上年度城镇居民人均消费支出", MONEY, "元/年"),
