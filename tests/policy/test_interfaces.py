@@ -150,7 +150,8 @@ def test_a_standard_that_breaks_a_rule_is_refused(county_admin, key, on, value, 
 
 
 def test_compliant_2020_rural_standard_is_accepted(county_admin):
-    # 740 : 529 = 1.399 ≤ 1.4 (docs/policy/standards.md#history: the county must have set at least 529), once
+    # 740 : 529 = 1.399 ≤ 1.4 (docs/policy/standards.md#history: the county must have set at
+    # least 529), once
     # the rural tekun standard is at least 1.5 × 529 = 793.50.
     client = client_for(county_admin)
     assert set_standard(client, "tekun.basic.rural", "2020-04-02", "800").status_code == 302

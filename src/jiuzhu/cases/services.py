@@ -601,7 +601,8 @@ def approve(actor: User, case: Case, version: int, note: str = "") -> Case:
 
 
 def reject(actor: User, case: Case, version: int, rule: str, note: str) -> Case:
-    """A refusal cites the rule and is notified in writing (docs/policy/dibao.md#procedure: within 3 working days)."""
+    """A refusal cites the rule and is notified in writing within 3 working days
+    (docs/policy/dibao.md#procedure)."""
     check_allowed(actor, case, "reject")
     _check_separation(actor, case)
     rule = _require_text(rule, "不予批准所依据的规定", 200)

@@ -9,7 +9,8 @@ def weights(
     """Each town's weight: w_r × its share of recipients + w_f × its share of weakness.
 
     A financially weak town (weakness near 1) gets more than its recipients alone would
-    give it (docs/policy/county-opinions.md#capacity: county subsidies favour financially weak towns).
+    give it: county subsidies favour financially weak towns
+    (docs/policy/county-opinions.md#capacity).
     """
     total_r = sum(recipients)
     total_w = sum(weakness)

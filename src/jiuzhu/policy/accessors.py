@@ -37,7 +37,8 @@ def has_dibao_standards(parameters: ParameterSet) -> bool:
 
 @dataclass(frozen=True)
 class Procedure:
-    """Time limits and shares of the application procedure (docs/policy/county-opinions.md#process, dibao.md#procedure)."""
+    """Time limits and shares of the application procedure
+    (docs/policy/county-opinions.md#process, docs/policy/dibao.md#procedure)."""
 
     decision_working_days: int
     notice_days: int

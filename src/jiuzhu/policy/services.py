@@ -2,8 +2,8 @@
 
 Nothing is overwritten: a value is a new row with its effective date. A standard that
 breaks a rule in force on its effective date is refused with the rule's name
-(docs/policy/standards.md#constraints): urban : rural dibao ratio, tekun basic ≥ 1.5 × dibao, care standards as
-shares of the previous year's minimum wage.
+(docs/policy/standards.md#constraints): urban : rural dibao ratio, tekun basic ≥ 1.5 ×
+dibao, care standards as shares of the previous year's minimum wage.
 """
 
 import datetime as dt
