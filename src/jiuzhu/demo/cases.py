@@ -42,14 +42,13 @@ from jiuzhu.cases.models import (
     Status,
     TemporaryKind,
 )
+from jiuzhu.core.bulk import Column, Table, max_used_id, write_table
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.money import plain_yuan
 from jiuzhu.core.months import add_months
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Role
 from jiuzhu.core.workdays import Calendar
-from jiuzhu.demo.generator import Column, Table
-from jiuzhu.demo.load import _max_used_id, _write
 from jiuzhu.policy import formulas as f
 from jiuzhu.policy.batch import columns, read_registry
 from jiuzhu.policy.parameters import ParameterSet
@@ -851,7 +850,7 @@ def _recipients(plans: list[_Plan], today: dt.date, ps: ParameterSet) -> Table:
         start_months.append(start)
         reviews.append(review)
         klass.append(c)
-    next_id = _max_used_id(Recipient) + 1
+    next_id = max_used_id(Recipient) + 1
     tekun = [pl.programme == Programme.TEKUN for pl in plans]
     return Table(
         Recipient._meta.db_table,
@@ -902,7 +901,7 @@ def _write_all(
     result = CaseLoadResult()
     if not plans:
         return result
-    next_case = _max_used_id(Case) + 1
+    next_case = max_used_id(Case) + 1
     for i, plan in enumerate(plans):
         plan.case_id = next_case + i
     numbers = _numbers(plans)
@@ -1009,7 +1008,7 @@ def _write_all(
         ],
     )
     events = [(pl.case_id, e) for pl in plans for e in pl.events]
-    next_event = _max_used_id(CaseEvent) + 1
+    next_event = max_used_id(CaseEvent) + 1
     event_table = Table(
         CaseEvent._meta.db_table,
         [
@@ -1027,7 +1026,7 @@ def _write_all(
     in_force = [pl for pl in plans if pl.status == Status.IN_FORCE and not pl.is_advance]
     recipient_table = _recipients(in_force, today, ps)
     visits = [(pl, e) for pl in plans for e in pl.events if e[2] == "record_home_visit"]
-    next_visit = _max_used_id(HomeVisit) + 1
+    next_visit = max_used_id(HomeVisit) + 1
     visit_table = Table(
         HomeVisit._meta.db_table,
         [
@@ -1042,7 +1041,7 @@ def _write_all(
         ],
     )
     granted = [pl for pl in plans if pl.advance_granted]
-    next_payment = _max_used_id(AdvancePayment) + 1
+    next_payment = max_used_id(AdvancePayment) + 1
     payment_table = Table(
         AdvancePayment._meta.db_table,
         [
@@ -1055,7 +1054,7 @@ def _write_all(
         ],
     )
     for table in (case_table, event_table, recipient_table, visit_table, payment_table):
-        _write(table, {})
+        write_table(table, {})
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # Ids were given explicitly: move the sequences past them for ordinary inserts.

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from jiuzhu.core.bulk import Column, Table
 from jiuzhu.core.idnumber import CHECK_CHARS, WEIGHTS
 from jiuzhu.core.money import fen_column, plain_yuan_column
 from jiuzhu.demo import pools
@@ -137,25 +138,6 @@ class Village:
     code: str
     address: str  # town + village, the start of a street address: 东阿镇东阿村
     urban: bool
-
-
-@dataclass
-class Column:
-    """One column of a table: kind is "int", "nint" (−1 = NULL), "bool", "date" or "text"."""
-
-    name: str
-    kind: str
-    values: Any  # numpy array for numbers and booleans, list of str otherwise
-
-
-@dataclass
-class Table:
-    name: str
-    columns: list[Column]
-
-    @property
-    def rows(self) -> int:
-        return len(self.columns[0].values) if self.columns else 0
 
 
 @dataclass

@@ -13,26 +13,29 @@ demo or a benchmark, not to run while staff are registering households.
 
 import contextlib
 import datetime as dt
-import itertools
 import sys
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.models import Max, Model
+from django.db.models import Model
 from django.utils import timezone
 from tqdm import tqdm
 
+from jiuzhu.core.bulk import (
+    FastSqlite,
+    PostgresRebuild,
+    max_used_id,
+    timestamps,
+    write_table,
+)
 from jiuzhu.core.models import Region, RegionLevel
 from jiuzhu.demo.generator import (
     JINAN_OTHER_CODES,
-    Column,
     GeneratorState,
-    Table,
     Village,
     generate_chunk,
 )
@@ -40,6 +43,10 @@ from jiuzhu.registry.models import Asset, Household, Income, Membership, Person
 
 CHUNK_HOUSEHOLDS = 50_000
 MODELS: tuple[type[Model], ...] = (Household, Person, Membership, Income, Asset)
+
+# From this many households (and at least as many as the tables already hold), PostgreSQL
+# loads faster without the foreign keys and non-unique indexes, rebuilt once at the end.
+REBUILD_FROM = 50_000
 
 
 @dataclass
@@ -82,25 +89,6 @@ def _id_regions(county: Region) -> tuple[str, ...]:
     return (own,)
 
 
-def _max_used_id(model: type[Model]) -> int:
-    """The highest id in the table or ever handed out by its sequence (ids are not reused)."""
-    table = model._meta.db_table
-    highest = model._default_manager.aggregate(m=Max("pk"))["m"] or 0
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-            row = cursor.fetchone()
-            highest = max(highest, row[0] if row else 0)
-        elif connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-            sequence = cursor.fetchone()[0]
-            if sequence:
-                cursor.execute(f"SELECT last_value, is_called FROM {sequence}")
-                last_value, is_called = cursor.fetchone()
-                highest = max(highest, last_value if is_called else 0)
-    return int(highest)
-
-
 def _village_weights(rng: np.random.Generator, villages: list[Village]) -> np.ndarray[Any, Any]:
     # Communities in the county town are bigger than villages.
     urban = np.array([v.urban for v in villages])
@@ -113,11 +101,11 @@ def _prepare_state(
 ) -> GeneratorState:
     state = GeneratorState(villages=villages, id_regions=_id_regions(county), as_of=as_of)
     state.village_p = _village_weights(rng, villages)
-    state.next_household_id = _max_used_id(Household) + 1
-    state.next_person_id = _max_used_id(Person) + 1
-    state.next_membership_id = _max_used_id(Membership) + 1
-    state.next_income_id = _max_used_id(Income) + 1
-    state.next_asset_id = _max_used_id(Asset) + 1
+    state.next_household_id = max_used_id(Household) + 1
+    state.next_person_id = max_used_id(Person) + 1
+    state.next_membership_id = max_used_id(Membership) + 1
+    state.next_income_id = max_used_id(Income) + 1
+    state.next_asset_id = max_used_id(Asset) + 1
     if Person.objects.exists():
         prefixes = [f"{code}%" for code in state.id_regions]
         where = " OR ".join(["id_number LIKE %s"] * len(prefixes))
@@ -135,170 +123,6 @@ def _prepare_state(
                 if code in index and number[12:].isdigit():
                     state.household_seq[index[code]] = int(number[12:])
     return state
-
-
-# ---------------------------------------------------------------------------------------
-# Writers
-
-
-def _sqlite_values(column: Column) -> list[Any]:
-    if column.kind == "int":
-        return list(column.values.tolist())
-    if column.kind == "nint":
-        return [None if v < 0 else v for v in column.values.tolist()]
-    if column.kind == "bool":
-        return list(column.values.astype(np.int8).tolist())
-    if column.kind == "date":
-        return list(np.datetime_as_string(column.values, unit="D").tolist())
-    return list(column.values)
-
-
-def _copy_values(column: Column) -> list[str]:
-    # Text columns come from the generator's own pools: no tab, newline or backslash to escape.
-    if column.kind == "int":
-        return list(column.values.astype(str).tolist())
-    if column.kind == "nint":
-        return list(np.where(column.values < 0, r"\N", column.values.astype(str)).tolist())
-    if column.kind == "bool":
-        return list(np.where(column.values, "t", "f").tolist())
-    if column.kind == "date":
-        return list(np.datetime_as_string(column.values, unit="D").tolist())
-    return list(column.values)
-
-
-def _quoted(names: Iterable[str]) -> str:
-    return ", ".join(connection.ops.quote_name(n) for n in names)
-
-
-def _write(table: Table, stamps: dict[str, Any]) -> None:
-    names = [c.name for c in table.columns] + list(stamps)
-    rows = table.rows
-    if rows == 0:
-        return
-    if connection.vendor == "postgresql":
-        columns = [_copy_values(c) for c in table.columns]
-        columns += [[str(v)] * rows for v in stamps.values()]
-        data = "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
-        sql = f"COPY {connection.ops.quote_name(table.name)} ({_quoted(names)}) FROM STDIN"
-        with connection.cursor() as cursor, cursor.copy(sql) as copy:
-            copy.write(data)
-        return
-    values = [_sqlite_values(c) for c in table.columns]
-    values += [list(itertools.repeat(v, rows)) for v in stamps.values()]
-    if connection.vendor == "sqlite":
-        # The raw sqlite3 cursor: Django's wrapper would rewrite %s and log every query.
-        placeholders = ", ".join("?" * len(names))
-        raw = connection.connection.cursor()
-        try:
-            raw.executemany(
-                f"INSERT INTO {connection.ops.quote_name(table.name)} ({_quoted(names)}) "
-                f"VALUES ({placeholders})",
-                zip(*values, strict=True),
-            )
-        finally:
-            raw.close()
-        return
-    placeholders = ", ".join(["%s"] * len(names))
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {connection.ops.quote_name(table.name)} ({_quoted(names)}) "
-            f"VALUES ({placeholders})",
-            list(zip(*values, strict=True)),
-        )
-
-
-def _timestamps() -> dict[str, Any]:
-    now = timezone.now()
-    # COPY reads text; executemany takes what Django itself binds for a DateTimeField.
-    value: Any = (
-        now.isoformat()
-        if connection.vendor == "postgresql"
-        else connection.ops.adapt_datetimefield_value(now)
-    )
-    return {"created_at": value, "updated_at": value}
-
-
-# From this many households (and at least as many as the tables already hold), PostgreSQL
-# loads faster without the foreign keys and non-unique indexes, rebuilt once at the end.
-REBUILD_FROM = 50_000
-
-
-class _PostgresRebuild:
-    """Drop the registry tables' foreign keys and non-unique indexes, and put them back.
-
-    PostgreSQL runs each insert's foreign-key check as a trigger at commit and updates
-    eleven indexes per person; building them once after COPY is several times faster.
-    DDL is transactional there: this runs inside the load's transaction, so an interrupted
-    load leaves schema and data as they were. Unique indexes stay, to catch duplicates
-    as they come. Readers of these tables wait until the load commits.
-    """
-
-    def __init__(self) -> None:
-        self.indexes: list[str] = []
-        self.constraints: list[tuple[str, str, str]] = []
-
-    def drop(self) -> None:
-        tables = [m._meta.db_table for m in MODELS]
-        with connection.cursor() as cursor:
-            # Checks queued by earlier inserts in this transaction must run before ALTER.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            cursor.execute(
-                "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
-                "WHERE indrelid = ANY(%s::regclass[]) AND NOT indisunique AND NOT indisprimary",
-                [tables],
-            )
-            indexes = cursor.fetchall()
-            cursor.execute(
-                "SELECT conrelid::regclass::text, quote_ident(conname), "
-                "pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
-                [tables],
-            )
-            self.constraints = cursor.fetchall()
-            for table, name, _ in self.constraints:
-                cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
-            for name, definition in indexes:
-                cursor.execute(f"DROP INDEX {name}")
-                self.indexes.append(definition)
-
-    def restore(self) -> None:
-        with connection.cursor() as cursor:
-            for definition in self.indexes:
-                cursor.execute(definition)
-            # Adding a foreign key checks every row in one join, not row by row.
-            for table, name, definition in self.constraints:
-                cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
-class _FastSqlite:
-    """During the load only: no fsync per commit and a bigger page cache.
-
-    A crash of the machine mid-load could lose the last chunks, never earlier data: the
-    WAL journal stays on. Skipped inside an outer transaction (tests), where SQLite
-    refuses to change these settings.
-    """
-
-    def __init__(self) -> None:
-        self.saved: dict[str, Any] = {}
-
-    def __enter__(self) -> None:
-        if connection.vendor != "sqlite" or connection.in_atomic_block:
-            return
-        with connection.cursor() as cursor:
-            for pragma in ("synchronous", "cache_size"):
-                cursor.execute(f"PRAGMA {pragma}")
-                self.saved[pragma] = cursor.fetchone()[0]
-            cursor.execute("PRAGMA synchronous = OFF")
-            cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB
-
-    def __exit__(self, *exc: object) -> None:
-        if not self.saved:
-            return
-        with connection.cursor() as cursor:
-            for pragma, value in self.saved.items():
-                cursor.execute(f"PRAGMA {pragma} = {int(value)}")
 
 
 def load_households(
@@ -321,7 +145,9 @@ def load_households(
     offset = Household.objects.count()
     if rebuild_indexes is None:
         rebuild_indexes = households >= max(REBUILD_FROM, offset)
-    rebuild = _PostgresRebuild() if rebuild_indexes and connection.vendor == "postgresql" else None
+    rebuild = (
+        PostgresRebuild(MODELS) if rebuild_indexes and connection.vendor == "postgresql" else None
+    )
     n_chunks = -(-households // chunk_size)
     streams = np.random.SeedSequence([seed, offset]).spawn(n_chunks + 1)
     state = _prepare_state(villages, county, as_of, np.random.default_rng(streams[0]))
@@ -332,19 +158,19 @@ def load_households(
     )
     # With a rebuild the whole load is one transaction (chunks become savepoints).
     outer = transaction.atomic() if rebuild else contextlib.nullcontext()
-    with bar, _FastSqlite(), outer:
+    with bar, FastSqlite(), outer:
         if rebuild:
             rebuild.drop()
         for i in range(n_chunks):
             n = min(chunk_size, households - i * chunk_size)
             tables = generate_chunk(np.random.default_rng(streams[i + 1]), state, n)
-            stamps = _timestamps()
+            stamps = timestamps()
             with transaction.atomic():
                 if connection.vendor == "postgresql":
                     with connection.cursor() as cursor:
                         cursor.execute("SET LOCAL synchronous_commit TO OFF")
                 for key in ("household", "person", "membership", "income", "asset"):
-                    _write(tables[key], stamps if key in ("household", "person") else {})
+                    write_table(tables[key], stamps if key in ("household", "person") else {})
             result.households += n
             result.persons += tables["person"].rows
             result.incomes += tables["income"].rows

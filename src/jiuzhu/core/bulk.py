@@ -1,0 +1,217 @@
+"""Bulk writes of generated or computed rows: the plumbing owners' bulk writers share.
+
+A `Table` is named columns of numpy arrays (or lists of text); `write_table` inserts it in
+one statement per database (COPY on PostgreSQL, executemany on SQLite). Ids are assigned by
+the caller above `max_used_id`, so related tables can point at each other without reading
+anything back. `PostgresRebuild` and `FastSqlite` make very large loads affordable.
+"""
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.db import connection
+from django.db.models import Max, Model
+from django.utils import timezone
+
+
+@dataclass
+class Column:
+    """One column of a table: kind is "int", "nint" (−1 = NULL), "bool", "date" or "text"."""
+
+    name: str
+    kind: str
+    values: Any  # numpy array for numbers and booleans, list of str otherwise
+
+
+@dataclass
+class Table:
+    name: str
+    columns: list[Column]
+
+    @property
+    def rows(self) -> int:
+        return len(self.columns[0].values) if self.columns else 0
+
+
+def max_used_id(model: type[Model]) -> int:
+    """The highest id in the table or ever handed out by its sequence (ids are not reused)."""
+    table = model._meta.db_table
+    highest = model._default_manager.aggregate(m=Max("pk"))["m"] or 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            row = cursor.fetchone()
+            highest = max(highest, row[0] if row else 0)
+        elif connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            sequence = cursor.fetchone()[0]
+            if sequence:
+                cursor.execute(f"SELECT last_value, is_called FROM {sequence}")
+                last_value, is_called = cursor.fetchone()
+                highest = max(highest, last_value if is_called else 0)
+    return int(highest)
+
+
+def _sqlite_values(column: Column) -> list[Any]:
+    if column.kind == "int":
+        return list(column.values.tolist())
+    if column.kind == "nint":
+        return [None if v < 0 else v for v in column.values.tolist()]
+    if column.kind == "bool":
+        return list(column.values.astype(np.int8).tolist())
+    if column.kind == "date":
+        return list(np.datetime_as_string(column.values, unit="D").tolist())
+    return list(column.values)
+
+
+def _copy_values(column: Column) -> list[str]:
+    # Text columns come from the generator's own pools: no tab, newline or backslash to escape.
+    if column.kind == "int":
+        return list(column.values.astype(str).tolist())
+    if column.kind == "nint":
+        return list(np.where(column.values < 0, r"\N", column.values.astype(str)).tolist())
+    if column.kind == "bool":
+        return list(np.where(column.values, "t", "f").tolist())
+    if column.kind == "date":
+        return list(np.datetime_as_string(column.values, unit="D").tolist())
+    return list(column.values)
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(connection.ops.quote_name(n) for n in names)
+
+
+def write_table(table: Table, stamps: dict[str, Any]) -> None:
+    """Insert a table's rows in one statement: COPY on PostgreSQL, executemany elsewhere.
+
+    Text values must hold no tab, newline or backslash (they come from generators' pools);
+    `stamps` are constant columns (timestamps) added to every row.
+    """
+    names = [c.name for c in table.columns] + list(stamps)
+    rows = table.rows
+    if rows == 0:
+        return
+    if connection.vendor == "postgresql":
+        columns = [_copy_values(c) for c in table.columns]
+        columns += [[str(v)] * rows for v in stamps.values()]
+        data = "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+        sql = f"COPY {connection.ops.quote_name(table.name)} ({_quoted(names)}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.copy(sql) as copy:
+            copy.write(data)
+        return
+    values = [_sqlite_values(c) for c in table.columns]
+    values += [list(itertools.repeat(v, rows)) for v in stamps.values()]
+    if connection.vendor == "sqlite":
+        # The raw sqlite3 cursor: Django's wrapper would rewrite %s and log every query.
+        placeholders = ", ".join("?" * len(names))
+        raw = connection.connection.cursor()
+        try:
+            raw.executemany(
+                f"INSERT INTO {connection.ops.quote_name(table.name)} ({_quoted(names)}) "
+                f"VALUES ({placeholders})",
+                zip(*values, strict=True),
+            )
+        finally:
+            raw.close()
+        return
+    placeholders = ", ".join(["%s"] * len(names))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {connection.ops.quote_name(table.name)} ({_quoted(names)}) "
+            f"VALUES ({placeholders})",
+            list(zip(*values, strict=True)),
+        )
+
+
+def timestamps() -> dict[str, Any]:
+    """created_at and updated_at of now, as the database driver takes them."""
+    now = timezone.now()
+    # COPY reads text; executemany takes what Django itself binds for a DateTimeField.
+    value: Any = (
+        now.isoformat()
+        if connection.vendor == "postgresql"
+        else connection.ops.adapt_datetimefield_value(now)
+    )
+    return {"created_at": value, "updated_at": value}
+
+
+class PostgresRebuild:
+    """Drop some tables' foreign keys and non-unique indexes, and put them back.
+
+    PostgreSQL runs each insert's foreign-key check as a trigger at commit and updates
+    eleven indexes per person; building them once after COPY is several times faster.
+    DDL is transactional there: this runs inside the load's transaction, so an interrupted
+    load leaves schema and data as they were. Unique indexes stay, to catch duplicates
+    as they come. Readers of these tables wait until the load commits.
+    """
+
+    def __init__(self, models: Iterable[type[Model]]) -> None:
+        self.tables = [m._meta.db_table for m in models]
+        self.indexes: list[str] = []
+        self.constraints: list[tuple[str, str, str]] = []
+
+    def drop(self) -> None:
+        tables = self.tables
+        with connection.cursor() as cursor:
+            # Checks queued by earlier inserts in this transaction must run before ALTER.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            cursor.execute(
+                "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+                "WHERE indrelid = ANY(%s::regclass[]) AND NOT indisunique AND NOT indisprimary",
+                [tables],
+            )
+            indexes = cursor.fetchall()
+            cursor.execute(
+                "SELECT conrelid::regclass::text, quote_ident(conname), "
+                "pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
+                [tables],
+            )
+            self.constraints = cursor.fetchall()
+            for table, name, _ in self.constraints:
+                cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+            for name, definition in indexes:
+                cursor.execute(f"DROP INDEX {name}")
+                self.indexes.append(definition)
+
+    def restore(self) -> None:
+        with connection.cursor() as cursor:
+            for definition in self.indexes:
+                cursor.execute(definition)
+            # Adding a foreign key checks every row in one join, not row by row.
+            for table, name, definition in self.constraints:
+                cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+class FastSqlite:
+    """During the load only: no fsync per commit and a bigger page cache.
+
+    A crash of the machine mid-load could lose the last chunks, never earlier data: the
+    WAL journal stays on. Skipped inside an outer transaction (tests), where SQLite
+    refuses to change these settings.
+    """
+
+    def __init__(self) -> None:
+        self.saved: dict[str, Any] = {}
+
+    def __enter__(self) -> None:
+        if connection.vendor != "sqlite" or connection.in_atomic_block:
+            return
+        with connection.cursor() as cursor:
+            for pragma in ("synchronous", "cache_size"):
+                cursor.execute(f"PRAGMA {pragma}")
+                self.saved[pragma] = cursor.fetchone()[0]
+            cursor.execute("PRAGMA synchronous = OFF")
+            cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.saved:
+            return
+        with connection.cursor() as cursor:
+            for pragma, value in self.saved.items():
+                cursor.execute(f"PRAGMA {pragma} = {int(value)}")
