@@ -29,7 +29,6 @@ Rules (documented here, parameters in policy `payments.*`):
 """
 
 import datetime as dt
-import io
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,12 +39,12 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 from django.db import IntegrityError, connection
 from psycopg.copy import QueuedLibpqWriter
 from psycopg.pq import TransactionStatus
 
 from jiuzhu.core import pgcopy
+from jiuzhu.core.columnar import date_int, read_columns
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.months import add_months, month_index, ymd
 from jiuzhu.core.programmes import Programme
@@ -139,12 +138,6 @@ class Recipients:
         return Recipients(**columns, details=self.details.take(pa.array(rows)))
 
 
-def _date_int(column: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"COALESCE(CAST(to_char({column}, 'YYYYMMDD') AS BIGINT), 0)"
-    return f"COALESCE(CAST(replace({column}, '-', '') AS INTEGER), 0)"
-
-
 def recipients_sql(prefix: str, month: dt.date) -> tuple[str, list[Any]]:
     """Recipients of a town possibly paid in `month` (and the ones that ended in it), each
     with the payee snapshot: 10 integer columns, then DETAIL_COLUMNS."""
@@ -155,8 +148,8 @@ def recipients_sql(prefix: str, month: dt.date) -> tuple[str, list[Any]]:
         f"CASE r.programme {programme} ELSE 0 END, "
         f"CASE r.status {status} ELSE 3 END, "
         "CAST(ROUND(r.monthly_amount * 100) AS BIGINT), "
-        f"{_date_int('r.start_month')}, {_date_int('r.end_month')}, "
-        f"{_date_int('r.phase_out_until')}, "
+        f"{date_int('r.start_month')}, {date_int('r.end_month')}, "
+        f"{date_int('r.phase_out_until')}, "
         "CASE WHEN h.registered_poor THEN 1 ELSE 0 END, "
         "r.region_code, COALESCE(p.name, ''), COALESCE(p.id_number, ''), COALESCE(a.id, 0), "
         "COALESCE(a.bank, ''), COALESCE(a.account_number, ''), COALESCE(a.holder_name, '') "
@@ -170,45 +163,6 @@ def recipients_sql(prefix: str, month: dt.date) -> tuple[str, list[Any]]:
         "AND r.programme <> 'temporary' ORDER BY r.id"
     )
     return sql, [prefix + "%", add_months(month, 1), month]
-
-
-def read_columns(
-    sql: str, params: list[Any], width: int, text: tuple[str, ...] = ()
-) -> tuple[list[I64], pa.Table]:
-    """One query's columns: the first `width` as int64 numpy arrays, then the columns named
-    in `text` as an Arrow table (int64 where the name ends in _id, strings otherwise).
-    PostgreSQL streams COPY into Arrow's CSV reader; SQLite goes through the cursor."""
-    types = {f"c{i}": pa.int64() for i in range(width)}
-    types.update({n: pa.int64() if n.endswith("_id") else pa.string() for n in text})
-    names = list(types)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            bound = cursor.mogrify(sql, params)
-            buf = io.BytesIO()
-            with cursor.copy(f"COPY ({bound}) TO STDOUT WITH (FORMAT csv)") as copy:
-                for chunk in copy:
-                    buf.write(chunk)
-            if buf.tell() == 0:
-                table = pa.table({n: pa.array([], type=t) for n, t in types.items()})
-            else:
-                table = pacsv.read_csv(
-                    io.BytesIO(buf.getvalue()),
-                    read_options=pacsv.ReadOptions(column_names=names),
-                    convert_options=pacsv.ConvertOptions(column_types=types),
-                )
-        else:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-            columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-            table = pa.table(
-                {n: pa.array(c, type=types[n]) for n, c in zip(names, columns, strict=True)}
-            )
-    numbers = [
-        table.column(i).to_numpy(zero_copy_only=False).astype(np.int64) for i in range(width)
-    ]
-    # One chunk per column: Arrow's take over a column in many chunks (the CSV reader's
-    # blocks) joins them first, on every call, and the lines take from it batch by batch.
-    return numbers, table.select(list(text)).combine_chunks()
 
 
 def read_recipients(prefix: str, month: dt.date) -> Recipients:
@@ -302,7 +256,7 @@ def arrears_sql(
     """Missed months: approved payrolls of the town a recipient was entitled to be in but is
     not (only recipients whose start month lies inside the arrears window are considered)."""
     sql = (
-        f"SELECT r.id, {_date_int('p.month')} FROM cases_recipient r "
+        f"SELECT r.id, {date_int('p.month')} FROM cases_recipient r "
         "JOIN payments_payroll p ON p.town_id = %s AND p.kind = 'regular' AND p.locked "
         "AND p.month >= %s AND p.month < %s AND p.month >= r.start_month "
         "AND (r.end_month IS NULL OR r.end_month > p.month) "

@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from jiuzhu.core.columnar import read_columns
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.money import plain_yuan
@@ -85,7 +86,7 @@ def prepare_payroll(
     progress(40)
     earliest = add_months(month, -rules.payment.arrears_max_months)
     sql, params = pr.arrears_sql(town.pk, prefix, month, earliest)
-    (a_rid, a_month), _ = pr.read_columns(sql, params, 2)
+    (a_rid, a_month), _ = read_columns(sql, params, 2)
     arrears_rules = {}
     for value in np.unique(a_month):
         missed = dt.date(int(value) // 10000, int(value) // 100 % 100, 1)

@@ -1,0 +1,90 @@
+"""Reading SQL into columns, the same way on both databases.
+
+Columnar jobs (the policy batch, the payroll, verification) read whole tables as numpy
+and Arrow columns. The SQL comes from the owning app's `columnar` selectors, which know
+their tables; this module only knows how to run it: PostgreSQL streams `COPY … TO STDOUT`
+into Arrow's CSV reader, SQLite goes through the cursor.
+"""
+
+import io
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from django.db import connection
+
+I64 = npt.NDArray[np.int64]
+
+
+def date_int(column: str) -> str:
+    """SQL turning a date column into YYYYMMDD as an integer (0 where the date is null)."""
+    if connection.vendor == "postgresql":
+        return f"COALESCE(CAST(to_char({column}, 'YYYYMMDD') AS BIGINT), 0)"
+    return f"COALESCE(CAST(replace({column}, '-', '') AS INTEGER), 0)"
+
+
+def codes(column: str, values: Mapping[str, int] | Sequence[str], default: int) -> str:
+    """SQL turning a text column into small integer codes: a mapping gives each value its
+    code, a sequence codes each value by its position; anything else becomes `default`."""
+    pairs = values.items() if isinstance(values, Mapping) else enumerate_codes(values)
+    whens = " ".join(f"WHEN '{value}' THEN {code}" for value, code in pairs)
+    return f"CASE {column} {whens} ELSE {default} END"
+
+
+def enumerate_codes(values: Sequence[str]) -> list[tuple[str, int]]:
+    return [(value, code) for code, value in enumerate(values)]
+
+
+def yuan_to_fen(expression: str) -> str:
+    """SQL turning a decimal amount in yuan (or a sum of them) into whole fen."""
+    return f"CAST(ROUND({expression} * 100) AS BIGINT)"
+
+
+def read_columns(
+    sql: str, params: Sequence[Any] = (), width: int = 0, text: tuple[str, ...] = ()
+) -> tuple[list[I64], pa.Table]:
+    """One query's columns: the first `width` as int64 numpy arrays, then the columns named
+    in `text` as one Arrow table (int64 where the name ends in _id, strings otherwise)."""
+    types = {f"c{i}": pa.int64() for i in range(width)}
+    types.update({n: pa.int64() if n.endswith("_id") else pa.string() for n in text})
+    names = list(types)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            bound = cursor.mogrify(sql, params) if params else sql
+            buf = io.BytesIO()
+            with cursor.copy(f"COPY ({bound}) TO STDOUT WITH (FORMAT csv)") as copy:
+                for chunk in copy:
+                    buf.write(chunk)
+            if buf.tell() == 0:
+                table = pa.table({n: pa.array([], type=t) for n, t in types.items()})
+            else:
+                table = pacsv.read_csv(
+                    io.BytesIO(buf.getvalue()),
+                    read_options=pacsv.ReadOptions(column_names=names),
+                    convert_options=pacsv.ConvertOptions(column_types=types),
+                )
+        else:
+            cursor.execute(sql, list(params))
+            rows = cursor.fetchall()
+            if not text:  # numbers only: numpy straight from the rows is the quick way
+                grid = np.array(rows, dtype=np.int64).reshape(len(rows), width)
+                return [grid[:, i] for i in range(width)], pa.table({})
+            columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+            table = pa.table(
+                {n: pa.array(c, type=types[n]) for n, c in zip(names, columns, strict=True)}
+            )
+    numbers = [
+        table.column(i).to_numpy(zero_copy_only=False).astype(np.int64) for i in range(width)
+    ]
+    # One chunk per column: Arrow's take over a column in many chunks (the CSV reader's
+    # blocks) joins them first, on every call, and callers take from it batch by batch.
+    return numbers, table.select(list(text)).combine_chunks()
+
+
+def read_numbers(sql: str, width: int, params: Sequence[Any] = ()) -> list[I64]:
+    """One query of integers: its `width` columns as int64 arrays."""
+    numbers, _ = read_columns(sql, params, width)
+    return numbers

@@ -1,0 +1,56 @@
+"""The registry's tables as SQL for columnar jobs: the one place outside the ORM that
+names them. Other apps compose these selects (as subqueries) and run them through
+`jiuzhu.core.columnar`; each select lists its columns in the order documented."""
+
+from jiuzhu.core.columnar import date_int
+
+
+def heads_sql() -> str:
+    """(household_id, person_id) of each household's current head."""
+    return (
+        "SELECT household_id, person_id FROM registry_membership "
+        "WHERE relation = 'head' AND end_date IS NULL"
+    )
+
+
+def persons_sql() -> str:
+    """(id, name, id_number) of every person."""
+    return "SELECT id, name, id_number FROM registry_person"
+
+
+def households_sql() -> str:
+    """(id, registered_poor, urban, county_code, registered_code) of every household;
+    registered_poor and urban as 0/1, county_code the first nine digits of the place of
+    registration."""
+    return (
+        "SELECT id, CASE WHEN registered_poor THEN 1 ELSE 0 END AS registered_poor, "
+        "CASE WHEN area_type = 'urban' THEN 1 ELSE 0 END AS urban, "
+        "CAST(substr(registered_code, 1, 9) AS BIGINT) AS county_code, "
+        "registered_code FROM registry_household"
+    )
+
+
+def current_members_sql() -> str:
+    """(household_id, membership_id, co_resident, person_id, birth_ymd, disability_grade,
+    disability_category, serious_illness, no_labour_capacity) of every current member;
+    flags as 0/1, birth as YYYYMMDD."""
+    return (
+        "SELECT m.household_id, m.id AS membership_id, "
+        "CASE WHEN m.co_resident THEN 1 ELSE 0 END AS co_resident, p.id AS person_id, "
+        f"{date_int('p.birth_date')} AS birth_ymd, p.disability_grade, p.disability_category, "
+        "CASE WHEN p.serious_illness THEN 1 ELSE 0 END AS serious_illness, "
+        "CASE WHEN p.labour_capacity = 'none' THEN 1 ELSE 0 END AS no_labour_capacity "
+        "FROM registry_membership m JOIN registry_person p ON p.id = m.person_id "
+        "WHERE m.end_date IS NULL"
+    )
+
+
+def incomes_sql() -> str:
+    """(household_id, person_id, category, monthly_amount) of every declared income;
+    person_id is null for income of the household as a whole."""
+    return "SELECT household_id, person_id, category, monthly_amount FROM registry_income"
+
+
+def assets_sql() -> str:
+    """(household_id, kind, quantity, value) of every declared asset."""
+    return "SELECT household_id, kind, quantity, value FROM registry_asset"
