@@ -4,7 +4,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from jiuzhu.cases import selectors, services
+from jiuzhu.cases import rules, selectors, services
 from jiuzhu.cases.models import Case, CaseDocument, Status
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.workdays import Calendar
@@ -165,7 +165,7 @@ def test_spot_checks_draw_a_share_of_decided_cases(
         services.reject(staff["approver"], case, case.version, "第九条", "收入超标")
         decided.append(case)
     checks = services.select_spot_checks(staff["supervisor"])
-    share = services.rules.spot_check_share(D.today())
+    share = rules.spot_check_share(D.today())
     assert len(checks) == round(10 * share)
     with pytest.raises(PermissionError):
         services.select_spot_checks(staff["approver"])

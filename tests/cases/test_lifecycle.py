@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from jiuzhu.cases import selectors, services
+from jiuzhu.cases import rules, selectors, services
 from jiuzhu.cases.models import Case, CaseEvent, Notification, Recipient, Status
 from jiuzhu.core.errors import DomainError
 from jiuzhu.registry.models import Relation
@@ -103,7 +103,7 @@ def test_advance_aid_within_24_hours_then_full_procedure(staff, poor_household):
     hours = (advance.advance_due_at - advance.submitted_at).total_seconds() / 3600
     assert hours == 24
     assert list(selectors.advance_aid_pending(staff["assistant"])) == [advance]
-    limit = services.rules.advance_aid_limit(advance, timezone.localdate())
+    limit = rules.advance_aid_limit(advance, timezone.localdate())
     with pytest.raises(DomainError, match="不能超过"):
         services.grant_advance_aid(staff["assistant"], advance, advance.version, limit + 1, "现金")
     payment = services.grant_advance_aid(
@@ -140,7 +140,7 @@ def test_review_recomputes_through_the_policy_engine(
     from jiuzhu.registry import services as registry_services
 
     registry_services.add_income(county_admin, poor_household, "wages", "100")
-    recipient = services.change_amount(staff["approver"], case, case.version, "家庭报告收入变化")
+    recipient = services.review(staff["approver"], case, case.version, "家庭报告收入变化")
     assert recipient.monthly_amount == before - Decimal("100")
     assert case.events.filter(action="review").exists()
 
@@ -220,7 +220,7 @@ def test_one_off_temporary_has_nothing_to_review(staff, poor_household):
     investigate(case, staff["assistant"])
     services.approve(staff["approver"], case, case.version)
     with pytest.raises(DomainError, match="一次性"):
-        services.change_amount(staff["assistant"], case, case.version, "复核")
+        services.review(staff["assistant"], case, case.version, "复核")
 
 
 def test_reviews_due_appear_in_the_towns_list(staff, poor_household, monkeypatch):

@@ -270,7 +270,7 @@ def _dispatch(
             user, case, version, data["amount"], data["method"], data["note"]
         ),
         "terminate": lambda: services.terminate(user, case, version, data["reason"]),
-        "review": lambda: services.change_amount(user, case, version, data["reason"]),
+        "review": lambda: services.review(user, case, version, data["reason"]),
         "suspend": lambda: services.suspend(user, case, version, data["reason"]),
         "reinstate": lambda: services.reinstate(user, case, version, comment),
     }

@@ -767,7 +767,7 @@ def _next_working(calendar: Calendar, day: dt.date) -> dt.date:
 
 
 def _numbers(plans: list[_Plan]) -> list[str]:
-    """SQ/XX + submission date + a five-digit sequence, as services._next_number, continued
+    """SQ/XX + submission date + a five-digit sequence, as services.next_number, continued
     above the numbers already used for that day."""
     used: dict[str, int] = {}
     with connection.cursor() as cursor:
@@ -871,7 +871,7 @@ def _recipients(plans: list[_Plan], today: dt.date, ps: ParameterSet) -> Table:
             Column("region_code", "text", [pl.household.code for pl in plans]),
             Column("status", "text", [RecipientStatus.ACTIVE.value] * len(plans)),
             Column("monthly_amount", "text", [plain_yuan(pl.monthly_fen or 0) for pl in plans]),
-            # As services._members_covered: current members (a tekun person: one).
+            # As services.members_covered: current members (a tekun person: one).
             Column(
                 "members_covered",
                 "int",

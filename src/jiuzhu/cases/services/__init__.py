@@ -1,0 +1,134 @@
+"""Every write on a case: one function per act, in a transaction, with its event.
+
+Each transition is checked against the table in workflow.py and applied with an optimistic
+version check, so two staff acting at once cannot both succeed: the second is told the
+case changed. Broken rules raise DomainError (Chinese); nothing is written then.
+
+One module per concern: common (permission check, the move with its event), routing
+(responsible town, case numbers), documents (uploads), intake, investigation, decision,
+recipients (in force, review, suspension, end), spot_checks, verification_bridge. Callers
+import from here: `from jiuzhu.cases import services; services.accept(...)`.
+"""
+
+from jiuzhu.cases.services.common import (
+    STALE,
+    check_allowed,
+    in_any_area,
+    in_responsible_area,
+    move,
+    record_event,
+    require_text,
+)
+from jiuzhu.cases.services.decision import (
+    approve,
+    close_notice,
+    grant_advance_aid,
+    record_objection,
+    reject,
+)
+from jiuzhu.cases.services.documents import (
+    FILE_SIGNATURES,
+    MAX_UPLOAD_BYTES,
+    PreparedUpload,
+    add_documents,
+    prepare_upload,
+    store_upload,
+    upload_root,
+)
+from jiuzhu.cases.services.intake import (
+    ApplicationInput,
+    accept,
+    refuse_intake,
+    submit_application,
+    withdraw,
+)
+from jiuzhu.cases.services.investigation import (
+    HomeVisitInput,
+    complete_investigation,
+    pause_clock,
+    record_community_review,
+    record_home_visit,
+    resume_clock,
+    start_investigation,
+)
+from jiuzhu.cases.services.recipients import (
+    members_covered,
+    put_in_force,
+    recipient_of,
+    reinstate,
+    review,
+    suspend,
+    terminate,
+)
+from jiuzhu.cases.services.routing import (
+    ADVANCE_AID_PREFIX,
+    APPLICATION_PREFIX,
+    STEM_LENGTH,
+    case_number,
+    intake_region_of,
+    last_sequences,
+    next_number,
+    number_stem,
+    route,
+    town_of,
+)
+from jiuzhu.cases.services.spot_checks import record_spot_check, select_spot_checks
+from jiuzhu.cases.services.verification_bridge import (
+    record_case_authorisation,
+    request_verification,
+)
+
+__all__ = [
+    "ADVANCE_AID_PREFIX",
+    "APPLICATION_PREFIX",
+    "FILE_SIGNATURES",
+    "MAX_UPLOAD_BYTES",
+    "STALE",
+    "STEM_LENGTH",
+    "ApplicationInput",
+    "HomeVisitInput",
+    "PreparedUpload",
+    "accept",
+    "add_documents",
+    "approve",
+    "case_number",
+    "check_allowed",
+    "close_notice",
+    "complete_investigation",
+    "grant_advance_aid",
+    "in_any_area",
+    "in_responsible_area",
+    "intake_region_of",
+    "last_sequences",
+    "members_covered",
+    "move",
+    "next_number",
+    "number_stem",
+    "pause_clock",
+    "prepare_upload",
+    "put_in_force",
+    "recipient_of",
+    "record_case_authorisation",
+    "record_community_review",
+    "record_event",
+    "record_home_visit",
+    "record_objection",
+    "record_spot_check",
+    "refuse_intake",
+    "reinstate",
+    "reject",
+    "request_verification",
+    "require_text",
+    "resume_clock",
+    "review",
+    "route",
+    "select_spot_checks",
+    "start_investigation",
+    "store_upload",
+    "submit_application",
+    "suspend",
+    "terminate",
+    "town_of",
+    "upload_root",
+    "withdraw",
+]

@@ -1,0 +1,224 @@
+"""Intake: an application submitted, accepted, refused or withdrawn; advance aid opened
+for special hardship."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from jiuzhu.cases import notifications, rules
+from jiuzhu.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    Channel,
+    Status,
+    TemporaryKind,
+)
+from jiuzhu.cases.services.common import check_allowed, move, record_event, require_text
+from jiuzhu.cases.services.documents import prepare_upload, store_upload
+from jiuzhu.cases.services.routing import (
+    ADVANCE_AID_PREFIX,
+    APPLICATION_PREFIX,
+    intake_region_of,
+    next_number,
+    route,
+)
+from jiuzhu.cases.services.verification_bridge import record_case_authorisation
+from jiuzhu.cases.workflow import TRANSITIONS
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.models import User
+from jiuzhu.core.programmes import Programme
+from jiuzhu.core.roles import Role
+from jiuzhu.core.workdays import Calendar
+from jiuzhu.registry.models import Household, Membership, Person
+
+
+def _member(household: Household, person: Person | None, what: str) -> None:
+    if person is None:
+        return
+    if not Membership.objects.filter(
+        household=household, person=person, end_date__isnull=True
+    ).exists():
+        raise DomainError(f"{what}不是该户的现有成员。")
+
+
+@dataclass
+class ApplicationInput:
+    """What the intake form collects for one application."""
+
+    household: Household
+    applicant: Person
+    programme: str
+    reason: str
+    channel: str = Channel.WINDOW
+    beneficiary: Person | None = None
+    temporary_kind: str = ""
+    single_person_unit: bool = False
+    special_hardship: bool = False
+    by_residence: bool = False
+    authorisation_signed: bool = False
+    commitment_signed: bool = False
+    documents: list[tuple[str, UploadedFile]] = field(default_factory=list)
+
+
+def _check_application(data: ApplicationInput) -> None:
+    if data.programme not in Programme.values:
+        raise DomainError("未知的救助项目。", field="programme")
+    if data.temporary_kind not in TemporaryKind.values:
+        raise DomainError("临时救助类型无效。", field="temporary_kind")
+    if data.programme == Programme.TEMPORARY and not data.temporary_kind:
+        raise DomainError("临时救助须选择急难型或支出型。", field="temporary_kind")
+    if data.programme != Programme.TEMPORARY and data.temporary_kind:
+        raise DomainError("只有临时救助需要选择类型。", field="temporary_kind")
+    reason = data.reason.strip()
+    if not reason or len(reason) > 2000:
+        raise DomainError("请填写申请理由（最多2000字）。", field="reason")
+    if data.channel not in Channel.values:
+        raise DomainError("申请渠道无效。", field="channel")
+    _member(data.household, data.applicant, "申请人")
+    _member(data.household, data.beneficiary, "救助对象")
+    if rules.programme_is_personal(data.programme) and data.beneficiary is None:
+        raise DomainError("该项目须指定救助对象（个人）。", field="beneficiary")
+    if data.single_person_unit and data.beneficiary is None:
+        raise DomainError("单人户申请须指定救助对象。", field="beneficiary")
+
+
+def _duplicate(data: ApplicationInput) -> Case | None:
+    open_cases = Case.objects.filter(
+        household=data.household, programme=data.programme, status__in=OPEN_STATUSES
+    )
+    if data.beneficiary is not None:
+        open_cases = open_cases.filter(beneficiary=data.beneficiary)
+    return open_cases.first()
+
+
+def submit_application(actor: User, data: ApplicationInput) -> Case:
+    """Intake at any town's window or village station, for any household of the county."""
+    if actor.role not in TRANSITIONS["accept"].roles | {Role.VILLAGE_COORDINATOR}:
+        raise PermissionError("无权受理申请。")
+    intake_region = intake_region_of(actor)
+    _check_application(data)
+    prepared = [prepare_upload(kind, upload) for kind, upload in data.documents]
+    responsible = route(data.household, data.by_residence)
+    now = timezone.now()
+    with transaction.atomic():
+        # Lock the household row: two windows cannot both open the same application.
+        Household.objects.select_for_update().filter(pk=data.household.pk).first()
+        existing = _duplicate(data)
+        if existing is not None:
+            raise DomainError(
+                f"该户已有未办结的{Programme(data.programme).label}申请（{existing.number}），"
+                "不能重复申请。"
+            )
+        case = Case.objects.create(
+            number=next_number(APPLICATION_PREFIX),
+            household=data.household,
+            applicant=data.applicant,
+            beneficiary=data.beneficiary,
+            programme=data.programme,
+            temporary_kind=data.temporary_kind,
+            single_person_unit=data.single_person_unit,
+            status=Status.SUBMITTED,
+            channel=data.channel,
+            intake_region=intake_region,
+            responsible_town=responsible,
+            intake_code=intake_region.code,
+            responsible_code=data.household.registered_code
+            if not data.by_residence
+            else data.household.residence_code,
+            reason=data.reason.strip(),
+            special_hardship=data.special_hardship,
+            authorisation_signed_at=now if data.authorisation_signed else None,
+            commitment_signed_at=now if data.commitment_signed else None,
+            submitted_at=now,
+            created_by=actor,
+        )
+        event = record_event(
+            case, actor, "submit", "", Status.SUBMITTED, "", {"by_residence": data.by_residence}
+        )
+        for item in prepared:
+            store_upload(case, actor, event, item)
+        if data.authorisation_signed:
+            record_case_authorisation(actor, case)
+        if data.special_hardship:
+            _open_advance_aid(actor, case, now)
+        notifications.notify(
+            case, f"您的{case.get_programme_display()}申请（{case.number}）已提交，等待受理。"
+        )
+    return case
+
+
+def _open_advance_aid(actor: User, case: Case, now: dt.datetime) -> Case:
+    hours = rules.advance_aid_hours(now.date())
+    advance = Case.objects.create(
+        number=next_number(ADVANCE_AID_PREFIX),
+        household=case.household,
+        applicant=case.applicant,
+        beneficiary=case.beneficiary,
+        programme=Programme.TEMPORARY,
+        temporary_kind=TemporaryKind.EMERGENCY,
+        status=Status.ACCEPTED,
+        channel=case.channel,
+        intake_region=case.intake_region,
+        responsible_town=case.responsible_town,
+        intake_code=case.intake_code,
+        responsible_code=case.responsible_code,
+        reason=f"先行救助（关联申请 {case.number}）：{case.reason}"[:2000],
+        special_hardship=True,
+        advance_for=case,
+        submitted_at=now,
+        accepted_on=timezone.localdate(),
+        advance_due_at=now + dt.timedelta(hours=hours),
+        created_by=actor,
+    )
+    record_event(
+        advance, actor, "open_advance_aid", "", Status.ACCEPTED, f"{hours}小时内先行救助", {}
+    )
+    return advance
+
+
+def accept(actor: User, case: Case, version: int, comment: str = "") -> Case:
+    """Accept the application (the commitment signed): the decision clock starts."""
+    check_allowed(actor, case, "accept")
+    if case.commitment_signed_at is None:
+        raise DomainError("申请人尚未签署承诺书，不能受理。")
+    today = timezone.localdate()
+    due = Calendar().add_working_days(today, rules.decision_deadline_working_days(today))
+    with transaction.atomic():
+        move(
+            actor,
+            case,
+            "accept",
+            version,
+            Status.ACCEPTED,
+            comment,
+            {"decision_due": str(due)},
+            accepted_on=today,
+            decision_due=due,
+        )
+        notifications.notify(
+            case,
+            f"您的申请（{case.number}）已受理，将在{due:%Y年%m月%d日}前作出审核确认决定。",
+        )
+    return case
+
+
+def refuse_intake(actor: User, case: Case, version: int, reason: str) -> Case:
+    """Refuse to take the application, with the reason notified."""
+    check_allowed(actor, case, "refuse_intake")
+    reason = require_text(reason, "不予受理的理由")
+    with transaction.atomic():
+        move(actor, case, "refuse_intake", version, Status.REFUSED, reason)
+        notifications.notify(case, f"您的申请（{case.number}）不予受理，理由：{reason}")
+    return case
+
+
+def withdraw(actor: User, case: Case, version: int, reason: str) -> Case:
+    """The applicant withdraws the application."""
+    check_allowed(actor, case, "withdraw")
+    reason = require_text(reason, "撤回原因")
+    with transaction.atomic():
+        move(actor, case, "withdraw", version, Status.WITHDRAWN, reason)
+    return case
