@@ -1,6 +1,8 @@
 import pytest
 
 from jiuzhu.cases import services
+from jiuzhu.cases.actions import STEPS
+from jiuzhu.cases.models import Action, CaseEvent, Status
 from jiuzhu.cases.workflow import TRANSITIONS
 from jiuzhu.core.roles import Role
 from tests.cases.conftest import investigate, submit
@@ -25,8 +27,25 @@ def test_every_transition_refuses_every_role_it_does_not_name(staff, poor_househ
     for role, key in ROLE_KEYS.items():
         if role in TRANSITIONS[action].roles:
             continue
-        with pytest.raises(PermissionError):
+        with pytest.raises(PermissionError) as refused:
             services.check_allowed(staff[key], case, action)
+        assert str(refused.value) == f"您的角色不能执行“{TRANSITIONS[action].label}”。"
+
+
+def test_every_transition_has_one_form_and_one_service_and_no_more():
+    assert set(STEPS) == set(TRANSITIONS)
+    assert all(action in Action.values for action in TRANSITIONS)
+    # The review recomputes the amount through its own service, not another act's.
+    assert STEPS[Action.REVIEW].service is services.review
+    assert TRANSITIONS[Action.REVIEW].label == "复核（重新计算金额）"
+    assert Action.REVIEW.label == "复核"
+
+
+def test_a_case_history_shows_each_action_in_chinese(staff, poor_household):
+    case = submit(staff["assistant"], poor_household)
+    event = CaseEvent.objects.get(case=case)
+    assert (event.action, event.action_label) == (Action.SUBMIT, "提交申请")
+    assert event.to_status == Status.SUBMITTED
 
 
 def test_supervisors_cannot_decide(staff, poor_household):

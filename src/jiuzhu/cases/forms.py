@@ -1,8 +1,12 @@
+"""The case pages' forms; an action's form hands its service the arguments it takes."""
+
 from typing import Any
 
 from django import forms
 
+from jiuzhu.cases import services
 from jiuzhu.cases.models import Channel, DocumentKind, TemporaryKind
+from jiuzhu.cases.rules import HOME_VISIT_CHECKLIST
 from jiuzhu.core.programmes import Programme
 from jiuzhu.registry.models import Household, Person
 
@@ -77,19 +81,31 @@ class ApplicationForm(forms.Form):
         return Person.objects.get(pk=value) if value else None
 
 
-class CommentForm(forms.Form):
+class ActionForm(forms.Form):
+    """The form of a case action: its cleaned fields, in `argument_names` order, are the
+    arguments its service takes after (actor, case, version)."""
+
+    argument_names: tuple[str, ...] = ()
+
+    def arguments(self) -> list[Any]:
+        return [self.cleaned_data[name] for name in self.argument_names]
+
+
+class CommentForm(ActionForm):
+    argument_names = ("comment",)
     comment = forms.CharField(
         label="意见", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(ActionForm):
+    argument_names = ("reason",)
     reason = forms.CharField(
         label="理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
 
 
-class HomeVisitForm(forms.Form):
+class HomeVisitForm(ActionForm):
     visited_on = forms.DateField(label="入户日期", widget=forms.DateInput(attrs={"type": "date"}))
     second_staff = forms.CharField(label="第二名调查人员", max_length=40)
     findings = forms.CharField(
@@ -98,8 +114,23 @@ class HomeVisitForm(forms.Form):
     household_signed = forms.BooleanField(label="家庭成员已在调查表上签字", required=False)
     photos = MultipleFileField(label="照片（JPG、PNG）", required=False)
 
+    def arguments(self) -> list[Any]:
+        # The checklist's boxes are drawn by the template, one input named by each item.
+        data = self.cleaned_data
+        return [
+            services.HomeVisitInput(
+                visited_on=data["visited_on"],
+                second_staff=data["second_staff"],
+                findings=data["findings"],
+                household_signed=data["household_signed"],
+                checklist={key: key in self.data for key in HOME_VISIT_CHECKLIST},
+                photos=data["photos"],
+            )
+        ]
 
-class CommunityReviewForm(forms.Form):
+
+class CommunityReviewForm(ActionForm):
+    argument_names = ("held_on", "participants", "outcome")
     held_on = forms.DateField(label="评议日期", widget=forms.DateInput(attrs={"type": "date"}))
     participants = forms.IntegerField(label="参加人数", min_value=3, max_value=500)
     outcome = forms.CharField(
@@ -107,12 +138,14 @@ class CommunityReviewForm(forms.Form):
     )
 
 
-class RejectForm(forms.Form):
+class RejectForm(ActionForm):
+    argument_names = ("rule", "note")
     rule = forms.CharField(label="依据的规定", max_length=200)
     note = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
-class ObjectionForm(forms.Form):
+class ObjectionForm(ActionForm):
+    argument_names = ("content", "well_founded", "resolution")
     content = forms.CharField(
         label="异议内容", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
@@ -122,7 +155,8 @@ class ObjectionForm(forms.Form):
     well_founded = forms.BooleanField(label="异议成立（重新调查）", required=False)
 
 
-class AdvanceAidForm(forms.Form):
+class AdvanceAidForm(ActionForm):
+    argument_names = ("amount", "method", "note")
     amount = forms.DecimalField(label="金额（元）", min_value=0, max_digits=10, decimal_places=2)
     method = forms.CharField(label="发放方式", max_length=20, initial="现金")
     note = forms.CharField(label="说明", max_length=2000, required=False)

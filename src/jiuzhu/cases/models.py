@@ -132,6 +132,34 @@ class Case(models.Model):
         return self.number
 
 
+class Action(models.TextChoices):
+    """What was done to a case: the transitions below and the events that move no status."""
+
+    SUBMIT = "submit", "提交申请"
+    ACCEPT = "accept", "受理"
+    REFUSE_INTAKE = "refuse_intake", "不予受理"
+    WITHDRAW = "withdraw", "撤回"
+    START_INVESTIGATION = "start_investigation", "开始调查"
+    RECORD_HOME_VISIT = "record_home_visit", "入户调查"
+    PAUSE = "pause", "暂停计时"
+    RESUME = "resume", "恢复计时"
+    COMPLETE_INVESTIGATION = "complete_investigation", "调查完成"
+    RECORD_COMMUNITY_REVIEW = "record_community_review", "民主评议"
+    APPROVE = "approve", "审核确认：批准"
+    REJECT = "reject", "审核确认：不予批准"
+    RECORD_OBJECTION = "record_objection", "公示异议"
+    CLOSE_NOTICE = "close_notice", "公示期满生效"
+    OPEN_ADVANCE_AID = "open_advance_aid", "启动先行救助"
+    GRANT_ADVANCE_AID = "grant_advance_aid", "先行救助发放"
+    TERMINATE = "terminate", "停止救助"
+    REVIEW = "review", "复核"
+    SUSPEND = "suspend", "暂停发放"
+    REINSTATE = "reinstate", "恢复发放"
+    UPLOAD = "upload", "上传材料"
+    REQUEST_VERIFICATION = "request_verification", "发起经济状况核对"
+    SPOT_CHECK = "spot_check", "抽查"
+
+
 class CaseEvent(models.Model):
     """The case's history: every transition and every act recorded on it."""
 
@@ -150,6 +178,11 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in the case's history, in Chinese."""
+        return Action(self.action).label if self.action in Action.values else self.action
 
 
 class DocumentKind(models.TextChoices):
@@ -284,12 +317,12 @@ class Recipient(models.Model):
             # One person cannot be in a programme twice at once.
             models.UniqueConstraint(
                 fields=["household", "programme"],
-                condition=Q(status__in=["active", "phase_out", "suspended"], person__isnull=True),
+                condition=Q(status__in=list(ACTIVE_RECIPIENT_STATUSES), person__isnull=True),
                 name="one_household_recipient_per_programme",
             ),
             models.UniqueConstraint(
                 fields=["person", "programme"],
-                condition=Q(status__in=["active", "phase_out", "suspended"], person__isnull=False),
+                condition=Q(status__in=list(ACTIVE_RECIPIENT_STATUSES), person__isnull=False),
                 name="one_person_recipient_per_programme",
             ),
         ]

@@ -6,8 +6,14 @@ parameters of the policy engine; amounts come from its formulas. This module onl
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
+from jiuzhu.cases.models import (
+    ACTIVE_RECIPIENT_STATUSES,
+    Case,
+    Recipient,
+    RecipientStatus,
+    ReviewClass,
+)
 from jiuzhu.core import idnumber
 from jiuzhu.core.money import to_fen
 from jiuzhu.core.months import add_months
@@ -15,10 +21,7 @@ from jiuzhu.core.programmes import Programme
 from jiuzhu.policy.accessors import Procedure
 from jiuzhu.policy.entitlements import Claim, CurrentRecipient, Entitlement, temporary_limit
 from jiuzhu.policy.entitlements import entitlement as policy_entitlement
-from jiuzhu.registry.models import Household, LabourCapacity
-
-if TYPE_CHECKING:
-    from jiuzhu.cases.models import Case
+from jiuzhu.registry.models import Household, IncomeCategory, LabourCapacity
 
 # The home-visit form (入户调查表): what two staff check in the home.
 HOME_VISIT_CHECKLIST: dict[str, str] = {
@@ -74,7 +77,7 @@ def needs_economic_verification(programme: str) -> bool:
     return programme in VERIFIED_PROGRAMMES
 
 
-def needs_public_notice(case: "Case") -> bool:
+def needs_public_notice(case: Case) -> bool:
     if case.programme not in NOTICE_PROGRAMMES:
         return False
     # Tekun decisions about minors are not announced (特困人员认定办法).
@@ -99,7 +102,11 @@ def spot_check_share(on: dt.date) -> Decimal:
     return Procedure.on(on).spot_check_share
 
 
-def review_class(household: Household) -> str:
+# Income that does not come every month: its household is reviewed more often (class C).
+IRREGULAR_INCOME = (IncomeCategory.BUSINESS, IncomeCategory.OTHER)
+
+
+def review_class(household: Household) -> ReviewClass:
     """A: no working capacity or seriously ill/disabled members; C: members able to work
     with irregular income; B: the rest (docs/policy/dibao.md#review, 动态管理)."""
     members = [
@@ -108,20 +115,18 @@ def review_class(household: Household) -> str:
     ]
     able = [p for p in members if p.labour_capacity == LabourCapacity.FULL]
     if not able or any(p.serious_illness or 1 <= p.disability_grade <= 2 for p in members):
-        return "A"
-    irregular = household.incomes.filter(category__in=["business", "other"]).exists()
-    return "C" if irregular else "B"
+        return ReviewClass.A
+    irregular = household.incomes.filter(category__in=IRREGULAR_INCOME).exists()
+    return ReviewClass.C if irregular else ReviewClass.B
 
 
-def next_review(household: Household, klass: str, today: dt.date) -> dt.date:
-    months = Procedure.on(today).review_interval_months(klass, household.area_type)
+def next_review(household: Household, class_code: str, today: dt.date) -> dt.date:
+    months = Procedure.on(today).review_interval_months(class_code, household.area_type)
     return add_months(today, months)
 
 
-def entitlement(case: "Case", month: dt.date) -> Entitlement:
+def entitlement(case: Case, month: dt.date) -> Entitlement:
     """Eligibility and amount of this case's programme for `month`, from the policy engine."""
-    from jiuzhu.cases.models import ACTIVE_RECIPIENT_STATUSES, Recipient
-
     # Dibao and tekun exclude each other for one person: tekun members leave the dibao unit.
     tekun = Recipient.objects.filter(
         household=case.household,
@@ -133,7 +138,7 @@ def entitlement(case: "Case", month: dt.date) -> Entitlement:
     current = (
         CurrentRecipient(
             monthly_fen=to_fen(recipient.monthly_amount),
-            in_phase_out=recipient.status == "phase_out",
+            in_phase_out=recipient.status == RecipientStatus.PHASE_OUT,
             phase_out_until=recipient.phase_out_until,
         )
         if recipient is not None
@@ -150,5 +155,5 @@ def entitlement(case: "Case", month: dt.date) -> Entitlement:
     return policy_entitlement(case.household, claim, month)
 
 
-def advance_aid_limit(case: "Case", on: dt.date) -> Decimal:
+def advance_aid_limit(case: Case, on: dt.date) -> Decimal:
     return temporary_limit(case.household, on)

@@ -1,9 +1,7 @@
 """Case pages: intake, the case file with its actions, lists of what is due."""
 
-from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -13,16 +11,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.cases import selectors, services
+from jiuzhu.cases.actions import STEPS
 from jiuzhu.cases.forms import (
-    AdvanceAidForm,
     ApplicationForm,
-    CommentForm,
-    CommunityReviewForm,
     FindHouseholdForm,
-    HomeVisitForm,
-    ObjectionForm,
-    ReasonForm,
-    RejectForm,
     SpotCheckForm,
     UploadForm,
 )
@@ -30,6 +22,7 @@ from jiuzhu.cases.models import Case, SpotCheck, Status
 from jiuzhu.cases.rules import HOME_VISIT_CHECKLIST, checklist_for
 from jiuzhu.cases.workflow import allowed_actions
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import AccessLog, User
 from jiuzhu.core.permissions import require_page
 from jiuzhu.core.programmes import Programme
@@ -137,7 +130,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
     )
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusals_shown(request, form):
             case = services.submit_application(
                 user,
                 services.ApplicationInput(
@@ -156,11 +149,6 @@ def new_case(request: HttpRequest) -> HttpResponse:
                     documents=[(data["document_kind"], f) for f in data["documents"]],
                 ),
             )
-        except (DomainError, PermissionError) as error:
-            message = getattr(error, "message", None) or str(error)
-            field = getattr(error, "field", None)
-            form.add_error(field if field in form.fields else None, message)
-        else:
             messages.success(request, f"已登记申请 {case.number}。")
             return redirect("cases:detail", case_id=case.pk)
     return render(
@@ -180,8 +168,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     user, case = _case(request, case_id)
     log_access(user, AccessLog.Channel.PAGE, "case", case.pk, case.household_id, request)
     actions = [
-        (t, ACTION_FORMS[t.action]() if ACTION_FORMS.get(t.action) else None)
-        for t in allowed_actions(case.status, user.role)
+        (transition, form() if (form := STEPS[transition.action].form) else None)
+        for transition in allowed_actions(case.status, user.role)
     ]
     return render(
         request,
@@ -205,84 +193,15 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
-ACTION_FORMS: dict[str, type[forms.Form]] = {
-    "accept": CommentForm,
-    "refuse_intake": ReasonForm,
-    "withdraw": ReasonForm,
-    "start_investigation": CommentForm,
-    "record_home_visit": HomeVisitForm,
-    "pause": ReasonForm,
-    "resume": CommentForm,
-    "complete_investigation": CommentForm,
-    "record_community_review": CommunityReviewForm,
-    "approve": CommentForm,
-    "reject": RejectForm,
-    "record_objection": ObjectionForm,
-    "grant_advance_aid": AdvanceAidForm,
-    "terminate": ReasonForm,
-    "review": ReasonForm,
-    "suspend": ReasonForm,
-    "reinstate": CommentForm,
-}
-
-
-FORMLESS_ACTIONS = {"close_notice", "request_verification"}
-
-
-def _dispatch(
-    action: str, user: User, case: Case, version: int, data: dict[str, Any], request: HttpRequest
-) -> None:
-    comment = data.get("comment", "")
-    handlers: dict[str, Callable[[], Any]] = {
-        "accept": lambda: services.accept(user, case, version, comment),
-        "refuse_intake": lambda: services.refuse_intake(user, case, version, data["reason"]),
-        "withdraw": lambda: services.withdraw(user, case, version, data["reason"]),
-        "start_investigation": lambda: services.start_investigation(user, case, version, comment),
-        "record_home_visit": lambda: services.record_home_visit(
-            user,
-            case,
-            version,
-            services.HomeVisitInput(
-                visited_on=data["visited_on"],
-                second_staff=data["second_staff"],
-                findings=data["findings"],
-                household_signed=data["household_signed"],
-                checklist={key: key in request.POST for key in HOME_VISIT_CHECKLIST},
-                photos=data["photos"],
-            ),
-        ),
-        "pause": lambda: services.pause_clock(user, case, version, data["reason"]),
-        "resume": lambda: services.resume_clock(user, case, version, comment),
-        "complete_investigation": lambda: services.complete_investigation(
-            user, case, version, comment
-        ),
-        "record_community_review": lambda: services.record_community_review(
-            user, case, version, data["held_on"], data["participants"], data["outcome"]
-        ),
-        "approve": lambda: services.approve(user, case, version, comment),
-        "reject": lambda: services.reject(user, case, version, data["rule"], data["note"]),
-        "record_objection": lambda: services.record_objection(
-            user, case, version, data["content"], data["well_founded"], data["resolution"]
-        ),
-        "close_notice": lambda: services.close_notice(user, case, version),
-        "request_verification": lambda: services.request_verification(user, case, version),
-        "grant_advance_aid": lambda: services.grant_advance_aid(
-            user, case, version, data["amount"], data["method"], data["note"]
-        ),
-        "terminate": lambda: services.terminate(user, case, version, data["reason"]),
-        "review": lambda: services.review(user, case, version, data["reason"]),
-        "suspend": lambda: services.suspend(user, case, version, data["reason"]),
-        "reinstate": lambda: services.reinstate(user, case, version, comment),
-    }
-    handlers[action]()
-
-
 @login_required
 @require_POST
 def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    """Take one transition from the case page; the outcome is shown on the case page."""
     user, case = _case(request, case_id)
-    form_class = ACTION_FORMS.get(action)
-    form = form_class(request.POST, request.FILES) if form_class else None
+    step = STEPS.get(action)
+    if step is None:
+        raise Http404
+    form = step.form(request.POST, request.FILES) if step.form else None
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
@@ -294,13 +213,8 @@ def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
         )
         messages.error(request, f"未能办理：{errors}")
         return redirect("cases:detail", case_id=case.pk)
-    if action not in {*ACTION_FORMS, *FORMLESS_ACTIONS}:
-        raise Http404
-    try:
-        _dispatch(action, user, case, version, form.cleaned_data if form else {}, request)
-    except (DomainError, PermissionError) as error:
-        messages.error(request, getattr(error, "message", None) or str(error))
-    else:
+    with refusals_shown(request):
+        step.run(user, case, version, form)
         messages.success(request, "已办理。")
     return redirect("cases:detail", case_id=case.pk)
 
@@ -313,13 +227,10 @@ def upload(request: HttpRequest, case_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "请选择材料类别和文件。")
     else:
-        try:
+        with refusals_shown(request):
             stored = services.add_documents(
                 user, case, [(form.cleaned_data["kind"], f) for f in form.cleaned_data["documents"]]
             )
-        except (DomainError, PermissionError) as error:
-            messages.error(request, getattr(error, "message", None) or str(error))
-        else:
             messages.success(request, f"已上传{len(stored)}个文件。")
     return redirect("cases:detail", case_id=case.pk)
 
@@ -345,7 +256,7 @@ def document(request: HttpRequest, document_id: int) -> FileResponse:
 def spot_checks(request: HttpRequest) -> HttpResponse:
     user = require_page(request, Capability.SPOT_CHECK)
     if request.method == "POST":
-        try:
+        with refusals_shown(request):
             if "draw" in request.POST:
                 drawn = services.select_spot_checks(user)
                 messages.success(request, f"已随机抽取{len(drawn)}件。")
@@ -362,8 +273,6 @@ def spot_checks(request: HttpRequest) -> HttpResponse:
                     user, check, form.cleaned_data["finding"], form.cleaned_data["problem_found"]
                 )
                 messages.success(request, "已登记抽查意见。")
-        except (DomainError, PermissionError) as error:
-            messages.error(request, getattr(error, "message", None) or str(error))
         return redirect("cases:spot_checks")
     checks: Any = selectors.spot_checks(user).order_by("recorded_at", "-selected_at")
     return render(

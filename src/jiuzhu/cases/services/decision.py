@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from jiuzhu.cases import notifications, rules
 from jiuzhu.cases.models import (
+    Action,
     AdvancePayment,
     Case,
     CaseEvent,
@@ -18,6 +19,7 @@ from jiuzhu.cases.models import (
 )
 from jiuzhu.cases.services.common import check_allowed, move, require_text
 from jiuzhu.cases.services.recipients import put_in_force
+from jiuzhu.cases.workflow import INVESTIGATION_ACTIONS
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
 from jiuzhu.core.months import first_of_next_month
@@ -27,7 +29,7 @@ def _check_separation(actor: User, case: Case) -> None:
     investigated = CaseEvent.objects.filter(
         case=case,
         actor=actor,
-        action__in=["start_investigation", "record_home_visit", "complete_investigation"],
+        action__in=INVESTIGATION_ACTIONS,
     ).exists()
     if investigated or case.investigator_id == actor.pk:
         raise PermissionError("调查人员不能审核确认同一申请（审批与调查分离）。")
@@ -35,7 +37,7 @@ def _check_separation(actor: User, case: Case) -> None:
 
 def approve(actor: User, case: Case, version: int, note: str = "") -> Case:
     """Approve with the amount from the policy engine; then the 7-day public notice."""
-    check_allowed(actor, case, "approve")
+    check_allowed(actor, case, Action.APPROVE)
     _check_separation(actor, case)
     today = timezone.localdate()
     if case.decision_due and today > case.decision_due:
@@ -60,7 +62,7 @@ def approve(actor: User, case: Case, version: int, note: str = "") -> Case:
         move(
             actor,
             case,
-            "approve",
+            Action.APPROVE,
             version,
             target,
             note,
@@ -84,7 +86,7 @@ def approve(actor: User, case: Case, version: int, note: str = "") -> Case:
 def reject(actor: User, case: Case, version: int, rule: str, note: str) -> Case:
     """A refusal cites the rule and is notified in writing within 3 working days
     (docs/policy/dibao.md#procedure)."""
-    check_allowed(actor, case, "reject")
+    check_allowed(actor, case, Action.REJECT)
     _check_separation(actor, case)
     rule = require_text(rule, "不予批准所依据的规定", 200)
     note = require_text(note, "不予批准的理由")
@@ -92,7 +94,7 @@ def reject(actor: User, case: Case, version: int, rule: str, note: str) -> Case:
         move(
             actor,
             case,
-            "reject",
+            Action.REJECT,
             version,
             Status.REJECTED,
             note,
@@ -109,7 +111,7 @@ def record_objection(
     actor: User, case: Case, version: int, content: str, well_founded: bool, resolution: str
 ) -> Objection:
     """An objection during the notice; a well-founded one reopens the investigation."""
-    check_allowed(actor, case, "record_objection")
+    check_allowed(actor, case, Action.RECORD_OBJECTION)
     content = require_text(content, "异议内容")
     resolution = require_text(resolution, "核查结果")
     target = Status.INVESTIGATING if well_founded else Status.NOTICE
@@ -127,7 +129,7 @@ def record_objection(
         move(
             actor,
             case,
-            "record_objection",
+            Action.RECORD_OBJECTION,
             version,
             target,
             resolution,
@@ -151,11 +153,11 @@ def record_objection(
 
 def close_notice(actor: User, case: Case, version: int) -> Case:
     """The public notice has ended without a founded objection: the decision takes effect."""
-    check_allowed(actor, case, "close_notice")
+    check_allowed(actor, case, Action.CLOSE_NOTICE)
     if case.notice_ends_on is None or timezone.localdate() <= case.notice_ends_on:
         raise DomainError(f"公示期至{case.notice_ends_on:%Y年%m月%d日}，期满后方可生效。")
     with transaction.atomic():
-        move(actor, case, "close_notice", version, Status.IN_FORCE)
+        move(actor, case, Action.CLOSE_NOTICE, version, Status.IN_FORCE)
         put_in_force(actor, case)
     return case
 
@@ -164,7 +166,7 @@ def grant_advance_aid(
     actor: User, case: Case, version: int, amount: Decimal, method: str, note: str = ""
 ) -> AdvancePayment:
     """Advance aid (先行救助): decided and paid within 24 clock hours; paperwork after."""
-    check_allowed(actor, case, "grant_advance_aid")
+    check_allowed(actor, case, Action.GRANT_ADVANCE_AID)
     if case.advance_for_id is None:
         raise DomainError("只有先行救助申请可以直接批准发放。")
     method = require_text(method, "发放方式", 20)
@@ -178,7 +180,7 @@ def grant_advance_aid(
         move(
             actor,
             case,
-            "grant_advance_aid",
+            Action.GRANT_ADVANCE_AID,
             version,
             Status.IN_FORCE,
             note,

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from jiuzhu.cases.models import (
     OPEN_STATUSES,
+    Action,
     Case,
     CaseDocument,
     CaseEvent,
@@ -100,7 +101,8 @@ def add_documents(
     as signed from now."""
     if (
         not in_any_area(actor, case)
-        or actor.role not in TRANSITIONS["pause"].roles | TRANSITIONS["record_home_visit"].roles
+        or actor.role
+        not in TRANSITIONS[Action.PAUSE].roles | TRANSITIONS[Action.RECORD_HOME_VISIT].roles
     ):
         raise PermissionError("无权为该申请上传材料。")
     if case.status not in OPEN_STATUSES:
@@ -112,7 +114,7 @@ def add_documents(
         event = record_event(
             case,
             actor,
-            "upload",
+            Action.UPLOAD,
             case.status,
             case.status,
             "",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from jiuzhu.cases import notifications, rules
 from jiuzhu.cases.models import (
     OPEN_STATUSES,
+    Action,
     Case,
     Channel,
     Status,
@@ -96,7 +97,7 @@ def _duplicate(data: ApplicationInput) -> Case | None:
 
 def submit_application(actor: User, data: ApplicationInput) -> Case:
     """Intake at any town's window or village station, for any household of the county."""
-    if actor.role not in TRANSITIONS["accept"].roles | {Role.VILLAGE_COORDINATOR}:
+    if actor.role not in TRANSITIONS[Action.ACCEPT].roles | {Role.VILLAGE_COORDINATOR}:
         raise PermissionError("无权受理申请。")
     intake_region = intake_region_of(actor)
     _check_application(data)
@@ -136,7 +137,13 @@ def submit_application(actor: User, data: ApplicationInput) -> Case:
             created_by=actor,
         )
         event = record_event(
-            case, actor, "submit", "", Status.SUBMITTED, "", {"by_residence": data.by_residence}
+            case,
+            actor,
+            Action.SUBMIT,
+            "",
+            Status.SUBMITTED,
+            "",
+            {"by_residence": data.by_residence},
         )
         for item in prepared:
             store_upload(case, actor, event, item)
@@ -174,14 +181,14 @@ def _open_advance_aid(actor: User, case: Case, now: dt.datetime) -> Case:
         created_by=actor,
     )
     record_event(
-        advance, actor, "open_advance_aid", "", Status.ACCEPTED, f"{hours}小时内先行救助", {}
+        advance, actor, Action.OPEN_ADVANCE_AID, "", Status.ACCEPTED, f"{hours}小时内先行救助", {}
     )
     return advance
 
 
 def accept(actor: User, case: Case, version: int, comment: str = "") -> Case:
     """Accept the application (the commitment signed): the decision clock starts."""
-    check_allowed(actor, case, "accept")
+    check_allowed(actor, case, Action.ACCEPT)
     if case.commitment_signed_at is None:
         raise DomainError("申请人尚未签署承诺书，不能受理。")
     today = timezone.localdate()
@@ -190,7 +197,7 @@ def accept(actor: User, case: Case, version: int, comment: str = "") -> Case:
         move(
             actor,
             case,
-            "accept",
+            Action.ACCEPT,
             version,
             Status.ACCEPTED,
             comment,
@@ -207,18 +214,18 @@ def accept(actor: User, case: Case, version: int, comment: str = "") -> Case:
 
 def refuse_intake(actor: User, case: Case, version: int, reason: str) -> Case:
     """Refuse to take the application, with the reason notified."""
-    check_allowed(actor, case, "refuse_intake")
+    check_allowed(actor, case, Action.REFUSE_INTAKE)
     reason = require_text(reason, "不予受理的理由")
     with transaction.atomic():
-        move(actor, case, "refuse_intake", version, Status.REFUSED, reason)
+        move(actor, case, Action.REFUSE_INTAKE, version, Status.REFUSED, reason)
         notifications.notify(case, f"您的申请（{case.number}）不予受理，理由：{reason}")
     return case
 
 
 def withdraw(actor: User, case: Case, version: int, reason: str) -> Case:
     """The applicant withdraws the application."""
-    check_allowed(actor, case, "withdraw")
+    check_allowed(actor, case, Action.WITHDRAW)
     reason = require_text(reason, "撤回原因")
     with transaction.atomic():
-        move(actor, case, "withdraw", version, Status.WITHDRAWN, reason)
+        move(actor, case, Action.WITHDRAW, version, Status.WITHDRAWN, reason)
     return case

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from jiuzhu.cases import notifications, rules
 from jiuzhu.cases.models import (
+    Action,
     Case,
     DocumentKind,
     HomeVisit,
@@ -23,12 +24,12 @@ from jiuzhu.core.workdays import Calendar
 
 def start_investigation(actor: User, case: Case, version: int, comment: str = "") -> Case:
     """The actor starts the investigation and becomes its investigator."""
-    check_allowed(actor, case, "start_investigation")
+    check_allowed(actor, case, Action.START_INVESTIGATION)
     with transaction.atomic():
         move(
             actor,
             case,
-            "start_investigation",
+            Action.START_INVESTIGATION,
             version,
             Status.INVESTIGATING,
             comment,
@@ -52,7 +53,7 @@ class HomeVisitInput:
 
 def record_home_visit(actor: User, case: Case, version: int, data: HomeVisitInput) -> HomeVisit:
     """The home visit: at least two staff, a checklist, findings, photos (入户调查)."""
-    check_allowed(actor, case, "record_home_visit")
+    check_allowed(actor, case, Action.RECORD_HOME_VISIT)
     second = (data.second_staff or "").strip()
     if not second or len(second) > 40:
         raise DomainError("入户调查须有两名工作人员，请填写第二名调查人员。", field="second_staff")
@@ -69,7 +70,7 @@ def record_home_visit(actor: User, case: Case, version: int, data: HomeVisitInpu
         event = move(
             actor,
             case,
-            "record_home_visit",
+            Action.RECORD_HOME_VISIT,
             version,
             Status.INVESTIGATING,
             findings[:200],
@@ -92,19 +93,27 @@ def record_home_visit(actor: User, case: Case, version: int, data: HomeVisitInpu
 
 def pause_clock(actor: User, case: Case, version: int, reason: str) -> Case:
     """Waiting for the applicant's materials: the 15-day clock stops (the rules allow it)."""
-    check_allowed(actor, case, "pause")
+    check_allowed(actor, case, Action.PAUSE)
     if case.paused_since is not None:
         raise DomainError("计时已暂停。")
     reason = require_text(reason, "暂停原因（需补充的材料）")
     with transaction.atomic():
-        move(actor, case, "pause", version, case.status, reason, paused_since=timezone.localdate())
+        move(
+            actor,
+            case,
+            Action.PAUSE,
+            version,
+            case.status,
+            reason,
+            paused_since=timezone.localdate(),
+        )
         notifications.notify(case, f"您的申请（{case.number}）需补充材料：{reason}")
     return case
 
 
 def resume_clock(actor: User, case: Case, version: int, comment: str = "") -> Case:
     """The materials arrived: the decision date moves by the working days paused."""
-    check_allowed(actor, case, "resume")
+    check_allowed(actor, case, Action.RESUME)
     if case.paused_since is None or case.decision_due is None:
         raise DomainError("计时没有暂停。")
     calendar = Calendar()
@@ -114,7 +123,7 @@ def resume_clock(actor: User, case: Case, version: int, comment: str = "") -> Ca
         move(
             actor,
             case,
-            "resume",
+            Action.RESUME,
             version,
             case.status,
             comment,
@@ -128,7 +137,7 @@ def resume_clock(actor: User, case: Case, version: int, comment: str = "") -> Ca
 
 def complete_investigation(actor: User, case: Case, version: int, comment: str = "") -> Case:
     """The investigation is done: to community review (dibao) or to the decision."""
-    check_allowed(actor, case, "complete_investigation")
+    check_allowed(actor, case, Action.COMPLETE_INVESTIGATION)
     if case.paused_since is not None:
         raise DomainError("计时暂停中（等待补充材料），请先恢复计时。")
     if not case.home_visits.exists():
@@ -139,7 +148,7 @@ def complete_investigation(actor: User, case: Case, version: int, comment: str =
         Status.COMMUNITY_REVIEW if rules.needs_community_review(case.programme) else Status.DECIDING
     )
     with transaction.atomic():
-        move(actor, case, "complete_investigation", version, target, comment)
+        move(actor, case, Action.COMPLETE_INVESTIGATION, version, target, comment)
     return case
 
 
@@ -147,7 +156,7 @@ def record_community_review(
     actor: User, case: Case, version: int, held_on: dt.date, participants: int, outcome: str
 ) -> Case:
     """The community review (民主评议) held: the case goes to the decision."""
-    check_allowed(actor, case, "record_community_review")
+    check_allowed(actor, case, Action.RECORD_COMMUNITY_REVIEW)
     outcome = require_text(outcome, "评议结果")
     if not 3 <= participants <= 500:
         raise DomainError("评议人数应为3-500人。", field="participants")
@@ -157,7 +166,7 @@ def record_community_review(
         move(
             actor,
             case,
-            "record_community_review",
+            Action.RECORD_COMMUNITY_REVIEW,
             version,
             Status.DECIDING,
             outcome,

@@ -8,6 +8,7 @@ from django.utils import timezone
 from jiuzhu.cases import notifications, rules
 from jiuzhu.cases.models import (
     ACTIVE_RECIPIENT_STATUSES,
+    Action,
     Case,
     Recipient,
     RecipientStatus,
@@ -103,11 +104,11 @@ def _rebase_dibao(actor: User, tekun_case: Case) -> None:
 
 def terminate(actor: User, case: Case, version: int, reason: str) -> Case:
     """Stop a programme: reason, notice to the household, ends after this month."""
-    check_allowed(actor, case, "terminate")
+    check_allowed(actor, case, Action.TERMINATE)
     reason = require_text(reason, "停止救助的理由")
     today = timezone.localdate()
     with transaction.atomic():
-        move(actor, case, "terminate", version, Status.ENDED, reason)
+        move(actor, case, Action.TERMINATE, version, Status.ENDED, reason)
         Recipient.objects.filter(case=case).update(
             status=RecipientStatus.ENDED,
             end_month=first_of_next_month(today),
@@ -130,7 +131,7 @@ def recipient_of(case: Case) -> Recipient:
 
 def review(actor: User, case: Case, version: int, reason: str) -> Recipient:
     """A periodic review or a reported change: recompute through the policy engine."""
-    check_allowed(actor, case, "review")
+    check_allowed(actor, case, Action.REVIEW)
     recipient = recipient_of(case)
     reason = require_text(reason, "复核原因")
     today = timezone.localdate()
@@ -158,7 +159,7 @@ def review(actor: User, case: Case, version: int, reason: str) -> Recipient:
         move(
             actor,
             case,
-            "review",
+            Action.REVIEW,
             version,
             Status.ENDED if status == RecipientStatus.ENDED else Status.IN_FORCE,
             reason,
@@ -178,13 +179,13 @@ def review(actor: User, case: Case, version: int, reason: str) -> Recipient:
 
 def suspend(actor: User, case: Case, version: int, reason: str) -> Recipient:
     """Stop payments for a while (e.g. a review pending, the household unreachable)."""
-    check_allowed(actor, case, "suspend")
+    check_allowed(actor, case, Action.SUSPEND)
     recipient = recipient_of(case)
     if recipient.status == RecipientStatus.SUSPENDED:
         raise DomainError("已经暂停发放。")
     reason = require_text(reason, "暂停发放的理由")
     with transaction.atomic():
-        move(actor, case, "suspend", version, Status.IN_FORCE, reason)
+        move(actor, case, Action.SUSPEND, version, Status.IN_FORCE, reason)
         Recipient.objects.filter(pk=recipient.pk).update(status=RecipientStatus.SUSPENDED)
         notifications.notify(
             case, f"您的{case.get_programme_display()}（{case.number}）暂停发放，理由：{reason}"
@@ -195,12 +196,12 @@ def suspend(actor: User, case: Case, version: int, reason: str) -> Recipient:
 
 def reinstate(actor: User, case: Case, version: int, comment: str = "") -> Recipient:
     """Payments resume after a suspension."""
-    check_allowed(actor, case, "reinstate")
+    check_allowed(actor, case, Action.REINSTATE)
     recipient = recipient_of(case)
     if recipient.status != RecipientStatus.SUSPENDED:
         raise DomainError("没有暂停，无需恢复。")
     with transaction.atomic():
-        move(actor, case, "reinstate", version, Status.IN_FORCE, comment)
+        move(actor, case, Action.REINSTATE, version, Status.IN_FORCE, comment)
         Recipient.objects.filter(pk=recipient.pk).update(status=RecipientStatus.ACTIVE)
         notifications.notify(case, f"您的{case.get_programme_display()}（{case.number}）恢复发放。")
     recipient.refresh_from_db()

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from jiuzhu.cases import rules
 from jiuzhu.cases.models import (
+    Action,
     Case,
     SpotCheck,
 )
@@ -54,7 +55,7 @@ def record_spot_check(
         record_event(
             check.case,
             actor,
-            "spot_check",
+            Action.SPOT_CHECK,
             check.case.status,
             check.case.status,
             finding,

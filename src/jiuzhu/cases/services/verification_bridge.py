@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiuzhu.cases.models import (
+    Action,
     Case,
 )
 from jiuzhu.cases.services.common import check_allowed, move
@@ -29,11 +30,11 @@ def record_case_authorisation(actor: User, case: Case, document: str = "") -> No
 
 def request_verification(actor: User, case: Case, version: int) -> Any:
     """Ask for the household's economic verification during the investigation."""
-    check_allowed(actor, case, "request_verification")
+    check_allowed(actor, case, Action.REQUEST_VERIFICATION)
     if case.authorisation_signed_at is None:
         raise DomainError("申请人未签署核对授权书，不能进行家庭经济状况核对。")
     with transaction.atomic():
         job = verification_services.create_job(actor, household=case.household, note=case.number)
-        move(actor, case, "request_verification", version, case.status, "", {"job": job.pk})
+        move(actor, case, Action.REQUEST_VERIFICATION, version, case.status, "", {"job": job.pk})
         transaction.on_commit(lambda: verification_services.launch_in_background(job))
     return job
