@@ -7,6 +7,8 @@ class CasesConfig(AppConfig):
     verbose_name = "申请与审核"
 
     def ready(self) -> None:
+        """Show the household's cases on its registry page."""
+        # Imported here, not at the top: models may be imported only once the apps are ready.
         from jiuzhu.cases.selectors import household_entries
         from jiuzhu.registry import sections
 

@@ -5,7 +5,10 @@ parameters of the policy engine; amounts come from its formulas. This module onl
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
+
+from django.db.models import Count, Q
 
 from jiuzhu.cases.models import (
     ACTIVE_RECIPIENT_STATUSES,
@@ -21,7 +24,7 @@ from jiuzhu.core.programmes import Programme
 from jiuzhu.policy.accessors import Procedure
 from jiuzhu.policy.entitlements import Claim, CurrentRecipient, Entitlement, temporary_limit
 from jiuzhu.policy.entitlements import entitlement as policy_entitlement
-from jiuzhu.registry.models import Household, IncomeCategory, LabourCapacity
+from jiuzhu.registry.models import Household, Income, IncomeCategory, LabourCapacity, Membership
 
 # The home-visit form (入户调查表): what two staff check in the home.
 HOME_VISIT_CHECKLIST: dict[str, str] = {
@@ -102,27 +105,72 @@ def spot_check_share(on: dt.date) -> Decimal:
     return Procedure.on(on).spot_check_share
 
 
+# Households per grouped query of the set-based rules: IN lists the drivers take.
+CHUNK = 10_000
 # Income that does not come every month: its household is reviewed more often (class C).
 IRREGULAR_INCOME = (IncomeCategory.BUSINESS, IncomeCategory.OTHER)
 
 
+def classify_for_review(able_to_work: int, severe: int, irregular_income: bool) -> ReviewClass:
+    """A: no member able to work, or a seriously ill or grade 1-2 disabled member; C: members
+    able to work with irregular income; B: the rest (docs/policy/dibao.md#review, 动态管理)."""
+    if not able_to_work or severe:
+        return ReviewClass.A
+    return ReviewClass.C if irregular_income else ReviewClass.B
+
+
 def review_class(household: Household) -> ReviewClass:
-    """A: no working capacity or seriously ill/disabled members; C: members able to work
-    with irregular income; B: the rest (docs/policy/dibao.md#review, 动态管理)."""
+    """The household's review class, from its current members and declared incomes."""
     members = [
         m.person
         for m in household.memberships.filter(end_date__isnull=True).select_related("person")
     ]
-    able = [p for p in members if p.labour_capacity == LabourCapacity.FULL]
-    if not able or any(p.serious_illness or 1 <= p.disability_grade <= 2 for p in members):
-        return ReviewClass.A
+    able = sum(1 for p in members if p.labour_capacity == LabourCapacity.FULL)
+    severe = sum(1 for p in members if p.serious_illness or 1 <= p.disability_grade <= 2)
     irregular = household.incomes.filter(category__in=IRREGULAR_INCOME).exists()
-    return ReviewClass.C if irregular else ReviewClass.B
+    return classify_for_review(able, severe, irregular)
+
+
+def review_classes(household_ids: Sequence[int]) -> dict[int, ReviewClass]:
+    """`review_class` for many households at once (bulk writers): two grouped queries per
+    ten thousand households."""
+    counts: dict[int, tuple[int, int]] = {}
+    irregular: set[int] = set()
+    for start in range(0, len(household_ids), CHUNK):
+        part = list(household_ids[start : start + CHUNK])
+        members = (
+            Membership.objects.filter(end_date__isnull=True, household_id__in=part)
+            .values("household_id")
+            .annotate(
+                able=Count("pk", filter=Q(person__labour_capacity=LabourCapacity.FULL)),
+                severe=Count(
+                    "pk",
+                    filter=Q(person__serious_illness=True)
+                    | Q(person__disability_grade__gte=1, person__disability_grade__lte=2),
+                ),
+            )
+            .values_list("household_id", "able", "severe")
+        )
+        counts.update({household: (able, severe) for household, able, severe in members})
+        irregular.update(
+            Income.objects.filter(category__in=IRREGULAR_INCOME, household_id__in=part)
+            .values_list("household_id", flat=True)
+            .distinct()
+        )
+    return {
+        household: classify_for_review(*counts.get(household, (0, 0)), household in irregular)
+        for household in household_ids
+    }
+
+
+def review_interval_months(class_code: str, area_type: str, on: dt.date) -> int:
+    """Months between periodic reviews of a household of this class and area."""
+    return Procedure.on(on).review_interval_months(class_code, area_type)
 
 
 def next_review(household: Household, class_code: str, today: dt.date) -> dt.date:
-    months = Procedure.on(today).review_interval_months(class_code, household.area_type)
-    return add_months(today, months)
+    """The next periodic review of a household of this class, from today."""
+    return add_months(today, review_interval_months(class_code, household.area_type, today))
 
 
 def entitlement(case: Case, month: dt.date) -> Entitlement:

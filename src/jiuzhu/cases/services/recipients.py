@@ -1,8 +1,11 @@
 """Recipients in force: put in force, reviewed, suspended, reinstated, terminated."""
 
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from jiuzhu.cases import notifications, rules
@@ -20,6 +23,7 @@ from jiuzhu.core.models import User
 from jiuzhu.core.months import first_of_next_month
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.services import record_audit
+from jiuzhu.registry.models import Membership
 
 
 def put_in_force(actor: User, case: Case) -> Recipient | None:
@@ -65,20 +69,51 @@ def put_in_force(actor: User, case: Case) -> Recipient | None:
     return recipient
 
 
-def members_covered(case: Case) -> int:
-    """Members in a household-level unit: current members, less those supported as tekun."""
-    members = case.household.memberships.filter(end_date__isnull=True).count()
-    tekun = (
-        Recipient.objects.filter(
-            household=case.household,
-            programme=Programme.TEKUN,
-            status__in=ACTIVE_RECIPIENT_STATUSES,
-            person__isnull=False,
-        )
-        .exclude(case=case)
-        .count()
+def covered(members: int, tekun_members: int) -> int:
+    """Members in a household-level unit: current members, less those supported as tekun
+    (a person is never in both); at least one."""
+    return max(members - tekun_members, 1)
+
+
+def _tekun_members(households: Any) -> Any:
+    return Recipient.objects.filter(
+        household__in=households,
+        programme=Programme.TEKUN,
+        status__in=ACTIVE_RECIPIENT_STATUSES,
+        person__isnull=False,
     )
-    return max(members - tekun, 1)
+
+
+def members_covered(case: Case) -> int:
+    """Members covered by the case's household-level unit (the case's own row excluded)."""
+    members = case.household.memberships.filter(end_date__isnull=True).count()
+    tekun = _tekun_members([case.household_id]).exclude(case=case).count()
+    return covered(members, tekun)
+
+
+def members_covered_by_household(household_ids: Sequence[int]) -> dict[int, int]:
+    """`members_covered` for many households at once, before their recipients are written
+    (bulk writers): grouped counts per ten thousand households."""
+    members: dict[int, int] = {}
+    tekun: dict[int, int] = {}
+    for start in range(0, len(household_ids), rules.CHUNK):
+        part = list(household_ids[start : start + rules.CHUNK])
+        members.update(
+            Membership.objects.filter(end_date__isnull=True, household_id__in=part)
+            .values("household_id")
+            .annotate(count=Count("pk"))
+            .values_list("household_id", "count")
+        )
+        tekun.update(
+            _tekun_members(part)
+            .values("household_id")
+            .annotate(count=Count("pk"))
+            .values_list("household_id", "count")
+        )
+    return {
+        household: covered(members.get(household, 0), tekun.get(household, 0))
+        for household in household_ids
+    }
 
 
 def _rebase_dibao(actor: User, tekun_case: Case) -> None:
