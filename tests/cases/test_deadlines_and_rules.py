@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jiuzhu.cases import rules, selectors, services
-from jiuzhu.cases.models import Case, CaseDocument, Status
+from jiuzhu.cases.models import Action, Case, CaseDocument, SpotCheck, Status
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.workdays import Calendar
 from tests.cases.conftest import investigate, set_today, submit
@@ -106,10 +106,11 @@ def test_home_visit_needs_two_staff_and_findings(staff, poor_household):
     case = submit(staff["assistant"], poor_household)
     services.accept(staff["assistant"], case, case.version)
     services.start_investigation(staff["assistant"], case, case.version)
-    with pytest.raises(DomainError, match="两名"):
+    with pytest.raises(DomainError) as refused:
         services.record_home_visit(
             staff["assistant"], case, case.version, services.HomeVisitInput(D.today(), "", "x")
         )
+    assert refused.value.message == "入户调查须有两名工作人员，请填写第二名调查人员。"
     with pytest.raises(DomainError, match="晚于今天"):
         services.record_home_visit(
             staff["assistant"],
@@ -118,6 +119,7 @@ def test_home_visit_needs_two_staff_and_findings(staff, poor_household):
             services.HomeVisitInput(D.today() + dt.timedelta(days=1), "李四", "x"),
         )
     assert not case.home_visits.exists()
+    assert case.events.count() == 3 and Case.objects.get(pk=case.pk).version == 2
 
 
 @pytest.mark.parametrize(
@@ -167,8 +169,17 @@ def test_spot_checks_draw_a_share_of_decided_cases(
     checks = services.select_spot_checks(staff["supervisor"])
     share = rules.spot_check_share(D.today())
     assert len(checks) == round(10 * share)
-    with pytest.raises(PermissionError):
+    assert {check.case for check in checks} <= set(decided)
+    with pytest.raises(PermissionError) as refused:
         services.select_spot_checks(staff["approver"])
-    if checks:
-        services.record_spot_check(staff["supervisor"], checks[0], "程序完整", False)
-        assert checks[0].case.events.filter(action="spot_check").exists()
+    assert str(refused.value) == "只有县级监管人员可以抽查。"
+    assert SpotCheck.objects.count() == len(checks)  # nothing more drawn
+    check = SpotCheck.objects.create(case=decided[0], checker=staff["supervisor"])
+    with pytest.raises(PermissionError) as refused:
+        services.record_spot_check(staff["approver"], check, "程序完整", False)
+    assert str(refused.value) == "只有县级监管人员可以登记抽查意见。"
+    services.record_spot_check(staff["supervisor"], check, "程序完整", False)
+    check.refresh_from_db()
+    assert (check.finding, check.problem_found) == ("程序完整", False)
+    event = decided[0].events.get(action=Action.SPOT_CHECK)
+    assert (event.comment, event.data) == ("程序完整", {"problem_found": False})

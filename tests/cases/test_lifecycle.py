@@ -5,16 +5,31 @@ import pytest
 from django.utils import timezone
 
 from jiuzhu.cases import rules, selectors, services
-from jiuzhu.cases.models import Case, CaseEvent, Notification, Recipient, Status
+from jiuzhu.cases.models import (
+    Action,
+    Case,
+    CaseEvent,
+    Notification,
+    Recipient,
+    RecipientStatus,
+    Status,
+)
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.months import first_of_next_month
 from jiuzhu.registry.models import Relation
 from tests import factories
 from tests.cases.conftest import head_of, investigate, set_today, submit
+
+# Amounts are computed with the parameters of the month after "today": a fixed day keeps
+# them fixed (docs/policy/dibao.md).
+FIXED_DAY = dt.date(2026, 3, 2)
+
 
 pytestmark = pytest.mark.django_db
 
 
 def test_dibao_from_any_town_to_notice_to_in_force(staff, poor_household, monkeypatch):
+    set_today(monkeypatch, FIXED_DAY)
     # Taken in at 玫瑰镇's window, routed to 东阿镇 where the household is registered.
     case = submit(staff["other_assistant"], poor_household)
     assert case.status == Status.SUBMITTED
@@ -27,7 +42,8 @@ def test_dibao_from_any_town_to_notice_to_in_force(staff, poor_household, monkey
     services.approve(staff["approver"], case, case.version, "符合条件")
     assert case.status == Status.NOTICE
     # Rural standard minus per-capita income, times two members: a positive amount.
-    assert case.monthly_amount > 0
+    # Two members with 200 yuan of pension: the policy engine's amount, to the fen.
+    assert case.monthly_amount == Decimal("886.80")
     assert case.explanation
     assert (case.notice_ends_on - case.notice_starts_on).days == 6  # 7 days inclusive
 
@@ -57,15 +73,30 @@ def test_dibao_from_any_town_to_notice_to_in_force(staff, poor_household, monkey
         "record_objection",
         "close_notice",
     ]
-    texts = list(Notification.objects.filter(case=case).values_list("text", flat=True))
-    assert any("已受理" in t for t in texts) and any("已生效" in t for t in texts)
+    texts = list(
+        Notification.objects.filter(case=case).order_by("pk").values_list("text", flat=True)
+    )
+    number, due = case.number, case.decision_due
+    assert texts == [
+        f"您的最低生活保障申请（{number}）已提交，等待受理。",
+        f"您的申请（{number}）已受理，将在{due:%Y年%m月%d日}前作出审核确认决定。",
+        f"您的申请（{number}）已进入调查核实，工作人员将入户调查。",
+        f"您的申请（{number}）已审核确认批准，"
+        f"自{case.notice_starts_on:%m月%d日}起在村（社区）公示7天。",
+        f"您的最低生活保障（{number}）已生效，"
+        f"每月{case.monthly_amount}元，自{recipient.start_month:%Y年%m月}起发放。",
+    ]
 
 
 def test_rejection_cites_the_rule_and_tells_the_applicant(staff, poor_household):
     case = submit(staff["assistant"], poor_household)
     investigate(case, staff["assistant"])
-    with pytest.raises(DomainError, match="依据"):
+    events = case.events.count()
+    with pytest.raises(DomainError) as refused:
         services.reject(staff["approver"], case, case.version, "", "收入超标")
+    assert refused.value.message == "请填写不予批准所依据的规定。"
+    case.refresh_from_db()
+    assert case.status == Status.DECIDING and case.events.count() == events  # nothing written
     services.reject(
         staff["approver"],
         case,
@@ -74,8 +105,12 @@ def test_rejection_cites_the_rule_and_tells_the_applicant(staff, poor_household)
         "人均收入高于标准",
     )
     assert case.status == Status.REJECTED
-    note = Notification.objects.filter(case=case).first()
-    assert "不予批准" in note.text and "第九条" in note.text
+    note = Notification.objects.filter(case=case).order_by("pk").last()
+    assert note.text == (
+        f"您的申请（{case.number}）不予批准。"
+        "依据：《最低生活保障审核确认办法》第九条。理由：人均收入高于标准"
+    )
+    assert case.decision_note == "《最低生活保障审核确认办法》第九条：人均收入高于标准"
 
 
 def test_well_founded_objection_reopens_the_investigation(staff, poor_household):
@@ -89,11 +124,18 @@ def test_well_founded_objection_reopens_the_investigation(staff, poor_household)
 
 def test_refusing_intake_needs_a_reason(staff, poor_household):
     case = submit(staff["assistant"], poor_household)
-    with pytest.raises(DomainError, match="理由"):
+    with pytest.raises(DomainError) as refused:
         services.refuse_intake(staff["assistant"], case, case.version, " ")
+    assert refused.value.message == "请填写不予受理的理由。"
+    case.refresh_from_db()
+    assert (case.status, case.version, case.events.count()) == (Status.SUBMITTED, 0, 1)
+    with pytest.raises(PermissionError) as not_allowed:
+        services.refuse_intake(staff["social_worker"], case, case.version, "非本县户籍")
+    assert str(not_allowed.value) == "您的角色不能执行“不予受理”。"
     services.refuse_intake(staff["assistant"], case, case.version, "非本县户籍")
     assert case.status == Status.REFUSED
-    assert "不予受理" in Notification.objects.filter(case=case).first().text
+    note = Notification.objects.filter(case=case).order_by("pk").last()
+    assert note.text == f"您的申请（{case.number}）不予受理，理由：非本县户籍"
 
 
 def test_advance_aid_within_24_hours_then_full_procedure(staff, poor_household):
@@ -124,8 +166,13 @@ def test_termination_ends_the_recipient_after_this_month(staff, poor_household, 
     services.close_notice(staff["assistant"], case, case.version)
     services.terminate(staff["approver"], case, case.version, "家庭收入超过低保标准")
     recipient = Recipient.objects.get(case=case)
-    assert recipient.status == "ended" and recipient.end_month.day == 1
-    assert "停止" in Notification.objects.filter(case=case).first().text
+    assert recipient.status == RecipientStatus.ENDED
+    assert recipient.end_month == first_of_next_month(timezone.localdate())
+    assert recipient.end_reason == "家庭收入超过低保标准"
+    note = Notification.objects.filter(case=case).order_by("pk").last()
+    assert note.text == (
+        f"您的最低生活保障（{case.number}）将于本月底停止，理由：家庭收入超过低保标准"
+    )
 
 
 def test_review_recomputes_through_the_policy_engine(
@@ -142,7 +189,13 @@ def test_review_recomputes_through_the_policy_engine(
     registry_services.add_income(county_admin, poor_household, "wages", "100")
     recipient = services.review(staff["approver"], case, case.version, "家庭报告收入变化")
     assert recipient.monthly_amount == before - Decimal("100")
-    assert case.events.filter(action="review").exists()
+    event = case.events.get(action=Action.REVIEW)
+    assert event.data == {
+        "old_amount": str(before),
+        "new_amount": str(before - Decimal("100")),
+        "status": RecipientStatus.ACTIVE,
+    }
+    assert event.comment == "家庭报告收入变化" and event.actor == staff["approver"]
 
 
 def test_tekun_for_an_elderly_person_living_alone(staff, dong_e_village, county_admin):
@@ -160,8 +213,10 @@ def test_tekun_for_an_elderly_person_living_alone(staff, dong_e_village, county_
         ],
     )
     person = head_of(household)
-    with pytest.raises(DomainError, match="救助对象"):
+    with pytest.raises(DomainError) as refused:
         submit(staff["assistant"], household, "tekun")
+    assert refused.value.message == "该项目须指定救助对象（个人）。"
+    assert not Case.objects.filter(household=household).exists()  # nothing written
     case = submit(staff["assistant"], household, "tekun", beneficiary=person)
     investigate(case, staff["assistant"])
     services.approve(staff["approver"], case, case.version)
@@ -204,8 +259,10 @@ def test_suspend_and_reinstate(staff, poor_household, monkeypatch):
     services.approve(staff["approver"], case, case.version)
     set_today(monkeypatch, case.notice_ends_on + dt.timedelta(days=1))
     services.close_notice(staff["assistant"], case, case.version)
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionError) as not_allowed:
         services.suspend(staff["assistant"], case, case.version, "联系不上")
+    assert str(not_allowed.value) == "您的角色不能执行“暂停发放”。"
+    assert Recipient.objects.get(case=case).status == RecipientStatus.ACTIVE
     with pytest.raises(DomainError, match="理由"):
         services.suspend(staff["approver"], case, case.version, "")
     assert services.suspend(staff["approver"], case, case.version, "联系不上").status == "suspended"
@@ -240,6 +297,7 @@ def test_reviews_due_appear_in_the_towns_list(staff, poor_household, monkeypatch
 
 
 def test_a_person_is_never_in_dibao_and_tekun_at_once(staff, poor_household, monkeypatch):
+    set_today(monkeypatch, FIXED_DAY)
     dibao = submit(staff["assistant"], poor_household)
     investigate(dibao, staff["assistant"])
     services.approve(staff["approver"], dibao, dibao.version)
@@ -257,5 +315,6 @@ def test_a_person_is_never_in_dibao_and_tekun_at_once(staff, poor_household, mon
 
     after = Recipient.objects.get(case=dibao)
     assert after.members_covered == 1
-    assert after.monthly_amount < before.monthly_amount
+    # One member left in the dibao unit: the spouse's share leaves with her.
+    assert (before.monthly_amount, after.monthly_amount) == (Decimal("886.80"), Decimal("443.40"))
     assert dibao.events.filter(action="review", comment__contains=tekun.number).exists()

@@ -59,8 +59,16 @@ def test_acting_through_the_page_and_stale_form(staff, poor_household):
     assert case.status == Status.ACCEPTED
     # A second click on the old form is refused with a message, nothing changes.
     response = client.post(f"/cases/{case.pk}/act/accept/", {"version": 0}, follow=True)
-    assert "不能执行" in response.content.decode() or "刷新" in response.content.decode()
+    assert "申请当前为“已受理”，不能执行“受理”。" in response.content.decode()
     assert case.events.count() == 2
+    # A role the transition does not name is refused the same way, nothing written.
+    other = client_for(staff["supervisor"])
+    response = other.post(
+        f"/cases/{case.pk}/act/start_investigation/", {"version": 1, "comment": ""}, follow=True
+    )
+    assert "您的角色不能执行“开始调查”。" in response.content.decode()
+    case.refresh_from_db()
+    assert (case.status, case.version, case.events.count()) == (Status.ACCEPTED, 1, 2)
     lists = client.get("/cases/").content.decode()
     assert case.number in lists
 

@@ -22,6 +22,7 @@ class Status(models.TextChoices):
     WITHDRAWN = "withdrawn", "已撤回"
 
 
+# In the order a case goes through them.
 OPEN_STATUSES = (
     Status.SUBMITTED,
     Status.ACCEPTED,

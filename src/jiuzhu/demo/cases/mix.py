@@ -4,6 +4,7 @@ and findings."""
 import json
 
 from jiuzhu.cases.models import (
+    OPEN_STATUSES,
     Status,
 )
 from jiuzhu.core.programmes import Programme
@@ -63,15 +64,8 @@ TEMPORARY_STATUSES = (
 
 
 # The stage reached, in order: events are appended up to the case's status.
-STAGES = (
-    Status.SUBMITTED,
-    Status.ACCEPTED,
-    Status.INVESTIGATING,
-    Status.COMMUNITY_REVIEW,
-    Status.DECIDING,
-    Status.NOTICE,
-    Status.IN_FORCE,
-)
+# (The open statuses are listed in the order a case goes through them.)
+STAGES = (*OPEN_STATUSES, Status.IN_FORCE)
 
 
 REASONS: dict[str, tuple[str, ...]] = {

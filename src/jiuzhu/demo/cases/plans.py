@@ -21,6 +21,8 @@ Array = np.ndarray[Any, Any]
 
 @dataclass
 class CaseLoadResult:
+    """What a run made, for the command's report."""
+
     cases: int = 0
     open_cases: int = 0
     overdue: int = 0
