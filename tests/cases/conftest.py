@@ -101,3 +101,14 @@ def investigate(case: Case, assistant, coordinator=None) -> Case:
 def set_today(monkeypatch, day: dt.date) -> None:
     """Move the platform's idea of today (deadlines are counted from it)."""
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: day)
+
+
+def in_force(staff, household, monkeypatch, programme="dibao", **extra) -> Case:
+    """An application taken through intake, investigation, approval and the public notice
+    (today moves to the day after the notice)."""
+    case = submit(staff["assistant"], household, programme, **extra)
+    investigate(case, staff["assistant"])
+    services.approve(staff["approver"], case, case.version)
+    set_today(monkeypatch, case.notice_ends_on + dt.timedelta(days=1))
+    services.close_notice(staff["assistant"], case, case.version)
+    return case

@@ -18,7 +18,7 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.core.months import first_of_next_month
 from jiuzhu.registry.models import Relation
 from tests import factories
-from tests.cases.conftest import head_of, investigate, set_today, submit
+from tests.cases.conftest import head_of, in_force, investigate, set_today, submit
 
 # Amounts are computed with the parameters of the month after "today": a fixed day keeps
 # them fixed (docs/policy/dibao.md).
@@ -159,11 +159,7 @@ def test_advance_aid_within_24_hours_then_full_procedure(staff, poor_household):
 
 
 def test_termination_ends_the_recipient_after_this_month(staff, poor_household, monkeypatch):
-    case = submit(staff["assistant"], poor_household)
-    investigate(case, staff["assistant"])
-    services.approve(staff["approver"], case, case.version)
-    set_today(monkeypatch, case.notice_ends_on + dt.timedelta(days=1))
-    services.close_notice(staff["assistant"], case, case.version)
+    case = in_force(staff, poor_household, monkeypatch)
     services.terminate(staff["approver"], case, case.version, "家庭收入超过低保标准")
     recipient = Recipient.objects.get(case=case)
     assert recipient.status == RecipientStatus.ENDED
@@ -178,11 +174,7 @@ def test_termination_ends_the_recipient_after_this_month(staff, poor_household, 
 def test_review_recomputes_through_the_policy_engine(
     staff, poor_household, monkeypatch, county_admin
 ):
-    case = submit(staff["assistant"], poor_household)
-    investigate(case, staff["assistant"])
-    services.approve(staff["approver"], case, case.version)
-    set_today(monkeypatch, case.notice_ends_on + dt.timedelta(days=1))
-    services.close_notice(staff["assistant"], case, case.version)
+    case = in_force(staff, poor_household, monkeypatch)
     before = Recipient.objects.get(case=case).monthly_amount
     from jiuzhu.registry import services as registry_services
 
@@ -254,11 +246,7 @@ def test_events_form_the_history(staff, poor_household):
 
 
 def test_suspend_and_reinstate(staff, poor_household, monkeypatch):
-    case = submit(staff["assistant"], poor_household)
-    investigate(case, staff["assistant"])
-    services.approve(staff["approver"], case, case.version)
-    set_today(monkeypatch, case.notice_ends_on + dt.timedelta(days=1))
-    services.close_notice(staff["assistant"], case, case.version)
+    case = in_force(staff, poor_household, monkeypatch)
     with pytest.raises(PermissionError) as not_allowed:
         services.suspend(staff["assistant"], case, case.version, "联系不上")
     assert str(not_allowed.value) == "您的角色不能执行“暂停发放”。"
@@ -283,11 +271,7 @@ def test_one_off_temporary_has_nothing_to_review(staff, poor_household):
 def test_reviews_due_appear_in_the_towns_list(staff, poor_household, monkeypatch):
     from tests.conftest import client_for
 
-    case = submit(staff["assistant"], poor_household)
-    investigate(case, staff["assistant"])
-    services.approve(staff["approver"], case, case.version)
-    set_today(monkeypatch, case.notice_ends_on + dt.timedelta(days=1))
-    services.close_notice(staff["assistant"], case, case.version)
+    case = in_force(staff, poor_household, monkeypatch)
     recipient = Recipient.objects.get(case=case)
     set_today(monkeypatch, recipient.next_review_on)
     assert list(selectors.reviews_due(staff["assistant"])) == [recipient]
@@ -298,20 +282,12 @@ def test_reviews_due_appear_in_the_towns_list(staff, poor_household, monkeypatch
 
 def test_a_person_is_never_in_dibao_and_tekun_at_once(staff, poor_household, monkeypatch):
     set_today(monkeypatch, FIXED_DAY)
-    dibao = submit(staff["assistant"], poor_household)
-    investigate(dibao, staff["assistant"])
-    services.approve(staff["approver"], dibao, dibao.version)
-    set_today(monkeypatch, dibao.notice_ends_on + dt.timedelta(days=1))
-    services.close_notice(staff["assistant"], dibao, dibao.version)
+    dibao = in_force(staff, poor_household, monkeypatch)
     before = Recipient.objects.get(case=dibao)
     assert before.members_covered == 2
 
     spouse = poor_household.memberships.get(relation="spouse").person
-    tekun = submit(staff["assistant"], poor_household, "tekun", beneficiary=spouse)
-    investigate(tekun, staff["assistant"])
-    services.approve(staff["approver"], tekun, tekun.version)
-    set_today(monkeypatch, tekun.notice_ends_on + dt.timedelta(days=1))
-    services.close_notice(staff["assistant"], tekun, tekun.version)
+    tekun = in_force(staff, poor_household, monkeypatch, "tekun", beneficiary=spouse)
 
     after = Recipient.objects.get(case=dibao)
     assert after.members_covered == 1

@@ -73,7 +73,7 @@ def test_acting_through_the_page_and_stale_form(staff, poor_household):
     assert case.number in lists
 
 
-def _in_force(staff, household, monkeypatch):
+def _in_notice(staff, household, monkeypatch):
     case = submit(staff["assistant"], household)
     investigate(case, staff["assistant"])
     services.approve(staff["approver"], case, case.version)
@@ -81,7 +81,7 @@ def _in_force(staff, household, monkeypatch):
 
 
 def test_public_notice_shows_only_what_the_rules_allow(staff, poor_household, monkeypatch):
-    case = _in_force(staff, poor_household, monkeypatch)
+    case = _in_notice(staff, poor_household, monkeypatch)
     head = head_of(poor_household)
     page = Client().get("/notice/", {"town": "370124102000"}).content.decode()
     assert "王*汉" in page and str(case.monthly_amount) in page
@@ -107,7 +107,7 @@ def test_name_masking():
 def test_printable_notice_renders_chinese_without_system_fonts(
     staff, poor_household, monkeypatch, tmp_path
 ):
-    _in_force(staff, poor_household, monkeypatch)
+    _in_notice(staff, poor_household, monkeypatch)
     response = Client().get("/notice/print.pdf", {"town": "370124102000"})
     assert response["Content-Type"] == "application/pdf"
     pdf = tmp_path / "notice.pdf"
