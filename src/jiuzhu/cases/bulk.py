@@ -64,6 +64,7 @@ class Stamps:
         self.postgres = connection.vendor == "postgresql"
 
     def text(self, values: Sequence[dt.datetime | None]) -> list[Any]:
+        """The times as text (NULL for none)."""
         empty = null()
         return [
             empty

@@ -23,6 +23,7 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        """Each uploaded file checked as a file field; at most 20 at once."""
         if not data:
             return []
         items = data if isinstance(data, list | tuple) else [data]
@@ -88,6 +89,7 @@ class ActionForm(forms.Form):
     argument_names: tuple[str, ...] = ()
 
     def arguments(self) -> list[Any]:
+        """The home-visit input, with the checklist items the staff ticked."""
         return [self.cleaned_data[name] for name in self.argument_names]
 
 
@@ -115,6 +117,7 @@ class HomeVisitForm(ActionForm):
     photos = MultipleFileField(label="照片（JPG、PNG）", required=False)
 
     def arguments(self) -> list[Any]:
+        """The home-visit input, with the checklist items the staff ticked."""
         # The checklist's boxes are drawn by the template, one input named by each item.
         data = self.cleaned_data
         return [

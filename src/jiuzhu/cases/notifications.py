@@ -49,6 +49,7 @@ def _phone(case: Case) -> str:
 
 
 def notify(case: Case, text: str) -> Notification:
+    """Record a notification to the household (and text its phone when it has one)."""
     phone = _phone(case)
     notification = Notification.objects.create(
         household=case.household, case=case, phone=phone, text=text[:500]

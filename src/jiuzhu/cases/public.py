@@ -83,6 +83,7 @@ def notices_in_period(region: Region | None, today: dt.date | None = None) -> li
 
 
 def standing_notice(region: Region | None, programme: str = Programme.DIBAO) -> QuerySet[Recipient]:
+    """Recipients of a programme in force in an area, for the standing public notice (长期公示)."""
     return (
         Recipient.objects.filter(
             programme=programme,
@@ -95,6 +96,7 @@ def standing_notice(region: Region | None, programme: str = Programme.DIBAO) -> 
 
 
 def standing_rows(recipients: QuerySet[Recipient] | list[Recipient]) -> list[NoticeRow]:
+    """The standing notice's rows, names masked as the rules require."""
     rows = []
     for r in recipients:
         person = r.person or r.case.applicant

@@ -25,6 +25,7 @@ def _title(area: Region | None) -> str:
 
 
 def notice_board(request: HttpRequest) -> HttpResponse:
+    """The public notice board of a town or village, without login."""
     town, village, area = _area(request)
     page = Paginator(public.standing_notice(area), 50).get_page(request.GET.get("page"))
     return render(

@@ -81,6 +81,7 @@ def needs_economic_verification(programme: str) -> bool:
 
 
 def needs_public_notice(case: Case) -> bool:
+    """Whether the decision is announced for the notice days (dibao, tekun of adults)."""
     if case.programme not in NOTICE_PROGRAMMES:
         return False
     # Tekun decisions about minors are not announced (特困人员认定办法).

@@ -37,6 +37,7 @@ def cases_in_scope(user: User) -> QuerySet[Case]:
 
 
 def case_for(user: User, case_id: int | str) -> Case | None:
+    """The case with its people and places, if it is within the user's area."""
     try:
         return (
             cases_in_scope(user)
@@ -50,6 +51,8 @@ def case_for(user: User, case_id: int | str) -> Case | None:
 
 
 def case_list(user: User, status: str = "", programme: str = "", query: str = "") -> QuerySet[Case]:
+    """The cases of the user's area by status ("open": not yet decided or in notice),
+    programme and a number or name."""
     qs = cases_in_scope(user).select_related("applicant", "responsible_town")
     if status == "open":
         qs = qs.filter(status__in=[*UNDECIDED_STATUSES, Status.SUBMITTED, Status.NOTICE])
@@ -79,6 +82,7 @@ class Deadline:
 def deadline(
     case: Case, today: dt.date | None = None, calendar: Calendar | None = None
 ) -> Deadline | None:
+    """How the case stands against its decision date (None once decided or before acceptance)."""
     if case.decision_due is None or case.status not in UNDECIDED_STATUSES:
         return None
     today = today or timezone.localdate()
@@ -109,6 +113,7 @@ def overdue_cases(user: User, today: dt.date | None = None) -> QuerySet[Case]:
 def due_soon(
     user: User, today: dt.date | None = None, calendar: Calendar | None = None
 ) -> QuerySet[Case]:
+    """Undecided cases of the area within the last working days of their clock."""
     today = today or timezone.localdate()
     limit = (calendar or Calendar()).add_working_days(today, WARNING_WORKING_DAYS)
     return (
@@ -120,6 +125,7 @@ def due_soon(
 
 
 def overdue_by_person(user: User, today: dt.date | None = None) -> list[tuple[str, int]]:
+    """Overdue cases counted by investigator (unassigned ones together)."""
     counts: dict[str, int] = {}
     # Names only, in the list's order: no case rows to build (hundreds in a big town).
     for username in overdue_cases(user, today).values_list("investigator__username", flat=True):
@@ -129,6 +135,7 @@ def overdue_by_person(user: User, today: dt.date | None = None) -> list[tuple[st
 
 
 def advance_aid_pending(user: User) -> QuerySet[Case]:
+    """Advance-aid cases of the area still to be granted, the most urgent first."""
     return (
         cases_in_scope(user)
         .filter(advance_for__isnull=False, status__in=[Status.ACCEPTED, Status.INVESTIGATING])
@@ -171,6 +178,7 @@ def spot_checks(user: User) -> QuerySet[SpotCheck]:
 
 
 def reviews_due(user: User, today: dt.date | None = None) -> QuerySet[Recipient]:
+    """Recipients of the area whose periodic review is due."""
     today = today or timezone.localdate()
     return Recipient.objects.filter(
         region_code__startswith=user.scope_prefix,

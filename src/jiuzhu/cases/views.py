@@ -43,6 +43,8 @@ def _case(request: HttpRequest, case_id: int) -> tuple[User, Case]:
 
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
+    """The cases of the user's area, with what is urgent: advance aid, overdue, due soon,
+    reviews due."""
     user = require_page(request, Capability.VIEW_HOUSEHOLDS)
     status = request.GET.get("status", "open")
     programme = request.GET.get("programme", "")
@@ -78,6 +80,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def overdue_list(request: HttpRequest) -> HttpResponse:
+    """Overdue cases of the area, counted by town and by investigator."""
     user = require_page(request, Capability.VIEW_HOUSEHOLDS)
     calendar = Calendar()
     cases = list(selectors.overdue_cases(user)[:500])
@@ -119,6 +122,7 @@ def _household_for_new_case(request: HttpRequest, user: User) -> tuple[Any, str,
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_case(request: HttpRequest) -> HttpResponse:
+    """Intake: find the household, then take its application."""
     user = require_page(request, Capability.EDIT_HOUSEHOLDS)
     household, intake_id, find_form = _household_for_new_case(request, user)
     if household is None:
@@ -165,6 +169,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The case file with the actions the user may take."""
     user, case = _case(request, case_id)
     log_access(user, AccessLog.Channel.PAGE, "case", case.pk, case.household_id, request)
     actions = [
@@ -222,6 +227,7 @@ def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
 @login_required
 @require_POST
 def upload(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Add materials to an open case."""
     user, case = _case(request, case_id)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -237,6 +243,7 @@ def upload(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 def document(request: HttpRequest, document_id: int) -> FileResponse:
+    """A case document, served only within the user's area (never from the web root)."""
     user = require_page(request, Capability.VIEW_HOUSEHOLDS)
     doc = selectors.document_for(user, document_id)
     if doc is None:
@@ -254,6 +261,7 @@ def document(request: HttpRequest, document_id: int) -> FileResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def spot_checks(request: HttpRequest) -> HttpResponse:
+    """County supervisors draw spot checks and record their findings."""
     user = require_page(request, Capability.SPOT_CHECK)
     if request.method == "POST":
         with refusals_shown(request):

@@ -90,6 +90,7 @@ class Staff:
 
     @classmethod
     def load(cls) -> "Staff":
+        """The first active account of each role in each region."""
         staff = cls()
         by_role: dict[str, dict[int, int]] = {
             Role.TOWN_ASSISTANT: staff.assistant,
