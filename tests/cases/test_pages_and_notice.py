@@ -5,6 +5,7 @@ import subprocess
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from jiuzhu.cases import public, services
 from jiuzhu.cases.models import Case, Status
@@ -157,3 +158,37 @@ def test_two_staff_deciding_at_once_one_wins(staff, poor_household):
     assert sorted(results)[0] == "ok" and results.count("ok") == 1
     assert any("刷新" in r for r in results)
     assert Case.objects.get(pk=case.pk).events.filter(action="approve").count() == 1
+
+
+def test_the_home_visit_form_carries_its_checklist_and_records_it(staff, poor_household):
+    case = submit(staff["assistant"], poor_household)
+    services.accept(staff["assistant"], case, case.version)
+    services.start_investigation(staff["assistant"], case, case.version)
+    client = client_for(staff["assistant"])
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert page.count('type="checkbox" name="members_confirmed"') == 1
+    client.post(
+        f"/cases/{case.pk}/act/record_home_visit/",
+        {
+            "version": case.version,
+            "visited_on": timezone.localdate().isoformat(),
+            "second_staff": "李协理员",
+            "findings": "住房简陋",
+            "members_confirmed": "on",
+            "housing_checked": "on",
+        },
+    )
+    visit = case.home_visits.get()
+    assert visit.checklist == {
+        "members_confirmed": True,
+        "housing_checked": True,
+        "income_sources": False,
+        "assets_checked": False,
+        "health_checked": False,
+        "neighbours_asked": False,
+    }
+    assert (visit.second_staff, visit.findings, visit.lead_staff) == (
+        "李协理员",
+        "住房简陋",
+        staff["assistant"],
+    )

@@ -283,6 +283,8 @@ ACTIVE_RECIPIENT_STATUSES = (
     RecipientStatus.PHASE_OUT,
     RecipientStatus.SUSPENDED,
 )
+# Being paid now: shown on the standing notice and reviewed when due.
+PAID_RECIPIENT_STATUSES = (RecipientStatus.ACTIVE, RecipientStatus.PHASE_OUT)
 
 
 class ReviewClass(models.TextChoices):

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from fpdf import FPDF
 
-from jiuzhu.cases.models import Case, Recipient, RecipientStatus, Status
+from jiuzhu.cases.models import PAID_RECIPIENT_STATUSES, Case, Recipient, Status
 from jiuzhu.core.models import Region, RegionLevel
 from jiuzhu.core.programmes import Programme
 
@@ -87,7 +87,7 @@ def standing_notice(region: Region | None, programme: str = Programme.DIBAO) -> 
     return (
         Recipient.objects.filter(
             programme=programme,
-            status__in=[RecipientStatus.ACTIVE, RecipientStatus.PHASE_OUT],
+            status__in=PAID_RECIPIENT_STATUSES,
             region_code__startswith=_area(region),
         )
         .select_related("case__applicant", "person", "household__registered_region__parent")

@@ -9,12 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jiuzhu.cases.models import (
+    PAID_RECIPIENT_STATUSES,
     UNDECIDED_STATUSES,
     Case,
     CaseDocument,
     Notification,
     Recipient,
-    RecipientStatus,
     SpotCheck,
     Status,
 )
@@ -182,7 +182,7 @@ def reviews_due(user: User, today: dt.date | None = None) -> QuerySet[Recipient]
     today = today or timezone.localdate()
     return Recipient.objects.filter(
         region_code__startswith=user.scope_prefix,
-        status__in=[RecipientStatus.ACTIVE, RecipientStatus.PHASE_OUT],
+        status__in=PAID_RECIPIENT_STATUSES,
         next_review_on__lte=today,
     ).select_related("case", "household")
 

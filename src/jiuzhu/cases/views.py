@@ -18,7 +18,7 @@ from jiuzhu.cases.forms import (
     SpotCheckForm,
     UploadForm,
 )
-from jiuzhu.cases.models import Case, SpotCheck, Status
+from jiuzhu.cases.models import Action, Case, SpotCheck, Status
 from jiuzhu.cases.rules import HOME_VISIT_CHECKLIST, checklist_for
 from jiuzhu.cases.workflow import allowed_actions
 from jiuzhu.core.errors import DomainError
@@ -189,6 +189,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "objections": case.objections.all(),
             "checklist": checklist_for(case.programme),
             "visit_items": HOME_VISIT_CHECKLIST,
+            "visit_action": Action.RECORD_HOME_VISIT,
             "upload_form": UploadForm(),
             "now": timezone.now(),
             "recipient": getattr(case, "recipient", None),
