@@ -1,8 +1,9 @@
 """The formulas over the whole registry: set-based reads, column compute, bulk writes.
 
-Reads are a handful of aggregate queries (never a query per household). On PostgreSQL
-they stream through COPY … TO STDOUT into Arrow's CSV reader; on SQLite through the
-cursor. Results are written with COPY on PostgreSQL and executemany on SQLite.
+Reads are a handful of aggregate queries (never a query per household), composed around
+the registry's own selects (`jiuzhu.registry.columnar`) and run through
+`jiuzhu.core.columnar`. Results are written with COPY on PostgreSQL and executemany on
+SQLite.
 """
 
 import datetime as dt
@@ -18,101 +19,78 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from django.db import connection, transaction
 
-from jiuzhu.core.models import Region, User
+from jiuzhu.core.columnar import codes, read_numbers, yuan_to_fen
+from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.tasks import task
 from jiuzhu.policy import formulas as f
 from jiuzhu.policy.household import FINANCIAL_KINDS
 from jiuzhu.policy.models import CalculationRun, EntitlementResult
 from jiuzhu.policy.parameters import ParameterSet
+from jiuzhu.registry.columnar import (
+    assets_sql,
+    current_members_sql,
+    households_sql,
+    incomes_sql,
+)
+from jiuzhu.registry.models import AssetKind, IncomeCategory
 
 I64 = npt.NDArray[np.int64]
 
-_CATEGORY_CASE = (
-    "CASE category "
-    + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(f.INCOME_CATEGORIES))
-    + " ELSE -1 END"
+# Unknown categories become -1 (an income) or 0 (no disability), as the formulas expect.
+_CATEGORY_CODE = codes("category", f.INCOME_CATEGORIES, -1)
+_DISABILITY_CODE = codes(
+    "disability_category", {c: i for c, i in f.DISABILITY_CODES.items() if c}, 0
 )
-_DISABILITY_CASE = (
-    "CASE p.disability_category "
-    + " ".join(f"WHEN '{c}' THEN {i}" for c, i in f.DISABILITY_CODES.items() if c)
-    + " ELSE 0 END"
-)
-_FIN = ", ".join(f"'{k}'" for k in sorted(FINANCIAL_KINDS))
-
-
-def _birth_int() -> str:
-    if connection.vendor == "postgresql":
-        return "CAST(to_char(p.birth_date, 'YYYYMMDD') AS INTEGER)"
-    return "CAST(replace(p.birth_date, '-', '') AS INTEGER)"
+_FINANCIAL = ", ".join(f"'{kind}'" for kind in sorted(FINANCIAL_KINDS))
+_LARGEST_BUSINESS = f"MAX(CASE WHEN kind = '{AssetKind.BUSINESS}' THEN value ELSE 0 END)"
 
 
 def queries() -> dict[str, str]:
-    fen = "CAST(ROUND(SUM({0}) * 100) AS BIGINT)"
+    """The batch's reads, by name; each returns integer columns only (see `WIDTHS`)."""
     return {
+        # (household id, urban, registered poor, town code: first nine digits)
         "households": (
-            "SELECT id, CASE WHEN area_type = 'urban' THEN 1 ELSE 0 END, "
-            "CASE WHEN registered_poor THEN 1 ELSE 0 END, "
-            "CAST(substr(registered_code, 1, 9) AS BIGINT) "
-            "FROM registry_household ORDER BY id"
+            "SELECT id, urban, registered_poor, county_code "
+            f"FROM ({households_sql()}) households ORDER BY id"
         ),
+        # (household id, person id, birth YYYYMMDD, disability grade and category code,
+        #  serious illness, no labour capacity, co-resident), in membership order
         "persons": (
-            f"SELECT m.household_id, p.id, {_birth_int()}, p.disability_grade, "
-            f"{_DISABILITY_CASE}, CASE WHEN p.serious_illness THEN 1 ELSE 0 END, "
-            "CASE WHEN p.labour_capacity = 'none' THEN 1 ELSE 0 END, "
-            "CASE WHEN m.co_resident THEN 1 ELSE 0 END "
-            "FROM registry_membership m JOIN registry_person p ON p.id = m.person_id "
-            "WHERE m.end_date IS NULL ORDER BY m.household_id, m.id"
+            "SELECT household_id, person_id, birth_ymd, disability_grade, "
+            f"{_DISABILITY_CODE}, serious_illness, no_labour_capacity, co_resident "
+            f"FROM ({current_members_sql()}) members ORDER BY household_id, membership_id"
         ),
+        # (household id, category code, fen): the household's income by category
         "incomes": (
-            f"SELECT household_id, {_CATEGORY_CASE}, {fen.format('monthly_amount')} "
-            "FROM registry_income GROUP BY household_id, category"
+            f"SELECT household_id, {_CATEGORY_CODE}, {yuan_to_fen('SUM(monthly_amount)')} "
+            f"FROM ({incomes_sql()}) incomes GROUP BY household_id, category"
         ),
+        # (household id, members earning wages, their wages in fen)
         "wages": (
-            f"SELECT household_id, COUNT(DISTINCT person_id), {fen.format('monthly_amount')} "
-            "FROM registry_income WHERE category = 'wages' AND person_id IS NOT NULL "
+            "SELECT household_id, COUNT(DISTINCT person_id), "
+            f"{yuan_to_fen('SUM(monthly_amount)')} FROM ({incomes_sql()}) incomes "
+            f"WHERE category = '{IncomeCategory.WAGES}' AND person_id IS NOT NULL "
             "AND monthly_amount > 0 GROUP BY household_id"
         ),
+        # (person id, category code, fen): each member's own income by category
         "own_incomes": (
-            f"SELECT person_id, {_CATEGORY_CASE}, {fen.format('monthly_amount')} "
-            "FROM registry_income WHERE person_id IS NOT NULL GROUP BY person_id, category"
+            f"SELECT person_id, {_CATEGORY_CODE}, {yuan_to_fen('SUM(monthly_amount)')} "
+            f"FROM ({incomes_sql()}) incomes WHERE person_id IS NOT NULL "
+            "GROUP BY person_id, category"
         ),
+        # (household id, vehicles, houses, financial assets in fen, largest business in fen)
         "assets": (
             "SELECT household_id, "
-            "SUM(CASE WHEN kind = 'vehicle' THEN quantity ELSE 0 END), "
-            "SUM(CASE WHEN kind = 'house' THEN quantity ELSE 0 END), "
-            f"CAST(ROUND(SUM(CASE WHEN kind IN ({_FIN}) THEN value ELSE 0 END) * 100) AS BIGINT), "
-            "CAST(ROUND(MAX(CASE WHEN kind = 'business' THEN value ELSE 0 END) * 100) AS BIGINT) "
-            "FROM registry_asset GROUP BY household_id"
+            f"SUM(CASE WHEN kind = '{AssetKind.VEHICLE}' THEN quantity ELSE 0 END), "
+            f"SUM(CASE WHEN kind = '{AssetKind.HOUSE}' THEN quantity ELSE 0 END), "
+            f"{yuan_to_fen(f'SUM(CASE WHEN kind IN ({_FINANCIAL}) THEN value ELSE 0 END)')}, "
+            f"{yuan_to_fen(_LARGEST_BUSINESS)} "
+            f"FROM ({assets_sql()}) assets GROUP BY household_id"
         ),
     }
 
 
-def _read(sql: str, width: int) -> list[I64]:
-    """Run one query; its columns as int64 arrays."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            buf = io.BytesIO()
-            with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
-                for chunk in copy:
-                    buf.write(chunk)
-            names = [f"c{i}" for i in range(width)]
-            if buf.tell() == 0:
-                return [np.zeros(0, dtype=np.int64) for _ in range(width)]
-            table = pacsv.read_csv(
-                io.BytesIO(buf.getvalue()),
-                read_options=pacsv.ReadOptions(column_names=names),
-                convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.int64())),
-            )
-            return [
-                table.column(i).to_numpy(zero_copy_only=False).astype(np.int64)
-                for i in range(width)
-            ]
-        cursor.execute(sql)
-        rows = cursor.fetchall()
-    if not rows:
-        return [np.zeros(0, dtype=np.int64) for _ in range(width)]
-    arr = np.array(rows, dtype=np.int64)
-    return [arr[:, i] for i in range(width)]
+WIDTHS = {"households": 4, "persons": 8, "incomes": 3, "wages": 3, "own_incomes": 3, "assets": 5}
 
 
 @dataclass
@@ -127,15 +105,8 @@ class Raw:
 
 
 def read_registry() -> Raw:
-    widths = {
-        "households": 4,
-        "persons": 8,
-        "incomes": 3,
-        "wages": 3,
-        "own_incomes": 3,
-        "assets": 5,
-    }
-    return Raw({name: _read(sql, widths[name]) for name, sql in queries().items()})
+    """Every read of `queries()`, as int64 columns."""
+    return Raw({name: read_numbers(sql, WIDTHS[name]) for name, sql in queries().items()})
 
 
 def columns(raw: Raw, month: dt.date, k: f.Params) -> tuple[f.Households, f.Persons, I64, I64]:
@@ -371,7 +342,10 @@ def simulate(
     change = by_town((before > 0) & (after > 0) & (before != after))
     b = by_town(before)
     a = by_town(after)
-    names = {r.code[:9]: r.name for r in Region.objects.filter(level="town").only("code", "name")}
+    names = {
+        r.code[:9]: r.name
+        for r in Region.objects.filter(level=RegionLevel.TOWN).only("code", "name")
+    }
     towns = [
         TownImpact(
             str(code),
