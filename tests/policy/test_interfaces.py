@@ -102,6 +102,21 @@ def test_calculator_page_is_open_to_applicants():
     assert bad.status_code == 400 and "人数不能为零" in bad.content.decode()
 
 
+def test_calculator_page_shows_a_refusal_and_saves_nothing():
+    before = (Parameter.objects.count(), AuditEntry.objects.count())
+    response = Client().post(
+        "/policy/calculator/", {"month": "2015-01", "area_type": "rural", "m0_age": "40"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert (
+        '<ul class="errorlist" role="alert"><li>参数“农村低保标准”在2015年01月01日（该月）'
+        "没有生效的参数，请先由县级管理员录入。</li></ul>"
+    ) in page
+    assert "收入核算" not in page
+    assert (Parameter.objects.count(), AuditEntry.objects.count()) == before
+
+
 # --- standards ---------------------------------------------------------------------
 
 
@@ -117,8 +132,10 @@ def test_admin_sets_a_new_standard_history_kept(county_admin):
     assert page.status_code == 200 and "建议值" in page.content.decode()
     # 2027: standards must be equal (1:1 from 2024-12-31): urban is 740. Tekun basic must
     # stay ≥ 1.5 × dibao, so the rural tekun standard is raised first.
+    before = Parameter.objects.count()
     refused = set_standard(client, "dibao.standard.rural", "2027-01-01", "740")
     assert refused.status_code == 400 and "不低于低保标准的1.5倍" in refused.content.decode()
+    assert Parameter.objects.count() == before and not AuditEntry.objects.exists()
     assert set_standard(client, "tekun.basic.rural", "2027-01-01", "1110").status_code == 302
     response = set_standard(client, "dibao.standard.rural", "2027-01-01", "740")
     assert response.status_code == 302
@@ -128,6 +145,12 @@ def test_admin_sets_a_new_standard_history_kept(county_admin):
     # Nothing is overwritten.
     again = set_standard(client, "dibao.standard.rural", "2027-01-01", "750")
     assert again.status_code == 400 and "历史记录不可修改" in again.content.decode()
+    assert value_at("dibao.standard.rural", dt.date(2027, 1, 1)) == Decimal("740.00")
+    bad_date = set_standard(client, "dibao.standard.rural", "2027-13-01", "750")
+    assert bad_date.status_code == 400
+    assert (
+        '<p class="error" role="alert">日期格式应为 YYYY-MM-DD。</p>' in bad_date.content.decode()
+    )
 
 
 @pytest.mark.parametrize(
@@ -246,8 +269,29 @@ def test_simulation_counts_gains_and_cost_by_town(county_admin, dong_e_village):
     page = client_for(county_admin).post(
         "/policy/simulation/", {"area": "rural", "value": "600", "month": "2026-12"}, follow=True
     )
-    assert page.status_code == 200 and "东阿镇" in page.content.decode()
-    assert "1,180.00" in page.content.decode() or "1180.00" in page.content.decode()
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert (
+        '<td data-label="乡镇">东阿镇</td><td data-label="新增">1</td><td data-label="退出">0</td>'
+        '<td data-label="金额变化">1</td><td data-label="调整前">886.80</td>'
+        '<td data-label="调整后">1,180.00</td><td data-label="差额">293.20</td>'
+    ) in text
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"area": "rural", "value": "0", "month": "2026-12"}, "模拟标准应大于0。"),
+        ({"area": "rural", "value": "600", "month": "2026-1x"}, "日期格式应为 YYYY-MM-DD。"),
+    ],
+)
+def test_a_simulation_that_cannot_run_is_refused_and_not_queued(county_admin, form, message):
+    from jiuzhu.core.models import Task
+
+    response = client_for(county_admin).post("/policy/simulation/", form)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Task.objects.exists()
 
 
 def test_entitlement_run_writes_results(county_admin, dong_e_village):
@@ -259,4 +303,13 @@ def test_entitlement_run_writes_results(county_admin, dong_e_village):
     rows = {(r.household_id, r.programme): r for r in EntitlementResult.objects.filter(run=run)}
     assert rows[(poor.pk, "dibao")].amount_fen == 88680 and rows[(poor.pk, "dibao")].eligible
     assert not rows[(near.pk, "dibao")].eligible and rows[(near.pk, "dibao")].reason_code == 1
-    assert run.summary["dibao_households"] == 1
+    # The registry records no supporter and no daily-activity assessment: both elderly
+    # members of the poor household count for tekun at the rural basic + self-care
+    # standards (643 + 210 each); nobody is 80, so no elderly subsidy row.
+    assert {key: (row.amount_fen, row.eligible) for key, row in rows.items()} == {
+        (poor.pk, "dibao"): (88680, True),
+        (poor.pk, "tekun"): (2 * (64300 + 21000), True),
+        (near.pk, "dibao"): (0, False),
+    }
+    assert run.summary == {"rows": 3, "dibao_households": 1, "dibao_fen": 88680}
+    assert run.households == 2 and run.kind == "entitlements"
