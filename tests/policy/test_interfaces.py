@@ -6,9 +6,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from jiuzhu.core.models import AuditEntry
-from jiuzhu.policy.models import Parameter
+from jiuzhu.core.models import AuditEntry, Task
+from jiuzhu.policy.batch import run_entitlements, simulate
+from jiuzhu.policy.models import EntitlementResult, Parameter
 from jiuzhu.policy.parameters import value_at
+from jiuzhu.policy.services import propose, set_parameter
+from jiuzhu.registry import services as registry_services
+from jiuzhu.registry.models import Relation
 from tests import factories
 from tests.conftest import client_for
 
@@ -179,16 +183,24 @@ def test_compliant_2020_rural_standard_is_accepted(county_admin):
     client = client_for(county_admin)
     assert set_standard(client, "tekun.basic.rural", "2020-04-02", "800").status_code == 302
     assert set_standard(client, "dibao.standard.rural", "2020-04-02", "529").status_code == 302
+    assert value_at("dibao.standard.rural", dt.date(2020, 4, 2)) == Decimal("529.00")
+    assert value_at("dibao.standard.rural", dt.date(2020, 4, 1)) == Decimal("494.00")
 
 
 def test_the_jinan_2020_pair_is_flagged(county_admin):
     page = client_for(county_admin).get("/policy/standards/").content.decode()
-    assert "2020-04-01" in page and "不超过1.4:1" in page
+    assert (
+        '<li class="error">2020-04-01：不符合“低保城乡标准之比不超过1.4:1（2020-01-01起）”'
+        "（城市740.00元 : 农村494.00元 = 1.498 : 1）</li>"
+    ) in page
+    # A rule that takes effect later binds the values still in force on its date.
+    assert (
+        '<li class="error">2024-12-31：不符合“低保城乡标准应统一（1:1，2024-12-31起）”'
+        "（城市740.00元 : 农村494.00元 = 1.498 : 1）</li>"
+    ) in page
 
 
 def test_proposal_from_consumption_and_minimum_wage():
-    from jiuzhu.policy.services import propose
-
     value, how = propose("dibao.standard.urban", dt.date(2020, 4, 1))
     assert value == Decimal("735")  # 26731 × 0.33 ÷ 12
     assert "26731" in how
@@ -206,8 +218,6 @@ def test_town_assistant_cannot_set_a_standard(dong_e_assistant):
 
 
 def test_service_refuses_without_capability(dong_e_assistant):
-    from jiuzhu.policy.services import set_parameter
-
     with pytest.raises(PermissionError):
         set_parameter(dong_e_assistant, "dibao.standard.rural", dt.date(2027, 1, 1), "740", "x")
 
@@ -216,9 +226,6 @@ def test_service_refuses_without_capability(dong_e_assistant):
 
 
 def _registry(county_admin, dong_e_village):
-    from jiuzhu.registry import services as registry_services
-    from jiuzhu.registry.models import Relation
-
     poor = factories.household(
         county_admin,
         dong_e_village,
@@ -255,8 +262,6 @@ def _registry(county_admin, dong_e_village):
 
 
 def test_simulation_counts_gains_and_cost_by_town(county_admin, dong_e_village):
-    from jiuzhu.policy.batch import simulate
-
     _registry(county_admin, dong_e_village)
     sim = simulate(dt.date(2026, 12, 1), {"dibao.standard.rural": "600"})
     (town,) = sim.towns
@@ -286,8 +291,6 @@ def test_simulation_counts_gains_and_cost_by_town(county_admin, dong_e_village):
     ],
 )
 def test_a_simulation_that_cannot_run_is_refused_and_not_queued(county_admin, form, message):
-    from jiuzhu.core.models import Task
-
     response = client_for(county_admin).post("/policy/simulation/", form)
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -295,9 +298,6 @@ def test_a_simulation_that_cannot_run_is_refused_and_not_queued(county_admin, fo
 
 
 def test_entitlement_run_writes_results(county_admin, dong_e_village):
-    from jiuzhu.policy.batch import run_entitlements
-    from jiuzhu.policy.models import EntitlementResult
-
     poor, near = _registry(county_admin, dong_e_village)
     run = run_entitlements(dt.date(2026, 12, 1))
     rows = {(r.household_id, r.programme): r for r in EntitlementResult.objects.filter(run=run)}
