@@ -150,18 +150,21 @@ def hh_with_no_members():
     return h
 
 
+def above_the_line(month_above: int, poor: bool = True):
+    """A recipient of 300 yuan whose income (600) rose above the standard (494)."""
+    return hh(
+        [MemberIn(age=40)],
+        [income("wages", 600)],
+        registered_poor=poor,
+        dibao_recipient=True,
+        months_above_line=month_above,
+        previous_amount_fen=30000,
+    )
+
+
 def test_phase_out_keeps_dibao_for_twelve_months_for_registered_poor():
     def at(month_above: int, poor: bool = True):
-        return dibao(
-            hh(
-                [MemberIn(age=40)],
-                [income("wages", 600)],
-                registered_poor=poor,
-                dibao_recipient=True,
-                months_above_line=month_above,
-                previous_amount_fen=30000,
-            )
-        )
+        return dibao(above_the_line(month_above, poor))
 
     first, last, after = at(1), at(12), at(13)
     assert first.phase_out and first.monthly_fen == 30000 and not first.eligible
@@ -174,15 +177,7 @@ def test_phase_out_keeps_dibao_for_twelve_months_for_registered_poor():
 
 def test_phase_out_is_explained_with_its_month_length_and_share():
     def explained(month_above: int):
-        household = hh(
-            [MemberIn(age=40)],
-            [income("wages", 600)],
-            registered_poor=True,
-            dibao_recipient=True,
-            months_above_line=month_above,
-            previous_amount_fen=30000,
-        )
-        return lines_of(calculate(household, ["dibao"]), "最低生活保障")
+        return lines_of(calculate(above_the_line(month_above), ["dibao"]), "最低生活保障")
 
     assert explained(12) == [
         "收入已超过标准，处于渐退期。",
