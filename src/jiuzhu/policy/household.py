@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from django.db import models
 
 from jiuzhu.core import idnumber
 from jiuzhu.core.errors import DomainError
@@ -19,6 +20,13 @@ from jiuzhu.policy.formulas import DISABILITY_CODES, INCOME_CATEGORIES, Househol
 from jiuzhu.registry.models import AssetKind, Household, HukouType, IncomeCategory, LabourCapacity
 
 FINANCIAL_KINDS = {AssetKind.DEPOSIT, AssetKind.SECURITIES, AssetKind.COMMERCIAL_INSURANCE}
+
+
+class TemporaryKind(models.TextChoices):
+    """The hardship temporary assistance answers (docs/policy/other-programmes.md#temporary)."""
+
+    EMERGENCY = "emergency", "急难型"
+    EXPENDITURE = "expenditure", "支出型"
 
 
 @dataclass
@@ -88,7 +96,7 @@ class HouseholdIn:
                 raise DomainError("财产价值和数量不能为负数。", field=f"assets.{i}.value")
             if asset.kind not in AssetKind.values:
                 raise DomainError("财产类别无效。", field=f"assets.{i}.kind")
-        if self.temporary_kind not in ("", "emergency", "expenditure"):
+        if self.temporary_kind not in ("", *TemporaryKind.values):
             raise DomainError("临时救助类型应为 emergency 或 expenditure。", field="temporary_kind")
         if self.temporary_expense_fen < 0 or self.previous_amount_fen < 0:
             raise DomainError("金额不能为负数。", field="temporary_expense")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from jiuzhu.policy.formulas import CARE_KEYS, DISABILITY_CODES, Params
 from jiuzhu.policy.household import FINANCIAL_KINDS, HouseholdIn, MemberIn, own_countable
-from jiuzhu.registry.models import AssetKind, LabourCapacity
+from jiuzhu.registry.models import AssetKind, HukouType, LabourCapacity
 
 
 @dataclass
@@ -44,7 +44,7 @@ class _Means:
 
 def _means(household: HouseholdIn, params: Params) -> _Means:
     """Income: everything, less the categories not counted, less work costs; property."""
-    urban = household.area_type == "urban"
+    urban = household.area_type == HukouType.URBAN
     standard = params.dibao_std[1] if urban else params.dibao_std[0]
     members = sum(1 for member in household.members if member.counted)
     incomes = household.incomes

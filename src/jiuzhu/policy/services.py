@@ -23,7 +23,6 @@ from jiuzhu.policy.models import Parameter
 from jiuzhu.policy.parameters import INT, LIST, MONEY, RATIO, SPECS, entry_at, label, to_json
 from jiuzhu.registry.models import HukouType
 
-AREAS = ("urban", "rural")
 CARE = ("self_care", "semi_dependent", "dependent")
 
 

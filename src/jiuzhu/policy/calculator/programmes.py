@@ -15,6 +15,7 @@ from jiuzhu.policy.calculator.results import (
     Section,
     per_person_result,
 )
+from jiuzhu.policy.household import TemporaryKind
 
 CARE_LABELS = ("自理", "半自理", "失能")
 DIBAO_REASONS = {
@@ -219,7 +220,7 @@ def temporary(explained: Explained) -> ProgrammeResult:
         return ProgrammeResult(
             Programme.TEMPORARY, label, False, 0, None, "no_hardship", no_hardship
         )
-    kind = "急难型" if household.temporary_kind == "emergency" else "支出型"
+    kind = TemporaryKind(household.temporary_kind).label
     expense = household.temporary_expense_fen
     proposed, needs_county = limits.proposal(expense)
     if expense:
