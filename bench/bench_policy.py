@@ -12,6 +12,8 @@ Run on a database of its own, e.g.
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/jiuzhu_bench \
       python -m bench --size 1000000 --only policy_entitlements
 An empty registry is filled with N synthetic households by set-based SQL (no ORM rows).
+Django and the apps are imported inside the functions: `python -m bench` lists every
+benchmark before `_setup()` has configured Django.
 """
 
 import datetime as dt
@@ -137,7 +139,7 @@ def run(size: int) -> None:
         print(f"registry holds {existing:,} households (not {size:,}); measuring those")
     n = Household.objects.count()
 
-    k = f.Params.from_set(ParameterSet.load(MONTH))
+    params = f.Params.from_set(ParameterSet.load(MONTH))
     batch.read_registry()  # warm the database cache: every figure reads warm pages
     started = time.perf_counter()
     raw = batch.read_registry()
@@ -145,16 +147,16 @@ def run(size: int) -> None:
     record("policy_read", n, read_s)
 
     started = time.perf_counter()
-    h, p, _hid, _town = batch.columns(raw, MONTH, k)
-    record("policy_prepare", n, time.perf_counter() - started, persons=int(p.m))
+    households, persons, _ids, _town = batch.columns(raw, MONTH, params)
+    record("policy_prepare", n, time.perf_counter() - started, persons=int(persons.m))
 
     best = float("inf")
     for _ in range(3):
         started = time.perf_counter()
-        outcome = f.compute(h, p, k)
-        outcome.household_totals(h.n, p.hh)
+        outcome = f.compute(households, persons, params)
+        outcome.household_totals(households.n, persons.hh)
         best = min(best, time.perf_counter() - started)
-    record("policy_compute", n, best, persons=int(p.m), goal_per_second=1_200_000)
+    record("policy_compute", n, best, persons=int(persons.m), goal_per_second=1_200_000)
 
     started = time.perf_counter()
     run_ = batch.run_entitlements(MONTH)

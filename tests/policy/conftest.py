@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -19,8 +20,6 @@ def hh(members=None, incomes=(), assets=(), month=MONTH, area="rural", **extra) 
 
 
 def income(category: str, yuan: str | int, member: int | None = None) -> IncomeIn:
-    from decimal import Decimal
-
     return IncomeIn(category, int(Decimal(str(yuan)) * 100), member)
 
 

@@ -98,13 +98,19 @@ def test_work_cost_is_deducted_from_wages_of_a_named_member():
 def test_asset_limits(asset, ok):
     r = dibao(hh([MemberIn(age=40)], assets=[asset]))
     assert r.eligible is ok
-    if not ok:
-        assert r.reason == "assets_over_limit"
+    # One person with no income: the whole standard, or nothing when property is over.
+    assert (r.reason, r.monthly_fen) == (("eligible", RURAL) if ok else ("assets_over_limit", 0))
 
 
 def test_public_payroll_member_goes_to_the_county():
-    r = dibao(hh([MemberIn(age=40, public_payroll=True), MemberIn(age=40)]))
-    assert not r.eligible and r.reason == "public_payroll"
+    r = calculate(hh([MemberIn(age=40, public_payroll=True), MemberIn(age=40)]))
+    dibao_result = r.result("dibao")
+    assert not dibao_result.eligible and dibao_result.reason == "public_payroll"
+    assert (
+        dibao_result.monthly_fen == 0
+        and dibao_result.summary == "有财政供养人员，需县级个案研究决定"
+    )
+    assert "家庭成员中有财政供养人员，需报县级个案研究决定。" in lines_of(r, "财产核查")
 
 
 def test_a_member_not_living_with_the_household_is_not_counted():
@@ -116,6 +122,12 @@ def test_new_standard_takes_effect_on_its_month():
     before = dibao(hh([MemberIn(age=40)], month=dt.date(2020, 3, 1), area="urban"))
     after = dibao(hh([MemberIn(age=40)], month=dt.date(2020, 4, 1), area="urban"))
     assert (before.monthly_fen, after.monthly_fen) == (68500, 74000)
+
+
+def lines_of(calculation, title):
+    """The explanation's lines under one section title."""
+    (section,) = [s for s in calculation.explanation if s.title == title]
+    return section.lines
 
 
 def test_month_without_parameters_is_refused():
@@ -138,25 +150,45 @@ def hh_with_no_members():
     return h
 
 
+def above_the_line(month_above: int, poor: bool = True):
+    """A recipient of 300 yuan whose income (600) rose above the standard (494)."""
+    return hh(
+        [MemberIn(age=40)],
+        [income("wages", 600)],
+        registered_poor=poor,
+        dibao_recipient=True,
+        months_above_line=month_above,
+        previous_amount_fen=30000,
+    )
+
+
 def test_phase_out_keeps_dibao_for_twelve_months_for_registered_poor():
     def at(month_above: int, poor: bool = True):
-        return dibao(
-            hh(
-                [MemberIn(age=40)],
-                [income("wages", 600)],
-                registered_poor=poor,
-                dibao_recipient=True,
-                months_above_line=month_above,
-                previous_amount_fen=30000,
-            )
-        )
+        return dibao(above_the_line(month_above, poor))
 
     first, last, after = at(1), at(12), at(13)
     assert first.phase_out and first.monthly_fen == 30000 and not first.eligible
+    assert first.summary == "收入已超过标准，处于渐退期，每月300.00元"
     assert last.phase_out and last.monthly_fen == 30000  # the last month of phase-out
     assert not after.phase_out and after.monthly_fen == 0
     # Others: 6 months by default.
     assert at(6, poor=False).monthly_fen == 30000 and at(7, poor=False).monthly_fen == 0
+
+
+def test_phase_out_is_explained_with_its_month_length_and_share():
+    def explained(month_above: int):
+        return lines_of(calculate(above_the_line(month_above), ["dibao"]), "最低生活保障")
+
+    assert explained(12) == [
+        "收入已超过标准，处于渐退期。",
+        "收入超过标准的第12个月，渐退期共12个月（最后一个月），"
+        "本月按原金额300.00元的100%发放 300.00元。",
+    ]
+    assert explained(3)[1].startswith("收入超过标准的第3个月，渐退期共12个月，本月")
+    assert explained(13) == [
+        "家庭人均收入不低于低保标准。",
+        "收入超过标准已13个月，超过渐退期12个月，停止发放。",
+    ]
 
 
 def test_single_person_unit_in_a_registered_poor_household():
@@ -168,15 +200,46 @@ def test_single_person_unit_in_a_registered_poor_household():
     r = dibao(hh(members, incomes, registered_poor=True))
     assert r.eligible and r.reason == "single_person_unit"
     assert r.monthly_fen == RURAL + 4940  # own income 0; top-up for severe disability
-    assert [b.name for b in r.beneficiaries] == ["重残"]
+    assert [(b.name, b.monthly_fen, b.note) for b in r.beneficiaries] == [
+        ("重残", RURAL + 4940, "单人户")
+    ]
+    calculation = calculate(hh(members, incomes, registered_poor=True), ["dibao"])
+    assert lines_of(calculation, "最低生活保障")[-1] == (
+        "重残：（标准494.00 − 本人收入0.00）+ 增发49.40 = 543.40元。"
+    )
     # Not registered poor and not an edge household: no single-person unit.
     assert not dibao(hh(members, incomes)).eligible
 
 
+def test_single_person_units_leave_out_a_member_already_supported_as_tekun():
+    """The explanation lists exactly the members the amount pays for: a severely disabled
+    member already supported as tekun is outside the dibao unit (docs/policy/dibao.md)."""
+    severe = {"disability_grade": 1, "disability_category": "physical"}
+    members = [
+        MemberIn(age=40, name="甲", **severe),
+        MemberIn(age=50, name="乙", tekun_member=True, **severe),
+        MemberIn(age=30, name="丙"),
+    ]
+    r = dibao(hh(members, [income("wages", 2500, 2)], registered_poor=True))
+    assert r.reason == "single_person_unit" and r.monthly_fen == RURAL + 4940
+    assert [(b.name, b.monthly_fen) for b in r.beneficiaries] == [("甲", RURAL + 4940)]
+    assert sum(b.monthly_fen for b in r.beneficiaries) == r.monthly_fen
+
+
 def test_tekun_elderly_alone_with_care_level():
-    r = calculate(hh([MemberIn(age=80, adl_unable=4)]), ["tekun"]).result("tekun")
+    calculation = calculate(hh([MemberIn(age=80, adl_unable=4, name="李奶奶")]), ["tekun"])
+    r = calculation.result("tekun")
     # rural basic 643 + dependent care 700 (2020 Jinan figures)
     assert r.eligible and r.monthly_fen == 64300 + 70000
+    assert r.summary == "1人符合特困条件，每月1343.00元"
+    assert [(b.name, b.monthly_fen, b.note) for b in r.beneficiaries] == [
+        ("李奶奶", 134300, "分散供养")
+    ]
+    assert lines_of(calculation, "特困人员救助供养")[0] == (
+        "李奶奶：无劳动能力、无生活来源、无履行能力的法定义务人，符合特困条件（分散供养）。"
+        "六项日常活动中4项不能完成，照料等级失能；基本生活标准643.00元 + 照料护理标准700.00元"
+        " = 1343.00元/月。"
+    )
 
 
 @pytest.mark.parametrize(("adl", "care"), [(0, 21000), (1, 35000), (3, 35000), (4, 70000)])
@@ -207,18 +270,39 @@ def test_dibao_and_tekun_exclude_each_other_for_one_person():
 def test_orphan_goes_to_the_children_scheme_not_tekun():
     r = calculate(hh([MemberIn(age=8, orphan=True)]), ["tekun", "children"])
     assert not r.result("tekun").eligible
+    assert r.result("tekun").summary == "无人符合特困条件"
+    assert lines_of(r, "特困人员救助供养") == ["成员1：不符合特困条件（孤儿纳入孤困儿童保障）。"]
     assert r.result("children").monthly_fen == 140000  # dispersed default
+    assert r.result("children").summary == "1名儿童，每月1400.00元"
 
 
 def test_temporary_limits_disability_and_elderly_subsidies():
     members = [MemberIn(age=82), MemberIn(age=50, disability_grade=1, disability_category="visual")]
     r = calculate(hh(members, temporary_kind="emergency"))
     assert r.result("temporary").one_off_fen == 3 * RURAL * 2
+    assert r.result("temporary").summary == "急难型临时救助，一次性不超过2964.00元"
+    assert lines_of(r, "临时救助")[3:] == [
+        "乡镇审批上限 2964.00元（2人），县级审批上限 5928.00元，小额快救上限 494.00元。",
+        "急难型：由乡镇在上限2964.00元内确定救助金额。",
+    ]
     assert r.result("disability").monthly_fen == 9000 + 9000  # living + nursing
+    assert lines_of(r, "残疾人两项补贴") == [
+        "成员2：低保家庭残疾人生活补贴90.00元；1级重度残疾人护理补贴90.00元。"
+    ]
     assert r.result("elderly").monthly_fen == 10000
-    assert r.result("medical").eligible  # dibao household: no second means test
+    assert r.result("elderly").summary == "1人，每月100.00元"
+    medical = r.result("medical")  # dibao household: no second means test
+    assert medical.eligible and medical.reason == "covered_by_dibao_tekun"
     spend = calculate(hh(members, temporary_kind="expenditure", temporary_expense_fen=10_000_000))
     assert spend.result("temporary").one_off_fen == 12 * RURAL  # county limit
+    assert lines_of(spend, "临时救助")[-1] == (
+        "支出型：申报必需支出100000.00元，建议救助5928.00元（超过乡镇审批权限，须报县级审批）。"
+    )
+    none = calculate(hh(members), ["temporary", "medical"])
+    assert (none.result("temporary").eligible, none.result("temporary").reason) == (
+        False,
+        "no_hardship",
+    )
 
 
 def test_explanation_names_parameters_with_dates_and_tests():
@@ -228,5 +312,21 @@ def test_explanation_names_parameters_with_dates_and_tests():
     text = "\n".join(line for s in r.explanation for line in s.lines)
     assert "农村低保标准：494.00元/人·月（2020-04-01起" in text
     assert "收入条件符合" in text and "补差" in text
+    assert lines_of(r, "收入核算")[-1] == (
+        "家庭月可计收入 200.00元，人均 100.00元，低于低保标准 494.00元：收入条件符合。"
+    )
+    assert lines_of(r, "财产核查")[:2] == [
+        "机动车辆0辆（允许0辆，残疾人代步车、摩托车、农用车不计）：符合",
+        "住房0套（允许1套）：符合",
+    ]
     keys = {p["key"] for p in r.parameters}
     assert {"dibao.standard.rural", "dibao.minimum_share", "asset.financial_months"} <= keys
+    standard = next(p for p in r.parameters if p["key"] == "dibao.standard.rural")
+    assert standard == {
+        "key": "dibao.standard.rural",
+        "label": "农村低保标准",
+        "value": "494.00",
+        "unit": "元/人·月",
+        "effective_from": "2020-04-01",
+        "source": "济南市2020年城乡低保、特困人员救助供养标准（2020-04-01起）",
+    }

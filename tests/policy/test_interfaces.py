@@ -6,9 +6,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from jiuzhu.core.models import AuditEntry
-from jiuzhu.policy.models import Parameter
+from jiuzhu.core.models import AuditEntry, Task
+from jiuzhu.policy.batch import run_entitlements, simulate
+from jiuzhu.policy.models import EntitlementResult, Parameter
 from jiuzhu.policy.parameters import value_at
+from jiuzhu.policy.services import propose, set_parameter
+from jiuzhu.registry import services as registry_services
+from jiuzhu.registry.models import Relation
 from tests import factories
 from tests.conftest import client_for
 
@@ -102,6 +106,21 @@ def test_calculator_page_is_open_to_applicants():
     assert bad.status_code == 400 and "人数不能为零" in bad.content.decode()
 
 
+def test_calculator_page_shows_a_refusal_and_saves_nothing():
+    before = (Parameter.objects.count(), AuditEntry.objects.count())
+    response = Client().post(
+        "/policy/calculator/", {"month": "2015-01", "area_type": "rural", "m0_age": "40"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert (
+        '<ul class="errorlist" role="alert"><li>参数“农村低保标准”在2015年01月01日（该月）'
+        "没有生效的参数，请先由县级管理员录入。</li></ul>"
+    ) in page
+    assert "收入核算" not in page
+    assert (Parameter.objects.count(), AuditEntry.objects.count()) == before
+
+
 # --- standards ---------------------------------------------------------------------
 
 
@@ -117,8 +136,10 @@ def test_admin_sets_a_new_standard_history_kept(county_admin):
     assert page.status_code == 200 and "建议值" in page.content.decode()
     # 2027: standards must be equal (1:1 from 2024-12-31): urban is 740. Tekun basic must
     # stay ≥ 1.5 × dibao, so the rural tekun standard is raised first.
+    before = Parameter.objects.count()
     refused = set_standard(client, "dibao.standard.rural", "2027-01-01", "740")
     assert refused.status_code == 400 and "不低于低保标准的1.5倍" in refused.content.decode()
+    assert Parameter.objects.count() == before and not AuditEntry.objects.exists()
     assert set_standard(client, "tekun.basic.rural", "2027-01-01", "1110").status_code == 302
     response = set_standard(client, "dibao.standard.rural", "2027-01-01", "740")
     assert response.status_code == 302
@@ -128,6 +149,12 @@ def test_admin_sets_a_new_standard_history_kept(county_admin):
     # Nothing is overwritten.
     again = set_standard(client, "dibao.standard.rural", "2027-01-01", "750")
     assert again.status_code == 400 and "历史记录不可修改" in again.content.decode()
+    assert value_at("dibao.standard.rural", dt.date(2027, 1, 1)) == Decimal("740.00")
+    bad_date = set_standard(client, "dibao.standard.rural", "2027-13-01", "750")
+    assert bad_date.status_code == 400
+    assert (
+        '<p class="error" role="alert">日期格式应为 YYYY-MM-DD。</p>' in bad_date.content.decode()
+    )
 
 
 @pytest.mark.parametrize(
@@ -156,16 +183,24 @@ def test_compliant_2020_rural_standard_is_accepted(county_admin):
     client = client_for(county_admin)
     assert set_standard(client, "tekun.basic.rural", "2020-04-02", "800").status_code == 302
     assert set_standard(client, "dibao.standard.rural", "2020-04-02", "529").status_code == 302
+    assert value_at("dibao.standard.rural", dt.date(2020, 4, 2)) == Decimal("529.00")
+    assert value_at("dibao.standard.rural", dt.date(2020, 4, 1)) == Decimal("494.00")
 
 
 def test_the_jinan_2020_pair_is_flagged(county_admin):
     page = client_for(county_admin).get("/policy/standards/").content.decode()
-    assert "2020-04-01" in page and "不超过1.4:1" in page
+    assert (
+        '<li class="error">2020-04-01：不符合“低保城乡标准之比不超过1.4:1（2020-01-01起）”'
+        "（城市740.00元 : 农村494.00元 = 1.498 : 1）</li>"
+    ) in page
+    # A rule that takes effect later binds the values still in force on its date.
+    assert (
+        '<li class="error">2024-12-31：不符合“低保城乡标准应统一（1:1，2024-12-31起）”'
+        "（城市740.00元 : 农村494.00元 = 1.498 : 1）</li>"
+    ) in page
 
 
 def test_proposal_from_consumption_and_minimum_wage():
-    from jiuzhu.policy.services import propose
-
     value, how = propose("dibao.standard.urban", dt.date(2020, 4, 1))
     assert value == Decimal("735")  # 26731 × 0.33 ÷ 12
     assert "26731" in how
@@ -183,8 +218,6 @@ def test_town_assistant_cannot_set_a_standard(dong_e_assistant):
 
 
 def test_service_refuses_without_capability(dong_e_assistant):
-    from jiuzhu.policy.services import set_parameter
-
     with pytest.raises(PermissionError):
         set_parameter(dong_e_assistant, "dibao.standard.rural", dt.date(2027, 1, 1), "740", "x")
 
@@ -193,9 +226,6 @@ def test_service_refuses_without_capability(dong_e_assistant):
 
 
 def _registry(county_admin, dong_e_village):
-    from jiuzhu.registry import services as registry_services
-    from jiuzhu.registry.models import Relation
-
     poor = factories.household(
         county_admin,
         dong_e_village,
@@ -232,8 +262,6 @@ def _registry(county_admin, dong_e_village):
 
 
 def test_simulation_counts_gains_and_cost_by_town(county_admin, dong_e_village):
-    from jiuzhu.policy.batch import simulate
-
     _registry(county_admin, dong_e_village)
     sim = simulate(dt.date(2026, 12, 1), {"dibao.standard.rural": "600"})
     (town,) = sim.towns
@@ -246,17 +274,42 @@ def test_simulation_counts_gains_and_cost_by_town(county_admin, dong_e_village):
     page = client_for(county_admin).post(
         "/policy/simulation/", {"area": "rural", "value": "600", "month": "2026-12"}, follow=True
     )
-    assert page.status_code == 200 and "东阿镇" in page.content.decode()
-    assert "1,180.00" in page.content.decode() or "1180.00" in page.content.decode()
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert (
+        '<td data-label="乡镇">东阿镇</td><td data-label="新增">1</td><td data-label="退出">0</td>'
+        '<td data-label="金额变化">1</td><td data-label="调整前">886.80</td>'
+        '<td data-label="调整后">1,180.00</td><td data-label="差额">293.20</td>'
+    ) in text
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"area": "rural", "value": "0", "month": "2026-12"}, "模拟标准应大于0。"),
+        ({"area": "rural", "value": "600", "month": "2026-1x"}, "日期格式应为 YYYY-MM-DD。"),
+    ],
+)
+def test_a_simulation_that_cannot_run_is_refused_and_not_queued(county_admin, form, message):
+    response = client_for(county_admin).post("/policy/simulation/", form)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Task.objects.exists()
 
 
 def test_entitlement_run_writes_results(county_admin, dong_e_village):
-    from jiuzhu.policy.batch import run_entitlements
-    from jiuzhu.policy.models import EntitlementResult
-
     poor, near = _registry(county_admin, dong_e_village)
     run = run_entitlements(dt.date(2026, 12, 1))
     rows = {(r.household_id, r.programme): r for r in EntitlementResult.objects.filter(run=run)}
     assert rows[(poor.pk, "dibao")].amount_fen == 88680 and rows[(poor.pk, "dibao")].eligible
     assert not rows[(near.pk, "dibao")].eligible and rows[(near.pk, "dibao")].reason_code == 1
-    assert run.summary["dibao_households"] == 1
+    # The registry records no supporter and no daily-activity assessment: both elderly
+    # members of the poor household count for tekun at the rural basic + self-care
+    # standards (643 + 210 each); nobody is 80, so no elderly subsidy row.
+    assert {key: (row.amount_fen, row.eligible) for key, row in rows.items()} == {
+        (poor.pk, "dibao"): (88680, True),
+        (poor.pk, "tekun"): (2 * (64300 + 21000), True),
+        (near.pk, "dibao"): (0, False),
+    }
+    assert run.summary == {"rows": 3, "dibao_households": 1, "dibao_fen": 88680}
+    assert run.households == 2 and run.kind == "entitlements"

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Self
 
+from jiuzhu.policy import formulas
+from jiuzhu.policy.formulas import TemporaryLimits
 from jiuzhu.policy.parameters import ParameterSet
 from jiuzhu.registry.models import HukouType
 
@@ -151,20 +153,12 @@ class AssetLimits:
         )
 
 
-@dataclass(frozen=True)
-class TemporaryLimits:
-    """Approval limits of temporary assistance for one household, in fen."""
-
-    town_fen: int  # the town approves up to this (months of the standard per member)
-    county_fen: int  # above the town's limit the county approves up to this per household
-    small_quick_fen: int  # small, quick aid (小额快救) without the full procedure
-
-
 def temporary_limits(parameters: ParameterSet, area_type: str, members: int) -> TemporaryLimits:
-    """The limits for a household of `members` co-resident members."""
-    standard = dibao_standard_fen(parameters, area_type)
-    return TemporaryLimits(
-        town_fen=int(parameters["temporary.town_limit_months"]) * standard * members,
-        county_fen=int(parameters["temporary.county_limit_months"]) * standard,
-        small_quick_fen=int(parameters["temporary.small_quick_months"]) * standard,
+    """The limits for a household of `members` co-resident members (computed in formulas)."""
+    return formulas.temporary_limits(
+        dibao_standard_fen(parameters, area_type),
+        members,
+        town_months=int(parameters["temporary.town_limit_months"]),
+        county_months=int(parameters["temporary.county_limit_months"]),
+        quick_months=int(parameters["temporary.small_quick_months"]),
     )

@@ -1,8 +1,9 @@
 """The formulas over the whole registry: set-based reads, column compute, bulk writes.
 
-Reads are a handful of aggregate queries (never a query per household). On PostgreSQL
-they stream through COPY … TO STDOUT into Arrow's CSV reader; on SQLite through the
-cursor. Results are written with COPY on PostgreSQL and executemany on SQLite.
+Reads are a handful of aggregate queries (never a query per household), composed around
+the registry's own selects (`jiuzhu.registry.columnar`) and run through
+`jiuzhu.core.columnar`. Results are written with COPY on PostgreSQL and executemany on
+SQLite.
 """
 
 import datetime as dt
@@ -18,101 +19,79 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from django.db import connection, transaction
 
-from jiuzhu.core.models import Region, User
+from jiuzhu.core.columnar import codes, read_numbers, yuan_to_fen
+from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.tasks import task
 from jiuzhu.policy import formulas as f
+from jiuzhu.policy.columns import registry_persons
 from jiuzhu.policy.household import FINANCIAL_KINDS
 from jiuzhu.policy.models import CalculationRun, EntitlementResult
 from jiuzhu.policy.parameters import ParameterSet
+from jiuzhu.registry.columnar import (
+    assets_sql,
+    current_members_sql,
+    households_sql,
+    incomes_sql,
+)
+from jiuzhu.registry.models import AssetKind, IncomeCategory
 
 I64 = npt.NDArray[np.int64]
 
-_CATEGORY_CASE = (
-    "CASE category "
-    + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(f.INCOME_CATEGORIES))
-    + " ELSE -1 END"
+# Unknown categories become -1 (an income) or 0 (no disability), as the formulas expect.
+_CATEGORY_CODE = codes("category", f.INCOME_CATEGORIES, -1)
+_DISABILITY_CODE = codes(
+    "disability_category", {c: i for c, i in f.DISABILITY_CODES.items() if c}, 0
 )
-_DISABILITY_CASE = (
-    "CASE p.disability_category "
-    + " ".join(f"WHEN '{c}' THEN {i}" for c, i in f.DISABILITY_CODES.items() if c)
-    + " ELSE 0 END"
-)
-_FIN = ", ".join(f"'{k}'" for k in sorted(FINANCIAL_KINDS))
-
-
-def _birth_int() -> str:
-    if connection.vendor == "postgresql":
-        return "CAST(to_char(p.birth_date, 'YYYYMMDD') AS INTEGER)"
-    return "CAST(replace(p.birth_date, '-', '') AS INTEGER)"
+_FINANCIAL = ", ".join(f"'{kind}'" for kind in sorted(FINANCIAL_KINDS))
+_LARGEST_BUSINESS = f"MAX(CASE WHEN kind = '{AssetKind.BUSINESS}' THEN value ELSE 0 END)"
 
 
 def queries() -> dict[str, str]:
-    fen = "CAST(ROUND(SUM({0}) * 100) AS BIGINT)"
+    """The batch's reads, by name; each returns integer columns only (see `WIDTHS`)."""
     return {
+        # (household id, urban, registered poor, town code: first nine digits)
         "households": (
-            "SELECT id, CASE WHEN area_type = 'urban' THEN 1 ELSE 0 END, "
-            "CASE WHEN registered_poor THEN 1 ELSE 0 END, "
-            "CAST(substr(registered_code, 1, 9) AS BIGINT) "
-            "FROM registry_household ORDER BY id"
+            "SELECT id, urban, registered_poor, county_code "
+            f"FROM ({households_sql()}) households ORDER BY id"
         ),
+        # (household id, person id, birth YYYYMMDD, disability grade and category code,
+        #  serious illness, no labour capacity, co-resident), in membership order
         "persons": (
-            f"SELECT m.household_id, p.id, {_birth_int()}, p.disability_grade, "
-            f"{_DISABILITY_CASE}, CASE WHEN p.serious_illness THEN 1 ELSE 0 END, "
-            "CASE WHEN p.labour_capacity = 'none' THEN 1 ELSE 0 END, "
-            "CASE WHEN m.co_resident THEN 1 ELSE 0 END "
-            "FROM registry_membership m JOIN registry_person p ON p.id = m.person_id "
-            "WHERE m.end_date IS NULL ORDER BY m.household_id, m.id"
+            "SELECT household_id, person_id, birth_ymd, disability_grade, "
+            f"{_DISABILITY_CODE}, serious_illness, no_labour_capacity, co_resident "
+            f"FROM ({current_members_sql()}) members ORDER BY household_id, membership_id"
         ),
+        # (household id, category code, fen): the household's income by category
         "incomes": (
-            f"SELECT household_id, {_CATEGORY_CASE}, {fen.format('monthly_amount')} "
-            "FROM registry_income GROUP BY household_id, category"
+            f"SELECT household_id, {_CATEGORY_CODE}, {yuan_to_fen('SUM(monthly_amount)')} "
+            f"FROM ({incomes_sql()}) incomes GROUP BY household_id, category"
         ),
+        # (household id, members earning wages, their wages in fen)
         "wages": (
-            f"SELECT household_id, COUNT(DISTINCT person_id), {fen.format('monthly_amount')} "
-            "FROM registry_income WHERE category = 'wages' AND person_id IS NOT NULL "
+            "SELECT household_id, COUNT(DISTINCT person_id), "
+            f"{yuan_to_fen('SUM(monthly_amount)')} FROM ({incomes_sql()}) incomes "
+            f"WHERE category = '{IncomeCategory.WAGES}' AND person_id IS NOT NULL "
             "AND monthly_amount > 0 GROUP BY household_id"
         ),
+        # (person id, category code, fen): each member's own income by category
         "own_incomes": (
-            f"SELECT person_id, {_CATEGORY_CASE}, {fen.format('monthly_amount')} "
-            "FROM registry_income WHERE person_id IS NOT NULL GROUP BY person_id, category"
+            f"SELECT person_id, {_CATEGORY_CODE}, {yuan_to_fen('SUM(monthly_amount)')} "
+            f"FROM ({incomes_sql()}) incomes WHERE person_id IS NOT NULL "
+            "GROUP BY person_id, category"
         ),
+        # (household id, vehicles, houses, financial assets in fen, largest business in fen)
         "assets": (
             "SELECT household_id, "
-            "SUM(CASE WHEN kind = 'vehicle' THEN quantity ELSE 0 END), "
-            "SUM(CASE WHEN kind = 'house' THEN quantity ELSE 0 END), "
-            f"CAST(ROUND(SUM(CASE WHEN kind IN ({_FIN}) THEN value ELSE 0 END) * 100) AS BIGINT), "
-            "CAST(ROUND(MAX(CASE WHEN kind = 'business' THEN value ELSE 0 END) * 100) AS BIGINT) "
-            "FROM registry_asset GROUP BY household_id"
+            f"SUM(CASE WHEN kind = '{AssetKind.VEHICLE}' THEN quantity ELSE 0 END), "
+            f"SUM(CASE WHEN kind = '{AssetKind.HOUSE}' THEN quantity ELSE 0 END), "
+            f"{yuan_to_fen(f'SUM(CASE WHEN kind IN ({_FINANCIAL}) THEN value ELSE 0 END)')}, "
+            f"{yuan_to_fen(_LARGEST_BUSINESS)} "
+            f"FROM ({assets_sql()}) assets GROUP BY household_id"
         ),
     }
 
 
-def _read(sql: str, width: int) -> list[I64]:
-    """Run one query; its columns as int64 arrays."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            buf = io.BytesIO()
-            with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
-                for chunk in copy:
-                    buf.write(chunk)
-            names = [f"c{i}" for i in range(width)]
-            if buf.tell() == 0:
-                return [np.zeros(0, dtype=np.int64) for _ in range(width)]
-            table = pacsv.read_csv(
-                io.BytesIO(buf.getvalue()),
-                read_options=pacsv.ReadOptions(column_names=names),
-                convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.int64())),
-            )
-            return [
-                table.column(i).to_numpy(zero_copy_only=False).astype(np.int64)
-                for i in range(width)
-            ]
-        cursor.execute(sql)
-        rows = cursor.fetchall()
-    if not rows:
-        return [np.zeros(0, dtype=np.int64) for _ in range(width)]
-    arr = np.array(rows, dtype=np.int64)
-    return [arr[:, i] for i in range(width)]
+WIDTHS = {"households": 4, "persons": 8, "incomes": 3, "wages": 3, "own_incomes": 3, "assets": 5}
 
 
 @dataclass
@@ -127,101 +106,99 @@ class Raw:
 
 
 def read_registry() -> Raw:
-    widths = {
-        "households": 4,
-        "persons": 8,
-        "incomes": 3,
-        "wages": 3,
-        "own_incomes": 3,
-        "assets": 5,
-    }
-    return Raw({name: _read(sql, widths[name]) for name, sql in queries().items()})
+    """Every read of `queries()`, as int64 columns."""
+    return Raw({name: read_numbers(sql, WIDTHS[name]) for name, sql in queries().items()})
 
 
-def columns(raw: Raw, month: dt.date, k: f.Params) -> tuple[f.Households, f.Persons, I64, I64]:
-    """Registry columns → formula columns (household ids and town codes alongside)."""
-    hid, urban, poor, town = raw.cols["households"]
-    n = len(hid)
+def _row_index(household_ids: I64) -> Callable[[I64], I64]:
+    """Household id → row of the household columns (ids are sorted)."""
+    n = len(household_ids)
+    dense = n > 0 and int(household_ids[-1]) - int(household_ids[0]) + 1 == n
+    if dense:  # ids 1..N without gaps: the row is the id's offset
+        return lambda ids: ids - household_ids[0]
+    return lambda ids: np.searchsorted(household_ids, ids).astype(np.int64)
 
-    dense = n > 0 and int(hid[-1]) - int(hid[0]) + 1 == n
 
-    def index(ids: I64) -> I64:
-        if dense:  # ids 1..N without gaps: the row is the id's offset
-            return ids - hid[0]
-        return np.searchsorted(hid, ids).astype(np.int64)
+def _households(raw: Raw, index: Callable[[I64], I64]) -> f.Households:
+    """The household columns: income by category, wages of members, property."""
+    _ids, urban, poor, _town = raw.cols["households"]
+    n = len(urban)
 
-    income = {c: np.zeros(n, dtype=np.int64) for c in f.INCOME_CATEGORIES}
-    ih, icat, iamt = raw.cols["incomes"]
-    if len(ih):
-        rows = index(ih)
+    def zeros() -> I64:
+        return np.zeros(n, dtype=np.int64)
+
+    income = {category: zeros() for category in f.INCOME_CATEGORIES}
+    income_household, income_category, income_fen = raw.cols["incomes"]
+    if len(income_household):
+        rows = index(income_household)
         for code, name in enumerate(f.INCOME_CATEGORIES):
-            sel = icat == code
-            income[name][rows[sel]] = iamt[sel]
-    working = np.zeros(n, dtype=np.int64)
-    wages_attr = np.zeros(n, dtype=np.int64)
-    wh, wcount, wamt = raw.cols["wages"]
-    working[index(wh)] = wcount
-    wages_attr[index(wh)] = wamt
-    vehicles = np.zeros(n, dtype=np.int64)
-    houses = np.zeros(n, dtype=np.int64)
-    financial = np.zeros(n, dtype=np.int64)
-    business = np.zeros(n, dtype=np.int64)
-    ah, av, ahouse, afin, abiz = raw.cols["assets"]
-    rows = index(ah)
-    vehicles[rows], houses[rows], financial[rows], business[rows] = av, ahouse, afin, abiz
-
-    ph, pid, born, grade, dcat, ill, lnone, counted = raw.cols["persons"]
-    month_int = month.year * 10000 + month.month * 100 + month.day
-    m = len(ph)
-    own = np.zeros(m, dtype=np.int64)
-    oid, ocat, oamt = raw.cols["own_incomes"]
-    if len(oid) and m:
-        # Person id → row, through a lookup array (no sort).
-        row_of = np.full(int(max(pid.max(), oid.max())) + 1, -1, dtype=np.int64)
-        row_of[pid] = np.arange(m, dtype=np.int64)
-        target = row_of[oid]
-        found = target >= 0
-        # Registered-poor exclusions depend on the household.
-        counted_cat = np.array(
-            [c not in k.not_counted for c in f.INCOME_CATEGORIES], dtype=np.bool_
-        )
-        poor_cat = np.array([c in k.not_counted_poor for c in f.INCOME_CATEGORIES], dtype=np.bool_)
-        target, cat, amt = target[found], ocat[found], oamt[found]
-        hh_of = index(ph[target])
-        keep = counted_cat[cat] & ~(poor_cat[cat] & poor[hh_of].astype(bool))
-        np.add.at(own, target[keep], amt[keep])
-    false = np.zeros(m, dtype=np.bool_)
-    households = f.Households(
+            chosen = income_category == code
+            income[name][rows[chosen]] = income_fen[chosen]
+    working, wages = zeros(), zeros()
+    wage_household, wage_earners, wage_fen = raw.cols["wages"]
+    working[index(wage_household)] = wage_earners
+    wages[index(wage_household)] = wage_fen
+    vehicles, houses, financial, business = zeros(), zeros(), zeros(), zeros()
+    asset_household, *asset_columns = raw.cols["assets"]
+    rows = index(asset_household)
+    vehicles[rows], houses[rows], financial[rows], business[rows] = asset_columns
+    return f.Households(
         urban=urban.astype(bool),
         registered_poor=poor.astype(bool),
         income=income,
-        wages_attributed=wages_attr,
+        wages_attributed=wages,
         working_members=working,
         vehicles=vehicles,
         houses=houses,
         financial=financial,
         business=business,
         dibao_recipient=np.zeros(n, dtype=np.bool_),
-        months_above_line=np.zeros(n, dtype=np.int64),
-        previous_amount=np.zeros(n, dtype=np.int64),
+        months_above_line=zeros(),
+        previous_amount=zeros(),
     )
-    persons = f.Persons(
-        hh=index(ph),
-        age=(month_int - born) // 10000,
+
+
+def _own_income(raw: Raw, params: f.Params, person_rows: I64, poor: I64) -> I64:
+    """Each member's countable own income (single-person units): the categories counted,
+    less the registered-poor exclusions where the household is registered poor."""
+    _household, person_ids, *_rest = raw.cols["persons"]
+    m = len(person_ids)
+    own = np.zeros(m, dtype=np.int64)
+    earner, category, fen = raw.cols["own_incomes"]
+    if not len(earner) or not m:
+        return own
+    # Person id → row, through a lookup array (no sort).
+    row_of = np.full(int(max(person_ids.max(), earner.max())) + 1, -1, dtype=np.int64)
+    row_of[person_ids] = np.arange(m, dtype=np.int64)
+    target = row_of[earner]
+    found = target >= 0
+    counted = np.array([c not in params.not_counted for c in f.INCOME_CATEGORIES])
+    poor_only = np.array([c in params.not_counted_poor for c in f.INCOME_CATEGORIES])
+    target, category, fen = target[found], category[found], fen[found]
+    in_poor_household = poor[person_rows[target]].astype(bool)
+    keep = counted[category] & ~(poor_only[category] & in_poor_household)
+    np.add.at(own, target[keep], fen[keep])
+    return own
+
+
+def columns(raw: Raw, month: dt.date, params: f.Params) -> tuple[f.Households, f.Persons, I64, I64]:
+    """Registry columns → formula columns (household ids and town codes alongside)."""
+    household_ids, _urban, poor, town = raw.cols["households"]
+    index = _row_index(household_ids)
+    person_household, _ids, born, grade, category, ill, no_labour, counted = raw.cols["persons"]
+    person_rows = index(person_household)
+    month_ymd = month.year * 10000 + month.month * 100 + month.day
+    persons = registry_persons(
+        hh=person_rows,
+        age=(month_ymd - born) // 10000,
         disability_grade=grade,
-        disability_category=dcat,
+        disability_category=category,
         serious_illness=ill.astype(bool),
-        labour_none=lnone.astype(bool),
+        labour_none=no_labour.astype(bool),
         counted=counted.astype(bool),
-        public_payroll=false,
-        adl_unable=np.zeros(m, dtype=np.int64),
-        has_supporter=false,
-        institutional=false,
-        orphan=false,
-        own_income=own,
-        tekun_member=false,
+        own_income=_own_income(raw, params, person_rows, poor),
     )
-    return households, persons, hid, town
+    return _households(raw, index), persons, household_ids, town
 
 
 PROGRAMME_ROWS = ("dibao", "tekun", "disability", "elderly")
@@ -284,15 +261,17 @@ def run_entitlements(month: dt.date, actor: User | None = None) -> CalculationRu
     """Every household's entitlements for a month, written as one run."""
     started = time.perf_counter()
     month = month.replace(day=1)
-    k = f.Params.from_set(ParameterSet.load(month))
-    raw = read_registry()
-    h, p, hid, _town = columns(raw, month, k)
-    outcome = f.compute(h, p, k)
+    params = f.Params.from_set(ParameterSet.load(month))
+    households, persons, household_ids, _town = columns(read_registry(), month, params)
+    outcome = f.compute(households, persons, params)
     with transaction.atomic():
         run = CalculationRun.objects.create(
-            kind=CalculationRun.Kind.ENTITLEMENTS, month=month, households=h.n, created_by=actor
+            kind=CalculationRun.Kind.ENTITLEMENTS,
+            month=month,
+            households=households.n,
+            created_by=actor,
         )
-        rows = write_results(run, hid, outcome, p.hh, h.n)
+        rows = write_results(run, household_ids, outcome, persons.hh, households.n)
         run.seconds = time.perf_counter() - started
         run.summary = {
             "rows": rows,
@@ -348,30 +327,30 @@ def simulate(
     """Dibao with the parameters in force in `month` versus with `overrides`, by town."""
     started = time.perf_counter()
     month = month.replace(day=1)
-    k0 = f.Params.from_set(ParameterSet.load(month))
-    k1 = f.Params.from_set(ParameterSet.load(month, overrides))
+    in_force = f.Params.from_set(ParameterSet.load(month))
+    changed = f.Params.from_set(ParameterSet.load(month, overrides))
     progress(5)
     raw = raw or read_registry()
     progress(60)
-    h, p, _hid, town = columns(raw, month, k0)
-    before, _, _ = f.dibao_only(h, p, k0)
+    households, persons, _ids, town = columns(raw, month, in_force)
+    before, _, _ = f.dibao_only(households, persons, in_force)
     progress(80)
-    h1, p1, _, _ = columns(raw, month, k1) if k1.not_counted != k0.not_counted else (h, p, 0, 0)
-    after, _, _ = f.dibao_only(h1, p1, k1)
-    codes, inverse = np.unique(town, return_inverse=True)
-    t = len(codes)
+    if changed.not_counted != in_force.not_counted:  # own incomes count other categories
+        households, persons, _ids, _town = columns(raw, month, changed)
+    after, _, _ = f.dibao_only(households, persons, changed)
+    town_codes, inverse = np.unique(town, return_inverse=True)
 
     def by_town(values: npt.NDArray[Any]) -> I64:
-        out = np.zeros(t, dtype=np.int64)
+        out = np.zeros(len(town_codes), dtype=np.int64)
         np.add.at(out, inverse, values.astype(np.int64))
         return out
 
     gain = by_town((before == 0) & (after > 0))
     lose = by_town((before > 0) & (after == 0))
     change = by_town((before > 0) & (after > 0) & (before != after))
-    b = by_town(before)
-    a = by_town(after)
-    names = {r.code[:9]: r.name for r in Region.objects.filter(level="town").only("code", "name")}
+    before_fen, after_fen = by_town(before), by_town(after)
+    town_regions = Region.objects.filter(level=RegionLevel.TOWN).only("code", "name")
+    names = {region.code[:9]: region.name for region in town_regions}
     towns = [
         TownImpact(
             str(code),
@@ -379,12 +358,12 @@ def simulate(
             int(gain[i]),
             int(lose[i]),
             int(change[i]),
-            int(b[i]),
-            int(a[i]),
+            int(before_fen[i]),
+            int(after_fen[i]),
         )
-        for i, code in enumerate(codes)
+        for i, code in enumerate(town_codes)
     ]
-    return Simulation(month, overrides, h.n, towns, time.perf_counter() - started)
+    return Simulation(month, overrides, households.n, towns, time.perf_counter() - started)
 
 
 @task("policy.simulate")

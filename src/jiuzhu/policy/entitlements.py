@@ -15,7 +15,7 @@ from jiuzhu.core.months import add_months, months_between
 from jiuzhu.core.programmes import Programme
 from jiuzhu.policy.accessors import PhaseOut, temporary_limits
 from jiuzhu.policy.calculator import calculate
-from jiuzhu.policy.household import from_registry
+from jiuzhu.policy.household import TemporaryKind, from_registry
 from jiuzhu.policy.parameters import ParameterSet
 from jiuzhu.registry.models import Household
 
@@ -70,7 +70,7 @@ def entitlement(household: Household, claim: Claim, month: dt.date) -> Entitleme
         tekun_person_ids=claim.tekun_person_ids,
     )
     if claim.programme == Programme.TEMPORARY:
-        household_in.temporary_kind = claim.temporary_kind or "emergency"
+        household_in.temporary_kind = claim.temporary_kind or TemporaryKind.EMERGENCY
     calculation = calculate(household_in, [claim.programme])
     result = calculation.result(claim.programme)
     monthly = result.monthly_amount

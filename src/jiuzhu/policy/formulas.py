@@ -7,100 +7,45 @@ throughout; every parameter comes from a `ParameterSet` for the month, converted
 fen or to exact integer ratios, so the arithmetic is integer and exact.
 
 Each programme returns an amount in fen, an eligibility flag and a reason code per row;
-`explain.py` turns the codes and the parameters into Chinese text for one household.
+`calculator` turns the codes, these amounts and the parameters into Chinese text for one
+household: it explains, it never recomputes an amount.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from jiuzhu.core.money import share_fen
+
+# The columns in and the codes out live in `columns`; callers read them as formulas.X.
+from jiuzhu.policy.columns import (
+    ASSET_BUSINESS,
+    ASSET_FINANCIAL,
+    ASSET_HOUSING,
+    ASSET_VEHICLE,
+    CARE_KEYS,
+    DEPENDENT,
+    DISABILITY_CODES,
+    I64,
+    SELF_CARE,
+    SEMI_DEPENDENT,
+    B,
+    Dibao,
+    DibaoResult,
+    DisabilityResult,
+    Households,
+    IntArr,
+    MeansTest,
+    PersonAmounts,
+    Persons,
+    Tekun,
+    TekunResult,
+    pick,
+    sum_by,
+)
+from jiuzhu.policy.columns import INCOME_CATEGORIES as INCOME_CATEGORIES
 from jiuzhu.policy.parameters import ParameterSet
-from jiuzhu.registry.models import DisabilityCategory, IncomeCategory
-
-I64 = npt.NDArray[np.int64]
-B = npt.NDArray[np.bool_]
-IntArr = npt.NDArray[np.integer]
-
-INCOME_CATEGORIES: list[str] = list(IncomeCategory.values)
-DISABILITY_CODES: dict[str, int] = {c: i for i, c in enumerate(DisabilityCategory.values)}
-
-# Care levels (照料护理等级)
-SELF_CARE, SEMI_DEPENDENT, DEPENDENT = 0, 1, 2
-CARE_KEYS = ("self_care", "semi_dependent", "dependent")
-
-# Asset test failures, a bit mask per household.
-ASSET_VEHICLE, ASSET_HOUSING, ASSET_FINANCIAL, ASSET_BUSINESS = 1, 2, 4, 8
-
-
-class Dibao:
-    """Reason codes of the dibao result."""
-
-    ELIGIBLE = 0
-    INCOME_ABOVE = 1  # per-capita countable income at or above the standard
-    ASSETS = 2  # property over the limits
-    PHASE_OUT = 3  # income above the line, still within the phase-out months
-    SINGLE_PERSON_UNIT = 4  # household not eligible; members admitted alone
-    PUBLIC_PAYROLL = 5  # a member on the public payroll: county case decision
-    NO_MEMBERS = 6  # no co-resident member left in the unit (all supported as tekun)
-
-
-class Tekun:
-    ELIGIBLE = 0
-    HAS_CAPACITY = 1
-    INCOME_OR_ASSETS = 2
-    HAS_SUPPORTER = 3
-    ORPHAN_SCHEME = 4  # a minor who is an orphan goes to the children's scheme
-    NOT_COUNTED = 5
-
-
-@dataclass
-class Households:
-    """Household columns (n rows). Income columns are monthly averages in fen by category."""
-
-    urban: B
-    registered_poor: B
-    income: dict[str, I64]  # category → fen per household
-    wages_attributed: I64  # wages of identified members (for the work-cost deduction)
-    working_members: IntArr  # members with attributed wages
-    vehicles: IntArr  # motor vehicles other than the exempt kinds
-    houses: IntArr
-    financial: I64  # deposits + securities + commercial insurance, fen
-    business: I64  # largest registered business capital/turnover, fen
-    dibao_recipient: B  # receives dibao now (phase-out needs it)
-    months_above_line: IntArr  # 1 = first month with income above the line
-    previous_amount: I64  # monthly dibao before income rose, fen
-
-    @property
-    def n(self) -> int:
-        return len(self.urban)
-
-
-@dataclass
-class Persons:
-    """Person columns (m rows, sorted by `hh`)."""
-
-    hh: IntArr
-    age: IntArr
-    disability_grade: IntArr  # 0 none, 1 (most severe) … 4
-    disability_category: IntArr  # DISABILITY_CODES
-    serious_illness: B
-    labour_none: B  # assessed as having no capacity to work
-    counted: B  # co-resident member counted in the household
-    public_payroll: B
-    adl_unable: IntArr  # daily activities (of six) the person cannot do
-    has_supporter: B  # someone with a legal duty of support able to support
-    institutional: B  # tekun / children: living in a care home
-    orphan: B  # orphan or de-facto orphan (事实无人抚养儿童)
-    own_income: I64  # countable income attributed to the person, fen
-    tekun_member: B  # already supported as tekun: not in the dibao unit (互斥)
-
-    @property
-    def m(self) -> int:
-        return len(self.hh)
 
 
 @dataclass
@@ -143,50 +88,52 @@ class Params:
     elderly_min_age: int
 
     @classmethod
-    def from_set(cls, p: ParameterSet) -> "Params":
-        std = (p.fen("dibao.standard.rural"), p.fen("dibao.standard.urban"))
-        minimum_share = p["dibao.minimum_share"]
-        topup_share = p["dibao.topup_share"]
+    def from_set(cls, parameters: ParameterSet) -> "Params":
+        """The month's parameters converted once: money to fen, shares to amounts in fen."""
+        std = (parameters.fen("dibao.standard.rural"), parameters.fen("dibao.standard.urban"))
+        minimum_share = parameters["dibao.minimum_share"]
+        topup_share = parameters["dibao.topup_share"]
         return cls(
             dibao_std=std,
-            tekun_basic=(p.fen("tekun.basic.rural"), p.fen("tekun.basic.urban")),
-            care=tuple(p.fen(f"tekun.care.{k}") for k in CARE_KEYS),  # type: ignore[arg-type]
+            tekun_basic=(parameters.fen("tekun.basic.rural"), parameters.fen("tekun.basic.urban")),
+            care=tuple(parameters.fen(f"tekun.care.{level}") for level in CARE_KEYS),  # type: ignore[arg-type]
             children_std=(
-                p.fen("children.standard.dispersed"),
-                p.fen("children.standard.institutional"),
+                parameters.fen("children.standard.dispersed"),
+                parameters.fen("children.standard.institutional"),
             ),
-            not_counted=frozenset(p["income.not_counted"]),
-            not_counted_poor=frozenset(p["income.not_counted.registered_poor"]),
-            work_cost_share=p["income.work_cost_share"],
-            work_cost_cap_share=p["income.work_cost_cap_share"],
-            vehicles_allowed=p["asset.vehicles_allowed"],
-            houses_allowed=p["asset.houses_allowed"],
-            financial_months=p["asset.financial_months"],
-            business_limit=p.fen("asset.business_capital_limit"),
+            not_counted=frozenset(parameters["income.not_counted"]),
+            not_counted_poor=frozenset(parameters["income.not_counted.registered_poor"]),
+            work_cost_share=parameters["income.work_cost_share"],
+            work_cost_cap_share=parameters["income.work_cost_cap_share"],
+            vehicles_allowed=parameters["asset.vehicles_allowed"],
+            houses_allowed=parameters["asset.houses_allowed"],
+            financial_months=parameters["asset.financial_months"],
+            business_limit=parameters.fen("asset.business_capital_limit"),
             minimum_share=minimum_share,
             topup_share=topup_share,
             minimum=(share_fen(std[0], minimum_share), share_fen(std[1], minimum_share)),
             topup=(share_fen(std[0], topup_share), share_fen(std[1], topup_share)),
-            topup_min_age=p["dibao.topup_min_age"],
-            topup_under_age=p["dibao.topup_under_age"],
-            severe_grade=p["dibao.severe_disability_grade"],
-            phase_out_months_poor=p["dibao.phase_out_months.registered_poor"],
-            phase_out_months_other=p["dibao.phase_out_months.other"],
-            taper=tuple(int(x) for x in p["dibao.phase_out_taper"]),
-            edge_ratio=p["dibao.edge_ratio"],
-            incapacity_min_age=p["tekun.incapacity_min_age"],
-            incapacity_under_age=p["tekun.incapacity_under_age"],
+            topup_min_age=parameters["dibao.topup_min_age"],
+            topup_under_age=parameters["dibao.topup_under_age"],
+            severe_grade=parameters["dibao.severe_disability_grade"],
+            phase_out_months_poor=parameters["dibao.phase_out_months.registered_poor"],
+            phase_out_months_other=parameters["dibao.phase_out_months.other"],
+            taper=tuple(int(x) for x in parameters["dibao.phase_out_taper"]),
+            edge_ratio=parameters["dibao.edge_ratio"],
+            incapacity_min_age=parameters["tekun.incapacity_min_age"],
+            incapacity_under_age=parameters["tekun.incapacity_under_age"],
             incapacity_disability={
-                DISABILITY_CODES[c]: int(g) for c, g in p["tekun.incapacity_disability"]
+                DISABILITY_CODES[category]: int(grade)
+                for category, grade in parameters["tekun.incapacity_disability"]
             },
-            semi_from=p["tekun.semi_dependent_from"],
-            dependent_from=p["tekun.dependent_from"],
-            children_max_age=p["children.max_age"],
-            living_subsidy=p.fen("disability.living_subsidy"),
-            nursing_subsidy=p.fen("disability.nursing_subsidy"),
-            nursing_max_grade=p["disability.nursing_max_grade"],
-            elderly_subsidy=p.fen("elderly.subsidy"),
-            elderly_min_age=p["elderly.min_age"],
+            semi_from=parameters["tekun.semi_dependent_from"],
+            dependent_from=parameters["tekun.dependent_from"],
+            children_max_age=parameters["children.max_age"],
+            living_subsidy=parameters.fen("disability.living_subsidy"),
+            nursing_subsidy=parameters.fen("disability.nursing_subsidy"),
+            nursing_max_grade=parameters["disability.nursing_max_grade"],
+            elderly_subsidy=parameters.fen("elderly.subsidy"),
+            elderly_min_age=parameters["elderly.min_age"],
         )
 
 
@@ -196,74 +143,41 @@ def _ratio(value: Decimal) -> tuple[int, int]:
     return int(num), int(den)
 
 
-def pick(urban: B, pair: tuple[int, int]) -> I64:
-    """Per-row value by area type: pair = (rural, urban)."""
-    return np.where(urban, np.int64(pair[1]), np.int64(pair[0]))
-
-
-def sum_by(hh: IntArr, values: npt.NDArray[np.integer] | B, n: int) -> I64:
-    """Sum person values per household, in int64 (persons are sorted by household)."""
-    counts = np.bincount(hh, minlength=n)
-    if values.dtype == np.bool_:
-        return np.bincount(hh[values], minlength=n).astype(np.int64)
-    if len(hh) == 0:
-        return np.zeros(n, dtype=np.int64)
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    starts = np.minimum(starts, len(hh) - 1)
-    out = np.add.reduceat(values.astype(np.int64), starts)
-    out[counts == 0] = 0
-    return out
-
-
-@dataclass
-class MeansTest:
-    members: I64  # co-resident members counted
-    gross: I64  # all income, fen
-    not_counted: I64  # excluded by category
-    poverty_excluded: I64  # the three registered-poor items
-    work_cost: I64
-    countable: I64
-    standard: I64  # dibao standard per person, fen
-    income_ok: B  # countable < standard × members
-    edge: B  # income above the standard but below edge_ratio × standard
-    asset_fail: npt.NDArray[Any]  # ASSET_* bit mask
-    financial_limit: I64
-    public_payroll: B
-
-
-def means_test(h: Households, p: Persons, k: Params) -> MeansTest:
-    n = h.n
+def means_test(households: Households, persons: Persons, params: Params) -> MeansTest:
+    """Countable income against the standard and property against the limits
+    (docs/policy/dibao.md#income, #property)."""
+    n = households.n
     zero = np.zeros(n, dtype=np.int64)
-    members = sum_by(p.hh, p.counted, n)
+    members = sum_by(persons.hh, persons.counted, n)
     gross = zero.copy()
     not_counted = zero.copy()
     poverty = zero.copy()
-    for category, column in h.income.items():
+    for category, column in households.income.items():
         gross += column
-        if category in k.not_counted:
+        if category in params.not_counted:
             not_counted += column
-        elif category in k.not_counted_poor:
-            poverty += np.where(h.registered_poor, column, 0)
-    standard = pick(h.urban, k.dibao_std)
-    share_num, share_den = _ratio(k.work_cost_share)
-    cap_num, cap_den = _ratio(k.work_cost_cap_share)
+        elif category in params.not_counted_poor:
+            poverty += np.where(households.registered_poor, column, 0)
+    standard = pick(households.urban, params.dibao_std)
+    share_num, share_den = _ratio(params.work_cost_share)
+    cap_num, cap_den = _ratio(params.work_cost_cap_share)
     work_cost = np.minimum(
-        h.wages_attributed * share_num // share_den,
-        standard * cap_num * h.working_members.astype(np.int64) // cap_den,
+        households.wages_attributed * share_num // share_den,
+        standard * cap_num * households.working_members.astype(np.int64) // cap_den,
     )
     countable = np.maximum(gross - not_counted - poverty - work_cost, 0)
     line = standard * members
     income_ok = countable < line
-    edge_num, edge_den = _ratio(k.edge_ratio)
+    edge_num, edge_den = _ratio(params.edge_ratio)
     edge = ~income_ok & (countable * edge_den < line * edge_num)
-    financial_limit = standard * k.financial_months * members
+    financial_limit = standard * params.financial_months * members
     asset_fail = (
-        np.where(h.vehicles > k.vehicles_allowed, ASSET_VEHICLE, 0)
-        | np.where(h.houses > k.houses_allowed, ASSET_HOUSING, 0)
-        | np.where(h.financial > financial_limit, ASSET_FINANCIAL, 0)
-        | np.where(h.business > k.business_limit, ASSET_BUSINESS, 0)
+        np.where(households.vehicles > params.vehicles_allowed, ASSET_VEHICLE, 0)
+        | np.where(households.houses > params.houses_allowed, ASSET_HOUSING, 0)
+        | np.where(households.financial > financial_limit, ASSET_FINANCIAL, 0)
+        | np.where(households.business > params.business_limit, ASSET_BUSINESS, 0)
     )
-    public_payroll = sum_by(p.hh, p.public_payroll & p.counted, n) > 0
+    public_payroll = sum_by(persons.hh, persons.public_payroll & persons.counted, n) > 0
     return MeansTest(
         members=members,
         gross=gross,
@@ -280,49 +194,49 @@ def means_test(h: Households, p: Persons, k: Params) -> MeansTest:
     )
 
 
-def no_capacity(p: Persons, k: Params) -> B:
+def per_capita_yuan(countable_fen: int, members: int) -> Decimal:
+    """Countable income per member in yuan, exact (a household of none counts as one)."""
+    return Decimal(countable_fen) / max(members, 1) / 100
+
+
+def no_capacity(persons: Persons, params: Params) -> B:
     """No capacity to work: age, listed disabilities, or assessed so (特困人员认定办法)."""
-    listed = np.zeros(p.m, dtype=np.bool_)
-    for code, worst in k.incapacity_disability.items():
+    listed = np.zeros(persons.m, dtype=np.bool_)
+    for code, worst in params.incapacity_disability.items():
         listed |= (
-            (p.disability_category == code)
-            & (p.disability_grade >= 1)
-            & (p.disability_grade <= worst)
+            (persons.disability_category == code)
+            & (persons.disability_grade >= 1)
+            & (persons.disability_grade <= worst)
         )
-    return (
-        (p.age >= k.incapacity_min_age) | (p.age < k.incapacity_under_age) | listed | p.labour_none
-    )
+    too_old = persons.age >= params.incapacity_min_age
+    too_young = persons.age < params.incapacity_under_age
+    return too_old | too_young | listed | persons.labour_none
 
 
-def care_level(adl_unable: IntArr, k: Params) -> IntArr:
+def care_level(adl_unable: IntArr, params: Params) -> IntArr:
     """Care level from the number of the six daily activities a person cannot do."""
     return np.where(
-        adl_unable >= k.dependent_from,
+        adl_unable >= params.dependent_from,
         DEPENDENT,
-        np.where(adl_unable >= k.semi_from, SEMI_DEPENDENT, SELF_CARE),
+        np.where(adl_unable >= params.semi_from, SEMI_DEPENDENT, SELF_CARE),
     )
 
 
-@dataclass
-class TekunResult:
-    eligible: B
-    amount: I64
-    reason: IntArr
-    basic: I64
-    care: I64
-    level: IntArr
-
-
-def tekun(h: Households, p: Persons, k: Params, mt: MeansTest) -> TekunResult:
-    urban = h.urban[p.hh]
-    capacity = ~no_capacity(p, k)
+def tekun(
+    households: Households, persons: Persons, params: Params, means: MeansTest
+) -> TekunResult:
+    """Per person: no capacity to work, no means, no supporter → basic + care standard
+    (docs/policy/tekun.md#conditions, #support)."""
+    urban = households.urban[persons.hh]
+    capacity = ~no_capacity(persons, params)
     # An adult member able to work is a supporter living with the person.
-    able = sum_by(p.hh, capacity & p.counted & (p.age >= k.topup_under_age), h.n) > 0
-    supporter = p.has_supporter | able[p.hh]
-    means_ok = (mt.income_ok & (mt.asset_fail == 0))[p.hh]
-    orphan_minor = p.orphan & (p.age < k.children_max_age)
+    adult_able = capacity & persons.counted & (persons.age >= params.topup_under_age)
+    able = sum_by(persons.hh, adult_able, households.n) > 0
+    supporter = persons.has_supporter | able[persons.hh]
+    means_ok = (means.income_ok & (means.asset_fail == 0))[persons.hh]
+    orphan_minor = persons.orphan & (persons.age < params.children_max_age)
     reason = np.select(
-        [~p.counted, orphan_minor, capacity, ~means_ok, supporter],
+        [~persons.counted, orphan_minor, capacity, ~means_ok, supporter],
         [
             Tekun.NOT_COUNTED,
             Tekun.ORPHAN_SCHEME,
@@ -333,89 +247,90 @@ def tekun(h: Households, p: Persons, k: Params, mt: MeansTest) -> TekunResult:
         default=Tekun.ELIGIBLE,
     )
     eligible = reason == Tekun.ELIGIBLE
-    level = care_level(p.adl_unable, k)
-    basic = pick(urban, k.tekun_basic)
-    care = np.asarray(k.care, dtype=np.int64)[level]
+    level = care_level(persons.adl_unable, params)
+    basic = pick(urban, params.tekun_basic)
+    care = np.asarray(params.care, dtype=np.int64)[level]
     amount = np.where(eligible, basic + care, 0)
     return TekunResult(eligible, amount, reason, basic, care, level)
 
 
-@dataclass
-class DibaoResult:
-    eligible: B
-    amount: I64
-    reason: IntArr
-    unit: I64  # members in the dibao unit (tekun members are supported separately)
-    base: I64
-    topups: I64  # number of members with a top-up
-    single_units: I64  # members admitted as single-person units
-    phase_month: IntArr
-    in_unit: B = field(repr=False)  # per person
-
-
-def dibao(h: Households, p: Persons, k: Params, mt: MeansTest, tk: TekunResult) -> DibaoResult:
-    n = h.n
-    in_unit = p.counted & ~p.tekun_member
-    unit = sum_by(p.hh, in_unit, n)
-    std = mt.standard
-    minimum = pick(h.urban, k.minimum)
-    topup = pick(h.urban, k.topup)
-    assets_ok = mt.asset_fail == 0
-    # Top-ups: elderly, minors, severely disabled, seriously ill members of the unit.
-    special = (
-        (p.age >= k.topup_min_age)
-        | (p.age < k.topup_under_age)
-        | ((p.disability_grade >= 1) & (p.disability_grade <= k.severe_grade))
-        | p.serious_illness
+def _topup_members(persons: Persons, params: Params) -> B:
+    """Elderly, minors, severely disabled and seriously ill people get a top-up."""
+    return (
+        (persons.age >= params.topup_min_age)
+        | (persons.age < params.topup_under_age)
+        | _severe(persons, params)
+        | persons.serious_illness
     )
-    topups = sum_by(p.hh, in_unit & special, n)
+
+
+def _severe(persons: Persons, params: Params) -> B:
+    return (persons.disability_grade >= 1) & (persons.disability_grade <= params.severe_grade)
+
+
+def _phase_out(households: Households, params: Params) -> tuple[IntArr, I64]:
+    """(months of phase-out, percent of the previous amount paid this month) per household
+    (docs/policy/dibao.md#phase-out); the last percent holds for any later month."""
+    months = np.where(
+        households.registered_poor, params.phase_out_months_poor, params.phase_out_months_other
+    )
+    last = params.taper[-1] if params.taper else 100
+    taper = np.asarray((*params.taper, *([last] * 24)), dtype=np.int64)
+    month = households.months_above_line
+    return months, taper[np.clip(month - 1, 0, len(taper) - 1)]
+
+
+def _single_units(
+    households: Households, persons: Persons, params: Params, means: MeansTest, open_to: B
+) -> I64:
+    """Per person, the amount as a single-person unit (0 when not one): a severely disabled
+    or seriously ill member of the unit, in a registered-poor or edge household `open_to`
+    them, whose own income is below the standard (docs/policy/dibao.md#single-person-unit)."""
+    rows = persons.hh
+    open_to = open_to & (households.registered_poor | means.edge)
+    own_standard = means.standard[rows]
+    in_unit = persons.counted & ~persons.tekun_member
+    candidate = in_unit & (_severe(persons, params) | persons.serious_illness)
+    candidate &= open_to[rows] & (persons.own_income < own_standard)
+    minimum = pick(households.urban, params.minimum)[rows]
+    topup = pick(households.urban, params.topup)[rows]
+    return np.where(candidate, np.maximum(own_standard - persons.own_income, minimum) + topup, 0)
+
+
+def dibao(
+    households: Households, persons: Persons, params: Params, means: MeansTest
+) -> DibaoResult:
+    """The household's dibao: the difference to the standard plus top-ups, the phase-out of a
+    recipient whose income rose, or single-person units (docs/policy/dibao.md#amount,
+    #phase-out, #single-person-unit)."""
+    n = households.n
+    in_unit = persons.counted & ~persons.tekun_member
+    unit = sum_by(persons.hh, in_unit, n)
+    standard = means.standard
+    minimum = pick(households.urban, params.minimum)
+    topup = pick(households.urban, params.topup)
+    assets_ok = means.asset_fail == 0
+    topups = sum_by(persons.hh, in_unit & _topup_members(persons, params), n)
     # Difference method: (standard − per-capita income) × unit, exact in fen.
-    members = np.maximum(mt.members, 1)
-    gap = std * mt.members - mt.countable
-    base = np.where(unit == mt.members, gap, gap * unit // members)
+    members = np.maximum(means.members, 1)
+    gap = standard * means.members - means.countable
+    base = np.where(unit == means.members, gap, gap * unit // members)
     base = np.maximum(base, minimum * unit)
-    whole = mt.income_ok & assets_ok & ~mt.public_payroll & (unit > 0)
+    whole = means.income_ok & assets_ok & ~means.public_payroll & (unit > 0)
     amount = np.where(whole, base + topup * topups, 0)
     # Phase-out: a recipient whose income rose above the line keeps it for a while.
-    months = np.where(h.registered_poor, k.phase_out_months_poor, k.phase_out_months_other)
-    phase_month = h.months_above_line
-    in_phase = (
-        ~mt.income_ok
-        & assets_ok
-        & h.dibao_recipient
-        & (phase_month >= 1)
-        & (phase_month <= months)
-        & (unit > 0)
-    )
-    taper = np.asarray((*k.taper, *([k.taper[-1] if k.taper else 100] * 24)), dtype=np.int64)
-    taper_pct = taper[np.clip(phase_month - 1, 0, len(taper) - 1)]
-    phase_amount = h.previous_amount * taper_pct // 100
-    amount = np.where(in_phase, phase_amount, amount)
-    # Single-person units (单人户): a severely disabled or seriously ill member of a
-    # registered-poor or edge household that is not eligible as a whole.
-    severe = (p.disability_grade >= 1) & (p.disability_grade <= k.severe_grade)
-    hh_single_ok = (
-        ~mt.income_ok & ~in_phase & assets_ok & ~mt.public_payroll & (h.registered_poor | mt.edge)
-    )
-    std_p = std[p.hh]
-    candidate = in_unit & (severe | p.serious_illness) & hh_single_ok[p.hh]
-    candidate &= p.own_income < std_p
-    single_amount = np.where(
-        candidate,
-        np.maximum(std_p - p.own_income, minimum[p.hh]) + topup[p.hh],
-        0,
-    )
-    single_units = sum_by(p.hh, candidate, n)
-    amount = np.where(single_units > 0, sum_by(p.hh, single_amount, n), amount)
+    phase_months, taper_percent = _phase_out(households, params)
+    phase_month = households.months_above_line
+    in_phase = ~means.income_ok & assets_ok & households.dibao_recipient & (unit > 0)
+    in_phase &= (phase_month >= 1) & (phase_month <= phase_months)
+    amount = np.where(in_phase, households.previous_amount * taper_percent // 100, amount)
+    # Single-person units (单人户) when the household is not eligible as a whole.
+    single_ok = ~means.income_ok & ~in_phase & assets_ok & ~means.public_payroll
+    single_amount = _single_units(households, persons, params, means, single_ok)
+    single_units = sum_by(persons.hh, single_amount > 0, n)
+    amount = np.where(single_units > 0, sum_by(persons.hh, single_amount, n), amount)
     reason = np.select(
-        [
-            unit == 0,
-            mt.public_payroll,
-            in_phase,
-            single_units > 0,
-            ~assets_ok,
-            ~mt.income_ok,
-        ],
+        [unit == 0, means.public_payroll, in_phase, single_units > 0, ~assets_ok, ~means.income_ok],
         [
             Dibao.NO_MEMBERS,
             Dibao.PUBLIC_PAYROLL,
@@ -426,53 +341,75 @@ def dibao(h: Households, p: Persons, k: Params, mt: MeansTest, tk: TekunResult) 
         ],
         default=Dibao.ELIGIBLE,
     )
-    eligible = whole | (single_units > 0)
     return DibaoResult(
-        eligible=eligible,
+        eligible=whole | (single_units > 0),
         amount=amount,
         reason=reason,
         unit=unit,
         base=np.where(whole, base, 0),
         topups=np.where(whole, topups, 0),
+        topup_fen=np.where(whole, topup * topups, 0),
         single_units=single_units,
         phase_month=phase_month,
+        phase_months=phase_months,
+        taper_percent=taper_percent,
         in_unit=in_unit,
+        single_amount=single_amount,
     )
 
 
-@dataclass
-class PersonAmounts:
-    eligible: B
-    amount: I64
-
-
-def children(p: Persons, k: Params) -> PersonAmounts:
+def children(persons: Persons, params: Params) -> PersonAmounts:
     """Orphans and de-facto orphans: basic living allowance, dispersed or institutional."""
-    eligible = p.orphan & (p.age < k.children_max_age)
-    amount = np.where(eligible, pick(p.institutional, k.children_std), 0)
+    eligible = persons.orphan & (persons.age < params.children_max_age)
+    amount = np.where(eligible, pick(persons.institutional, params.children_std), 0)
     return PersonAmounts(eligible, amount)
 
 
-@dataclass
-class DisabilityResult:
-    living: B
-    nursing: B
-    amount: I64
-
-
-def disability(p: Persons, k: Params, db: DibaoResult) -> DisabilityResult:
+def disability(persons: Persons, params: Params, dibao_result: DibaoResult) -> DisabilityResult:
     """Living subsidy for disabled members of dibao households; nursing for grade 1-2."""
-    disabled = p.disability_grade >= 1
-    living = disabled & (db.amount > 0)[p.hh] & p.counted
-    nursing = disabled & (p.disability_grade <= k.nursing_max_grade)
-    amount = np.where(living, k.living_subsidy, 0) + np.where(nursing, k.nursing_subsidy, 0)
+    disabled = persons.disability_grade >= 1
+    living = disabled & (dibao_result.amount > 0)[persons.hh] & persons.counted
+    nursing = disabled & (persons.disability_grade <= params.nursing_max_grade)
+    amount = np.where(living, params.living_subsidy, 0)
+    amount = amount + np.where(nursing, params.nursing_subsidy, 0)
     return DisabilityResult(living, nursing, amount.astype(np.int64))
 
 
-def elderly(p: Persons, k: Params, db: DibaoResult) -> PersonAmounts:
+def elderly(persons: Persons, params: Params, dibao_result: DibaoResult) -> PersonAmounts:
     """Subsidy for elderly members (aged 80+ by default) of dibao households."""
-    eligible = (p.age >= k.elderly_min_age) & db.in_unit & (db.amount > 0)[p.hh]
-    return PersonAmounts(eligible, np.where(eligible, k.elderly_subsidy, 0).astype(np.int64))
+    paid = (dibao_result.amount > 0)[persons.hh]
+    eligible = (persons.age >= params.elderly_min_age) & dibao_result.in_unit & paid
+    amount = np.where(eligible, params.elderly_subsidy, 0).astype(np.int64)
+    return PersonAmounts(eligible, amount)
+
+
+@dataclass(frozen=True)
+class TemporaryLimits:
+    """Approval limits of temporary assistance for one household, in fen
+    (docs/policy/other-programmes.md#temporary)."""
+
+    town_fen: int  # the town approves up to this (months of the standard per member)
+    county_fen: int  # above the town's limit the county approves up to this per household
+    small_quick_fen: int  # small, quick aid (小额快救) without the full procedure
+
+    def proposal(self, expense_fen: int) -> tuple[int, bool]:
+        """(the aid proposed for a declared necessary expense, whether the county must
+        approve it); with no expense declared, the town decides within its limit."""
+        if not expense_fen:
+            return self.town_fen, False
+        return min(expense_fen, self.county_fen), expense_fen > self.town_fen
+
+
+def temporary_limits(
+    standard_fen: int, members: int, town_months: int, county_months: int, quick_months: int
+) -> TemporaryLimits:
+    """The limits for a household of `members` co-resident members: months of the dibao
+    standard, per member for the town, per household for the county and quick aid."""
+    return TemporaryLimits(
+        town_fen=town_months * standard_fen * members,
+        county_fen=county_months * standard_fen,
+        small_quick_fen=quick_months * standard_fen,
+    )
 
 
 @dataclass
@@ -495,24 +432,21 @@ class Outcome:
         }
 
 
-def compute(h: Households, p: Persons, k: Params) -> Outcome:
+def compute(households: Households, persons: Persons, params: Params) -> Outcome:
     """Every monthly programme for every household, in one pass over the columns."""
-    mt = means_test(h, p, k)
-    tk = tekun(h, p, k, mt)
-    db = dibao(h, p, k, mt, tk)
+    means = means_test(households, persons, params)
+    dibao_result = dibao(households, persons, params, means)
     return Outcome(
-        means=mt,
-        dibao=db,
-        tekun=tk,
-        children=children(p, k),
-        disability=disability(p, k, db),
-        elderly=elderly(p, k, db),
+        means=means,
+        dibao=dibao_result,
+        tekun=tekun(households, persons, params, means),
+        children=children(persons, params),
+        disability=disability(persons, params, dibao_result),
+        elderly=elderly(persons, params, dibao_result),
     )
 
 
-def dibao_only(h: Households, p: Persons, k: Params) -> tuple[I64, B, IntArr]:
+def dibao_only(households: Households, persons: Persons, params: Params) -> tuple[I64, B, IntArr]:
     """Just the dibao amounts (the budget simulation and the benchmark)."""
-    mt = means_test(h, p, k)
-    tk = tekun(h, p, k, mt)
-    db = dibao(h, p, k, mt, tk)
-    return db.amount, db.eligible, db.reason
+    result = dibao(households, persons, params, means_test(households, persons, params))
+    return result.amount, result.eligible, result.reason

@@ -5,18 +5,28 @@ give; `to_columns` turns one or many of them into the formulas' columns.
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+from django.db import models
 
 from jiuzhu.core import idnumber
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.months import first_of_month
 from jiuzhu.policy.formulas import DISABILITY_CODES, INCOME_CATEGORIES, Households, Params, Persons
-from jiuzhu.registry.models import AssetKind, Household, HukouType, LabourCapacity
+from jiuzhu.registry.models import AssetKind, Household, HukouType, IncomeCategory, LabourCapacity
 
 FINANCIAL_KINDS = {AssetKind.DEPOSIT, AssetKind.SECURITIES, AssetKind.COMMERCIAL_INSURANCE}
+
+
+class TemporaryKind(models.TextChoices):
+    """The hardship temporary assistance answers (docs/policy/other-programmes.md#temporary)."""
+
+    EMERGENCY = "emergency", "急难型"
+    EXPENDITURE = "expenditure", "支出型"
 
 
 @dataclass
@@ -86,7 +96,7 @@ class HouseholdIn:
                 raise DomainError("财产价值和数量不能为负数。", field=f"assets.{i}.value")
             if asset.kind not in AssetKind.values:
                 raise DomainError("财产类别无效。", field=f"assets.{i}.kind")
-        if self.temporary_kind not in ("", "emergency", "expenditure"):
+        if self.temporary_kind not in ("", *TemporaryKind.values):
             raise DomainError("临时救助类型应为 emergency 或 expenditure。", field="temporary_kind")
         if self.temporary_expense_fen < 0 or self.previous_amount_fen < 0:
             raise DomainError("金额不能为负数。", field="temporary_expense")
@@ -94,82 +104,110 @@ class HouseholdIn:
             raise DomainError("收入超过标准的月数不能为负数。", field="months_above_line")
 
 
-def own_countable(k: Params, category: str, registered_poor: bool) -> bool:
+def own_countable(params: Params, category: str, registered_poor: bool) -> bool:
     """Whether income of this category counts (for the single-person unit's own income)."""
-    if category in k.not_counted:
+    if category in params.not_counted:
         return False
-    return not (registered_poor and category in k.not_counted_poor)
+    return not (registered_poor and category in params.not_counted_poor)
 
 
-def to_columns(households: Sequence[HouseholdIn], k: Params) -> tuple[Households, Persons]:
-    n = len(households)
-    income = {c: np.zeros(n, dtype=np.int64) for c in INCOME_CATEGORIES}
-    wages_attr = np.zeros(n, dtype=np.int64)
-    working = np.zeros(n, dtype=np.int64)
-    vehicles = np.zeros(n, dtype=np.int64)
-    houses = np.zeros(n, dtype=np.int64)
-    financial = np.zeros(n, dtype=np.int64)
-    business = np.zeros(n, dtype=np.int64)
-    rows: list[tuple[int, MemberIn, int]] = []
-    for i, h in enumerate(households):
-        own = [0] * len(h.members)
+@dataclass
+class _Sums:
+    """What the household columns sum from declared incomes and property."""
+
+    income: dict[str, npt.NDArray[np.int64]]
+    wages_attributed: npt.NDArray[np.int64]
+    working: npt.NDArray[np.int64]
+    vehicles: npt.NDArray[np.int64]
+    houses: npt.NDArray[np.int64]
+    financial: npt.NDArray[np.int64]
+    business: npt.NDArray[np.int64]
+
+    @classmethod
+    def zeros(cls, n: int) -> "_Sums":
+        def zero() -> npt.NDArray[np.int64]:
+            return np.zeros(n, dtype=np.int64)
+
+        income = {category: zero() for category in INCOME_CATEGORIES}
+        return cls(income, zero(), zero(), zero(), zero(), zero(), zero())
+
+    def add(self, row: int, household: HouseholdIn, params: Params) -> list[int]:
+        """Add one household's incomes and property at `row`; each member's own countable
+        income, in member order."""
+        own = [0] * len(household.members)
         workers: set[int] = set()
-        for inc in h.incomes:
-            income[inc.category][i] += inc.monthly_fen
-            if inc.member is not None:
-                if inc.category == "wages" and inc.monthly_fen > 0:
-                    wages_attr[i] += inc.monthly_fen
-                    workers.add(inc.member)
-                if own_countable(k, inc.category, h.registered_poor):
-                    own[inc.member] += inc.monthly_fen
-        working[i] = len(workers)
-        for a in h.assets:
-            if a.kind == AssetKind.VEHICLE:
-                vehicles[i] += a.quantity
-            elif a.kind == AssetKind.HOUSE:
-                houses[i] += a.quantity
-            elif a.kind in FINANCIAL_KINDS:
-                financial[i] += a.value_fen
-            elif a.kind == AssetKind.BUSINESS:
-                business[i] = max(business[i], a.value_fen)
-        rows.extend((i, m, own[j]) for j, m in enumerate(h.members))
+        for income in household.incomes:
+            self.income[income.category][row] += income.monthly_fen
+            if income.member is None:
+                continue
+            if income.category == IncomeCategory.WAGES and income.monthly_fen > 0:
+                self.wages_attributed[row] += income.monthly_fen
+                workers.add(income.member)
+            if own_countable(params, income.category, household.registered_poor):
+                own[income.member] += income.monthly_fen
+        self.working[row] = len(workers)
+        for asset in household.assets:
+            if asset.kind == AssetKind.VEHICLE:
+                self.vehicles[row] += asset.quantity
+            elif asset.kind == AssetKind.HOUSE:
+                self.houses[row] += asset.quantity
+            elif asset.kind in FINANCIAL_KINDS:
+                self.financial[row] += asset.value_fen
+            elif asset.kind == AssetKind.BUSINESS:
+                self.business[row] = max(self.business[row], asset.value_fen)
+        return own
 
-    def col(values: list, dtype: type) -> np.ndarray:
+
+def to_columns(households: Sequence[HouseholdIn], params: Params) -> tuple[Households, Persons]:
+    """One or many households as the formulas' columns (one row each, members in order)."""
+    sums = _Sums.zeros(len(households))
+    rows: list[tuple[int, MemberIn, int]] = []
+    for i, household in enumerate(households):
+        own = sums.add(i, household, params)
+        rows.extend((i, member, own[j]) for j, member in enumerate(household.members))
+
+    def column(values: list[Any], dtype: type) -> np.ndarray:
         return np.asarray(values, dtype=dtype)
 
-    hh = Households(
-        urban=col([h.area_type == HukouType.URBAN for h in households], np.bool_),
-        registered_poor=col([h.registered_poor for h in households], np.bool_),
-        income=income,
-        wages_attributed=wages_attr,
-        working_members=working,
-        vehicles=vehicles,
-        houses=houses,
-        financial=financial,
-        business=business,
-        dibao_recipient=col([h.dibao_recipient for h in households], np.bool_),
-        months_above_line=col([h.months_above_line for h in households], np.int64),
-        previous_amount=col([h.previous_amount_fen for h in households], np.int64),
+    def each(read: Callable[[HouseholdIn], Any], dtype: type) -> np.ndarray:
+        return column([read(household) for household in households], dtype)
+
+    def member(read: Callable[[MemberIn], Any], dtype: type) -> np.ndarray:
+        return column([read(row[1]) for row in rows], dtype)
+
+    columns = Households(
+        urban=each(lambda household: household.area_type == HukouType.URBAN, np.bool_),
+        registered_poor=each(lambda household: household.registered_poor, np.bool_),
+        income=sums.income,
+        wages_attributed=sums.wages_attributed,
+        working_members=sums.working,
+        vehicles=sums.vehicles,
+        houses=sums.houses,
+        financial=sums.financial,
+        business=sums.business,
+        dibao_recipient=each(lambda household: household.dibao_recipient, np.bool_),
+        months_above_line=each(lambda household: household.months_above_line, np.int64),
+        previous_amount=each(lambda household: household.previous_amount_fen, np.int64),
     )
     persons = Persons(
-        hh=col([r[0] for r in rows], np.int64),
-        age=col([r[1].age for r in rows], np.int64),
-        disability_grade=col([r[1].disability_grade for r in rows], np.int64),
-        disability_category=col(
-            [DISABILITY_CODES.get(r[1].disability_category, 0) for r in rows], np.int64
+        hh=column([row[0] for row in rows], np.int64),
+        age=member(lambda m: m.age, np.int64),
+        disability_grade=member(lambda m: m.disability_grade, np.int64),
+        disability_category=member(
+            lambda m: DISABILITY_CODES.get(m.disability_category, 0), np.int64
         ),
-        serious_illness=col([r[1].serious_illness for r in rows], np.bool_),
-        labour_none=col([r[1].labour_capacity == LabourCapacity.NONE for r in rows], np.bool_),
-        counted=col([r[1].counted for r in rows], np.bool_),
-        public_payroll=col([r[1].public_payroll for r in rows], np.bool_),
-        adl_unable=col([r[1].adl_unable for r in rows], np.int64),
-        has_supporter=col([r[1].has_supporter for r in rows], np.bool_),
-        institutional=col([r[1].institutional for r in rows], np.bool_),
-        orphan=col([r[1].orphan for r in rows], np.bool_),
-        own_income=col([r[2] for r in rows], np.int64),
-        tekun_member=col([r[1].tekun_member for r in rows], np.bool_),
+        serious_illness=member(lambda m: m.serious_illness, np.bool_),
+        labour_none=member(lambda m: m.labour_capacity == LabourCapacity.NONE, np.bool_),
+        counted=member(lambda m: m.counted, np.bool_),
+        public_payroll=member(lambda m: m.public_payroll, np.bool_),
+        adl_unable=member(lambda m: m.adl_unable, np.int64),
+        has_supporter=member(lambda m: m.has_supporter, np.bool_),
+        institutional=member(lambda m: m.institutional, np.bool_),
+        orphan=member(lambda m: m.orphan, np.bool_),
+        own_income=column([row[2] for row in rows], np.int64),
+        tekun_member=member(lambda m: m.tekun_member, np.bool_),
     )
-    return hh, persons
+    return columns, persons
 
 
 def from_registry(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from jiuzhu.policy.formulas import CARE_KEYS, DISABILITY_CODES, Params
 from jiuzhu.policy.household import FINANCIAL_KINDS, HouseholdIn, MemberIn, own_countable
-from jiuzhu.registry.models import AssetKind, LabourCapacity
+from jiuzhu.registry.models import AssetKind, HukouType, LabourCapacity
 
 
 @dataclass
@@ -20,133 +20,175 @@ class Reference:
     tekun_amounts: list[int]
 
 
-def _incapable(m: MemberIn, k: Params) -> bool:
-    if m.age >= k.incapacity_min_age or m.age < k.incapacity_under_age:
+def _incapable(member: MemberIn, params: Params) -> bool:
+    if member.age >= params.incapacity_min_age or member.age < params.incapacity_under_age:
         return True
-    if m.labour_capacity == LabourCapacity.NONE:
+    if member.labour_capacity == LabourCapacity.NONE:
         return True
-    code = DISABILITY_CODES.get(m.disability_category, 0)
-    worst = k.incapacity_disability.get(code)
-    return worst is not None and 1 <= m.disability_grade <= worst
+    code = DISABILITY_CODES.get(member.disability_category, 0)
+    worst = params.incapacity_disability.get(code)
+    return worst is not None and 1 <= member.disability_grade <= worst
 
 
-def reference(h: HouseholdIn, k: Params) -> Reference:
-    urban = h.area_type == "urban"
-    std = k.dibao_std[1] if urban else k.dibao_std[0]
-    members = sum(1 for m in h.members if m.counted)
+@dataclass
+class _Means:
+    urban: bool
+    standard: int
+    members: int
+    countable: int
+    income_ok: bool
+    edge: bool
+    assets_ok: bool
+    payroll: bool
 
-    # Income: everything, less the categories not counted, less work costs.
-    gross = sum(i.monthly_fen for i in h.incomes)
-    excluded = 0
-    for i in h.incomes:
-        if i.category in k.not_counted or (h.registered_poor and i.category in k.not_counted_poor):
-            excluded += i.monthly_fen
-    attributed_wages = sum(
-        i.monthly_fen
-        for i in h.incomes
-        if i.category == "wages" and i.member is not None and i.monthly_fen > 0
+
+def _means(household: HouseholdIn, params: Params) -> _Means:
+    """Income: everything, less the categories not counted, less work costs; property."""
+    urban = household.area_type == HukouType.URBAN
+    standard = params.dibao_std[1] if urban else params.dibao_std[0]
+    members = sum(1 for member in household.members if member.counted)
+    incomes = household.incomes
+    gross = sum(income.monthly_fen for income in incomes)
+    excluded = sum(
+        income.monthly_fen
+        for income in incomes
+        if income.category in params.not_counted
+        or (household.registered_poor and income.category in params.not_counted_poor)
     )
-    workers = len(
-        {
-            i.member
-            for i in h.incomes
-            if i.category == "wages" and i.member is not None and i.monthly_fen > 0
-        }
+    wages = [
+        income
+        for income in incomes
+        if income.category == "wages" and income.member is not None and income.monthly_fen > 0
+    ]
+    workers = len({income.member for income in wages})
+    share_num, share_den = params.work_cost_share.as_integer_ratio()
+    cap_num, cap_den = params.work_cost_cap_share.as_integer_ratio()
+    work_cost = min(
+        sum(income.monthly_fen for income in wages) * share_num // share_den,
+        standard * cap_num * workers // cap_den,
     )
-    share_num, share_den = k.work_cost_share.as_integer_ratio()
-    cap_num, cap_den = k.work_cost_cap_share.as_integer_ratio()
-    work_cost = min(attributed_wages * share_num // share_den, std * cap_num * workers // cap_den)
     countable = max(gross - excluded - work_cost, 0)
-    income_ok = countable < std * members  # per-capita income strictly below the standard
-    edge_num, edge_den = k.edge_ratio.as_integer_ratio()
-    edge = not income_ok and countable * edge_den < std * members * edge_num
-
-    vehicles = sum(a.quantity for a in h.assets if a.kind == AssetKind.VEHICLE)
-    houses = sum(a.quantity for a in h.assets if a.kind == AssetKind.HOUSE)
-    financial = sum(a.value_fen for a in h.assets if a.kind in FINANCIAL_KINDS)
-    business = max([a.value_fen for a in h.assets if a.kind == AssetKind.BUSINESS], default=0)
+    income_ok = countable < standard * members  # per-capita income strictly below
+    edge_num, edge_den = params.edge_ratio.as_integer_ratio()
+    edge = not income_ok and countable * edge_den < standard * members * edge_num
+    assets = household.assets
+    vehicles = sum(asset.quantity for asset in assets if asset.kind == AssetKind.VEHICLE)
+    houses = sum(asset.quantity for asset in assets if asset.kind == AssetKind.HOUSE)
+    financial = sum(asset.value_fen for asset in assets if asset.kind in FINANCIAL_KINDS)
+    business = max(
+        [asset.value_fen for asset in assets if asset.kind == AssetKind.BUSINESS], default=0
+    )
     assets_ok = (
-        vehicles <= k.vehicles_allowed
-        and houses <= k.houses_allowed
-        and financial <= std * k.financial_months * members
-        and business <= k.business_limit
+        vehicles <= params.vehicles_allowed
+        and houses <= params.houses_allowed
+        and financial <= standard * params.financial_months * members
+        and business <= params.business_limit
     )
-    payroll = any(m.public_payroll and m.counted for m in h.members)
+    payroll = any(member.public_payroll and member.counted for member in household.members)
+    return _Means(urban, standard, members, countable, income_ok, edge, assets_ok, payroll)
 
-    # Tekun, person by person; an adult member able to work is a supporter.
+
+def _tekun_amounts(household: HouseholdIn, params: Params, means: _Means) -> list[int]:
+    """Tekun, person by person; an adult member able to work is a supporter."""
     able_adult = any(
-        m.counted and not _incapable(m, k) and m.age >= k.topup_under_age for m in h.members
+        member.counted and not _incapable(member, params) and member.age >= params.topup_under_age
+        for member in household.members
     )
-    tekun_amounts = []
-    for m in h.members:
-        ok = (
-            m.counted
-            and not (m.orphan and m.age < k.children_max_age)
-            and _incapable(m, k)
-            and income_ok
-            and assets_ok
-            and not m.has_supporter
+    amounts = []
+    for member in household.members:
+        eligible = (
+            member.counted
+            and not (member.orphan and member.age < params.children_max_age)
+            and _incapable(member, params)
+            and means.income_ok
+            and means.assets_ok
+            and not member.has_supporter
             and not able_adult
         )
-        if not ok:
-            tekun_amounts.append(0)
+        if not eligible:
+            amounts.append(0)
             continue
-        if m.adl_unable >= k.dependent_from:
+        if member.adl_unable >= params.dependent_from:
             level = 2
-        elif m.adl_unable >= k.semi_from:
+        elif member.adl_unable >= params.semi_from:
             level = 1
         else:
             level = 0
         assert CARE_KEYS[level]
-        basic = k.tekun_basic[1] if urban else k.tekun_basic[0]
-        tekun_amounts.append(basic + k.care[level])
+        basic = params.tekun_basic[1] if means.urban else params.tekun_basic[0]
+        amounts.append(basic + params.care[level])
+    return amounts
 
-    # Dibao for the members not supported as tekun.
-    minimum = k.minimum[1] if urban else k.minimum[0]
-    topup = k.topup[1] if urban else k.topup[0]
-    unit_members = [m for m in h.members if m.counted and not m.tekun_member]
-    unit = len(unit_members)
 
-    def special(m: MemberIn) -> bool:
-        return (
-            m.age >= k.topup_min_age
-            or m.age < k.topup_under_age
-            or 1 <= m.disability_grade <= k.severe_grade
-            or m.serious_illness
+def _special(member: MemberIn, params: Params) -> bool:
+    return (
+        member.age >= params.topup_min_age
+        or member.age < params.topup_under_age
+        or 1 <= member.disability_grade <= params.severe_grade
+        or member.serious_illness
+    )
+
+
+def _single_units(household: HouseholdIn, params: Params, means: _Means) -> int:
+    minimum = params.minimum[1] if means.urban else params.minimum[0]
+    topup = params.topup[1] if means.urban else params.topup[0]
+    total = 0
+    for index, member in enumerate(household.members):
+        if not member.counted or member.tekun_member:
+            continue
+        if not (1 <= member.disability_grade <= params.severe_grade or member.serious_illness):
+            continue
+        own = sum(
+            income.monthly_fen
+            for income in household.incomes
+            if income.member == index
+            and own_countable(params, income.category, household.registered_poor)
         )
+        if own < means.standard:
+            total += max(means.standard - own, minimum) + topup
+    return total
 
-    amount = 0
-    phase_months = k.phase_out_months_poor if h.registered_poor else k.phase_out_months_other
+
+def _dibao_amount(household: HouseholdIn, params: Params, means: _Means) -> int:
+    """Dibao for the members not supported as tekun."""
+    minimum = params.minimum[1] if means.urban else params.minimum[0]
+    topup = params.topup[1] if means.urban else params.topup[0]
+    unit_members = [
+        member for member in household.members if member.counted and not member.tekun_member
+    ]
+    unit = len(unit_members)
+    phase_months = (
+        params.phase_out_months_poor if household.registered_poor else params.phase_out_months_other
+    )
     in_phase = (
-        not income_ok
-        and assets_ok
-        and h.dibao_recipient
-        and 1 <= h.months_above_line <= phase_months
+        not means.income_ok
+        and means.assets_ok
+        and household.dibao_recipient
+        and 1 <= household.months_above_line <= phase_months
         and unit > 0
     )
-    if unit > 0 and income_ok and assets_ok and not payroll:
-        gap = std * members - countable  # = (standard − per-capita income) × members
-        base = gap if unit == members else gap * unit // members
+    if unit > 0 and means.income_ok and means.assets_ok and not means.payroll:
+        gap = means.standard * means.members - means.countable  # (standard − per capita) × n
+        base = gap if unit == means.members else gap * unit // means.members
         base = max(base, minimum * unit)
-        amount = base + topup * sum(1 for m in unit_members if special(m))
-    elif in_phase:
-        taper = list(k.taper) or [100]
-        pct = taper[min(h.months_above_line, len(taper)) - 1]
-        amount = h.previous_amount_fen * pct // 100
-    elif not income_ok and assets_ok and not payroll and (h.registered_poor or edge):
-        single = 0
-        for idx, m in enumerate(h.members):
-            if not m.counted or m.tekun_member:
-                continue
-            if not (1 <= m.disability_grade <= k.severe_grade or m.serious_illness):
-                continue
-            own = sum(
-                inc.monthly_fen
-                for inc in h.incomes
-                if inc.member == idx and own_countable(k, inc.category, h.registered_poor)
-            )
-            if own < std:
-                single += max(std - own, minimum) + topup
-        if single:
-            amount = single
-    return Reference(countable, income_ok, assets_ok, amount, tekun_amounts)
+        return base + topup * sum(1 for member in unit_members if _special(member, params))
+    if in_phase:
+        taper = list(params.taper) or [100]
+        percent = taper[min(household.months_above_line, len(taper)) - 1]
+        return household.previous_amount_fen * percent // 100
+    single_open = household.registered_poor or means.edge
+    if not means.income_ok and means.assets_ok and not means.payroll and single_open:
+        return _single_units(household, params, means)
+    return 0
+
+
+def reference(household: HouseholdIn, params: Params) -> Reference:
+    """The means test, dibao and tekun for one household, straight from the rules."""
+    means = _means(household, params)
+    return Reference(
+        means.countable,
+        means.income_ok,
+        means.assets_ok,
+        _dibao_amount(household, params, means),
+        _tekun_amounts(household, params, means),
+    )

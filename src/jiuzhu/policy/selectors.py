@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from jiuzhu.policy.models import Parameter
-from jiuzhu.policy.parameters import SPECS, Spec, parse
+from jiuzhu.policy.parameters import SPECS, Spec, entry_at, parse
 from jiuzhu.policy.services import constraints_for
 
 
@@ -52,8 +52,6 @@ def history_warnings() -> list[Warning]:
     later = Parameter.objects.filter(key="constraint.urban_rural_max_ratio")
     for rule in later:
         for key in ("dibao.standard.urban", "tekun.basic.urban"):
-            from jiuzhu.policy.parameters import entry_at
-
             entry = entry_at(key, rule.effective_from)
             if entry is None or entry.effective_from == rule.effective_from:
                 continue

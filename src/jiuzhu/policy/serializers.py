@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from jiuzhu.core.money import to_fen
 from jiuzhu.core.programmes import Programme
-from jiuzhu.policy.household import AssetIn, HouseholdIn, IncomeIn, MemberIn
+from jiuzhu.policy.household import AssetIn, HouseholdIn, IncomeIn, MemberIn, TemporaryKind
 from jiuzhu.registry.api_fields import AreaType
 from jiuzhu.registry.models import AssetKind, DisabilityCategory, IncomeCategory, LabourCapacity
 
@@ -90,7 +90,7 @@ class CalculateSerializer(serializers.Serializer):
     )
     previous_monthly_amount = money("原低保金额", default=Decimal("0"))
     temporary_kind = serializers.ChoiceField(
-        choices=[("", "无"), ("emergency", "急难型"), ("expenditure", "支出型")],
+        choices=[("", "无"), *TemporaryKind.choices],
         default="",
         allow_blank=True,
     )

@@ -21,8 +21,8 @@ from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.policy.models import Parameter
 from jiuzhu.policy.parameters import INT, LIST, MONEY, RATIO, SPECS, entry_at, label, to_json
+from jiuzhu.registry.models import HukouType
 
-AREAS = ("urban", "rural")
 CARE = ("self_care", "semi_dependent", "dependent")
 
 
@@ -76,70 +76,77 @@ def previous_year_minimum_wage(on: dt.date) -> Decimal | None:
     return None if entry is None else Decimal(str(entry.value))
 
 
+def _ratio_rule(prefix: str, name: str, on: dt.date, pending: dict[str, Any]) -> Constraint | None:
+    """Urban : rural standards within the ratio in force (docs/policy/standards.md#constraints)."""
+    max_ratio_entry = entry_at("constraint.urban_rural_max_ratio", on)
+    if max_ratio_entry is None:
+        return None
+    urban = _in_force(f"{prefix}.urban", on, pending)
+    rural = _in_force(f"{prefix}.rural", on, pending)
+    if urban is None or rural is None or rural == 0:
+        return None
+    limit = Decimal(str(max_ratio_entry.value))
+    ratio = urban / rural
+    since = f"{max_ratio_entry.effective_from:%Y-%m-%d}起"
+    rule = (
+        f"{name}城乡标准应统一（1:1，{since}）"
+        if limit == 1
+        else f"{name}城乡标准之比不超过{limit}:1（{since}）"
+    )
+    return Constraint(rule, ratio <= limit, f"城市{urban}元 : 农村{rural}元 = {ratio:.3f} : 1")
+
+
+def _tekun_rule(area: str, on: dt.date, pending: dict[str, Any]) -> Constraint | None:
+    """The tekun basic standard at least the multiple of the dibao standard in force."""
+    min_ratio_entry = entry_at("constraint.tekun_basic_min_ratio", on)
+    if min_ratio_entry is None:
+        return None
+    basic = _in_force(f"tekun.basic.{area}", on, pending)
+    dibao = _in_force(f"dibao.standard.{area}", on, pending)
+    if basic is None or dibao is None:
+        return None
+    times = Decimal(str(min_ratio_entry.value))
+    floor = (dibao * times).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    area_name = "城市" if area == HukouType.URBAN else "农村"
+    return Constraint(
+        f"{area_name}特困人员基本生活标准不低于低保标准的{times}倍",
+        basic >= floor,
+        f"基本生活标准{basic}元，低保标准{dibao}元 × {times} = {floor}元",
+    )
+
+
+def _care_rule(key: str, on: dt.date, value: Any) -> Constraint | None:
+    """A care standard at least its share of last year's minimum wage."""
+    level = key.rsplit(".", 1)[1]
+    share_entry = entry_at(f"constraint.care_share.{level}", on)
+    wage = previous_year_minimum_wage(on)
+    if share_entry is None or wage is None:
+        return None
+    share = Decimal(str(share_entry.value))
+    floor = (wage * share).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return Constraint(
+        f"{label(key)}不低于上年度最低工资标准的{share * 100:.0f}%",
+        Decimal(str(value)) >= floor,
+        f"上年度最低工资{wage}元 × {share * 100:.0f}% = {floor}元",
+    )
+
+
 def constraints_for(key: str, on: dt.date, value: Any) -> list[Constraint]:
     """The constraints in force on `on` that concern `key`, checked against `value`."""
     pending = {key: value}
-    found: list[Constraint] = []
-    max_ratio_entry = entry_at("constraint.urban_rural_max_ratio", on)
-    min_ratio_entry = entry_at("constraint.tekun_basic_min_ratio", on)
-
-    def ratio_rule(prefix: str, name: str) -> None:
-        if max_ratio_entry is None:
-            return
-        urban = _in_force(f"{prefix}.urban", on, pending)
-        rural = _in_force(f"{prefix}.rural", on, pending)
-        if urban is None or rural is None or rural == 0:
-            return
-        limit = Decimal(str(max_ratio_entry.value))
-        ratio = urban / rural
-        rule = (
-            f"{name}城乡标准应统一（1:1，{max_ratio_entry.effective_from:%Y-%m-%d}起）"
-            if limit == 1
-            else f"{name}城乡标准之比不超过{limit}:1（{max_ratio_entry.effective_from:%Y-%m-%d}起）"
-        )
-        found.append(
-            Constraint(rule, ratio <= limit, f"城市{urban}元 : 农村{rural}元 = {ratio:.3f} : 1")
-        )
-
-    def tekun_rule(area: str) -> None:
-        if min_ratio_entry is None:
-            return
-        basic = _in_force(f"tekun.basic.{area}", on, pending)
-        dibao = _in_force(f"dibao.standard.{area}", on, pending)
-        if basic is None or dibao is None:
-            return
-        times = Decimal(str(min_ratio_entry.value))
-        floor = (dibao * times).quantize(Decimal("0.01"), ROUND_HALF_UP)
-        area_name = "城市" if area == "urban" else "农村"
-        found.append(
-            Constraint(
-                f"{area_name}特困人员基本生活标准不低于低保标准的{times}倍",
-                basic >= floor,
-                f"基本生活标准{basic}元，低保标准{dibao}元 × {times} = {floor}元",
-            )
-        )
-
+    area = key.rsplit(".", 1)[1]
     if key.startswith("dibao.standard."):
-        ratio_rule("dibao.standard", "低保")
-        tekun_rule(key.rsplit(".", 1)[1])
+        found = [_ratio_rule("dibao.standard", "低保", on, pending), _tekun_rule(area, on, pending)]
     elif key.startswith("tekun.basic."):
-        ratio_rule("tekun.basic", "特困人员基本生活")
-        tekun_rule(key.rsplit(".", 1)[1])
+        found = [
+            _ratio_rule("tekun.basic", "特困人员基本生活", on, pending),
+            _tekun_rule(area, on, pending),
+        ]
     elif key.startswith("tekun.care."):
-        level = key.rsplit(".", 1)[1]
-        share_entry = entry_at(f"constraint.care_share.{level}", on)
-        wage = previous_year_minimum_wage(on)
-        if share_entry is not None and wage is not None:
-            share = Decimal(str(share_entry.value))
-            floor = (wage * share).quantize(Decimal("0.01"), ROUND_HALF_UP)
-            found.append(
-                Constraint(
-                    f"{label(key)}不低于上年度最低工资标准的{share * 100:.0f}%",
-                    Decimal(str(value)) >= floor,
-                    f"上年度最低工资{wage}元 × {share * 100:.0f}% = {floor}元",
-                )
-            )
-    return found
+        found = [_care_rule(key, on, value)]
+    else:
+        found = []
+    return [constraint for constraint in found if constraint is not None]
 
 
 def propose(key: str, on: dt.date) -> tuple[Decimal | None, str]:

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from jiuzhu.core import tasks
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.permissions import require_page
 from jiuzhu.core.roles import Capability
 from jiuzhu.policy import selectors, services
@@ -125,14 +127,24 @@ def calculator(request: HttpRequest) -> HttpResponse:
             context["errors"] = _errors(serializer.errors)
             status = 400
         else:
-            try:
-                with transaction.atomic():
-                    context["result"] = calculate(serializer.to_household())
-                    transaction.set_rollback(True)
-            except DomainError as exc:
-                context["errors"] = [exc.message]
-                status = 400
+            refusal = _refusal_form(request)
+            with refusals_shown(request, refusal), transaction.atomic():
+                context["result"] = calculate(serializer.to_household())
+                transaction.set_rollback(True)  # a self-check saves nothing
+            if refusal.errors:
+                context["errors"], status = [_refusal_text(refusal)], 400
     return render(request, "policy/calculator.html", context, status=status)
+
+
+def _refusal_form(request: HttpRequest) -> forms.Form:
+    """A form without fields bound to the request: these pages draw their own inputs, and
+    `refusals_shown` puts a service's refusal on it for the page to show."""
+    return forms.Form(request.POST)
+
+
+def _refusal_text(refusal: forms.Form) -> str:
+    """The refusal on a form from `_refusal_form`, as one sentence ("" when none)."""
+    return " ".join(str(message) for message in refusal.non_field_errors())
 
 
 def _date(text: str, field: str) -> dt.date:
@@ -152,14 +164,11 @@ def standards(request: HttpRequest) -> HttpResponse:
     if key not in SPECS:
         key = "dibao.standard.rural"
     on_text = request.POST.get("effective_from") or request.GET.get("on") or today.isoformat()
-    error = ""
-    status = 200
-    try:
+    refusal = _refusal_form(request)
+    on = today
+    with refusals_shown(request, refusal):
         on = _date(on_text, "effective_from")
-    except DomainError as exc:
-        on, error, status = today, exc.message, 400
-    if request.method == "POST" and not error:
-        try:
+        if request.method == "POST":
             row = services.set_parameter(
                 user,
                 key,
@@ -172,8 +181,8 @@ def standards(request: HttpRequest) -> HttpResponse:
                 request, f"已录入：{SPECS[key].label} {row.value}，{row.effective_from}起生效。"
             )
             return redirect(f"{request.path}?key={key}&on={row.effective_from}")
-        except DomainError as exc:
-            error, status = exc.message, 400
+    error = _refusal_text(refusal)
+    status = 400 if error else 200
     proposal, derivation = services.propose(key, on)
     value_text = request.POST.get("value") or (str(proposal) if proposal is not None else "")
     checks: list[services.Constraint] = []
@@ -215,7 +224,8 @@ def simulation(request: HttpRequest) -> HttpResponse:
         "value": request.POST.get("value", ""),
     }
     if request.method == "POST":
-        try:
+        refusal = _refusal_form(request)
+        with refusals_shown(request, refusal):
             month = _date(context["month"] + "-01", "month")
             area = "urban" if context["area"] == "urban" else "rural"
             value = services.parse_value(f"dibao.standard.{area}", context["value"])
@@ -227,10 +237,9 @@ def simulation(request: HttpRequest) -> HttpResponse:
                 "policy.simulate",
                 {"month": month.isoformat(), "overrides": {f"dibao.standard.{area}": str(value)}},
             )
-        except DomainError as exc:
-            context["error"] = exc.message
-            return render(request, "policy/simulation.html", context, status=400)
-        return redirect(f"{reverse('policy:simulation')}?task={queued.pk}")
+            return redirect(f"{reverse('policy:simulation')}?task={queued.pk}")
+        context["error"] = _refusal_text(refusal)
+        return render(request, "policy/simulation.html", context, status=400)
     job = tasks.task_for(user, request.GET.get("task", ""), "policy.simulate")
     context["task"] = job
     if request.GET.get("partial") and job is not None:
