@@ -228,10 +228,10 @@ def test_batches_checked_in_parallel_match_one_worker(tmp_path, monkeypatch):
     rows[450] = dict(rows[20])  # a duplicate in another batch
     rows[500]["monthly_wage"] = "nan"
     path = write_file(tmp_path, csv_text("employment", rows))
-    monkeypatch.setattr(importer, "CSV_BLOCK_BYTES", 2048)  # dozens of batches
+    monkeypatch.setattr(importer.readers, "CSV_BLOCK_BYTES", 2048)  # dozens of batches
     outcomes = []
     for workers in (1, 2):
-        monkeypatch.setattr(importer, "WORKERS", workers)
+        monkeypatch.setattr(importer.pipeline, "WORKERS", workers)
         staged = tmp_path / f"staged-{workers}.parquet"
         result = importer.validate_file(path, path.name, SOURCES["employment"], staged, AS_OF)
         outcomes.append((result, pq.read_table(staged)))
@@ -326,7 +326,7 @@ def test_row_numbers_across_many_blocks(tmp_path, monkeypatch):
         if i % 13 == 0:
             lines.append("\n")
     path = write_file(tmp_path, csv_lines(lines))
-    monkeypatch.setattr(importer, "CSV_BLOCK_BYTES", 300)  # a few rows per block
+    monkeypatch.setattr(importer.readers, "CSV_BLOCK_BYTES", 300)  # a few rows per block
     staged = tmp_path / "staged.parquet"
     result = importer.validate_file(path, path.name, SOURCES["employment"], staged, AS_OF)
     assert sorted(e.row for e in result.errors) == expected_errors
