@@ -2,25 +2,30 @@
 
 import datetime as dt
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
+from openpyxl import Workbook
 
-from jiuzhu.core.errors import DomainError
+from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import User
 from jiuzhu.core.permissions import require_page
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import log_access
 from jiuzhu.registry.selectors import household_for
 from jiuzhu.verification import jobs, selectors, services
+from jiuzhu.verification.matching import REASONS
 from jiuzhu.verification.models import Engine, JobStatus, VerificationJob
 from jiuzhu.verification.sources import SOURCE_CHOICES, SOURCES
 
@@ -33,6 +38,21 @@ class UploadForm(forms.Form):
     file = forms.FileField(label="数据文件（CSV：UTF-8或GBK；或 XLSX）")
 
 
+@contextmanager
+def _saved_upload(upload: UploadedFile) -> Iterator[Path]:
+    """The upload streamed to a file in chunks (big files never sit in memory), then removed."""
+    with tempfile.NamedTemporaryFile(
+        dir=services.extracts_dir().parent, suffix=Path(upload.name or "").suffix, delete=False
+    ) as handle:
+        for piece in upload.chunks():
+            handle.write(piece)
+        path = Path(handle.name)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def extracts(request: HttpRequest) -> HttpResponse:
@@ -40,14 +60,7 @@ def extracts(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        # Stream the upload to disk in chunks; big files never sit in memory.
-        with tempfile.NamedTemporaryFile(
-            dir=services.extracts_dir().parent, suffix=Path(upload.name).suffix, delete=False
-        ) as handle:
-            for piece in upload.chunks():
-                handle.write(piece)
-            path = Path(handle.name)
-        try:
+        with _saved_upload(upload) as path, refusals_shown(request, form):
             outcome = services.import_extract(
                 user,
                 form.cleaned_data["source"],
@@ -55,13 +68,8 @@ def extracts(request: HttpRequest) -> HttpResponse:
                 path,
                 upload.name,
             )
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
             messages.info(request, outcome.message)
             return redirect("verification:extract", outcome.extract.pk)
-        finally:
-            path.unlink(missing_ok=True)
     page = Paginator(selectors.extracts_for(user), 30).get_page(request.GET.get("page"))
     return render(
         request,
@@ -78,13 +86,10 @@ def extract_detail(request: HttpRequest, extract_id: int) -> HttpResponse:
     if extract is None:
         raise Http404
     if request.method == "POST":
-        try:
+        with refusals_shown(request):
             services.decide_extract(
                 user, extract.pk, keep_valid=request.POST.get("decision") == "keep"
             )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
             messages.success(request, "已处理。")
         return redirect("verification:extract", extract.pk)
     return render(request, "verification/extract.html", {"extract": extract})
@@ -111,13 +116,10 @@ def jobs_view(request: HttpRequest) -> HttpResponse:
                 if household is None:
                     form.add_error("household", "找不到该家庭。")
             if not form.errors:
-                try:
+                with refusals_shown(request, form):
                     job = services.create_job(
                         user, household=household, engine=form.cleaned_data["engine"]
                     )
-                except DomainError as error:
-                    form.add_error(None, error.message)
-                else:
                     services.launch_in_background(job)
                     return redirect("verification:job", job.pk)
     page = Paginator(selectors.jobs_for(user), 30).get_page(request.GET.get("page"))
@@ -186,8 +188,6 @@ def job_resume(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 def job_export(request: HttpRequest, job_id: int) -> HttpResponse:
-    from openpyxl import Workbook
-
     user, job = _job_or_404(request, job_id)
     log_access(user, "page", "VerificationJob", job.pk, None, request)
     book = Workbook(write_only=True)
@@ -212,8 +212,6 @@ def job_export(request: HttpRequest, job_id: int) -> HttpResponse:
             "财政供养成员",
         ]
     )
-    from jiuzhu.verification.matching import REASONS
-
     for r in selectors.households_with_findings(user, job).iterator(chunk_size=2000):
         sheet.append(
             [
