@@ -14,6 +14,7 @@ from jiuzhu.registry.sections import Entry
 from jiuzhu.registry.selectors import households_in_scope
 from jiuzhu.verification.matching import REASONS
 from jiuzhu.verification.models import (
+    Conclusion,
     ExtractImport,
     Finding,
     JobScope,
@@ -79,32 +80,34 @@ def summary_by_town(user: User, job: VerificationJob) -> list[TownRow]:
         .values("town_code")
         .annotate(
             total=Count("pk"),
-            consistent=Count("pk", filter=Q(conclusion="consistent")),
-            needs=Count("pk", filter=Q(conclusion="needs_explanation")),
-            over=Count("pk", filter=Q(conclusion="over_limit")),
+            consistent=Count("pk", filter=Q(conclusion=Conclusion.CONSISTENT)),
+            needs=Count("pk", filter=Q(conclusion=Conclusion.NEEDS_EXPLANATION)),
+            over=Count("pk", filter=Q(conclusion=Conclusion.OVER_LIMIT)),
         )
         .order_by("town_code")
     )
     names = dict(
-        Region.objects.filter(code__in=[r["town_code"] for r in rows]).values_list("code", "name")
+        Region.objects.filter(code__in=[row["town_code"] for row in rows]).values_list(
+            "code", "name"
+        )
     )
     return [
         TownRow(
-            r["town_code"],
-            names.get(r["town_code"], r["town_code"]),
-            r["total"],
-            r["consistent"],
-            r["needs"],
-            r["over"],
+            row["town_code"],
+            names.get(row["town_code"], row["town_code"]),
+            row["total"],
+            row["consistent"],
+            row["needs"],
+            row["over"],
         )
-        for r in rows
+        for row in rows
     ]
 
 
 def households_with_findings(user: User, job: VerificationJob) -> QuerySet[VerificationReport]:
     return (
         reports_in_scope(user, job)
-        .exclude(conclusion="consistent")
+        .exclude(conclusion=Conclusion.CONSISTENT)
         .order_by("town_code", "household__number")
     )
 
