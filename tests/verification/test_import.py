@@ -59,25 +59,15 @@ def test_row_errors_are_reported_with_line_numbers(officer, tmp_path):
     outcome = import_rows(officer, tmp_path, "employment", rows)
     extract = outcome.extract
     assert extract.status == ExtractStatus.PENDING
-    by_row = {e["row"]: e["message"] for e in extract.errors}
+    by_row = {e["row"]: (e["column"], e["message"]) for e in extract.errors}
     assert by_row == {
-        3: "身份证号无效（长度、出生日期或校验码错误；Excel中请设为文本格式）",
-        4: "金额应为不小于0、最多两位小数的数字",
-        5: "缺少身份证号时须填写出生日期",
-        6: "日期格式应为YYYY-MM-DD",
-        7: "与第2行重复",
-        8: "金额应为不小于0、最多两位小数的数字",
-        9: "与身份证号中的出生日期不一致",
-    }
-    columns = {e["row"]: e["column"] for e in extract.errors}
-    assert columns == {
-        3: "身份证号",
-        4: "月工资（元）",
-        5: "出生日期",
-        6: "出生日期",
-        7: "",
-        8: "月工资（元）",
-        9: "出生日期",
+        3: ("身份证号", "身份证号无效（长度、出生日期或校验码错误；Excel中请设为文本格式）"),
+        4: ("月工资（元）", "金额应为不小于0、最多两位小数的数字"),
+        5: ("出生日期", "缺少身份证号时须填写出生日期"),
+        6: ("出生日期", "日期格式应为YYYY-MM-DD"),
+        7: ("", "与第2行重复"),
+        8: ("月工资（元）", "金额应为不小于0、最多两位小数的数字"),
+        9: ("出生日期", "与身份证号中的出生日期不一致"),
     }
     assert (extract.rows_valid, extract.rows_invalid) == (1, 7)
     assert outcome.message == "文件有 7 行错误、1 行有效，请选择整体退回或仅导入有效行。"

@@ -86,6 +86,7 @@ class DuckDBEngine:
 
 
 def spark_available() -> bool:
+    """Whether Spark can run here: a Java runtime and pyspark installed."""
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         return False
     try:

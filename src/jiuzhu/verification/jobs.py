@@ -32,6 +32,7 @@ from jiuzhu.verification.models import (
     VerificationJob,
     VerificationReport,
 )
+from jiuzhu.verification.sources import FACT_COLUMNS
 
 CHUNK_HOUSEHOLDS = 10_000
 # A running job whose heartbeat is older than this is taken to have died.
@@ -106,6 +107,7 @@ def prepare(job: VerificationJob, chunk_size: int | None = None) -> None:
 
 
 def inputs_for(job: VerificationJob) -> matching.JobInputs:
+    """The job's frozen inputs; DomainError if an extract's file has gone missing."""
     directory = job_dir(job.pk) / "registry"
     extracts = ExtractImport.objects.filter(pk__in=job.extract_ids).order_by("pk")
     missing = [e for e in extracts if not Path(e.parquet_path).exists()]
@@ -138,16 +140,14 @@ _REPORT_FIELDS = (
     "fuzzy_findings",
     "findings_count",
 )
+# A finding keeps the fact, not the identity it was matched on (that is the member's now);
+# its detail is cut to the field's length.
+_NOT_KEPT = ("id_number", "name", "birth_date", "detail")
 _FINDING_FIELDS = (
     "household_id",
     "person_id",
-    "source",
-    "extract_id",
-    "extract_date",
-    "kind",
-    "category",
-    "amount_fen",
     "confidence",
+    *(column for column in FACT_COLUMNS if column not in _NOT_KEPT),
 )
 
 

@@ -34,6 +34,7 @@ def extracts_for(user: User) -> QuerySet[ExtractImport]:
 
 
 def jobs_for(user: User) -> QuerySet[VerificationJob]:
+    """The jobs the user may see: those of their area (none without the capability)."""
     if not user.can(Capability.VIEW_VERIFICATION):
         return VerificationJob.objects.none()
     prefix = user.scope_prefix
@@ -75,6 +76,7 @@ class TownRow:
 
 
 def summary_by_town(user: User, job: VerificationJob) -> list[TownRow]:
+    """Reports counted by town and conclusion, within the user's area."""
     rows = (
         reports_in_scope(user, job)
         .values("town_code")

@@ -89,6 +89,7 @@ def record_authorisation(
 
 
 def revoke_authorisation(actor: User, household: Household) -> int:
+    """Revoke the household's active authorisations; returns how many were revoked."""
     require(actor, Capability.EDIT_HOUSEHOLDS)
     if not households_in_scope(actor).filter(pk=household.pk).exists():
         raise DomainError("该家庭不在您的管辖范围内。")

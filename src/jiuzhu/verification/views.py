@@ -56,6 +56,7 @@ def _saved_upload(upload: UploadedFile) -> Iterator[Path]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def extracts(request: HttpRequest) -> HttpResponse:
+    """Upload an extract (officers); the list of the extracts imported."""
     user = require_page(request, Capability.IMPORT_EXTRACTS)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -81,6 +82,7 @@ def extracts(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def extract_detail(request: HttpRequest, extract_id: int) -> HttpResponse:
+    """One extract and its errors; the officer keeps the valid rows or rejects it."""
     user = require_page(request, Capability.IMPORT_EXTRACTS)
     extract = selectors.extracts_for(user).filter(pk=extract_id).first()
     if extract is None:
@@ -105,6 +107,7 @@ class JobForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def jobs_view(request: HttpRequest) -> HttpResponse:
+    """The jobs in the user's area; start one (whole area or one household)."""
     user = require_page(request, Capability.VIEW_VERIFICATION)
     form = JobForm(request.POST or None)
     if request.method == "POST":
@@ -148,6 +151,7 @@ def _stale(job: VerificationJob) -> bool:
 
 @login_required
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A job's summary by town and its households with findings (access logged)."""
     user, job = _job_or_404(request, job_id)
     log_access(user, "page", "VerificationJob", job.pk, None, request)
     page = Paginator(selectors.households_with_findings(user, job), 50).get_page(
@@ -188,6 +192,7 @@ def job_resume(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 def job_export(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The summary and the households with findings as an Excel workbook (access logged)."""
     user, job = _job_or_404(request, job_id)
     log_access(user, "page", "VerificationJob", job.pk, None, request)
     book = Workbook(write_only=True)
@@ -212,21 +217,21 @@ def job_export(request: HttpRequest, job_id: int) -> HttpResponse:
             "财政供养成员",
         ]
     )
-    for r in selectors.households_with_findings(user, job).iterator(chunk_size=2000):
+    for household_report in selectors.households_with_findings(user, job).iterator(chunk_size=2000):
         sheet.append(
             [
-                r.town_code,
-                r.household.number,
-                r.get_conclusion_display(),
-                "；".join(REASONS.get(c, c) for c in r.reasons),
-                r.income_fen / 100,
-                r.declared_income_fen / 100,
-                r.financial_fen / 100,
-                r.vehicles,
-                r.houses,
-                r.businesses,
-                r.deaths,
-                r.payroll_members,
+                household_report.town_code,
+                household_report.household.number,
+                household_report.get_conclusion_display(),
+                "；".join(REASONS.get(code, code) for code in household_report.reasons),
+                household_report.income_fen / 100,
+                household_report.declared_income_fen / 100,
+                household_report.financial_fen / 100,
+                household_report.vehicles,
+                household_report.houses,
+                household_report.businesses,
+                household_report.deaths,
+                household_report.payroll_members,
             ]
         )
     out = BytesIO()

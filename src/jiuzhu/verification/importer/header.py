@@ -14,14 +14,14 @@ def _header_names(source: Source) -> dict[str, str]:
 
 def map_header(source: Source, header: list[str]) -> list[str]:
     """Header cells (English name or Chinese label) → column names; DomainError if wrong."""
-    cleaned = [str(h or "").strip().lstrip("\ufeff") for h in header]
+    cleaned = [str(cell or "").strip().lstrip("\ufeff") for cell in header]
     if not any(cleaned):
         raise DomainError("文件为空或缺少表头行。")
     known = _header_names(source)
-    mapped = [known.get(h) for h in cleaned]
+    mapped = [known.get(cell) for cell in cleaned]
     problems = []
-    unknown = [h for h, m in zip(cleaned, mapped, strict=True) if m is None]
-    present = [m for m in mapped if m]
+    unknown = [cell for cell, name in zip(cleaned, mapped, strict=True) if name is None]
+    present = [name for name in mapped if name]
     missing = [source.column(c).label for c in source.required_columns if c not in present]
     if unknown or missing:
         guess = _guess_source(cleaned, source)
@@ -34,13 +34,13 @@ def map_header(source: Source, header: list[str]) -> list[str]:
         problems.append("未知的列：" + "、".join(unknown) + "。")
     if missing:
         problems.append("缺少必填列：" + "、".join(missing) + "。")
-    duplicated = sorted({m for m in present if present.count(m) > 1})
+    duplicated = sorted({name for name in present if present.count(name) > 1})
     if duplicated:
         problems.append("列重复：" + "、".join(source.column(c).label for c in duplicated) + "。")
     if problems:
         expected = "、".join(c.label for c in source.all_columns)
         raise DomainError(" ".join(problems) + f" 本来源应有的列：{expected}。")
-    return [m for m in mapped if m is not None]
+    return [name for name in mapped if name is not None]
 
 
 def _guess_source(header: list[str], chosen: Source) -> Source | None:
@@ -49,8 +49,8 @@ def _guess_source(header: list[str], chosen: Source) -> Source | None:
         if source.code == chosen.code:
             continue
         known = _header_names(source)
-        if all(h in known for h in header):
-            score = sum(1 for h in header if h in known)
+        if all(cell in known for cell in header):
+            score = sum(1 for cell in header if cell in known)
             if score > best_score:
                 best, best_score = source, score
     return best

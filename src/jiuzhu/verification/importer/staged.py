@@ -115,15 +115,18 @@ class StagedWriter:
             f"AS first FROM read_parquet('{self.path}') WHERE row_no IN "
             f"(SELECT row_no FROM suspects)) WHERE row_no <> first ORDER BY row_no"
         ).fetchall()
-        return [(int(a), int(b)) for a, b in found]
+        return [(int(row), int(first)) for row, first in found]
 
     def drop(self, rows: list[int]) -> None:
+        """Rewrite the file without `rows` (by row number), keeping its metadata."""
         self.con.register("dups", pa.table({"row_no": np.array(rows, dtype=np.int64)}))
-        kv = ", ".join(f"{k}: '{v}'" for k, v in self.metadata.items() if "'" not in k + v)
+        pairs = ", ".join(
+            f"{key}: '{value}'" for key, value in self.metadata.items() if "'" not in key + value
+        )
         rewritten = self.path.with_suffix(".dedup.parquet")
         self.con.execute(
             f"COPY (SELECT * FROM read_parquet('{self.path}') WHERE row_no NOT IN "
             f"(SELECT row_no FROM dups) ORDER BY row_no) TO '{rewritten}' "
-            f"(FORMAT parquet, COMPRESSION snappy, KV_METADATA {{{kv}}})"
+            f"(FORMAT parquet, COMPRESSION snappy, KV_METADATA {{{pairs}}})"
         )
         os.replace(rewritten, self.path)
