@@ -159,7 +159,13 @@ def test_job_page_report_export_and_scope(
     page = client.get(f"/verification/jobs/{job.pk}/").content.decode()
     assert h.number in page and "超出标准" in page
     report = client.get(f"/verification/jobs/{job.pk}/households/{h.pk}/")
-    assert report.status_code == 200 and "鲁A1" in report.content.decode()
+    assert report.status_code == 200
+    text = report.content.decode()
+    assert "鲁A1" in text and "拥有机动车辆" in text and "有未申报的车辆" in text
+    # A town assistant handles the cases, so sees the member's whole ID number (the mask's
+    # "full" level); another town's member is not on the page at all.
+    assert dong_e_assistant.id_visibility == "full"
+    assert mine in text and "玫瑰人" not in text
     assert AccessLog.objects.filter(
         user=dong_e_assistant, object_type="VerificationReport", household_id=h.pk
     ).exists()

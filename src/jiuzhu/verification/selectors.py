@@ -138,13 +138,15 @@ def _report_view(user: User, report: VerificationReport) -> ReportView:
         report=report,
         findings=[
             FindingView(
-                f,
-                f.person.name if f.person else "",
-                idnumber.mask(f.person.id_number, user.id_visibility) if f.person else "",
+                finding,
+                finding.person.name if finding.person else "",
+                idnumber.mask(finding.person.id_number, user.id_visibility)
+                if finding.person
+                else "",
             )
-            for f in findings
+            for finding in findings
         ],
-        reasons=[REASONS[r] for r in report.reasons if r in REASONS],
+        reasons=[REASONS[code] for code in report.reasons if code in REASONS],
     )
 
 
@@ -167,7 +169,7 @@ def reports_for_household(user: User, household: Household, limit: int = 5) -> l
         .select_related("job")
         .order_by("-job__created_at")[:limit]
     )
-    return [_report_view(user, r) for r in reports]
+    return [_report_view(user, report) for report in reports]
 
 
 def person_name(person: Person | None) -> Any:
