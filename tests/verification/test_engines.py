@@ -5,7 +5,7 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 
-from jiuzhu.batch.engine import DuckDBEngine, spark_available
+from jiuzhu.batch.engine import DuckDBEngine, SparkEngine, spark_available
 from jiuzhu.verification import jobs, matching, services
 from jiuzhu.verification.models import VerificationJob
 from tests.verification.conftest import AS_OF, limits
@@ -71,8 +71,6 @@ def test_duckdb_and_spark_agree(county_admin, officer, tmp_path):
         jobs.CHUNK_HOUSEHOLDS = saved
     job.refresh_from_db()
     inputs = jobs.inputs_for(job)
-
-    from jiuzhu.batch.engine import SparkEngine
 
     duck = DuckDBEngine()
     spark = SparkEngine(master="local[1]", shuffle_partitions=2)

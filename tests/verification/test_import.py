@@ -1,6 +1,7 @@
 """Extract import: validation with row numbers, encodings, file-level refusals, idempotency."""
 
 import datetime as dt
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -8,10 +9,9 @@ from openpyxl import Workbook
 
 from jiuzhu.core import idnumber
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.roles import Role
-from jiuzhu.verification import services
+from jiuzhu.verification import importer, services
 from jiuzhu.verification.models import ExtractImport, ExtractStatus
-from tests import factories
+from jiuzhu.verification.sources import SOURCES
 from tests.verification.conftest import AS_OF, csv_text, import_rows, write_file
 
 pytestmark = pytest.mark.django_db
@@ -59,16 +59,18 @@ def test_row_errors_are_reported_with_line_numbers(officer, tmp_path):
     outcome = import_rows(officer, tmp_path, "employment", rows)
     extract = outcome.extract
     assert extract.status == ExtractStatus.PENDING
-    by_row = {e["row"]: e["message"] for e in extract.errors}
-    assert set(by_row) == {3, 4, 5, 6, 7, 8, 9}
-    assert "校验码" in by_row[3]
-    assert "金额" in by_row[4]
-    assert "出生日期" in by_row[5]
-    assert "日期格式" in by_row[6]
-    assert by_row[7] == "与第2行重复"
-    assert "不一致" in by_row[9]
+    by_row = {e["row"]: (e["column"], e["message"]) for e in extract.errors}
+    assert by_row == {
+        3: ("身份证号", "身份证号无效（长度、出生日期或校验码错误；Excel中请设为文本格式）"),
+        4: ("月工资（元）", "金额应为不小于0、最多两位小数的数字"),
+        5: ("出生日期", "缺少身份证号时须填写出生日期"),
+        6: ("出生日期", "日期格式应为YYYY-MM-DD"),
+        7: ("", "与第2行重复"),
+        8: ("月工资（元）", "金额应为不小于0、最多两位小数的数字"),
+        9: ("出生日期", "与身份证号中的出生日期不一致"),
+    }
     assert (extract.rows_valid, extract.rows_invalid) == (1, 7)
-    assert "请选择" in outcome.message
+    assert outcome.message == "文件有 7 行错误、1 行有效，请选择整体退回或仅导入有效行。"
 
 
 def test_officer_keeps_valid_rows_or_rejects(officer, tmp_path):
@@ -79,10 +81,15 @@ def test_officer_keeps_valid_rows_or_rejects(officer, tmp_path):
     assert pq.read_table(kept.parquet_path).num_rows == 1
 
     other = import_rows(officer, tmp_path, "employment", [wage(B, "李四"), wage("x", "坏")])
+    staged = Path(other.extract.parquet_path)
+    assert staged.exists()
     rejected = services.decide_extract(officer, other.extract.pk, keep_valid=False)
     assert rejected.status == ExtractStatus.REJECTED and rejected.parquet_path == ""
-    with pytest.raises(DomainError):
+    assert not staged.exists()
+    with pytest.raises(DomainError) as error:
         services.decide_extract(officer, other.extract.pk, keep_valid=True)
+    assert error.value.message == "该批次不在待确认状态。"
+    assert ExtractImport.objects.get(pk=other.extract.pk).status == ExtractStatus.REJECTED
 
 
 def test_api_style_choice_at_upload(officer, tmp_path):
@@ -90,12 +97,32 @@ def test_api_style_choice_at_upload(officer, tmp_path):
         officer, tmp_path, "employment", [wage(), wage("bad", "坏")], on_errors="reject"
     )
     assert outcome.extract.status == ExtractStatus.REJECTED
+    assert outcome.extract.parquet_path == ""
+    assert outcome.message == "文件有 1 行错误，已整体退回。"
+
+
+def test_unknown_error_choice_is_refused_before_anything_is_written(officer, tmp_path):
+    with pytest.raises(DomainError) as error:
+        import_rows(officer, tmp_path, "employment", [wage()], on_errors="maybe")
+    assert error.value.message == "错误处理方式无效。"
+    assert not ExtractImport.objects.exists()
+
+
+def test_unknown_source_is_refused(officer, tmp_path):
+    path = write_file(tmp_path, csv_text("employment", [wage()]))
+    with pytest.raises(DomainError) as error:
+        services.import_extract(officer, "lottery", AS_OF, path, path.name)
+    assert error.value.message == "未知的数据来源：lottery。"
+    assert not ExtractImport.objects.exists()
 
 
 def test_same_file_twice_adds_nothing(officer, tmp_path):
     import_rows(officer, tmp_path, "employment", [wage()])
-    with pytest.raises(DomainError, match="未重复导入"):
+    first = ExtractImport.objects.get()
+    with pytest.raises(DomainError) as error:
         import_rows(officer, tmp_path, "employment", [wage()])
+    assert error.value.message.startswith("该文件已于")
+    assert error.value.message.endswith(f"导入（批次 #{first.pk}），未重复导入。")
     assert ExtractImport.objects.count() == 1
 
 
@@ -112,8 +139,11 @@ def test_gbk_file_with_chinese_headers(officer, tmp_path):
 def test_undecodable_file_is_refused(officer, tmp_path):
     path = tmp_path / "junk.csv"
     path.write_bytes(b"id_number,name\n" + bytes(range(128, 256)) * 50)
-    with pytest.raises(DomainError, match="编码"):
+    with pytest.raises(DomainError) as error:
         services.import_extract(officer, "employment", AS_OF, path, path.name)
+    assert error.value.message == (
+        "无法识别文件编码：请使用 UTF-8 或 GBK（GB18030）编码的 CSV 文件。"
+    )
     assert not ExtractImport.objects.exists()
 
 
@@ -121,8 +151,10 @@ def test_unknown_and_missing_columns(officer, tmp_path):
     path = write_file(tmp_path, "id_number,name,salary\n" + f"{A},张三,100\n")
     with pytest.raises(DomainError) as error:
         services.import_extract(officer, "employment", AS_OF, path, path.name)
-    assert "未知的列：salary" in error.value.message
-    assert "缺少必填列" in error.value.message and "工作单位" in error.value.message
+    assert error.value.message == (
+        "未知的列：salary。 缺少必填列：工作单位、月工资（元）。"
+        " 本来源应有的列：身份证号、姓名、出生日期、工作单位、月工资（元）。"
+    )
     assert not ExtractImport.objects.exists()
 
 
@@ -161,12 +193,22 @@ def test_xlsx_upload(officer, tmp_path):
     outcome = services.import_extract(officer, "employment", AS_OF, path, path.name)
     extract = outcome.extract
     assert (extract.rows_valid, extract.rows_invalid) == (1, 1)
-    assert extract.errors[0]["row"] == 3 and "文本格式" in extract.errors[0]["message"]
+    assert extract.errors == [
+        {
+            "row": 3,
+            "column": "身份证号",
+            "message": "身份证号无效（长度、出生日期或校验码错误；Excel中请设为文本格式）",
+        }
+    ]
+    table = pq.read_table(extract.parquet_path)
+    assert table.column("row_no").to_pylist() == [2]
+    assert table.column("amount_fen").to_pylist() == [250000]
 
 
 def test_town_assistant_cannot_import(dong_e_assistant, tmp_path):
     with pytest.raises(PermissionError):
         import_rows(dong_e_assistant, tmp_path, "employment", [wage()])
+    assert not ExtractImport.objects.exists()
 
 
 def test_validation_scales_without_python_loops(officer, tmp_path):
@@ -180,8 +222,9 @@ def test_validation_scales_without_python_loops(officer, tmp_path):
     ]
     outcome = import_rows(officer, tmp_path, "employment", rows)
     assert outcome.extract.rows_valid == 30_000
-    assert factories  # factories imported for fixtures' side effects
-    assert Role
+    assert outcome.message == "已导入 30,000 行。"
+    table = pq.read_table(outcome.extract.parquet_path)
+    assert table.column("amount_fen").to_pylist()[:3] == [0, 100, 200]
 
 
 def test_dates_and_whitespace_across_formats(officer, tmp_path):
@@ -200,9 +243,12 @@ def test_dates_and_whitespace_across_formats(officer, tmp_path):
     outcome = import_rows(officer, tmp_path, "employment", rows, on_errors="keep_valid")
     extract = outcome.extract
     by_row = {e["row"]: e["message"] for e in extract.errors}
-    assert set(by_row) == {3, 6, 8, 9}
-    assert "日期格式" in by_row[3] and "日期格式" in by_row[6] and "日期格式" in by_row[8]
-    assert "不一致" in by_row[9]
+    assert by_row == {
+        3: "日期格式应为YYYY-MM-DD",
+        6: "日期格式应为YYYY-MM-DD",
+        8: "日期格式应为YYYY-MM-DD",
+        9: "与身份证号中的出生日期不一致",
+    }
     table = pq.read_table(extract.parquet_path)
     assert table.column("row_no").to_pylist() == [2, 4, 5, 7]
     assert table.column("birth_date").to_pylist() == [
@@ -216,9 +262,6 @@ def test_dates_and_whitespace_across_formats(officer, tmp_path):
 
 def test_batches_checked_in_parallel_match_one_worker(tmp_path, monkeypatch):
     """Many small batches on two workers give the rows, errors and file of one worker."""
-    from jiuzhu.verification import importer
-    from jiuzhu.verification.sources import SOURCES
-
     rows = []
     for i in range(600):
         number = idnumber.make("370124", dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28), i)
@@ -228,10 +271,10 @@ def test_batches_checked_in_parallel_match_one_worker(tmp_path, monkeypatch):
     rows[450] = dict(rows[20])  # a duplicate in another batch
     rows[500]["monthly_wage"] = "nan"
     path = write_file(tmp_path, csv_text("employment", rows))
-    monkeypatch.setattr(importer, "CSV_BLOCK_BYTES", 2048)  # dozens of batches
+    monkeypatch.setattr(importer.readers, "CSV_BLOCK_BYTES", 2048)  # dozens of batches
     outcomes = []
     for workers in (1, 2):
-        monkeypatch.setattr(importer, "WORKERS", workers)
+        monkeypatch.setattr(importer.pipeline, "WORKERS", workers)
         staged = tmp_path / f"staged-{workers}.parquet"
         result = importer.validate_file(path, path.name, SOURCES["employment"], staged, AS_OF)
         outcomes.append((result, pq.read_table(staged)))
@@ -241,7 +284,7 @@ def test_batches_checked_in_parallel_match_one_worker(tmp_path, monkeypatch):
     assert one_table.schema.metadata == two_table.schema.metadata
     by_row = {e.row: e.message for e in one.errors}
     assert by_row[452] == "与第22行重复"
-    assert "金额" in by_row[502]
+    assert by_row[502] == "金额应为不小于0、最多两位小数的数字"
     assert one.rows_valid == one_table.num_rows == 600 - len(by_row)
     assert one_table.column("row_no").to_pylist() == sorted(set(range(2, 602)) - set(by_row))
 
@@ -281,7 +324,10 @@ def test_rows_after_malformed_and_blank_lines_keep_their_numbers(officer, tmp_pa
     assert set(by_row) == {4, 8, 9, 11, 12}
     assert by_row[4]["message"].startswith("字段数应为5，实为4")
     assert by_row[9]["message"].startswith("字段数应为5，实为6")
-    assert "身份证号" in by_row[8]["message"] and "金额" in by_row[11]["message"]
+    assert (
+        by_row[8]["message"] == "身份证号无效（长度、出生日期或校验码错误；Excel中请设为文本格式）"
+    )
+    assert by_row[11]["message"] == "金额应为不小于0、最多两位小数的数字"
     assert by_row[12]["message"] == "与第2行重复"
     assert (extract.rows_total, extract.rows_valid, extract.rows_invalid) == (7, 2, 5)
     assert extract.error_count == 5
@@ -310,9 +356,6 @@ def test_malformed_rows_count_under_keep_valid_and_reject(officer, tmp_path):
 
 def test_row_numbers_across_many_blocks(tmp_path, monkeypatch):
     """Rows left out and blank lines in and between the parser's blocks, on two workers."""
-    from jiuzhu.verification import importer
-    from jiuzhu.verification.sources import SOURCES
-
     lines, expected_valid, expected_errors = [], [], []
     for i in range(400):
         row = len(lines) + 2
@@ -326,7 +369,7 @@ def test_row_numbers_across_many_blocks(tmp_path, monkeypatch):
         if i % 13 == 0:
             lines.append("\n")
     path = write_file(tmp_path, csv_lines(lines))
-    monkeypatch.setattr(importer, "CSV_BLOCK_BYTES", 300)  # a few rows per block
+    monkeypatch.setattr(importer.readers, "CSV_BLOCK_BYTES", 300)  # a few rows per block
     staged = tmp_path / "staged.parquet"
     result = importer.validate_file(path, path.name, SOURCES["employment"], staged, AS_OF)
     assert sorted(e.row for e in result.errors) == expected_errors
@@ -358,8 +401,9 @@ def test_blank_rows_in_a_workbook_keep_the_numbers(officer, tmp_path):
 def test_amounts_must_be_plain_decimals(officer, tmp_path, amount):
     rows = [wage(), wage(B, "李四", amount)]
     extract = import_rows(officer, tmp_path, "employment", rows).extract
-    assert [(e["row"], e["column"]) for e in extract.errors] == [(3, "月工资（元）")]
-    assert "金额" in extract.errors[0]["message"]
+    assert extract.errors == [
+        {"row": 3, "column": "月工资（元）", "message": "金额应为不小于0、最多两位小数的数字"}
+    ]
 
 
 def test_plain_amounts_in_fen(officer, tmp_path):

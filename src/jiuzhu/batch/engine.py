@@ -59,8 +59,8 @@ class DuckDBEngine:
     def register_parquet(
         self, view: str, paths: Sequence[str], columns: Sequence[str], constants: dict[str, Any]
     ) -> None:
-        files = ", ".join(_literal(str(p)) for p in paths)
-        extra = "".join(f", {_literal(v)} AS {k}" for k, v in constants.items())
+        files = ", ".join(_literal(str(path)) for path in paths)
+        extra = "".join(f", {_literal(value)} AS {name}" for name, value in constants.items())
         self.con.execute(
             f"CREATE OR REPLACE VIEW {view} AS SELECT {', '.join(columns)}{extra} "
             f"FROM read_parquet([{files}])"
@@ -72,7 +72,7 @@ class DuckDBEngine:
         self.con.unregister(f"{view}_arrow")
 
     def union_views(self, view: str, parts: Sequence[str]) -> None:
-        body = " UNION ALL ".join(f"SELECT * FROM {p}" for p in parts)
+        body = " UNION ALL ".join(f"SELECT * FROM {part}" for part in parts)
         self.con.execute(f"CREATE OR REPLACE VIEW {view} AS {body}")
 
     def materialise(self, view: str, sql: str) -> None:
@@ -86,9 +86,11 @@ class DuckDBEngine:
 
 
 def spark_available() -> bool:
+    """Whether Spark can run here: a Java runtime and pyspark installed."""
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         return False
     try:
+        # pyspark is an optional heavy dependency (the dev extra), only probed for here.
         import pyspark  # noqa: F401
     except ImportError:
         return False
@@ -102,6 +104,7 @@ class SparkEngine:
     name = "spark"
 
     def __init__(self, master: str | None = None, shuffle_partitions: int = 8) -> None:
+        # Imported only when Spark is asked for: pyspark is optional and heavy (a JVM).
         from pyspark.sql import SparkSession
 
         master = master or os.environ.get("JIUZHU_SPARK_MASTER", "local[2]")
@@ -120,9 +123,9 @@ class SparkEngine:
     def register_parquet(
         self, view: str, paths: Sequence[str], columns: Sequence[str], constants: dict[str, Any]
     ) -> None:
-        frame = self.spark.read.parquet(*[str(p) for p in paths])
+        frame = self.spark.read.parquet(*[str(path) for path in paths])
         frame.createOrReplaceTempView(f"{view}_raw")
-        extra = "".join(f", {_literal(v)} AS {k}" for k, v in constants.items())
+        extra = "".join(f", {_literal(value)} AS {name}" for name, value in constants.items())
         self.spark.sql(
             f"SELECT {', '.join(columns)}{extra} FROM {view}_raw"
         ).createOrReplaceTempView(view)
@@ -132,7 +135,7 @@ class SparkEngine:
         frame.createOrReplaceTempView(view)
 
     def union_views(self, view: str, parts: Sequence[str]) -> None:
-        body = " UNION ALL ".join(f"SELECT * FROM {p}" for p in parts)
+        body = " UNION ALL ".join(f"SELECT * FROM {part}" for part in parts)
         self.spark.sql(body).createOrReplaceTempView(view)
 
     def materialise(self, view: str, sql: str) -> None:
@@ -152,8 +155,9 @@ class SparkEngine:
 
 
 def make_engine(name: str, **options: Any) -> Engine:
-    if name == "duckdb":
+    """The engine called `name` (DuckDBEngine.name or SparkEngine.name), with its options."""
+    if name == DuckDBEngine.name:
         return DuckDBEngine(**options)
-    if name == "spark":
+    if name == SparkEngine.name:
         return SparkEngine(**options)
     raise ValueError(f"unknown engine {name!r}")

@@ -32,6 +32,7 @@ from jiuzhu.verification.models import (
     VerificationJob,
     VerificationReport,
 )
+from jiuzhu.verification.sources import FACT_COLUMNS
 
 CHUNK_HOUSEHOLDS = 10_000
 # A running job whose heartbeat is older than this is taken to have died.
@@ -106,6 +107,7 @@ def prepare(job: VerificationJob, chunk_size: int | None = None) -> None:
 
 
 def inputs_for(job: VerificationJob) -> matching.JobInputs:
+    """The job's frozen inputs; DomainError if an extract's file has gone missing."""
     directory = job_dir(job.pk) / "registry"
     extracts = ExtractImport.objects.filter(pk__in=job.extract_ids).order_by("pk")
     missing = [e for e in extracts if not Path(e.parquet_path).exists()]
@@ -119,6 +121,40 @@ def inputs_for(job: VerificationJob) -> matching.JobInputs:
     )
 
 
+# The matching job's result columns stored as they come (see matching.run_chunk).
+_REPORT_FIELDS = (
+    "household_id",
+    "town_code",
+    "area_type",
+    "members",
+    "conclusion",
+    "income_fen",
+    "declared_income_fen",
+    "financial_fen",
+    "declared_financial_fen",
+    "vehicles",
+    "houses",
+    "businesses",
+    "deaths",
+    "payroll_members",
+    "fuzzy_findings",
+    "findings_count",
+)
+# A finding keeps the fact, not the identity it was matched on (that is the member's now);
+# its detail is cut to the field's length.
+_NOT_KEPT = ("id_number", "name", "birth_date", "detail")
+_FINDING_FIELDS = (
+    "household_id",
+    "person_id",
+    "confidence",
+    *(column for column in FACT_COLUMNS if column not in _NOT_KEPT),
+)
+
+
+def _values(row: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: row[name] for name in names}
+
+
 def write_chunk(job: VerificationJob, chunk: int, reports: pa.Table, findings: pa.Table) -> None:
     """Replace this chunk's results and advance progress, atomically."""
     report_rows = reports.to_pylist()
@@ -130,26 +166,11 @@ def write_chunk(job: VerificationJob, chunk: int, reports: pa.Table, findings: p
             [
                 VerificationReport(
                     job=job,
-                    household_id=r["household_id"],
                     chunk=chunk,
-                    town_code=r["town_code"],
-                    area_type=r["area_type"],
-                    members=r["members"],
-                    conclusion=r["conclusion"],
-                    reasons=matching.reasons_of(r),
-                    income_fen=r["income_fen"],
-                    declared_income_fen=r["declared_income_fen"],
-                    financial_fen=r["financial_fen"],
-                    declared_financial_fen=r["declared_financial_fen"],
-                    vehicles=r["vehicles"],
-                    houses=r["houses"],
-                    businesses=r["businesses"],
-                    deaths=r["deaths"],
-                    payroll_members=r["payroll_members"],
-                    fuzzy_findings=r["fuzzy_findings"],
-                    findings_count=r["findings_count"],
+                    reasons=matching.reasons_of(row),
+                    **_values(row, _REPORT_FIELDS),
                 )
-                for r in report_rows
+                for row in report_rows
             ],
             batch_size=1000,
         )
@@ -157,19 +178,11 @@ def write_chunk(job: VerificationJob, chunk: int, reports: pa.Table, findings: p
             [
                 Finding(
                     job=job,
-                    household_id=f["household_id"],
                     chunk=chunk,
-                    person_id=f["person_id"],
-                    source=f["source"],
-                    extract_id=f["extract_id"],
-                    extract_date=f["extract_date"],
-                    kind=f["kind"],
-                    category=f["category"],
-                    amount_fen=f["amount_fen"],
-                    confidence=f["confidence"],
-                    detail=(f["detail"] or "")[:300],
+                    detail=(row["detail"] or "")[:300],
+                    **_values(row, _FINDING_FIELDS),
                 )
-                for f in finding_rows
+                for row in finding_rows
             ],
             batch_size=2000,
         )

@@ -18,12 +18,13 @@ A limit exceeded only because of fuzzy findings gives "needs explanation", never
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import pyarrow as pa
 
 from jiuzhu.batch.engine import Engine
-from jiuzhu.verification.sources import FACT_COLUMNS
+from jiuzhu.verification.sources import FACT_COLUMNS, Category
 
 PERSON_COLUMNS = ("person_id", "household_id", "chunk", "id_number", "name", "birth_date")
 HOUSEHOLD_COLUMNS = (
@@ -40,13 +41,21 @@ HOUSEHOLD_COLUMNS = (
 )
 STORED_FACT_COLUMNS = tuple(c for c in FACT_COLUMNS if c != "extract_id")
 
-MATCHED_SQL = """
+
+class Confidence(StrEnum):
+    """How a fact was matched to a member (see the module's docstring)."""
+
+    EXACT = "exact"
+    FUZZY = "fuzzy"
+
+
+MATCHED_SQL = f"""
 SELECT p.household_id, p.person_id, p.chunk, f.source, f.extract_id, f.extract_date, f.kind,
-       f.category, f.amount_fen, f.detail, 'exact' AS confidence
+       f.category, f.amount_fen, f.detail, '{Confidence.EXACT}' AS confidence
 FROM facts f JOIN persons p ON f.id_number = p.id_number
 UNION ALL
 SELECT u.household_id, u.person_id, u.chunk, f.source, f.extract_id, f.extract_date, f.kind,
-       f.category, f.amount_fen, f.detail, 'fuzzy' AS confidence
+       f.category, f.amount_fen, f.detail, '{Confidence.FUZZY}' AS confidence
 FROM facts f JOIN (
     SELECT name, birth_date, MIN(person_id) AS person_id, MIN(household_id) AS household_id,
            MIN(chunk) AS chunk
@@ -60,29 +69,36 @@ def _sum(condition: str, value: str = "amount_fen") -> str:
     return f"CAST(SUM(CASE WHEN {condition} THEN {value} ELSE 0 END) AS BIGINT)"
 
 
-INCOME = "category IN ('income', 'payroll')"
-EXACT = "confidence = 'exact'"
+# Conditions on a matched fact, for the sums below.
+INCOME = f"category IN ('{Category.INCOME}', '{Category.PAYROLL}')"
+EXACT = f"confidence = '{Confidence.EXACT}'"
+IS_BUSINESS = f"category = '{Category.BUSINESS}'"
+IS_DEATH = f"category = '{Category.DEATH}'"
+IS_FINANCIAL = f"category = '{Category.FINANCIAL}'"
+IS_HOUSE = f"category = '{Category.HOUSE}'"
+IS_PAYROLL = f"category = '{Category.PAYROLL}'"
+IS_VEHICLE = f"category = '{Category.VEHICLE}'"
 
 REPORTS_SQL = f"""
 WITH agg AS (
   SELECT household_id,
     {_sum(INCOME)} AS income_fen,
     {_sum(f"{INCOME} AND {EXACT}")} AS income_exact_fen,
-    {_sum("category = 'financial'")} AS financial_fen,
-    {_sum(f"category = 'financial' AND {EXACT}")} AS financial_exact_fen,
-    {_sum("category = 'vehicle'", "1")} AS vehicles,
-    {_sum(f"category = 'vehicle' AND {EXACT}", "1")} AS vehicles_exact,
-    {_sum("category = 'house'", "1")} AS houses,
-    {_sum(f"category = 'house' AND {EXACT}", "1")} AS houses_exact,
-    {_sum("category = 'business'", "1")} AS businesses,
-    CAST(MAX(CASE WHEN category = 'business' THEN amount_fen ELSE 0 END) AS BIGINT)
+    {_sum(IS_FINANCIAL)} AS financial_fen,
+    {_sum(f"{IS_FINANCIAL} AND {EXACT}")} AS financial_exact_fen,
+    {_sum(IS_VEHICLE, "1")} AS vehicles,
+    {_sum(f"{IS_VEHICLE} AND {EXACT}", "1")} AS vehicles_exact,
+    {_sum(IS_HOUSE, "1")} AS houses,
+    {_sum(f"{IS_HOUSE} AND {EXACT}", "1")} AS houses_exact,
+    {_sum(IS_BUSINESS, "1")} AS businesses,
+    CAST(MAX(CASE WHEN {IS_BUSINESS} THEN amount_fen ELSE 0 END) AS BIGINT)
       AS capital_fen,
-    CAST(MAX(CASE WHEN category = 'business' AND {EXACT} THEN amount_fen ELSE 0 END) AS BIGINT)
+    CAST(MAX(CASE WHEN {IS_BUSINESS} AND {EXACT} THEN amount_fen ELSE 0 END) AS BIGINT)
       AS capital_exact_fen,
-    CAST(COUNT(DISTINCT CASE WHEN category = 'death' THEN person_id END) AS BIGINT) AS deaths,
-    CAST(COUNT(DISTINCT CASE WHEN category = 'payroll' THEN person_id END) AS BIGINT)
+    CAST(COUNT(DISTINCT CASE WHEN {IS_DEATH} THEN person_id END) AS BIGINT) AS deaths,
+    CAST(COUNT(DISTINCT CASE WHEN {IS_PAYROLL} THEN person_id END) AS BIGINT)
       AS payroll_members,
-    {_sum("confidence = 'fuzzy'", "1")} AS fuzzy_findings,
+    {_sum(f"confidence = '{Confidence.FUZZY}'", "1")} AS fuzzy_findings,
     CAST(COUNT(*) AS BIGINT) AS findings_count
   FROM matched WHERE chunk = {{chunk}}
   GROUP BY household_id
@@ -146,6 +162,9 @@ SELECT household_id, chunk, town_code, area_type, CAST(members AS BIGINT) AS mem
        ELSE 'consistent' END AS conclusion
 FROM flags
 """
+
+# The conclusions above are the values of models.Conclusion (tests check they agree; this
+# module stays free of Django so that it runs in the benchmark and on Spark's driver alone).
 
 FINDINGS_SQL = """
 SELECT household_id, person_id, chunk, source, extract_id, extract_date, kind, category,

@@ -36,6 +36,12 @@ class ExtractStatus(models.TextChoices):
     REJECTED = "rejected", "已退回"
 
 
+class ExtractChannel(models.TextChoices):
+    """How an extract arrived (stored as text; no choices on the field)."""
+
+    UPLOAD = "upload", "页面上传"
+
+
 class ExtractImport(models.Model):
     """One file from a department: provenance, validation outcome, where its rows live."""
 
@@ -45,7 +51,7 @@ class ExtractImport(models.Model):
     file_size = models.BigIntegerField("文件大小", default=0)
     sha256 = models.CharField(max_length=64, db_index=True)
     encoding = models.CharField("编码", max_length=16, blank=True)
-    channel = models.CharField("渠道", max_length=8, default="upload")
+    channel = models.CharField("渠道", max_length=8, default=ExtractChannel.UPLOAD)
     rows_total = models.BigIntegerField("总行数", default=0)
     rows_valid = models.BigIntegerField("有效行数", default=0)
     rows_invalid = models.BigIntegerField("错误行数", default=0)
@@ -67,7 +73,7 @@ class ExtractImport(models.Model):
             # The same file twice adds nothing: one live import per content hash.
             models.UniqueConstraint(
                 fields=["sha256"],
-                condition=Q(status__in=["pending", "accepted"]),
+                condition=Q(status__in=[ExtractStatus.PENDING, ExtractStatus.ACCEPTED]),
                 name="extract_one_live_import_per_file",
             )
         ]
@@ -200,7 +206,7 @@ class Finding(models.Model):
     kind = models.CharField("类别", max_length=32)
     category = models.CharField(max_length=12)
     amount_fen = models.BigIntegerField("金额（分）", default=0)
-    confidence = models.CharField("匹配方式", max_length=5)  # exact | fuzzy
+    confidence = models.CharField("匹配方式", max_length=5)  # matching.Confidence
     detail = models.CharField("明细", max_length=300, blank=True)
 
     class Meta:

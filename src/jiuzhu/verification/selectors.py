@@ -14,6 +14,7 @@ from jiuzhu.registry.sections import Entry
 from jiuzhu.registry.selectors import households_in_scope
 from jiuzhu.verification.matching import REASONS
 from jiuzhu.verification.models import (
+    Conclusion,
     ExtractImport,
     Finding,
     JobScope,
@@ -33,6 +34,7 @@ def extracts_for(user: User) -> QuerySet[ExtractImport]:
 
 
 def jobs_for(user: User) -> QuerySet[VerificationJob]:
+    """The jobs the user may see: those of their area (none without the capability)."""
     if not user.can(Capability.VIEW_VERIFICATION):
         return VerificationJob.objects.none()
     prefix = user.scope_prefix
@@ -74,37 +76,40 @@ class TownRow:
 
 
 def summary_by_town(user: User, job: VerificationJob) -> list[TownRow]:
+    """Reports counted by town and conclusion, within the user's area."""
     rows = (
         reports_in_scope(user, job)
         .values("town_code")
         .annotate(
             total=Count("pk"),
-            consistent=Count("pk", filter=Q(conclusion="consistent")),
-            needs=Count("pk", filter=Q(conclusion="needs_explanation")),
-            over=Count("pk", filter=Q(conclusion="over_limit")),
+            consistent=Count("pk", filter=Q(conclusion=Conclusion.CONSISTENT)),
+            needs=Count("pk", filter=Q(conclusion=Conclusion.NEEDS_EXPLANATION)),
+            over=Count("pk", filter=Q(conclusion=Conclusion.OVER_LIMIT)),
         )
         .order_by("town_code")
     )
     names = dict(
-        Region.objects.filter(code__in=[r["town_code"] for r in rows]).values_list("code", "name")
+        Region.objects.filter(code__in=[row["town_code"] for row in rows]).values_list(
+            "code", "name"
+        )
     )
     return [
         TownRow(
-            r["town_code"],
-            names.get(r["town_code"], r["town_code"]),
-            r["total"],
-            r["consistent"],
-            r["needs"],
-            r["over"],
+            row["town_code"],
+            names.get(row["town_code"], row["town_code"]),
+            row["total"],
+            row["consistent"],
+            row["needs"],
+            row["over"],
         )
-        for r in rows
+        for row in rows
     ]
 
 
 def households_with_findings(user: User, job: VerificationJob) -> QuerySet[VerificationReport]:
     return (
         reports_in_scope(user, job)
-        .exclude(conclusion="consistent")
+        .exclude(conclusion=Conclusion.CONSISTENT)
         .order_by("town_code", "household__number")
     )
 
@@ -133,13 +138,15 @@ def _report_view(user: User, report: VerificationReport) -> ReportView:
         report=report,
         findings=[
             FindingView(
-                f,
-                f.person.name if f.person else "",
-                idnumber.mask(f.person.id_number, user.id_visibility) if f.person else "",
+                finding,
+                finding.person.name if finding.person else "",
+                idnumber.mask(finding.person.id_number, user.id_visibility)
+                if finding.person
+                else "",
             )
-            for f in findings
+            for finding in findings
         ],
-        reasons=[REASONS[r] for r in report.reasons if r in REASONS],
+        reasons=[REASONS[code] for code in report.reasons if code in REASONS],
     )
 
 
@@ -162,7 +169,7 @@ def reports_for_household(user: User, household: Household, limit: int = 5) -> l
         .select_related("job")
         .order_by("-job__created_at")[:limit]
     )
-    return [_report_view(user, r) for r in reports]
+    return [_report_view(user, report) for report in reports]
 
 
 def person_name(person: Person | None) -> Any:

@@ -10,7 +10,9 @@ import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -18,7 +20,7 @@ from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.models import Region, User
+from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.permissions import require
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
@@ -28,6 +30,7 @@ from jiuzhu.verification import importer
 from jiuzhu.verification.models import (
     Authorisation,
     Engine,
+    ExtractChannel,
     ExtractImport,
     ExtractStatus,
     JobScope,
@@ -86,6 +89,7 @@ def record_authorisation(
 
 
 def revoke_authorisation(actor: User, household: Household) -> int:
+    """Revoke the household's active authorisations; returns how many were revoked."""
     require(actor, Capability.EDIT_HOUSEHOLDS)
     if not households_in_scope(actor).filter(pk=household.pk).exists():
         raise DomainError("该家庭不在您的管辖范围内。")
@@ -126,30 +130,15 @@ def _check_not_older(source: str, extract_date: dt.date) -> None:
         )
 
 
-def import_extract(
-    actor: User,
-    source_code: str,
-    extract_date: dt.date,
-    path: Path,
-    file_name: str,
-    *,
-    on_errors: str = "ask",
-    channel: str = "upload",
-) -> ImportOutcome:
-    """Validate an uploaded file and store its valid rows as a Parquet snapshot.
+class OnErrors(StrEnum):
+    """What import_extract does with a file that has bad rows."""
 
-    on_errors: "ask" leaves a file with bad rows pending the officer's choice;
-    "reject" or "keep_valid" decide at once (the API). A file without errors is accepted.
-    The file at `path` is not kept; the Parquet snapshot is.
-    """
-    require(actor, Capability.IMPORT_EXTRACTS)
-    source = get_source(source_code)
-    if on_errors not in ("ask", "reject", "keep_valid"):
-        raise DomainError("错误处理方式无效。")
-    if extract_date > timezone.localdate():
-        raise DomainError("数据截止日期不能晚于今天。", field="extract_date")
-    _check_not_older(source.code, extract_date)
-    sha256 = importer.file_sha256(path)
+    ASK = "ask"  # leave it pending the officer's choice (the pages)
+    REJECT = "reject"  # reject the whole file at once
+    KEEP_VALID = "keep_valid"  # keep its valid rows at once (the API, the demo)
+
+
+def _refuse_repeated(sha256: str) -> None:
     existing = ExtractImport.objects.filter(
         sha256=sha256, status__in=[ExtractStatus.PENDING, ExtractStatus.ACCEPTED]
     ).first()
@@ -158,6 +147,80 @@ def import_extract(
             f"该文件已于{timezone.localtime(existing.imported_at):%Y-%m-%d %H:%M}导入"
             f"（批次 #{existing.pk}），未重复导入。"
         )
+
+
+def _extract_fields(
+    actor: User,
+    source_code: str,
+    extract_date: dt.date,
+    path: Path,
+    file_name: str,
+    channel: str,
+    result: importer.ValidationResult,
+) -> dict[str, Any]:
+    """The ExtractImport's fields that record the file and its validation."""
+    return {
+        "source": source_code,
+        "extract_date": extract_date,
+        "file_name": file_name[:200],
+        "file_size": path.stat().st_size,
+        "sha256": result.sha256,
+        "encoding": result.encoding,
+        "channel": channel,
+        "rows_total": result.rows_total,
+        "rows_valid": result.rows_valid,
+        "rows_invalid": result.rows_invalid,
+        "error_count": result.error_count,
+        "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in result.errors],
+        "imported_by": actor,
+    }
+
+
+def _decided(actor: User, extract: ExtractImport, on_errors: OnErrors) -> ImportOutcome:
+    """A pending extract kept or rejected at once when `on_errors` (or no error) says so."""
+    if extract.error_count == 0 or on_errors == OnErrors.KEEP_VALID:
+        decide_extract(actor, extract.pk, keep_valid=True)
+        extract.refresh_from_db()
+        kept = f"已导入 {extract.rows_valid:,} 行。"
+        if extract.error_count:
+            kept += f" 另有 {extract.rows_invalid:,} 行有错误，已舍弃。"
+        return ImportOutcome(extract, kept)
+    if on_errors == OnErrors.REJECT:
+        decide_extract(actor, extract.pk, keep_valid=False)
+        extract.refresh_from_db()
+        return ImportOutcome(extract, f"文件有 {extract.rows_invalid:,} 行错误，已整体退回。")
+    return ImportOutcome(
+        extract,
+        f"文件有 {extract.rows_invalid:,} 行错误、{extract.rows_valid:,} 行有效，"
+        "请选择整体退回或仅导入有效行。",
+    )
+
+
+def import_extract(
+    actor: User,
+    source_code: str,
+    extract_date: dt.date,
+    path: Path,
+    file_name: str,
+    *,
+    on_errors: str = OnErrors.ASK,
+    channel: str = ExtractChannel.UPLOAD,
+) -> ImportOutcome:
+    """Validate an uploaded file and store its valid rows as a Parquet snapshot.
+
+    on_errors (OnErrors): "ask" leaves a file with bad rows pending the officer's choice;
+    "reject" or "keep_valid" decide at once (the API). A file without errors is accepted.
+    The file at `path` is not kept; the Parquet snapshot is.
+    """
+    require(actor, Capability.IMPORT_EXTRACTS)
+    source = get_source(source_code)
+    if on_errors not in OnErrors._value2member_map_:
+        raise DomainError("错误处理方式无效。")
+    if extract_date > timezone.localdate():
+        raise DomainError("数据截止日期不能晚于今天。", field="extract_date")
+    _check_not_older(source.code, extract_date)
+    sha256 = importer.file_sha256(path)
+    _refuse_repeated(sha256)
     staged = extracts_dir() / "staging" / f"{uuid.uuid4().hex}.parquet"
     result = importer.validate_file(
         path,
@@ -168,22 +231,7 @@ def import_extract(
         provenance={"imported_by": actor.username, "file_name": file_name[:200]},
         sha256=sha256,
     )
-    errors = [{"row": e.row, "column": e.column, "message": e.message} for e in result.errors]
-    fields = {
-        "source": source.code,
-        "extract_date": extract_date,
-        "file_name": file_name[:200],
-        "file_size": path.stat().st_size,
-        "sha256": sha256,
-        "encoding": result.encoding,
-        "channel": channel,
-        "rows_total": result.rows_total,
-        "rows_valid": result.rows_valid,
-        "rows_invalid": result.rows_invalid,
-        "error_count": result.error_count,
-        "errors": errors,
-        "imported_by": actor,
-    }
+    fields = _extract_fields(actor, source.code, extract_date, path, file_name, channel, result)
     if result.rows_valid == 0:
         staged.unlink(missing_ok=True)
         extract = ExtractImport.objects.create(status=ExtractStatus.REJECTED, **fields)
@@ -203,22 +251,7 @@ def import_extract(
     except IntegrityError:
         staged.unlink(missing_ok=True)
         raise DomainError("该文件正在导入或已导入，未重复导入。") from None
-    if result.error_count == 0 or on_errors == "keep_valid":
-        decide_extract(actor, extract.pk, keep_valid=True)
-        extract.refresh_from_db()
-        kept = f"已导入 {extract.rows_valid:,} 行。"
-        if result.error_count:
-            kept += f" 另有 {extract.rows_invalid:,} 行有错误，已舍弃。"
-        return ImportOutcome(extract, kept)
-    if on_errors == "reject":
-        decide_extract(actor, extract.pk, keep_valid=False)
-        extract.refresh_from_db()
-        return ImportOutcome(extract, f"文件有 {extract.rows_invalid:,} 行错误，已整体退回。")
-    return ImportOutcome(
-        extract,
-        f"文件有 {extract.rows_invalid:,} 行错误、{extract.rows_valid:,} 行有效，"
-        "请选择整体退回或仅导入有效行。",
-    )
+    return _decided(actor, extract, OnErrors(on_errors))
 
 
 def decide_extract(actor: User, extract_id: int, keep_valid: bool) -> ExtractImport:
@@ -291,7 +324,11 @@ def create_job(
         scope = JobScope.REGION
     else:
         region = actor.region
-        scope = JobScope.ALL if region is not None and region.level == "county" else JobScope.REGION
+        scope = (
+            JobScope.ALL
+            if region is not None and region.level == RegionLevel.COUNTY
+            else JobScope.REGION
+        )
     with transaction.atomic():
         job = VerificationJob.objects.create(
             scope=scope,

@@ -3,11 +3,20 @@
 Every source shares three identity columns (ID number, name, birth date) and declares its
 own. An extract row becomes one *fact*: a kind (what was found), a category (how it
 weighs in the means test) and an amount in fen. The matching job only reads the facts
-columns, so a new source needs a declaration here and nothing else.
+columns, so a new source needs a declaration in data/sources.toml (read here) and
+nothing else.
 """
 
+import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from jiuzhu.core.errors import DomainError
+
+# The sources as data: one [[source]] table each (its comment says how to read it).
+SOURCES_FILE = Path(__file__).with_name("data") / "sources.toml"
 
 
 class ColumnType(StrEnum):
@@ -112,279 +121,46 @@ CATEGORY_LABELS: dict[str, str] = {
     Category.INFO: "参考信息",
 }
 
-_T, _D, _A, _E, _I = (
-    ColumnType.TEXT,
-    ColumnType.DATE,
-    ColumnType.AMOUNT,
-    ColumnType.ENUM,
-    ColumnType.INT,
-)
 
-SOURCES: dict[str, Source] = {
-    s.code: s
-    for s in (
-        Source(
-            "hukou",
-            "户籍信息",
-            "公安局",
-            (
-                Column("address", "户籍地址", _T, max_length=120),
-                Column("status", "户籍状态", _E, True, ("正常", "迁出", "死亡注销")),
-            ),
-            "hukou",
-            Category.INFO,
-            detail_columns=("status", "address"),
-            overrides={("status", "死亡注销"): ("death", Category.DEATH)},
-        ),
-        Source(
-            "vehicles",
-            "机动车登记",
-            "公安局交通管理部门",
-            (
-                Column("plate", "号牌号码", _T, True, max_length=12),
-                Column(
-                    "vehicle_type",
-                    "车辆类型",
-                    _E,
-                    True,
-                    ("汽车", "摩托车", "农用车", "残疾人代步车"),
-                ),
-                Column("registered_on", "登记日期", _D),
-                Column("value", "价值（元）", _A),
-            ),
-            "vehicle",
-            Category.VEHICLE,
-            amount_column="value",
-            detail_columns=("vehicle_type", "plate"),
-            # National rule: these do not count against the vehicle limit.
-            overrides={
-                ("vehicle_type", "摩托车"): ("exempt_vehicle", Category.INFO),
-                ("vehicle_type", "农用车"): ("exempt_vehicle", Category.INFO),
-                ("vehicle_type", "残疾人代步车"): ("exempt_vehicle", Category.INFO),
-            },
-        ),
-        Source(
-            "employment",
-            "就业与工资",
-            "人力资源和社会保障局",
-            (
-                Column("employer", "工作单位", _T, True, max_length=100),
-                Column("monthly_wage", "月工资（元）", _A, True),
-            ),
-            "wage",
-            Category.INCOME,
-            amount_column="monthly_wage",
-            detail_columns=("employer",),
-        ),
-        Source(
-            "pensions",
-            "养老金发放",
-            "人力资源和社会保障局",
-            (
-                Column(
-                    "pension_type",
-                    "养老金类别",
-                    _E,
-                    True,
-                    ("企业职工养老金", "机关事业单位养老金", "城乡居民养老金"),
-                ),
-                Column("monthly_amount", "月发放额（元）", _A, True),
-            ),
-            "pension",
-            Category.INCOME,
-            amount_column="monthly_amount",
-            detail_columns=("pension_type",),
-            # The residents' scheme basic pension is not counted as income.
-            overrides={("pension_type", "城乡居民养老金"): ("resident_pension", Category.INFO)},
-        ),
-        Source(
-            "unemployment",
-            "失业保险金",
-            "人力资源和社会保障局",
-            (
-                Column("monthly_amount", "月发放额（元）", _A, True),
-                Column("start_date", "起始日期", _D),
-            ),
-            "unemployment_benefit",
-            Category.INCOME,
-            amount_column="monthly_amount",
-        ),
-        Source(
-            "social_insurance",
-            "社会保险缴费",
-            "人力资源和社会保障局",
-            (
-                Column("employer", "缴费单位", _T, max_length=100),
-                Column("insurance_type", "险种", _T, True, max_length=20),
-                Column("contribution_base", "缴费基数（元/月）", _A, True),
-            ),
-            "contribution",
-            Category.INFO,
-            amount_column="contribution_base",
-            detail_columns=("insurance_type", "employer"),
-        ),
-        Source(
-            "real_estate",
-            "不动产登记",
-            "住房和城乡建设局（不动产登记中心）",
-            (
-                Column("certificate_no", "不动产权证号", _T, True, max_length=40),
-                Column("address", "坐落", _T, max_length=120),
-                Column("floor_area", "建筑面积（平方米）", _A),
-            ),
-            "house",
-            Category.HOUSE,
-            detail_columns=("address", "certificate_no"),
-        ),
-        Source(
-            "business",
-            "市场主体登记",
-            "市场监督管理局",
-            (
-                Column("company_name", "市场主体名称", _T, True, max_length=100),
-                Column("credit_code", "统一社会信用代码", _T, max_length=18),
-                Column("role", "身份", _E, True, ("法定代表人", "股东", "个体工商户经营者")),
-                Column("registered_capital", "注册资本（元）", _A),
-            ),
-            "business",
-            Category.BUSINESS,
-            amount_column="registered_capital",
-            detail_columns=("company_name", "role"),
-        ),
-        Source(
-            "tax",
-            "个人所得税申报",
-            "税务局",
-            (
-                Column("tax_year", "所属年度", _I, True),
-                Column("annual_income", "年度收入额（元）", _A, True),
-            ),
-            "tax_income",
-            Category.INFO,
-            amount_column="annual_income",
-            detail_columns=("tax_year",),
-        ),
-        Source(
-            "provident_fund",
-            "住房公积金",
-            "住房公积金管理中心",
-            (
-                Column("employer", "缴存单位", _T, max_length=100),
-                Column("monthly_contribution", "月缴存额（元）", _A, True),
-                Column("balance", "账户余额（元）", _A),
-            ),
-            "provident_fund",
-            Category.INFO,
-            amount_column="monthly_contribution",
-            detail_columns=("employer",),
-        ),
-        Source(
-            "bank_deposits",
-            "银行存款",
-            "人民银行及各银行业金融机构",
-            (
-                Column("institution", "金融机构", _T, True, max_length=60),
-                Column("balance", "余额（元）", _A, True),
-            ),
-            "deposit",
-            Category.FINANCIAL,
-            amount_column="balance",
-            detail_columns=("institution",),
-        ),
-        Source(
-            "securities",
-            "证券资产",
-            "证券公司",
-            (
-                Column("institution", "证券公司", _T, True, max_length=60),
-                Column("market_value", "市值（元）", _A, True),
-            ),
-            "securities",
-            Category.FINANCIAL,
-            amount_column="market_value",
-            detail_columns=("institution",),
-        ),
-        Source(
-            "commercial_insurance",
-            "商业保险",
-            "保险公司",
-            (
-                Column("institution", "保险公司", _T, True, max_length=60),
-                Column("policy_no", "保单号", _T, max_length=40),
-                Column("cash_value", "现金价值（元）", _A, True),
-            ),
-            "insurance_value",
-            Category.FINANCIAL,
-            amount_column="cash_value",
-            detail_columns=("institution",),
-        ),
-        Source(
-            "medical_insurance",
-            "医疗保险参保",
-            "医疗保障局",
-            (Column("insurance_type", "参保类型", _E, True, ("职工医保", "居民医保")),),
-            "medical_insurance",
-            Category.INFO,
-            detail_columns=("insurance_type",),
-        ),
-        Source(
-            "marriage",
-            "婚姻登记",
-            "民政局",
-            (
-                Column("event", "登记类型", _E, True, ("结婚", "离婚")),
-                Column("event_date", "登记日期", _D, True),
-                Column("spouse_name", "对方姓名", _T, max_length=40),
-            ),
-            "marriage",
-            Category.INFO,
-            detail_columns=("event", "event_date", "spouse_name"),
-        ),
-        Source(
-            "deaths",
-            "死亡与火化",
-            "民政局（殡葬管理）",
-            (
-                Column("death_date", "死亡日期", _D, True),
-                Column("cremated_on", "火化日期", _D),
-            ),
-            "death",
-            Category.DEATH,
-            detail_columns=("death_date",),
-        ),
-        Source(
-            "students",
-            "在校学生",
-            "教育局",
-            (
-                Column("school", "学校", _T, True, max_length=60),
-                Column(
-                    "stage",
-                    "学段",
-                    _E,
-                    True,
-                    ("学前", "小学", "初中", "高中", "中职", "高职", "本科"),
-                ),
-            ),
-            "student",
-            Category.INFO,
-            detail_columns=("school", "stage"),
-        ),
-        Source(
-            "public_payroll",
-            "财政供养人员",
-            "财政局",
-            (
-                Column("employer", "单位", _T, True, max_length=100),
-                Column("monthly_salary", "月工资（元）", _A, True),
-            ),
-            "public_payroll",
-            Category.PAYROLL,
-            amount_column="monthly_salary",
-            detail_columns=("employer",),
-        ),
+def _column(row: dict[str, Any]) -> Column:
+    return Column(
+        row["name"],
+        row["label"],
+        ColumnType(row.get("type", ColumnType.TEXT)),
+        row.get("required", False),
+        tuple(row.get("choices", ())),
+        row.get("max_length", 100),
     )
-}
+
+
+def _source(row: dict[str, Any]) -> Source:
+    return Source(
+        row["code"],
+        row["name"],
+        row["department"],
+        tuple(_column(column) for column in row["columns"]),
+        row["kind"],
+        Category(row["category"]),
+        amount_column=row.get("amount_column"),
+        detail_columns=tuple(row.get("detail_columns", ())),
+        overrides={
+            (override["column"], override["value"]): (
+                override["kind"],
+                Category(override["category"]),
+            )
+            for override in row.get("overrides", ())
+        },
+    )
+
+
+def load_sources(path: Path = SOURCES_FILE) -> dict[str, Source]:
+    """The sources declared in `path` (data/sources.toml), by code, in the file's order."""
+    with open(path, "rb") as handle:
+        rows = tomllib.load(handle)["source"]
+    return {row["code"]: _source(row) for row in rows}
+
+
+SOURCES: dict[str, Source] = load_sources()
 
 SOURCE_CHOICES = [(s.code, f"{s.department} · {s.name}") for s in SOURCES.values()]
 
@@ -404,8 +180,7 @@ FACT_COLUMNS = (
 
 
 def get_source(code: str) -> Source:
-    from jiuzhu.core.errors import DomainError
-
+    """The declared source with this code; DomainError (in Chinese) for an unknown one."""
     try:
         return SOURCES[code]
     except KeyError:

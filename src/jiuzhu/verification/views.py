@@ -2,25 +2,30 @@
 
 import datetime as dt
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
+from openpyxl import Workbook
 
-from jiuzhu.core.errors import DomainError
+from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import User
 from jiuzhu.core.permissions import require_page
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import log_access
 from jiuzhu.registry.selectors import household_for
 from jiuzhu.verification import jobs, selectors, services
+from jiuzhu.verification.matching import REASONS
 from jiuzhu.verification.models import Engine, JobStatus, VerificationJob
 from jiuzhu.verification.sources import SOURCE_CHOICES, SOURCES
 
@@ -33,21 +38,30 @@ class UploadForm(forms.Form):
     file = forms.FileField(label="数据文件（CSV：UTF-8或GBK；或 XLSX）")
 
 
+@contextmanager
+def _saved_upload(upload: UploadedFile) -> Iterator[Path]:
+    """The upload streamed to a file in chunks (big files never sit in memory), then removed."""
+    with tempfile.NamedTemporaryFile(
+        dir=services.extracts_dir().parent, suffix=Path(upload.name or "").suffix, delete=False
+    ) as handle:
+        for piece in upload.chunks():
+            handle.write(piece)
+        path = Path(handle.name)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def extracts(request: HttpRequest) -> HttpResponse:
+    """Upload an extract (officers); the list of the extracts imported."""
     user = require_page(request, Capability.IMPORT_EXTRACTS)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        # Stream the upload to disk in chunks; big files never sit in memory.
-        with tempfile.NamedTemporaryFile(
-            dir=services.extracts_dir().parent, suffix=Path(upload.name).suffix, delete=False
-        ) as handle:
-            for piece in upload.chunks():
-                handle.write(piece)
-            path = Path(handle.name)
-        try:
+        with _saved_upload(upload) as path, refusals_shown(request, form):
             outcome = services.import_extract(
                 user,
                 form.cleaned_data["source"],
@@ -55,13 +69,8 @@ def extracts(request: HttpRequest) -> HttpResponse:
                 path,
                 upload.name,
             )
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
             messages.info(request, outcome.message)
             return redirect("verification:extract", outcome.extract.pk)
-        finally:
-            path.unlink(missing_ok=True)
     page = Paginator(selectors.extracts_for(user), 30).get_page(request.GET.get("page"))
     return render(
         request,
@@ -73,18 +82,16 @@ def extracts(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def extract_detail(request: HttpRequest, extract_id: int) -> HttpResponse:
+    """One extract and its errors; the officer keeps the valid rows or rejects it."""
     user = require_page(request, Capability.IMPORT_EXTRACTS)
     extract = selectors.extracts_for(user).filter(pk=extract_id).first()
     if extract is None:
         raise Http404
     if request.method == "POST":
-        try:
+        with refusals_shown(request):
             services.decide_extract(
                 user, extract.pk, keep_valid=request.POST.get("decision") == "keep"
             )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
             messages.success(request, "已处理。")
         return redirect("verification:extract", extract.pk)
     return render(request, "verification/extract.html", {"extract": extract})
@@ -100,6 +107,7 @@ class JobForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def jobs_view(request: HttpRequest) -> HttpResponse:
+    """The jobs in the user's area; start one (whole area or one household)."""
     user = require_page(request, Capability.VIEW_VERIFICATION)
     form = JobForm(request.POST or None)
     if request.method == "POST":
@@ -111,13 +119,10 @@ def jobs_view(request: HttpRequest) -> HttpResponse:
                 if household is None:
                     form.add_error("household", "找不到该家庭。")
             if not form.errors:
-                try:
+                with refusals_shown(request, form):
                     job = services.create_job(
                         user, household=household, engine=form.cleaned_data["engine"]
                     )
-                except DomainError as error:
-                    form.add_error(None, error.message)
-                else:
                     services.launch_in_background(job)
                     return redirect("verification:job", job.pk)
     page = Paginator(selectors.jobs_for(user), 30).get_page(request.GET.get("page"))
@@ -146,6 +151,7 @@ def _stale(job: VerificationJob) -> bool:
 
 @login_required
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A job's summary by town and its households with findings (access logged)."""
     user, job = _job_or_404(request, job_id)
     log_access(user, "page", "VerificationJob", job.pk, None, request)
     page = Paginator(selectors.households_with_findings(user, job), 50).get_page(
@@ -186,8 +192,7 @@ def job_resume(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 def job_export(request: HttpRequest, job_id: int) -> HttpResponse:
-    from openpyxl import Workbook
-
+    """The summary and the households with findings as an Excel workbook (access logged)."""
     user, job = _job_or_404(request, job_id)
     log_access(user, "page", "VerificationJob", job.pk, None, request)
     book = Workbook(write_only=True)
@@ -212,23 +217,21 @@ def job_export(request: HttpRequest, job_id: int) -> HttpResponse:
             "财政供养成员",
         ]
     )
-    from jiuzhu.verification.matching import REASONS
-
-    for r in selectors.households_with_findings(user, job).iterator(chunk_size=2000):
+    for household_report in selectors.households_with_findings(user, job).iterator(chunk_size=2000):
         sheet.append(
             [
-                r.town_code,
-                r.household.number,
-                r.get_conclusion_display(),
-                "；".join(REASONS.get(c, c) for c in r.reasons),
-                r.income_fen / 100,
-                r.declared_income_fen / 100,
-                r.financial_fen / 100,
-                r.vehicles,
-                r.houses,
-                r.businesses,
-                r.deaths,
-                r.payroll_members,
+                household_report.town_code,
+                household_report.household.number,
+                household_report.get_conclusion_display(),
+                "；".join(REASONS.get(code, code) for code in household_report.reasons),
+                household_report.income_fen / 100,
+                household_report.declared_income_fen / 100,
+                household_report.financial_fen / 100,
+                household_report.vehicles,
+                household_report.houses,
+                household_report.businesses,
+                household_report.deaths,
+                household_report.payroll_members,
             ]
         )
     out = BytesIO()

@@ -114,7 +114,7 @@ class Command(BaseCommand):
                     today - dt.timedelta(days=1),
                     path,
                     path.name,
-                    on_errors="keep_valid",
+                    on_errors=services.OnErrors.KEEP_VALID,
                 )
             except DomainError as error:
                 self.stdout.write(f"{code}: {error.message}")

@@ -7,9 +7,13 @@ from tqdm import tqdm
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, User
+from jiuzhu.core.roles import Role
 from jiuzhu.registry.models import Household
 from jiuzhu.verification import jobs, services
 from jiuzhu.verification.models import Engine, VerificationJob
+
+# --households: every household in the user's area (else a region code or a household id).
+ALL_HOUSEHOLDS = "all"
 
 
 class Command(BaseCommand):
@@ -17,7 +21,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--households", default="all", help="all、区划代码（12位），或家庭内部编号"
+            "--households", default=ALL_HOUSEHOLDS, help="all、区划代码（12位），或家庭内部编号"
         )
         parser.add_argument("--engine", choices=Engine.values, default=Engine.DUCKDB)
         parser.add_argument("--user", help="发起人用户名（默认：第一个县级管理员）")
@@ -55,12 +59,12 @@ class Command(BaseCommand):
         user = (
             users.filter(username=options["user"]).first()
             if options["user"]
-            else users.filter(role="county_admin").order_by("pk").first()
+            else users.filter(role=Role.COUNTY_ADMIN).order_by("pk").first()
         )
         if user is None:
             raise CommandError("找不到发起人，请用 --user 指定。")
         target = options["households"]
-        if target == "all":
+        if target == ALL_HOUSEHOLDS:
             return services.create_job(user, engine=options["engine"], note="命令行")
         if len(target) == 12 and target.isdigit():
             region = Region.objects.filter(code=target).first()
