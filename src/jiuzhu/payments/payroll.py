@@ -43,19 +43,27 @@ from django.db import IntegrityError, connection
 from psycopg.copy import QueuedLibpqWriter
 from psycopg.pq import TransactionStatus
 
+from jiuzhu.cases import columnar as cases_columnar
+from jiuzhu.cases.models import RecipientStatus
 from jiuzhu.core import pgcopy
-from jiuzhu.core.columnar import date_int, read_columns
+from jiuzhu.core.columnar import codes, date_int, read_columns, yuan_to_fen
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.months import add_months, month_index, ymd
 from jiuzhu.core.programmes import Programme
-from jiuzhu.payments.models import LineKind, PayrollLine, Reason, line_id
+from jiuzhu.payments.models import LineKind, PayrollKind, PayrollLine, Reason, line_id
 from jiuzhu.policy.accessors import Payment, PhaseOut, dibao_standard_fen, has_dibao_standards
 from jiuzhu.policy.parameters import ParameterSet
+from jiuzhu.registry.columnar import heads_sql, households_sql, persons_sql
 from jiuzhu.registry.models import HukouType
 
 I64 = npt.NDArray[np.int64]
 PROGRAMMES = list(Programme.values)
-STATUS_CODES = {"active": 0, "phase_out": 1, "suspended": 2, "ended": 3}
+STATUS_CODES = {
+    RecipientStatus.ACTIVE.value: 0,
+    RecipientStatus.PHASE_OUT.value: 1,
+    RecipientStatus.SUSPENDED.value: 2,
+    RecipientStatus.ENDED.value: 3,
+}
 KIND_CODES = {LineKind.REGULAR: 0, LineKind.ARREARS: 1, LineKind.REISSUE: 2}
 KINDS = list(KIND_CODES)
 
@@ -140,29 +148,25 @@ class Recipients:
 
 def recipients_sql(prefix: str, month: dt.date) -> tuple[str, list[Any]]:
     """Recipients of a town possibly paid in `month` (and the ones that ended in it), each
-    with the payee snapshot: 10 integer columns, then DETAIL_COLUMNS."""
-    status = " ".join(f"WHEN '{k}' THEN {v}" for k, v in STATUS_CODES.items())
-    programme = " ".join(f"WHEN '{p}' THEN {i}" for i, p in enumerate(PROGRAMMES))
+    with the payee snapshot: 10 integer columns, then DETAIL_COLUMNS. The recipients come
+    from the cases app's select, the head, payee and household from the registry's."""
+    recipients, params = cases_columnar.recipients_sql(prefix, month)
     sql = (
-        "SELECT r.id, r.household_id, COALESCE(r.person_id, hm.person_id, 0), "
-        f"CASE r.programme {programme} ELSE 0 END, "
-        f"CASE r.status {status} ELSE 3 END, "
-        "CAST(ROUND(r.monthly_amount * 100) AS BIGINT), "
+        f"SELECT r.id, r.household_id, COALESCE(r.person_id, hm.person_id, 0), "
+        f"{codes('r.programme', PROGRAMMES, 0)}, {codes('r.status', STATUS_CODES, 3)}, "
+        f"{yuan_to_fen('r.monthly_amount')}, "
         f"{date_int('r.start_month')}, {date_int('r.end_month')}, "
-        f"{date_int('r.phase_out_until')}, "
-        "CASE WHEN h.registered_poor THEN 1 ELSE 0 END, "
+        f"{date_int('r.phase_out_until')}, h.registered_poor, "
         "r.region_code, COALESCE(p.name, ''), COALESCE(p.id_number, ''), COALESCE(a.id, 0), "
         "COALESCE(a.bank, ''), COALESCE(a.account_number, ''), COALESCE(a.holder_name, '') "
-        "FROM cases_recipient r JOIN registry_household h ON h.id = r.household_id "
-        "LEFT JOIN registry_membership hm ON r.person_id IS NULL "
-        "AND hm.household_id = r.household_id AND hm.relation = 'head' AND hm.end_date IS NULL "
-        "LEFT JOIN registry_person p ON p.id = COALESCE(r.person_id, hm.person_id) "
+        f"FROM ({recipients}) r JOIN ({households_sql()}) h ON h.id = r.household_id "
+        f"LEFT JOIN ({heads_sql()}) hm ON r.person_id IS NULL "
+        "AND hm.household_id = r.household_id "
+        f"LEFT JOIN ({persons_sql()}) p ON p.id = COALESCE(r.person_id, hm.person_id) "
         "LEFT JOIN payments_bankaccount a ON a.person_id = p.id AND a.valid "
-        "WHERE r.region_code LIKE %s AND r.start_month < %s "
-        "AND (r.end_month IS NULL OR r.end_month > %s) AND r.status <> 'suspended' "
-        "AND r.programme <> 'temporary' ORDER BY r.id"
+        "ORDER BY r.id"
     )
-    return sql, [prefix + "%", add_months(month, 1), month]
+    return sql, params
 
 
 def read_recipients(prefix: str, month: dt.date) -> Recipients:
@@ -255,18 +259,17 @@ def arrears_sql(
 ) -> tuple[str, list[Any]]:
     """Missed months: approved payrolls of the town a recipient was entitled to be in but is
     not (only recipients whose start month lies inside the arrears window are considered)."""
+    # A start in the middle of a month counts that month: compare with the month's 1st.
+    started, params = cases_columnar.recipients_started_sql(prefix, add_months(earliest, -1), month)
     sql = (
-        f"SELECT r.id, {date_int('p.month')} FROM cases_recipient r "
-        "JOIN payments_payroll p ON p.town_id = %s AND p.kind = 'regular' AND p.locked "
-        "AND p.month >= %s AND p.month < %s AND p.month >= r.start_month "
+        f"SELECT r.id, {date_int('p.month')} FROM ({started}) r "
+        f"JOIN payments_payroll p ON p.town_id = %s AND p.kind = '{PayrollKind.REGULAR.value}' "
+        "AND p.locked AND p.month >= %s AND p.month < %s AND p.month >= r.start_month "
         "AND (r.end_month IS NULL OR r.end_month > p.month) "
-        "WHERE r.region_code LIKE %s AND r.start_month >= %s AND r.start_month < %s "
-        "AND r.status IN ('active', 'phase_out', 'ended') AND r.programme <> 'temporary' "
-        "AND NOT EXISTS (SELECT 1 FROM payments_payrollline l "
+        "WHERE NOT EXISTS (SELECT 1 FROM payments_payrollline l "
         "WHERE l.recipient_id = r.id AND l.for_month = p.month) ORDER BY r.id, p.month"
     )
-    # A start in the middle of a month counts that month: compare with the month's 1st.
-    return sql, [town_id, earliest, month, prefix + "%", add_months(earliest, -1), month]
+    return sql, [*params, town_id, earliest, month]
 
 
 def compute_lines(

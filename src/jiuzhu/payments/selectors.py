@@ -7,6 +7,7 @@ from django.db.models import QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from jiuzhu.cases.columnar import recipient_status_sql
 from jiuzhu.cases.models import Recipient
 from jiuzhu.core.models import User
 from jiuzhu.core.months import add_months
@@ -85,7 +86,7 @@ def differences(payroll: Payroll, examples: int = 50) -> dict[str, Any]:
         cursor.execute(
             f"SELECT p.recipient_id, p.payee_name, p.net_fen, r.status, r.end_reason "
             f"FROM ({cur}) p LEFT JOIN ({cur}) c ON c.recipient_id = p.recipient_id "
-            "JOIN cases_recipient r ON r.id = p.recipient_id "
+            f"JOIN ({recipient_status_sql()}) r ON r.id = p.recipient_id "
             "WHERE c.recipient_id IS NULL ORDER BY p.recipient_id",
             [*line_id_range(previous.pk), *line_id_range(payroll.pk)],
         )
