@@ -7,16 +7,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from jiuzhu.core.columnar import read_columns
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.money import plain_yuan
-from jiuzhu.core.months import add_months, first_of_month
+from jiuzhu.core.months import first_of_month
 from jiuzhu.core.permissions import require, require_area
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
@@ -84,14 +82,8 @@ def prepare_payroll(
     progress(5)
     recipients = pr.read_recipients(prefix, month)
     progress(40)
-    earliest = add_months(month, -rules.payment.arrears_max_months)
-    sql, params = pr.arrears_sql(town.pk, prefix, month, earliest)
-    (a_rid, a_month), _ = read_columns(sql, params, 2)
-    arrears_rules = {}
-    for value in np.unique(a_month):
-        missed = dt.date(int(value) // 10000, int(value) // 100 % 100, 1)
-        arrears_rules[missed] = pr.Rules.load(missed)
-    lines = pr.compute_lines(recipients, month, rules, (a_rid, a_month), arrears_rules)
+    arrears = pr.read_arrears(town.pk, prefix, month, rules)
+    lines = pr.compute_lines(recipients, month, rules, arrears)
     pr.net_recoveries(lines, open_claims(prefix, lines))
     progress(60)
     summary = pr.totals(lines)
