@@ -19,8 +19,6 @@ from django.utils import timezone
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
-from jiuzhu.core.permissions import require, require_area
-from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.payments.models import (
     FileFormat,
@@ -32,16 +30,12 @@ from jiuzhu.payments.models import (
     line_ref,
     plain_yuan,
 )
+from jiuzhu.payments.workflow import PayrollAction, enforce
 
 HEADER = ["参考号", "账号", "户名", "身份证号", "金额（元）", "救助项目", "所属月份"]
 RESULT_HEADER = ["参考号", "账号", "金额（元）", "状态", "失败原因"]
 PAID_WORDS = {"成功", "paid", "success", "0"}
 FAILED_WORDS = {"失败", "failed", "fail", "1"}
-
-
-def _require(actor: User, capability: Capability, payroll: Payroll) -> None:
-    require(actor, capability)
-    require_area(actor, payroll.town_code)
 
 
 def bank_lines(payroll: Payroll, bank: str) -> Iterator[tuple[object, ...]]:
@@ -133,9 +127,7 @@ def files_dir() -> Path:
 
 
 def make_payment_file(actor: User, payroll: Payroll, bank: str, fmt: str) -> PaymentFile:
-    _require(actor, Capability.PREPARE_PAYROLL, payroll)
-    if not payroll.locked:
-        raise DomainError("名册审批锁定后才能生成银行发放文件。")
+    enforce(actor, payroll, PayrollAction.FILE)
     if fmt not in FileFormat.values:
         raise DomainError("文件格式应为 csv 或 xlsx。", field="format")
     if bank not in banks_of(payroll):
@@ -229,7 +221,7 @@ def import_results(
 ) -> dict[str, int]:
     """Reconcile a results file against its payment file; all rows or none."""
     payroll = payment_file.payroll
-    _require(actor, Capability.PREPARE_PAYROLL, payroll)
+    enforce(actor, payroll, PayrollAction.RESULTS)
     if payment_file.results_imported_at is not None:
         raise DomainError("该发放文件的回盘结果已经导入。")
     rows = parse_results(name, content)

@@ -8,16 +8,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jiuzhu.cases.columnar import recipient_status_sql
-from jiuzhu.cases.models import Recipient
+from jiuzhu.cases.models import Recipient, RecipientStatus
 from jiuzhu.core.models import User
 from jiuzhu.core.months import add_months
 from jiuzhu.core.roles import Capability
 from jiuzhu.payments.models import (
     BankAccount,
+    LineKind,
     Payroll,
     PayrollKind,
     PayrollLine,
     RecoveryClaim,
+    ResultStatus,
     line_id_range,
     plain_yuan,
 )
@@ -51,10 +53,10 @@ def previous_regular(payroll: Payroll) -> Payroll | None:
 
 
 STOP_REASONS = {
-    "ended": "已停止救助",
-    "suspended": "暂停发放",
-    "phase_out": "渐退期满",
-    "active": "其他（请核实）",
+    RecipientStatus.ENDED: "已停止救助",
+    RecipientStatus.SUSPENDED: "暂停发放",
+    RecipientStatus.PHASE_OUT: "渐退期满",
+    RecipientStatus.ACTIVE: "其他（请核实）",
 }
 
 
@@ -74,7 +76,7 @@ def differences(payroll: Payroll, examples: int = 50) -> dict[str, Any]:
         report["note"] = "没有上月名册，无法比较差异。"
         return report
     cur = "SELECT recipient_id, household_id, payee_name, net_fen FROM payments_payrollline "
-    cur += "WHERE id > %s AND id < %s AND kind = 'regular'"
+    cur += f"WHERE id > %s AND id < %s AND kind = '{LineKind.REGULAR.value}'"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT c.recipient_id, c.payee_name, c.net_fen FROM ({cur}) c "
@@ -214,17 +216,15 @@ def household_entries(user: User, household: Household) -> list[Entry]:
 def paid_by_month(year: int, prefix: str) -> list[tuple[int, str, str, int]]:
     """(month, programme, town code, fen) actually paid: approved payrolls' lines of the year,
     less lines the bank reported failed (their re-issue counts when it is approved)."""
-    from django.db.models import Sum as _Sum
-
     rows = (
         PayrollLine.objects.filter(
             payroll__locked=True,
             payroll__month__year=year,
             payroll__town_code__startswith=prefix,
         )
-        .exclude(result__status="failed")
+        .exclude(result__status=ResultStatus.FAILED)
         .values_list("payroll__month", "programme", "payroll__town_code")
-        .annotate(fen=_Sum("net_fen"))
+        .annotate(fen=Sum("net_fen"))
         .order_by("payroll__month")
     )
     return [(m.month, p, t, int(f or 0)) for m, p, t, f in rows]

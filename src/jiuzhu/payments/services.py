@@ -35,6 +35,8 @@ from jiuzhu.payments.models import (
     line_id,
     line_id_range,
 )
+from jiuzhu.payments.selectors import differences
+from jiuzhu.payments.workflow import PayrollAction, enforce
 from jiuzhu.registry.models import Household, Person
 
 NO_ACCOUNT = "无有效发放账户"
@@ -139,22 +141,13 @@ def open_claims(prefix: str, lines: pr.Lines) -> list[pr.OpenClaim]:
     return out
 
 
-def _editable(payroll: Payroll) -> None:
-    if payroll.locked:
-        raise DomainError("该发放名册已审批锁定，不能修改；更正请在下月名册中处理。")
-
-
 def check_payroll(actor: User, payroll: Payroll) -> Payroll:
     """The check step: totals by programme and town, differences from last month with reasons."""
-    require(actor, Capability.VIEW_PAYROLL)
-    require_area(actor, payroll.town_code)
-    _editable(payroll)
-    from jiuzhu.payments.selectors import differences
-
+    transition = enforce(actor, payroll, PayrollAction.CHECK)
     report = differences(payroll)
     with transaction.atomic():
         Payroll.objects.filter(pk=payroll.pk, locked=False).update(
-            status=PayrollStatus.CHECKED,
+            status=transition.target,
             checked_by=actor,
             checked_at=timezone.now(),
             check_report=report,
@@ -166,13 +159,7 @@ def check_payroll(actor: User, payroll: Payroll) -> Payroll:
 
 def approve_payroll(actor: User, payroll: Payroll) -> Payroll:
     """A second person approves; the payroll is locked for good (maker-checker)."""
-    require(actor, Capability.APPROVE_PAYROLL)
-    require_area(actor, payroll.town_code)
-    _editable(payroll)
-    if payroll.prepared_by_id == actor.pk:
-        raise PermissionError("名册生成人不能审批自己生成的名册（审批与经办分离）。")
-    if payroll.status != PayrollStatus.CHECKED:
-        raise DomainError("名册须先审查（核对合计与上月差异）后方可审批。")
+    transition = enforce(actor, payroll, PayrollAction.APPROVE)
     now = timezone.now()
     with transaction.atomic():
         # Netted recoveries become repayments, and lines without an account are marked
@@ -202,13 +189,13 @@ def approve_payroll(actor: User, payroll: Payroll) -> Payroll:
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO payments_lineresult (line_id, payment_file_id, status, reason, "
-                "imported_at, reissued_in_id) SELECT id, NULL, 'failed', %s, %s, NULL "
+                "imported_at, reissued_in_id) SELECT id, NULL, %s, %s, %s, NULL "
                 "FROM payments_payrollline WHERE id > %s AND id < %s AND account_id IS NULL "
                 "AND net_fen > 0",
-                [NO_ACCOUNT, now, *line_id_range(payroll.pk)],
+                [ResultStatus.FAILED.value, NO_ACCOUNT, now, *line_id_range(payroll.pk)],
             )
         updated = Payroll.objects.filter(pk=payroll.pk, locked=False).update(
-            status=PayrollStatus.APPROVED, approved_by=actor, approved_at=now, locked=True
+            status=transition.target, approved_by=actor, approved_at=now, locked=True
         )
         if not updated:
             raise DomainError("该发放名册已审批锁定。")
@@ -224,9 +211,7 @@ def approve_payroll(actor: User, payroll: Payroll) -> Payroll:
 
 def discard_payroll(actor: User, payroll: Payroll, reason: str) -> None:
     """Before approval a payroll may be thrown away and prepared again."""
-    require(actor, Capability.PREPARE_PAYROLL)
-    require_area(actor, payroll.town_code)
-    _editable(payroll)
+    enforce(actor, payroll, PayrollAction.DISCARD)
     reason = reason.strip()
     if not reason:
         raise DomainError("请填写作废原因。", field="reason")

@@ -1,6 +1,7 @@
 """Pages of the payroll steps, bank files and results, accounts and recovery claims."""
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +16,26 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.core import tasks
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.idnumber import mask
+from jiuzhu.core.models import User
 from jiuzhu.core.money import parse_yuan
 from jiuzhu.core.months import parse_month
 from jiuzhu.core.permissions import require_page
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.payments import files, selectors, services
-from jiuzhu.payments.models import FileFormat, LineKind, PaymentFile, Reason, plain_yuan
+from jiuzhu.payments.models import (
+    BankAccount,
+    FileFormat,
+    LineKind,
+    PaymentFile,
+    Payroll,
+    Reason,
+    plain_yuan,
+)
+from jiuzhu.payments.payroll import Rules
+from jiuzhu.payments.workflow import PayrollAction, offered
 from jiuzhu.registry.selectors import household_for
 
 
@@ -51,7 +64,6 @@ def payroll_list(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"已生成补发名册，共 {payroll.line_count} 笔。")
                 return redirect("payments:detail", payroll.pk)
             services.towns_in_scope(user, town)  # refuse an unknown town now
-            from jiuzhu.payments.payroll import Rules
 
             Rules.load(month)  # and a month without a standard
             queued = tasks.enqueue(
@@ -101,56 +113,79 @@ def payroll_detail(request: HttpRequest, payroll_id: int) -> HttpResponse:
             "report": payroll.check_report,
             "files": payroll.files.all(),
             "banks": files.banks_of(payroll) if payroll.locked else [],
-            "can_prepare": user.can(Capability.PREPARE_PAYROLL),
-            "can_approve": user.can(Capability.APPROVE_PAYROLL)
-            and payroll.prepared_by_id != user.pk,
+            "offered": offered(user, payroll),
             "formats": FileFormat.choices,
         },
     )
 
 
+def _check(request: HttpRequest, user: User, payroll: Payroll) -> HttpResponse:
+    services.check_payroll(user, payroll)
+    messages.success(request, "已审查，差异见下方。")
+    return redirect("payments:detail", payroll.pk)
+
+
+def _approve(request: HttpRequest, user: User, payroll: Payroll) -> HttpResponse:
+    services.approve_payroll(user, payroll)
+    messages.success(request, "已审批，名册已锁定。")
+    return redirect("payments:detail", payroll.pk)
+
+
+def _discard(request: HttpRequest, user: User, payroll: Payroll) -> HttpResponse:
+    services.discard_payroll(user, payroll, request.POST.get("reason", ""))
+    messages.success(request, "名册已作废，可重新生成。")
+    return redirect("payments:list")
+
+
+def _file(request: HttpRequest, user: User, payroll: Payroll) -> HttpResponse:
+    made = files.make_payment_file(
+        user, payroll, request.POST.get("bank", ""), request.POST.get("format", FileFormat.CSV)
+    )
+    messages.success(
+        request, f"已生成{made.bank}发放文件：{made.rows} 笔，合计 {made.total_yuan} 元。"
+    )
+    return redirect("payments:detail", payroll.pk)
+
+
+RESULTS_MAX_BYTES = 50 * 1024 * 1024
+
+
+def _results(request: HttpRequest, user: User, payroll: Payroll) -> HttpResponse:
+    upload = request.FILES.get("file")
+    chosen = PaymentFile.objects.filter(
+        pk=request.POST.get("payment_file") or 0, payroll=payroll
+    ).first()
+    if upload is None or chosen is None:
+        raise DomainError("请选择发放文件并上传银行回盘文件。")
+    if upload.size is not None and upload.size > RESULTS_MAX_BYTES:
+        raise DomainError("回盘文件过大（最多50MB）。")
+    summary = files.import_results(user, chosen, upload.name or "", upload.read())
+    messages.success(
+        request, f"回盘已导入：成功 {summary['paid']} 笔，失败 {summary['failed']} 笔。"
+    )
+    return redirect("payments:detail", payroll.pk)
+
+
+# Each action of the transition table (workflow.TRANSITIONS) and the page step that takes it.
+ACTS: dict[str, Callable[[HttpRequest, User, Payroll], HttpResponse]] = {
+    PayrollAction.CHECK: _check,
+    PayrollAction.APPROVE: _approve,
+    PayrollAction.DISCARD: _discard,
+    PayrollAction.FILE: _file,
+    PayrollAction.RESULTS: _results,
+}
+
+
 @login_required
 @require_POST
 def payroll_act(request: HttpRequest, payroll_id: int, action: str) -> HttpResponse:
+    """One step of the payroll's transition table, named in the URL."""
     user = require_page(request, Capability.VIEW_PAYROLL)
     payroll = selectors.payroll_for(user, payroll_id)
-    if payroll is None:
+    if payroll is None or action not in ACTS:
         raise Http404
-    try:
-        if action == "check":
-            services.check_payroll(user, payroll)
-            messages.success(request, "已审查，差异见下方。")
-        elif action == "approve":
-            services.approve_payroll(user, payroll)
-            messages.success(request, "已审批，名册已锁定。")
-        elif action == "discard":
-            services.discard_payroll(user, payroll, request.POST.get("reason", ""))
-            messages.success(request, "名册已作废，可重新生成。")
-            return redirect("payments:list")
-        elif action == "file":
-            made = files.make_payment_file(
-                user, payroll, request.POST.get("bank", ""), request.POST.get("format", "csv")
-            )
-            messages.success(
-                request, f"已生成{made.bank}发放文件：{made.rows} 笔，合计 {made.total_yuan} 元。"
-            )
-        elif action == "results":
-            upload = request.FILES.get("file")
-            chosen = PaymentFile.objects.filter(
-                pk=request.POST.get("payment_file") or 0, payroll=payroll
-            ).first()
-            if upload is None or chosen is None:
-                raise DomainError("请选择发放文件并上传银行回盘文件。")
-            if upload.size is not None and upload.size > 50 * 1024 * 1024:
-                raise DomainError("回盘文件过大（最多50MB）。")
-            summary = files.import_results(user, chosen, upload.name or "", upload.read())
-            messages.success(
-                request, f"回盘已导入：成功 {summary['paid']} 笔，失败 {summary['failed']} 笔。"
-            )
-        else:
-            raise Http404
-    except (DomainError, PermissionError) as error:
-        _fail(request, error)
+    with refusals_shown(request):
+        return ACTS[action](request, user, payroll)
     return redirect("payments:detail", payroll.pk)
 
 
@@ -268,7 +303,6 @@ def accounts(request: HttpRequest, household_id: int) -> HttpResponse:
         else:
             messages.success(request, "发放账户已保存（原账户保留为历史记录）。")
         return redirect("payments:accounts", household.pk)
-    from jiuzhu.payments.models import BankAccount
 
     return render(
         request,
@@ -297,7 +331,7 @@ def claims(request: HttpRequest) -> HttpResponse:
             claim = services.create_claim(
                 user,
                 household,
-                request.POST.get("programme", "dibao"),
+                request.POST.get("programme", Programme.DIBAO),
                 parse_month(request.POST.get("from_month", "")),
                 parse_month(request.POST.get("to_month", "")),
                 parse_yuan(request.POST.get("amount", "")),
@@ -309,7 +343,6 @@ def claims(request: HttpRequest) -> HttpResponse:
             return redirect("payments:claims")
         messages.success(request, "已登记多发追回。")
         return redirect("payments:claim", claim.pk)
-    from jiuzhu.core.programmes import Programme
 
     return render(
         request,
