@@ -1,5 +1,6 @@
 """Pages: execution (budget vs paid, warnings, Excel), budgets, fiscal indices, allocation."""
 
+import io
 from typing import Any
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import Region, RegionLevel
 from jiuzhu.core.money import parse_yuan, plain_yuan
 from jiuzhu.core.permissions import require_page
@@ -45,8 +47,8 @@ def execution(request: HttpRequest) -> HttpResponse:
 
 
 def _export(year: int, lines: list[selectors.Line]) -> HttpResponse:
-    import io
-
+    # openpyxl is imported only where an Excel file is made: loading it costs every
+    # process that serves pages a noticeable start-up for a rarely used export.
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -64,12 +66,12 @@ def _export(year: int, lines: list[selectors.Line]) -> HttpResponse:
         ]
     )
     for line in lines:
-        b = line.budget
+        budget = line.budget
         sheet.append(
             [
-                b.get_programme_display(),
-                b.region.name,
-                plain_yuan(b.amount_fen),
+                budget.get_programme_display(),
+                budget.region.name,
+                plain_yuan(budget.amount_fen),
                 *[plain_yuan(v) for v in line.months],
                 plain_yuan(line.paid),
                 plain_yuan(line.remaining),
@@ -98,7 +100,7 @@ def budgets(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST":
         action = request.POST.get("action")
-        try:
+        with refusals_shown(request):
             if action == "budget":
                 region = Region.objects.filter(
                     code=request.POST.get("region", ""),
@@ -135,8 +137,6 @@ def budgets(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"已分配县级补助 {plain_yuan(allocation.total_fen)} 元。")
             else:
                 raise Http404
-        except (DomainError, PermissionError) as error:
-            messages.error(request, getattr(error, "message", None) or str(error))
         return redirect(f"{request.path}?year={year}")
     context: dict[str, Any] = {
         "year": year,

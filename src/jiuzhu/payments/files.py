@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
+from jiuzhu.core.money import parse_yuan
 from jiuzhu.core.services import record_audit
 from jiuzhu.payments.models import (
     FileFormat,
@@ -95,6 +96,8 @@ def write_csv(path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]]) 
 
 
 def write_xlsx(path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]]) -> tuple[int, int]:
+    # openpyxl is imported only where an Excel file is made or read: loading it costs every
+    # process that serves pages a noticeable start-up for rarely used files.
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -168,7 +171,7 @@ def parse_results(name: str, content: bytes) -> list[ResultRow]:
     """The bank's results file (CSV in UTF-8 or GBK, or XLSX): 参考号, 账号, 金额, 状态, 原因."""
     raw_rows: list[list[str]] = []
     if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+        from openpyxl import load_workbook  # lazy, as in write_xlsx
 
         try:
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -197,8 +200,6 @@ def parse_results(name: str, content: bytes) -> list[ResultRow]:
         row = row + [""] * (5 - len(row))
         status = row[3].lower()
         try:
-            from jiuzhu.core.money import parse_yuan
-
             amount = parse_yuan(row[2])
         except DomainError:
             problems.append(f"第{number}行金额格式不正确")

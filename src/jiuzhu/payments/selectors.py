@@ -60,6 +60,21 @@ STOP_REASONS = {
 }
 
 
+# One payroll's regular lines, as a subquery of the comparisons below.
+REGULAR_LINES = (
+    "SELECT recipient_id, household_id, payee_name, net_fen FROM payments_payrollline "
+    f"WHERE id > %s AND id < %s AND kind = '{LineKind.REGULAR.value}'"
+)
+
+
+def _compare(sql: str, first: Payroll, second: Payroll) -> list[tuple[Any, ...]]:
+    """Rows of `sql`, whose first subquery of regular lines is `first`'s and whose second
+    is `second`'s."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*line_id_range(first.pk), *line_id_range(second.pk)])
+        return cursor.fetchall()
+
+
 def differences(payroll: Payroll, examples: int = 50) -> dict[str, Any]:
     """This payroll against last month's, recipient by recipient (regular lines only):
     new, stopped (with the recipient's status as the reason) and changed amounts."""
@@ -75,58 +90,65 @@ def differences(payroll: Payroll, examples: int = 50) -> dict[str, Any]:
     if previous is None:
         report["note"] = "没有上月名册，无法比较差异。"
         return report
-    cur = "SELECT recipient_id, household_id, payee_name, net_fen FROM payments_payrollline "
-    cur += f"WHERE id > %s AND id < %s AND kind = '{LineKind.REGULAR.value}'"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT c.recipient_id, c.payee_name, c.net_fen FROM ({cur}) c "
-            f"LEFT JOIN ({cur}) p ON p.recipient_id = c.recipient_id WHERE p.recipient_id IS NULL "
-            "ORDER BY c.recipient_id",
-            [*line_id_range(payroll.pk), *line_id_range(previous.pk)],
-        )
-        new = cursor.fetchall()
-        cursor.execute(
-            f"SELECT p.recipient_id, p.payee_name, p.net_fen, r.status, r.end_reason "
-            f"FROM ({cur}) p LEFT JOIN ({cur}) c ON c.recipient_id = p.recipient_id "
-            f"JOIN ({recipient_status_sql()}) r ON r.id = p.recipient_id "
-            "WHERE c.recipient_id IS NULL ORDER BY p.recipient_id",
-            [*line_id_range(previous.pk), *line_id_range(payroll.pk)],
-        )
-        stopped = cursor.fetchall()
-        cursor.execute(
-            f"SELECT c.recipient_id, c.payee_name, p.net_fen, c.net_fen FROM ({cur}) c "
-            f"JOIN ({cur}) p ON p.recipient_id = c.recipient_id WHERE p.net_fen <> c.net_fen "
-            "ORDER BY c.recipient_id",
-            [*line_id_range(payroll.pk), *line_id_range(previous.pk)],
-        )
-        changed = cursor.fetchall()
+    lines = REGULAR_LINES
+    new = _compare(
+        f"SELECT c.recipient_id, c.payee_name, c.net_fen FROM ({lines}) c "
+        f"LEFT JOIN ({lines}) p ON p.recipient_id = c.recipient_id WHERE p.recipient_id IS NULL "
+        "ORDER BY c.recipient_id",
+        payroll,
+        previous,
+    )
+    stopped = _compare(
+        "SELECT p.recipient_id, p.payee_name, p.net_fen, r.status, r.end_reason "
+        f"FROM ({lines}) p LEFT JOIN ({lines}) c ON c.recipient_id = p.recipient_id "
+        f"JOIN ({recipient_status_sql()}) r ON r.id = p.recipient_id "
+        "WHERE c.recipient_id IS NULL ORDER BY p.recipient_id",
+        previous,
+        payroll,
+    )
+    changed = _compare(
+        f"SELECT c.recipient_id, c.payee_name, p.net_fen, c.net_fen FROM ({lines}) c "
+        f"JOIN ({lines}) p ON p.recipient_id = c.recipient_id WHERE p.net_fen <> c.net_fen "
+        "ORDER BY c.recipient_id",
+        payroll,
+        previous,
+    )
     report["counts"] = {"new": len(new), "stopped": len(stopped), "changed": len(changed)}
-    report["new"] = [
-        {"recipient": r, "name": n, "net": plain_yuan(f), "reason": "新纳入或补发"}
-        for r, n, f in new[:examples]
-    ]
-    report["stopped"] = [
-        {
-            "recipient": r,
-            "name": n,
-            "net": plain_yuan(f),
-            "reason": STOP_REASONS.get(s, s) + (f"：{why}" if why else ""),
-        }
-        for r, n, f, s, why in stopped[:examples]
-    ]
-    report["changed"] = [
-        {
-            "recipient": r,
-            "name": n,
-            "before": plain_yuan(b),
-            "after": plain_yuan(a),
-            "reason": "复核调整金额、渐退或按天折算",
-        }
-        for r, n, b, a in changed[:examples]
-    ]
+    report.update(_examples(new[:examples], stopped[:examples], changed[:examples]))
     report["previous_total_fen"] = previous.total_fen
     report["change_fen"] = payroll.total_fen - previous.total_fen
     return report
+
+
+def _examples(
+    new: list[tuple[Any, ...]], stopped: list[tuple[Any, ...]], changed: list[tuple[Any, ...]]
+) -> dict[str, list[dict[str, Any]]]:
+    """The differences as the check report lists them, each with its reason in Chinese."""
+    return {
+        "new": [
+            {"recipient": rid, "name": name, "net": plain_yuan(fen), "reason": "新纳入或补发"}
+            for rid, name, fen in new
+        ],
+        "stopped": [
+            {
+                "recipient": rid,
+                "name": name,
+                "net": plain_yuan(fen),
+                "reason": STOP_REASONS.get(status, status) + (f"：{why}" if why else ""),
+            }
+            for rid, name, fen, status, why in stopped
+        ],
+        "changed": [
+            {
+                "recipient": rid,
+                "name": name,
+                "before": plain_yuan(before),
+                "after": plain_yuan(after),
+                "reason": "复核调整金额、渐退或按天折算",
+            }
+            for rid, name, before, after in changed
+        ],
+    }
 
 
 def claims_in_scope(user: User) -> QuerySet[RecoveryClaim]:

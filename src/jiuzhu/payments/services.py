@@ -92,16 +92,7 @@ def prepare_payroll(
     summary["skipped_no_payee"] = int((recipients.payee == 0).sum())
     try:
         with transaction.atomic():
-            payroll = Payroll.objects.create(
-                kind=PayrollKind.REGULAR,
-                month=month,
-                town=town,
-                town_code=town.code,
-                status=PayrollStatus.PREPARED,
-                prepared_by=actor,
-                prepared_at=timezone.now(),
-                parameters=rules.used,
-            )
+            payroll = _new_payroll(actor, PayrollKind.REGULAR, month, town, rules.used)
             written = pr.write_lines(payroll.pk, lines, recipients)
             progress(95)
             payroll.line_count = written
@@ -122,6 +113,26 @@ def prepare_payroll(
         ) from None
     progress(100)
     return payroll
+
+
+def _new_payroll(
+    actor: User,
+    kind: PayrollKind,
+    month: dt.date,
+    town: Region,
+    parameters: dict[str, Any] | None = None,
+) -> Payroll:
+    """A payroll just prepared by `actor`, before its lines."""
+    return Payroll.objects.create(
+        kind=kind,
+        month=month,
+        town=town,
+        town_code=town.code,
+        status=PayrollStatus.PREPARED,
+        prepared_by=actor,
+        prepared_at=timezone.now(),
+        parameters=parameters or {},
+    )
 
 
 def open_claims(prefix: str, lines: pr.Lines) -> list[pr.OpenClaim]:
@@ -256,15 +267,7 @@ def prepare_reissue(actor: User, town: Region, month: dt.date) -> Payroll:
     if not ready:
         raise DomainError("没有可重发的失败发放：请先为发放失败的人员更正发放账户。")
     with transaction.atomic():
-        payroll = Payroll.objects.create(
-            kind=PayrollKind.REISSUE,
-            month=month,
-            town=town,
-            town_code=town.code,
-            status=PayrollStatus.PREPARED,
-            prepared_by=actor,
-            prepared_at=timezone.now(),
-        )
+        payroll = _new_payroll(actor, PayrollKind.REISSUE, month, town)
         rows = []
         for no, result in enumerate(ready, start=1):
             old = result.line

@@ -39,8 +39,33 @@ from jiuzhu.payments.workflow import PayrollAction, offered
 from jiuzhu.registry.selectors import household_for
 
 
-def _fail(request: HttpRequest, error: Exception) -> None:
-    messages.error(request, getattr(error, "message", None) or str(error))
+def _payroll_page(request: HttpRequest, payroll_id: int) -> tuple[User, Payroll]:
+    """The signed-in user and the payroll asked for, if it lies in the user's area."""
+    user = require_page(request, Capability.VIEW_PAYROLL)
+    payroll = selectors.payroll_for(user, payroll_id)
+    if payroll is None:
+        raise Http404
+    return user, payroll
+
+
+def _prepare(request: HttpRequest, user: User) -> HttpResponse:
+    """A re-issue payroll at once, or a month's payrolls as a background task (whose page
+    then follows it)."""
+    month = parse_month(request.POST.get("month", ""))
+    town = request.POST.get("town", "")
+    if request.POST.get("reissue"):
+        chosen = services.towns_in_scope(user, town)
+        if len(chosen) != 1:
+            raise DomainError("补发名册请选择一个乡镇。", field="town")
+        payroll = services.prepare_reissue(user, chosen[0], month)
+        messages.success(request, f"已生成补发名册，共 {payroll.line_count} 笔。")
+        return redirect("payments:detail", payroll.pk)
+    services.towns_in_scope(user, town)  # refuse an unknown town now
+    Rules.load(month)  # and a month without a standard
+    queued = tasks.enqueue(
+        user, "payments.prepare", {"actor": user.pk, "month": month.isoformat(), "town": town}
+    )
+    return redirect(f"{reverse('payments:list')}?task={queued.pk}")
 
 
 @login_required
@@ -53,31 +78,9 @@ def payroll_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not user.can(Capability.PREPARE_PAYROLL):
             raise Http404
-        try:
-            month = parse_month(request.POST.get("month", ""))
-            town = request.POST.get("town", "")
-            if request.POST.get("reissue"):
-                chosen = services.towns_in_scope(user, town)
-                if len(chosen) != 1:
-                    raise DomainError("补发名册请选择一个乡镇。", field="town")
-                payroll = services.prepare_reissue(user, chosen[0], month)
-                messages.success(request, f"已生成补发名册，共 {payroll.line_count} 笔。")
-                return redirect("payments:detail", payroll.pk)
-            services.towns_in_scope(user, town)  # refuse an unknown town now
-
-            Rules.load(month)  # and a month without a standard
-            queued = tasks.enqueue(
-                user,
-                "payments.prepare",
-                {"actor": user.pk, "month": month.isoformat(), "town": town},
-            )
-        except DomainError as error:
-            _fail(request, error)
-            return redirect("payments:list")
-        except PermissionError as error:
-            _fail(request, error)
-            return redirect("payments:list")
-        return redirect(f"{reverse('payments:list')}?task={queued.pk}")
+        with refusals_shown(request):
+            return _prepare(request, user)
+        return redirect("payments:list")
     job = tasks.task_for(user, request.GET.get("task", ""), "payments.prepare")
     context: dict[str, Any] = {
         "payrolls": selectors.payrolls_in_scope(user)[:100],
@@ -94,10 +97,7 @@ def payroll_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def payroll_detail(request: HttpRequest, payroll_id: int) -> HttpResponse:
-    user = require_page(request, Capability.VIEW_PAYROLL)
-    payroll = selectors.payroll_for(user, payroll_id)
-    if payroll is None:
-        raise Http404
+    user, payroll = _payroll_page(request, payroll_id)
     # Totals are stored by code; the page names them.
     by_programme = sorted(
         (Programme(code).label, t) for code, t in (payroll.totals.get("by_programme") or {}).items()
@@ -180,9 +180,8 @@ ACTS: dict[str, Callable[[HttpRequest, User, Payroll], HttpResponse]] = {
 @require_POST
 def payroll_act(request: HttpRequest, payroll_id: int, action: str) -> HttpResponse:
     """One step of the payroll's transition table, named in the URL."""
-    user = require_page(request, Capability.VIEW_PAYROLL)
-    payroll = selectors.payroll_for(user, payroll_id)
-    if payroll is None or action not in ACTS:
+    user, payroll = _payroll_page(request, payroll_id)
+    if action not in ACTS:
         raise Http404
     with refusals_shown(request):
         return ACTS[action](request, user, payroll)
@@ -191,10 +190,7 @@ def payroll_act(request: HttpRequest, payroll_id: int, action: str) -> HttpRespo
 
 @login_required
 def payroll_lines(request: HttpRequest, payroll_id: int) -> HttpResponse:
-    user = require_page(request, Capability.VIEW_PAYROLL)
-    payroll = selectors.payroll_for(user, payroll_id)
-    if payroll is None:
-        raise Http404
+    user, payroll = _payroll_page(request, payroll_id)
     page = Paginator(selectors.lines_of(payroll).select_related("result"), 100).get_page(
         request.GET.get("page")
     )
@@ -208,12 +204,11 @@ def payroll_lines(request: HttpRequest, payroll_id: int) -> HttpResponse:
 @login_required
 def payroll_export(request: HttpRequest, payroll_id: int) -> FileResponse:
     """The lines as Excel for the town's records (ID numbers masked by the viewer's role)."""
+    # openpyxl is imported only where an Excel file is made: loading it costs every
+    # process that serves pages a noticeable start-up for a rarely used export.
     from openpyxl import Workbook
 
-    user = require_page(request, Capability.VIEW_PAYROLL)
-    payroll = selectors.payroll_for(user, payroll_id)
-    if payroll is None:
-        raise Http404
+    user, payroll = _payroll_page(request, payroll_id)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("发放名册")
     sheet.append(
@@ -286,7 +281,7 @@ def accounts(request: HttpRequest, household_id: int) -> HttpResponse:
     ]
     if request.method == "POST":
         person = next((p for p in members if str(p.pk) == request.POST.get("person")), None)
-        try:
+        with refusals_shown(request):
             if person is None:
                 raise DomainError("请选择本户成员。")
             services.set_account(
@@ -298,12 +293,8 @@ def accounts(request: HttpRequest, household_id: int) -> HttpResponse:
                 request.POST.get("holder_name", ""),
                 request.POST.get("note", ""),
             )
-        except (DomainError, PermissionError) as error:
-            _fail(request, error)
-        else:
             messages.success(request, "发放账户已保存（原账户保留为历史记录）。")
         return redirect("payments:accounts", household.pk)
-
     return render(
         request,
         "payments/accounts.html",
@@ -324,7 +315,7 @@ def claims(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not user.can(Capability.PREPARE_PAYROLL):
             raise Http404
-        try:
+        with refusals_shown(request):
             household = household_for(user, request.POST.get("household", "0") or 0)
             if household is None:
                 raise DomainError("找不到该家庭（请填写家庭内部编号）。")
@@ -338,12 +329,9 @@ def claims(request: HttpRequest) -> HttpResponse:
                 parse_yuan(request.POST.get("instalment", ""), "每月抵扣金额"),
                 request.POST.get("reason", ""),
             )
-        except (DomainError, PermissionError) as error:
-            _fail(request, error)
-            return redirect("payments:claims")
-        messages.success(request, "已登记多发追回。")
-        return redirect("payments:claim", claim.pk)
-
+            messages.success(request, "已登记多发追回。")
+            return redirect("payments:claim", claim.pk)
+        return redirect("payments:claims")
     return render(
         request,
         "payments/claims.html",
@@ -355,6 +343,16 @@ def claims(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _day(text: str) -> dt.date:
+    """A date as the form sends it (YYYY-MM-DD), today when left empty."""
+    if not text:
+        return timezone.localdate()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise DomainError("日期格式不正确，应为“年-月-日”，如 2026-12-01。", field="on") from None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def claim(request: HttpRequest, claim_id: int) -> HttpResponse:
@@ -363,7 +361,7 @@ def claim(request: HttpRequest, claim_id: int) -> HttpResponse:
     if found is None:
         raise Http404
     if request.method == "POST":
-        try:
+        with refusals_shown(request):
             if request.POST.get("action") == "waive":
                 services.waive_claim(user, found, request.POST.get("reason", ""))
                 messages.success(request, "已核销。")
@@ -372,14 +370,10 @@ def claim(request: HttpRequest, claim_id: int) -> HttpResponse:
                     user,
                     found,
                     parse_yuan(request.POST.get("amount", "")),
-                    dt.date.fromisoformat(
-                        request.POST.get("on") or timezone.localdate().isoformat()
-                    ),
+                    _day(request.POST.get("on", "")),
                     request.POST.get("note", ""),
                 )
                 messages.success(request, "已登记退回。")
-        except (DomainError, PermissionError, ValueError) as error:
-            _fail(request, error)
         return redirect("payments:claim", found.pk)
     return render(
         request,
