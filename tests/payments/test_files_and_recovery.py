@@ -179,8 +179,13 @@ def test_recovery_waiver_by_another_approver_with_reason(pay_staff, village):
     claim = services.create_claim(
         pay_staff["assistant"], hh, "dibao", MONTH, MONTH, 5000, 5000, "隐瞒收入"
     )
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionError, match=r"^无权审批发放名册、核销追回款。$"):
         services.waive_claim(pay_staff["assistant"], claim, "无力偿还")
+    own = services.create_claim(admin, hh, "dibao", MONTH, MONTH, 3000, 3000, "死亡未报")
+    with pytest.raises(PermissionError, match=r"^追回登记人不能核销自己登记的追回款。$"):
+        services.waive_claim(admin, own, "无力偿还")
+    own.refresh_from_db()
+    assert (own.status, own.waived_fen, own.waiver_reason) == ("open", 0, "")
     with pytest.raises(DomainError, match="理由"):
         services.waive_claim(pay_staff["approver"], claim, " ")
     services.waive_claim(pay_staff["approver"], claim, "家庭确无偿还能力")

@@ -158,13 +158,13 @@ def test_maker_checker(pay_staff, village, dong_e):
     admin = pay_staff["admin"]
     make_recipient(admin, make_household(admin, village))
     payroll = services.prepare_payroll(pay_staff["admin"], MONTH, dong_e)
-    with pytest.raises(PermissionError):  # a town assistant cannot approve
-        services.approve_payroll(pay_staff["assistant"], payroll)
+    with pytest.raises(PermissionError, match=r"^无权审批发放名册、核销追回款。$"):
+        services.approve_payroll(pay_staff["assistant"], payroll)  # a town assistant
     services.check_payroll(pay_staff["admin"], payroll)
     with pytest.raises(PermissionError, match="不能审批自己"):
         services.approve_payroll(pay_staff["admin"], payroll)
-    with pytest.raises(PermissionError):  # another town's approver
-        services.approve_payroll(pay_staff["other_approver"], payroll)
+    with pytest.raises(PermissionError, match=r"^不在本人管辖区域内。$"):
+        services.approve_payroll(pay_staff["other_approver"], payroll)  # another town's
     approved = services.approve_payroll(pay_staff["approver"], payroll)
     assert approved.locked and approved.approved_by == pay_staff["approver"]
 
@@ -309,8 +309,12 @@ def test_discard_before_approval_allows_preparing_again(pay_staff, village, dong
     admin = pay_staff["admin"]
     make_recipient(admin, make_household(admin, village))
     payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match=r"^请填写作废原因。$"):
         services.discard_payroll(pay_staff["assistant"], payroll, "  ")
+    with pytest.raises(PermissionError, match=r"^无权生成发放名册、银行文件与回盘。$"):
+        services.discard_payroll(pay_staff["approver"], payroll, "重做")
+    assert Payroll.objects.filter(pk=payroll.pk, locked=False).exists()
+    assert PayrollLine.objects.filter(payroll=payroll).count() == 1
     services.discard_payroll(pay_staff["assistant"], payroll, "漏录一户，重新生成")
     assert not Payroll.objects.exists()
     assert services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e).line_count == 1
