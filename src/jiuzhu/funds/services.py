@@ -26,6 +26,7 @@ def _check_year(year: int) -> None:
 def set_budget(
     actor: User, year: int, programme: str, region: Region, amount_fen: int, note: str = ""
 ) -> Budget:
+    """Set (or change) a county or town budget line for a programme and year."""
     require(actor, Capability.MANAGE_BUDGETS)
     _check_year(year)
     if programme not in Programme.values:
@@ -60,6 +61,7 @@ def set_budget(
 def set_fiscal_index(
     actor: User, year: int, town: Region, weakness: str | Decimal, note: str = ""
 ) -> TownFiscalIndex:
+    """Set a town's fiscal weakness index (0 strong … 1 weakest) for a year."""
     require(actor, Capability.MANAGE_BUDGETS)
     _check_year(year)
     if town.level != RegionLevel.TOWN:

@@ -29,6 +29,7 @@ def _year(request: HttpRequest) -> int:
 
 @login_required
 def execution(request: HttpRequest) -> HttpResponse:
+    """Budget execution for a year (page, or Excel with ?format=xlsx)."""
     user = require_page(request, Capability.VIEW_PAYROLL)
     year = _year(request) if request.GET.get("year") else timezone.localdate().year
     lines = selectors.execution(user, year, timezone.localdate())
@@ -92,6 +93,7 @@ def _export(year: int, lines: list[selectors.Line]) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def budgets(request: HttpRequest) -> HttpResponse:
+    """Budgets, fiscal indices and allocations of a year, and setting each."""
     user = require_page(request, Capability.MANAGE_BUDGETS)
     year = (
         _year(request)

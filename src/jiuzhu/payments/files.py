@@ -59,6 +59,7 @@ def bank_lines(payroll: Payroll, bank: str) -> Iterator[tuple[object, ...]]:
 
 
 def banks_of(payroll: Payroll) -> list[str]:
+    """The banks the payroll's lines with an account are paid through."""
     return list(
         PayrollLine.objects.of_payroll(payroll.pk)
         .filter(account_id__isnull=False)
@@ -83,6 +84,7 @@ def _rows(payroll_id: int, lines: Iterable[tuple[object, ...]]) -> Iterator[list
 
 
 def write_csv(path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]]) -> tuple[int, int]:
+    """The bank's lines as CSV with a BOM and a totals row: (rows, total fen)."""
     count = total = 0
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
@@ -98,6 +100,7 @@ def write_csv(path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]]) 
 def write_xlsx(path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]]) -> tuple[int, int]:
     # openpyxl is imported only where an Excel file is made or read: loading it costs every
     # process that serves pages a noticeable start-up for rarely used files.
+    """The bank's lines as XLSX with a totals row: (rows, total fen)."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -130,6 +133,7 @@ def files_dir() -> Path:
 
 
 def make_payment_file(actor: User, payroll: Payroll, bank: str, fmt: str) -> PaymentFile:
+    """One bank's payment file of an approved payroll, with its control total and digest."""
     enforce(actor, payroll, PayrollAction.FILE)
     if fmt not in FileFormat.values:
         raise DomainError("文件格式应为 csv 或 xlsx。", field="format")

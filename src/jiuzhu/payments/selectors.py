@@ -152,6 +152,7 @@ def _examples(
 
 
 def claims_in_scope(user: User) -> QuerySet[RecoveryClaim]:
+    """Recovery claims of the user's area, each with what was repaid so far."""
     if not user.can(Capability.VIEW_PAYROLL):
         return RecoveryClaim.objects.none()
     return (

@@ -43,6 +43,7 @@ NO_ACCOUNT = "无有效发放账户"
 
 
 def towns_in_scope(actor: User, town_code: str = "") -> list[Region]:
+    """The towns of the actor's area, or the one (9 or 12 digits) `town_code` names there."""
     towns = Region.objects.filter(level=RegionLevel.TOWN, code__startswith=actor.scope_prefix)
     if town_code:
         code = town_code.strip()
@@ -373,6 +374,8 @@ def create_claim(
     instalment_fen: int,
     reason: str,
 ) -> RecoveryClaim:
+    """Record an overpayment to recover (多发追回), netted from later payrolls at most
+    `instalment_fen` a month."""
     require(actor, Capability.PREPARE_PAYROLL)
     require_area(actor, household.registered_code)
     reason = reason.strip()
@@ -463,6 +466,7 @@ def waive_claim(actor: User, claim: RecoveryClaim, reason: str) -> RecoveryClaim
 
 
 def describe(payroll: Payroll) -> dict[str, Any]:
+    """A prepared payroll in a few plain values, for task results and the command line."""
     return {
         "id": payroll.pk,
         "month": f"{payroll.month:%Y-%m}",

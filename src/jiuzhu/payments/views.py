@@ -97,6 +97,7 @@ def payroll_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def payroll_detail(request: HttpRequest, payroll_id: int) -> HttpResponse:
+    """A payroll: totals, differences from last month, the steps the user may take."""
     user, payroll = _payroll_page(request, payroll_id)
     # Totals are stored by code; the page names them.
     by_programme = sorted(
@@ -190,6 +191,7 @@ def payroll_act(request: HttpRequest, payroll_id: int, action: str) -> HttpRespo
 
 @login_required
 def payroll_lines(request: HttpRequest, payroll_id: int) -> HttpResponse:
+    """A payroll's lines, 100 a page, ID numbers masked by the viewer's role."""
     user, payroll = _payroll_page(request, payroll_id)
     page = Paginator(selectors.lines_of(payroll).select_related("result"), 100).get_page(
         request.GET.get("page")
@@ -271,6 +273,7 @@ def payment_file(request: HttpRequest, file_id: int) -> FileResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def accounts(request: HttpRequest, household_id: int) -> HttpResponse:
+    """A household's bank accounts, and recording or correcting one."""
     user = require_page(request, Capability.PREPARE_PAYROLL)
     household = household_for(user, household_id)
     if household is None:
@@ -311,6 +314,7 @@ def accounts(request: HttpRequest, household_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def claims(request: HttpRequest) -> HttpResponse:
+    """Recovery claims of the area, and recording a new one."""
     user = require_page(request, Capability.VIEW_PAYROLL)
     if request.method == "POST":
         if not user.can(Capability.PREPARE_PAYROLL):
@@ -356,6 +360,7 @@ def _day(text: str) -> dt.date:
 @login_required
 @require_http_methods(["GET", "POST"])
 def claim(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """One recovery claim: repayments, recording money paid back, waiving the rest."""
     user = require_page(request, Capability.VIEW_PAYROLL)
     found = selectors.claim_for(user, claim_id)
     if found is None:

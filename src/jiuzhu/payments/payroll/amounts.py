@@ -31,14 +31,14 @@ class Amounts:
         return Amounts(self.amount[rows], self.reason[rows], self.share_permille[rows])
 
 
-def _phase_out_percent(r: Recipients, month_ymd: int, rules: Rules) -> tuple[I64, int]:
+def _phase_out_percent(recipients: Recipients, month_ymd: int, rules: Rules) -> tuple[I64, int]:
     """The taper percent of each recipient's month of phase-out that `month_ymd` is (1st
     month, 2nd …, counted back from phase_until), and the 1st month's percent."""
     months_in_phase = np.where(
-        r.poor == 1, rules.phase_out.months_registered_poor, rules.phase_out.months_other
+        recipients.poor == 1, rules.phase_out.months_registered_poor, rules.phase_out.months_other
     )
-    month_of_phase = month_index(np.full(r.n, month_ymd, dtype=np.int64)) - (
-        month_index(r.phase_until) - (months_in_phase - 1)
+    month_of_phase = month_index(np.full(recipients.n, month_ymd, dtype=np.int64)) - (
+        month_index(recipients.phase_until) - (months_in_phase - 1)
     )
     taper_percent = rules.phase_out.taper_percent
     taper = np.asarray((*taper_percent, *([taper_percent[-1]] * TAPER_PADDING)), dtype=np.int64)
@@ -47,46 +47,46 @@ def _phase_out_percent(r: Recipients, month_ymd: int, rules: Rules) -> tuple[I64
 
 
 def _paid_days(
-    r: Recipients, month_ymd: int, next_month_ymd: int, days: int, reason: I64
+    recipients: Recipients, month_ymd: int, next_month_ymd: int, days: int, reason: I64
 ) -> tuple[I64, I64]:
     """Days paid of the month (start day counted, end day not) where a start or end date
     falls inside it, and the reasons updated to say so."""
-    start_in = (r.start > month_ymd) & (r.start < next_month_ymd)
-    end_in = (r.end > month_ymd) & (r.end < next_month_ymd)
-    first_day = np.where(start_in, r.start % 100, 1)
-    stop_day = np.where(end_in, r.end % 100, days + 1)
+    start_in = (recipients.start > month_ymd) & (recipients.start < next_month_ymd)
+    end_in = (recipients.end > month_ymd) & (recipients.end < next_month_ymd)
+    first_day = np.where(start_in, recipients.start % 100, 1)
+    stop_day = np.where(end_in, recipients.end % 100, days + 1)
     paid_days = np.clip(stop_day - first_day, 0, days)
     reason = np.where(start_in, Reason.FIRST_PRORATA, reason)
     reason = np.where(end_in & ~start_in, Reason.LAST_PRORATA, reason)
     return paid_days, reason
 
 
-def month_amounts(r: Recipients, month: dt.date, rules: Rules) -> Amounts:
+def month_amounts(recipients: Recipients, month: dt.date, rules: Rules) -> Amounts:
     """Each recipient's amount for `month` (0 where nothing is due). Pure column arithmetic;
     amounts round half up to the fen."""
     month_ymd = ymd(month)
     next_month_ymd = ymd(add_months(month, 1))
     days = (add_months(month, 1) - month).days
     due = (
-        (r.start < next_month_ymd)
-        & ((r.end == 0) | (r.end > month_ymd))
-        & (r.status != StatusCode.SUSPENDED)
+        (recipients.start < next_month_ymd)
+        & ((recipients.end == 0) | (recipients.end > month_ymd))
+        & (recipients.status != StatusCode.SUSPENDED)
     )
-    base = r.monthly.copy()
-    reason = np.full(r.n, Reason.DECIDED, dtype=np.int64)
+    base = recipients.monthly.copy()
+    reason = np.full(recipients.n, Reason.DECIDED, dtype=np.int64)
 
     # Phase-out: tapered by month of the phase-out, nothing after its last month.
-    phase = (r.status == StatusCode.PHASE_OUT) & (r.phase_until > 0)
-    due &= ~phase | (r.phase_until >= month_ymd)
-    percent, first_percent = _phase_out_percent(r, month_ymd, rules)
+    phase = (recipients.status == StatusCode.PHASE_OUT) & (recipients.phase_until > 0)
+    due &= ~phase | (recipients.phase_until >= month_ymd)
+    percent, first_percent = _phase_out_percent(recipients, month_ymd, rules)
     tapered = (base * percent * 2 + first_percent) // (2 * first_percent)
     base = np.where(phase, tapered, base)
     reason = np.where(phase & (percent != first_percent), Reason.PHASE_OUT, reason)
 
     # Pro-rata by days when a start or end date falls inside the month.
-    paid_days = np.full(r.n, days, dtype=np.int64)
+    paid_days = np.full(recipients.n, days, dtype=np.int64)
     if rules.payment.prorate_by_days:
-        paid_days, reason = _paid_days(r, month_ymd, next_month_ymd, days, reason)
+        paid_days, reason = _paid_days(recipients, month_ymd, next_month_ymd, days, reason)
     amount = (base * paid_days * 2 + days) // (2 * days)
     amount = np.where(due, amount, 0)
     share = np.where(due, (paid_days * 1000 * 2 + days) // (2 * days), 0)
@@ -130,16 +130,19 @@ class _Part:
     amounts: Amounts
 
 
-def _arrears_parts(r: Recipients, arrears: Arrears, rules: Rules) -> list[_Part]:
+def _arrears_parts(recipients: Recipients, arrears: Arrears, rules: Rules) -> list[_Part]:
     """One part per missed month: its recipients' amounts at that month's rules."""
-    row_of = np.searchsorted(r.rid, arrears.rid)
-    row_of = np.clip(row_of, 0, max(r.n - 1, 0))
-    known = r.rid[row_of] == arrears.rid if r.n else np.zeros(len(arrears.rid), bool)
+    row_of = np.searchsorted(recipients.rid, arrears.rid)
+    row_of = np.clip(row_of, 0, max(recipients.n - 1, 0))
+    if recipients.n:
+        known = recipients.rid[row_of] == arrears.rid
+    else:
+        known = np.zeros(len(arrears.rid), bool)
     parts = []
     for value in np.unique(arrears.month[known]):
         missed = month_of(int(value))
         rows = row_of[known & (arrears.month == value)]
-        owed = r.take(rows)
+        owed = recipients.take(rows)
         amounts = month_amounts(owed, missed, arrears.rules.get(missed, rules))
         paid = np.flatnonzero((amounts.amount > 0) & (owed.payee > 0))
         amounts.reason[:] = Reason.ARREARS
@@ -148,14 +151,14 @@ def _arrears_parts(r: Recipients, arrears: Arrears, rules: Rules) -> list[_Part]
 
 
 def compute_lines(
-    r: Recipients, month: dt.date, rules: Rules, arrears: Arrears | None = None
+    recipients: Recipients, month: dt.date, rules: Rules, arrears: Arrears | None = None
 ) -> Lines:
     """Regular lines for the month, then one arrears line per (recipient, missed month)."""
-    regular = month_amounts(r, month, rules)
-    paid = np.flatnonzero((regular.amount > 0) & (r.payee > 0))
+    regular = month_amounts(recipients, month, rules)
+    paid = np.flatnonzero((regular.amount > 0) & (recipients.payee > 0))
     parts = [_Part(KindCode.REGULAR, month, paid, regular.take(paid))]
     if arrears is not None and len(arrears.rid):
-        parts += _arrears_parts(r, arrears, rules)
+        parts += _arrears_parts(recipients, arrears, rules)
     rows = np.concatenate([part.rows for part in parts])
     zeros = np.zeros(len(rows), dtype=np.int64)
     return Lines(
@@ -164,10 +167,10 @@ def compute_lines(
             [np.full(len(part.rows), np.datetime64(part.month, "D")) for part in parts]
         ),
         row=rows,
-        rid=r.rid[rows],
-        hid=r.hid[rows],
-        payee=r.payee[rows],
-        programme=r.programme[rows],
+        rid=recipients.rid[rows],
+        hid=recipients.hid[rows],
+        payee=recipients.payee[rows],
+        programme=recipients.programme[rows],
         reason=np.concatenate([part.amounts.reason for part in parts]),
         share=np.concatenate([part.amounts.share_permille for part in parts]),
         amount=np.concatenate([part.amounts.amount for part in parts]),

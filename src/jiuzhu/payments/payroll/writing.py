@@ -24,11 +24,11 @@ PROGRAMME_VALUES = np.array(PROGRAMMES, dtype=object)
 
 
 def _line_batch(
-    payroll_id: int, lines: Lines, r: Recipients, first_line_no: int, rows: slice
+    payroll_id: int, lines: Lines, recipients: Recipients, first_line_no: int, rows: slice
 ) -> pa.RecordBatch:
     """The lines in `rows` as they are stored, with their payees' snapshot."""
     n = len(range(*rows.indices(lines.n)))
-    details = r.details.take(pa.array(lines.row[rows]))
+    details = recipients.details.take(pa.array(lines.row[rows]))
     account = details.column("account_id").to_numpy()
     line_no = np.arange(n, dtype=np.int64) + (first_line_no + (rows.start or 0))
     claim, origin = lines.claim[rows], lines.origin[rows]
@@ -56,27 +56,29 @@ def _line_batch(
     )
 
 
-def write_lines(payroll_id: int, lines: Lines, r: Recipients, first_line_no: int = 1) -> int:
+def write_lines(
+    payroll_id: int, lines: Lines, recipients: Recipients, first_line_no: int = 1
+) -> int:
     """Bulk insert of the computed lines with their payees' snapshot, straight into the
     lines table: binary COPY on PostgreSQL, one executemany on SQLite."""
     if lines.n == 0:
         return 0
     with connection.cursor() as cursor, insert_guard_lifted(cursor, payroll_id):
         if connection.vendor == "postgresql":
-            _copy_lines(cursor, payroll_id, lines, r, first_line_no)
+            _copy_lines(cursor, payroll_id, lines, recipients, first_line_no)
         else:
-            _insert_lines(payroll_id, lines, r, first_line_no)
+            _insert_lines(payroll_id, lines, recipients, first_line_no)
     return lines.n
 
 
 def _copy_lines(
-    cursor: Any, payroll_id: int, lines: Lines, r: Recipients, first_line_no: int
+    cursor: Any, payroll_id: int, lines: Lines, recipients: Recipients, first_line_no: int
 ) -> None:
     """PostgreSQL: binary COPY, each batch built, encoded and handed over while the server
     inserts the last."""
-    first = _line_batch(payroll_id, lines, r, first_line_no, slice(0, COPY_BATCH))
+    first = _line_batch(payroll_id, lines, recipients, first_line_no, slice(0, COPY_BATCH))
     rest = (
-        _line_batch(payroll_id, lines, r, first_line_no, slice(at, at + COPY_BATCH))
+        _line_batch(payroll_id, lines, recipients, first_line_no, slice(at, at + COPY_BATCH))
         for at in range(COPY_BATCH, lines.n, COPY_BATCH)
     )
     types, nullable = pgcopy.model_columns(PayrollLine)
@@ -94,12 +96,14 @@ def _copy_lines(
             copy.write(chunk)
 
 
-def _insert_lines(payroll_id: int, lines: Lines, r: Recipients, first_line_no: int) -> None:
+def _insert_lines(
+    payroll_id: int, lines: Lines, recipients: Recipients, first_line_no: int
+) -> None:
     """SQLite: one executemany. A column with one value on every line (the payroll, mostly
     the kind and the month, no recovery) goes in as a literal: each bound value costs per
     line. The line id is always bound, so that even a single line is one row to insert."""
     table = pa.Table.from_batches(
-        [_line_batch(payroll_id, lines, r, first_line_no, slice(0, lines.n))]
+        [_line_batch(payroll_id, lines, recipients, first_line_no, slice(0, lines.n))]
     )
     names, values, bound = [], [], []
     for name, column in zip(table.column_names, table.columns, strict=True):

@@ -25,6 +25,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        """Prepare the month's payrolls town by town, printing each result and refusal."""
         users = User.objects.filter(is_active=True)
         actor = (
             users.filter(username=options["user"]).first()
