@@ -221,21 +221,9 @@ def parse_results(name: str, content: bytes) -> list[ResultRow]:
     return out
 
 
-def import_results(
-    actor: User, payment_file: PaymentFile, name: str, content: bytes
-) -> dict[str, int]:
-    """Reconcile a results file against its payment file; all rows or none."""
-    payroll = payment_file.payroll
-    enforce(actor, payroll, PayrollAction.RESULTS)
-    if payment_file.results_imported_at is not None:
-        raise DomainError("该发放文件的回盘结果已经导入。")
-    rows = parse_results(name, content)
-    lines = {
-        line_ref(payroll.pk, no): (pk, net)
-        for pk, no, net in PayrollLine.objects.of_payroll(payroll.pk)
-        .filter(bank=payment_file.bank, account_id__isnull=False)
-        .values_list("pk", "line_no", "net_fen")
-    }
+def _mismatches(rows: list[ResultRow], lines: dict[str, tuple[int, int]]) -> list[str]:
+    """What does not match between the results and the file's lines (reference → line id,
+    net fen): repeated or unknown references, other amounts, lines without a result."""
     problems: list[str] = []
     seen: set[str] = set()
     for row in rows:
@@ -253,6 +241,25 @@ def import_results(
     missing = sorted(set(lines) - seen)
     if missing:
         problems.append(f"发放文件中有{len(missing)}笔未出现在回盘中（如{missing[0]}）")
+    return problems
+
+
+def import_results(
+    actor: User, payment_file: PaymentFile, name: str, content: bytes
+) -> dict[str, int]:
+    """Reconcile a results file against its payment file; all rows or none."""
+    payroll = payment_file.payroll
+    enforce(actor, payroll, PayrollAction.RESULTS)
+    if payment_file.results_imported_at is not None:
+        raise DomainError("该发放文件的回盘结果已经导入。")
+    rows = parse_results(name, content)
+    lines = {
+        line_ref(payroll.pk, no): (pk, net)
+        for pk, no, net in PayrollLine.objects.of_payroll(payroll.pk)
+        .filter(bank=payment_file.bank, account_id__isnull=False)
+        .values_list("pk", "line_no", "net_fen")
+    }
+    problems = _mismatches(rows, lines)
     if problems:
         raise DomainError(
             "回盘文件与发放文件不一致，整份拒收，未作任何修改：" + "；".join(problems[:20]) + "。"

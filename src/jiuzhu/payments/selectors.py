@@ -1,5 +1,6 @@
 """Reads of the payments app, always within the caller's area."""
 
+import datetime as dt
 from typing import Any
 
 from django.db import connection
@@ -192,9 +193,17 @@ def household_entries(user: User, household: Household) -> list[Entry]:
             section="发放账户",
         )
     )
+    entries += _payment_entries(household, next_month)
+    entries += _claim_entries(household)
+    return entries
+
+
+def _payment_entries(household: Household, next_month: dt.date) -> list[Entry]:
+    """The household's last 12 approved lines of the last two years, with the bank's word."""
+    entries: list[Entry] = []
     lines = (
         PayrollLine.objects.filter(
-            for_month__in=[add_months(next_month, -k) for k in range(HOUSEHOLD_MONTHS)],
+            for_month__in=[add_months(next_month, -back) for back in range(HOUSEHOLD_MONTHS)],
             recipient_id__in=Recipient.objects.filter(household=household).values("pk"),
             payroll__locked=True,
         )
@@ -215,6 +224,12 @@ def household_entries(user: User, household: Household) -> list[Entry]:
                 text,
             )
         )
+    return entries
+
+
+def _claim_entries(household: Household) -> list[Entry]:
+    """The household's recovery claims with what is repaid and what is left."""
+    entries: list[Entry] = []
     claims = RecoveryClaim.objects.filter(household_id=household.pk).annotate(
         repaid=Sum("repayments__amount_fen")
     )
@@ -250,4 +265,4 @@ def paid_by_month(year: int, prefix: str) -> list[tuple[int, str, str, int]]:
         .annotate(fen=Sum("net_fen"))
         .order_by("payroll__month")
     )
-    return [(m.month, p, t, int(f or 0)) for m, p, t, f in rows]
+    return [(month.month, programme, town, int(fen or 0)) for month, programme, town, fen in rows]

@@ -240,12 +240,9 @@ def discard_payroll(actor: User, payroll: Payroll, reason: str) -> None:
         Payroll.objects.filter(pk=payroll.pk, locked=False).delete()
 
 
-def prepare_reissue(actor: User, town: Region, month: dt.date) -> Payroll:
-    """Failed lines (bank refused, or no account) whose payee now has a corrected valid
-    account go into a re-issue payroll, which is checked and approved like any other."""
-    require(actor, Capability.PREPARE_PAYROLL)
-    require_area(actor, town.code)
-    month = first_of_month(month)
+def _reissuable(town: Region) -> tuple[list[LineResult], dict[int, BankAccount]]:
+    """The town's failed lines not yet re-issued whose payee now has another valid
+    account, and those accounts by person."""
     failed = list(
         LineResult.objects.filter(
             status=ResultStatus.FAILED,
@@ -255,50 +252,63 @@ def prepare_reissue(actor: User, town: Region, month: dt.date) -> Payroll:
         ).select_related("line")
     )
     accounts = {
-        a.person_id: a
-        for a in BankAccount.objects.filter(
-            valid=True, person_id__in=[r.line.payee_id for r in failed]
+        account.person_id: account
+        for account in BankAccount.objects.filter(
+            valid=True, person_id__in=[result.line.payee_id for result in failed]
         )
     }
     ready = [
-        r
-        for r in failed
-        if r.line.payee_id in accounts and accounts[r.line.payee_id].pk != r.line.account_id
+        result
+        for result in failed
+        if result.line.payee_id in accounts
+        and accounts[result.line.payee_id].pk != result.line.account_id
     ]
+    return ready, accounts
+
+
+def _reissue_line(payroll: Payroll, no: int, old: PayrollLine, account: BankAccount) -> PayrollLine:
+    """A failed line again, in full (its net amount), to the payee's corrected account."""
+    return PayrollLine(
+        id=line_id(payroll.pk, no),
+        payroll=payroll,
+        line_no=no,
+        kind=LineKind.REISSUE,
+        for_month=old.for_month,
+        recipient_id=old.recipient_id,
+        household_id=old.household_id,
+        payee_id=old.payee_id,
+        programme=old.programme,
+        region_code=old.region_code,
+        reason=Reason.REISSUE,
+        share_permille=old.share_permille,
+        amount_fen=old.net_fen,
+        recovery_fen=0,
+        net_fen=old.net_fen,
+        origin_line_id=old.pk,
+        payee_name=old.payee_name,
+        id_number=old.id_number,
+        account_id=account.pk,
+        bank=account.bank,
+        account_number=account.account_number,
+        holder_name=account.holder_name,
+    )
+
+
+def prepare_reissue(actor: User, town: Region, month: dt.date) -> Payroll:
+    """Failed lines (bank refused, or no account) whose payee now has a corrected valid
+    account go into a re-issue payroll, which is checked and approved like any other."""
+    require(actor, Capability.PREPARE_PAYROLL)
+    require_area(actor, town.code)
+    month = first_of_month(month)
+    ready, accounts = _reissuable(town)
     if not ready:
         raise DomainError("没有可重发的失败发放：请先为发放失败的人员更正发放账户。")
     with transaction.atomic():
         payroll = _new_payroll(actor, PayrollKind.REISSUE, month, town)
-        rows = []
-        for no, result in enumerate(ready, start=1):
-            old = result.line
-            account = accounts[old.payee_id]
-            rows.append(
-                PayrollLine(
-                    id=line_id(payroll.pk, no),
-                    payroll=payroll,
-                    line_no=no,
-                    kind=LineKind.REISSUE,
-                    for_month=old.for_month,
-                    recipient_id=old.recipient_id,
-                    household_id=old.household_id,
-                    payee_id=old.payee_id,
-                    programme=old.programme,
-                    region_code=old.region_code,
-                    reason=Reason.REISSUE,
-                    share_permille=old.share_permille,
-                    amount_fen=old.net_fen,
-                    recovery_fen=0,
-                    net_fen=old.net_fen,
-                    origin_line_id=old.pk,
-                    payee_name=old.payee_name,
-                    id_number=old.id_number,
-                    account_id=account.pk,
-                    bank=account.bank,
-                    account_number=account.account_number,
-                    holder_name=account.holder_name,
-                )
-            )
+        rows = [
+            _reissue_line(payroll, no, result.line, accounts[result.line.payee_id])
+            for no, result in enumerate(ready, start=1)
+        ]
         PayrollLine.objects.bulk_create(rows)
         LineResult.objects.filter(pk__in=[r.pk for r in ready]).update(reissued_in=payroll)
         total = sum(r.net_fen for r in rows)
