@@ -15,6 +15,10 @@ The bench makes its own database and removes it afterwards:
       python -m bench --size 1000000 --only payroll                  (PostgreSQL)
 Households come from bench_policy.fill_registry; one town holds them all (the payroll is
 per town), each has a dibao case and recipient in force and a bank account for its head.
+
+Django and the project are imported inside the functions on purpose: the bench chooses its
+database (DATABASE_URL) before django.setup(), and `python -m bench` imports every bench
+module, including the ones not run; psycopg is needed only for the PostgreSQL run.
 """
 
 import datetime as dt

@@ -1,6 +1,7 @@
 """Pages: execution (budget vs paid, warnings, Excel), budgets, fiscal indices, allocation."""
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import refusals_shown
-from jiuzhu.core.models import Region, RegionLevel
+from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.money import parse_yuan, plain_yuan
 from jiuzhu.core.permissions import require_page
 from jiuzhu.core.programmes import Programme
@@ -90,6 +91,49 @@ def _export(year: int, lines: list[selectors.Line]) -> HttpResponse:
     return response
 
 
+def _save_budget(request: HttpRequest, user: User, year: int) -> None:
+    region = Region.objects.filter(
+        code=request.POST.get("region", ""),
+        level__in=[RegionLevel.COUNTY, RegionLevel.TOWN],
+    ).first()
+    if region is None:
+        raise DomainError("请选择县或乡镇。")
+    services.set_budget(
+        user,
+        year,
+        request.POST.get("programme", ""),
+        region,
+        parse_yuan(request.POST.get("amount", "")),
+        request.POST.get("note", ""),
+    )
+    messages.success(request, "预算已保存。")
+
+
+def _save_index(request: HttpRequest, user: User, year: int) -> None:
+    town = Region.objects.filter(code=request.POST.get("town", ""), level=RegionLevel.TOWN).first()
+    if town is None:
+        raise DomainError("请选择乡镇。")
+    services.set_fiscal_index(
+        user, year, town, request.POST.get("weakness", ""), request.POST.get("note", "")
+    )
+    messages.success(request, "财力指数已保存。")
+
+
+def _allocate(request: HttpRequest, user: User, year: int) -> None:
+    allocation = services.allocate(
+        user, year, request.POST.get("programme", ""), parse_yuan(request.POST.get("amount", ""))
+    )
+    messages.success(request, f"已分配县级补助 {plain_yuan(allocation.total_fen)} 元。")
+
+
+# The budgets page's forms, by their hidden "action".
+STEPS: dict[str, Callable[[HttpRequest, User, int], None]] = {
+    "budget": _save_budget,
+    "index": _save_index,
+    "allocate": _allocate,
+}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def budgets(request: HttpRequest) -> HttpResponse:
@@ -101,44 +145,11 @@ def budgets(request: HttpRequest) -> HttpResponse:
         else timezone.localdate().year
     )
     if request.method == "POST":
-        action = request.POST.get("action")
+        step = STEPS.get(request.POST.get("action", ""))
+        if step is None:
+            raise Http404
         with refusals_shown(request):
-            if action == "budget":
-                region = Region.objects.filter(
-                    code=request.POST.get("region", ""),
-                    level__in=[RegionLevel.COUNTY, RegionLevel.TOWN],
-                ).first()
-                if region is None:
-                    raise DomainError("请选择县或乡镇。")
-                services.set_budget(
-                    user,
-                    year,
-                    request.POST.get("programme", ""),
-                    region,
-                    parse_yuan(request.POST.get("amount", "")),
-                    request.POST.get("note", ""),
-                )
-                messages.success(request, "预算已保存。")
-            elif action == "index":
-                town = Region.objects.filter(
-                    code=request.POST.get("town", ""), level=RegionLevel.TOWN
-                ).first()
-                if town is None:
-                    raise DomainError("请选择乡镇。")
-                services.set_fiscal_index(
-                    user, year, town, request.POST.get("weakness", ""), request.POST.get("note", "")
-                )
-                messages.success(request, "财力指数已保存。")
-            elif action == "allocate":
-                allocation = services.allocate(
-                    user,
-                    year,
-                    request.POST.get("programme", ""),
-                    parse_yuan(request.POST.get("amount", "")),
-                )
-                messages.success(request, f"已分配县级补助 {plain_yuan(allocation.total_fen)} 元。")
-            else:
-                raise Http404
+            step(request, user, year)
         return redirect(f"{request.path}?year={year}")
     context: dict[str, Any] = {
         "year": year,
