@@ -5,11 +5,15 @@ from django.db import DatabaseError, connection, transaction
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.payments import services
-from jiuzhu.payments.models import Payroll, PayrollLine, Reason, line_id
+from jiuzhu.payments.models import BankAccount, Payroll, PayrollLine, Reason, line_id
 from jiuzhu.policy.models import Parameter
 from tests.payments.conftest import MONTH, give_account, make_household, make_recipient
 
 pytestmark = pytest.mark.django_db
+
+
+def head_account(person):
+    return BankAccount.objects.get(person=person, valid=True)
 
 
 def _lines(payroll):
@@ -30,8 +34,14 @@ def test_regular_month_pays_the_decided_amount_with_snapshot(pay_staff, village,
     [line] = _lines(payroll)
     assert line.amount_fen == 51230 and line.net_fen == 51230
     assert line.reason == Reason.DECIDED and line.share_permille == 1000
-    assert line.payee_name == "王老汉" and len(line.id_number) == 18
-    assert line.bank == "农商银行" and line.account_id is not None
+    head = hh.memberships.get(relation="head").person
+    assert (line.payee_id, line.payee_name, line.id_number) == (head.pk, "王老汉", head.id_number)
+    account = head_account(head)
+    assert (line.bank, line.account_id, line.account_number) == (
+        "农商银行",
+        account.pk,
+        account.account_number,
+    )
     assert payroll.total_fen == 51230
     assert payroll.totals["by_programme"]["dibao"]["net_fen"] == 51230
 
