@@ -1,11 +1,14 @@
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
+from django.contrib.messages import get_messages
+from openpyxl import load_workbook
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.funds import formulas, selectors, services
-from jiuzhu.funds.models import Budget
+from jiuzhu.funds.models import Allocation, Budget, TownFiscalIndex
 from jiuzhu.payments import services as pay
 from tests.conftest import client_for
 from tests.payments.conftest import MONTH, give_account, make_household, make_recipient
@@ -34,15 +37,17 @@ def test_allocate_writes_town_budgets(pay_staff, village, other_village, dong_e,
         services.allocate(admin, 2026, "dibao", 1_000_000)
     services.set_fiscal_index(admin, 2026, dong_e, "0.2")
     services.set_fiscal_index(admin, 2026, meigui, "0.8")
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match=r"^财力薄弱指数应为0到1之间的小数。$"):
         services.set_fiscal_index(admin, 2026, meigui, "1.5")
+    assert TownFiscalIndex.objects.get(year=2026, town=meigui).weakness == Decimal("0.8")
     allocation = services.allocate(admin, 2026, "dibao", 1_000_000)
     lines = {line.town_id: line.amount_fen for line in allocation.lines.all()}
     # 0.6 × 3/4 + 0.4 × 0.2 = 0.53 for 东阿; 0.6 × 1/4 + 0.4 × 0.8 = 0.47 for 玫瑰.
     assert lines == {dong_e.pk: 530_000, meigui.pk: 470_000}
     assert Budget.objects.get(year=2026, programme="dibao", region=meigui).amount_fen == 470_000
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionError, match=r"^无权管理预算与县级补助分配。$"):
         services.allocate(pay_staff["assistant"], 2026, "dibao", 1)
+    assert Allocation.objects.count() == 1 and Budget.objects.count() == 2
 
 
 def test_execution_budget_vs_paid_with_run_out_warning(pay_staff, village, dong_e):
@@ -61,6 +66,41 @@ def test_execution_budget_vs_paid_with_run_out_warning(pay_staff, village, dong_
     assert line.projected > 250_000 and "预算不足" in line.warning
     page = client_for(pay_staff["approver"]).get("/funds/?year=2026")
     assert "预算不足" in page.content.decode()
-    assert client_for(pay_staff["approver"]).get("/funds/?year=2026&format=xlsx").status_code == 200
+    export = client_for(pay_staff["approver"]).get("/funds/?year=2026&format=xlsx")
+    header, row = load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True)
+    assert header[:3] == ("项目", "区划", "预算") and header[-4:] == (
+        "已支出",
+        "余额",
+        "预计全年",
+        "预警",
+    )
+    assert row[:3] == ("最低生活保障", dong_e.name, "2500.00")
+    assert row[12:14] == ("1000.00", "1000.00")  # October and November
+    assert row[-4:-1] == ("2000.00", "500.00", "3000.00") and "预算不足" in row[-1]
     assert client_for(pay_staff["approver"]).get("/funds/budgets/").status_code == 404
     assert selectors.execution(pay_staff["other_assistant"], 2026, MONTH) == []
+
+
+def test_budgets_page_says_why_a_step_is_refused_and_writes_nothing(pay_staff, dong_e):
+    client = client_for(pay_staff["admin"])
+    refused = client.post(
+        "/funds/budgets/",
+        {"action": "index", "year": "2026", "town": dong_e.code, "weakness": "2"},
+        follow=True,
+    )
+    said = [str(message) for message in get_messages(refused.wsgi_request)]
+    assert said == ["财力薄弱指数应为0到1之间的小数。"]
+    assert not TownFiscalIndex.objects.exists()
+    saved = client.post(
+        "/funds/budgets/",
+        {
+            "action": "budget",
+            "year": "2026",
+            "programme": "dibao",
+            "region": dong_e.code,
+            "amount": "1234.50",
+        },
+        follow=True,
+    )
+    assert [str(message) for message in get_messages(saved.wsgi_request)] == ["预算已保存。"]
+    assert Budget.objects.get(year=2026, region=dong_e).amount_fen == 123_450

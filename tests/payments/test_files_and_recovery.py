@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.payments import files, services
-from jiuzhu.payments.models import LineResult, PayrollLine, RecoveryClaim, line_ref
+from jiuzhu.payments.models import LineResult, PaymentFile, PayrollLine, RecoveryClaim, line_ref
 from tests.payments.conftest import MONTH, give_account, make_household, make_recipient
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +54,7 @@ def test_payment_files_csv_and_xlsx_with_control_total(pay_staff, three_paid):
     xlsx = files.make_payment_file(pay_staff["assistant"], payroll, "农商银行", "xlsx")
     sheet = load_workbook(xlsx.stored_path, read_only=True).worksheets[0]
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert values[:-1] == rows[:-1]  # the same header and lines as the CSV, all text
     assert values[-1][4] == "600.50" and xlsx.total_fen == 60050
 
 
@@ -63,8 +64,9 @@ def test_payment_file_needs_a_locked_payroll(pay_staff, village, dong_e):
     make_recipient(admin, hh)
     give_account(pay_staff["assistant"], hh)
     payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
-    with pytest.raises(DomainError, match="审批锁定后"):
+    with pytest.raises(DomainError, match=r"^名册审批锁定后才能生成银行发放文件。$"):
         files.make_payment_file(pay_staff["assistant"], payroll, "农商银行", "csv")
+    assert not PaymentFile.objects.exists() and not list(files.files_dir().iterdir())
 
 
 def test_partly_failed_results_reconciled_then_reissued(pay_staff, three_paid, dong_e):
@@ -179,8 +181,13 @@ def test_recovery_waiver_by_another_approver_with_reason(pay_staff, village):
     claim = services.create_claim(
         pay_staff["assistant"], hh, "dibao", MONTH, MONTH, 5000, 5000, "隐瞒收入"
     )
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionError, match=r"^无权审批发放名册、核销追回款。$"):
         services.waive_claim(pay_staff["assistant"], claim, "无力偿还")
+    own = services.create_claim(admin, hh, "dibao", MONTH, MONTH, 3000, 3000, "死亡未报")
+    with pytest.raises(PermissionError, match=r"^追回登记人不能核销自己登记的追回款。$"):
+        services.waive_claim(admin, own, "无力偿还")
+    own.refresh_from_db()
+    assert (own.status, own.waived_fen, own.waiver_reason) == ("open", 0, "")
     with pytest.raises(DomainError, match="理由"):
         services.waive_claim(pay_staff["approver"], claim, " ")
     services.waive_claim(pay_staff["approver"], claim, "家庭确无偿还能力")

@@ -5,11 +5,15 @@ from django.db import DatabaseError, connection, transaction
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.payments import services
-from jiuzhu.payments.models import Payroll, PayrollLine, Reason, line_id
+from jiuzhu.payments.models import BankAccount, Payroll, PayrollLine, Reason, line_id
 from jiuzhu.policy.models import Parameter
 from tests.payments.conftest import MONTH, give_account, make_household, make_recipient
 
 pytestmark = pytest.mark.django_db
+
+
+def head_account(person):
+    return BankAccount.objects.get(person=person, valid=True)
 
 
 def _lines(payroll):
@@ -30,8 +34,14 @@ def test_regular_month_pays_the_decided_amount_with_snapshot(pay_staff, village,
     [line] = _lines(payroll)
     assert line.amount_fen == 51230 and line.net_fen == 51230
     assert line.reason == Reason.DECIDED and line.share_permille == 1000
-    assert line.payee_name == "王老汉" and len(line.id_number) == 18
-    assert line.bank == "农商银行" and line.account_id is not None
+    head = hh.memberships.get(relation="head").person
+    assert (line.payee_id, line.payee_name, line.id_number) == (head.pk, "王老汉", head.id_number)
+    account = head_account(head)
+    assert (line.bank, line.account_id, line.account_number) == (
+        "农商银行",
+        account.pk,
+        account.account_number,
+    )
     assert payroll.total_fen == 51230
     assert payroll.totals["by_programme"]["dibao"]["net_fen"] == 51230
 
@@ -158,13 +168,13 @@ def test_maker_checker(pay_staff, village, dong_e):
     admin = pay_staff["admin"]
     make_recipient(admin, make_household(admin, village))
     payroll = services.prepare_payroll(pay_staff["admin"], MONTH, dong_e)
-    with pytest.raises(PermissionError):  # a town assistant cannot approve
-        services.approve_payroll(pay_staff["assistant"], payroll)
+    with pytest.raises(PermissionError, match=r"^无权审批发放名册、核销追回款。$"):
+        services.approve_payroll(pay_staff["assistant"], payroll)  # a town assistant
     services.check_payroll(pay_staff["admin"], payroll)
     with pytest.raises(PermissionError, match="不能审批自己"):
         services.approve_payroll(pay_staff["admin"], payroll)
-    with pytest.raises(PermissionError):  # another town's approver
-        services.approve_payroll(pay_staff["other_approver"], payroll)
+    with pytest.raises(PermissionError, match=r"^不在本人管辖区域内。$"):
+        services.approve_payroll(pay_staff["other_approver"], payroll)  # another town's
     approved = services.approve_payroll(pay_staff["approver"], payroll)
     assert approved.locked and approved.approved_by == pay_staff["approver"]
 
@@ -309,8 +319,12 @@ def test_discard_before_approval_allows_preparing_again(pay_staff, village, dong
     admin = pay_staff["admin"]
     make_recipient(admin, make_household(admin, village))
     payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match=r"^请填写作废原因。$"):
         services.discard_payroll(pay_staff["assistant"], payroll, "  ")
+    with pytest.raises(PermissionError, match=r"^无权生成发放名册、银行文件与回盘。$"):
+        services.discard_payroll(pay_staff["approver"], payroll, "重做")
+    assert Payroll.objects.filter(pk=payroll.pk, locked=False).exists()
+    assert PayrollLine.objects.filter(payroll=payroll).count() == 1
     services.discard_payroll(pay_staff["assistant"], payroll, "漏录一户，重新生成")
     assert not Payroll.objects.exists()
     assert services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e).line_count == 1

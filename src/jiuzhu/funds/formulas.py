@@ -6,19 +6,22 @@ from decimal import Decimal
 def weights(
     recipients: list[int], weakness: list[Decimal], w_recipients: Decimal, w_weakness: Decimal
 ) -> list[Decimal]:
-    """Each town's weight: w_r × its share of recipients + w_f × its share of weakness.
+    """Each town's weight: w_recipients × its share of recipients + w_weakness × its share
+    of weakness.
 
     A financially weak town (weakness near 1) gets more than its recipients alone would
     give it: county subsidies favour financially weak towns
     (docs/policy/county-opinions.md#capacity).
     """
-    total_r = sum(recipients)
-    total_w = sum(weakness)
+    all_recipients = sum(recipients)
+    all_weakness = sum(weakness)
     out = []
-    for r, w in zip(recipients, weakness, strict=True):
-        share_r = Decimal(r) / total_r if total_r else Decimal(0)
-        share_w = w / total_w if total_w else Decimal(0)
-        out.append(w_recipients * share_r + w_weakness * share_w)
+    for town_recipients, town_weakness in zip(recipients, weakness, strict=True):
+        recipient_share = (
+            Decimal(town_recipients) / all_recipients if all_recipients else Decimal(0)
+        )
+        weakness_share = town_weakness / all_weakness if all_weakness else Decimal(0)
+        out.append(w_recipients * recipient_share + w_weakness * weakness_share)
     return out
 
 
@@ -27,10 +30,13 @@ def split(total_fen: int, town_weights: list[Decimal]) -> list[int]:
     whole = sum(town_weights)
     if total_fen <= 0 or whole <= 0:
         return [0] * len(town_weights)
-    exact = [Decimal(total_fen) * w / whole for w in town_weights]
-    floors = [int(x) for x in exact]
+    exact = [Decimal(total_fen) * weight / whole for weight in town_weights]
+    floors = [int(share) for share in exact]
     left = total_fen - sum(floors)
-    order = sorted(range(len(exact)), key=lambda i: (exact[i] - floors[i], -i), reverse=True)
-    for i in order[:left]:
-        floors[i] += 1
+    # Ties go to the earlier town.
+    order = sorted(
+        range(len(exact)), key=lambda town: (exact[town] - floors[town], -town), reverse=True
+    )
+    for town in order[:left]:
+        floors[town] += 1
     return floors

@@ -37,11 +37,11 @@ def execution(user: User, year: int, today: dt.date) -> list[Line]:
         return []
     prefix = user.scope_prefix
     budgets = [
-        b
-        for b in Budget.objects.filter(year=year)
+        budget
+        for budget in Budget.objects.filter(year=year)
         .select_related("region")
         .order_by("programme", "region_code")
-        if b.region_code.startswith(prefix)  # a town sees its own lines only
+        if budget.region_code.startswith(prefix)  # a town sees its own lines only
     ]
     paid = paid_by_month(year, prefix)
     # Without the parameter in force the page still projects, it only cannot say "soon".
@@ -52,7 +52,7 @@ def execution(user: User, year: int, today: dt.date) -> list[Line]:
         for month, programme, town_code, fen in paid:
             if programme == budget.programme and town_code.startswith(budget.region.prefix):
                 line.months[month - 1] += fen
-        paid_months = [i + 1 for i, v in enumerate(line.months) if v]
+        paid_months = [number for number, fen in enumerate(line.months, start=1) if fen]
         months_paid = paid_months[-1] if paid_months else 0
         if months_paid:
             # The run-rate counts from the first month paid (a programme may start mid-year).
@@ -72,8 +72,10 @@ def execution(user: User, year: int, today: dt.date) -> list[Line]:
 
 
 def fiscal_indices(year: int) -> QuerySet[TownFiscalIndex]:
+    """The towns' fiscal weakness indices of a year."""
     return TownFiscalIndex.objects.filter(year=year).select_related("town")
 
 
 def allocations(year: int) -> QuerySet[Allocation]:
+    """The county subsidies allocated in a year, with their town lines."""
     return Allocation.objects.filter(year=year).prefetch_related("lines__town")

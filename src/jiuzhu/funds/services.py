@@ -26,6 +26,7 @@ def _check_year(year: int) -> None:
 def set_budget(
     actor: User, year: int, programme: str, region: Region, amount_fen: int, note: str = ""
 ) -> Budget:
+    """Set (or change) a county or town budget line for a programme and year."""
     require(actor, Capability.MANAGE_BUDGETS)
     _check_year(year)
     if programme not in Programme.values:
@@ -60,6 +61,7 @@ def set_budget(
 def set_fiscal_index(
     actor: User, year: int, town: Region, weakness: str | Decimal, note: str = ""
 ) -> TownFiscalIndex:
+    """Set a town's fiscal weakness index (0 strong … 1 weakest) for a year."""
     require(actor, Capability.MANAGE_BUDGETS)
     _check_year(year)
     if town.level != RegionLevel.TOWN:
@@ -87,61 +89,42 @@ def allocate(actor: User, year: int, programme: str, total_fen: int) -> Allocati
     if total_fen <= 0:
         raise DomainError("补助总额应大于0。", field="amount")
     funds = Funds.on(dt.date(year, 1, 1))
-    w_r, w_f = funds.weight_recipients, funds.weight_fiscal_weakness
     towns = list(Region.objects.filter(level=RegionLevel.TOWN).order_by("code"))
     if not towns:
         raise DomainError("没有乡镇，无法分配。")
-    indices = {i.town_id: i.weakness for i in TownFiscalIndex.objects.filter(year=year)}
-    missing = [t.name for t in towns if t.pk not in indices]
-    if missing:
-        raise DomainError(f"{year}年以下乡镇未录入财力薄弱指数：" + "、".join(missing) + "。")
-    counts = dict(
-        Recipient.objects.filter(programme=programme, status__in=ACTIVE_RECIPIENT_STATUSES)
-        .values_list("region_code")
-        .annotate(n=Count("pk"))
-        .values_list("region_code", "n")
+    weakness = _weakness_of(year, towns)
+    recipients = _recipients_of(programme, towns)
+    town_weights = formulas.weights(
+        recipients, weakness, funds.weight_recipients, funds.weight_fiscal_weakness
     )
-    recipients = [sum(n for code, n in counts.items() if code.startswith(t.prefix)) for t in towns]
-    weakness = [indices[t.pk] for t in towns]
-    town_weights = formulas.weights(recipients, weakness, w_r, w_f)
     amounts = formulas.split(total_fen, town_weights)
     with transaction.atomic():
         allocation = Allocation.objects.create(
             year=year,
             programme=programme,
             total_fen=total_fen,
-            weights={"recipients": str(w_r), "fiscal_weakness": str(w_f)},
+            weights={
+                "recipients": str(funds.weight_recipients),
+                "fiscal_weakness": str(funds.weight_fiscal_weakness),
+            },
             created_by=actor,
         )
         AllocationLine.objects.bulk_create(
             [
                 AllocationLine(
                     allocation=allocation,
-                    town=t,
-                    recipients=r,
-                    weakness=w,
+                    town=town,
+                    recipients=count,
+                    weakness=weak,
                     weight=weight.quantize(Decimal("0.0000000001")),
-                    amount_fen=a,
+                    amount_fen=amount,
                 )
-                for t, r, w, weight, a in zip(
+                for town, count, weak, weight, amount in zip(
                     towns, recipients, weakness, town_weights, amounts, strict=True
                 )
             ]
         )
-        for t, a in zip(towns, amounts, strict=True):
-            Budget.objects.update_or_create(
-                year=year,
-                programme=programme,
-                region=t,
-                defaults={
-                    "level": Level.TOWN,
-                    "region_code": t.code,
-                    "amount_fen": a,
-                    "allocation": allocation,
-                    "note": "县级补助分配",
-                    "updated_by": actor,
-                },
-            )
+        _write_town_budgets(actor, allocation, towns, amounts)
         record_audit(
             actor,
             "allocate",
@@ -149,3 +132,46 @@ def allocate(actor: User, year: int, programme: str, total_fen: int) -> Allocati
             {"year": year, "programme": programme, "total_fen": total_fen},
         )
     return allocation
+
+
+def _weakness_of(year: int, towns: list[Region]) -> list[Decimal]:
+    """Each town's fiscal weakness index of the year; refused if a town has none."""
+    indices = {index.town_id: index.weakness for index in TownFiscalIndex.objects.filter(year=year)}
+    missing = [town.name for town in towns if town.pk not in indices]
+    if missing:
+        raise DomainError(f"{year}年以下乡镇未录入财力薄弱指数：" + "、".join(missing) + "。")
+    return [indices[town.pk] for town in towns]
+
+
+def _recipients_of(programme: str, towns: list[Region]) -> list[int]:
+    """How many recipients of the programme each town has now."""
+    counts = dict(
+        Recipient.objects.filter(programme=programme, status__in=ACTIVE_RECIPIENT_STATUSES)
+        .values_list("region_code")
+        .annotate(n=Count("pk"))
+        .values_list("region_code", "n")
+    )
+    return [
+        sum(count for code, count in counts.items() if code.startswith(town.prefix))
+        for town in towns
+    ]
+
+
+def _write_town_budgets(
+    actor: User, allocation: Allocation, towns: list[Region], amounts: list[int]
+) -> None:
+    """Each town's budget line of the programme becomes its share of the allocation."""
+    for town, amount in zip(towns, amounts, strict=True):
+        Budget.objects.update_or_create(
+            year=allocation.year,
+            programme=allocation.programme,
+            region=town,
+            defaults={
+                "level": Level.TOWN,
+                "region_code": town.code,
+                "amount_fen": amount,
+                "allocation": allocation,
+                "note": "县级补助分配",
+                "updated_by": actor,
+            },
+        )

@@ -1,5 +1,7 @@
 """Pages: execution (budget vs paid, warnings, Excel), budgets, fiscal indices, allocation."""
 
+import io
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -10,7 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.models import Region, RegionLevel
+from jiuzhu.core.forms import refusals_shown
+from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.money import parse_yuan, plain_yuan
 from jiuzhu.core.permissions import require_page
 from jiuzhu.core.programmes import Programme
@@ -27,6 +30,7 @@ def _year(request: HttpRequest) -> int:
 
 @login_required
 def execution(request: HttpRequest) -> HttpResponse:
+    """Budget execution for a year (page, or Excel with ?format=xlsx)."""
     user = require_page(request, Capability.VIEW_PAYROLL)
     year = _year(request) if request.GET.get("year") else timezone.localdate().year
     lines = selectors.execution(user, year, timezone.localdate())
@@ -45,8 +49,8 @@ def execution(request: HttpRequest) -> HttpResponse:
 
 
 def _export(year: int, lines: list[selectors.Line]) -> HttpResponse:
-    import io
-
+    # openpyxl is imported only where an Excel file is made: loading it costs every
+    # process that serves pages a noticeable start-up for a rarely used export.
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -64,12 +68,12 @@ def _export(year: int, lines: list[selectors.Line]) -> HttpResponse:
         ]
     )
     for line in lines:
-        b = line.budget
+        budget = line.budget
         sheet.append(
             [
-                b.get_programme_display(),
-                b.region.name,
-                plain_yuan(b.amount_fen),
+                budget.get_programme_display(),
+                budget.region.name,
+                plain_yuan(budget.amount_fen),
                 *[plain_yuan(v) for v in line.months],
                 plain_yuan(line.paid),
                 plain_yuan(line.remaining),
@@ -87,9 +91,53 @@ def _export(year: int, lines: list[selectors.Line]) -> HttpResponse:
     return response
 
 
+def _save_budget(request: HttpRequest, user: User, year: int) -> None:
+    region = Region.objects.filter(
+        code=request.POST.get("region", ""),
+        level__in=[RegionLevel.COUNTY, RegionLevel.TOWN],
+    ).first()
+    if region is None:
+        raise DomainError("请选择县或乡镇。")
+    services.set_budget(
+        user,
+        year,
+        request.POST.get("programme", ""),
+        region,
+        parse_yuan(request.POST.get("amount", "")),
+        request.POST.get("note", ""),
+    )
+    messages.success(request, "预算已保存。")
+
+
+def _save_index(request: HttpRequest, user: User, year: int) -> None:
+    town = Region.objects.filter(code=request.POST.get("town", ""), level=RegionLevel.TOWN).first()
+    if town is None:
+        raise DomainError("请选择乡镇。")
+    services.set_fiscal_index(
+        user, year, town, request.POST.get("weakness", ""), request.POST.get("note", "")
+    )
+    messages.success(request, "财力指数已保存。")
+
+
+def _allocate(request: HttpRequest, user: User, year: int) -> None:
+    allocation = services.allocate(
+        user, year, request.POST.get("programme", ""), parse_yuan(request.POST.get("amount", ""))
+    )
+    messages.success(request, f"已分配县级补助 {plain_yuan(allocation.total_fen)} 元。")
+
+
+# The budgets page's forms, by their hidden "action".
+STEPS: dict[str, Callable[[HttpRequest, User, int], None]] = {
+    "budget": _save_budget,
+    "index": _save_index,
+    "allocate": _allocate,
+}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def budgets(request: HttpRequest) -> HttpResponse:
+    """Budgets, fiscal indices and allocations of a year, and setting each."""
     user = require_page(request, Capability.MANAGE_BUDGETS)
     year = (
         _year(request)
@@ -97,46 +145,11 @@ def budgets(request: HttpRequest) -> HttpResponse:
         else timezone.localdate().year
     )
     if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "budget":
-                region = Region.objects.filter(
-                    code=request.POST.get("region", ""),
-                    level__in=[RegionLevel.COUNTY, RegionLevel.TOWN],
-                ).first()
-                if region is None:
-                    raise DomainError("请选择县或乡镇。")
-                services.set_budget(
-                    user,
-                    year,
-                    request.POST.get("programme", ""),
-                    region,
-                    parse_yuan(request.POST.get("amount", "")),
-                    request.POST.get("note", ""),
-                )
-                messages.success(request, "预算已保存。")
-            elif action == "index":
-                town = Region.objects.filter(
-                    code=request.POST.get("town", ""), level=RegionLevel.TOWN
-                ).first()
-                if town is None:
-                    raise DomainError("请选择乡镇。")
-                services.set_fiscal_index(
-                    user, year, town, request.POST.get("weakness", ""), request.POST.get("note", "")
-                )
-                messages.success(request, "财力指数已保存。")
-            elif action == "allocate":
-                allocation = services.allocate(
-                    user,
-                    year,
-                    request.POST.get("programme", ""),
-                    parse_yuan(request.POST.get("amount", "")),
-                )
-                messages.success(request, f"已分配县级补助 {plain_yuan(allocation.total_fen)} 元。")
-            else:
-                raise Http404
-        except (DomainError, PermissionError) as error:
-            messages.error(request, getattr(error, "message", None) or str(error))
+        step = STEPS.get(request.POST.get("action", ""))
+        if step is None:
+            raise Http404
+        with refusals_shown(request):
+            step(request, user, year)
         return redirect(f"{request.path}?year={year}")
     context: dict[str, Any] = {
         "year": year,

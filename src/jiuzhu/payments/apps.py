@@ -7,6 +7,9 @@ class PaymentsConfig(AppConfig):
     verbose_name = "资金发放"
 
     def ready(self) -> None:
+        # Imported here, not at the top: these modules use the models, which Django loads
+        # only after every app's config (an import at module level would run too early).
+        """Register the background task and the household page's payments section."""
         from jiuzhu.payments import jobs  # noqa: F401  (registers the background task)
         from jiuzhu.payments.selectors import household_entries
         from jiuzhu.registry import sections

@@ -19,8 +19,7 @@ from django.utils import timezone
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
-from jiuzhu.core.permissions import require, require_area
-from jiuzhu.core.roles import Capability
+from jiuzhu.core.money import parse_yuan
 from jiuzhu.core.services import record_audit
 from jiuzhu.payments.models import (
     FileFormat,
@@ -32,16 +31,12 @@ from jiuzhu.payments.models import (
     line_ref,
     plain_yuan,
 )
+from jiuzhu.payments.workflow import PayrollAction, enforce
 
 HEADER = ["参考号", "账号", "户名", "身份证号", "金额（元）", "救助项目", "所属月份"]
 RESULT_HEADER = ["参考号", "账号", "金额（元）", "状态", "失败原因"]
 PAID_WORDS = {"成功", "paid", "success", "0"}
 FAILED_WORDS = {"失败", "failed", "fail", "1"}
-
-
-def _require(actor: User, capability: Capability, payroll: Payroll) -> None:
-    require(actor, capability)
-    require_area(actor, payroll.town_code)
 
 
 def bank_lines(payroll: Payroll, bank: str) -> Iterator[tuple[object, ...]]:
@@ -64,6 +59,7 @@ def bank_lines(payroll: Payroll, bank: str) -> Iterator[tuple[object, ...]]:
 
 
 def banks_of(payroll: Payroll) -> list[str]:
+    """The banks the payroll's lines with an account are paid through."""
     return list(
         PayrollLine.objects.of_payroll(payroll.pk)
         .filter(account_id__isnull=False)
@@ -88,6 +84,7 @@ def _rows(payroll_id: int, lines: Iterable[tuple[object, ...]]) -> Iterator[list
 
 
 def write_csv(path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]]) -> tuple[int, int]:
+    """The bank's lines as CSV with a BOM and a totals row: (rows, total fen)."""
     count = total = 0
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
@@ -101,6 +98,9 @@ def write_csv(path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]]) 
 
 
 def write_xlsx(path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]]) -> tuple[int, int]:
+    # openpyxl is imported only where an Excel file is made or read: loading it costs every
+    # process that serves pages a noticeable start-up for rarely used files.
+    """The bank's lines as XLSX with a totals row: (rows, total fen)."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -133,9 +133,8 @@ def files_dir() -> Path:
 
 
 def make_payment_file(actor: User, payroll: Payroll, bank: str, fmt: str) -> PaymentFile:
-    _require(actor, Capability.PREPARE_PAYROLL, payroll)
-    if not payroll.locked:
-        raise DomainError("名册审批锁定后才能生成银行发放文件。")
+    """One bank's payment file of an approved payroll, with its control total and digest."""
+    enforce(actor, payroll, PayrollAction.FILE)
     if fmt not in FileFormat.values:
         raise DomainError("文件格式应为 csv 或 xlsx。", field="format")
     if bank not in banks_of(payroll):
@@ -176,7 +175,7 @@ def parse_results(name: str, content: bytes) -> list[ResultRow]:
     """The bank's results file (CSV in UTF-8 or GBK, or XLSX): 参考号, 账号, 金额, 状态, 原因."""
     raw_rows: list[list[str]] = []
     if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+        from openpyxl import load_workbook  # lazy, as in write_xlsx
 
         try:
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -205,8 +204,6 @@ def parse_results(name: str, content: bytes) -> list[ResultRow]:
         row = row + [""] * (5 - len(row))
         status = row[3].lower()
         try:
-            from jiuzhu.core.money import parse_yuan
-
             amount = parse_yuan(row[2])
         except DomainError:
             problems.append(f"第{number}行金额格式不正确")
@@ -224,21 +221,9 @@ def parse_results(name: str, content: bytes) -> list[ResultRow]:
     return out
 
 
-def import_results(
-    actor: User, payment_file: PaymentFile, name: str, content: bytes
-) -> dict[str, int]:
-    """Reconcile a results file against its payment file; all rows or none."""
-    payroll = payment_file.payroll
-    _require(actor, Capability.PREPARE_PAYROLL, payroll)
-    if payment_file.results_imported_at is not None:
-        raise DomainError("该发放文件的回盘结果已经导入。")
-    rows = parse_results(name, content)
-    lines = {
-        line_ref(payroll.pk, no): (pk, net)
-        for pk, no, net in PayrollLine.objects.of_payroll(payroll.pk)
-        .filter(bank=payment_file.bank, account_id__isnull=False)
-        .values_list("pk", "line_no", "net_fen")
-    }
+def _mismatches(rows: list[ResultRow], lines: dict[str, tuple[int, int]]) -> list[str]:
+    """What does not match between the results and the file's lines (reference → line id,
+    net fen): repeated or unknown references, other amounts, lines without a result."""
     problems: list[str] = []
     seen: set[str] = set()
     for row in rows:
@@ -256,6 +241,25 @@ def import_results(
     missing = sorted(set(lines) - seen)
     if missing:
         problems.append(f"发放文件中有{len(missing)}笔未出现在回盘中（如{missing[0]}）")
+    return problems
+
+
+def import_results(
+    actor: User, payment_file: PaymentFile, name: str, content: bytes
+) -> dict[str, int]:
+    """Reconcile a results file against its payment file; all rows or none."""
+    payroll = payment_file.payroll
+    enforce(actor, payroll, PayrollAction.RESULTS)
+    if payment_file.results_imported_at is not None:
+        raise DomainError("该发放文件的回盘结果已经导入。")
+    rows = parse_results(name, content)
+    lines = {
+        line_ref(payroll.pk, no): (pk, net)
+        for pk, no, net in PayrollLine.objects.of_payroll(payroll.pk)
+        .filter(bank=payment_file.bank, account_id__isnull=False)
+        .values_list("pk", "line_no", "net_fen")
+    }
+    problems = _mismatches(rows, lines)
     if problems:
         raise DomainError(
             "回盘文件与发放文件不一致，整份拒收，未作任何修改：" + "；".join(problems[:20]) + "。"

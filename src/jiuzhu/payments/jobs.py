@@ -36,6 +36,8 @@ def prepare_towns(
 
 @task("payments.prepare")
 def prepare_task(params: dict[str, Any], report: Callable[[int], None]) -> dict[str, Any]:
+    """The background task behind the prepare page; it fails as a whole only when every
+    town was refused."""
     actor = User.objects.get(pk=params["actor"])
     month = dt.date.fromisoformat(params["month"])
     result = prepare_towns(actor, month, params.get("town", ""), report)

@@ -94,7 +94,7 @@ class Payroll(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["month", "town"],
-                condition=Q(kind="regular"),
+                condition=Q(kind=PayrollKind.REGULAR),
                 name="one_regular_payroll_per_town_month",
             )
         ]

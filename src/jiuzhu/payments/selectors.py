@@ -1,5 +1,6 @@
 """Reads of the payments app, always within the caller's area."""
 
+import datetime as dt
 from typing import Any
 
 from django.db import connection
@@ -7,16 +8,19 @@ from django.db.models import QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from jiuzhu.cases.models import Recipient
+from jiuzhu.cases.columnar import recipient_status_sql
+from jiuzhu.cases.models import Recipient, RecipientStatus
 from jiuzhu.core.models import User
 from jiuzhu.core.months import add_months
 from jiuzhu.core.roles import Capability
 from jiuzhu.payments.models import (
     BankAccount,
+    LineKind,
     Payroll,
     PayrollKind,
     PayrollLine,
     RecoveryClaim,
+    ResultStatus,
     line_id_range,
     plain_yuan,
 )
@@ -50,11 +54,26 @@ def previous_regular(payroll: Payroll) -> Payroll | None:
 
 
 STOP_REASONS = {
-    "ended": "已停止救助",
-    "suspended": "暂停发放",
-    "phase_out": "渐退期满",
-    "active": "其他（请核实）",
+    RecipientStatus.ENDED: "已停止救助",
+    RecipientStatus.SUSPENDED: "暂停发放",
+    RecipientStatus.PHASE_OUT: "渐退期满",
+    RecipientStatus.ACTIVE: "其他（请核实）",
 }
+
+
+# One payroll's regular lines, as a subquery of the comparisons below.
+REGULAR_LINES = (
+    "SELECT recipient_id, household_id, payee_name, net_fen FROM payments_payrollline "
+    f"WHERE id > %s AND id < %s AND kind = '{LineKind.REGULAR.value}'"
+)
+
+
+def _compare(sql: str, first: Payroll, second: Payroll) -> list[tuple[Any, ...]]:
+    """Rows of `sql`, whose first subquery of regular lines is `first`'s and whose second
+    is `second`'s."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*line_id_range(first.pk), *line_id_range(second.pk)])
+        return cursor.fetchall()
 
 
 def differences(payroll: Payroll, examples: int = 50) -> dict[str, Any]:
@@ -72,61 +91,69 @@ def differences(payroll: Payroll, examples: int = 50) -> dict[str, Any]:
     if previous is None:
         report["note"] = "没有上月名册，无法比较差异。"
         return report
-    cur = "SELECT recipient_id, household_id, payee_name, net_fen FROM payments_payrollline "
-    cur += "WHERE id > %s AND id < %s AND kind = 'regular'"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT c.recipient_id, c.payee_name, c.net_fen FROM ({cur}) c "
-            f"LEFT JOIN ({cur}) p ON p.recipient_id = c.recipient_id WHERE p.recipient_id IS NULL "
-            "ORDER BY c.recipient_id",
-            [*line_id_range(payroll.pk), *line_id_range(previous.pk)],
-        )
-        new = cursor.fetchall()
-        cursor.execute(
-            f"SELECT p.recipient_id, p.payee_name, p.net_fen, r.status, r.end_reason "
-            f"FROM ({cur}) p LEFT JOIN ({cur}) c ON c.recipient_id = p.recipient_id "
-            "JOIN cases_recipient r ON r.id = p.recipient_id "
-            "WHERE c.recipient_id IS NULL ORDER BY p.recipient_id",
-            [*line_id_range(previous.pk), *line_id_range(payroll.pk)],
-        )
-        stopped = cursor.fetchall()
-        cursor.execute(
-            f"SELECT c.recipient_id, c.payee_name, p.net_fen, c.net_fen FROM ({cur}) c "
-            f"JOIN ({cur}) p ON p.recipient_id = c.recipient_id WHERE p.net_fen <> c.net_fen "
-            "ORDER BY c.recipient_id",
-            [*line_id_range(payroll.pk), *line_id_range(previous.pk)],
-        )
-        changed = cursor.fetchall()
+    lines = REGULAR_LINES
+    new = _compare(
+        f"SELECT c.recipient_id, c.payee_name, c.net_fen FROM ({lines}) c "
+        f"LEFT JOIN ({lines}) p ON p.recipient_id = c.recipient_id WHERE p.recipient_id IS NULL "
+        "ORDER BY c.recipient_id",
+        payroll,
+        previous,
+    )
+    stopped = _compare(
+        "SELECT p.recipient_id, p.payee_name, p.net_fen, r.status, r.end_reason "
+        f"FROM ({lines}) p LEFT JOIN ({lines}) c ON c.recipient_id = p.recipient_id "
+        f"JOIN ({recipient_status_sql()}) r ON r.id = p.recipient_id "
+        "WHERE c.recipient_id IS NULL ORDER BY p.recipient_id",
+        previous,
+        payroll,
+    )
+    changed = _compare(
+        f"SELECT c.recipient_id, c.payee_name, p.net_fen, c.net_fen FROM ({lines}) c "
+        f"JOIN ({lines}) p ON p.recipient_id = c.recipient_id WHERE p.net_fen <> c.net_fen "
+        "ORDER BY c.recipient_id",
+        payroll,
+        previous,
+    )
     report["counts"] = {"new": len(new), "stopped": len(stopped), "changed": len(changed)}
-    report["new"] = [
-        {"recipient": r, "name": n, "net": plain_yuan(f), "reason": "新纳入或补发"}
-        for r, n, f in new[:examples]
-    ]
-    report["stopped"] = [
-        {
-            "recipient": r,
-            "name": n,
-            "net": plain_yuan(f),
-            "reason": STOP_REASONS.get(s, s) + (f"：{why}" if why else ""),
-        }
-        for r, n, f, s, why in stopped[:examples]
-    ]
-    report["changed"] = [
-        {
-            "recipient": r,
-            "name": n,
-            "before": plain_yuan(b),
-            "after": plain_yuan(a),
-            "reason": "复核调整金额、渐退或按天折算",
-        }
-        for r, n, b, a in changed[:examples]
-    ]
+    report.update(_examples(new[:examples], stopped[:examples], changed[:examples]))
     report["previous_total_fen"] = previous.total_fen
     report["change_fen"] = payroll.total_fen - previous.total_fen
     return report
 
 
+def _examples(
+    new: list[tuple[Any, ...]], stopped: list[tuple[Any, ...]], changed: list[tuple[Any, ...]]
+) -> dict[str, list[dict[str, Any]]]:
+    """The differences as the check report lists them, each with its reason in Chinese."""
+    return {
+        "new": [
+            {"recipient": rid, "name": name, "net": plain_yuan(fen), "reason": "新纳入或补发"}
+            for rid, name, fen in new
+        ],
+        "stopped": [
+            {
+                "recipient": rid,
+                "name": name,
+                "net": plain_yuan(fen),
+                "reason": STOP_REASONS.get(status, status) + (f"：{why}" if why else ""),
+            }
+            for rid, name, fen, status, why in stopped
+        ],
+        "changed": [
+            {
+                "recipient": rid,
+                "name": name,
+                "before": plain_yuan(before),
+                "after": plain_yuan(after),
+                "reason": "复核调整金额、渐退或按天折算",
+            }
+            for rid, name, before, after in changed
+        ],
+    }
+
+
 def claims_in_scope(user: User) -> QuerySet[RecoveryClaim]:
+    """Recovery claims of the user's area, each with what was repaid so far."""
     if not user.can(Capability.VIEW_PAYROLL):
         return RecoveryClaim.objects.none()
     return (
@@ -166,9 +193,17 @@ def household_entries(user: User, household: Household) -> list[Entry]:
             section="发放账户",
         )
     )
+    entries += _payment_entries(household, next_month)
+    entries += _claim_entries(household)
+    return entries
+
+
+def _payment_entries(household: Household, next_month: dt.date) -> list[Entry]:
+    """The household's last 12 approved lines of the last two years, with the bank's word."""
+    entries: list[Entry] = []
     lines = (
         PayrollLine.objects.filter(
-            for_month__in=[add_months(next_month, -k) for k in range(HOUSEHOLD_MONTHS)],
+            for_month__in=[add_months(next_month, -back) for back in range(HOUSEHOLD_MONTHS)],
             recipient_id__in=Recipient.objects.filter(household=household).values("pk"),
             payroll__locked=True,
         )
@@ -189,6 +224,12 @@ def household_entries(user: User, household: Household) -> list[Entry]:
                 text,
             )
         )
+    return entries
+
+
+def _claim_entries(household: Household) -> list[Entry]:
+    """The household's recovery claims with what is repaid and what is left."""
+    entries: list[Entry] = []
     claims = RecoveryClaim.objects.filter(household_id=household.pk).annotate(
         repaid=Sum("repayments__amount_fen")
     )
@@ -213,17 +254,15 @@ def household_entries(user: User, household: Household) -> list[Entry]:
 def paid_by_month(year: int, prefix: str) -> list[tuple[int, str, str, int]]:
     """(month, programme, town code, fen) actually paid: approved payrolls' lines of the year,
     less lines the bank reported failed (their re-issue counts when it is approved)."""
-    from django.db.models import Sum as _Sum
-
     rows = (
         PayrollLine.objects.filter(
             payroll__locked=True,
             payroll__month__year=year,
             payroll__town_code__startswith=prefix,
         )
-        .exclude(result__status="failed")
+        .exclude(result__status=ResultStatus.FAILED)
         .values_list("payroll__month", "programme", "payroll__town_code")
-        .annotate(fen=_Sum("net_fen"))
+        .annotate(fen=Sum("net_fen"))
         .order_by("payroll__month")
     )
-    return [(m.month, p, t, int(f or 0)) for m, p, t, f in rows]
+    return [(month.month, programme, town, int(fen or 0)) for month, programme, town, fen in rows]

@@ -7,16 +7,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from jiuzhu.core.columnar import read_columns
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.money import plain_yuan
-from jiuzhu.core.months import add_months, first_of_month
+from jiuzhu.core.months import first_of_month
 from jiuzhu.core.permissions import require, require_area
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
@@ -37,12 +35,15 @@ from jiuzhu.payments.models import (
     line_id,
     line_id_range,
 )
+from jiuzhu.payments.selectors import differences
+from jiuzhu.payments.workflow import PayrollAction, enforce
 from jiuzhu.registry.models import Household, Person
 
 NO_ACCOUNT = "无有效发放账户"
 
 
 def towns_in_scope(actor: User, town_code: str = "") -> list[Region]:
+    """The towns of the actor's area, or the one (9 or 12 digits) `town_code` names there."""
     towns = Region.objects.filter(level=RegionLevel.TOWN, code__startswith=actor.scope_prefix)
     if town_code:
         code = town_code.strip()
@@ -84,30 +85,15 @@ def prepare_payroll(
     progress(5)
     recipients = pr.read_recipients(prefix, month)
     progress(40)
-    earliest = add_months(month, -rules.payment.arrears_max_months)
-    sql, params = pr.arrears_sql(town.pk, prefix, month, earliest)
-    (a_rid, a_month), _ = read_columns(sql, params, 2)
-    arrears_rules = {}
-    for value in np.unique(a_month):
-        missed = dt.date(int(value) // 10000, int(value) // 100 % 100, 1)
-        arrears_rules[missed] = pr.Rules.load(missed)
-    lines = pr.compute_lines(recipients, month, rules, (a_rid, a_month), arrears_rules)
+    arrears = pr.read_arrears(town.pk, prefix, month, rules)
+    lines = pr.compute_lines(recipients, month, rules, arrears)
     pr.net_recoveries(lines, open_claims(prefix, lines))
     progress(60)
     summary = pr.totals(lines)
     summary["skipped_no_payee"] = int((recipients.payee == 0).sum())
     try:
         with transaction.atomic():
-            payroll = Payroll.objects.create(
-                kind=PayrollKind.REGULAR,
-                month=month,
-                town=town,
-                town_code=town.code,
-                status=PayrollStatus.PREPARED,
-                prepared_by=actor,
-                prepared_at=timezone.now(),
-                parameters=rules.used,
-            )
+            payroll = _new_payroll(actor, PayrollKind.REGULAR, month, town, rules.used)
             written = pr.write_lines(payroll.pk, lines, recipients)
             progress(95)
             payroll.line_count = written
@@ -130,6 +116,26 @@ def prepare_payroll(
     return payroll
 
 
+def _new_payroll(
+    actor: User,
+    kind: PayrollKind,
+    month: dt.date,
+    town: Region,
+    parameters: dict[str, Any] | None = None,
+) -> Payroll:
+    """A payroll just prepared by `actor`, before its lines."""
+    return Payroll.objects.create(
+        kind=kind,
+        month=month,
+        town=town,
+        town_code=town.code,
+        status=PayrollStatus.PREPARED,
+        prepared_by=actor,
+        prepared_at=timezone.now(),
+        parameters=parameters or {},
+    )
+
+
 def open_claims(prefix: str, lines: pr.Lines) -> list[pr.OpenClaim]:
     """Open claims of households in these lines, with what this payroll may net."""
     claims = list(
@@ -147,22 +153,13 @@ def open_claims(prefix: str, lines: pr.Lines) -> list[pr.OpenClaim]:
     return out
 
 
-def _editable(payroll: Payroll) -> None:
-    if payroll.locked:
-        raise DomainError("该发放名册已审批锁定，不能修改；更正请在下月名册中处理。")
-
-
 def check_payroll(actor: User, payroll: Payroll) -> Payroll:
     """The check step: totals by programme and town, differences from last month with reasons."""
-    require(actor, Capability.VIEW_PAYROLL)
-    require_area(actor, payroll.town_code)
-    _editable(payroll)
-    from jiuzhu.payments.selectors import differences
-
+    transition = enforce(actor, payroll, PayrollAction.CHECK)
     report = differences(payroll)
     with transaction.atomic():
         Payroll.objects.filter(pk=payroll.pk, locked=False).update(
-            status=PayrollStatus.CHECKED,
+            status=transition.target,
             checked_by=actor,
             checked_at=timezone.now(),
             check_report=report,
@@ -174,13 +171,7 @@ def check_payroll(actor: User, payroll: Payroll) -> Payroll:
 
 def approve_payroll(actor: User, payroll: Payroll) -> Payroll:
     """A second person approves; the payroll is locked for good (maker-checker)."""
-    require(actor, Capability.APPROVE_PAYROLL)
-    require_area(actor, payroll.town_code)
-    _editable(payroll)
-    if payroll.prepared_by_id == actor.pk:
-        raise PermissionError("名册生成人不能审批自己生成的名册（审批与经办分离）。")
-    if payroll.status != PayrollStatus.CHECKED:
-        raise DomainError("名册须先审查（核对合计与上月差异）后方可审批。")
+    transition = enforce(actor, payroll, PayrollAction.APPROVE)
     now = timezone.now()
     with transaction.atomic():
         # Netted recoveries become repayments, and lines without an account are marked
@@ -210,13 +201,13 @@ def approve_payroll(actor: User, payroll: Payroll) -> Payroll:
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO payments_lineresult (line_id, payment_file_id, status, reason, "
-                "imported_at, reissued_in_id) SELECT id, NULL, 'failed', %s, %s, NULL "
+                "imported_at, reissued_in_id) SELECT id, NULL, %s, %s, %s, NULL "
                 "FROM payments_payrollline WHERE id > %s AND id < %s AND account_id IS NULL "
                 "AND net_fen > 0",
-                [NO_ACCOUNT, now, *line_id_range(payroll.pk)],
+                [ResultStatus.FAILED.value, NO_ACCOUNT, now, *line_id_range(payroll.pk)],
             )
         updated = Payroll.objects.filter(pk=payroll.pk, locked=False).update(
-            status=PayrollStatus.APPROVED, approved_by=actor, approved_at=now, locked=True
+            status=transition.target, approved_by=actor, approved_at=now, locked=True
         )
         if not updated:
             raise DomainError("该发放名册已审批锁定。")
@@ -232,9 +223,7 @@ def approve_payroll(actor: User, payroll: Payroll) -> Payroll:
 
 def discard_payroll(actor: User, payroll: Payroll, reason: str) -> None:
     """Before approval a payroll may be thrown away and prepared again."""
-    require(actor, Capability.PREPARE_PAYROLL)
-    require_area(actor, payroll.town_code)
-    _editable(payroll)
+    enforce(actor, payroll, PayrollAction.DISCARD)
     reason = reason.strip()
     if not reason:
         raise DomainError("请填写作废原因。", field="reason")
@@ -251,12 +240,9 @@ def discard_payroll(actor: User, payroll: Payroll, reason: str) -> None:
         Payroll.objects.filter(pk=payroll.pk, locked=False).delete()
 
 
-def prepare_reissue(actor: User, town: Region, month: dt.date) -> Payroll:
-    """Failed lines (bank refused, or no account) whose payee now has a corrected valid
-    account go into a re-issue payroll, which is checked and approved like any other."""
-    require(actor, Capability.PREPARE_PAYROLL)
-    require_area(actor, town.code)
-    month = first_of_month(month)
+def _reissuable(town: Region) -> tuple[list[LineResult], dict[int, BankAccount]]:
+    """The town's failed lines not yet re-issued whose payee now has another valid
+    account, and those accounts by person."""
     failed = list(
         LineResult.objects.filter(
             status=ResultStatus.FAILED,
@@ -266,58 +252,63 @@ def prepare_reissue(actor: User, town: Region, month: dt.date) -> Payroll:
         ).select_related("line")
     )
     accounts = {
-        a.person_id: a
-        for a in BankAccount.objects.filter(
-            valid=True, person_id__in=[r.line.payee_id for r in failed]
+        account.person_id: account
+        for account in BankAccount.objects.filter(
+            valid=True, person_id__in=[result.line.payee_id for result in failed]
         )
     }
     ready = [
-        r
-        for r in failed
-        if r.line.payee_id in accounts and accounts[r.line.payee_id].pk != r.line.account_id
+        result
+        for result in failed
+        if result.line.payee_id in accounts
+        and accounts[result.line.payee_id].pk != result.line.account_id
     ]
+    return ready, accounts
+
+
+def _reissue_line(payroll: Payroll, no: int, old: PayrollLine, account: BankAccount) -> PayrollLine:
+    """A failed line again, in full (its net amount), to the payee's corrected account."""
+    return PayrollLine(
+        id=line_id(payroll.pk, no),
+        payroll=payroll,
+        line_no=no,
+        kind=LineKind.REISSUE,
+        for_month=old.for_month,
+        recipient_id=old.recipient_id,
+        household_id=old.household_id,
+        payee_id=old.payee_id,
+        programme=old.programme,
+        region_code=old.region_code,
+        reason=Reason.REISSUE,
+        share_permille=old.share_permille,
+        amount_fen=old.net_fen,
+        recovery_fen=0,
+        net_fen=old.net_fen,
+        origin_line_id=old.pk,
+        payee_name=old.payee_name,
+        id_number=old.id_number,
+        account_id=account.pk,
+        bank=account.bank,
+        account_number=account.account_number,
+        holder_name=account.holder_name,
+    )
+
+
+def prepare_reissue(actor: User, town: Region, month: dt.date) -> Payroll:
+    """Failed lines (bank refused, or no account) whose payee now has a corrected valid
+    account go into a re-issue payroll, which is checked and approved like any other."""
+    require(actor, Capability.PREPARE_PAYROLL)
+    require_area(actor, town.code)
+    month = first_of_month(month)
+    ready, accounts = _reissuable(town)
     if not ready:
         raise DomainError("没有可重发的失败发放：请先为发放失败的人员更正发放账户。")
     with transaction.atomic():
-        payroll = Payroll.objects.create(
-            kind=PayrollKind.REISSUE,
-            month=month,
-            town=town,
-            town_code=town.code,
-            status=PayrollStatus.PREPARED,
-            prepared_by=actor,
-            prepared_at=timezone.now(),
-        )
-        rows = []
-        for no, result in enumerate(ready, start=1):
-            old = result.line
-            account = accounts[old.payee_id]
-            rows.append(
-                PayrollLine(
-                    id=line_id(payroll.pk, no),
-                    payroll=payroll,
-                    line_no=no,
-                    kind=LineKind.REISSUE,
-                    for_month=old.for_month,
-                    recipient_id=old.recipient_id,
-                    household_id=old.household_id,
-                    payee_id=old.payee_id,
-                    programme=old.programme,
-                    region_code=old.region_code,
-                    reason=Reason.REISSUE,
-                    share_permille=old.share_permille,
-                    amount_fen=old.net_fen,
-                    recovery_fen=0,
-                    net_fen=old.net_fen,
-                    origin_line_id=old.pk,
-                    payee_name=old.payee_name,
-                    id_number=old.id_number,
-                    account_id=account.pk,
-                    bank=account.bank,
-                    account_number=account.account_number,
-                    holder_name=account.holder_name,
-                )
-            )
+        payroll = _new_payroll(actor, PayrollKind.REISSUE, month, town)
+        rows = [
+            _reissue_line(payroll, no, result.line, accounts[result.line.payee_id])
+            for no, result in enumerate(ready, start=1)
+        ]
         PayrollLine.objects.bulk_create(rows)
         LineResult.objects.filter(pk__in=[r.pk for r in ready]).update(reissued_in=payroll)
         total = sum(r.net_fen for r in rows)
@@ -393,6 +384,8 @@ def create_claim(
     instalment_fen: int,
     reason: str,
 ) -> RecoveryClaim:
+    """Record an overpayment to recover (多发追回), netted from later payrolls at most
+    `instalment_fen` a month."""
     require(actor, Capability.PREPARE_PAYROLL)
     require_area(actor, household.registered_code)
     reason = reason.strip()
@@ -483,6 +476,7 @@ def waive_claim(actor: User, claim: RecoveryClaim, reason: str) -> RecoveryClaim
 
 
 def describe(payroll: Payroll) -> dict[str, Any]:
+    """A prepared payroll in a few plain values, for task results and the command line."""
     return {
         "id": payroll.pk,
         "month": f"{payroll.month:%Y-%m}",

@@ -1,6 +1,7 @@
 """Pages of the payroll steps, bank files and results, accounts and recovery claims."""
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +16,56 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.core import tasks
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.idnumber import mask
+from jiuzhu.core.models import User
 from jiuzhu.core.money import parse_yuan
 from jiuzhu.core.months import parse_month
 from jiuzhu.core.permissions import require_page
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.payments import files, selectors, services
-from jiuzhu.payments.models import FileFormat, LineKind, PaymentFile, Reason, plain_yuan
+from jiuzhu.payments.models import (
+    BankAccount,
+    FileFormat,
+    LineKind,
+    PaymentFile,
+    Payroll,
+    Reason,
+    plain_yuan,
+)
+from jiuzhu.payments.payroll import Rules
+from jiuzhu.payments.workflow import PayrollAction, offered
 from jiuzhu.registry.selectors import household_for
 
 
-def _fail(request: HttpRequest, error: Exception) -> None:
-    messages.error(request, getattr(error, "message", None) or str(error))
+def _payroll_page(request: HttpRequest, payroll_id: int) -> tuple[User, Payroll]:
+    """The signed-in user and the payroll asked for, if it lies in the user's area."""
+    user = require_page(request, Capability.VIEW_PAYROLL)
+    payroll = selectors.payroll_for(user, payroll_id)
+    if payroll is None:
+        raise Http404
+    return user, payroll
+
+
+def _prepare(request: HttpRequest, user: User) -> HttpResponse:
+    """A re-issue payroll at once, or a month's payrolls as a background task (whose page
+    then follows it)."""
+    month = parse_month(request.POST.get("month", ""))
+    town = request.POST.get("town", "")
+    if request.POST.get("reissue"):
+        chosen = services.towns_in_scope(user, town)
+        if len(chosen) != 1:
+            raise DomainError("补发名册请选择一个乡镇。", field="town")
+        payroll = services.prepare_reissue(user, chosen[0], month)
+        messages.success(request, f"已生成补发名册，共 {payroll.line_count} 笔。")
+        return redirect("payments:detail", payroll.pk)
+    services.towns_in_scope(user, town)  # refuse an unknown town now
+    Rules.load(month)  # and a month without a standard
+    queued = tasks.enqueue(
+        user, "payments.prepare", {"actor": user.pk, "month": month.isoformat(), "town": town}
+    )
+    return redirect(f"{reverse('payments:list')}?task={queued.pk}")
 
 
 @login_required
@@ -40,32 +78,9 @@ def payroll_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not user.can(Capability.PREPARE_PAYROLL):
             raise Http404
-        try:
-            month = parse_month(request.POST.get("month", ""))
-            town = request.POST.get("town", "")
-            if request.POST.get("reissue"):
-                chosen = services.towns_in_scope(user, town)
-                if len(chosen) != 1:
-                    raise DomainError("补发名册请选择一个乡镇。", field="town")
-                payroll = services.prepare_reissue(user, chosen[0], month)
-                messages.success(request, f"已生成补发名册，共 {payroll.line_count} 笔。")
-                return redirect("payments:detail", payroll.pk)
-            services.towns_in_scope(user, town)  # refuse an unknown town now
-            from jiuzhu.payments.payroll import Rules
-
-            Rules.load(month)  # and a month without a standard
-            queued = tasks.enqueue(
-                user,
-                "payments.prepare",
-                {"actor": user.pk, "month": month.isoformat(), "town": town},
-            )
-        except DomainError as error:
-            _fail(request, error)
-            return redirect("payments:list")
-        except PermissionError as error:
-            _fail(request, error)
-            return redirect("payments:list")
-        return redirect(f"{reverse('payments:list')}?task={queued.pk}")
+        with refusals_shown(request):
+            return _prepare(request, user)
+        return redirect("payments:list")
     job = tasks.task_for(user, request.GET.get("task", ""), "payments.prepare")
     context: dict[str, Any] = {
         "payrolls": selectors.payrolls_in_scope(user)[:100],
@@ -82,10 +97,8 @@ def payroll_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def payroll_detail(request: HttpRequest, payroll_id: int) -> HttpResponse:
-    user = require_page(request, Capability.VIEW_PAYROLL)
-    payroll = selectors.payroll_for(user, payroll_id)
-    if payroll is None:
-        raise Http404
+    """A payroll: totals, differences from last month, the steps the user may take."""
+    user, payroll = _payroll_page(request, payroll_id)
     # Totals are stored by code; the page names them.
     by_programme = sorted(
         (Programme(code).label, t) for code, t in (payroll.totals.get("by_programme") or {}).items()
@@ -101,65 +114,85 @@ def payroll_detail(request: HttpRequest, payroll_id: int) -> HttpResponse:
             "report": payroll.check_report,
             "files": payroll.files.all(),
             "banks": files.banks_of(payroll) if payroll.locked else [],
-            "can_prepare": user.can(Capability.PREPARE_PAYROLL),
-            "can_approve": user.can(Capability.APPROVE_PAYROLL)
-            and payroll.prepared_by_id != user.pk,
+            "offered": offered(user, payroll),
             "formats": FileFormat.choices,
         },
     )
 
 
+def _check(request: HttpRequest, user: User, payroll: Payroll) -> HttpResponse:
+    services.check_payroll(user, payroll)
+    messages.success(request, "已审查，差异见下方。")
+    return redirect("payments:detail", payroll.pk)
+
+
+def _approve(request: HttpRequest, user: User, payroll: Payroll) -> HttpResponse:
+    services.approve_payroll(user, payroll)
+    messages.success(request, "已审批，名册已锁定。")
+    return redirect("payments:detail", payroll.pk)
+
+
+def _discard(request: HttpRequest, user: User, payroll: Payroll) -> HttpResponse:
+    services.discard_payroll(user, payroll, request.POST.get("reason", ""))
+    messages.success(request, "名册已作废，可重新生成。")
+    return redirect("payments:list")
+
+
+def _file(request: HttpRequest, user: User, payroll: Payroll) -> HttpResponse:
+    made = files.make_payment_file(
+        user, payroll, request.POST.get("bank", ""), request.POST.get("format", FileFormat.CSV)
+    )
+    messages.success(
+        request, f"已生成{made.bank}发放文件：{made.rows} 笔，合计 {made.total_yuan} 元。"
+    )
+    return redirect("payments:detail", payroll.pk)
+
+
+RESULTS_MAX_BYTES = 50 * 1024 * 1024
+
+
+def _results(request: HttpRequest, user: User, payroll: Payroll) -> HttpResponse:
+    upload = request.FILES.get("file")
+    chosen = PaymentFile.objects.filter(
+        pk=request.POST.get("payment_file") or 0, payroll=payroll
+    ).first()
+    if upload is None or chosen is None:
+        raise DomainError("请选择发放文件并上传银行回盘文件。")
+    if upload.size is not None and upload.size > RESULTS_MAX_BYTES:
+        raise DomainError("回盘文件过大（最多50MB）。")
+    summary = files.import_results(user, chosen, upload.name or "", upload.read())
+    messages.success(
+        request, f"回盘已导入：成功 {summary['paid']} 笔，失败 {summary['failed']} 笔。"
+    )
+    return redirect("payments:detail", payroll.pk)
+
+
+# Each action of the transition table (workflow.TRANSITIONS) and the page step that takes it.
+ACTS: dict[str, Callable[[HttpRequest, User, Payroll], HttpResponse]] = {
+    PayrollAction.CHECK: _check,
+    PayrollAction.APPROVE: _approve,
+    PayrollAction.DISCARD: _discard,
+    PayrollAction.FILE: _file,
+    PayrollAction.RESULTS: _results,
+}
+
+
 @login_required
 @require_POST
 def payroll_act(request: HttpRequest, payroll_id: int, action: str) -> HttpResponse:
-    user = require_page(request, Capability.VIEW_PAYROLL)
-    payroll = selectors.payroll_for(user, payroll_id)
-    if payroll is None:
+    """One step of the payroll's transition table, named in the URL."""
+    user, payroll = _payroll_page(request, payroll_id)
+    if action not in ACTS:
         raise Http404
-    try:
-        if action == "check":
-            services.check_payroll(user, payroll)
-            messages.success(request, "已审查，差异见下方。")
-        elif action == "approve":
-            services.approve_payroll(user, payroll)
-            messages.success(request, "已审批，名册已锁定。")
-        elif action == "discard":
-            services.discard_payroll(user, payroll, request.POST.get("reason", ""))
-            messages.success(request, "名册已作废，可重新生成。")
-            return redirect("payments:list")
-        elif action == "file":
-            made = files.make_payment_file(
-                user, payroll, request.POST.get("bank", ""), request.POST.get("format", "csv")
-            )
-            messages.success(
-                request, f"已生成{made.bank}发放文件：{made.rows} 笔，合计 {made.total_yuan} 元。"
-            )
-        elif action == "results":
-            upload = request.FILES.get("file")
-            chosen = PaymentFile.objects.filter(
-                pk=request.POST.get("payment_file") or 0, payroll=payroll
-            ).first()
-            if upload is None or chosen is None:
-                raise DomainError("请选择发放文件并上传银行回盘文件。")
-            if upload.size is not None and upload.size > 50 * 1024 * 1024:
-                raise DomainError("回盘文件过大（最多50MB）。")
-            summary = files.import_results(user, chosen, upload.name or "", upload.read())
-            messages.success(
-                request, f"回盘已导入：成功 {summary['paid']} 笔，失败 {summary['failed']} 笔。"
-            )
-        else:
-            raise Http404
-    except (DomainError, PermissionError) as error:
-        _fail(request, error)
+    with refusals_shown(request):
+        return ACTS[action](request, user, payroll)
     return redirect("payments:detail", payroll.pk)
 
 
 @login_required
 def payroll_lines(request: HttpRequest, payroll_id: int) -> HttpResponse:
-    user = require_page(request, Capability.VIEW_PAYROLL)
-    payroll = selectors.payroll_for(user, payroll_id)
-    if payroll is None:
-        raise Http404
+    """A payroll's lines, 100 a page, ID numbers masked by the viewer's role."""
+    user, payroll = _payroll_page(request, payroll_id)
     page = Paginator(selectors.lines_of(payroll).select_related("result"), 100).get_page(
         request.GET.get("page")
     )
@@ -173,12 +206,11 @@ def payroll_lines(request: HttpRequest, payroll_id: int) -> HttpResponse:
 @login_required
 def payroll_export(request: HttpRequest, payroll_id: int) -> FileResponse:
     """The lines as Excel for the town's records (ID numbers masked by the viewer's role)."""
+    # openpyxl is imported only where an Excel file is made: loading it costs every
+    # process that serves pages a noticeable start-up for a rarely used export.
     from openpyxl import Workbook
 
-    user = require_page(request, Capability.VIEW_PAYROLL)
-    payroll = selectors.payroll_for(user, payroll_id)
-    if payroll is None:
-        raise Http404
+    user, payroll = _payroll_page(request, payroll_id)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("发放名册")
     sheet.append(
@@ -241,6 +273,7 @@ def payment_file(request: HttpRequest, file_id: int) -> FileResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def accounts(request: HttpRequest, household_id: int) -> HttpResponse:
+    """A household's bank accounts, and recording or correcting one."""
     user = require_page(request, Capability.PREPARE_PAYROLL)
     household = household_for(user, household_id)
     if household is None:
@@ -251,7 +284,7 @@ def accounts(request: HttpRequest, household_id: int) -> HttpResponse:
     ]
     if request.method == "POST":
         person = next((p for p in members if str(p.pk) == request.POST.get("person")), None)
-        try:
+        with refusals_shown(request):
             if person is None:
                 raise DomainError("请选择本户成员。")
             services.set_account(
@@ -263,13 +296,8 @@ def accounts(request: HttpRequest, household_id: int) -> HttpResponse:
                 request.POST.get("holder_name", ""),
                 request.POST.get("note", ""),
             )
-        except (DomainError, PermissionError) as error:
-            _fail(request, error)
-        else:
             messages.success(request, "发放账户已保存（原账户保留为历史记录）。")
         return redirect("payments:accounts", household.pk)
-    from jiuzhu.payments.models import BankAccount
-
     return render(
         request,
         "payments/accounts.html",
@@ -286,31 +314,28 @@ def accounts(request: HttpRequest, household_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def claims(request: HttpRequest) -> HttpResponse:
+    """Recovery claims of the area, and recording a new one."""
     user = require_page(request, Capability.VIEW_PAYROLL)
     if request.method == "POST":
         if not user.can(Capability.PREPARE_PAYROLL):
             raise Http404
-        try:
+        with refusals_shown(request):
             household = household_for(user, request.POST.get("household", "0") or 0)
             if household is None:
                 raise DomainError("找不到该家庭（请填写家庭内部编号）。")
             claim = services.create_claim(
                 user,
                 household,
-                request.POST.get("programme", "dibao"),
+                request.POST.get("programme", Programme.DIBAO),
                 parse_month(request.POST.get("from_month", "")),
                 parse_month(request.POST.get("to_month", "")),
                 parse_yuan(request.POST.get("amount", "")),
                 parse_yuan(request.POST.get("instalment", ""), "每月抵扣金额"),
                 request.POST.get("reason", ""),
             )
-        except (DomainError, PermissionError) as error:
-            _fail(request, error)
-            return redirect("payments:claims")
-        messages.success(request, "已登记多发追回。")
-        return redirect("payments:claim", claim.pk)
-    from jiuzhu.core.programmes import Programme
-
+            messages.success(request, "已登记多发追回。")
+            return redirect("payments:claim", claim.pk)
+        return redirect("payments:claims")
     return render(
         request,
         "payments/claims.html",
@@ -322,15 +347,26 @@ def claims(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _day(text: str) -> dt.date:
+    """A date as the form sends it (YYYY-MM-DD), today when left empty."""
+    if not text:
+        return timezone.localdate()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise DomainError("日期格式不正确，应为“年-月-日”，如 2026-12-01。", field="on") from None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def claim(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """One recovery claim: repayments, recording money paid back, waiving the rest."""
     user = require_page(request, Capability.VIEW_PAYROLL)
     found = selectors.claim_for(user, claim_id)
     if found is None:
         raise Http404
     if request.method == "POST":
-        try:
+        with refusals_shown(request):
             if request.POST.get("action") == "waive":
                 services.waive_claim(user, found, request.POST.get("reason", ""))
                 messages.success(request, "已核销。")
@@ -339,14 +375,10 @@ def claim(request: HttpRequest, claim_id: int) -> HttpResponse:
                     user,
                     found,
                     parse_yuan(request.POST.get("amount", "")),
-                    dt.date.fromisoformat(
-                        request.POST.get("on") or timezone.localdate().isoformat()
-                    ),
+                    _day(request.POST.get("on", "")),
                     request.POST.get("note", ""),
                 )
                 messages.success(request, "已登记退回。")
-        except (DomainError, PermissionError, ValueError) as error:
-            _fail(request, error)
         return redirect("payments:claim", found.pk)
     return render(
         request,

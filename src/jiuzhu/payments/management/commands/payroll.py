@@ -6,9 +6,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.forms import refusal_message
 from jiuzhu.core.models import User
 from jiuzhu.core.money import plain_yuan
 from jiuzhu.core.months import parse_month
+from jiuzhu.core.roles import Role
 from jiuzhu.payments.jobs import prepare_towns
 
 
@@ -23,11 +25,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        """Prepare the month's payrolls town by town, printing each result and refusal."""
         users = User.objects.filter(is_active=True)
         actor = (
             users.filter(username=options["user"]).first()
             if options["user"]
-            else users.filter(role="county_admin").order_by("pk").first()
+            else users.filter(role=Role.COUNTY_ADMIN).order_by("pk").first()
         )
         if actor is None:
             raise CommandError("找不到生成名册的工作人员（--user）。")
@@ -40,7 +43,7 @@ class Command(BaseCommand):
 
                 result = prepare_towns(actor, month, options["town"], report)
         except (DomainError, PermissionError) as error:
-            raise CommandError(getattr(error, "message", None) or str(error)) from None
+            raise CommandError(refusal_message(error)) from None
         for p in result["prepared"]:
             self.stdout.write(
                 f"{p['town_name']}：{p['lines']} 笔，实发 {plain_yuan(p['total_fen'])} 元，"

@@ -1,0 +1,54 @@
+"""The cases app's tables as SQL for columnar jobs: the one place outside the ORM that
+names them. Other apps (the payroll) compose these selects as subqueries and run them
+through `jiuzhu.core.columnar`; each select lists its columns in the order documented and
+returns its parameters beside it. Columns are plain: dates stay dates, amounts stay yuan,
+statuses stay their stored text, so that the caller codes them as its job needs."""
+
+import datetime as dt
+from typing import Any
+
+from jiuzhu.cases.models import RecipientStatus
+from jiuzhu.core.months import add_months
+from jiuzhu.core.programmes import Programme
+
+RECIPIENT_COLUMNS = (
+    "id, household_id, person_id, programme, status, monthly_amount, start_month, "
+    "end_month, phase_out_until, region_code"
+)
+
+
+def recipients_sql(prefix: str, month: dt.date) -> tuple[str, list[Any]]:
+    """Recipients of the area `prefix` whose time in a monthly programme touches `month`
+    (started before the next month, not ended by its 1st; those that ended inside it
+    included), not suspended: (id, household_id, person_id, programme, status,
+    monthly_amount, start_month, end_month, phase_out_until, region_code). person_id is
+    null for a household recipient. Temporary aid is paid once, never monthly: left out."""
+    sql = (
+        f"SELECT {RECIPIENT_COLUMNS} FROM cases_recipient "
+        "WHERE region_code LIKE %s AND start_month < %s "
+        "AND (end_month IS NULL OR end_month > %s) "
+        f"AND status <> '{RecipientStatus.SUSPENDED.value}' "
+        f"AND programme <> '{Programme.TEMPORARY.value}'"
+    )
+    return sql, [prefix + "%", add_months(month, 1), month]
+
+
+def recipients_started_sql(prefix: str, since: dt.date, before: dt.date) -> tuple[str, list[Any]]:
+    """Recipients of the area `prefix` in a monthly programme whose start month lies in
+    [since, before), whatever became of them since except a suspension: (id, start_month,
+    end_month). The payroll looks among them for months a late decision left unpaid."""
+    statuses = ", ".join(
+        f"'{status.value}'"
+        for status in (RecipientStatus.ACTIVE, RecipientStatus.PHASE_OUT, RecipientStatus.ENDED)
+    )
+    sql = (
+        "SELECT id, start_month, end_month FROM cases_recipient "
+        "WHERE region_code LIKE %s AND start_month >= %s AND start_month < %s "
+        f"AND status IN ({statuses}) AND programme <> '{Programme.TEMPORARY.value}'"
+    )
+    return sql, [prefix + "%", since, before]
+
+
+def recipient_status_sql() -> str:
+    """(id, status, end_reason) of every recipient."""
+    return "SELECT id, status, end_reason FROM cases_recipient"

@@ -1,0 +1,143 @@
+"""The payroll's one set-based read: each recipient with its payee's snapshot, as columns.
+
+Numbers become numpy columns (ids, amounts in fen, dates as YYYYMMDD integers) and the
+snapshot strings stay in an Arrow table that is only indexed, never turned into Python
+objects on PostgreSQL. The recipients come from the cases app's select and the head, payee
+and household from the registry's (`cases/columnar.py`, `registry/columnar.py`); only the
+payments app's own tables are named here."""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from jiuzhu.cases import columnar as cases_columnar
+from jiuzhu.core.columnar import codes, date_int, read_columns, yuan_to_fen
+from jiuzhu.core.months import add_months
+from jiuzhu.payments.models import PayrollKind
+from jiuzhu.payments.payroll.codes import I64, PROGRAMMES, STATUS_CODES, StatusCode
+from jiuzhu.payments.payroll.rules import Rules
+from jiuzhu.registry.columnar import heads_sql, households_sql, persons_sql
+
+# Read with each recipient and frozen into its lines beside the numbers: the recipient's
+# area, its payee's name and ID number, and the payee's valid account (0 / '' if none).
+DETAIL_COLUMNS = (
+    "region_code",
+    "payee_name",
+    "id_number",
+    "account_id",
+    "bank",
+    "account_number",
+    "holder_name",
+)
+
+RECIPIENT_NUMBERS = (
+    *("rid", "hid", "payee", "programme", "status"),
+    *("monthly", "start", "end", "phase_until", "poor"),
+)
+
+
+@dataclass
+class Recipients:
+    """The recipient columns the payroll needs, one row per recipient."""
+
+    rid: I64
+    hid: I64
+    payee: I64  # 0 when the household has no head to pay
+    programme: I64  # index into PROGRAMMES
+    status: I64  # StatusCode
+    monthly: I64  # fen
+    start: I64  # YYYYMMDD
+    end: I64  # YYYYMMDD, 0 = open
+    phase_until: I64  # YYYYMMDD, 0 = none
+    poor: I64
+    details: pa.Table  # DETAIL_COLUMNS, row-aligned
+
+    @property
+    def n(self) -> int:
+        return len(self.rid)
+
+    def take(self, rows: I64) -> "Recipients":
+        """The recipients at these row positions, in this order."""
+        columns = {name: getattr(self, name)[rows] for name in RECIPIENT_NUMBERS}
+        return Recipients(**columns, details=self.details.take(pa.array(rows)))
+
+
+def recipients_sql(prefix: str, month: dt.date) -> tuple[str, list[Any]]:
+    """Recipients of a town possibly paid in `month` (and the ones that ended in it), each
+    with the payee snapshot: 10 integer columns, then DETAIL_COLUMNS. The recipients come
+    from the cases app's select, the head, payee and household from the registry's."""
+    recipients, params = cases_columnar.recipients_sql(prefix, month)
+    sql = (
+        "SELECT r.id, r.household_id, COALESCE(r.person_id, hm.person_id, 0), "
+        f"{codes('r.programme', PROGRAMMES, 0)}, "
+        f"{codes('r.status', STATUS_CODES, StatusCode.ENDED)}, "
+        f"{yuan_to_fen('r.monthly_amount')}, "
+        f"{date_int('r.start_month')}, {date_int('r.end_month')}, "
+        f"{date_int('r.phase_out_until')}, h.registered_poor, "
+        "r.region_code, COALESCE(p.name, ''), COALESCE(p.id_number, ''), COALESCE(a.id, 0), "
+        "COALESCE(a.bank, ''), COALESCE(a.account_number, ''), COALESCE(a.holder_name, '') "
+        f"FROM ({recipients}) r JOIN ({households_sql()}) h ON h.id = r.household_id "
+        f"LEFT JOIN ({heads_sql()}) hm ON r.person_id IS NULL "
+        "AND hm.household_id = r.household_id "
+        f"LEFT JOIN ({persons_sql()}) p ON p.id = COALESCE(r.person_id, hm.person_id) "
+        "LEFT JOIN payments_bankaccount a ON a.person_id = p.id AND a.valid "
+        "ORDER BY r.id"
+    )
+    return sql, params
+
+
+def read_recipients(prefix: str, month: dt.date) -> Recipients:
+    """The town's recipients for `month` as columns, one row per recipient."""
+    sql, params = recipients_sql(prefix, month)
+    numbers, details = read_columns(sql, params, len(RECIPIENT_NUMBERS), DETAIL_COLUMNS)
+    recipients = Recipients(**dict(zip(RECIPIENT_NUMBERS, numbers, strict=True)), details=details)
+    rid = recipients.rid
+    if recipients.n and np.any(rid[1:] == rid[:-1]):  # two open "head" rows: pay one line
+        keep = np.concatenate([[True], rid[1:] != rid[:-1]])
+        recipients = recipients.take(np.flatnonzero(keep))
+    return recipients
+
+
+def arrears_sql(
+    town_id: int, prefix: str, month: dt.date, earliest: dt.date
+) -> tuple[str, list[Any]]:
+    """Missed months: approved payrolls of the town a recipient was entitled to be in but is
+    not (only recipients whose start month lies inside the arrears window are considered)."""
+    # A start in the middle of a month counts that month: compare with the month's 1st.
+    started, params = cases_columnar.recipients_started_sql(prefix, add_months(earliest, -1), month)
+    sql = (
+        f"SELECT r.id, {date_int('p.month')} FROM ({started}) r "
+        f"JOIN payments_payroll p ON p.town_id = %s AND p.kind = '{PayrollKind.REGULAR.value}' "
+        "AND p.locked AND p.month >= %s AND p.month < %s AND p.month >= r.start_month "
+        "AND (r.end_month IS NULL OR r.end_month > p.month) "
+        "WHERE NOT EXISTS (SELECT 1 FROM payments_payrollline l "
+        "WHERE l.recipient_id = r.id AND l.for_month = p.month) ORDER BY r.id, p.month"
+    )
+    return sql, [*params, town_id, earliest, month]
+
+
+def month_of(value: int) -> dt.date:
+    """The 1st of the month of a YYYYMMDD integer."""
+    return dt.date(value // 10000, value // 100 % 100, 1)
+
+
+@dataclass
+class Arrears:
+    """(recipient, missed month as YYYYMMDD) pairs, and the rules of each missed month."""
+
+    rid: I64
+    month: I64
+    rules: dict[dt.date, Rules]
+
+
+def read_arrears(town_id: int, prefix: str, month: dt.date, rules: Rules) -> Arrears:
+    """The months a late decision left unpaid, at most `payments.arrears_max_months` back,
+    each with the rules in force in it."""
+    earliest = add_months(month, -rules.payment.arrears_max_months)
+    sql, params = arrears_sql(town_id, prefix, month, earliest)
+    (rid, missed), _ = read_columns(sql, params, 2)
+    by_month = {month_of(int(value)) for value in np.unique(missed)}
+    return Arrears(rid, missed, {day: Rules.load(day) for day in sorted(by_month)})
