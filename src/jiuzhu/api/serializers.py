@@ -225,7 +225,7 @@ class MaskedIdField(serializers.Field[str, str, str, Any]):
         super().__init__(**kwargs)
 
     def to_representation(self, value: str) -> str:
-        return idnumber.mask(value, self.context.get("visibility", "hidden"))
+        return idnumber.mask(value, self.context.get("visibility", idnumber.Visibility.HIDDEN))
 
 
 class RegionRefSerializer(serializers.Serializer[Any]):
@@ -280,7 +280,7 @@ class PersonFieldsSerializer(PersonRefSerializer):
 
     @extend_schema_field(OpenApiTypes.DATE)
     def get_birth_date(self, obj: Any) -> str | None:
-        if self.context.get("visibility") != "full":
+        if self.context.get("visibility") != idnumber.Visibility.FULL:
             return None
         return str(obj.person.birth_date.isoformat())
 

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from jiuzhu.core.idnumber import Visibility
 from jiuzhu.core.roles import ID_VISIBILITY, Capability, Role, role_can
 
 
@@ -74,7 +75,7 @@ class User(AbstractUser):
 
     @property
     def id_visibility(self) -> str:
-        return ID_VISIBILITY.get(self.role, "hidden")
+        return ID_VISIBILITY.get(self.role, Visibility.HIDDEN)
 
     @property
     def scope_prefix(self) -> str:

@@ -29,22 +29,43 @@ from jiuzhu.registry.forms import (
     SearchForm,
     set_member_choices,
 )
-from jiuzhu.registry.models import Household, Person
+from jiuzhu.registry.models import Household, Membership, Person
 
 
-def _household(request: HttpRequest, household_id: int, capability: Capability) -> Household:
-    user = require_page(request, capability)
+def _household(request: HttpRequest, household_id: int) -> tuple[User, Household]:
+    """The editor and a household in their scope (404 outside it)."""
+    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
     household = selectors.household_for(user, household_id)
     if household is None:
         raise Http404
-    return household
+    return user, household
 
 
-def _member(request: HttpRequest, household: Household, person_id: int) -> Person:
-    membership = household.memberships.filter(person_id=person_id, end_date__isnull=True).first()
+def _current_membership(household: Household, person_id: int) -> Membership | None:
+    return household.memberships.filter(person_id=person_id, end_date__isnull=True).first()
+
+
+def _member(
+    request: HttpRequest, household_id: int, person_id: int
+) -> tuple[User, Household, Person]:
+    """The editor, the household and one of its current members (404 otherwise)."""
+    user, household = _household(request, household_id)
+    membership = _current_membership(household, person_id)
     if membership is None:
         raise Http404
-    return membership.person
+    return user, household, membership.person
+
+
+def _saved(request: HttpRequest, message: str, household_id: int) -> HttpResponse:
+    """Say what was saved and go back to the household's file."""
+    messages.success(request, message)
+    return redirect("registry:detail", household_id=household_id)
+
+
+def _form_page(request: HttpRequest, form: Form, household: Household, title: str) -> HttpResponse:
+    return render(
+        request, "registry/form.html", {"form": form, "household": household, "title": title}
+    )
 
 
 def _int(raw: str | None) -> int:
@@ -104,8 +125,7 @@ def detail_view(request: HttpRequest, household_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_view(request: HttpRequest, household_id: int) -> HttpResponse:
-    household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
-    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
+    user, household = _household(request, household_id)
     initial = {
         "registered_region": household.registered_region,
         "residence_region": household.residence_region,
@@ -117,20 +137,14 @@ def edit_view(request: HttpRequest, household_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with refusals_shown(request, form):
             services.update_household(user, household, form.to_input([]))
-            messages.success(request, "已保存。")
-            return redirect("registry:detail", household_id=household.pk)
-    return render(
-        request,
-        "registry/form.html",
-        {"form": form, "household": household, "title": "修改家庭信息"},
-    )
+            return _saved(request, "已保存。", household.pk)
+    return _form_page(request, form, household, "修改家庭信息")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_member_view(request: HttpRequest, household_id: int) -> HttpResponse:
-    household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
-    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
+    user, household = _household(request, household_id)
     form = MemberForm(
         request.POST or None,
         initial={"residence_region": household.residence_region, "relation": "child"},
@@ -138,19 +152,14 @@ def add_member_view(request: HttpRequest, household_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with refusals_shown(request, form):
             services.add_member(user, household, form.to_input())
-            messages.success(request, "已增加成员。")
-            return redirect("registry:detail", household_id=household.pk)
-    return render(
-        request, "registry/form.html", {"form": form, "household": household, "title": "增加成员"}
-    )
+            return _saved(request, "已增加成员。", household.pk)
+    return _form_page(request, form, household, "增加成员")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_member_view(request: HttpRequest, household_id: int, person_id: int) -> HttpResponse:
-    household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
-    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
-    person = _member(request, household, person_id)
+    user, household, person = _member(request, household_id, person_id)
     membership = person.memberships.get(end_date__isnull=True)
     initial: dict[str, Any] = {
         field: getattr(person, field)
@@ -173,21 +182,14 @@ def edit_member_view(request: HttpRequest, household_id: int, person_id: int) ->
     if request.method == "POST" and form.is_valid():
         with refusals_shown(request, form):
             services.update_member(user, person, form.to_input())
-            messages.success(request, "已保存成员信息。")
-            return redirect("registry:detail", household_id=household.pk)
-    return render(
-        request,
-        "registry/form.html",
-        {"form": form, "household": household, "title": f"修改成员：{person.name}"},
-    )
+            return _saved(request, "已保存成员信息。", household.pk)
+    return _form_page(request, form, household, f"修改成员：{person.name}")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def move_member_view(request: HttpRequest, household_id: int, person_id: int) -> HttpResponse:
-    household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
-    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
-    person = _member(request, household, person_id)
+    user, household, person = _member(request, household_id, person_id)
     form = MoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         target = (
@@ -202,32 +204,20 @@ def move_member_view(request: HttpRequest, household_id: int, person_id: int) ->
                 services.move_member(
                     user, person, target, form.cleaned_data["relation"], form.cleaned_data["reason"]
                 )
-                messages.success(request, f"{person.name} 已迁入户 {target.number}。")
-                return redirect("registry:detail", household_id=target.pk)
-    return render(
-        request,
-        "registry/form.html",
-        {"form": form, "household": household, "title": f"迁移成员：{person.name}"},
-    )
+                return _saved(request, f"{person.name} 已迁入户 {target.number}。", target.pk)
+    return _form_page(request, form, household, f"迁移成员：{person.name}")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def leave_view(request: HttpRequest, household_id: int, person_id: int) -> HttpResponse:
-    household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
-    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
-    person = _member(request, household, person_id)
+    user, household, person = _member(request, household_id, person_id)
     form = LeaveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with refusals_shown(request, form):
             services.end_membership(user, person, form.cleaned_data["reason"])
-            messages.success(request, f"{person.name} 已离开本户，记录已保留。")
-            return redirect("registry:detail", household_id=household.pk)
-    return render(
-        request,
-        "registry/form.html",
-        {"form": form, "household": household, "title": f"成员离开：{person.name}"},
-    )
+            return _saved(request, f"{person.name} 已离开本户，记录已保留。", household.pk)
+    return _form_page(request, form, household, f"成员离开：{person.name}")
 
 
 def _member_choices(household: Household) -> list[tuple[Any, str]]:
@@ -238,7 +228,7 @@ def _member_choices(household: Household) -> list[tuple[Any, str]]:
 def _member_or_none(household: Household, person_id: int | None) -> Person | None:
     if person_id is None:
         return None
-    membership = household.memberships.filter(person_id=person_id, end_date__isnull=True).first()
+    membership = _current_membership(household, person_id)
     if membership is None:
         raise DomainError("所选人员不是本户成员。", field="person")
     return membership.person
@@ -249,40 +239,23 @@ class _Ledger:
     """Incomes and assets are edited the same way: a list, an add form, a remove button."""
 
     form: type[Form]
-    url_name: str
-    template: str
+    records: str  # the household's related name, also the URL name and the template
     label: str
     id_field: str
-    rows: Callable[[Household], Any]
-    add: Callable[[User, Household, dict[str, Any], Person | None], Any]
+    # The services, called as add(actor, household, person=, **form fields) and
+    # remove(actor, household, record id).
+    add: Callable[..., Any]
     remove: Callable[[User, Household, int], None]
 
 
 INCOMES = _Ledger(
-    IncomeForm,
-    "registry:incomes",
-    "registry/incomes.html",
-    "收入",
-    "income_id",
-    lambda h: h.incomes.select_related("person"),
-    lambda u, h, d, p: services.add_income(u, h, d["category"], d["monthly_amount"], p, d["note"]),
-    services.remove_income,
+    IncomeForm, "incomes", "收入", "income_id", services.add_income, services.remove_income
 )
-ASSETS = _Ledger(
-    AssetForm,
-    "registry:assets",
-    "registry/assets.html",
-    "财产",
-    "asset_id",
-    lambda h: h.assets.select_related("person"),
-    lambda u, h, d, p: services.add_asset(u, h, d["kind"], d["value"], d["quantity"], p, d["note"]),
-    services.remove_asset,
-)
+ASSETS = _Ledger(AssetForm, "assets", "财产", "asset_id", services.add_asset, services.remove_asset)
 
 
 def _ledger_view(request: HttpRequest, household_id: int, ledger: _Ledger) -> HttpResponse:
-    household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
-    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
+    user, household = _household(request, household_id)
     form = ledger.form(request.POST if request.POST.get("action") == "add" else None)
     set_member_choices(form, _member_choices(household))
     if request.method == "POST":
@@ -290,16 +263,18 @@ def _ledger_view(request: HttpRequest, household_id: int, ledger: _Ledger) -> Ht
             if request.POST.get("action") == "remove":
                 ledger.remove(user, household, _int(request.POST.get(ledger.id_field)))
                 messages.success(request, f"已删除{ledger.label}记录。")
-                return redirect(ledger.url_name, household_id=household.pk)
+                return redirect(f"registry:{ledger.records}", household_id=household.pk)
             if form.is_valid():
                 data = form.cleaned_data
-                ledger.add(user, household, data, _member_or_none(household, data["person"]))
+                owner = _member_or_none(household, data["person"])
+                ledger.add(user, household, **{**data, "person": owner})
                 messages.success(request, f"已增加{ledger.label}记录。")
-                return redirect(ledger.url_name, household_id=household.pk)
+                return redirect(f"registry:{ledger.records}", household_id=household.pk)
+    rows = getattr(household, ledger.records).select_related("person")
     return render(
         request,
-        ledger.template,
-        {"form": form, "household": household, "rows": ledger.rows(household)},
+        f"registry/{ledger.records}.html",
+        {"form": form, "household": household, "rows": rows, "ledger": ledger},
     )
 
 
