@@ -7,7 +7,7 @@ from jiuzhu.core import idnumber
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.roles import Role
 from jiuzhu.registry import services
-from jiuzhu.registry.models import Household, HukouType, Relation
+from jiuzhu.registry.models import Household, HukouType, Person, Relation
 
 PASSWORD = "correct-horse-battery"
 _sequence = itertools.count(1)
@@ -87,3 +87,32 @@ def household(
             **extra,
         ),
     )
+
+
+# --- shared by the cases, payments and policy tests ---------------------------------------
+
+
+def born(
+    relation: str, name: str, residence: Region, birth: dt.date, sex: str = "M", **extra
+) -> services.MemberInput:
+    """A member born on ``birth`` (the ID number encodes the date and the sex)."""
+    return member(relation, name, residence, id_number=id_number(birth, sex), **extra)
+
+
+def household_with_incomes(
+    actor: User,
+    village_region: Region,
+    members: list[services.MemberInput],
+    incomes: tuple[tuple[str, str], ...] = (),
+    **extra,
+) -> Household:
+    """A household of these members, with (income category, monthly yuan) incomes registered."""
+    created = household(actor, village_region, members=members, **extra)
+    for category, monthly_yuan in incomes:
+        services.add_income(actor, created, category, monthly_yuan)
+    return created
+
+
+def head_of(household_obj: Household) -> Person:
+    """The household's current head."""
+    return household_obj.memberships.get(relation=Relation.HEAD, end_date__isnull=True).person
