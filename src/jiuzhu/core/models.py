@@ -50,6 +50,7 @@ class Region(models.Model):
 
     @property
     def full_name(self) -> str:
+        """The names from the county down to this region, joined (平阴县东阿镇东阿村)."""
         names = []
         node: Region | None = self
         while node is not None:

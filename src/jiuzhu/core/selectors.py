@@ -51,6 +51,7 @@ def search_access_log(
     since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> QuerySet[AccessLog]:
+    """Access-log entries of users in the auditor's area, filtered by user, household and dates."""
     if not user.can(Capability.VIEW_ACCESS_LOG):
         return AccessLog.objects.none()
     qs = AccessLog.objects.select_related("user").filter(

@@ -165,8 +165,12 @@ def household_file(user: User, household_id: int | str) -> HouseholdFile | None:
         incomes=list(household.incomes.all()),
         assets=list(household.assets.all()),
         programmes=[
-            (p.value, str(p.label), [e for e in entries if e.programme == p.value])
-            for p in Programme
+            (
+                programme.value,
+                str(programme.label),
+                [entry for entry in entries if entry.programme == programme.value],
+            )
+            for programme in Programme
         ],
         other_sections=other,
         history=history,

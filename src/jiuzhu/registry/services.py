@@ -192,6 +192,7 @@ def _diff(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def update_household(actor: User, household: Household, data: HouseholdInput) -> Household:
+    """Change a household's regions, area type, address or poverty flag; the changes are audited."""
     require(actor, Capability.EDIT_HOUSEHOLDS)
     check_household_fields(actor, data)
     values = {
@@ -218,6 +219,7 @@ def _current_members(household: Household) -> list[Membership]:
 
 
 def add_member(actor: User, household: Household, data: MemberInput) -> Person:
+    """Register a new person as a member of the household (one head at most, 30 members)."""
     require(actor, Capability.EDIT_HOUSEHOLDS)
     facts = check_member(data)
     current = _current_members(household)

@@ -74,6 +74,7 @@ def _int(raw: str | None) -> int:
 
 @login_required
 def search_view(request: HttpRequest) -> HttpResponse:
+    """Search households by name, pinyin initials or ID digits (htmx gets the results only)."""
     user = require_page(request, Capability.VIEW_HOUSEHOLDS)
     form = SearchForm(request.GET or None)
     result = selectors.search(user, form.cleaned_data["q"] if form.is_valid() else "")
@@ -88,6 +89,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def create_view(request: HttpRequest) -> HttpResponse:
+    """A new household with its members; htmx asks here for one more blank member row."""
     user = require_page(request, Capability.EDIT_HOUSEHOLDS)
     if request.GET.get("member_row") is not None:
         # htmx asks for one more blank member row.
@@ -108,6 +110,7 @@ def create_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def detail_view(request: HttpRequest, household_id: int) -> HttpResponse:
+    """A household's file (一户一档); every opening is written to the access log."""
     user = require_page(request, Capability.VIEW_HOUSEHOLDS)
     file = selectors.household_file(user, household_id)
     if file is None:
@@ -125,6 +128,7 @@ def detail_view(request: HttpRequest, household_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_view(request: HttpRequest, household_id: int) -> HttpResponse:
+    """Change a household's own fields."""
     user, household = _household(request, household_id)
     initial = {
         "registered_region": household.registered_region,
@@ -144,6 +148,7 @@ def edit_view(request: HttpRequest, household_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_member_view(request: HttpRequest, household_id: int) -> HttpResponse:
+    """Add a member to a household."""
     user, household = _household(request, household_id)
     form = MemberForm(
         request.POST or None,
@@ -159,6 +164,7 @@ def add_member_view(request: HttpRequest, household_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_member_view(request: HttpRequest, household_id: int, person_id: int) -> HttpResponse:
+    """Change a member's facts; the ID number is shown but cannot be changed."""
     user, household, person = _member(request, household_id, person_id)
     membership = person.memberships.get(end_date__isnull=True)
     initial: dict[str, Any] = {
@@ -189,6 +195,7 @@ def edit_member_view(request: HttpRequest, household_id: int, person_id: int) ->
 @login_required
 @require_http_methods(["GET", "POST"])
 def move_member_view(request: HttpRequest, household_id: int, person_id: int) -> HttpResponse:
+    """Move a member to another household in the user's area, found by its number."""
     user, household, person = _member(request, household_id, person_id)
     form = MoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -211,6 +218,7 @@ def move_member_view(request: HttpRequest, household_id: int, person_id: int) ->
 @login_required
 @require_http_methods(["GET", "POST"])
 def leave_view(request: HttpRequest, household_id: int, person_id: int) -> HttpResponse:
+    """A member leaves the household; the history is kept."""
     user, household, person = _member(request, household_id, person_id)
     form = LeaveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -41,9 +41,8 @@ def search_response(view: RegistryView, user: User, query: str) -> Response:
     matches: dict[int, list[Membership]] = {}
     for membership in result.memberships:
         matches.setdefault(membership.household_id, []).append(membership)
-    found = {
-        h.pk: h for h in listing(selectors.households_in_scope(user).filter(pk__in=list(matches)))
-    }
+    in_scope = selectors.households_in_scope(user).filter(pk__in=list(matches))
+    found = {household.pk: household for household in listing(in_scope)}
     rows = [found[pk] for pk in matches if pk in found]
     context = {**view.format_context(user), "matches": matches}
     data = s.HouseholdListItemSerializer(rows, many=True, context=context).data
