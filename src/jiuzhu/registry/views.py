@@ -7,14 +7,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import AccessLog, User
-from jiuzhu.core.permissions import require_page
+from jiuzhu.core.permissions import found_or_404, require_page
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import log_access
 from jiuzhu.registry import selectors, services
@@ -35,10 +35,7 @@ from jiuzhu.registry.models import Household, Membership, Person
 def _household(request: HttpRequest, household_id: int) -> tuple[User, Household]:
     """The editor and a household in their scope (404 outside it)."""
     user = require_page(request, Capability.EDIT_HOUSEHOLDS)
-    household = selectors.household_for(user, household_id)
-    if household is None:
-        raise Http404
-    return user, household
+    return user, found_or_404(selectors.household_for(user, household_id))
 
 
 def _current_membership(household: Household, person_id: int) -> Membership | None:
@@ -50,9 +47,7 @@ def _member(
 ) -> tuple[User, Household, Person]:
     """The editor, the household and one of its current members (404 otherwise)."""
     user, household = _household(request, household_id)
-    membership = _current_membership(household, person_id)
-    if membership is None:
-        raise Http404
+    membership = found_or_404(_current_membership(household, person_id))
     return user, household, membership.person
 
 
@@ -112,9 +107,7 @@ def create_view(request: HttpRequest) -> HttpResponse:
 def detail_view(request: HttpRequest, household_id: int) -> HttpResponse:
     """A household's file (一户一档); every opening is written to the access log."""
     user = require_page(request, Capability.VIEW_HOUSEHOLDS)
-    file = selectors.household_file(user, household_id)
-    if file is None:
-        raise Http404
+    file = found_or_404(selectors.household_file(user, household_id))
     log_access(
         user, AccessLog.Channel.PAGE, "household", file.household.pk, file.household.pk, request
     )

@@ -30,6 +30,7 @@ from jiuzhu.registry.models import Household, Membership, Person
 NOT_FOUND = "未找到该记录。"
 
 F = TypeVar("F", bound=Callable[..., Any])
+FoundT = TypeVar("FoundT")
 
 
 # --- plumbing -------------------------------------------------------------------------
@@ -67,6 +68,14 @@ class PersonFile:
     person: Person
     membership: Membership | None
     memberships: list[Membership]
+
+
+def found(obj: FoundT | None) -> FoundT:
+    """An object from a scoped selector, or 404 with the same body whether it is outside
+    the caller's area or does not exist."""
+    if obj is None:
+        raise NotFound(NOT_FOUND)
+    return obj
 
 
 def listing(households: QuerySet[Household]) -> QuerySet[Household]:
@@ -112,21 +121,13 @@ class RegistryView(APIView):
         return serializer.validated_data
 
     def household(self, user: User, household_id: int) -> Household:
-        household = selectors.household_for(user, household_id)
-        if household is None:
-            raise NotFound(NOT_FOUND)
-        return household
+        return found(selectors.household_for(user, household_id))
 
     def person(self, user: User, person_id: int) -> Person:
-        person = selectors.person_for(user, person_id)
-        if person is None:
-            raise NotFound(NOT_FOUND)
-        return person
+        return found(selectors.person_for(user, person_id))
 
     def household_detail(self, user: User, household_id: int, status_code: int = 200) -> Response:
-        file = selectors.household_file(user, household_id)
-        if file is None:
-            raise NotFound(NOT_FOUND)
+        file = found(selectors.household_file(user, household_id))
         data = s.HouseholdDetailSerializer(file, context=self.format_context(user)).data
         return Response(data, status=status_code)
 
