@@ -116,3 +116,23 @@ def household_with_incomes(
 def head_of(household_obj: Household) -> Person:
     """The household's current head."""
     return household_obj.memberships.get(relation=Relation.HEAD, end_date__isnull=True).person
+
+
+def staff_of(town_region: Region, other_town: Region, village_region: Region, prefix: str):
+    """The staff a workflow test needs: the town's assistant and approver, another town's
+    pair (who must not reach this town's records), the village coordinator, and the
+    county's administrator and auditor. Usernames start with ``prefix``."""
+    county_region = county()
+    return {
+        "assistant": user(Role.TOWN_ASSISTANT, town_region, username=f"{prefix}assistant"),
+        "approver": user(Role.TOWN_APPROVER, town_region, username=f"{prefix}approver"),
+        "other_assistant": user(
+            Role.TOWN_ASSISTANT, other_town, username=f"{prefix}other_assistant"
+        ),
+        "other_approver": user(Role.TOWN_APPROVER, other_town, username=f"{prefix}other_approver"),
+        "coordinator": user(
+            Role.VILLAGE_COORDINATOR, village_region, username=f"{prefix}coordinator"
+        ),
+        "admin": user(Role.COUNTY_ADMIN, county_region, username=f"{prefix}admin"),
+        "auditor": user(Role.AUDITOR, county_region, username=f"{prefix}auditor"),
+    }
