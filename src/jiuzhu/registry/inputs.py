@@ -4,12 +4,21 @@ Forms and the API fill these dataclasses; the services check them again (the rul
 here, once) before writing anything.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 from jiuzhu.core import idnumber
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, RegionLevel, User
-from jiuzhu.registry.models import DisabilityCategory, HukouType, LabourCapacity, Relation
+from jiuzhu.registry.models import (
+    DisabilityCategory,
+    Household,
+    HukouType,
+    LabourCapacity,
+    Membership,
+    Person,
+    Relation,
+)
 
 MAX_MEMBERS = 30
 TOO_MANY_MEMBERS = f"家庭成员最多{MAX_MEMBERS}人。"
@@ -94,3 +103,37 @@ def check_member(data: MemberInput) -> idnumber.IdFacts:
 def heads(members: list[MemberInput]) -> int:
     """How many of the members are given as head of household."""
     return sum(m.relation == Relation.HEAD for m in members)
+
+
+def household_input_of(household: Household) -> HouseholdInput:
+    """A household's fields as they stand: the start of an edit (members are edited apart)."""
+    return HouseholdInput(
+        registered_region=household.registered_region,
+        residence_region=household.residence_region,
+        area_type=household.area_type,
+        address=household.address,
+        registered_poor=household.registered_poor,
+    )
+
+
+def member_input_of(person: Person, membership: Membership) -> MemberInput:
+    """A current member's fields as they stand: the start of an edit."""
+    return MemberInput(
+        id_number=person.id_number,
+        name=person.name,
+        relation=membership.relation,
+        residence_region=person.residence_region,
+        hukou_type=person.hukou_type,
+        registered_region=person.registered_region,
+        phone=person.phone,
+        disability_grade=person.disability_grade,
+        disability_category=person.disability_category,
+        serious_illness=person.serious_illness,
+        labour_capacity=person.labour_capacity,
+        co_resident=membership.co_resident,
+    )
+
+
+def as_initial(data: HouseholdInput | MemberInput) -> dict[str, Any]:
+    """An input's fields by name, as a form's initial values (without copying regions)."""
+    return {field.name: getattr(data, field.name) for field in fields(data)}

@@ -29,6 +29,7 @@ from jiuzhu.registry.forms import (
     SearchForm,
     set_member_choices,
 )
+from jiuzhu.registry.inputs import as_initial, household_input_of, member_input_of
 from jiuzhu.registry.models import Household, Membership, Person
 
 
@@ -123,13 +124,7 @@ def detail_view(request: HttpRequest, household_id: int) -> HttpResponse:
 def edit_view(request: HttpRequest, household_id: int) -> HttpResponse:
     """Change a household's own fields."""
     user, household = _household(request, household_id)
-    initial = {
-        "registered_region": household.registered_region,
-        "residence_region": household.residence_region,
-        "area_type": household.area_type,
-        "address": household.address,
-        "registered_poor": household.registered_poor,
-    }
+    initial = as_initial(household_input_of(household))
     form = HouseholdForm(request.POST or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
         with refusals_shown(request, form):
@@ -160,22 +155,7 @@ def edit_member_view(request: HttpRequest, household_id: int, person_id: int) ->
     """Change a member's facts; the ID number is shown but cannot be changed."""
     user, household, person = _member(request, household_id, person_id)
     membership = person.memberships.get(end_date__isnull=True)
-    initial: dict[str, Any] = {
-        field: getattr(person, field)
-        for field in (
-            "name",
-            "id_number",
-            "hukou_type",
-            "residence_region",
-            "registered_region",
-            "phone",
-            "labour_capacity",
-            "disability_grade",
-            "disability_category",
-            "serious_illness",
-        )
-    }
-    initial.update(relation=membership.relation, co_resident=membership.co_resident)
+    initial = as_initial(member_input_of(person, membership))
     form = MemberForm(request.POST or None, initial=initial)
     form.fields["id_number"].disabled = True
     if request.method == "POST" and form.is_valid():

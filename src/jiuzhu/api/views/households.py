@@ -24,6 +24,7 @@ from jiuzhu.api.views.base import (
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
 from jiuzhu.registry import selectors, services
+from jiuzhu.registry.inputs import household_input_of
 from jiuzhu.registry.models import Membership
 
 TAG = "家庭档案"
@@ -151,13 +152,7 @@ class HouseholdDetailView(RegistryView):
         user = staff(request)
         household = self.household(user, household_id)
         data = self.parse(s.HouseholdUpdateSerializer, partial=True)
-        current = services.HouseholdInput(
-            registered_region=household.registered_region,
-            residence_region=household.residence_region,
-            area_type=household.area_type,
-            address=household.address,
-            registered_poor=household.registered_poor,
-        )
+        current = household_input_of(household)
         services.update_household(user, household, dataclasses.replace(current, **data))
         return self.household_detail(user, household.pk)
 

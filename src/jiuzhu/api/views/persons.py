@@ -11,6 +11,7 @@ from jiuzhu.api import serializers as s
 from jiuzhu.api.views.base import PERSON_ID, RegistryView, operation, reads, staff, writes
 from jiuzhu.core.errors import DomainError
 from jiuzhu.registry import selectors, services
+from jiuzhu.registry.inputs import member_input_of
 
 TAG = "人员"
 
@@ -45,20 +46,7 @@ class PersonDetailView(RegistryView):
         person = self.person(user, person_id)
         data = self.parse(s.MemberUpdateSerializer, partial=True)
         membership = person.memberships.get(end_date__isnull=True)
-        current = services.MemberInput(
-            id_number=person.id_number,
-            name=person.name,
-            relation=membership.relation,
-            residence_region=person.residence_region,
-            hukou_type=person.hukou_type,
-            registered_region=person.registered_region,
-            phone=person.phone,
-            disability_grade=person.disability_grade,
-            disability_category=person.disability_category,
-            serious_illness=person.serious_illness,
-            labour_capacity=person.labour_capacity,
-            co_resident=membership.co_resident,
-        )
+        current = member_input_of(person, membership)
         services.update_member(user, person, dataclasses.replace(current, **data))
         return self.person_detail(user, person)
 
