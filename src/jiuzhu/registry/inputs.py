@@ -105,35 +105,26 @@ def heads(members: list[MemberInput]) -> int:
     return sum(m.relation == Relation.HEAD for m in members)
 
 
+# Of a member's fields, these belong to the membership; the others to the person.
+MEMBERSHIP_FIELDS = frozenset({"relation", "co_resident"})
+
+
 def household_input_of(household: Household) -> HouseholdInput:
     """A household's fields as they stand: the start of an edit (members are edited apart)."""
-    return HouseholdInput(
-        registered_region=household.registered_region,
-        residence_region=household.residence_region,
-        area_type=household.area_type,
-        address=household.address,
-        registered_poor=household.registered_poor,
-    )
+    names = [item.name for item in fields(HouseholdInput) if item.name != "members"]
+    return HouseholdInput(**{name: getattr(household, name) for name in names})
 
 
 def member_input_of(person: Person, membership: Membership) -> MemberInput:
     """A current member's fields as they stand: the start of an edit."""
     return MemberInput(
-        id_number=person.id_number,
-        name=person.name,
-        relation=membership.relation,
-        residence_region=person.residence_region,
-        hukou_type=person.hukou_type,
-        registered_region=person.registered_region,
-        phone=person.phone,
-        disability_grade=person.disability_grade,
-        disability_category=person.disability_category,
-        serious_illness=person.serious_illness,
-        labour_capacity=person.labour_capacity,
-        co_resident=membership.co_resident,
+        **{
+            item.name: getattr(membership if item.name in MEMBERSHIP_FIELDS else person, item.name)
+            for item in fields(MemberInput)
+        }
     )
 
 
 def as_initial(data: HouseholdInput | MemberInput) -> dict[str, Any]:
     """An input's fields by name, as a form's initial values (without copying regions)."""
-    return {field.name: getattr(data, field.name) for field in fields(data)}
+    return {item.name: getattr(data, item.name) for item in fields(data)}
