@@ -34,6 +34,11 @@ def household_for(user: User, household_id: int | str) -> Household | None:
     return one_of(households_in_scope(user), household_id)
 
 
+def household_by_number(user: User, number: str) -> Household | None:
+    """The household in the user's area with this number (as shown on its file), or None."""
+    return households_in_scope(user).filter(number=number.strip()).first()
+
+
 def persons_in_scope(user: User) -> QuerySet[Person]:
     """People whose current household is in the user's area."""
     if not user.can(Capability.VIEW_HOUSEHOLDS):

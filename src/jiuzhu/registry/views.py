@@ -172,11 +172,7 @@ def move_member_view(request: HttpRequest, household_id: int, person_id: int) ->
     user, household, person = _member(request, household_id, person_id)
     form = MoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        target = (
-            selectors.households_in_scope(user)
-            .filter(number=form.cleaned_data["to_household"].strip())
-            .first()
-        )
+        target = selectors.household_by_number(user, form.cleaned_data["to_household"])
         if target is None:
             form.add_error("to_household", "在您的管辖范围内找不到该户编号。")
         else:
