@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from jiuzhu.cases import services
 from tests.cases.conftest import head_of, investigate, submit
 
 pytestmark = pytest.mark.django_db
@@ -13,8 +14,6 @@ def clear_throttle():
 
 
 def test_applicant_sees_progress_and_messages(staff, poor_household):
-    from jiuzhu.cases import services
-
     case = submit(staff["assistant"], poor_household)
     investigate(case, staff["assistant"])
     services.approve(staff["approver"], case, case.version)
