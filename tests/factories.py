@@ -7,7 +7,7 @@ from jiuzhu.core import idnumber
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.roles import Role
 from jiuzhu.registry import services
-from jiuzhu.registry.models import Household, HukouType, Relation
+from jiuzhu.registry.models import Household, HukouType, Person, Relation
 
 PASSWORD = "correct-horse-battery"
 _sequence = itertools.count(1)
@@ -87,3 +87,52 @@ def household(
             **extra,
         ),
     )
+
+
+# --- shared by the cases, payments and policy tests ---------------------------------------
+
+
+def born(
+    relation: str, name: str, residence: Region, birth: dt.date, sex: str = "M", **extra
+) -> services.MemberInput:
+    """A member born on ``birth`` (the ID number encodes the date and the sex)."""
+    return member(relation, name, residence, id_number=id_number(birth, sex), **extra)
+
+
+def household_with_incomes(
+    actor: User,
+    village_region: Region,
+    members: list[services.MemberInput],
+    incomes: tuple[tuple[str, str], ...] = (),
+    **extra,
+) -> Household:
+    """A household of these members, with (income category, monthly yuan) incomes registered."""
+    created = household(actor, village_region, members=members, **extra)
+    for category, monthly_yuan in incomes:
+        services.add_income(actor, created, category, monthly_yuan)
+    return created
+
+
+def head_of(household_obj: Household) -> Person:
+    """The household's current head."""
+    return household_obj.memberships.get(relation=Relation.HEAD, end_date__isnull=True).person
+
+
+def staff_of(town_region: Region, other_town: Region, village_region: Region, prefix: str):
+    """The staff a workflow test needs: the town's assistant and approver, another town's
+    pair (who must not reach this town's records), the village coordinator, and the
+    county's administrator and auditor. Usernames start with ``prefix``."""
+    county_region = county()
+    return {
+        "assistant": user(Role.TOWN_ASSISTANT, town_region, username=f"{prefix}assistant"),
+        "approver": user(Role.TOWN_APPROVER, town_region, username=f"{prefix}approver"),
+        "other_assistant": user(
+            Role.TOWN_ASSISTANT, other_town, username=f"{prefix}other_assistant"
+        ),
+        "other_approver": user(Role.TOWN_APPROVER, other_town, username=f"{prefix}other_approver"),
+        "coordinator": user(
+            Role.VILLAGE_COORDINATOR, village_region, username=f"{prefix}coordinator"
+        ),
+        "admin": user(Role.COUNTY_ADMIN, county_region, username=f"{prefix}admin"),
+        "auditor": user(Role.AUDITOR, county_region, username=f"{prefix}auditor"),
+    }

@@ -5,6 +5,9 @@ from typing import Any
 from jiuzhu.core.models import AuditEntry, Region
 from jiuzhu.registry.models import Asset, Household, Income, Membership, Person
 from tests import factories
+from tests.factories import head_of
+
+__all__ = ["counts", "head_of", "household_payload", "member_payload"]
 
 
 def counts() -> dict[str, int]:
@@ -13,10 +16,6 @@ def counts() -> dict[str, int]:
         model.__name__: model.objects.count()
         for model in (Household, Person, Membership, Income, Asset, AuditEntry)
     }
-
-
-def head_of(household: Household) -> Person:
-    return household.memberships.get(end_date__isnull=True, relation="head").person
 
 
 def member_payload(village: Region, **overrides: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import pytest
 
 from jiuzhu.core import idnumber
 from tests import factories
-from tests.api.helpers import counts, household_payload, member_payload
+from tests.api.helpers import counts, head_of, household_payload, member_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -162,8 +162,6 @@ def test_every_bad_household_is_refused_and_nothing_written(api, cases, dong_e_h
 def test_already_registered_elsewhere_is_refused_with_a_masked_pointer(
     api, dong_e_village, rose_household
 ):
-    from tests.api.helpers import head_of
-
     other = head_of(rose_household)
     before = counts()
     response = api.post(
@@ -184,8 +182,6 @@ def test_already_registered_elsewhere_is_refused_with_a_masked_pointer(
 def test_second_member_registered_elsewhere_rolls_back_the_first(
     api, dong_e_village, rose_household
 ):
-    from tests.api.helpers import head_of
-
     other = head_of(rose_household)
     before = counts()
     members = [

@@ -40,23 +40,79 @@ def test_decimal_amounts_are_exact(api, dong_e_household):
 
 
 @pytest.mark.parametrize(
-    ("payload", "field"),
+    ("records", "payload", "field", "message"),
     [
-        ({"category": "lottery", "monthly_amount": "10"}, "category"),
-        ({"category": "wages", "monthly_amount": "-1"}, "monthly_amount"),
-        ({"category": "wages", "monthly_amount": "abc"}, "monthly_amount"),
-        ({"category": "wages", "monthly_amount": "1.234"}, "monthly_amount"),
-        ({"category": "wages", "monthly_amount": "12345678901.00"}, "monthly_amount"),
-        ({"category": "wages"}, "monthly_amount"),
-        ({"category": "wages", "monthly_amount": "1", "note": "长" * 101}, "note"),
-        ({"category": "wages", "monthly_amount": "1", "person": "x"}, "person"),
+        (
+            "incomes",
+            {"category": "lottery", "monthly_amount": "10"},
+            "category",
+            "“lottery” 不是有效的选项。",
+        ),
+        (
+            "incomes",
+            {"category": "wages", "monthly_amount": "-1"},
+            "monthly_amount",
+            "金额不能为负数。",
+        ),
+        (
+            "incomes",
+            {"category": "wages", "monthly_amount": "abc"},
+            "monthly_amount",
+            "应为金额数字。",
+        ),
+        (
+            "incomes",
+            {"category": "wages", "monthly_amount": "1.234"},
+            "monthly_amount",
+            "请确保总计不超过 2 个小数位。",
+        ),
+        (
+            "incomes",
+            {"category": "wages", "monthly_amount": "12345678901.00"},
+            "monthly_amount",
+            "请确保总计不超过 12 个数字。",
+        ),
+        ("incomes", {"category": "wages"}, "monthly_amount", "该字段是必填项。"),
+        (
+            "incomes",
+            {"category": "wages", "monthly_amount": "1", "note": "长" * 101},
+            "note",
+            "过长（最多100字）。",
+        ),
+        (
+            "incomes",
+            {"category": "wages", "monthly_amount": "1", "person": "x"},
+            "person",
+            "请填写合法的整数值。",
+        ),
+        ("assets", {"kind": "yacht", "value": "1"}, "kind", "“yacht” 不是有效的选项。"),
+        ("assets", {"kind": "house", "value": "1", "quantity": 0}, "quantity", "数量应为1-1000。"),
+        (
+            "assets",
+            {"kind": "house", "value": "1", "quantity": 1001},
+            "quantity",
+            "数量应为1-1000。",
+        ),
+        ("assets", {"kind": "house", "value": "-5"}, "value", "金额不能为负数。"),
+        (
+            "assets",
+            {"kind": "house", "value": "1", "quantity": "two"},
+            "quantity",
+            "请填写合法的整数值。",
+        ),
     ],
 )
-def test_bad_income_is_refused(api, dong_e_household, payload, field):
+def test_bad_income_or_asset_is_refused_in_chinese_and_nothing_written(
+    api, dong_e_household, records, payload, field, message
+):
     before = counts()
-    response = api.post(f"/api/households/{dong_e_household.pk}/incomes/", payload, format="json")
+    response = api.post(f"/api/households/{dong_e_household.pk}/{records}/", payload, format="json")
     assert response.status_code == 400
-    assert response.json()["field"] == field
+    assert response.json() == {
+        "detail": f"提交的数据有误：{message}",
+        "field": field,
+        "field_errors": {field: [message]},
+    }
     assert counts() == before
 
 
@@ -123,21 +179,3 @@ def test_add_and_remove_asset(api, dong_e_household):
     assert api.delete(url).status_code == 204
     assert not Asset.objects.exists()
     assert api.delete(url).status_code == 404
-
-
-@pytest.mark.parametrize(
-    ("payload", "field"),
-    [
-        ({"kind": "yacht", "value": "1"}, "kind"),
-        ({"kind": "house", "value": "1", "quantity": 0}, "quantity"),
-        ({"kind": "house", "value": "1", "quantity": 1001}, "quantity"),
-        ({"kind": "house", "value": "-5"}, "value"),
-        ({"kind": "house", "value": "1", "quantity": "two"}, "quantity"),
-    ],
-)
-def test_bad_asset_is_refused(api, dong_e_household, payload, field):
-    before = counts()
-    response = api.post(f"/api/households/{dong_e_household.pk}/assets/", payload, format="json")
-    assert response.status_code == 400
-    assert response.json()["field"] == field
-    assert counts() == before

@@ -99,3 +99,20 @@ def test_no_url_in_the_schema_takes_an_id_number(client_for, assistant):
         for name in re.findall(r"{(\w+)}", path):
             assert name.endswith("_id"), path
             assert "id_number" not in name
+
+
+def test_a_partial_role_sees_region_and_last_four_digits_exactly(
+    client_for, make_user, dong_e_village
+):
+    head_id = "37012419680305123X"  # 370124, born 1968-03-05, sequence 123, check X
+    household = factories.household(
+        village_region=dong_e_village,
+        members=[factories.member("head", "赵六", dong_e_village, id_number=head_id)],
+    )
+    coordinator = client_for(make_user(Role.VILLAGE_COORDINATOR, dong_e_village))
+    person = coordinator.get(f"/api/persons/{head_of(household).pk}/")
+    assert person.json()["id_number"] == "370124********123X"
+    assert person.json()["birth_date"] is None
+    body = coordinator.get(f"/api/households/{household.pk}/").content.decode()
+    assert "370124********123X" in body
+    assert head_id not in body and "19680305" not in body and "1968-03-05" not in body

@@ -1,6 +1,7 @@
 """The OpenAPI document describes every endpoint."""
 
 import pytest
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,4 @@ def test_openapi_json_lists_every_endpoint_with_chinese_summaries():
 
 
 def test_schema_generation_has_no_warnings(capsys):
-    from django.core.management import call_command
-
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")

@@ -1,6 +1,7 @@
 """Area scope and roles: outside the area is 404 as if absent; no capability, no write."""
 
 import pytest
+from django.test import Client
 
 from jiuzhu.core.models import AccessLog
 from jiuzhu.core.roles import Role
@@ -188,8 +189,6 @@ def test_user_without_region_sees_nothing(client_for, make_user, dong_e_househol
 
 
 def test_session_authentication_works_too(assistant, dong_e_household):
-    from django.test import Client
-
     client = Client()
     assert client.login(username=assistant.username, password=factories.PASSWORD)
     response = client.get(f"/api/households/{dong_e_household.pk}/")
@@ -198,8 +197,6 @@ def test_session_authentication_works_too(assistant, dong_e_household):
 
 
 def test_session_writes_need_the_csrf_token(assistant, dong_e_household):
-    from django.test import Client
-
     client = Client(enforce_csrf_checks=True)
     assert client.login(username=assistant.username, password=factories.PASSWORD)
     response = client.patch(

@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.hashers import get_hasher
 from django.test import Client, override_settings
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils import timezone
 from jiuzhu.core.models import User
 from jiuzhu.core.roles import Role
 from tests import factories
+from tests.conftest import client_for
 
 
 @pytest.mark.django_db
@@ -64,7 +66,6 @@ def test_open_redirect_after_login_is_refused(dong_e_assistant):
 @pytest.mark.django_db
 def test_passwords_are_hashed_with_argon2(dong_e_assistant):
     assert dong_e_assistant.password.startswith("argon2")
-    from django.conf import settings
 
     assert get_hasher("default").algorithm == "argon2"
     assert "Argon2" in settings.PASSWORD_HASHERS[0]
@@ -95,8 +96,6 @@ def test_pages_need_login():
 
 @pytest.mark.django_db
 def test_navigation_follows_the_role(county_admin, dong_e):
-    from tests.conftest import client_for
-
     admin_page = client_for(county_admin).get("/").content.decode()
     assert "工作日历" in admin_page
     officer = factories.user(Role.DEPARTMENT_OFFICER, factories.county(), department="人社局")

@@ -1,11 +1,13 @@
 import logging
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.logging import RedactIdNumbers, redact
 from jiuzhu.core.models import Region
 from jiuzhu.core.services import import_regions_csv
+from tests.conftest import client_for
 
 TREE = """code,name,level,parent_code,is_urban
 370124000000,平阴县,county,,
@@ -55,10 +57,6 @@ def test_id_numbers_never_reach_the_logs(caplog):
 
 @pytest.mark.django_db
 def test_region_import_page_for_admin_only_gbk_accepted(county_admin, dong_e_assistant):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from tests.conftest import client_for
-
     upload = SimpleUploadedFile("regions.csv", TREE.encode("gbk"), content_type="text/csv")
     response = client_for(county_admin).post("/core/regions/", {"file": upload})
     assert response.status_code == 302

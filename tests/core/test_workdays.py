@@ -6,6 +6,7 @@ from jiuzhu.core import services
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import WorkingDayOverride
 from jiuzhu.core.workdays import Calendar, add_working_days, working_days_between
+from tests.conftest import client_for
 
 D = dt.date
 
@@ -69,8 +70,6 @@ def test_override_needs_a_source(county_admin):
 
 @pytest.mark.django_db
 def test_calendar_page_for_admin_and_404_for_others(county_admin, dong_e_assistant):
-    from tests.conftest import client_for
-
     admin = client_for(county_admin)
     response = admin.post(
         "/core/calendar/", {"date": "2027-02-06", "is_working_day": "1", "note": "调休上班"}

@@ -1,10 +1,15 @@
 """Browser tests: Playwright driving Debian's chromium against the live test server."""
 
+import importlib
 import os
 import shutil
 
 import pytest
+from django.apps import apps
+from django.db import connection, transaction
 
+from jiuzhu.payments.models import Payroll
+from jiuzhu.policy.models import Parameter
 from tests.cases.conftest import poor_household, staff  # noqa: F401  (fixtures)
 from tests.payments.conftest import other_village, pay_staff, village  # noqa: F401  (fixtures)
 
@@ -25,6 +30,7 @@ def pytest_collection_modifyitems(items):
 def browser():
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (CI installs Debian's chromium)")
+    # Imported here: playwright is optional, needed only when the browser tests run.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -73,12 +79,6 @@ def log_in(page, live_server, user, password):
 def shipped_parameters(transactional_db):
     """Transactional tests elsewhere flush the tables that data migrations fill; put the
     shipped policy parameters back if they are gone (the real migrations' functions)."""
-    import importlib
-
-    from django.apps import apps
-
-    from jiuzhu.policy.models import Parameter
-
     if not Parameter.objects.exists():
         for name in ("0002_shipped_parameters", "0003_payment_parameters"):
             importlib.import_module(f"jiuzhu.policy.migrations.{name}").ship(apps, None)
@@ -91,10 +91,6 @@ def lift_payroll_guards_for_flush(transactional_db):
     (PostgreSQL's TRUNCATE does not fire them), so the payments tables are emptied first,
     with the triggers lifted for that moment and put back as they were."""
     yield
-    from django.apps import apps
-    from django.db import connection, transaction
-
-    from jiuzhu.payments.models import Payroll
 
     if connection.vendor != "sqlite" or not Payroll.objects.exists():
         return

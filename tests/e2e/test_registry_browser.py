@@ -33,7 +33,9 @@ def test_log_in_create_a_household_with_two_members_and_find_it_by_initials(
     page.click("button:has-text('保存')")
     page.wait_for_selector("h1:has-text('家庭档案')")
     household = Household.objects.get()
-    assert household.memberships.count() == 2
+    members = household.memberships.order_by("pk").values_list("person__name", "relation")
+    assert list(members) == [("赵大勇", "head"), ("孙小芳", "spouse")]
+    assert household.number.startswith(dong_e_village.code)
 
     page.click("nav >> text=家庭档案")
     page.wait_for_url("**/households/")
@@ -55,7 +57,7 @@ def test_wrong_id_number_shows_a_chinese_message(
     wrong = good[:17] + ("0" if good[17] != "0" else "1")
     fill_member(page, 0, "钱多多", wrong, "head", dong_e_village)
     page.click("button:has-text('保存')")
-    page.wait_for_selector("text=校验码错误")
+    page.wait_for_selector("text=身份证号校验码错误，请核对。")
     assert not Household.objects.exists()
 
 

@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from jiuzhu.cases import services
 from tests.cases.conftest import head_of, investigate, submit
 
 pytestmark = pytest.mark.django_db
@@ -13,8 +14,6 @@ def clear_throttle():
 
 
 def test_applicant_sees_progress_and_messages(staff, poor_household):
-    from jiuzhu.cases import services
-
     case = submit(staff["assistant"], poor_household)
     investigate(case, staff["assistant"])
     services.approve(staff["approver"], case, case.version)
@@ -26,9 +25,14 @@ def test_applicant_sees_progress_and_messages(staff, poor_household):
         )
         .content.decode()
     )
-    assert "公示中" in page and "已受理" in page and "审核确认：批准" in page
-    assert str(case.monthly_amount) in page
-    assert staff["approver"].username not in page  # no staff names
+    assert "<dd><strong>公示中</strong></dd>" in page
+    assert "<dt>办理单位</dt><dd>东阿镇</dd>" in page
+    assert f"<dt>月救助金额</dt><dd>{case.monthly_amount} 元</dd>" in page
+    assert "已受理" in page and "审核确认：批准" in page
+    # No staff names, and no other member of the household.
+    for who in ("assistant", "approver"):
+        assert staff[who].username not in page
+    assert "刘大娘" not in page
 
 
 def test_wrong_pairing_finds_nothing_and_lookups_are_throttled(staff, poor_household):
@@ -38,7 +42,8 @@ def test_wrong_pairing_finds_nothing_and_lookups_are_throttled(staff, poor_house
     page = client.post(
         "/portal/progress/", {"case_number": case.number, "id_number": spouse.id_number}
     )
-    assert "没有找到该申请" in page.content.decode()
+    assert "没有找到该申请，请核对申请编号和身份证号。" in page.content.decode()
+    assert 'id="progress"' not in page.content.decode()
     for _ in range(10):
         client.post(
             "/portal/progress/", {"case_number": case.number, "id_number": spouse.id_number}
@@ -47,4 +52,6 @@ def test_wrong_pairing_finds_nothing_and_lookups_are_throttled(staff, poor_house
         "/portal/progress/",
         {"case_number": case.number, "id_number": head_of(poor_household).id_number},
     )
-    assert "查询次数过多" in page.content.decode()
+    # Even the right pairing is refused once the address has used its lookups.
+    assert "查询次数过多，请10分钟后再试。" in page.content.decode()
+    assert 'id="progress"' not in page.content.decode()

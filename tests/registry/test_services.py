@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 
@@ -8,6 +9,11 @@ from jiuzhu.core.roles import Role
 from jiuzhu.registry import services
 from jiuzhu.registry.models import Household, Income, Membership, Person, Relation
 from tests import factories
+
+
+def refused(message: str):
+    """Expect a DomainError with exactly this Chinese message."""
+    return pytest.raises(DomainError, match=f"^{re.escape(message)}$")
 
 
 def counts():
@@ -62,15 +68,15 @@ def test_same_person_in_a_second_household_is_refused_with_a_masked_pointer(
 @pytest.mark.parametrize(
     ("relations", "message"),
     [
-        ([Relation.HEAD, Relation.HEAD], "只有一名户主"),
-        ([Relation.SPOUSE], "只有一名户主"),
-        ([], "至少应有一名成员"),
+        ([Relation.HEAD, Relation.HEAD], "一户应有且只有一名户主。"),
+        ([Relation.SPOUSE], "一户应有且只有一名户主。"),
+        ([], "家庭至少应有一名成员（户主）。"),
     ],
 )
 def test_household_must_have_exactly_one_head(dong_e_assistant, dong_e_village, relations, message):
     members = [factories.member(r, residence=dong_e_village) for r in relations]
     data = services.HouseholdInput(dong_e_village, dong_e_village, "rural", members=members)
-    with pytest.raises(DomainError, match=message):
+    with refused(message):
         services.create_household(dong_e_assistant, data)
     assert counts() == (0, 0, 0)
 
@@ -82,7 +88,7 @@ def test_invalid_id_in_any_member_writes_nothing(dong_e_assistant, dong_e_villag
     data = services.HouseholdInput(
         dong_e_village, dong_e_village, "rural", members=[factories.member(), bad]
     )
-    with pytest.raises(DomainError, match="校验码"):
+    with refused("身份证号校验码错误，请核对。"):
         services.create_household(dong_e_assistant, data)
     assert counts() == (0, 0, 0)
 
@@ -92,7 +98,7 @@ def test_registration_outside_the_users_area_is_refused(dong_e_assistant, meigui
     data = services.HouseholdInput(
         meigui_village, meigui_village, "rural", members=[factories.member()]
     )
-    with pytest.raises(DomainError, match="管辖范围"):
+    with refused("户籍地不在您的管辖范围内。"):
         services.create_household(dong_e_assistant, data)
     assert counts() == (0, 0, 0)
 
@@ -103,11 +109,11 @@ def test_oversize_input_is_refused(dong_e_assistant, dong_e_village):
         factories.member(Relation.CHILD) for _ in range(services.MAX_MEMBERS)
     ]
     data = services.HouseholdInput(dong_e_village, dong_e_village, "rural", members=members)
-    with pytest.raises(DomainError, match="最多"):
+    with refused("家庭成员最多30人。"):
         services.create_household(dong_e_assistant, data)
     long_name = factories.member(name="张" * 41)
     data = services.HouseholdInput(dong_e_village, dong_e_village, "rural", members=[long_name])
-    with pytest.raises(DomainError, match="姓名"):
+    with refused("姓名不能为空，最多40字。"):
         services.create_household(dong_e_assistant, data)
     assert counts() == (0, 0, 0)
 
@@ -138,7 +144,13 @@ def test_move_member_keeps_history(dong_e_assistant, dong_e_village):
     assert [m.household for m in history] == [origin, target]
     assert history[0].end_date is not None and history[0].end_reason == "婚嫁"
     assert history[1].end_date is None
-    assert AuditEntry.objects.filter(action="move_member", object_id=daughter.pk).exists()
+    audit = AuditEntry.objects.get(action="move_member", object_id=daughter.pk)
+    assert audit.changes == {
+        "from": origin.number,
+        "to": target.number,
+        "relation": "spouse",
+        "reason": "婚嫁",
+    }
 
 
 @pytest.mark.django_db
@@ -150,12 +162,12 @@ def test_head_cannot_leave_a_household_without_a_new_head(dong_e_assistant, dong
     )
     head = Person.objects.get(name="王五")
     target = factories.household(dong_e_assistant, dong_e_village)
-    with pytest.raises(DomainError, match="新的户主"):
+    with refused("户主迁出前，请先为原户指定新的户主。"):
         services.move_member(dong_e_assistant, head, target, Relation.OTHER, "迁出")
-    with pytest.raises(DomainError, match="新的户主"):
+    with refused("户主离开前，请先为本户指定新的户主。"):
         services.end_membership(dong_e_assistant, head, "死亡")
     assert household.memberships.filter(end_date__isnull=True).count() == 2
-    with pytest.raises(DomainError, match="已有户主"):
+    with refused("目标户已有户主，一户只能有一名户主。"):
         services.move_member(dong_e_assistant, Person.objects.get(name="赵六"), target, "head", "x")
 
 
@@ -166,11 +178,11 @@ def test_second_head_by_adding_or_editing_is_refused(dong_e_assistant, dong_e_vi
         dong_e_village,
         members=[factories.member(), factories.member(Relation.SPOUSE, "钱七")],
     )
-    with pytest.raises(DomainError, match="已有户主"):
+    with refused("本户已有户主，一户只能有一名户主。"):
         services.add_member(dong_e_assistant, household, factories.member(Relation.HEAD))
     spouse = Person.objects.get(name="钱七")
     data = factories.member(Relation.HEAD, "钱七", dong_e_village, id_number=spouse.id_number)
-    with pytest.raises(DomainError, match="已有户主"):
+    with refused("本户已有户主，一户只能有一名户主。"):
         services.update_member(dong_e_assistant, spouse, data)
     spouse.refresh_from_db()
     assert spouse.memberships.get().relation == Relation.SPOUSE
@@ -186,7 +198,7 @@ def test_update_member_records_changes_and_refuses_id_change(dong_e_assistant, d
     person.refresh_from_db()
     assert (person.name, person.name_initials, person.disability_grade) == ("张叁", "zs", 1)
     data.id_number = factories.id_number()
-    with pytest.raises(DomainError, match="不能直接修改"):
+    with refused("身份证号不能直接修改；如登记有误，请移除该成员后重新登记。"):
         services.update_member(dong_e_assistant, person, data)
 
 
@@ -195,12 +207,12 @@ def test_incomes_and_assets(dong_e_assistant, dong_e_village):
     household = factories.household(dong_e_assistant, dong_e_village)
     person = household.memberships.get().person
     services.add_income(dong_e_assistant, household, "wages", "1200.50", person)
-    with pytest.raises(DomainError, match="负数"):
+    with refused("月均收入不能为负数。"):
         services.add_income(dong_e_assistant, household, "wages", "-1")
-    with pytest.raises(DomainError, match="类别"):
+    with refused("收入类别无效。"):
         services.add_income(dong_e_assistant, household, "lottery", "1")
     other = factories.household(dong_e_assistant, dong_e_village).memberships.get().person
-    with pytest.raises(DomainError, match="不是本户成员"):
+    with refused("所选人员不是本户成员。"):
         services.add_income(dong_e_assistant, household, "wages", "1", other)
     assert Income.objects.count() == 1
     asset = services.add_asset(dong_e_assistant, household, "vehicle", 50000, 1, person)

@@ -6,6 +6,8 @@ from jiuzhu.registry.models import Household, Person, Relation
 from tests import factories
 from tests.conftest import client_for
 
+HEAD_ID = "37012419680305123X"
+
 
 @pytest.fixture
 def meigui_household(meigui_village, county_admin):
@@ -86,12 +88,12 @@ def test_form_errors_are_chinese_and_nothing_is_written(dong_e_assistant, dong_e
         dong_e_village, [member_post("members-0", dong_e_village, id_number=bad_id)]
     )
     page = client.post("/households/new/", data).content.decode()
-    assert "最后一位为数字或X" in page
+    assert "身份证号前17位应为数字，最后一位为数字或X。" in page
     two_heads = household_post(
         dong_e_village,
         [member_post("members-0", dong_e_village), member_post("members-1", dong_e_village)],
     )
-    assert "只有一名户主" in client.post("/households/new/", two_heads).content.decode()
+    assert "一户应有且只有一名户主。" in client.post("/households/new/", two_heads).content.decode()
     assert not Household.objects.exists() and not Person.objects.exists()
 
 
@@ -165,15 +167,23 @@ def test_auditor_searches_the_access_log(dong_e_assistant, dong_e_household, cou
 
 
 @pytest.mark.django_db
-def test_id_numbers_are_masked_by_role(dong_e, dong_e_household):
-    head = Person.objects.get(name="张三")
-    masked = head.id_number[:6] + "********" + head.id_number[-4:]
-    village_staff = factories.user(Role.VILLAGE_COORDINATOR, dong_e_household.registered_region)
-    page = client_for(village_staff).get(f"/households/{dong_e_household.pk}/").content.decode()
-    assert masked in page and head.id_number not in page
+def test_id_numbers_are_masked_by_role(dong_e, dong_e_village, county_admin):
+    # 370124 19680305 123 X: region, birth date, sequence, check character.
+    household = factories.household(
+        county_admin,
+        dong_e_village,
+        members=[factories.member(name="赵六", residence=dong_e_village, id_number=HEAD_ID)],
+    )
+    village_staff = factories.user(Role.VILLAGE_COORDINATOR, dong_e_village)
+    page = client_for(village_staff).get(f"/households/{household.pk}/").content.decode()
+    assert "370124********123X" in page
+    assert HEAD_ID not in page and "19680305" not in page
     assistant = factories.user(Role.TOWN_ASSISTANT, dong_e)
-    page = client_for(assistant).get(f"/households/{dong_e_household.pk}/").content.decode()
-    assert head.id_number in page
+    page = client_for(assistant).get(f"/households/{household.pk}/").content.decode()
+    assert HEAD_ID in page and "370124********123X" not in page
+    # The search results mask the same way.
+    found = client_for(village_staff).get("/households/", {"q": "赵六"}).content.decode()
+    assert "370124********123X" in found and HEAD_ID not in found
 
 
 @pytest.mark.django_db
@@ -205,6 +215,9 @@ def test_move_and_leave_pages(dong_e_assistant, dong_e_household, dong_e_village
     url = f"/households/{dong_e_household.pk}/members/{head.pk}/leave/"
     response = client.post(url, {"reason": "死亡"})
     assert response.status_code == 302
+    assert head.memberships.get().end_reason == "死亡"
+    moved = spouse.memberships.get(end_date__isnull=True)
+    assert (moved.household, moved.relation) == (target, "spouse")
 
 
 @pytest.mark.django_db
@@ -212,11 +225,54 @@ def test_income_and_asset_pages(dong_e_assistant, dong_e_household):
     client = client_for(dong_e_assistant)
     url = f"/households/{dong_e_household.pk}/incomes/"
     response = client.post(url, {"action": "add", "category": "wages", "monthly_amount": "-5"})
-    assert "0" in response.content.decode() and not dong_e_household.incomes.exists()
-    client.post(url, {"action": "add", "category": "wages", "monthly_amount": "800"})
-    assert dong_e_household.incomes.get().monthly_amount == 800
-    client.post(url, {"action": "remove", "income_id": "abc"})
-    assert dong_e_household.incomes.exists()
+    assert "确保该值大于或等于0。" in response.content.decode()
+    assert not dong_e_household.incomes.exists()
+    response = client.post(url, {"action": "add", "category": "wages", "monthly_amount": "800"})
+    assert response.status_code == 302
+    income = dong_e_household.incomes.get()
+    assert (income.category, income.monthly_amount, income.person) == ("wages", 800, None)
+    response = client.post(url, {"action": "remove", "income_id": "abc"})
+    assert "该收入记录不存在。" in response.content.decode()
+    assert dong_e_household.incomes.count() == 1
+    page = client.get(url).content.decode()
+    assert "工资性收入" in page and "800.00" in page
+    assert client.post(url, {"action": "remove", "income_id": str(income.pk)}).status_code == 302
+    assert not dong_e_household.incomes.exists()
+
     asset_url = f"/households/{dong_e_household.pk}/assets/"
-    client.post(asset_url, {"action": "add", "kind": "vehicle", "value": "30000", "quantity": "1"})
-    assert "机动车辆" in client.get(f"/households/{dong_e_household.pk}/").content.decode()
+    spouse = Person.objects.get(name="李梅")
+    client.post(
+        asset_url,
+        {
+            "action": "add",
+            "kind": "vehicle",
+            "value": "30000",
+            "quantity": "1",
+            "person": str(spouse.pk),
+        },
+    )
+    asset = dong_e_household.assets.get()
+    assert (asset.kind, asset.value, asset.quantity, asset.person) == ("vehicle", 30000, 1, spouse)
+    page = client.get(asset_url).content.decode()
+    assert "机动车辆" in page and "李梅" in page and "30000.00" in page
+
+
+@pytest.mark.django_db
+def test_who_may_not_edit_incomes_writes_nothing(dong_e_household, meigui):
+    url = f"/households/{dong_e_household.pk}/incomes/"
+    add = {"action": "add", "category": "wages", "monthly_amount": "800"}
+    supervisor = factories.user(Role.COUNTY_SUPERVISOR, factories.county())
+    other_town = factories.user(Role.TOWN_ASSISTANT, meigui)
+    for user in (supervisor, other_town):
+        assert client_for(user).post(url, add).status_code == 404
+    assert not dong_e_household.incomes.exists()
+
+
+@pytest.mark.django_db
+def test_refused_leave_shows_the_reason_and_writes_nothing(dong_e_assistant, dong_e_household):
+    head = dong_e_household.memberships.get(relation="head").person
+    url = f"/households/{dong_e_household.pk}/members/{head.pk}/leave/"
+    page = client_for(dong_e_assistant).post(url, {"reason": "迁出"}).content.decode()
+    assert "户主离开前，请先为本户指定新的户主。" in page
+    membership = head.memberships.get()
+    assert (membership.end_date, membership.end_reason) == (None, "")

@@ -152,34 +152,42 @@ class LeaveSerializer(StrictSerializer):
     reason = Text(max_length=100, help_text="离开原因（死亡、嫁出、迁出本县等）")
 
 
+def _yuan(max_digits: int, help_text: str) -> serializers.DecimalField:
+    """A non-negative amount in yuan with two decimals."""
+    return serializers.DecimalField(
+        max_digits=max_digits,
+        decimal_places=2,
+        min_value=0,
+        help_text=help_text,
+        error_messages={"invalid": "应为金额数字。", "min_value": "金额不能为负数。"},
+    )
+
+
+def _owner(what: str) -> serializers.IntegerField:
+    """The id of the member an income or asset belongs to (optional)."""
+    return serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, help_text=f"{what}所属成员的 id（可空）"
+    )
+
+
+def _note() -> Text:
+    return Text(max_length=100, required=False, allow_blank=True, help_text="说明")
+
+
 class IncomeInputSerializer(StrictSerializer):
     """登记一项收入（月均）。"""
 
     category = Choice(choices=IncomeCategory.choices, help_text="收入类别")
-    monthly_amount = serializers.DecimalField(
-        max_digits=12,
-        decimal_places=2,
-        min_value=0,
-        help_text='月均金额（元），如 "1250.50"',
-        error_messages={"invalid": "应为金额数字。", "min_value": "金额不能为负数。"},
-    )
-    person = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, help_text="收入所属成员的 id（可空）"
-    )
-    note = Text(max_length=100, required=False, allow_blank=True, help_text="说明")
+    monthly_amount = _yuan(12, '月均金额（元），如 "1250.50"')
+    person = _owner("收入")
+    note = _note()
 
 
 class AssetInputSerializer(StrictSerializer):
     """登记一项财产。"""
 
     kind = Choice(choices=AssetKind.choices, help_text="财产类别")
-    value = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        help_text="价值（元）",
-        error_messages={"invalid": "应为金额数字。", "min_value": "金额不能为负数。"},
-    )
+    value = _yuan(14, "价值（元）")
     quantity = serializers.IntegerField(
         min_value=1,
         max_value=1000,
@@ -187,10 +195,8 @@ class AssetInputSerializer(StrictSerializer):
         help_text="数量（1-1000）",
         error_messages={"min_value": "数量应为1-1000。", "max_value": "数量应为1-1000。"},
     )
-    person = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, help_text="财产所属成员的 id（可空）"
-    )
-    note = Text(max_length=100, required=False, allow_blank=True, help_text="说明")
+    person = _owner("财产")
+    note = _note()
 
 
 class SearchSerializer(StrictSerializer):
@@ -219,7 +225,7 @@ class MaskedIdField(serializers.Field[str, str, str, Any]):
         super().__init__(**kwargs)
 
     def to_representation(self, value: str) -> str:
-        return idnumber.mask(value, self.context.get("visibility", "hidden"))
+        return idnumber.mask(value, self.context.get("visibility", idnumber.Visibility.HIDDEN))
 
 
 class RegionRefSerializer(serializers.Serializer[Any]):
@@ -242,14 +248,20 @@ class RegionSerializer(serializers.Serializer[Any]):
     is_urban = serializers.BooleanField(help_text="城镇（街道、社区）")
 
 
-class PersonFieldsSerializer(serializers.Serializer[Any]):
-    # Birth date only for roles that see the full ID number: with it, region and the last
-    # four digits, a partially masked number could be rebuilt.
-    """人员基本信息；出生日期仅对可见完整身份证号的角色提供。"""
+class PersonRefSerializer(serializers.Serializer[Any]):
+    # Formats anything with a ``person``: a membership, a member view, a person file.
+    """人员（编号、姓名、脱敏身份证号）。"""
 
     person_id = serializers.IntegerField(source="person.pk")
     name = serializers.CharField(source="person.name")
     id_number = MaskedIdField(source="person.id_number")
+
+
+class PersonFieldsSerializer(PersonRefSerializer):
+    # Birth date only for roles that see the full ID number: with it, region and the last
+    # four digits, a partially masked number could be rebuilt.
+    """人员基本信息；出生日期仅对可见完整身份证号的角色提供。"""
+
     sex = serializers.CharField(source="person.sex", help_text="M 男，F 女")
     birth_date = serializers.SerializerMethodField(
         help_text="出生日期（仅对可见完整身份证号的角色）"
@@ -268,7 +280,7 @@ class PersonFieldsSerializer(serializers.Serializer[Any]):
 
     @extend_schema_field(OpenApiTypes.DATE)
     def get_birth_date(self, obj: Any) -> str | None:
-        if self.context.get("visibility") != "full":
+        if self.context.get("visibility") != idnumber.Visibility.FULL:
             return None
         return str(obj.person.birth_date.isoformat())
 
@@ -286,12 +298,9 @@ class MemberSerializer(PersonFieldsSerializer):
     start_date = serializers.DateField(source="membership.start_date", help_text="加入日期")
 
 
-class PastMemberSerializer(serializers.Serializer[Any]):
+class PastMemberSerializer(PersonRefSerializer):
     """曾经的成员（已离开或迁出）。"""
 
-    person_id = serializers.IntegerField(source="person.pk")
-    name = serializers.CharField(source="person.name")
-    id_number = MaskedIdField(source="person.id_number")
     relation = serializers.CharField()
     start_date = serializers.DateField()
     end_date = serializers.DateField()
@@ -321,12 +330,9 @@ class AssetSerializer(serializers.Serializer[Any]):
     note = serializers.CharField()
 
 
-class MatchSerializer(serializers.Serializer[Any]):
+class MatchSerializer(PersonRefSerializer):
     """查询命中的成员。"""
 
-    person_id = serializers.IntegerField(source="person.pk")
-    name = serializers.CharField(source="person.name")
-    id_number = MaskedIdField(source="person.id_number")
     relation = serializers.CharField()
 
 
@@ -359,21 +365,24 @@ class HouseholdListItemSerializer(serializers.Serializer[Any]):
         return MatchSerializer(found, many=True, context=self.context).data
 
 
-class HouseholdPageSerializer(serializers.Serializer[Any]):
-    """家庭列表（分页）。"""
+class PageSerializer(serializers.Serializer[Any]):
+    # The envelope LimitOffsetPagination writes; subclasses declare ``results``.
+    """分页。"""
 
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
+
+
+class HouseholdPageSerializer(PageSerializer):
+    """家庭列表（分页）。"""
+
     results = HouseholdListItemSerializer(many=True)
 
 
-class RegionPageSerializer(serializers.Serializer[Any]):
+class RegionPageSerializer(PageSerializer):
     """区划列表（分页）。"""
 
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
     results = RegionSerializer(many=True)
 
 

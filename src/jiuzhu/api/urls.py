@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularJSONAPIView
 from jiuzhu.api import views
 
 app_name = "api"
+HOUSEHOLD = "households/<int:household_id>/"
 
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
@@ -11,29 +12,17 @@ urlpatterns = [
     path("regions/", views.RegionListView.as_view(), name="regions"),
     path("households/", views.HouseholdListView.as_view(), name="households"),
     path("households/search/", views.HouseholdSearchView.as_view(), name="household-search"),
-    path("households/<int:household_id>/", views.HouseholdDetailView.as_view(), name="household"),
+    path(HOUSEHOLD, views.HouseholdDetailView.as_view(), name="household"),
+    path(f"{HOUSEHOLD}members/", views.HouseholdMembersView.as_view(), name="household-members"),
+    path(f"{HOUSEHOLD}incomes/", views.HouseholdIncomesView.as_view(), name="household-incomes"),
     path(
-        "households/<int:household_id>/members/",
-        views.HouseholdMembersView.as_view(),
-        name="household-members",
-    ),
-    path(
-        "households/<int:household_id>/incomes/",
-        views.HouseholdIncomesView.as_view(),
-        name="household-incomes",
-    ),
-    path(
-        "households/<int:household_id>/incomes/<int:income_id>/",
+        f"{HOUSEHOLD}incomes/<int:income_id>/",
         views.HouseholdIncomeDetailView.as_view(),
         name="household-income",
     ),
+    path(f"{HOUSEHOLD}assets/", views.HouseholdAssetsView.as_view(), name="household-assets"),
     path(
-        "households/<int:household_id>/assets/",
-        views.HouseholdAssetsView.as_view(),
-        name="household-assets",
-    ),
-    path(
-        "households/<int:household_id>/assets/<int:asset_id>/",
+        f"{HOUSEHOLD}assets/<int:asset_id>/",
         views.HouseholdAssetDetailView.as_view(),
         name="household-asset",
     ),

@@ -24,6 +24,7 @@ class LockoutModelBackend(ModelBackend):
         password: str | None = None,
         **kwargs: Any,
     ) -> User | None:
+        """Django's check, refused while the account is locked; enough failures in a row lock it."""
         user = User.objects.filter(username=username).first() if username else None
         now = timezone.now()
         if user is not None and user.locked_until and user.locked_until > now:

@@ -27,6 +27,7 @@ NAVIGATION: list[tuple[str, str, Capability | None]] = [
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The menu entries the signed-in user's role may open."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}

@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from jiuzhu.core.errors import DomainError
 
@@ -114,12 +115,20 @@ def make(region_code: str, birth_date: dt.date, sequence: int) -> str:
     return first17 + check_char(first17)
 
 
+class Visibility(StrEnum):
+    """How much of an ID number a role sees on screen."""
+
+    FULL = "full"
+    PARTIAL = "partial"  # region and the last four digits
+    HIDDEN = "hidden"  # first and last character only
+
+
 def mask(id_number: str, level: str) -> str:
-    """Mask for display. level: "full", "partial" (region + last four) or "hidden"."""
+    """Mask for display at a ``Visibility`` level (an unknown level hides)."""
     if not id_number:
         return ""
-    if level == "full":
+    if level == Visibility.FULL:
         return id_number
-    if level == "partial":
+    if level == Visibility.PARTIAL:
         return f"{id_number[:6]}{'*' * 8}{id_number[-4:]}"
     return f"{id_number[:1]}{'*' * 16}{id_number[-1:]}"

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from jiuzhu.core.idnumber import Visibility
 from jiuzhu.core.roles import ID_VISIBILITY, Capability, Role, role_can
 
 
@@ -49,6 +50,7 @@ class Region(models.Model):
 
     @property
     def full_name(self) -> str:
+        """The names from the county down to this region, joined (平阴县东阿镇东阿村)."""
         names = []
         node: Region | None = self
         while node is not None:
@@ -74,7 +76,7 @@ class User(AbstractUser):
 
     @property
     def id_visibility(self) -> str:
-        return ID_VISIBILITY.get(self.role, "hidden")
+        return ID_VISIBILITY.get(self.role, Visibility.HIDDEN)
 
     @property
     def scope_prefix(self) -> str:

@@ -5,6 +5,8 @@ the REST API turns the `PermissionError` into 403. A page calls `require_page`, 
 answers 404 so that a role learns nothing about pages it may not use.
 """
 
+from typing import TypeVar
+
 from django.http import Http404, HttpRequest
 
 from jiuzhu.core.models import User
@@ -28,6 +30,17 @@ def staff(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
+
+
+FoundT = TypeVar("FoundT")
+
+
+def found_or_404(obj: FoundT | None) -> FoundT:
+    """A page's object from a scoped selector, or 404: an object outside the user's area
+    and one that does not exist look the same."""
+    if obj is None:
+        raise Http404
+    return obj
 
 
 def require_page(request: HttpRequest, capability: Capability) -> User:

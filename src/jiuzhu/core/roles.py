@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from jiuzhu.core.idnumber import Visibility
+
 
 class Role(models.TextChoices):
     COUNTY_ADMIN = "county_admin", "县级管理员"
@@ -78,15 +80,15 @@ CAPABILITIES: dict[Capability, set[Role]] = {
 }
 
 # How much of an ID number each role sees on screen.
-ID_VISIBILITY: dict[str, str] = {
-    Role.COUNTY_ADMIN: "full",
-    Role.COUNTY_SUPERVISOR: "full",
-    Role.TOWN_ASSISTANT: "full",
-    Role.TOWN_APPROVER: "full",
-    Role.VILLAGE_COORDINATOR: "partial",
-    Role.SOCIAL_WORKER: "partial",
-    Role.AUDITOR: "partial",
-    Role.DEPARTMENT_OFFICER: "hidden",
+ID_VISIBILITY: dict[str, Visibility] = {
+    Role.COUNTY_ADMIN: Visibility.FULL,
+    Role.COUNTY_SUPERVISOR: Visibility.FULL,
+    Role.TOWN_ASSISTANT: Visibility.FULL,
+    Role.TOWN_APPROVER: Visibility.FULL,
+    Role.VILLAGE_COORDINATOR: Visibility.PARTIAL,
+    Role.SOCIAL_WORKER: Visibility.PARTIAL,
+    Role.AUDITOR: Visibility.PARTIAL,
+    Role.DEPARTMENT_OFFICER: Visibility.HIDDEN,
 }
 
 

@@ -1,25 +1,47 @@
 """Reads of the core app, always within the caller's area."""
 
 import datetime as dt
+from typing import TypeVar
 
-from django.db.models import QuerySet
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Model, Q, QuerySet
 
 from jiuzhu.core.models import AccessLog, Region, User
 from jiuzhu.core.roles import Capability
 
+ModelT = TypeVar("ModelT", bound=Model)
+
+
+def in_area(user: User, *code_fields: str) -> Q:
+    """Rows whose region code in any of ``code_fields`` lies in the user's area (a prefix
+    match on an indexed code; a user without a region matches nothing)."""
+    prefix = user.scope_prefix
+    area = Q()
+    for field in code_fields:
+        area |= Q(**{f"{field}__startswith": prefix})
+    return area
+
+
+def one_of(rows: QuerySet[ModelT], pk: int | str | None) -> ModelT | None:
+    """The row with this id among ``rows`` (already scoped), or None: an id outside the
+    scope, unknown or malformed answers the same."""
+    if pk is None:
+        return None
+    try:
+        return rows.get(pk=int(pk))
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        return None
+
 
 def regions_in_scope(user: User, level: str | None = None) -> QuerySet[Region]:
-    qs = Region.objects.filter(code__startswith=user.scope_prefix)
+    qs = Region.objects.filter(in_area(user, "code"))
     return qs.filter(level=level) if level else qs
 
 
 def region_in_scope(user: User, region_id: int | str | None) -> Region | None:
     if not region_id:
         return None
-    try:
-        return regions_in_scope(user).get(pk=int(region_id))
-    except (Region.DoesNotExist, ValueError):
-        return None
+    return one_of(regions_in_scope(user), region_id)
 
 
 def search_access_log(
@@ -29,6 +51,7 @@ def search_access_log(
     since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> QuerySet[AccessLog]:
+    """Access-log entries of users in the auditor's area, filtered by user, household and dates."""
     if not user.can(Capability.VIEW_ACCESS_LOG):
         return AccessLog.objects.none()
     qs = AccessLog.objects.select_related("user").filter(

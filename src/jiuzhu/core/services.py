@@ -29,6 +29,7 @@ def record_audit(
     obj: Any,
     changes: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
+    """Append an audit entry (who, what, which object, the changes) for a write."""
     return AuditEntry.objects.create(
         actor=actor,
         action=action,
@@ -50,6 +51,7 @@ def log_access(
     household_id: int | None,
     request: HttpRequest | None = None,
 ) -> None:
+    """Record that a user opened a household or person file (page or API), with the address."""
     AccessLog.objects.create(
         user=user,
         channel=channel,
@@ -99,7 +101,7 @@ def import_regions(rows: Iterable[Mapping[str, str]], actor: User | None = None)
     if errors:
         raise DomainError("区划导入失败：" + " ".join(errors[:20]))
     order = {RegionLevel.COUNTY: 0, RegionLevel.TOWN: 1, RegionLevel.VILLAGE: 2}
-    parsed.sort(key=lambda r: order[r["level"]])
+    parsed.sort(key=lambda row: order[row["level"]])
     with transaction.atomic():
         known = {r.code: r for r in Region.objects.all()}
         for item in parsed:
@@ -131,6 +133,7 @@ def import_regions_csv(text: str, actor: User | None = None) -> int:
 def set_working_day_override(
     actor: User, day: dt.date, is_working_day: bool, note: str
 ) -> WorkingDayOverride:
+    """Mark a date as a working day or a day off, overriding the official calendar (audited)."""
     require(actor, Capability.MANAGE_CALENDAR)
     note = note.strip()
     if not note:
@@ -150,6 +153,7 @@ def set_working_day_override(
 
 
 def delete_working_day_override(actor: User, override_id: int) -> None:
+    """Remove an override: the official calendar applies to that date again (audited)."""
     require(actor, Capability.MANAGE_CALENDAR)
     with transaction.atomic():
         override = WorkingDayOverride.objects.filter(pk=override_id).first()

@@ -38,6 +38,8 @@ def task(kind: str) -> Callable[[Runner], Runner]:
 
 
 def enqueue(actor: User, kind: str, params: dict[str, Any]) -> Task:
+    """Queue a background task of a known kind; it runs after the transaction commits (or at
+    once when JIUZHU_TASKS_INLINE is set, as in tests)."""
     if kind not in _RUNNERS:
         raise DomainError("未知的后台任务类型。")
     created = Task.objects.create(kind=kind, params=params, created_by=actor)

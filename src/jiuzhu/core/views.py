@@ -28,6 +28,7 @@ class LoginForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
+    """Sign in; a locked account is told until when, and ``next`` must stay on this site."""
     form = LoginForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
@@ -78,6 +79,7 @@ class OverrideForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def calendar_view(request: HttpRequest) -> HttpResponse:
+    """The working-day calendar: a year's days off and make-up days, and the overrides form."""
     user = require_page(request, Capability.MANAGE_CALENDAR)
     form = OverrideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -146,6 +148,7 @@ class RegionImportForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def regions_view(request: HttpRequest) -> HttpResponse:
+    """Import regions from a CSV file (county administrators)."""
     user = require_page(request, Capability.MANAGE_REGIONS)
     form = RegionImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -170,6 +173,7 @@ class AccessLogFilter(forms.Form):
 
 @login_required
 def access_log(request: HttpRequest) -> HttpResponse:
+    """Auditors search who opened which household file."""
     user = require_page(request, Capability.VIEW_ACCESS_LOG)
     form = AccessLogFilter(request.GET or None)
     entries = selectors.search_access_log(user)

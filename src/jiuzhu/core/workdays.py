@@ -7,6 +7,8 @@ from functools import lru_cache
 
 import holidays
 
+from jiuzhu.core.models import WorkingDayOverride
+
 ONE_DAY = dt.timedelta(days=1)
 
 
@@ -16,8 +18,6 @@ def _official(year: int) -> holidays.HolidayBase:
 
 
 def _overrides() -> dict[dt.date, bool]:
-    from jiuzhu.core.models import WorkingDayOverride
-
     return dict(WorkingDayOverride.objects.values_list("date", "is_working_day"))
 
 

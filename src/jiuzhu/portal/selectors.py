@@ -30,12 +30,16 @@ PUBLIC_STEPS = (
 
 @dataclass
 class Progress:
+    """What the progress page shows: the case, its public steps, the messages sent."""
+
     case: Case
     steps: list[CaseEvent]
     messages: list[Notification]
 
 
 def progress_for(case_number: str, id_number: str) -> Progress | None:
+    """The application with this number whose applicant has this full ID number, with
+    the steps and messages the applicant may see; None when the pair does not match."""
     number = case_number.strip().upper()
     value = idnumber.normalise(id_number)
     if not number or not idnumber.is_valid(value):
@@ -52,4 +56,5 @@ def progress_for(case_number: str, id_number: str) -> Progress | None:
 
 
 def step_label(action: str) -> str:
+    """The Chinese name of a workflow step (the action itself when unknown)."""
     return CASE_ACTIONS.get(action, action)

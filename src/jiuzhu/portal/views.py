@@ -21,6 +21,8 @@ class ProgressForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 def progress(request: HttpRequest) -> HttpResponse:
+    """An applicant looks up their application by its number and their ID number; lookups
+    per address are limited so that neither can be guessed."""
     form = ProgressForm(request.POST or None)
     result = None
     error = ""

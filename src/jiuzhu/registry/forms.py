@@ -1,6 +1,7 @@
 """Forms parse and check the shape of input; the rules live in services."""
 
-from typing import Any
+import dataclasses
+from typing import Any, TypeVar
 
 from django import forms
 
@@ -27,6 +28,16 @@ class VillageField(forms.ModelChoiceField):
         return f"{obj.parent.name if obj.parent else ''} {obj.name}"
 
 
+InputT = TypeVar("InputT")
+
+
+def _input(input_class: type[InputT], data: dict[str, Any], **overrides: Any) -> InputT:
+    """The service's input dataclass filled from a form's cleaned data (and overrides)."""
+    names = {field.name for field in dataclasses.fields(input_class)}  # type: ignore[arg-type]
+    values = {name: data[name] for name in names if name in data}
+    return input_class(**{**values, **overrides})
+
+
 def villages_of_county() -> Any:
     return Region.objects.filter(level=RegionLevel.VILLAGE)
 
@@ -47,15 +58,7 @@ class HouseholdForm(forms.Form):
         residence.queryset = villages_of_county()
 
     def to_input(self, members: list[services.MemberInput]) -> services.HouseholdInput:
-        data = self.cleaned_data
-        return services.HouseholdInput(
-            registered_region=data["registered_region"],
-            residence_region=data["residence_region"],
-            area_type=data["area_type"],
-            address=data["address"],
-            registered_poor=data["registered_poor"],
-            members=members,
-        )
+        return _input(services.HouseholdInput, self.cleaned_data, members=members)
 
 
 class MemberForm(forms.Form):
@@ -82,19 +85,8 @@ class MemberForm(forms.Form):
 
     def to_input(self) -> services.MemberInput:
         data = self.cleaned_data
-        return services.MemberInput(
-            id_number=data["id_number"],
-            name=data["name"],
-            relation=data["relation"],
-            residence_region=data["residence_region"],
-            registered_region=data["registered_region"],
-            hukou_type=data["hukou_type"],
-            phone=data["phone"],
-            disability_grade=data["disability_grade"],
-            disability_category=data["disability_category"] or "",
-            serious_illness=data["serious_illness"],
-            labour_capacity=data["labour_capacity"],
-            co_resident=data["co_resident"],
+        return _input(
+            services.MemberInput, data, disability_category=data["disability_category"] or ""
         )
 
 

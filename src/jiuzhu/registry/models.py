@@ -45,7 +45,18 @@ class Relation(models.TextChoices):
     OTHER = "other", "其他"
 
 
-class Person(models.Model):
+class AwayFromRegistration:
+    """For a model with ``registered_region`` and ``residence_region``: lives elsewhere."""
+
+    registered_region_id: int | None
+    residence_region_id: int
+
+    @property
+    def away_from_registration(self) -> bool:
+        return self.registered_region_id != self.residence_region_id
+
+
+class Person(AwayFromRegistration, models.Model):
     id_number = models.CharField("身份证号", max_length=18, unique=True)
     # Last four characters, indexed, so "search by the last digits" uses an index.
     id_suffix = models.CharField(max_length=4, db_index=True, editable=False)
@@ -92,12 +103,8 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def away_from_registration(self) -> bool:
-        return self.registered_region_id != self.residence_region_id
 
-
-class Household(models.Model):
+class Household(AwayFromRegistration, models.Model):
     number = models.CharField("户编号", max_length=20, unique=True)
     registered_region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="+", verbose_name="户籍地（村、社区）"
@@ -119,10 +126,6 @@ class Household(models.Model):
 
     def __str__(self) -> str:
         return self.number
-
-    @property
-    def away_from_registration(self) -> bool:
-        return self.registered_region_id != self.residence_region_id
 
 
 class Membership(models.Model):
@@ -172,16 +175,25 @@ class IncomeCategory(models.TextChoices):
     OTHER = "other", "其他收入"
 
 
-class Income(models.Model):
-    """Declared or verified income, as a monthly average over the assessment period."""
+class HouseholdRecord(models.Model):
+    """An entry of a household's means: the whole household's or one member's, with a note.
+    Each subclass names its own ``household`` foreign key (its related name differs)."""
 
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="incomes")
     person = models.ForeignKey(
         Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    note = models.CharField("说明", max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Income(HouseholdRecord):
+    """Declared or verified income, as a monthly average over the assessment period."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="incomes")
     category = models.CharField("收入类别", max_length=24, choices=IncomeCategory.choices)
     monthly_amount = models.DecimalField("月均金额（元）", max_digits=12, decimal_places=2)
-    note = models.CharField("说明", max_length=100, blank=True)
 
     class Meta:
         verbose_name = "收入"
@@ -205,15 +217,11 @@ class AssetKind(models.TextChoices):
     OTHER = "other", "其他财产"
 
 
-class Asset(models.Model):
+class Asset(HouseholdRecord):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="assets")
-    person = models.ForeignKey(
-        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     kind = models.CharField("财产类别", max_length=24, choices=AssetKind.choices)
     quantity = models.PositiveIntegerField("数量", default=1)
     value = models.DecimalField("价值（元）", max_digits=14, decimal_places=2, default=0)
-    note = models.CharField("说明", max_length=100, blank=True)
 
     class Meta:
         verbose_name = "财产"

@@ -11,6 +11,7 @@ from jiuzhu.core import idnumber
 from jiuzhu.core.models import AuditEntry, User
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
+from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.registry import sections
 from jiuzhu.registry.models import Household, Membership, Person
 
@@ -19,10 +20,8 @@ MIN_SUFFIX_DIGITS = 4
 
 
 def _scope(user: User, prefix: str = "") -> Q:
-    scope = user.scope_prefix
-    return Q(**{f"{prefix}registered_code__startswith": scope}) | Q(
-        **{f"{prefix}residence_code__startswith": scope}
-    )
+    # A household is in the area where it is registered and where it lives (人户分离).
+    return in_area(user, f"{prefix}registered_code", f"{prefix}residence_code")
 
 
 def households_in_scope(user: User) -> QuerySet[Household]:
@@ -32,10 +31,12 @@ def households_in_scope(user: User) -> QuerySet[Household]:
 
 
 def household_for(user: User, household_id: int | str) -> Household | None:
-    try:
-        return households_in_scope(user).get(pk=int(household_id))
-    except (Household.DoesNotExist, ValueError, TypeError):
-        return None
+    return one_of(households_in_scope(user), household_id)
+
+
+def household_by_number(user: User, number: str) -> Household | None:
+    """The household in the user's area with this number (as shown on its file), or None."""
+    return households_in_scope(user).filter(number=number.strip()).first()
 
 
 def persons_in_scope(user: User) -> QuerySet[Person]:
@@ -47,10 +48,7 @@ def persons_in_scope(user: User) -> QuerySet[Person]:
 
 
 def person_for(user: User, person_id: int | str) -> Person | None:
-    try:
-        return persons_in_scope(user).get(pk=int(person_id))
-    except (Person.DoesNotExist, ValueError, TypeError):
-        return None
+    return one_of(persons_in_scope(user), person_id)
 
 
 def current_household_id(person: Person) -> int | None:
@@ -172,8 +170,12 @@ def household_file(user: User, household_id: int | str) -> HouseholdFile | None:
         incomes=list(household.incomes.all()),
         assets=list(household.assets.all()),
         programmes=[
-            (p.value, str(p.label), [e for e in entries if e.programme == p.value])
-            for p in Programme
+            (
+                programme.value,
+                str(programme.label),
+                [entry for entry in entries if entry.programme == programme.value],
+            )
+            for programme in Programme
         ],
         other_sections=other,
         history=history,

@@ -4,111 +4,66 @@ Rules broken raise DomainError with a Chinese message; nothing is written then.
 """
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from jiuzhu.core import idnumber
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.models import Region, RegionLevel, User
+from jiuzhu.core.models import Region, User
 from jiuzhu.core.money import parse_decimal_yuan
 from jiuzhu.core.permissions import require
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
+from jiuzhu.registry.inputs import (
+    MAX_MEMBERS,
+    TOO_MANY_MEMBERS,
+    HouseholdInput,
+    MemberInput,
+    check_household_fields,
+    check_member,
+    heads,
+)
 from jiuzhu.registry.models import (
     Asset,
     AssetKind,
-    DisabilityCategory,
     Household,
-    HukouType,
     Income,
     IncomeCategory,
-    LabourCapacity,
     Membership,
     Person,
     Relation,
 )
 from jiuzhu.registry.names import initials
 
-MAX_MEMBERS = 30
+# MAX_MEMBERS, HouseholdInput and MemberInput are also used from here by forms and the API.
+
+ONE_HEAD = "本户已有户主，一户只能有一名户主。"
+SAVE_RACE = "保存失败：该人员或户主刚被其他人登记，请刷新后重试。"
 
 
-@dataclass
-class MemberInput:
-    id_number: str
-    name: str
-    relation: str
-    residence_region: Region
-    hukou_type: str
-    registered_region: Region | None = None
-    phone: str = ""
-    disability_grade: int = 0
-    disability_category: str = ""
-    serious_illness: bool = False
-    labour_capacity: str = LabourCapacity.FULL
-    co_resident: bool = True
+class Action(StrEnum):
+    """The audit log's names for the registry's writes."""
 
-
-@dataclass
-class HouseholdInput:
-    registered_region: Region
-    residence_region: Region
-    area_type: str
-    address: str = ""
-    registered_poor: bool = False
-    members: list[MemberInput] = field(default_factory=list)
-
-
-def _require_village_in_scope(actor: User, region: Region | None, what: str) -> None:
-    if region is None or region.level != RegionLevel.VILLAGE:
-        raise DomainError(f"{what}应选择到村（社区）。")
-    if not actor.region or not actor.region.contains(region.code):
-        raise DomainError(f"{what}不在您的管辖范围内。")
-
-
-def _check_household_fields(actor: User, data: HouseholdInput) -> None:
-    # Registration decides who is responsible; residence may be anywhere in the county.
-    _require_village_in_scope(actor, data.registered_region, "户籍地")
-    if data.residence_region is None or data.residence_region.level != RegionLevel.VILLAGE:
-        raise DomainError("居住地应选择到村（社区）。")
-    if data.area_type not in HukouType.values:
-        raise DomainError("城乡类别无效。")
-    if len(data.address) > 120:
-        raise DomainError("详细地址过长（最多120字）。")
+    CREATE_HOUSEHOLD = "create_household"
+    UPDATE_HOUSEHOLD = "update_household"
+    ADD_MEMBER = "add_member"
+    UPDATE_MEMBER = "update_member"
+    MOVE_MEMBER = "move_member"
+    END_MEMBERSHIP = "end_membership"
+    ADD_INCOME = "add_income"
+    ADD_ASSET = "add_asset"
+    REMOVE_INCOME = "remove_income"
+    REMOVE_ASSET = "remove_asset"
 
 
 def _mask(id_number: str) -> str:
-    return idnumber.mask(id_number, "partial")
-
-
-def _check_member(data: MemberInput) -> idnumber.IdFacts:
-    facts = idnumber.parse(data.id_number)
-    name = data.name.strip()
-    if not name or len(name) > 40:
-        raise DomainError("姓名不能为空，最多40字。", field="name")
-    if data.relation not in Relation.values:
-        raise DomainError("与户主关系无效。", field="relation")
-    if data.hukou_type not in HukouType.values:
-        raise DomainError("户口性质无效。", field="hukou_type")
-    if data.labour_capacity not in LabourCapacity.values:
-        raise DomainError("劳动能力无效。", field="labour_capacity")
-    if data.disability_category not in DisabilityCategory.values:
-        raise DomainError("残疾类别无效。", field="disability_category")
-    if not 0 <= data.disability_grade <= 4:
-        raise DomainError("残疾等级应为0-4。", field="disability_grade")
-    if bool(data.disability_grade) != bool(data.disability_category):
-        raise DomainError("残疾等级与残疾类别应同时填写。", field="disability_category")
-    phone = data.phone.strip()
-    if phone and not (phone.replace("-", "").isdigit() and 7 <= len(phone) <= 20):
-        raise DomainError("联系电话格式不正确。", field="phone")
-    for region, what in ((data.residence_region, "居住地"), (data.registered_region, "户籍地")):
-        if region is not None and region.level != RegionLevel.VILLAGE:
-            raise DomainError(f"成员{what}应选择到村（社区）。")
-    return facts
+    return idnumber.mask(id_number, idnumber.Visibility.PARTIAL)
 
 
 def _existing_person_message(person: Person) -> str:
@@ -156,23 +111,45 @@ def _next_number(region: Region) -> str:
     return f"{region.code}{seq:05d}"
 
 
-def _heads(members: list[MemberInput]) -> int:
-    return sum(m.relation == Relation.HEAD for m in members)
+def _current(household: Household) -> QuerySet[Membership]:
+    """The household's memberships that have not ended."""
+    return household.memberships.filter(end_date__isnull=True)
 
 
-def create_household(actor: User, data: HouseholdInput) -> Household:
-    require(actor, Capability.EDIT_HOUSEHOLDS)
-    _check_household_fields(actor, data)
+def _has_head(members: list[Membership]) -> bool:
+    return any(m.relation == Relation.HEAD for m in members)
+
+
+def _check_new_household(actor: User, data: HouseholdInput) -> list[idnumber.IdFacts]:
+    """Every rule a new household breaks before anything is written; the members' ID facts."""
+    check_household_fields(actor, data)
     if not data.members:
         raise DomainError("家庭至少应有一名成员（户主）。")
     if len(data.members) > MAX_MEMBERS:
-        raise DomainError(f"家庭成员最多{MAX_MEMBERS}人。")
-    if _heads(data.members) != 1:
+        raise DomainError(TOO_MANY_MEMBERS)
+    if heads(data.members) != 1:
         raise DomainError("一户应有且只有一名户主。")
-    facts = [_check_member(m) for m in data.members]
+    facts = [check_member(m) for m in data.members]
     ids = [f.id_number for f in facts]
     if len(set(ids)) != len(ids):
         raise DomainError("同一身份证号在本户中填写了两次。")
+    return facts
+
+
+def _join(household: Household, person: Person, data: MemberInput, on: dt.date) -> Membership:
+    return Membership.objects.create(
+        household=household,
+        person=person,
+        relation=data.relation,
+        co_resident=data.co_resident,
+        start_date=on,
+    )
+
+
+def create_household(actor: User, data: HouseholdInput) -> Household:
+    """Register a household with all its members (exactly one head), numbered in its village."""
+    require(actor, Capability.EDIT_HOUSEHOLDS)
+    facts = _check_new_household(actor, data)
     today = timezone.localdate()
     try:
         with transaction.atomic():
@@ -187,17 +164,10 @@ def create_household(actor: User, data: HouseholdInput) -> Household:
                 registered_poor=data.registered_poor,
             )
             for member, fact in zip(data.members, facts, strict=True):
-                person = _create_person(member, fact)
-                Membership.objects.create(
-                    household=household,
-                    person=person,
-                    relation=member.relation,
-                    co_resident=member.co_resident,
-                    start_date=today,
-                )
+                _join(household, _create_person(member, fact), member, today)
             record_audit(
                 actor,
-                "create_household",
+                Action.CREATE_HOUSEHOLD,
                 household,
                 {
                     "registered_region": data.registered_region.code,
@@ -208,7 +178,7 @@ def create_household(actor: User, data: HouseholdInput) -> Household:
                 },
             )
     except IntegrityError as exc:  # a concurrent window registered the same person
-        raise DomainError("保存失败：该人员或户主刚被其他人登记，请刷新后重试。") from exc
+        raise DomainError(SAVE_RACE) from exc
     return household
 
 
@@ -222,8 +192,9 @@ def _diff(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def update_household(actor: User, household: Household, data: HouseholdInput) -> Household:
+    """Change a household's regions, area type, address or poverty flag; the changes are audited."""
     require(actor, Capability.EDIT_HOUSEHOLDS)
-    _check_household_fields(actor, data)
+    check_household_fields(actor, data)
     values = {
         "registered_region": data.registered_region,
         "residence_region": data.residence_region,
@@ -239,42 +210,37 @@ def update_household(actor: User, household: Household, data: HouseholdInput) ->
         household.residence_code = data.residence_region.code
         household.save()
         if changes:
-            record_audit(actor, "update_household", household, changes)
+            record_audit(actor, Action.UPDATE_HOUSEHOLD, household, changes)
     return household
 
 
 def _current_members(household: Household) -> list[Membership]:
-    return list(household.memberships.filter(end_date__isnull=True).select_related("person"))
+    return list(_current(household).select_related("person"))
 
 
 def add_member(actor: User, household: Household, data: MemberInput) -> Person:
+    """Register a new person as a member of the household (one head at most, 30 members)."""
     require(actor, Capability.EDIT_HOUSEHOLDS)
-    facts = _check_member(data)
+    facts = check_member(data)
     current = _current_members(household)
     if len(current) >= MAX_MEMBERS:
-        raise DomainError(f"家庭成员最多{MAX_MEMBERS}人。")
-    if data.relation == Relation.HEAD and any(m.relation == Relation.HEAD for m in current):
-        raise DomainError("本户已有户主，一户只能有一名户主。", field="relation")
+        raise DomainError(TOO_MANY_MEMBERS)
+    if data.relation == Relation.HEAD and _has_head(current):
+        raise DomainError(ONE_HEAD, field="relation")
     try:
         with transaction.atomic():
             person = _create_person(data, facts)
-            Membership.objects.create(
-                household=household,
-                person=person,
-                relation=data.relation,
-                co_resident=data.co_resident,
-                start_date=timezone.localdate(),
-            )
-            record_audit(actor, "add_member", household, {"member": _member_audit(data)})
+            _join(household, person, data, timezone.localdate())
+            record_audit(actor, Action.ADD_MEMBER, household, {"member": _member_audit(data)})
     except IntegrityError as exc:
-        raise DomainError("保存失败：该人员或户主刚被其他人登记，请刷新后重试。") from exc
+        raise DomainError(SAVE_RACE) from exc
     return person
 
 
 def update_member(actor: User, person: Person, data: MemberInput) -> Person:
     """Edit a member's facts. The ID number itself is corrected only by re-registration."""
     require(actor, Capability.EDIT_HOUSEHOLDS)
-    _check_member(data)
+    check_member(data)
     if idnumber.normalise(data.id_number) != person.id_number:
         raise DomainError("身份证号不能直接修改；如登记有误，请移除该成员后重新登记。")
     membership = person.memberships.filter(end_date__isnull=True).first()
@@ -299,19 +265,27 @@ def update_member(actor: User, person: Person, data: MemberInput) -> Person:
         if membership is not None and (
             membership.relation != data.relation or membership.co_resident != data.co_resident
         ):
-            if data.relation == Relation.HEAD and membership.relation != Relation.HEAD:
-                others = membership.household.memberships.filter(
-                    end_date__isnull=True, relation=Relation.HEAD
-                )
-                if others.exists():
-                    raise DomainError("本户已有户主，一户只能有一名户主。", field="relation")
             changes["relation"] = [membership.relation, data.relation]
-            membership.relation = data.relation
-            membership.co_resident = data.co_resident
-            membership.save(update_fields=["relation", "co_resident"])
+            _change_relation(membership, data)
         if changes:
-            record_audit(actor, "update_member", person, changes)
+            record_audit(actor, Action.UPDATE_MEMBER, person, changes)
     return person
+
+
+def _change_relation(membership: Membership, data: MemberInput) -> None:
+    """A member's relation to the head or co-residence changes; one head per household."""
+    becomes_head = data.relation == Relation.HEAD and membership.relation != Relation.HEAD
+    if becomes_head and _current(membership.household).filter(relation=Relation.HEAD).exists():
+        raise DomainError(ONE_HEAD, field="relation")
+    membership.relation = data.relation
+    membership.co_resident = data.co_resident
+    membership.save(update_fields=["relation", "co_resident"])
+
+
+def _end(membership: Membership, on: dt.date, reason: str) -> None:
+    membership.end_date = on
+    membership.end_reason = reason[:100]
+    membership.save(update_fields=["end_date", "end_reason"])
 
 
 def move_member(
@@ -334,27 +308,25 @@ def move_member(
         current = person.memberships.select_for_update().filter(end_date__isnull=True).first()
         if current is not None and current.household_id == to_household.pk:
             raise DomainError("该成员已在目标户中。")
-        if current is not None and current.relation == Relation.HEAD:
-            remaining = current.household.memberships.filter(end_date__isnull=True).exclude(
-                pk=current.pk
-            )
-            if remaining.exists():
-                raise DomainError("户主迁出前，请先为原户指定新的户主。")
+        if (
+            current is not None
+            and current.relation == Relation.HEAD
+            and _current(current.household).exclude(pk=current.pk).exists()
+        ):
+            raise DomainError("户主迁出前，请先为原户指定新的户主。")
         target_members = _current_members(to_household)
-        if relation == Relation.HEAD and any(m.relation == Relation.HEAD for m in target_members):
+        if relation == Relation.HEAD and _has_head(target_members):
             raise DomainError("目标户已有户主，一户只能有一名户主。", field="relation")
         if len(target_members) >= MAX_MEMBERS:
-            raise DomainError(f"家庭成员最多{MAX_MEMBERS}人。")
+            raise DomainError(TOO_MANY_MEMBERS)
         if current is not None:
-            current.end_date = on
-            current.end_reason = reason[:100]
-            current.save(update_fields=["end_date", "end_reason"])
+            _end(current, on, reason)
         membership = Membership.objects.create(
             household=to_household, person=person, relation=relation, start_date=on
         )
         record_audit(
             actor,
-            "move_member",
+            Action.MOVE_MEMBER,
             person,
             {
                 "from": current.household.number if current else None,
@@ -376,26 +348,32 @@ def end_membership(actor: User, person: Person, reason: str, on: dt.date | None 
         current = person.memberships.select_for_update().filter(end_date__isnull=True).first()
         if current is None:
             raise DomainError("该人员目前不属于任何户。")
-        others = current.household.memberships.filter(end_date__isnull=True).exclude(pk=current.pk)
+        others = _current(current.household).exclude(pk=current.pk)
         if current.relation == Relation.HEAD and others.exists():
             raise DomainError("户主离开前，请先为本户指定新的户主。")
-        current.end_date = on or timezone.localdate()
-        current.end_reason = reason[:100]
-        current.save(update_fields=["end_date", "end_reason"])
+        _end(current, on or timezone.localdate(), reason)
         record_audit(
             actor,
-            "end_membership",
+            Action.END_MEMBERSHIP,
             person,
             {"household": current.household.number, "reason": reason},
         )
 
 
-def _member_of(household: Household, person: Person | None) -> None:
-    if (
-        person is not None
-        and not household.memberships.filter(person=person, end_date__isnull=True).exists()
-    ):
+def _add_record(
+    actor: User,
+    household: Household,
+    record: Income | Asset,
+    action: Action,
+    audit: dict[str, Any],
+) -> None:
+    """Save an income or asset of the household once its owner is checked; audited."""
+    if record.person is not None and not _current(household).filter(person=record.person).exists():
         raise DomainError("所选人员不是本户成员。")
+    record.note = record.note.strip()[:100]
+    with transaction.atomic():
+        record.save()
+        record_audit(actor, action, household, audit)
 
 
 def add_income(
@@ -406,22 +384,16 @@ def add_income(
     person: Person | None = None,
     note: str = "",
 ) -> Income:
+    """Record a household's (or one member's) monthly average income of one category."""
     require(actor, Capability.EDIT_HOUSEHOLDS)
     if category not in IncomeCategory.values:
         raise DomainError("收入类别无效。", field="category")
     amount = parse_decimal_yuan(monthly_amount, "月均收入", "monthly_amount")
-    _member_of(household, person)
-    with transaction.atomic():
-        income = Income.objects.create(
-            household=household,
-            person=person,
-            category=category,
-            monthly_amount=amount,
-            note=note.strip()[:100],
-        )
-        record_audit(
-            actor, "add_income", household, {"category": category, "monthly_amount": str(amount)}
-        )
+    income = Income(
+        household=household, person=person, category=category, monthly_amount=amount, note=note
+    )
+    audit = {"category": category, "monthly_amount": str(amount)}
+    _add_record(actor, household, income, Action.ADD_INCOME, audit)
     return income
 
 
@@ -434,53 +406,51 @@ def add_asset(
     person: Person | None = None,
     note: str = "",
 ) -> Asset:
+    """Record an asset of the household (or of one member): its kind, quantity and value."""
     require(actor, Capability.EDIT_HOUSEHOLDS)
     if kind not in AssetKind.values:
         raise DomainError("财产类别无效。", field="kind")
     amount = parse_decimal_yuan(value, "财产价值", "value")
     if not 0 < quantity <= 1000:
         raise DomainError("数量应为1-1000。", field="quantity")
-    _member_of(household, person)
-    with transaction.atomic():
-        asset = Asset.objects.create(
-            household=household,
-            person=person,
-            kind=kind,
-            value=amount,
-            quantity=quantity,
-            note=note.strip()[:100],
-        )
-        record_audit(
-            actor,
-            "add_asset",
-            household,
-            {"kind": kind, "value": str(amount), "quantity": quantity},
-        )
+    asset = Asset(
+        household=household,
+        person=person,
+        kind=kind,
+        value=amount,
+        quantity=quantity,
+        note=note,
+    )
+    audit = {"kind": kind, "value": str(amount), "quantity": quantity}
+    _add_record(actor, household, asset, Action.ADD_ASSET, audit)
     return asset
 
 
+def _remove_record(
+    actor: User, household: Household, record: Income | Asset | None, action: Action, missing: str
+) -> None:
+    """Delete one of the household's records, keeping what it said in the audit log."""
+    if record is None:
+        raise DomainError(missing)
+    if isinstance(record, Income):
+        audit = {"category": record.category, "monthly_amount": str(record.monthly_amount)}
+    else:
+        audit = {"kind": record.kind, "value": str(record.value)}
+    record_audit(actor, action, household, audit)
+    record.delete()
+
+
 def remove_income(actor: User, household: Household, income_id: int) -> None:
+    """Delete an income of the household (audited)."""
     require(actor, Capability.EDIT_HOUSEHOLDS)
     with transaction.atomic():
         income = household.incomes.filter(pk=income_id).first()
-        if income is None:
-            raise DomainError("该收入记录不存在。")
-        record_audit(
-            actor,
-            "remove_income",
-            household,
-            {"category": income.category, "monthly_amount": str(income.monthly_amount)},
-        )
-        income.delete()
+        _remove_record(actor, household, income, Action.REMOVE_INCOME, "该收入记录不存在。")
 
 
 def remove_asset(actor: User, household: Household, asset_id: int) -> None:
+    """Delete an asset of the household (audited)."""
     require(actor, Capability.EDIT_HOUSEHOLDS)
     with transaction.atomic():
         asset = household.assets.filter(pk=asset_id).first()
-        if asset is None:
-            raise DomainError("该财产记录不存在。")
-        record_audit(
-            actor, "remove_asset", household, {"kind": asset.kind, "value": str(asset.value)}
-        )
-        asset.delete()
+        _remove_record(actor, household, asset, Action.REMOVE_ASSET, "该财产记录不存在。")

@@ -7,14 +7,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import AccessLog, User
-from jiuzhu.core.permissions import require_page
+from jiuzhu.core.permissions import found_or_404, require_page
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import log_access
 from jiuzhu.registry import selectors, services
@@ -29,22 +29,39 @@ from jiuzhu.registry.forms import (
     SearchForm,
     set_member_choices,
 )
-from jiuzhu.registry.models import Household, Person
+from jiuzhu.registry.inputs import as_initial, household_input_of, member_input_of
+from jiuzhu.registry.models import Household, Membership, Person
 
 
-def _household(request: HttpRequest, household_id: int, capability: Capability) -> Household:
-    user = require_page(request, capability)
-    household = selectors.household_for(user, household_id)
-    if household is None:
-        raise Http404
-    return household
+def _household(request: HttpRequest, household_id: int) -> tuple[User, Household]:
+    """The editor and a household in their scope (404 outside it)."""
+    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
+    return user, found_or_404(selectors.household_for(user, household_id))
 
 
-def _member(request: HttpRequest, household: Household, person_id: int) -> Person:
-    membership = household.memberships.filter(person_id=person_id, end_date__isnull=True).first()
-    if membership is None:
-        raise Http404
-    return membership.person
+def _current_membership(household: Household, person_id: int) -> Membership | None:
+    return household.memberships.filter(person_id=person_id, end_date__isnull=True).first()
+
+
+def _member(
+    request: HttpRequest, household_id: int, person_id: int
+) -> tuple[User, Household, Person]:
+    """The editor, the household and one of its current members (404 otherwise)."""
+    user, household = _household(request, household_id)
+    membership = found_or_404(_current_membership(household, person_id))
+    return user, household, membership.person
+
+
+def _saved(request: HttpRequest, message: str, household_id: int) -> HttpResponse:
+    """Say what was saved and go back to the household's file."""
+    messages.success(request, message)
+    return redirect("registry:detail", household_id=household_id)
+
+
+def _form_page(request: HttpRequest, form: Form, household: Household, title: str) -> HttpResponse:
+    return render(
+        request, "registry/form.html", {"form": form, "household": household, "title": title}
+    )
 
 
 def _int(raw: str | None) -> int:
@@ -53,6 +70,7 @@ def _int(raw: str | None) -> int:
 
 @login_required
 def search_view(request: HttpRequest) -> HttpResponse:
+    """Search households by name, pinyin initials or ID digits (htmx gets the results only)."""
     user = require_page(request, Capability.VIEW_HOUSEHOLDS)
     form = SearchForm(request.GET or None)
     result = selectors.search(user, form.cleaned_data["q"] if form.is_valid() else "")
@@ -67,6 +85,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def create_view(request: HttpRequest) -> HttpResponse:
+    """A new household with its members; htmx asks here for one more blank member row."""
     user = require_page(request, Capability.EDIT_HOUSEHOLDS)
     if request.GET.get("member_row") is not None:
         # htmx asks for one more blank member row.
@@ -87,10 +106,9 @@ def create_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def detail_view(request: HttpRequest, household_id: int) -> HttpResponse:
+    """A household's file (一户一档); every opening is written to the access log."""
     user = require_page(request, Capability.VIEW_HOUSEHOLDS)
-    file = selectors.household_file(user, household_id)
-    if file is None:
-        raise Http404
+    file = found_or_404(selectors.household_file(user, household_id))
     log_access(
         user, AccessLog.Channel.PAGE, "household", file.household.pk, file.household.pk, request
     )
@@ -104,33 +122,22 @@ def detail_view(request: HttpRequest, household_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_view(request: HttpRequest, household_id: int) -> HttpResponse:
-    household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
-    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
-    initial = {
-        "registered_region": household.registered_region,
-        "residence_region": household.residence_region,
-        "area_type": household.area_type,
-        "address": household.address,
-        "registered_poor": household.registered_poor,
-    }
+    """Change a household's own fields."""
+    user, household = _household(request, household_id)
+    initial = as_initial(household_input_of(household))
     form = HouseholdForm(request.POST or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
         with refusals_shown(request, form):
             services.update_household(user, household, form.to_input([]))
-            messages.success(request, "已保存。")
-            return redirect("registry:detail", household_id=household.pk)
-    return render(
-        request,
-        "registry/form.html",
-        {"form": form, "household": household, "title": "修改家庭信息"},
-    )
+            return _saved(request, "已保存。", household.pk)
+    return _form_page(request, form, household, "修改家庭信息")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_member_view(request: HttpRequest, household_id: int) -> HttpResponse:
-    household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
-    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
+    """Add a member to a household."""
+    user, household = _household(request, household_id)
     form = MemberForm(
         request.POST or None,
         initial={"residence_region": household.residence_region, "relation": "child"},
@@ -138,63 +145,34 @@ def add_member_view(request: HttpRequest, household_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with refusals_shown(request, form):
             services.add_member(user, household, form.to_input())
-            messages.success(request, "已增加成员。")
-            return redirect("registry:detail", household_id=household.pk)
-    return render(
-        request, "registry/form.html", {"form": form, "household": household, "title": "增加成员"}
-    )
+            return _saved(request, "已增加成员。", household.pk)
+    return _form_page(request, form, household, "增加成员")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_member_view(request: HttpRequest, household_id: int, person_id: int) -> HttpResponse:
-    household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
-    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
-    person = _member(request, household, person_id)
+    """Change a member's facts; the ID number is shown but cannot be changed."""
+    user, household, person = _member(request, household_id, person_id)
     membership = person.memberships.get(end_date__isnull=True)
-    initial: dict[str, Any] = {
-        field: getattr(person, field)
-        for field in (
-            "name",
-            "id_number",
-            "hukou_type",
-            "residence_region",
-            "registered_region",
-            "phone",
-            "labour_capacity",
-            "disability_grade",
-            "disability_category",
-            "serious_illness",
-        )
-    }
-    initial.update(relation=membership.relation, co_resident=membership.co_resident)
+    initial = as_initial(member_input_of(person, membership))
     form = MemberForm(request.POST or None, initial=initial)
     form.fields["id_number"].disabled = True
     if request.method == "POST" and form.is_valid():
         with refusals_shown(request, form):
             services.update_member(user, person, form.to_input())
-            messages.success(request, "已保存成员信息。")
-            return redirect("registry:detail", household_id=household.pk)
-    return render(
-        request,
-        "registry/form.html",
-        {"form": form, "household": household, "title": f"修改成员：{person.name}"},
-    )
+            return _saved(request, "已保存成员信息。", household.pk)
+    return _form_page(request, form, household, f"修改成员：{person.name}")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def move_member_view(request: HttpRequest, household_id: int, person_id: int) -> HttpResponse:
-    household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
-    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
-    person = _member(request, household, person_id)
+    """Move a member to another household in the user's area, found by its number."""
+    user, household, person = _member(request, household_id, person_id)
     form = MoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        target = (
-            selectors.households_in_scope(user)
-            .filter(number=form.cleaned_data["to_household"].strip())
-            .first()
-        )
+        target = selectors.household_by_number(user, form.cleaned_data["to_household"])
         if target is None:
             form.add_error("to_household", "在您的管辖范围内找不到该户编号。")
         else:
@@ -202,32 +180,21 @@ def move_member_view(request: HttpRequest, household_id: int, person_id: int) ->
                 services.move_member(
                     user, person, target, form.cleaned_data["relation"], form.cleaned_data["reason"]
                 )
-                messages.success(request, f"{person.name} 已迁入户 {target.number}。")
-                return redirect("registry:detail", household_id=target.pk)
-    return render(
-        request,
-        "registry/form.html",
-        {"form": form, "household": household, "title": f"迁移成员：{person.name}"},
-    )
+                return _saved(request, f"{person.name} 已迁入户 {target.number}。", target.pk)
+    return _form_page(request, form, household, f"迁移成员：{person.name}")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def leave_view(request: HttpRequest, household_id: int, person_id: int) -> HttpResponse:
-    household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
-    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
-    person = _member(request, household, person_id)
+    """A member leaves the household; the history is kept."""
+    user, household, person = _member(request, household_id, person_id)
     form = LeaveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with refusals_shown(request, form):
             services.end_membership(user, person, form.cleaned_data["reason"])
-            messages.success(request, f"{person.name} 已离开本户，记录已保留。")
-            return redirect("registry:detail", household_id=household.pk)
-    return render(
-        request,
-        "registry/form.html",
-        {"form": form, "household": household, "title": f"成员离开：{person.name}"},
-    )
+            return _saved(request, f"{person.name} 已离开本户，记录已保留。", household.pk)
+    return _form_page(request, form, household, f"成员离开：{person.name}")
 
 
 def _member_choices(household: Household) -> list[tuple[Any, str]]:
@@ -238,7 +205,7 @@ def _member_choices(household: Household) -> list[tuple[Any, str]]:
 def _member_or_none(household: Household, person_id: int | None) -> Person | None:
     if person_id is None:
         return None
-    membership = household.memberships.filter(person_id=person_id, end_date__isnull=True).first()
+    membership = _current_membership(household, person_id)
     if membership is None:
         raise DomainError("所选人员不是本户成员。", field="person")
     return membership.person
@@ -249,40 +216,23 @@ class _Ledger:
     """Incomes and assets are edited the same way: a list, an add form, a remove button."""
 
     form: type[Form]
-    url_name: str
-    template: str
+    records: str  # the household's related name, also the URL name and the template
     label: str
     id_field: str
-    rows: Callable[[Household], Any]
-    add: Callable[[User, Household, dict[str, Any], Person | None], Any]
+    # The services, called as add(actor, household, person=, **form fields) and
+    # remove(actor, household, record id).
+    add: Callable[..., Any]
     remove: Callable[[User, Household, int], None]
 
 
 INCOMES = _Ledger(
-    IncomeForm,
-    "registry:incomes",
-    "registry/incomes.html",
-    "收入",
-    "income_id",
-    lambda h: h.incomes.select_related("person"),
-    lambda u, h, d, p: services.add_income(u, h, d["category"], d["monthly_amount"], p, d["note"]),
-    services.remove_income,
+    IncomeForm, "incomes", "收入", "income_id", services.add_income, services.remove_income
 )
-ASSETS = _Ledger(
-    AssetForm,
-    "registry:assets",
-    "registry/assets.html",
-    "财产",
-    "asset_id",
-    lambda h: h.assets.select_related("person"),
-    lambda u, h, d, p: services.add_asset(u, h, d["kind"], d["value"], d["quantity"], p, d["note"]),
-    services.remove_asset,
-)
+ASSETS = _Ledger(AssetForm, "assets", "财产", "asset_id", services.add_asset, services.remove_asset)
 
 
 def _ledger_view(request: HttpRequest, household_id: int, ledger: _Ledger) -> HttpResponse:
-    household = _household(request, household_id, Capability.EDIT_HOUSEHOLDS)
-    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
+    user, household = _household(request, household_id)
     form = ledger.form(request.POST if request.POST.get("action") == "add" else None)
     set_member_choices(form, _member_choices(household))
     if request.method == "POST":
@@ -290,16 +240,18 @@ def _ledger_view(request: HttpRequest, household_id: int, ledger: _Ledger) -> Ht
             if request.POST.get("action") == "remove":
                 ledger.remove(user, household, _int(request.POST.get(ledger.id_field)))
                 messages.success(request, f"已删除{ledger.label}记录。")
-                return redirect(ledger.url_name, household_id=household.pk)
+                return redirect(f"registry:{ledger.records}", household_id=household.pk)
             if form.is_valid():
                 data = form.cleaned_data
-                ledger.add(user, household, data, _member_or_none(household, data["person"]))
+                owner = _member_or_none(household, data["person"])
+                ledger.add(user, household, **{**data, "person": owner})
                 messages.success(request, f"已增加{ledger.label}记录。")
-                return redirect(ledger.url_name, household_id=household.pk)
+                return redirect(f"registry:{ledger.records}", household_id=household.pk)
+    rows = getattr(household, ledger.records).select_related("person")
     return render(
         request,
-        ledger.template,
-        {"form": form, "household": household, "rows": ledger.rows(household)},
+        f"registry/{ledger.records}.html",
+        {"form": form, "household": household, "rows": rows, "ledger": ledger},
     )
 
 

@@ -35,11 +35,13 @@ def _first_error(detail: Any, path: tuple[str, ...] = ()) -> tuple[tuple[str, ..
 
 
 def validation_body(detail: Any) -> dict[str, Any]:
+    """A 400 body from DRF's validation detail: the first message in Chinese, its field's
+    dotted path, and every field's errors."""
     found = _first_error(detail)
     body: dict[str, Any] = {"detail": "提交的数据有误。"}
     if found is not None:
         path, message = found
-        path = tuple(p for p in path if p != "non_field_errors")
+        path = tuple(part for part in path if part != "non_field_errors")
         body["detail"] = f"提交的数据有误：{message}"
         if path:
             body["field"] = ".".join(path)
@@ -48,6 +50,8 @@ def validation_body(detail: Any) -> dict[str, Any]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler plus the project's errors: DomainError → 400, PermissionError → 403,
+    each with a Chinese ``detail``."""
     if isinstance(exc, DomainError):
         body: dict[str, Any] = {"detail": exc.message}
         if exc.field:

@@ -32,6 +32,7 @@ class ChineseJSONParser(BaseParser):
         media_type: str | None = None,
         parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
+        """The JSON body with numbers as exact Decimals; too large or malformed → Chinese error."""
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 5 * 1024 * 1024
         raw = stream.read(limit + 1)
         if len(raw) > limit:
