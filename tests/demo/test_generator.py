@@ -11,7 +11,7 @@ from jiuzhu.demo.generator import (
     MALE_SLOTS,
     GeneratorState,
     Village,
-    _assign_sequences,
+    assign_sequences,
     id_numbers,
 )
 
@@ -68,7 +68,7 @@ def test_a_full_day_moves_the_birth_date_a_day_earlier():
     birth = np.full(n, np.datetime64("1980-03-01"))
     male = np.ones(n, dtype=bool)
     region = np.zeros(n, dtype=np.int64)
-    seq, moved = _assign_sequences(s, region, birth, male)
+    seq, moved = assign_sequences(s, region, birth, male)
     made = id_numbers(np.full(n, 370124), moved, seq)
     assert len(set(made)) == n
     assert (moved == np.datetime64("1980-03-01")).sum() == MALE_SLOTS

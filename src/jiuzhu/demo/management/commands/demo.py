@@ -12,6 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.management.commands.import_regions import load_shipped_regions
 from jiuzhu.core.models import Region
 from jiuzhu.demo.accounts import DEMO_PASSWORD, accounts_table, create_staff
 from jiuzhu.demo.cases import generate_cases
@@ -42,8 +44,6 @@ class Command(BaseCommand):
             self.stdout.write("已有家庭档案，未生成演示数据。")
             return
         if not Region.objects.exists():
-            from jiuzhu.core.management.commands.import_regions import load_shipped_regions
-
             self.stdout.write(f"已导入平阴县行政区划 {load_shipped_regions()} 条。")
         self.stdout.write(f"已创建工作人员账号 {create_staff()} 个。")
         if households:
@@ -54,7 +54,7 @@ class Command(BaseCommand):
                     as_of=options["as_of"],
                     progress=not options["no_progress"],
                 )
-            except ValueError as exc:
+            except (ValueError, DomainError) as exc:
                 raise CommandError(str(exc)) from exc
             rate = result.households / result.seconds if result.seconds else 0
             self.stdout.write(
