@@ -14,45 +14,36 @@ JIUZHU_BENCH_KEEP=1 keeps it for the next run, which then reuses it.
 """
 
 import json
-import os
+import time
 
-from bench.bench_demo import measure_on_demo
-from bench.common import benchmark, record
+import numpy as np
+
+from bench.bench_demo import record_p95_on_demo
+from bench.common import benchmark, percentile, setup_django
 
 QUERIES = 200
 WARM_UP = 20
 KINDS = ("name", "initials", "id", "suffix")
 USERNAME = "donge_assistant"
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+_percentile = percentile  # the name bench_cases imports
 
 
 @benchmark("search_postgres")
 def search_postgres(size: int) -> None:
-    figures = measure_on_demo(f"jiuzhu_bench_search_{size}", size, "bench.bench_search")
-    if figures is not None:
-        record(
-            "search_postgres",
-            size,
-            figures["p95_ms"] / 1000,
-            baseline="select_by_id_number",
-            baseline_seconds=figures["baseline_p95_ms"] / 1000,
-            **figures,
-        )
+    """p95 search latency on a demo county of `size` households (module docstring)."""
+    record_p95_on_demo(
+        "search_postgres",
+        size,
+        "bench.bench_search",
+        database="jiuzhu_bench_search",
+        baseline="select_by_id_number",
+    )
 
 
 def measure() -> dict[str, float | int]:
     """Run in the child, against DATABASE_URL: the timed searches, as one JSON line."""
-    import time
-
-    import django
-    import numpy as np
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuzhu.settings")
-    django.setup()
+    setup_django()
+    # Imported after setup_django: models cannot be imported before Django is set up.
     from django.db.models import Max, Min
 
     from jiuzhu.core.models import User
@@ -109,16 +100,16 @@ def measure() -> dict[str, float | int]:
     figures: dict[str, float | int] = {
         "queries": len(every),
         "persons": Person.objects.count(),
-        "p50_ms": round(_percentile(every, 0.5) * ms, 2),
-        "p95_ms": round(_percentile(every, 0.95) * ms, 2),
+        "p50_ms": round(percentile(every, 0.5) * ms, 2),
+        "p95_ms": round(percentile(every, 0.95) * ms, 2),
         "max_ms": round(max(every) * ms, 2),
-        "baseline_p50_ms": round(_percentile(bare, 0.5) * ms, 3),
-        "baseline_p95_ms": round(_percentile(bare, 0.95) * ms, 3),
+        "baseline_p50_ms": round(percentile(bare, 0.5) * ms, 3),
+        "baseline_p95_ms": round(percentile(bare, 0.95) * ms, 3),
         # Searches whose first page (50) shows the person looked for.
         "found_share": round(found / len(every), 3),
     }
     for kind in KINDS:
-        figures[f"{kind}_p95_ms"] = round(_percentile(timings[kind], 0.95) * ms, 2)
+        figures[f"{kind}_p95_ms"] = round(percentile(timings[kind], 0.95) * ms, 2)
     return figures
 
 

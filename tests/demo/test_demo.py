@@ -22,22 +22,7 @@ from jiuzhu.registry import selectors
 from jiuzhu.registry.models import Asset, Household, Income, Membership, Person, Relation
 from jiuzhu.registry.names import initials
 from tests import factories
-
-AS_OF = dt.date(2026, 6, 30)
-
-
-def run_demo(households: int, seed: int = 5, *flags: str) -> str:
-    out = io.StringIO()
-    call_command(
-        "demo",
-        f"--households={households}",
-        f"--seed={seed}",
-        f"--as-of={AS_OF.isoformat()}",
-        "--no-progress",
-        *flags,
-        stdout=out,
-    )
-    return out.getvalue()
+from tests.demo.helpers import AS_OF, run_demo
 
 
 def data_digest() -> str:

@@ -88,6 +88,7 @@ def _id_regions(county: Region) -> tuple[str, ...]:
 def _prepare_state(
     villages: list[Village], county: Region, as_of: dt.date, rng: np.random.Generator
 ) -> GeneratorState:
+    """The generator's starting state, its ID-number slots above those already in use."""
     state = GeneratorState(villages=villages, id_regions=_id_regions(county), as_of=as_of)
     state.village_p = village_weights(rng, villages)
     state.mark_used_ids(bulk.used_id_numbers(state.id_regions))
@@ -136,15 +137,15 @@ def load_households(
     with bar, FastSqlite(), outer:
         if rebuild:
             rebuild.drop()
-        for i in range(n_chunks):
-            n = min(chunk_size, households - i * chunk_size)
-            batch = generate_chunk(np.random.default_rng(streams[i + 1]), state, n)
+        for chunk in range(n_chunks):
+            in_chunk = min(chunk_size, households - chunk * chunk_size)
+            batch = generate_chunk(np.random.default_rng(streams[chunk + 1]), state, in_chunk)
             writer.write(batch)
-            result.households += n
+            result.households += in_chunk
             result.persons += len(batch.members.id_number)
             result.incomes += len(batch.incomes.category)
             result.assets += len(batch.assets.kind)
-            bar.update(n)
+            bar.update(in_chunk)
         if rebuild:
             bar.set_description("重建索引")
             rebuild.restore()

@@ -64,6 +64,7 @@ class _Draws:
         self.rows[-1] = (owners, kind, quantity, shrunk)
 
     def in_household_order(self) -> Assets:
+        """All kinds' rows together, sorted by household (kinds in drawing order within)."""
         household = np.concatenate([row[0] for row in self.rows])
         order = np.argsort(household, kind="stable")
         kinds = [np.full(len(row[0]), KIND_INDEX[row[1]]) for row in self.rows]

@@ -56,6 +56,7 @@ class Members:
 
     @classmethod
     def of(cls, people: shapes.People) -> "Members":
+        """The composed people sorted by household, then by slot (the head first)."""
         household = np.concatenate(people.household)
         slot = np.concatenate(people.slot)
         order = np.lexsort((slot, household))
@@ -114,11 +115,13 @@ def _joined(rng: np.random.Generator, members: Members, birth: Array, as_of: dt.
     return np.maximum(formed[members.household], birth + np.where(married_in, ADULT_DAYS, 0))
 
 
-def generate_chunk(rng: np.random.Generator, state: GeneratorState, n: int) -> RegistryBatch:
-    """n households with everyone and everything in them, as a batch for the registry's
+def generate_chunk(
+    rng: np.random.Generator, state: GeneratorState, households: int
+) -> RegistryBatch:
+    """`households` households with everyone and everything in them, as a batch for the registry's
     bulk writer (registry/bulk.py), which numbers them and gives the ids."""
-    where = places(rng, state, n)
-    template_of = rng.choice(len(TEMPLATES), size=n, p=shapes.TEMPLATE_P)
+    where = places(rng, state, households)
+    template_of = rng.choice(len(TEMPLATES), size=households, p=shapes.TEMPLATE_P)
     members = Members.of(compose(rng, template_of))
     count = len(members.household)
 
@@ -143,8 +146,8 @@ def generate_chunk(rng: np.random.Generator, state: GeneratorState, n: int) -> R
         where.urban,
         template_of,
     )
-    registered_poor = ~where.urban & (rng.random(n) < np.where(low, 0.45, 0.08))
-    size = np.bincount(members.household, minlength=n)
+    registered_poor = ~where.urban & (rng.random(households) < np.where(low, 0.45, 0.08))
+    size = np.bincount(members.household, minlength=households)
     household_incomes = incomes(
         rng, HouseholdsAndMembers(members.household, age, condition.labour, size, where.urban, low)
     )

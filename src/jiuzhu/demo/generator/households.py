@@ -111,29 +111,29 @@ class _Kin:
 
     def spouse(self) -> Member:
         """Of the other sex, about the head's age (a wife a couple of years younger)."""
-        rng, k = self.rng, self.count
+        rng, count = self.rng, self.count
         head_age, head_male, head_surname = self.head
-        age = np.clip(head_age + np.round(rng.normal(0, 3, k)) - 2 * head_male + 1, 20, 99)
+        age = np.clip(head_age + np.round(rng.normal(0, 3, count)) - 2 * head_male + 1, 20, 99)
         surname = self.surnames()
         self.father_surname = np.where(head_male, head_surname, surname)
         return age, ~head_male, surname
 
     def child(self) -> Member:
         """The first child 22-36 years younger than the head; each next one a little younger."""
-        rng, k = self.rng, self.count
+        rng, count = self.rng, self.count
         head_age = self.head[0]
         married_child = CHILD_IN_LAW in self.template.members
         if not self.children:
             if married_child:
-                age = np.maximum(head_age - rng.integers(22, 31, k), 22)
+                age = np.maximum(head_age - rng.integers(22, 31, count), 22)
             else:
-                age = head_age - rng.integers(22, 37, k)
-                age = np.where(age < 0, rng.integers(0, 4, k), age)
+                age = head_age - rng.integers(22, 37, count)
+                age = np.where(age < 0, rng.integers(0, 4, count), age)
             # The married son stays with his parents, as is usual in rural Shandong.
-            male = rng.random(k) < (0.85 if married_child else BOYS_SHARE)
+            male = rng.random(count) < (0.85 if married_child else BOYS_SHARE)
         else:
-            age = np.maximum(self.children[-1][0] - rng.integers(1, 9, k), 0)
-            male = rng.random(k) < BOYS_SHARE
+            age = np.maximum(self.children[-1][0] - rng.integers(1, 9, count), 0)
+            male = rng.random(count) < BOYS_SHARE
         child = (age, male, self.father_surname)
         self.children.append(child)
         return child
@@ -149,29 +149,29 @@ class _Kin:
 
     def grandchild(self) -> Member:
         """A child of the first child and their spouse, with the father's surname."""
-        rng, k = self.rng, self.count
+        rng, count = self.rng, self.count
         assert self.in_law is not None, "a grandchild's template lists the child-in-law first"
         child_age, child_male, child_surname = self.children[0]
         if self.grandchild_age is None:
-            age = np.minimum(child_age, self.in_law[0]) - rng.integers(22, 33, k)
-            age = np.where(age < 0, rng.integers(0, 6, k), age)
+            age = np.minimum(child_age, self.in_law[0]) - rng.integers(22, 33, count)
+            age = np.where(age < 0, rng.integers(0, 6, count), age)
         else:
-            age = np.maximum(self.grandchild_age - rng.integers(1, 7, k), 0)
+            age = np.maximum(self.grandchild_age - rng.integers(1, 7, count), 0)
         self.grandchild_age = age
-        male = rng.random(k) < BOYS_SHARE
+        male = rng.random(count) < BOYS_SHARE
         return age, male, np.where(child_male, child_surname, self.in_law[2])
 
     def parent(self) -> Member:
         """A parent of the head: a couple (father first), or more often a widowed mother."""
-        rng, k = self.rng, self.count
+        rng, count = self.rng, self.count
         head_age, _, head_surname = self.head
         both_parents = self.template.members.count(PARENT) == 2
         if both_parents and self.parent_ages:
-            age = np.clip(self.parent_ages[0] + np.round(rng.normal(-2, 2, k)), 40, 99)
-            male = np.zeros(k, dtype=bool)
+            age = np.clip(self.parent_ages[0] + np.round(rng.normal(-2, 2, count)), 40, 99)
+            male = np.zeros(count, dtype=bool)
         else:
-            age = np.clip(head_age + rng.integers(22, 35, k), 40, 99)
-            male = np.ones(k, dtype=bool) if both_parents else rng.random(k) < 0.3
+            age = np.clip(head_age + rng.integers(22, 35, count), 40, 99)
+            male = np.ones(count, dtype=bool) if both_parents else rng.random(count) < 0.3
         self.parent_ages.append(age)
         return age, male, np.where(male, head_surname, self.surnames())
 

@@ -69,6 +69,8 @@ class Incomes:
 
 @dataclass
 class _Rows:
+    """Income rows collected item by item, as lists of columns."""
+
     household: list[Array] = field(default_factory=list)
     member: list[Array] = field(default_factory=list)
     category: list[Array] = field(default_factory=list)
@@ -81,6 +83,7 @@ class _Rows:
         self.yuan.append(np.asarray(yuan, dtype=np.float64))
 
     def in_household_order(self) -> Incomes:
+        """All items' rows together, sorted by household (items in adding order within)."""
         household = np.concatenate(self.household) if self.household else np.zeros(0, np.int64)
         order = np.argsort(household, kind="stable")
         return Incomes(

@@ -56,6 +56,8 @@ def _area_types(urban: Array) -> list[str]:
 
 
 def _members(chunk: GeneratedChunk, phone_numbers: list[str]) -> MemberRows:
+    """Everyone of the chunk: members live where their household lives and share its area
+    type; those who keep an outside registration have no registered village."""
     household = chunk.member_household
     place, condition = chunk.places, chunk.health
     grade = condition.grade
