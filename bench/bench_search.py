@@ -15,6 +15,7 @@ JIUZHU_BENCH_KEEP=1 keeps it for the next run, which then reuses it.
 
 import json
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,10 @@ WARM_UP = 20
 KINDS = ("name", "initials", "id", "suffix")
 USERNAME = "donge_assistant"
 _percentile = percentile  # the name bench_cases imports
+
+if TYPE_CHECKING:  # models are imported only after Django is set up
+    from jiuzhu.core.models import User
+    from jiuzhu.registry.models import Person
 
 
 @benchmark("search_postgres")
@@ -40,18 +45,13 @@ def search_postgres(size: int) -> None:
     )
 
 
-def measure() -> dict[str, float | int]:
-    """Run in the child, against DATABASE_URL: the timed searches, as one JSON line."""
-    setup_django()
-    # Imported after setup_django: models cannot be imported before Django is set up.
+def _people_of_town(user: "User") -> "list[Person]":
+    """People of the user's town, picked at random ids (a fixed seed: the same each run)."""
+    # Imported here: models cannot be imported before setup_django runs in the child.
     from django.db.models import Max, Min
 
-    from jiuzhu.core.models import User
-    from jiuzhu.registry import selectors
     from jiuzhu.registry.models import Membership, Person
 
-    user = User.objects.get(username=USERNAME)
-    # People of the user's town, picked at random ids (a fixed seed: the same each run).
     bounds = Person.objects.aggregate(lo=Min("id"), hi=Max("id"))
     rng = np.random.default_rng(2026)
     candidates = rng.integers(bounds["lo"], bounds["hi"] + 1, 20_000).tolist()
@@ -64,42 +64,33 @@ def measure() -> dict[str, float | int]:
         .select_related("person")
         .order_by("person_id")
     )
-    people = [m.person for m in in_town]
+    people = [membership.person for membership in in_town]
     rng.shuffle(people)  # type: ignore[arg-type]
     need = (QUERIES + WARM_UP) // len(KINDS)
     if len(people) < need:
         raise SystemExit(f"only {len(people)} people found in {USERNAME}'s town")
+    return people[:need]
 
-    def query(person: Person, kind: str) -> str:
-        return {
-            "name": person.name[:2],
-            "initials": person.name_initials,
-            "id": person.id_number,
-            "suffix": person.id_number[-4:],
-        }[kind]
 
-    plan = [(p, kind) for p in people[:need] for kind in KINDS]
-    timings: dict[str, list[float]] = {kind: [] for kind in KINDS}
-    bare: list[float] = []
-    found = 0
-    for i, (person, kind) in enumerate(plan):
-        text = query(person, kind)
-        start = time.perf_counter()
-        result = selectors.search(user, text)
-        elapsed = time.perf_counter() - start
-        start = time.perf_counter()
-        list(Person.objects.filter(id_number=person.id_number).values_list("id", flat=True))
-        bare_elapsed = time.perf_counter() - start
-        if i < WARM_UP:
-            continue
-        timings[kind].append(elapsed)
-        bare.append(bare_elapsed)
-        found += any(m.person_id == person.pk for m in result.memberships)
-    every = [t for kind in KINDS for t in timings[kind]]
+def _query(person: "Person", kind: str) -> str:
+    """What a clerk types to find the person, by kind of query."""
+    return {
+        "name": person.name[:2],
+        "initials": person.name_initials,
+        "id": person.id_number,
+        "suffix": person.id_number[-4:],
+    }[kind]
+
+
+def _figures(
+    timings: dict[str, list[float]], bare: list[float], found: int, persons: int
+) -> dict[str, float | int]:
+    """Latencies in milliseconds: p50/p95/max overall, p95 per kind, and the baseline."""
+    every = [seconds for kind in KINDS for seconds in timings[kind]]
     ms = 1000.0
     figures: dict[str, float | int] = {
         "queries": len(every),
-        "persons": Person.objects.count(),
+        "persons": persons,
         "p50_ms": round(percentile(every, 0.5) * ms, 2),
         "p95_ms": round(percentile(every, 0.95) * ms, 2),
         "max_ms": round(max(every) * ms, 2),
@@ -111,6 +102,35 @@ def measure() -> dict[str, float | int]:
     for kind in KINDS:
         figures[f"{kind}_p95_ms"] = round(percentile(timings[kind], 0.95) * ms, 2)
     return figures
+
+
+def measure() -> dict[str, float | int]:
+    """Run in the child, against DATABASE_URL: the timed searches, as one JSON line."""
+    setup_django()
+    # Imported here: models cannot be imported before setup_django.
+    from jiuzhu.core.models import User
+    from jiuzhu.registry import selectors
+    from jiuzhu.registry.models import Person
+
+    user = User.objects.get(username=USERNAME)
+    plan = [(person, kind) for person in _people_of_town(user) for kind in KINDS]
+    timings: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    bare: list[float] = []
+    found = 0
+    for step, (person, kind) in enumerate(plan):
+        text = _query(person, kind)
+        start = time.perf_counter()
+        result = selectors.search(user, text)
+        elapsed = time.perf_counter() - start
+        start = time.perf_counter()
+        list(Person.objects.filter(id_number=person.id_number).values_list("id", flat=True))
+        bare_elapsed = time.perf_counter() - start
+        if step < WARM_UP:
+            continue
+        timings[kind].append(elapsed)
+        bare.append(bare_elapsed)
+        found += any(m.person_id == person.pk for m in result.memberships)
+    return _figures(timings, bare, found, Person.objects.count())
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from jiuzhu.demo.generator.incomes import (
 from jiuzhu.demo.generator.persons import (
     FULL_LABOUR,
     NO_LABOUR,
+    Health,
     assign_sequences,
     birth_dates,
     birth_regions,
@@ -74,9 +75,7 @@ def _low_income(
     rng: np.random.Generator,
     members: Members,
     age: Array,
-    grade: Array,
-    ill: Array,
-    labour: Array,
+    condition: Health,
     urban: Array,
     template_of: Array,
 ) -> Array:
@@ -85,6 +84,7 @@ def _low_income(
     rural, few people able to work)."""
     count = len(template_of)
     household = members.household
+    grade, ill, labour = condition.grade, condition.ill, condition.labour
     size = np.bincount(household, minlength=count)
     earners = (age >= 16) & (age < 65) & (labour != NO_LABOUR)
     vulnerable = np.ones(count)
@@ -115,37 +115,36 @@ def _joined(rng: np.random.Generator, members: Members, birth: Array, as_of: dt.
     return np.maximum(formed[members.household], birth + np.where(married_in, ADULT_DAYS, 0))
 
 
-def generate_chunk(
-    rng: np.random.Generator, state: GeneratorState, households: int
-) -> RegistryBatch:
-    """`households` households with everyone and everything in them, as a batch for the registry's
-    bulk writer (registry/bulk.py), which numbers them and gives the ids."""
-    where = places(rng, state, households)
-    template_of = rng.choice(len(TEMPLATES), size=households, p=shapes.TEMPLATE_P)
-    members = Members.of(compose(rng, template_of))
-    count = len(members.household)
-
+def _identities(
+    rng: np.random.Generator, state: GeneratorState, members: Members
+) -> tuple[Array, list[str], Array, Array]:
+    """Who was born outside the county, ID numbers, birth dates (a day earlier where that
+    day's sequence numbers are used up) and exact ages."""
     born_elsewhere, region_idx = birth_regions(rng, state, members.relation)
     birth = birth_dates(rng, state.as_of, members.drawn_age)
     sequence, birth = assign_sequences(state, region_idx, birth, members.male)
     region_codes = np.array([int(c) for c in state.id_regions], dtype=np.int64)[region_idx]
     ids = id_numbers(region_codes, birth, sequence)
-    if len(set(ids)) != count:  # cannot happen by construction; refuse rather than skip
+    if len(set(ids)) != len(ids):  # cannot happen by construction; refuse rather than skip
         raise ValueError("生成的身份证号出现重复。")
-    age = exact_age(birth, state.as_of)
+    return born_elsewhere, ids, birth, exact_age(birth, state.as_of)
+
+
+def generate_chunk(
+    rng: np.random.Generator, state: GeneratorState, households: int
+) -> RegistryBatch:
+    """`households` households with everyone and everything in them, as a batch for the
+    registry's bulk writer (registry/bulk.py), which numbers them and gives the ids."""
+    where = places(rng, state, households)
+    template_of = rng.choice(len(TEMPLATES), size=households, p=shapes.TEMPLATE_P)
+    members = Members.of(compose(rng, template_of))
+    count = len(members.household)
+
+    born_elsewhere, ids, birth, age = _identities(rng, state, members)
     full_names = names(rng, state, members.surname, members.male, birth)
     condition = health(rng, age)
 
-    low = _low_income(
-        rng,
-        members,
-        age,
-        condition.grade,
-        condition.ill,
-        condition.labour,
-        where.urban,
-        template_of,
-    )
+    low = _low_income(rng, members, age, condition, where.urban, template_of)
     registered_poor = ~where.urban & (rng.random(households) < np.where(low, 0.45, 0.08))
     size = np.bincount(members.household, minlength=households)
     household_incomes = incomes(
