@@ -280,10 +280,12 @@ def test_ordinary_registration_and_search_work_on_the_demo_data():
     found = selectors.search(assistant, person.id_number)
     assert [m.person_id for m in found.memberships] == [person.pk]
     by_initials = selectors.search(assistant, person.name_initials)
-    assert (
-        person.pk in [m.person_id for m in by_initials.memberships]
-        or len(by_initials.memberships) == selectors.SEARCH_LIMIT
-    )
+    assert person.pk in [m.person_id for m in by_initials.memberships]
+    # Everyone found bears those initials and belongs to the assistant's town.
+    assert {
+        m.person.name_initials[: len(person.name_initials)] for m in by_initials.memberships
+    } == {person.name_initials}
+    assert all(m.household.registered_code.startswith("370124102") for m in by_initials.memberships)
 
 
 def schema_of_registry() -> dict[str, dict]:
