@@ -39,6 +39,7 @@ def jiuzhu(env: dict[str, str], *args: str) -> float:
 
 
 def child_env(data_dir: str, database_url: str | None) -> dict[str, str]:
+    """The environment of a child: its own data directory and database (SQLite if None)."""
     env = dict(os.environ, JIUZHU_DATA_DIR=data_dir, JIUZHU_DEBUG="1")
     env.pop("DATABASE_URL", None)
     if database_url:
@@ -67,6 +68,7 @@ def database_url(name: str) -> str:
 
 @benchmark("demo_load_sqlite")
 def demo_load_sqlite(size: int) -> None:
+    """Load `size` households into a fresh SQLite file."""
     with tempfile.TemporaryDirectory(prefix="jiuzhu-bench-") as data_dir:
         seconds = load(child_env(data_dir, None), size)
         with sqlite3.connect(Path(data_dir) / "jiuzhu.sqlite3") as db:
@@ -76,6 +78,7 @@ def demo_load_sqlite(size: int) -> None:
 
 @benchmark("demo_load_postgres")
 def demo_load_postgres(size: int) -> None:
+    """Load `size` households into a fresh PostgreSQL database, dropped afterwards."""
     admin = postgres_admin()
     if admin is None:
         return
@@ -91,6 +94,22 @@ def demo_load_postgres(size: int) -> None:
     finally:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.close()
+
+
+def record_p95_on_demo(name: str, size: int, module: str, database: str, baseline: str) -> None:
+    """Run `module`'s measurement on a demo county of `size` households in PostgreSQL
+    database `database`_`size` (see measure_on_demo) and record its p95 latency, with the
+    p95 of its bare query as the baseline. Nothing is recorded without PostgreSQL."""
+    figures = measure_on_demo(f"{database}_{size}", size, module)
+    if figures is not None:
+        record(
+            name,
+            size,
+            figures["p95_ms"] / 1000,
+            baseline=baseline,
+            baseline_seconds=figures["baseline_p95_ms"] / 1000,
+            **figures,
+        )
 
 
 def measure_on_demo(name: str, size: int, module: str) -> dict[str, Any] | None:

@@ -14,53 +14,44 @@ JIUZHU_BENCH_KEEP=1 keeps it for the next run, which then reuses it.
 """
 
 import json
-import os
+import time
+from typing import TYPE_CHECKING
 
-from bench.bench_demo import measure_on_demo
-from bench.common import benchmark, record
+import numpy as np
+
+from bench.bench_demo import record_p95_on_demo
+from bench.common import benchmark, percentile, setup_django
 
 QUERIES = 200
 WARM_UP = 20
 KINDS = ("name", "initials", "id", "suffix")
 USERNAME = "donge_assistant"
+_percentile = percentile  # the name bench_cases imports
 
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+if TYPE_CHECKING:  # models are imported only after Django is set up
+    from jiuzhu.core.models import User
+    from jiuzhu.registry.models import Person
 
 
 @benchmark("search_postgres")
 def search_postgres(size: int) -> None:
-    figures = measure_on_demo(f"jiuzhu_bench_search_{size}", size, "bench.bench_search")
-    if figures is not None:
-        record(
-            "search_postgres",
-            size,
-            figures["p95_ms"] / 1000,
-            baseline="select_by_id_number",
-            baseline_seconds=figures["baseline_p95_ms"] / 1000,
-            **figures,
-        )
+    """p95 search latency on a demo county of `size` households (module docstring)."""
+    record_p95_on_demo(
+        "search_postgres",
+        size,
+        "bench.bench_search",
+        database="jiuzhu_bench_search",
+        baseline="select_by_id_number",
+    )
 
 
-def measure() -> dict[str, float | int]:
-    """Run in the child, against DATABASE_URL: the timed searches, as one JSON line."""
-    import time
-
-    import django
-    import numpy as np
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuzhu.settings")
-    django.setup()
+def _people_of_town(user: "User") -> "list[Person]":
+    """People of the user's town, picked at random ids (a fixed seed: the same each run)."""
+    # Imported here: models cannot be imported before setup_django runs in the child.
     from django.db.models import Max, Min
 
-    from jiuzhu.core.models import User
-    from jiuzhu.registry import selectors
     from jiuzhu.registry.models import Membership, Person
 
-    user = User.objects.get(username=USERNAME)
-    # People of the user's town, picked at random ids (a fixed seed: the same each run).
     bounds = Person.objects.aggregate(lo=Min("id"), hi=Max("id"))
     rng = np.random.default_rng(2026)
     candidates = rng.integers(bounds["lo"], bounds["hi"] + 1, 20_000).tolist()
@@ -73,53 +64,73 @@ def measure() -> dict[str, float | int]:
         .select_related("person")
         .order_by("person_id")
     )
-    people = [m.person for m in in_town]
+    people = [membership.person for membership in in_town]
     rng.shuffle(people)  # type: ignore[arg-type]
     need = (QUERIES + WARM_UP) // len(KINDS)
     if len(people) < need:
         raise SystemExit(f"only {len(people)} people found in {USERNAME}'s town")
+    return people[:need]
 
-    def query(person: Person, kind: str) -> str:
-        return {
-            "name": person.name[:2],
-            "initials": person.name_initials,
-            "id": person.id_number,
-            "suffix": person.id_number[-4:],
-        }[kind]
 
-    plan = [(p, kind) for p in people[:need] for kind in KINDS]
+def _query(person: "Person", kind: str) -> str:
+    """What a clerk types to find the person, by kind of query."""
+    return {
+        "name": person.name[:2],
+        "initials": person.name_initials,
+        "id": person.id_number,
+        "suffix": person.id_number[-4:],
+    }[kind]
+
+
+def _figures(
+    timings: dict[str, list[float]], bare: list[float], found: int, persons: int
+) -> dict[str, float | int]:
+    """Latencies in milliseconds: p50/p95/max overall, p95 per kind, and the baseline."""
+    every = [seconds for kind in KINDS for seconds in timings[kind]]
+    ms = 1000.0
+    figures: dict[str, float | int] = {
+        "queries": len(every),
+        "persons": persons,
+        "p50_ms": round(percentile(every, 0.5) * ms, 2),
+        "p95_ms": round(percentile(every, 0.95) * ms, 2),
+        "max_ms": round(max(every) * ms, 2),
+        "baseline_p50_ms": round(percentile(bare, 0.5) * ms, 3),
+        "baseline_p95_ms": round(percentile(bare, 0.95) * ms, 3),
+        # Searches whose first page (50) shows the person looked for.
+        "found_share": round(found / len(every), 3),
+    }
+    for kind in KINDS:
+        figures[f"{kind}_p95_ms"] = round(percentile(timings[kind], 0.95) * ms, 2)
+    return figures
+
+
+def measure() -> dict[str, float | int]:
+    """Run in the child, against DATABASE_URL: the timed searches, as one JSON line."""
+    setup_django()
+    # Imported here: models cannot be imported before setup_django.
+    from jiuzhu.core.models import User
+    from jiuzhu.registry import selectors
+    from jiuzhu.registry.models import Person
+
+    user = User.objects.get(username=USERNAME)
+    plan = [(person, kind) for person in _people_of_town(user) for kind in KINDS]
     timings: dict[str, list[float]] = {kind: [] for kind in KINDS}
     bare: list[float] = []
     found = 0
-    for i, (person, kind) in enumerate(plan):
-        text = query(person, kind)
+    for step, (person, kind) in enumerate(plan):
+        text = _query(person, kind)
         start = time.perf_counter()
         result = selectors.search(user, text)
         elapsed = time.perf_counter() - start
         start = time.perf_counter()
         list(Person.objects.filter(id_number=person.id_number).values_list("id", flat=True))
         bare_elapsed = time.perf_counter() - start
-        if i < WARM_UP:
+        if step < WARM_UP:
             continue
         timings[kind].append(elapsed)
         bare.append(bare_elapsed)
         found += any(m.person_id == person.pk for m in result.memberships)
-    every = [t for kind in KINDS for t in timings[kind]]
-    ms = 1000.0
-    figures: dict[str, float | int] = {
-        "queries": len(every),
-        "persons": Person.objects.count(),
-        "p50_ms": round(_percentile(every, 0.5) * ms, 2),
-        "p95_ms": round(_percentile(every, 0.95) * ms, 2),
-        "max_ms": round(max(every) * ms, 2),
-        "baseline_p50_ms": round(_percentile(bare, 0.5) * ms, 3),
-        "baseline_p95_ms": round(_percentile(bare, 0.95) * ms, 3),
-        # Searches whose first page (50) shows the person looked for.
-        "found_share": round(found / len(every), 3),
-    }
-    for kind in KINDS:
-        figures[f"{kind}_p95_ms"] = round(_percentile(timings[kind], 0.95) * ms, 2)
-    return figures
+    return _figures(timings, bare, found, Person.objects.count())
 
 
 if __name__ == "__main__":

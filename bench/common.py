@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import django
+
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
@@ -26,6 +28,7 @@ def peak_mb() -> float:
 
 @contextmanager
 def timer() -> Iterator[dict[str, float]]:
+    """Time the block: the yielded dict holds "seconds" once the block is left."""
     box: dict[str, float] = {}
     start = time.perf_counter()
     try:
@@ -69,6 +72,19 @@ def record(
         f"{entry['per_second'] or 0:>12,.0f}/s  peak {entry['peak_mb']} MiB{ratio}"
     )
     return entry
+
+
+def setup_django() -> None:
+    """In a benchmark's child process: Django set up with the project's settings, so the
+    child may import models (after this call, not before)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuzhu.settings")
+    django.setup()
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (0 ≤ q ≤ 1) of values, nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 BENCHMARKS: dict[str, Callable[[int], None]] = {}

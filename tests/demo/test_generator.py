@@ -11,9 +11,11 @@ from jiuzhu.demo.generator import (
     MALE_SLOTS,
     GeneratorState,
     Village,
-    _assign_sequences,
+    assign_sequences,
+    generate_chunk,
     id_numbers,
 )
+from jiuzhu.registry.bulk import check_batch
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -68,7 +70,7 @@ def test_a_full_day_moves_the_birth_date_a_day_earlier():
     birth = np.full(n, np.datetime64("1980-03-01"))
     male = np.ones(n, dtype=bool)
     region = np.zeros(n, dtype=np.int64)
-    seq, moved = _assign_sequences(s, region, birth, male)
+    seq, moved = assign_sequences(s, region, birth, male)
     made = id_numbers(np.full(n, 370124), moved, seq)
     assert len(set(made)) == n
     assert (moved == np.datetime64("1980-03-01")).sum() == MALE_SLOTS
@@ -76,3 +78,41 @@ def test_a_full_day_moves_the_birth_date_a_day_earlier():
     for value, born in zip(made, moved.tolist(), strict=True):
         facts = idnumber.parse(value)
         assert facts.birth_date == born and facts.sex == "M"
+
+
+def county_state() -> GeneratorState:
+    villages = [
+        Village(1, "370124102201", "东阿镇东阿村", False),
+        Village(2, "370124102202", "东阿镇西村", False),
+        Village(3, "370124001001", "榆山街道青龙社区", True),
+    ]
+    generated = GeneratorState(villages=villages, id_regions=("370124", "370102"), as_of=AS_OF)
+    generated.village_p = np.array([0.3, 0.3, 0.4])
+    return generated
+
+
+def test_a_chunk_is_a_batch_the_registry_writer_accepts_and_a_seed_repeats_it():
+    batch = generate_chunk(np.random.default_rng(7), county_state(), 200)
+    check_batch(batch)  # the registry's rules, column-wise: raises DomainError if broken
+    members = batch.members
+    assert len(batch.households.area_type) == 200
+    is_head = np.array(members.relation) == "head"
+    heads = members.household[is_head]
+    assert sorted(heads.tolist()) == list(range(200))  # one head in every household
+    sizes = np.bincount(members.household, minlength=200)
+    assert sizes.min() >= 1 and sizes.max() <= 6
+    # Urban households are registered in the community, their members urban residents.
+    urban = np.array(batch.households.area_type) == "urban"
+    assert (batch.households.registered_village[urban] == 2).all()
+    assert set(np.array(members.hukou_type)[urban[members.household]]) <= {"urban"}
+    # Assets are registered in the head's name.
+    head_of = dict(zip(heads.tolist(), np.flatnonzero(is_head).tolist(), strict=True))
+    assert [head_of[household] for household in batch.assets.household.tolist()] == (
+        batch.assets.person.tolist()
+    )
+    again = generate_chunk(np.random.default_rng(7), county_state(), 200)
+    assert again.members.id_number == members.id_number
+    assert again.members.name == members.name
+    assert again.incomes.monthly_fen.tolist() == batch.incomes.monthly_fen.tolist()
+    assert again.assets.value_fen.tolist() == batch.assets.value_fen.tolist()
+    assert again.households.address == batch.households.address

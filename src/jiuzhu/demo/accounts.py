@@ -22,6 +22,8 @@ _TOWN_SUFFIX = re.compile(r"(街道|镇|乡)$")
 
 @dataclass(frozen=True)
 class DemoAccount:
+    """One demo staff account: its username, role, region and (for a department) its name."""
+
     username: str
     role: str
     region: Region
@@ -43,6 +45,7 @@ def _towns() -> list[Region]:
 
 
 def _slugs(towns: list[Region]) -> dict[int, str]:
+    """Each town's username prefix by town id, unique even where two pinyins coincide."""
     slugs: dict[int, str] = {}
     taken: set[str] = set()
     for town in towns:

@@ -12,6 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.management.commands.import_regions import load_shipped_regions
 from jiuzhu.core.models import Region
 from jiuzhu.demo.accounts import DEMO_PASSWORD, accounts_table, create_staff
 from jiuzhu.demo.cases import generate_cases
@@ -35,6 +37,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        """Regions if missing, staff, then the households and their cases; print the accounts."""
         households: int = options["households"]
         if households < 0:
             raise CommandError("户数不能为负数。")
@@ -42,32 +45,36 @@ class Command(BaseCommand):
             self.stdout.write("已有家庭档案，未生成演示数据。")
             return
         if not Region.objects.exists():
-            from jiuzhu.core.management.commands.import_regions import load_shipped_regions
-
             self.stdout.write(f"已导入平阴县行政区划 {load_shipped_regions()} 条。")
         self.stdout.write(f"已创建工作人员账号 {create_staff()} 个。")
         if households:
-            try:
-                result = load_households(
-                    households,
-                    options["seed"],
-                    as_of=options["as_of"],
-                    progress=not options["no_progress"],
-                )
-            except ValueError as exc:
-                raise CommandError(str(exc)) from exc
-            rate = result.households / result.seconds if result.seconds else 0
-            self.stdout.write(
-                f"已生成 {result.households:,} 户、{result.persons:,} 人，"
-                f"收入 {result.incomes:,} 条、财产 {result.assets:,} 条，"
-                f"用时 {result.seconds:.1f} 秒（{rate:,.0f} 户/秒）。"
+            self._households_and_cases(households, options)
+        self._print_accounts()
+
+    def _households_and_cases(self, households: int, options: dict[str, Any]) -> None:
+        try:
+            result = load_households(
+                households,
+                options["seed"],
+                as_of=options["as_of"],
+                progress=not options["no_progress"],
             )
-            cases = generate_cases(options["seed"], result.first_household_id)
-            self.stdout.write(
-                f"已生成救助申请 {cases.cases:,} 件（在办 {cases.open_cases:,} 件，"
-                f"其中超期 {cases.overdue:,} 件），救助对象 {cases.recipients:,} 个，"
-                f"办理记录 {cases.events:,} 条，用时 {cases.seconds:.1f} 秒。"
-            )
+        except (ValueError, DomainError) as exc:
+            raise CommandError(str(exc)) from exc
+        rate = result.households / result.seconds if result.seconds else 0
+        self.stdout.write(
+            f"已生成 {result.households:,} 户、{result.persons:,} 人，"
+            f"收入 {result.incomes:,} 条、财产 {result.assets:,} 条，"
+            f"用时 {result.seconds:.1f} 秒（{rate:,.0f} 户/秒）。"
+        )
+        cases = generate_cases(options["seed"], result.first_household_id)
+        self.stdout.write(
+            f"已生成救助申请 {cases.cases:,} 件（在办 {cases.open_cases:,} 件，"
+            f"其中超期 {cases.overdue:,} 件），救助对象 {cases.recipients:,} 个，"
+            f"办理记录 {cases.events:,} 条，用时 {cases.seconds:.1f} 秒。"
+        )
+
+    def _print_accounts(self) -> None:
         self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
         for role, username, region in accounts_table():
             self.stdout.write(f"  {role:<10}\t{username:<20}\t{region}")
