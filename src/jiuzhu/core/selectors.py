@@ -7,7 +7,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 
 from jiuzhu.core.models import AccessLog, Region, User
-from jiuzhu.core.roles import Capability
+from jiuzhu.core.roles import Capability, Role
 
 ModelT = TypeVar("ModelT", bound=Model)
 
@@ -31,6 +31,15 @@ def one_of(rows: QuerySet[ModelT], pk: int | str | None) -> ModelT | None:
         return rows.get(pk=int(pk))
     except (ObjectDoesNotExist, ValueError, TypeError):
         return None
+
+
+def command_user(username: str | None) -> User | None:
+    """Who a command-line job acts as: the active user named by --user, else the first
+    active county administrator (the jobs audit and scope by this user)."""
+    users = User.objects.filter(is_active=True)
+    if username:
+        return users.filter(username=username).first()
+    return users.filter(role=Role.COUNTY_ADMIN).order_by("pk").first()
 
 
 def regions_in_scope(user: User, level: str | None = None) -> QuerySet[Region]:

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
+from openpyxl import Workbook
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import refusals_shown
@@ -49,9 +50,6 @@ def execution(request: HttpRequest) -> HttpResponse:
 
 
 def _export(year: int, lines: list[selectors.Line]) -> HttpResponse:
-    # openpyxl is imported only where an Excel file is made: loading it costs every
-    # process that serves pages a noticeable start-up for a rarely used export.
-    from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(f"{year}年预算执行")

@@ -16,6 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from openpyxl import Workbook, load_workbook
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
@@ -98,10 +99,7 @@ def write_csv(path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]]) 
 
 
 def write_xlsx(path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]]) -> tuple[int, int]:
-    # openpyxl is imported only where an Excel file is made or read: loading it costs every
-    # process that serves pages a noticeable start-up for rarely used files.
     """The bank's lines as XLSX with a totals row: (rows, total fen)."""
-    from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("发放明细")
@@ -175,8 +173,6 @@ def parse_results(name: str, content: bytes) -> list[ResultRow]:
     """The bank's results file (CSV in UTF-8 or GBK, or XLSX): 参考号, 账号, 金额, 状态, 原因."""
     raw_rows: list[list[str]] = []
     if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook  # lazy, as in write_xlsx
-
         try:
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception:

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
+from openpyxl import Workbook
 
 from jiuzhu.core import tasks
 from jiuzhu.core.errors import DomainError
@@ -206,10 +207,6 @@ def payroll_lines(request: HttpRequest, payroll_id: int) -> HttpResponse:
 @login_required
 def payroll_export(request: HttpRequest, payroll_id: int) -> FileResponse:
     """The lines as Excel for the town's records (ID numbers masked by the viewer's role)."""
-    # openpyxl is imported only where an Excel file is made: loading it costs every
-    # process that serves pages a noticeable start-up for a rarely used export.
-    from openpyxl import Workbook
-
     user, payroll = _payroll_page(request, payroll_id)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("发放名册")

@@ -51,7 +51,7 @@ def queries() -> dict[str, str]:
     return {
         # (household id, urban, registered poor, town code: first nine digits)
         "households": (
-            "SELECT id, urban, registered_poor, county_code "
+            "SELECT id, urban, registered_poor, town_code "
             f"FROM ({households_sql()}) households ORDER BY id"
         ),
         # (household id, person id, birth YYYYMMDD, disability grade and category code,

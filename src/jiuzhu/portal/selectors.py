@@ -3,28 +3,27 @@ and the applicant's full ID number together, and showing no staff names or other
 
 from dataclasses import dataclass
 
-from jiuzhu.cases.models import Case, CaseEvent, Notification
+from jiuzhu.cases.models import Action, Case, CaseEvent, Notification
 from jiuzhu.core import idnumber
-from jiuzhu.core.templatetags.jiuzhu import CASE_ACTIONS
 
 # Steps an applicant is shown; internal acts (uploads, spot checks) stay internal.
 PUBLIC_STEPS = (
-    "submit",
-    "accept",
-    "refuse_intake",
-    "start_investigation",
-    "record_home_visit",
-    "complete_investigation",
-    "record_community_review",
-    "approve",
-    "reject",
-    "close_notice",
-    "grant_advance_aid",
-    "review",
-    "suspend",
-    "reinstate",
-    "terminate",
-    "withdraw",
+    Action.SUBMIT,
+    Action.ACCEPT,
+    Action.REFUSE_INTAKE,
+    Action.START_INVESTIGATION,
+    Action.RECORD_HOME_VISIT,
+    Action.COMPLETE_INVESTIGATION,
+    Action.RECORD_COMMUNITY_REVIEW,
+    Action.APPROVE,
+    Action.REJECT,
+    Action.CLOSE_NOTICE,
+    Action.GRANT_ADVANCE_AID,
+    Action.REVIEW,
+    Action.SUSPEND,
+    Action.REINSTATE,
+    Action.TERMINATE,
+    Action.WITHDRAW,
 )
 
 
@@ -53,8 +52,3 @@ def progress_for(case_number: str, id_number: str) -> Progress | None:
         return None
     steps = list(case.events.filter(action__in=PUBLIC_STEPS).order_by("at", "pk"))
     return Progress(case, steps, list(case.notifications.order_by("created_at", "pk")))
-
-
-def step_label(action: str) -> str:
-    """The Chinese name of a workflow step (the action itself when unknown)."""
-    return CASE_ACTIONS.get(action, action)

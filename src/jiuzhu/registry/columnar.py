@@ -19,13 +19,13 @@ def persons_sql() -> str:
 
 
 def households_sql() -> str:
-    """(id, registered_poor, urban, county_code, registered_code) of every household;
-    registered_poor and urban as 0/1, county_code the first nine digits of the place of
+    """(id, registered_poor, urban, town_code, registered_code) of every household;
+    registered_poor and urban as 0/1, town_code the first nine digits (the town) of the place of
     registration."""
     return (
         "SELECT id, CASE WHEN registered_poor THEN 1 ELSE 0 END AS registered_poor, "
         "CASE WHEN area_type = 'urban' THEN 1 ELSE 0 END AS urban, "
-        "CAST(substr(registered_code, 1, 9) AS BIGINT) AS county_code, "
+        "CAST(substr(registered_code, 1, 9) AS BIGINT) AS town_code, "
         "registered_code FROM registry_household"
     )
 

@@ -7,10 +7,9 @@ from tqdm import tqdm
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import refusal_message
-from jiuzhu.core.models import User
 from jiuzhu.core.money import plain_yuan
 from jiuzhu.core.months import parse_month
-from jiuzhu.core.roles import Role
+from jiuzhu.core.selectors import command_user
 from jiuzhu.payments.jobs import prepare_towns
 
 
@@ -26,12 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Prepare the month's payrolls town by town, printing each result and refusal."""
-        users = User.objects.filter(is_active=True)
-        actor = (
-            users.filter(username=options["user"]).first()
-            if options["user"]
-            else users.filter(role=Role.COUNTY_ADMIN).order_by("pk").first()
-        )
+        actor = command_user(options["user"])
         if actor is None:
             raise CommandError("找不到生成名册的工作人员（--user）。")
         try:

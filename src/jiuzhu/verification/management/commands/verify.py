@@ -6,8 +6,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.models import Region, User
-from jiuzhu.core.roles import Role
+from jiuzhu.core.models import Region
+from jiuzhu.core.selectors import command_user
 from jiuzhu.registry.models import Household
 from jiuzhu.verification import jobs, services
 from jiuzhu.verification.models import Engine, VerificationJob
@@ -55,12 +55,7 @@ class Command(BaseCommand):
             if job is None:
                 raise CommandError(f"任务 #{options['resume']} 不存在。")
             return job
-        users = User.objects.filter(is_active=True)
-        user = (
-            users.filter(username=options["user"]).first()
-            if options["user"]
-            else users.filter(role=Role.COUNTY_ADMIN).order_by("pk").first()
-        )
+        user = command_user(options["user"])
         if user is None:
             raise CommandError("找不到发起人，请用 --user 指定。")
         target = options["households"]
