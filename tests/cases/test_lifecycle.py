@@ -18,7 +18,8 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.core.months import first_of_next_month
 from jiuzhu.registry.models import Relation
 from tests import factories
-from tests.cases.conftest import head_of, in_force, investigate, set_today, submit
+from tests.cases.conftest import in_force, investigate, set_today, submit
+from tests.factories import head_of
 
 # Amounts are computed with the parameters of the month after "today": a fixed day keeps
 # them fixed (docs/policy/dibao.md).
@@ -195,12 +196,8 @@ def test_tekun_for_an_elderly_person_living_alone(staff, dong_e_village, county_
         county_admin,
         dong_e_village,
         members=[
-            factories.member(
-                Relation.HEAD,
-                "孤老",
-                dong_e_village,
-                id_number=factories.id_number(dt.date(1940, 1, 1)),
-                labour_capacity="none",
+            factories.born(
+                Relation.HEAD, "孤老", dong_e_village, dt.date(1940, 1, 1), labour_capacity="none"
             ),
         ],
     )

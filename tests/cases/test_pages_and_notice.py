@@ -9,8 +9,10 @@ from django.utils import timezone
 
 from jiuzhu.cases import public, services
 from jiuzhu.cases.models import Case, Status
-from tests.cases.conftest import head_of, investigate, set_today, submit
+from tests import factories
+from tests.cases.conftest import investigate, set_today, submit
 from tests.conftest import client_for
+from tests.factories import head_of
 
 pytestmark = pytest.mark.django_db
 
@@ -42,8 +44,6 @@ def test_intake_page_finds_a_household_of_another_town_by_id(staff, poor_househo
 
 
 def test_intake_page_unknown_id_is_told(staff):
-    from tests import factories
-
     page = client_for(staff["assistant"]).post(
         "/cases/new/", {"find": "1", "id_number": factories.id_number()}
     )
