@@ -1,9 +1,10 @@
 import datetime as dt
 import shutil
 import subprocess
+import threading
 
 import pytest
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.test import Client
 from django.utils import timezone
 
@@ -128,10 +129,6 @@ def test_printable_notice_renders_chinese_without_system_fonts(
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrency test needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_two_staff_deciding_at_once_one_wins(staff, poor_household):
-    import threading
-
-    from django.db import close_old_connections
-
     case = submit(staff["assistant"], poor_household)
     investigate(case, staff["assistant"])
     version = case.version

@@ -4,7 +4,9 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from jiuzhu.core.errors import DomainError
+from jiuzhu.payments import payroll as pr
 from jiuzhu.payments import services
+from jiuzhu.payments.jobs import prepare_towns
 from jiuzhu.payments.models import BankAccount, Payroll, PayrollLine, Reason, line_id
 from jiuzhu.policy.models import Parameter
 from tests.payments.conftest import MONTH, give_account, make_household, make_recipient
@@ -250,7 +252,6 @@ def test_line_ids_keep_line_numbers_unique_within_a_payroll(pay_staff, dong_e_vi
 def test_bulk_load_puts_its_guard_back_even_when_it_fails(pay_staff, dong_e_village, dong_e):
     """The prepare lifts the insert guard for its own load only: afterwards, and after a
     failed load, the guard is in place and refuses lines of a locked payroll."""
-    from jiuzhu.payments import payroll as pr
 
     admin = pay_staff["admin"]
     make_recipient(admin, make_household(admin, dong_e_village))
@@ -337,8 +338,6 @@ def test_check_reports_differences_from_last_month(pay_staff, dong_e_village, do
 
 
 def test_county_wide_run_prepares_one_payroll_per_town(pay_staff, dong_e_village, meigui_village):
-    from jiuzhu.payments.jobs import prepare_towns
-
     admin = pay_staff["admin"]
     make_recipient(admin, make_household(admin, dong_e_village))
     make_recipient(admin, make_household(admin, meigui_village, "玫瑰户"))
