@@ -16,11 +16,11 @@ reuses it.
 """
 
 import json
-import os
+import time
 
-from bench.bench_demo import measure_on_demo
-from bench.bench_search import USERNAME, _percentile
-from bench.common import benchmark, record
+from bench.bench_demo import record_p95_on_demo
+from bench.bench_search import USERNAME
+from bench.common import benchmark, percentile, setup_django
 
 REQUESTS = 200
 WARM_UP = 10
@@ -29,26 +29,21 @@ LISTS = {"list": "/cases/", "overdue": "/cases/overdue/"}
 
 @benchmark("cases_lists_postgres")
 def cases_lists_postgres(size: int) -> None:
-    figures = measure_on_demo(f"jiuzhu_bench_cases_{size}", size, "bench.bench_cases")
-    if figures is not None:
-        record(
-            "cases_lists_postgres",
-            size,
-            figures["p95_ms"] / 1000,
-            baseline="select_first_page_ids",
-            baseline_seconds=figures["baseline_p95_ms"] / 1000,
-            **figures,
-        )
+    """p95 latency of the case lists on a demo county of `size` households (module
+    docstring)."""
+    record_p95_on_demo(
+        "cases_lists_postgres",
+        size,
+        "bench.bench_cases",
+        database="jiuzhu_bench_cases",
+        baseline="select_first_page_ids",
+    )
 
 
 def measure() -> dict[str, float | int]:
     """Run in the child, against DATABASE_URL: the timed requests, as one JSON line."""
-    import time
-
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuzhu.settings")
-    django.setup()
+    setup_django()
+    # Imported here: Django's test client and the models need setup_django first.
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -85,14 +80,14 @@ def measure() -> dict[str, float | int]:
         "requests": len(every),
         "open_cases": selectors.case_list(user, "open").count(),
         "overdue_cases": selectors.overdue_cases(user).count(),
-        "p50_ms": round(_percentile(every, 0.5) * ms, 2),
-        "p95_ms": round(_percentile(every, 0.95) * ms, 2),
+        "p50_ms": round(percentile(every, 0.5) * ms, 2),
+        "p95_ms": round(percentile(every, 0.95) * ms, 2),
         "max_ms": round(max(every) * ms, 2),
-        "baseline_p95_ms": round(_percentile(bare, 0.95) * ms, 3),
+        "baseline_p95_ms": round(percentile(bare, 0.95) * ms, 3),
     }
     for kind in LISTS:
-        figures[f"{kind}_p50_ms"] = round(_percentile(timings[kind], 0.5) * ms, 2)
-        figures[f"{kind}_p95_ms"] = round(_percentile(timings[kind], 0.95) * ms, 2)
+        figures[f"{kind}_p50_ms"] = round(percentile(timings[kind], 0.5) * ms, 2)
+        figures[f"{kind}_p95_ms"] = round(percentile(timings[kind], 0.95) * ms, 2)
         figures[f"{kind}_queries"] = queries[kind]
     return figures
 

@@ -26,7 +26,6 @@ QUERIES = 200
 WARM_UP = 20
 KINDS = ("name", "initials", "id", "suffix")
 USERNAME = "donge_assistant"
-_percentile = percentile  # the name bench_cases imports
 
 if TYPE_CHECKING:  # models are imported only after Django is set up
     from jiuzhu.core.models import User

@@ -2,12 +2,14 @@
 
 from typing import Any
 
+from rest_framework.test import APIClient
+
 from jiuzhu.core.models import AuditEntry, Region
 from jiuzhu.registry.models import Asset, Household, Income, Membership, Person
 from tests import factories
 from tests.factories import head_of
 
-__all__ = ["counts", "head_of", "household_payload", "member_payload"]
+__all__ = ["counts", "created", "head_of", "household_payload", "member_payload"]
 
 
 def counts() -> dict[str, int]:
@@ -16,6 +18,13 @@ def counts() -> dict[str, int]:
         model.__name__: model.objects.count()
         for model in (Household, Person, Membership, Income, Asset, AuditEntry)
     }
+
+
+def created(api: APIClient, path: str, payload: Any) -> dict[str, Any]:
+    """POST a JSON payload that must create a record (201); the record as answered."""
+    response = api.post(path, payload, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
 
 
 def member_payload(village: Region, **overrides: Any) -> dict[str, Any]:

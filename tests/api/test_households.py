@@ -8,7 +8,7 @@ from jiuzhu.core import idnumber
 from jiuzhu.core.models import AccessLog, AuditEntry
 from jiuzhu.registry.models import Household, Membership, Person
 from tests import factories
-from tests.api.helpers import counts, head_of, household_payload, member_payload
+from tests.api.helpers import counts, created, head_of, household_payload, member_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -112,13 +112,11 @@ def test_create_household_with_members(api, assistant, dong_e_village, dong_e_vi
         labour_capacity="none",
         co_resident=False,
     )
-    response = api.post(
+    body = created(
+        api,
         "/api/households/",
         household_payload(dong_e_village, [head, child], registered_poor=True),
-        format="json",
     )
-    assert response.status_code == 201, response.json()
-    body = response.json()
     household = Household.objects.get(pk=body["id"])
     assert household.number.startswith("370124102201")
     assert household.registered_poor is True

@@ -6,20 +6,18 @@ import pytest
 
 from jiuzhu.registry.models import Asset, Income
 from tests import factories
-from tests.api.helpers import counts, head_of
+from tests.api.helpers import counts, created, head_of
 
 pytestmark = pytest.mark.django_db
 
 
 def test_add_income_for_a_member(api, dong_e_household):
     head = head_of(dong_e_household)
-    response = api.post(
+    body = created(
+        api,
         f"/api/households/{dong_e_household.pk}/incomes/",
         {"category": "pension", "monthly_amount": 1234.5, "person": head.pk, "note": "退休金"},
-        format="json",
     )
-    assert response.status_code == 201, response.json()
-    body = response.json()
     assert body["monthly_amount"] == "1234.50"
     assert body["person_id"] == head.pk
     assert body["category_display"] == "养老金、退休金"
@@ -162,13 +160,11 @@ def test_income_of_another_household_cannot_be_removed_through_this_one(
 
 def test_add_and_remove_asset(api, dong_e_household):
     head = head_of(dong_e_household)
-    response = api.post(
+    body = created(
+        api,
         f"/api/households/{dong_e_household.pk}/assets/",
         {"kind": "deposit", "value": "52000.00", "person": head.pk},
-        format="json",
     )
-    assert response.status_code == 201, response.json()
-    body = response.json()
     assert (body["kind"], body["kind_display"], body["value"], body["quantity"]) == (
         "deposit",
         "存款",

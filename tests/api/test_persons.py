@@ -7,7 +7,7 @@ import pytest
 from jiuzhu.core.models import AccessLog, AuditEntry
 from jiuzhu.registry.models import Membership, Person
 from tests import factories
-from tests.api.helpers import counts, head_of, member_payload
+from tests.api.helpers import counts, created, head_of, member_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +36,11 @@ def test_get_person_with_current_household_and_history_is_logged(api, assistant,
 
 def test_add_member(api, dong_e_household, dong_e_village):
     number = factories.id_number(dt.date(2015, 9, 1), "M")
-    response = api.post(
+    body = created(
+        api,
         f"/api/households/{dong_e_household.pk}/members/",
         member_payload(dong_e_village, id_number=number, name="王小明", relation="child"),
-        format="json",
     )
-    assert response.status_code == 201, response.json()
-    body = response.json()
     assert body["name"] == "王小明"
     assert body["household_id"] == dong_e_household.pk
     assert body["relation"] == "child"

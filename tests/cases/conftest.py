@@ -6,7 +6,6 @@ from django.utils import timezone
 from jiuzhu.cases import services
 from jiuzhu.cases.models import Case
 from jiuzhu.core.roles import Role
-from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Relation
 from tests import factories
 
@@ -15,15 +14,9 @@ from tests import factories
 def staff(dong_e, meigui, dong_e_village):
     """Staff of 东阿镇 (responsible for the household) and of 玫瑰镇 (another window)."""
     return {
-        "assistant": factories.user(Role.TOWN_ASSISTANT, dong_e, username="de_assistant"),
-        "approver": factories.user(Role.TOWN_APPROVER, dong_e, username="de_approver"),
+        **factories.staff_of(dong_e, meigui, dong_e_village, "de_"),
         "approver2": factories.user(Role.TOWN_APPROVER, dong_e, username="de_approver2"),
-        "coordinator": factories.user(Role.VILLAGE_COORDINATOR, dong_e_village, username="de_vc"),
-        "other_assistant": factories.user(Role.TOWN_ASSISTANT, meigui, username="mg_assistant"),
-        "other_approver": factories.user(Role.TOWN_APPROVER, meigui, username="mg_approver"),
         "supervisor": factories.user(Role.COUNTY_SUPERVISOR, factories.county(), username="sup"),
-        "admin": factories.user(Role.COUNTY_ADMIN, factories.county(), username="cadmin"),
-        "auditor": factories.user(Role.AUDITOR, factories.county(), username="aud"),
         "social_worker": factories.user(Role.SOCIAL_WORKER, dong_e, username="sw"),
         "officer": factories.user(
             Role.DEPARTMENT_OFFICER, factories.county(), username="off", department="人社局"
@@ -34,37 +27,23 @@ def staff(dong_e, meigui, dong_e_village):
 @pytest.fixture
 def poor_household(dong_e_village, county_admin):
     """A rural household of two with little income: eligible for dibao."""
-    household = factories.household(
+    return factories.household_with_incomes(
         county_admin,
         dong_e_village,
-        members=[
-            factories.member(
-                Relation.HEAD,
-                "王老汉",
-                dong_e_village,
-                phone="13900000001",
-                id_number=factories.id_number(dt.date(1950, 3, 1), "M"),
+        [
+            factories.born(
+                Relation.HEAD, "王老汉", dong_e_village, dt.date(1950, 3, 1), phone="13900000001"
             ),
-            factories.member(
-                Relation.SPOUSE,
-                "刘大娘",
-                dong_e_village,
-                id_number=factories.id_number(dt.date(1953, 7, 9), "F"),
-            ),
+            factories.born(Relation.SPOUSE, "刘大娘", dong_e_village, dt.date(1953, 7, 9), "F"),
         ],
+        (("pension", "200"),),
     )
-    registry_services.add_income(county_admin, household, "pension", "200")
-    return household
-
-
-def head_of(household):
-    return household.memberships.get(relation="head", end_date__isnull=True).person
 
 
 def submit(actor, household, programme="dibao", **extra) -> Case:
     data = services.ApplicationInput(
         household=household,
-        applicant=extra.pop("applicant", head_of(household)),
+        applicant=extra.pop("applicant", factories.head_of(household)),
         programme=programme,
         reason=extra.pop("reason", "老两口年老体弱，收入很低。"),
         commitment_signed=extra.pop("commitment_signed", True),

@@ -8,6 +8,7 @@ from jiuzhu.cases import rules, selectors, services
 from jiuzhu.cases.models import Action, Case, CaseDocument, SpotCheck, Status
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.workdays import Calendar
+from tests import factories
 from tests.cases.conftest import investigate, set_today, submit
 
 pytestmark = pytest.mark.django_db
@@ -157,8 +158,6 @@ def test_uploads_are_stored_outside_the_web_root(staff, poor_household, settings
 def test_spot_checks_draw_a_share_of_decided_cases(
     staff, poor_household, dong_e_village, county_admin
 ):
-    from tests import factories
-
     decided = []
     for _ in range(10):
         household = factories.household(county_admin, dong_e_village)

@@ -16,9 +16,12 @@ from jiuzhu.cases.models import (
 )
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.months import first_of_next_month
+from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Relation
 from tests import factories
-from tests.cases.conftest import head_of, in_force, investigate, set_today, submit
+from tests.cases.conftest import in_force, investigate, set_today, submit
+from tests.conftest import client_for
+from tests.factories import head_of
 
 # Amounts are computed with the parameters of the month after "today": a fixed day keeps
 # them fixed (docs/policy/dibao.md).
@@ -176,8 +179,6 @@ def test_review_recomputes_through_the_policy_engine(
 ):
     case = in_force(staff, poor_household, monkeypatch)
     before = Recipient.objects.get(case=case).monthly_amount
-    from jiuzhu.registry import services as registry_services
-
     registry_services.add_income(county_admin, poor_household, "wages", "100")
     recipient = services.review(staff["approver"], case, case.version, "家庭报告收入变化")
     assert recipient.monthly_amount == before - Decimal("100")
@@ -195,12 +196,8 @@ def test_tekun_for_an_elderly_person_living_alone(staff, dong_e_village, county_
         county_admin,
         dong_e_village,
         members=[
-            factories.member(
-                Relation.HEAD,
-                "孤老",
-                dong_e_village,
-                id_number=factories.id_number(dt.date(1940, 1, 1)),
-                labour_capacity="none",
+            factories.born(
+                Relation.HEAD, "孤老", dong_e_village, dt.date(1940, 1, 1), labour_capacity="none"
             ),
         ],
     )
@@ -225,8 +222,6 @@ def test_temporary_assistance_is_one_off_without_notice(staff, poor_household):
 
 
 def test_household_page_shows_the_case(staff, poor_household):
-    from tests.conftest import client_for
-
     case = submit(staff["assistant"], poor_household)
     page = client_for(staff["assistant"]).get(f"/households/{poor_household.pk}/").content.decode()
     assert case.number in page
@@ -269,8 +264,6 @@ def test_one_off_temporary_has_nothing_to_review(staff, poor_household):
 
 
 def test_reviews_due_appear_in_the_towns_list(staff, poor_household, monkeypatch):
-    from tests.conftest import client_for
-
     case = in_force(staff, poor_household, monkeypatch)
     recipient = Recipient.objects.get(case=case)
     set_today(monkeypatch, recipient.next_review_on)

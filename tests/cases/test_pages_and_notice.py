@@ -1,16 +1,19 @@
 import datetime as dt
 import shutil
 import subprocess
+import threading
 
 import pytest
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.test import Client
 from django.utils import timezone
 
 from jiuzhu.cases import public, services
 from jiuzhu.cases.models import Case, Status
-from tests.cases.conftest import head_of, investigate, set_today, submit
+from tests import factories
+from tests.cases.conftest import investigate, set_today, submit
 from tests.conftest import client_for
+from tests.factories import head_of
 
 pytestmark = pytest.mark.django_db
 
@@ -42,8 +45,6 @@ def test_intake_page_finds_a_household_of_another_town_by_id(staff, poor_househo
 
 
 def test_intake_page_unknown_id_is_told(staff):
-    from tests import factories
-
     page = client_for(staff["assistant"]).post(
         "/cases/new/", {"find": "1", "id_number": factories.id_number()}
     )
@@ -128,10 +129,6 @@ def test_printable_notice_renders_chinese_without_system_fonts(
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrency test needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_two_staff_deciding_at_once_one_wins(staff, poor_household):
-    import threading
-
-    from django.db import close_old_connections
-
     case = submit(staff["assistant"], poor_household)
     investigate(case, staff["assistant"])
     version = case.version

@@ -5,7 +5,9 @@ from jiuzhu.cases.actions import STEPS
 from jiuzhu.cases.models import Action, CaseEvent, Status
 from jiuzhu.cases.workflow import TRANSITIONS
 from jiuzhu.core.roles import Role
+from tests import factories
 from tests.cases.conftest import investigate, submit
+from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -86,9 +88,6 @@ def test_another_towns_staff_can_take_in_but_not_decide(staff, poor_household):
 
 
 def test_pages_answer_404_outside_the_area(staff, poor_household, meigui_village, county_admin):
-    from tests import factories
-    from tests.conftest import client_for
-
     other_household = factories.household(county_admin, meigui_village)
     case = submit(staff["other_assistant"], other_household)
     client = client_for(staff["assistant"])

@@ -1,13 +1,10 @@
 """`jiuzhu demo` also makes cases: recipients in force and applications under way."""
 
-import datetime as dt
 import hashlib
-import io
 from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -29,21 +26,7 @@ from jiuzhu.core.programmes import Programme
 from jiuzhu.core.workdays import Calendar
 from jiuzhu.policy.parameters import value_at
 from jiuzhu.registry.models import Membership
-
-AS_OF = dt.date(2026, 6, 30)
-
-
-def run_demo(households: int, seed: int = 5) -> str:
-    out = io.StringIO()
-    call_command(
-        "demo",
-        f"--households={households}",
-        f"--seed={seed}",
-        f"--as-of={AS_OF.isoformat()}",
-        "--no-progress",
-        stdout=out,
-    )
-    return out.getvalue()
+from tests.demo.helpers import run_demo
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from jiuzhu.payments.models import Payroll
 from jiuzhu.policy.models import Parameter
 from tests.cases.conftest import poor_household, staff  # noqa: F401  (fixtures)
-from tests.payments.conftest import other_village, pay_staff, village  # noqa: F401  (fixtures)
+from tests.payments.conftest import pay_staff  # noqa: F401  (fixtures)
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in fixtures
 # are still synchronous and safe here.

@@ -1,9 +1,11 @@
 import pytest
 
+from jiuzhu.cases import services
 from jiuzhu.cases.models import Case
 from tests import factories
-from tests.cases.conftest import head_of
+from tests.cases.conftest import investigate, submit
 from tests.e2e.conftest import log_in
+from tests.factories import head_of
 
 # serialized_rollback keeps the shipped policy parameters (data migrations) between tests.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -63,9 +65,6 @@ def test_town_assistant_takes_an_application_from_intake_to_notice(
 
 
 def test_public_notice_on_a_phone(phone, live_server, staff, poor_household):
-    from jiuzhu.cases import services
-    from tests.cases.conftest import investigate, submit
-
     case = submit(staff["assistant"], poor_household)
     investigate(case, staff["assistant"])
     services.approve(staff["approver"], case, case.version)

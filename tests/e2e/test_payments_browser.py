@@ -40,10 +40,10 @@ def downloaded_rows(download):
     return list(book.worksheets[0].iter_rows(values_only=True))
 
 
-def approved_payroll(staff, village, dong_e):
+def approved_payroll(staff, dong_e_village, dong_e):
     """Two recipients with accounts at one bank, a payroll checked and approved."""
     admin = staff["admin"]
-    households = [make_household(admin, village, name) for name in ("王老汉", "李大娘")]
+    households = [make_household(admin, dong_e_village, name) for name in ("王老汉", "李大娘")]
     make_recipient(admin, households[0], "500.00")
     make_recipient(admin, households[1], "800.00")
     for household in households:
@@ -55,10 +55,13 @@ def approved_payroll(staff, village, dong_e):
 
 
 def test_assistant_prepares_and_checks_a_month_and_an_approver_locks_it(
-    page, live_server, pay_staff, village, dong_e
+    page, live_server, pay_staff, dong_e_village, dong_e
 ):
     admin, assistant = pay_staff["admin"], pay_staff["assistant"]
-    old, new = make_household(admin, village), make_household(admin, village, "李大娘")
+    old, new = (
+        make_household(admin, dong_e_village),
+        make_household(admin, dong_e_village, "李大娘"),
+    )
     make_recipient(admin, old, "500.00")
     make_recipient(admin, new, "800.00", programme="tekun")
     give_account(assistant, old)
@@ -109,11 +112,11 @@ def test_assistant_prepares_and_checks_a_month_and_an_approver_locks_it(
 
 
 def test_county_run_reports_each_town_and_the_preparer_cannot_approve(
-    page, live_server, pay_staff, village, other_village, dong_e
+    page, live_server, pay_staff, dong_e_village, meigui_village, dong_e
 ):
     admin = pay_staff["admin"]  # may both prepare and approve
-    make_recipient(admin, make_household(admin, village), "500.00")
-    make_recipient(admin, make_household(admin, other_village, "玫瑰"), "600.00")
+    make_recipient(admin, make_household(admin, dong_e_village), "500.00")
+    make_recipient(admin, make_household(admin, meigui_village, "玫瑰"), "600.00")
 
     log_in(page, live_server, admin, factories.PASSWORD)
     page.goto(f"{live_server.url}/payments/")
@@ -167,9 +170,9 @@ def upload_results(page, content, name="回盘.csv"):
 
 
 def test_bank_file_download_results_and_reissue_after_a_corrected_account(
-    page, live_server, pay_staff, village, dong_e
+    page, live_server, pay_staff, dong_e_village, dong_e
 ):
-    households, payroll = approved_payroll(pay_staff, village, dong_e)
+    households, payroll = approved_payroll(pay_staff, dong_e_village, dong_e)
     log_in(page, live_server, pay_staff["assistant"], factories.PASSWORD)
     page.goto(f"{live_server.url}/payments/{payroll.pk}/")
     page.select_option("#bank", "农商银行")
@@ -221,9 +224,9 @@ def test_bank_file_download_results_and_reissue_after_a_corrected_account(
 
 
 def test_accounts_page_corrects_an_account_and_refuses_a_bad_number(
-    page, live_server, pay_staff, village
+    page, live_server, pay_staff, dong_e_village
 ):
-    household = make_household(pay_staff["admin"], village)
+    household = make_household(pay_staff["admin"], dong_e_village)
     first = give_account(pay_staff["assistant"], household, number="6221000011112222")
     head = head_of(household)
     log_in(page, live_server, pay_staff["assistant"], factories.PASSWORD)
@@ -254,9 +257,9 @@ def test_accounts_page_corrects_an_account_and_refuses_a_bad_number(
 
 
 def test_lines_and_export_mask_id_numbers_for_the_auditor(
-    page, live_server, pay_staff, village, dong_e
+    page, live_server, pay_staff, dong_e_village, dong_e
 ):
-    households, payroll = approved_payroll(pay_staff, village, dong_e)
+    households, payroll = approved_payroll(pay_staff, dong_e_village, dong_e)
     full = head_of(households[0]).id_number
     masked = f"{full[:6]}{'*' * 8}{full[-4:]}"
 
@@ -282,9 +285,9 @@ def test_lines_and_export_mask_id_numbers_for_the_auditor(
 
 
 def test_recovery_claim_repaid_in_part_then_waived_by_another_person(
-    page, live_server, pay_staff, village
+    page, live_server, pay_staff, dong_e_village
 ):
-    household = make_household(pay_staff["admin"], village)
+    household = make_household(pay_staff["admin"], dong_e_village)
     log_in(page, live_server, pay_staff["assistant"], factories.PASSWORD)
     page.click("nav >> text=多发追回")
     page.wait_for_selector("h1:has-text('多发追回')")
@@ -326,10 +329,10 @@ def test_recovery_claim_repaid_in_part_then_waived_by_another_person(
 
 
 def test_budgets_indices_and_allocation_then_execution(
-    page, live_server, pay_staff, village, dong_e, meigui
+    page, live_server, pay_staff, dong_e_village, dong_e, meigui
 ):
     admin = pay_staff["admin"]
-    make_recipient(admin, make_household(admin, village), "500.00")
+    make_recipient(admin, make_household(admin, dong_e_village), "500.00")
     log_in(page, live_server, admin, factories.PASSWORD)
     page.goto(f"{live_server.url}/funds/?year=2026")
     page.wait_for_selector("text=本年度尚无预算。")
@@ -370,8 +373,8 @@ def test_budgets_indices_and_allocation_then_execution(
     assert ("东阿镇", "6800.00") in cells and ("平阴县", "500000.00") in cells
 
 
-def test_payroll_detail_fits_a_phone(phone, live_server, pay_staff, village, dong_e):
-    _, payroll = approved_payroll(pay_staff, village, dong_e)
+def test_payroll_detail_fits_a_phone(phone, live_server, pay_staff, dong_e_village, dong_e):
+    _, payroll = approved_payroll(pay_staff, dong_e_village, dong_e)
     log_in(phone, live_server, pay_staff["assistant"], factories.PASSWORD)
     phone.goto(f"{live_server.url}/payments/{payroll.pk}/")
     phone.select_option("#bank", "农商银行")

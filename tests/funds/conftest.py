@@ -1,1 +1,1 @@
-from tests.payments.conftest import other_village, pay_staff, village  # noqa: F401
+from tests.payments.conftest import pay_staff  # noqa: F401

@@ -28,11 +28,11 @@ def test_allocation_formula_favours_weak_towns_and_adds_up():
     assert formulas.split(0, w) == [0, 0]
 
 
-def test_allocate_writes_town_budgets(pay_staff, village, other_village, dong_e, meigui):
+def test_allocate_writes_town_budgets(pay_staff, dong_e_village, meigui_village, dong_e, meigui):
     admin = pay_staff["admin"]
     for _ in range(3):
-        make_recipient(admin, make_household(admin, village))
-    make_recipient(admin, make_household(admin, other_village, "玫瑰"))
+        make_recipient(admin, make_household(admin, dong_e_village))
+    make_recipient(admin, make_household(admin, meigui_village, "玫瑰"))
     with pytest.raises(DomainError, match="未录入财力薄弱指数"):
         services.allocate(admin, 2026, "dibao", 1_000_000)
     services.set_fiscal_index(admin, 2026, dong_e, "0.2")
@@ -50,9 +50,9 @@ def test_allocate_writes_town_budgets(pay_staff, village, other_village, dong_e,
     assert Allocation.objects.count() == 1 and Budget.objects.count() == 2
 
 
-def test_execution_budget_vs_paid_with_run_out_warning(pay_staff, village, dong_e):
+def test_execution_budget_vs_paid_with_run_out_warning(pay_staff, dong_e_village, dong_e):
     admin = pay_staff["admin"]
-    hh = make_household(admin, village)
+    hh = make_household(admin, dong_e_village)
     make_recipient(admin, hh, "1000.00")
     give_account(pay_staff["assistant"], hh)
     for month in (dt.date(2026, 10, 1), dt.date(2026, 11, 1)):

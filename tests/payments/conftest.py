@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from jiuzhu.cases.models import Case, Recipient
-from jiuzhu.core.roles import Role
 from jiuzhu.payments import services
 from jiuzhu.registry.models import Relation
 from tests import factories
@@ -17,17 +16,12 @@ MONTH = dt.date(2026, 12, 1)
 
 
 @pytest.fixture
-def pay_staff(dong_e, meigui, county_admin):
+def pay_staff(dong_e, meigui, dong_e_village, county_admin):
+    """The workflow staff of 东阿镇 and 玫瑰镇; the county administrator is the one the
+    tests' households are created by."""
     return {
-        "assistant": factories.user(Role.TOWN_ASSISTANT, dong_e, username="pay_assistant"),
-        "approver": factories.user(Role.TOWN_APPROVER, dong_e, username="pay_approver"),
-        "other_assistant": factories.user(Role.TOWN_ASSISTANT, meigui, username="pay_mg"),
-        "other_approver": factories.user(Role.TOWN_APPROVER, meigui, username="pay_mg_appr"),
-        "coordinator": factories.user(
-            Role.VILLAGE_COORDINATOR, factories.village(dong_e, 201), username="pay_vc"
-        ),
+        **factories.staff_of(dong_e, meigui, dong_e_village, "pay_"),
         "admin": county_admin,
-        "auditor": factories.user(Role.AUDITOR, factories.county(), username="pay_aud"),
     }
 
 
@@ -56,7 +50,7 @@ def make_recipient(
     programme="dibao",
     phase_out_until=None,
 ):
-    head = household.memberships.get(relation="head").person
+    head = factories.head_of(household)
     n = next(_counter)
     case = Case.objects.create(
         number=f"T{n:08d}",
@@ -89,17 +83,7 @@ def make_recipient(
 
 
 def give_account(actor, household, bank="农商银行", number=None):
-    head = household.memberships.get(relation="head").person
+    head = factories.head_of(household)
     return services.set_account(
         actor, household, head, bank, number or f"62210000{head.pk:08d}", head.name
     )
-
-
-@pytest.fixture
-def village(dong_e):
-    return factories.village(dong_e, 201, "东阿村")
-
-
-@pytest.fixture
-def other_village(meigui):
-    return factories.village(meigui, 201, "玫瑰村")

@@ -22,11 +22,11 @@ def _approved(staff, town, month=MONTH):
 
 
 @pytest.fixture
-def three_paid(pay_staff, village, dong_e):
+def three_paid(pay_staff, dong_e_village, dong_e):
     admin = pay_staff["admin"]
     households = []
     for name, amount in (("甲", "100.00"), ("乙", "200.00"), ("丙", "300.50")):
-        hh = make_household(admin, village, name)
+        hh = make_household(admin, dong_e_village, name)
         make_recipient(admin, hh, amount)
         give_account(pay_staff["assistant"], hh)
         households.append(hh)
@@ -58,9 +58,9 @@ def test_payment_files_csv_and_xlsx_with_control_total(pay_staff, three_paid):
     assert values[-1][4] == "600.50" and xlsx.total_fen == 60050
 
 
-def test_payment_file_needs_a_locked_payroll(pay_staff, village, dong_e):
+def test_payment_file_needs_a_locked_payroll(pay_staff, dong_e_village, dong_e):
     admin = pay_staff["admin"]
-    hh = make_household(admin, village)
+    hh = make_household(admin, dong_e_village)
     make_recipient(admin, hh)
     give_account(pay_staff["assistant"], hh)
     payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
@@ -134,9 +134,11 @@ def test_mismatched_results_refused_whole(pay_staff, three_paid, rows, message):
     assert made.results_imported_at is None
 
 
-def test_lines_without_account_are_failed_at_approval_and_reissued(pay_staff, village, dong_e):
+def test_lines_without_account_are_failed_at_approval_and_reissued(
+    pay_staff, dong_e_village, dong_e
+):
     admin = pay_staff["admin"]
-    hh = make_household(admin, village)
+    hh = make_household(admin, dong_e_village)
     make_recipient(admin, hh, "250.00")
     payroll = _approved(pay_staff, dong_e)
     line = PayrollLine.objects.get(payroll=payroll)
@@ -146,9 +148,9 @@ def test_lines_without_account_are_failed_at_approval_and_reissued(pay_staff, vi
     assert reissue.total_fen == 25000
 
 
-def test_recovery_netted_never_below_zero_then_collected(pay_staff, village, dong_e):
+def test_recovery_netted_never_below_zero_then_collected(pay_staff, dong_e_village, dong_e):
     admin = pay_staff["admin"]
-    hh = make_household(admin, village)
+    hh = make_household(admin, dong_e_village)
     make_recipient(admin, hh, "100.00")
     claim = services.create_claim(
         pay_staff["assistant"],
@@ -175,9 +177,9 @@ def test_recovery_netted_never_below_zero_then_collected(pay_staff, village, don
     assert services.claim_balance(claim) == 0 and claim.status == "settled"
 
 
-def test_recovery_waiver_by_another_approver_with_reason(pay_staff, village):
+def test_recovery_waiver_by_another_approver_with_reason(pay_staff, dong_e_village):
     admin = pay_staff["admin"]
-    hh = make_household(admin, village)
+    hh = make_household(admin, dong_e_village)
     claim = services.create_claim(
         pay_staff["assistant"], hh, "dibao", MONTH, MONTH, 5000, 5000, "隐瞒收入"
     )
@@ -196,9 +198,9 @@ def test_recovery_waiver_by_another_approver_with_reason(pay_staff, village):
     assert RecoveryClaim.objects.get(pk=claim.pk).waiver_reason == "家庭确无偿还能力"
 
 
-def test_account_correction_keeps_history(pay_staff, village):
+def test_account_correction_keeps_history(pay_staff, dong_e_village):
     admin = pay_staff["admin"]
-    hh = make_household(admin, village)
+    hh = make_household(admin, dong_e_village)
     first = give_account(pay_staff["assistant"], hh)
     second = give_account(pay_staff["assistant"], hh, "工商银行", "6222000011110000")
     first.refresh_from_db()

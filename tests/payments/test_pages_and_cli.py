@@ -14,9 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def prepared(pay_staff, village, dong_e):
+def prepared(pay_staff, dong_e_village, dong_e):
     admin = pay_staff["admin"]
-    hh = make_household(admin, village)
+    hh = make_household(admin, dong_e_village)
     make_recipient(admin, hh, "500.00")
     give_account(pay_staff["assistant"], hh)
     return hh, services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
@@ -110,9 +110,9 @@ def test_auditor_sees_masked_ids(pay_staff, prepared):
     assert head.id_number not in body and "500.00" in body
 
 
-def test_prepare_page_runs_as_a_task_and_refuses_bad_month(pay_staff, village, dong_e):
+def test_prepare_page_runs_as_a_task_and_refuses_bad_month(pay_staff, dong_e_village, dong_e):
     admin = pay_staff["admin"]
-    make_recipient(admin, make_household(admin, village))
+    make_recipient(admin, make_household(admin, dong_e_village))
     client = client_for(pay_staff["assistant"])
     response = client.post("/payments/", {"month": "2026-12", "town": dong_e.code})
     assert response.status_code == 302 and "task=" in response["Location"]
@@ -141,19 +141,19 @@ def test_household_page_shows_payments_and_claims(pay_staff, prepared):
     assert "发放账户" in audited and f"/payments/accounts/{hh.pk}/" not in audited
 
 
-def test_cli_prepares_and_refuses_second_run(pay_staff, village, capsys):
+def test_cli_prepares_and_refuses_second_run(pay_staff, dong_e_village, capsys):
     admin = pay_staff["admin"]
-    make_recipient(admin, make_household(admin, village))
-    call_command("payroll", "--month", "2026-12", "--town", village.code[:9])
+    make_recipient(admin, make_household(admin, dong_e_village))
+    call_command("payroll", "--month", "2026-12", "--town", dong_e_village.code[:9])
     assert Payroll.objects.count() == 1
     with pytest.raises(CommandError, match="没有生成任何名册"):
-        call_command("payroll", "--month", "2026-12", "--town", village.code[:9])
+        call_command("payroll", "--month", "2026-12", "--town", dong_e_village.code[:9])
     with pytest.raises(CommandError, match="月份格式"):
         call_command("payroll", "--month", "12/2026")
 
 
-def test_claim_page_refuses_a_bad_date_in_chinese_and_records_nothing(pay_staff, village):
-    hh = make_household(pay_staff["admin"], village)
+def test_claim_page_refuses_a_bad_date_in_chinese_and_records_nothing(pay_staff, dong_e_village):
+    hh = make_household(pay_staff["admin"], dong_e_village)
     claim = services.create_claim(
         pay_staff["assistant"], hh, "dibao", MONTH, MONTH, 5000, 5000, "隐瞒收入"
     )

@@ -4,7 +4,9 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from jiuzhu.core.errors import DomainError
+from jiuzhu.payments import payroll as pr
 from jiuzhu.payments import services
+from jiuzhu.payments.jobs import prepare_towns
 from jiuzhu.payments.models import BankAccount, Payroll, PayrollLine, Reason, line_id
 from jiuzhu.policy.models import Parameter
 from tests.payments.conftest import MONTH, give_account, make_household, make_recipient
@@ -25,9 +27,9 @@ def _approve(staff, payroll):
     return services.approve_payroll(staff["approver"], payroll)
 
 
-def test_regular_month_pays_the_decided_amount_with_snapshot(pay_staff, village, dong_e):
+def test_regular_month_pays_the_decided_amount_with_snapshot(pay_staff, dong_e_village, dong_e):
     admin = pay_staff["admin"]
-    hh = make_household(admin, village)
+    hh = make_household(admin, dong_e_village)
     make_recipient(admin, hh, "512.30")
     give_account(pay_staff["assistant"], hh)
     payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
@@ -46,32 +48,22 @@ def test_regular_month_pays_the_decided_amount_with_snapshot(pay_staff, village,
     assert payroll.totals["by_programme"]["dibao"]["net_fen"] == 51230
 
 
-def test_pro_rata_first_and_last_month_by_days(pay_staff, village, dong_e):
+def test_pro_rata_first_and_last_month_by_days(pay_staff, dong_e_village, dong_e):
     admin = pay_staff["admin"]
-    # Starts on the 1st → full month; starts on the 16th → 16 of 31 days.
-    make_recipient(admin, make_household(admin, village, "甲"), "310.00", start=MONTH)
-    make_recipient(
-        admin, make_household(admin, village, "乙"), "310.00", start=dt.date(2026, 12, 16)
-    )
-    # Ends (exclusive) on the 1st of next month → December in full; ends on the 11th → 10 days.
-    make_recipient(
-        admin,
-        make_household(admin, village, "丙"),
-        "310.00",
-        end=dt.date(2027, 1, 1),
-        status="ended",
-    )
-    make_recipient(
-        admin,
-        make_household(admin, village, "丁"),
-        "310.00",
-        end=dt.date(2026, 12, 11),
-        status="ended",
-    )
-    # Suspended: nothing.
-    make_recipient(admin, make_household(admin, village, "戊"), "310.00", status="suspended")
-    # Ended before the month: nothing.
-    make_recipient(admin, make_household(admin, village, "己"), "310.00", end=MONTH, status="ended")
+    recipients = {
+        # Starts on the 1st → full month; starts on the 16th → 16 of 31 days.
+        "甲": {"start": MONTH},
+        "乙": {"start": dt.date(2026, 12, 16)},
+        # Ends (exclusive) on the 1st of next month → December in full; on the 11th → 10 days.
+        "丙": {"end": dt.date(2027, 1, 1), "status": "ended"},
+        "丁": {"end": dt.date(2026, 12, 11), "status": "ended"},
+        # Suspended: nothing.
+        "戊": {"status": "suspended"},
+        # Ended before the month: nothing.
+        "己": {"end": MONTH, "status": "ended"},
+    }
+    for name, terms in recipients.items():
+        make_recipient(admin, make_household(admin, dong_e_village, name), "310.00", **terms)
     payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
     got = {line.payee_name: (line.amount_fen, line.reason) for line in _lines(payroll)}
     assert got == {
@@ -82,19 +74,19 @@ def test_pro_rata_first_and_last_month_by_days(pay_staff, village, dong_e):
     }
 
 
-def test_pro_rata_can_be_switched_off_by_parameter(pay_staff, village, dong_e):
+def test_pro_rata_can_be_switched_off_by_parameter(pay_staff, dong_e_village, dong_e):
     admin = pay_staff["admin"]
     Parameter.objects.create(
         key="payments.prorate_by_days", effective_from=dt.date(2026, 1, 1), value=0, source="测试"
     )
     make_recipient(
-        admin, make_household(admin, village, "乙"), "310.00", start=dt.date(2026, 12, 16)
+        admin, make_household(admin, dong_e_village, "乙"), "310.00", start=dt.date(2026, 12, 16)
     )
     [line] = _lines(services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e))
     assert line.amount_fen == 31000
 
 
-def test_phase_out_taper_and_end(pay_staff, village, dong_e):
+def test_phase_out_taper_and_end(pay_staff, dong_e_village, dong_e):
     admin = pay_staff["admin"]
     Parameter.objects.create(
         key="dibao.phase_out_taper",
@@ -102,38 +94,31 @@ def test_phase_out_taper_and_end(pay_staff, village, dong_e):
         value=[100, 100, 80, 80, 60, 60],
         source="测试",
     )
-    # 6 months (not registered-poor), Sep…Feb 2027: Dec is the 4th month → 80 %.
-    make_recipient(
-        admin,
-        make_household(admin, village, "渐退"),
-        "400.00",
-        status="phase_out",
-        phase_out_until=dt.date(2027, 2, 1),
-    )
-    # Phase-out that ended in November: nothing in December.
-    make_recipient(
-        admin,
-        make_household(admin, village, "期满"),
-        "400.00",
-        status="phase_out",
-        phase_out_until=dt.date(2026, 11, 1),
-    )
+    phase_outs = {
+        # 6 months (not registered-poor), Sep…Feb 2027: Dec is the 4th month → 80 %.
+        "渐退": dt.date(2027, 2, 1),
+        # Phase-out that ended in November: nothing in December.
+        "期满": dt.date(2026, 11, 1),
+    }
+    for name, until in phase_outs.items():
+        household = make_household(admin, dong_e_village, name)
+        make_recipient(admin, household, "400.00", status="phase_out", phase_out_until=until)
     lines = _lines(services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e))
     assert [(x.payee_name, x.amount_fen, x.reason) for x in lines] == [
         ("渐退", 32000, Reason.PHASE_OUT)
     ]
 
 
-def test_arrears_for_a_decision_that_came_late(pay_staff, village, dong_e):
+def test_arrears_for_a_decision_that_came_late(pay_staff, dong_e_village, dong_e):
     admin = pay_staff["admin"]
-    make_recipient(admin, make_household(admin, village, "老户"), "300.00")
+    make_recipient(admin, make_household(admin, dong_e_village, "老户"), "300.00")
     october = services.prepare_payroll(pay_staff["assistant"], dt.date(2026, 10, 1), dong_e)
     _approve(pay_staff, october)
     november = services.prepare_payroll(pay_staff["assistant"], dt.date(2026, 11, 1), dong_e)
     _approve(pay_staff, november)
     # Decided in December with payments due from October: two months of back pay.
     make_recipient(
-        admin, make_household(admin, village, "迟到"), "450.00", start=dt.date(2026, 10, 1)
+        admin, make_household(admin, dong_e_village, "迟到"), "450.00", start=dt.date(2026, 10, 1)
     )
     december = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
     late = [(x.kind, x.for_month, x.amount_fen) for x in _lines(december) if x.payee_name == "迟到"]
@@ -147,26 +132,26 @@ def test_arrears_for_a_decision_that_came_late(pay_staff, village, dong_e):
     assert [x.kind for x in _lines(december) if x.payee_name == "老户"] == ["regular"]
 
 
-def test_month_without_standard_is_refused_and_nothing_written(pay_staff, village, dong_e):
+def test_month_without_standard_is_refused_and_nothing_written(pay_staff, dong_e_village, dong_e):
     admin = pay_staff["admin"]
-    make_recipient(admin, make_household(admin, village), start=dt.date(2010, 1, 1))
+    make_recipient(admin, make_household(admin, dong_e_village), start=dt.date(2010, 1, 1))
     with pytest.raises(DomainError, match="没有生效的低保标准"):
         services.prepare_payroll(pay_staff["assistant"], dt.date(2012, 5, 1), dong_e)
     assert not Payroll.objects.exists() and not PayrollLine.objects.exists()
 
 
-def test_second_payroll_same_month_and_town_is_refused(pay_staff, village, dong_e):
+def test_second_payroll_same_month_and_town_is_refused(pay_staff, dong_e_village, dong_e):
     admin = pay_staff["admin"]
-    make_recipient(admin, make_household(admin, village))
+    make_recipient(admin, make_household(admin, dong_e_village))
     services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
     with pytest.raises(DomainError, match="已经生成，不能重复生成"):
         services.prepare_payroll(pay_staff["admin"], MONTH, dong_e)
     assert Payroll.objects.count() == 1 and PayrollLine.objects.count() == 1
 
 
-def test_maker_checker(pay_staff, village, dong_e):
+def test_maker_checker(pay_staff, dong_e_village, dong_e):
     admin = pay_staff["admin"]
-    make_recipient(admin, make_household(admin, village))
+    make_recipient(admin, make_household(admin, dong_e_village))
     payroll = services.prepare_payroll(pay_staff["admin"], MONTH, dong_e)
     with pytest.raises(PermissionError, match=r"^无权审批发放名册、核销追回款。$"):
         services.approve_payroll(pay_staff["assistant"], payroll)  # a town assistant
@@ -179,17 +164,17 @@ def test_maker_checker(pay_staff, village, dong_e):
     assert approved.locked and approved.approved_by == pay_staff["approver"]
 
 
-def test_approval_needs_the_check_first(pay_staff, village, dong_e):
+def test_approval_needs_the_check_first(pay_staff, dong_e_village, dong_e):
     admin = pay_staff["admin"]
-    make_recipient(admin, make_household(admin, village))
+    make_recipient(admin, make_household(admin, dong_e_village))
     payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
     with pytest.raises(DomainError, match="须先审查"):
         services.approve_payroll(pay_staff["approver"], payroll)
 
 
-def test_locked_payroll_is_immutable(pay_staff, village, dong_e):
+def test_locked_payroll_is_immutable(pay_staff, dong_e_village, dong_e):
     admin = pay_staff["admin"]
-    hh = make_household(admin, village)
+    hh = make_household(admin, dong_e_village)
     make_recipient(admin, hh, "500.00")
     payroll = _approve(pay_staff, services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e))
     line = _lines(payroll)[0]
@@ -225,11 +210,11 @@ def test_locked_payroll_is_immutable(pay_staff, village, dong_e):
     assert line.bank == ""
 
 
-def test_lines_need_their_payroll_at_the_database_level(pay_staff, village, dong_e):
+def test_lines_need_their_payroll_at_the_database_level(pay_staff, dong_e_village, dong_e):
     """No foreign key on the lines table (it would cost a check per line); the triggers keep
     what it guaranteed: no line without its payroll, no payroll deleted under its lines."""
     admin = pay_staff["admin"]
-    make_recipient(admin, make_household(admin, village))
+    make_recipient(admin, make_household(admin, dong_e_village))
     payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
     line = _lines(payroll)[0]
     fields = {f.attname: getattr(line, f.attname) for f in PayrollLine._meta.fields}
@@ -244,11 +229,11 @@ def test_lines_need_their_payroll_at_the_database_level(pay_staff, village, dong
     assert Payroll.objects.filter(pk=payroll.pk).exists()
 
 
-def test_line_ids_keep_line_numbers_unique_within_a_payroll(pay_staff, village, dong_e):
+def test_line_ids_keep_line_numbers_unique_within_a_payroll(pay_staff, dong_e_village, dong_e):
     """A line's id is its payroll × 10,000,000 + its number: the primary key refuses a
     number used twice and the check refuses an id that does not match its number."""
     admin = pay_staff["admin"]
-    make_recipient(admin, make_household(admin, village))
+    make_recipient(admin, make_household(admin, dong_e_village))
     payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
     line = _lines(payroll)[0]
     assert (line.pk, line.line_no) == (line_id(payroll.pk, 1), 1)
@@ -264,13 +249,12 @@ def test_line_ids_keep_line_numbers_unique_within_a_payroll(pay_staff, village, 
     assert [x.pk for x in _lines(payroll)] == [line.pk]
 
 
-def test_bulk_load_puts_its_guard_back_even_when_it_fails(pay_staff, village, dong_e):
+def test_bulk_load_puts_its_guard_back_even_when_it_fails(pay_staff, dong_e_village, dong_e):
     """The prepare lifts the insert guard for its own load only: afterwards, and after a
     failed load, the guard is in place and refuses lines of a locked payroll."""
-    from jiuzhu.payments import payroll as pr
 
     admin = pay_staff["admin"]
-    make_recipient(admin, make_household(admin, village))
+    make_recipient(admin, make_household(admin, dong_e_village))
     payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
     recipients = pr.read_recipients(dong_e.prefix, MONTH)
     lines = pr.compute_lines(recipients, MONTH, pr.Rules.load(MONTH))
@@ -315,9 +299,9 @@ def test_bulk_load_puts_its_guard_back_even_when_it_fails(pay_staff, village, do
     assert len(_lines(payroll)) == 2
 
 
-def test_discard_before_approval_allows_preparing_again(pay_staff, village, dong_e):
+def test_discard_before_approval_allows_preparing_again(pay_staff, dong_e_village, dong_e):
     admin = pay_staff["admin"]
-    make_recipient(admin, make_household(admin, village))
+    make_recipient(admin, make_household(admin, dong_e_village))
     payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
     with pytest.raises(DomainError, match=r"^请填写作废原因。$"):
         services.discard_payroll(pay_staff["assistant"], payroll, "  ")
@@ -330,11 +314,11 @@ def test_discard_before_approval_allows_preparing_again(pay_staff, village, dong
     assert services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e).line_count == 1
 
 
-def test_check_reports_differences_from_last_month(pay_staff, village, dong_e):
+def test_check_reports_differences_from_last_month(pay_staff, dong_e_village, dong_e):
     admin = pay_staff["admin"]
-    make_recipient(admin, make_household(admin, village, "不变"), "300.00")
-    stopped = make_recipient(admin, make_household(admin, village, "停止"), "300.00")
-    changed = make_recipient(admin, make_household(admin, village, "调整"), "300.00")
+    make_recipient(admin, make_household(admin, dong_e_village, "不变"), "300.00")
+    stopped = make_recipient(admin, make_household(admin, dong_e_village, "停止"), "300.00")
+    changed = make_recipient(admin, make_household(admin, dong_e_village, "调整"), "300.00")
     _approve(
         pay_staff, services.prepare_payroll(pay_staff["assistant"], dt.date(2026, 11, 1), dong_e)
     )
@@ -342,7 +326,7 @@ def test_check_reports_differences_from_last_month(pay_staff, village, dong_e):
         status="ended", end_month=MONTH, end_reason="死亡"
     )
     type(changed).objects.filter(pk=changed.pk).update(monthly_amount="350.00")
-    make_recipient(admin, make_household(admin, village, "新增"), "200.00", start=MONTH)
+    make_recipient(admin, make_household(admin, dong_e_village, "新增"), "200.00", start=MONTH)
     payroll = services.check_payroll(
         pay_staff["approver"], services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
     )
@@ -353,12 +337,10 @@ def test_check_reports_differences_from_last_month(pay_staff, village, dong_e):
     assert report["change_fen"] == 20000 + 5000 - 30000
 
 
-def test_county_wide_run_prepares_one_payroll_per_town(pay_staff, village, other_village):
-    from jiuzhu.payments.jobs import prepare_towns
-
+def test_county_wide_run_prepares_one_payroll_per_town(pay_staff, dong_e_village, meigui_village):
     admin = pay_staff["admin"]
-    make_recipient(admin, make_household(admin, village))
-    make_recipient(admin, make_household(admin, other_village, "玫瑰户"))
+    make_recipient(admin, make_household(admin, dong_e_village))
+    make_recipient(admin, make_household(admin, meigui_village, "玫瑰户"))
     result = prepare_towns(admin, MONTH)
     assert len(result["prepared"]) == 2 and result["refused"] == []
     again = prepare_towns(admin, MONTH)

@@ -24,9 +24,9 @@ def test_every_transition_names_its_service_and_its_page_step():
     ]
 
 
-def test_offered_buttons_follow_role_maker_checker_and_lock(pay_staff, village, dong_e):
+def test_offered_buttons_follow_role_maker_checker_and_lock(pay_staff, dong_e_village, dong_e):
     admin = pay_staff["admin"]
-    make_recipient(admin, make_household(admin, village))
+    make_recipient(admin, make_household(admin, dong_e_village))
     payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
     assert set(offered(pay_staff["assistant"], payroll)) == {"check", "discard"}
     assert set(offered(pay_staff["approver"], payroll)) == {"check", "approve"}

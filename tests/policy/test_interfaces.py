@@ -11,7 +11,6 @@ from jiuzhu.policy.batch import run_entitlements, simulate
 from jiuzhu.policy.models import EntitlementResult, Parameter
 from jiuzhu.policy.parameters import value_at
 from jiuzhu.policy.services import propose, set_parameter
-from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Relation
 from tests import factories
 from tests.conftest import client_for
@@ -226,38 +225,22 @@ def test_service_refuses_without_capability(dong_e_assistant):
 
 
 def _registry(county_admin, dong_e_village):
-    poor = factories.household(
+    """A poor couple on a 200 yuan pension and a single man earning 550 yuan a month."""
+    poor = factories.household_with_incomes(
         county_admin,
         dong_e_village,
-        members=[
-            factories.member(
-                Relation.HEAD,
-                "甲",
-                dong_e_village,
-                id_number=factories.id_number(dt.date(1950, 1, 1)),
-            ),
-            factories.member(
-                Relation.SPOUSE,
-                "乙",
-                dong_e_village,
-                id_number=factories.id_number(dt.date(1952, 1, 1), "F"),
-            ),
+        [
+            factories.born(Relation.HEAD, "甲", dong_e_village, dt.date(1950, 1, 1)),
+            factories.born(Relation.SPOUSE, "乙", dong_e_village, dt.date(1952, 1, 1), "F"),
         ],
+        (("pension", "200"),),
     )
-    registry_services.add_income(county_admin, poor, "pension", "200")
-    near = factories.household(
+    near = factories.household_with_incomes(
         county_admin,
         dong_e_village,
-        members=[
-            factories.member(
-                Relation.HEAD,
-                "丙",
-                dong_e_village,
-                id_number=factories.id_number(dt.date(1980, 1, 1)),
-            )
-        ],
+        [factories.born(Relation.HEAD, "丙", dong_e_village, dt.date(1980, 1, 1))],
+        (("wages", "550"),),
     )
-    registry_services.add_income(county_admin, near, "wages", "550")
     return poor, near
 
 

@@ -3,7 +3,8 @@ from django.core.cache import cache
 from django.test import Client
 
 from jiuzhu.cases import services
-from tests.cases.conftest import head_of, investigate, submit
+from tests.cases.conftest import investigate, submit
+from tests.factories import head_of
 
 pytestmark = pytest.mark.django_db
 

@@ -20,34 +20,26 @@ from jiuzhu.cases.models import (
 )
 from jiuzhu.core.models import User
 from jiuzhu.core.roles import Capability
+from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.core.workdays import Calendar
 from jiuzhu.registry.models import Household
 from jiuzhu.registry.sections import Entry
 
 
-def _scope(user: User) -> Q:
-    prefix = user.scope_prefix
-    return Q(responsible_code__startswith=prefix) | Q(intake_code__startswith=prefix)
-
-
 def cases_in_scope(user: User) -> QuerySet[Case]:
     if not user.can(Capability.VIEW_HOUSEHOLDS):
         return Case.objects.none()
-    return Case.objects.filter(_scope(user))
+    return Case.objects.filter(in_area(user, "responsible_code", "intake_code"))
 
 
 def case_for(user: User, case_id: int | str) -> Case | None:
     """The case with its people and places, if it is within the user's area."""
-    try:
-        return (
-            cases_in_scope(user)
-            .select_related(
-                "household", "applicant", "beneficiary", "responsible_town", "intake_region"
-            )
-            .get(pk=int(case_id))
-        )
-    except (Case.DoesNotExist, ValueError, TypeError):
-        return None
+    return one_of(
+        cases_in_scope(user).select_related(
+            "household", "applicant", "beneficiary", "responsible_town", "intake_region"
+        ),
+        case_id,
+    )
 
 
 def case_list(user: User, status: str = "", programme: str = "", query: str = "") -> QuerySet[Case]:
@@ -181,7 +173,7 @@ def reviews_due(user: User, today: dt.date | None = None) -> QuerySet[Recipient]
     """Recipients of the area whose periodic review is due."""
     today = today or timezone.localdate()
     return Recipient.objects.filter(
-        region_code__startswith=user.scope_prefix,
+        in_area(user, "region_code"),
         status__in=PAID_RECIPIENT_STATUSES,
         next_review_on__lte=today,
     ).select_related("case", "household")

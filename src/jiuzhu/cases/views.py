@@ -12,19 +12,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.cases import selectors, services
 from jiuzhu.cases.actions import STEPS
-from jiuzhu.cases.forms import (
-    ApplicationForm,
-    FindHouseholdForm,
-    SpotCheckForm,
-    UploadForm,
-)
+from jiuzhu.cases.forms import ApplicationForm, FindHouseholdForm, SpotCheckForm, UploadForm
 from jiuzhu.cases.models import Action, Case, SpotCheck, Status
 from jiuzhu.cases.rules import HOME_VISIT_CHECKLIST, checklist_for
 from jiuzhu.cases.workflow import allowed_actions
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import AccessLog, User
-from jiuzhu.core.permissions import require_page
+from jiuzhu.core.permissions import found_or_404, page_object, require_page
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import log_access
@@ -34,11 +29,8 @@ from jiuzhu.verification.selectors import reports_for_household
 
 
 def _case(request: HttpRequest, case_id: int) -> tuple[User, Case]:
-    user = require_page(request, Capability.VIEW_HOUSEHOLDS)
-    case = selectors.case_for(user, case_id)
-    if case is None:
-        raise Http404
-    return user, case
+    """The signed-in user and the case asked for, if it lies in the user's area."""
+    return page_object(request, Capability.VIEW_HOUSEHOLDS, selectors.case_for, case_id)
 
 
 @login_required
@@ -204,9 +196,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
     """Take one transition from the case page; the outcome is shown on the case page."""
     user, case = _case(request, case_id)
-    step = STEPS.get(action)
-    if step is None:
-        raise Http404
+    step = found_or_404(STEPS.get(action))
     form = step.form(request.POST, request.FILES) if step.form else None
     try:
         version = int(request.POST.get("version", ""))
@@ -246,9 +236,7 @@ def upload(request: HttpRequest, case_id: int) -> HttpResponse:
 def document(request: HttpRequest, document_id: int) -> FileResponse:
     """A case document, served only within the user's area (never from the web root)."""
     user = require_page(request, Capability.VIEW_HOUSEHOLDS)
-    doc = selectors.document_for(user, document_id)
-    if doc is None:
-        raise Http404
+    doc = found_or_404(selectors.document_for(user, document_id))
     path = services.upload_root() / doc.stored_path
     if not path.is_file():
         raise Http404

@@ -21,6 +21,11 @@ from django.http import HttpRequest
 from jiuzhu.core.errors import DomainError
 
 
+def posted(request: HttpRequest, *names: str) -> list[str]:
+    """The posted text of each named field, in this order ("" for a field not sent)."""
+    return [request.POST.get(name, "") for name in names]
+
+
 def refusal_message(error: Exception) -> str:
     """The Chinese sentence a refusal carries."""
     if isinstance(error, DomainError):

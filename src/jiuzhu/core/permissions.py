@@ -5,6 +5,7 @@ the REST API turns the `PermissionError` into 403. A page calls `require_page`, 
 answers 404 so that a role learns nothing about pages it may not use.
 """
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from django.http import Http404, HttpRequest
@@ -49,3 +50,15 @@ def require_page(request: HttpRequest, capability: Capability) -> User:
     if not user.can(capability):
         raise Http404
     return user
+
+
+def page_object(
+    request: HttpRequest,
+    capability: Capability,
+    lookup: Callable[..., FoundT | None],
+    *keys: int | str,
+) -> tuple[User, FoundT]:
+    """The request's staff member and what ``lookup(user, *keys)`` (a scoped selector)
+    finds: 404 when their role may not use the page or nothing lies in their area."""
+    user = require_page(request, capability)
+    return user, found_or_404(lookup(user, *keys))

@@ -13,9 +13,11 @@ from jiuzhu.cases.models import Recipient, RecipientStatus
 from jiuzhu.core.models import User
 from jiuzhu.core.months import add_months
 from jiuzhu.core.roles import Capability
+from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.payments.models import (
     BankAccount,
     LineKind,
+    PaymentFile,
     Payroll,
     PayrollKind,
     PayrollLine,
@@ -31,16 +33,13 @@ from jiuzhu.registry.sections import Entry
 def payrolls_in_scope(user: User) -> QuerySet[Payroll]:
     if not user.can(Capability.VIEW_PAYROLL):
         return Payroll.objects.none()
-    return Payroll.objects.filter(town_code__startswith=user.scope_prefix).select_related(
+    return Payroll.objects.filter(in_area(user, "town_code")).select_related(
         "town", "prepared_by", "approved_by"
     )
 
 
 def payroll_for(user: User, payroll_id: int | str) -> Payroll | None:
-    try:
-        return payrolls_in_scope(user).get(pk=int(payroll_id))
-    except (Payroll.DoesNotExist, ValueError, TypeError):
-        return None
+    return one_of(payrolls_in_scope(user), payroll_id)
 
 
 def lines_of(payroll: Payroll) -> QuerySet[PayrollLine]:
@@ -157,17 +156,19 @@ def claims_in_scope(user: User) -> QuerySet[RecoveryClaim]:
     if not user.can(Capability.VIEW_PAYROLL):
         return RecoveryClaim.objects.none()
     return (
-        RecoveryClaim.objects.filter(region_code__startswith=user.scope_prefix)
+        RecoveryClaim.objects.filter(in_area(user, "region_code"))
         .annotate(repaid=Sum("repayments__amount_fen"))
         .select_related("household", "created_by")
     )
 
 
 def claim_for(user: User, claim_id: int | str) -> RecoveryClaim | None:
-    try:
-        return claims_in_scope(user).get(pk=int(claim_id))
-    except (RecoveryClaim.DoesNotExist, ValueError, TypeError):
-        return None
+    return one_of(claims_in_scope(user), claim_id)
+
+
+def payment_file_for(user: User, file_id: int | str) -> PaymentFile | None:
+    """A bank file of a payroll in the user's area (the view checks who may download it)."""
+    return one_of(PaymentFile.objects.filter(in_area(user, "payroll__town_code")), file_id)
 
 
 HOUSEHOLD_MONTHS = 24  # how far back the household page looks for payments

@@ -17,24 +17,16 @@ from openpyxl import Workbook
 
 from jiuzhu.core import tasks
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.forms import refusals_shown
+from jiuzhu.core.forms import posted, refusals_shown
 from jiuzhu.core.idnumber import mask
 from jiuzhu.core.models import User
-from jiuzhu.core.money import parse_yuan
+from jiuzhu.core.money import parse_yuan, plain_yuan
 from jiuzhu.core.months import parse_month
-from jiuzhu.core.permissions import require_page
+from jiuzhu.core.permissions import found_or_404, page_object, require_page
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.payments import files, selectors, services
-from jiuzhu.payments.models import (
-    BankAccount,
-    FileFormat,
-    LineKind,
-    PaymentFile,
-    Payroll,
-    Reason,
-    plain_yuan,
-)
+from jiuzhu.payments.models import BankAccount, FileFormat, LineKind, PaymentFile, Payroll, Reason
 from jiuzhu.payments.payroll import Rules
 from jiuzhu.payments.workflow import PayrollAction, offered
 from jiuzhu.registry.selectors import household_for
@@ -42,11 +34,7 @@ from jiuzhu.registry.selectors import household_for
 
 def _payroll_page(request: HttpRequest, payroll_id: int) -> tuple[User, Payroll]:
     """The signed-in user and the payroll asked for, if it lies in the user's area."""
-    user = require_page(request, Capability.VIEW_PAYROLL)
-    payroll = selectors.payroll_for(user, payroll_id)
-    if payroll is None:
-        raise Http404
-    return user, payroll
+    return page_object(request, Capability.VIEW_PAYROLL, selectors.payroll_for, payroll_id)
 
 
 def _prepare(request: HttpRequest, user: User) -> HttpResponse:
@@ -255,10 +243,8 @@ def payroll_export(request: HttpRequest, payroll_id: int) -> FileResponse:
 def payment_file(request: HttpRequest, file_id: int) -> FileResponse:
     """The bank file itself (full ID numbers): only for those who prepare payrolls."""
     user = require_page(request, Capability.PREPARE_PAYROLL)
-    made = PaymentFile.objects.filter(
-        pk=file_id, payroll__town_code__startswith=user.scope_prefix
-    ).first()
-    if made is None or not Path(made.stored_path).exists():
+    made = found_or_404(selectors.payment_file_for(user, file_id))
+    if not Path(made.stored_path).exists():
         raise Http404
     return FileResponse(
         open(made.stored_path, "rb"),
@@ -272,9 +258,7 @@ def payment_file(request: HttpRequest, file_id: int) -> FileResponse:
 def accounts(request: HttpRequest, household_id: int) -> HttpResponse:
     """A household's bank accounts, and recording or correcting one."""
     user = require_page(request, Capability.PREPARE_PAYROLL)
-    household = household_for(user, household_id)
-    if household is None:
-        raise Http404
+    household = found_or_404(household_for(user, household_id))
     members = [
         m.person
         for m in household.memberships.filter(end_date__isnull=True).select_related("person")
@@ -288,10 +272,7 @@ def accounts(request: HttpRequest, household_id: int) -> HttpResponse:
                 user,
                 household,
                 person,
-                request.POST.get("bank", ""),
-                request.POST.get("account_number", ""),
-                request.POST.get("holder_name", ""),
-                request.POST.get("note", ""),
+                *posted(request, "bank", "account_number", "holder_name", "note"),
             )
             messages.success(request, "发放账户已保存（原账户保留为历史记录）。")
         return redirect("payments:accounts", household.pk)
@@ -359,9 +340,7 @@ def _day(text: str) -> dt.date:
 def claim(request: HttpRequest, claim_id: int) -> HttpResponse:
     """One recovery claim: repayments, recording money paid back, waiving the rest."""
     user = require_page(request, Capability.VIEW_PAYROLL)
-    found = selectors.claim_for(user, claim_id)
-    if found is None:
-        raise Http404
+    found = found_or_404(selectors.claim_for(user, claim_id))
     if request.method == "POST":
         with refusals_shown(request):
             if request.POST.get("action") == "waive":

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from jiuzhu.core import tasks
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.forms import refusals_shown
+from jiuzhu.core.forms import posted, refusals_shown
 from jiuzhu.core.permissions import require_page
 from jiuzhu.core.roles import Capability
 from jiuzhu.policy import selectors, services
@@ -169,14 +169,7 @@ def standards(request: HttpRequest) -> HttpResponse:
     with refusals_shown(request, refusal):
         on = _date(on_text, "effective_from")
         if request.method == "POST":
-            row = services.set_parameter(
-                user,
-                key,
-                on,
-                request.POST.get("value", ""),
-                request.POST.get("source", ""),
-                request.POST.get("note", ""),
-            )
+            row = services.set_parameter(user, key, on, *posted(request, "value", "source", "note"))
             messages.success(
                 request, f"已录入：{SPECS[key].label} {row.value}，{row.effective_from}起生效。"
             )

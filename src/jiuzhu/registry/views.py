@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import AccessLog, User
-from jiuzhu.core.permissions import found_or_404, require_page
+from jiuzhu.core.permissions import found_or_404, page_object, require_page
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import log_access
 from jiuzhu.registry import selectors, services
@@ -35,8 +35,7 @@ from jiuzhu.registry.models import Household, Membership, Person
 
 def _household(request: HttpRequest, household_id: int) -> tuple[User, Household]:
     """The editor and a household in their scope (404 outside it)."""
-    user = require_page(request, Capability.EDIT_HOUSEHOLDS)
-    return user, found_or_404(selectors.household_for(user, household_id))
+    return page_object(request, Capability.EDIT_HOUSEHOLDS, selectors.household_for, household_id)
 
 
 def _current_membership(household: Household, person_id: int) -> Membership | None:

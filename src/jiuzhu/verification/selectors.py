@@ -9,6 +9,7 @@ from django.urls import reverse
 from jiuzhu.core import idnumber
 from jiuzhu.core.models import Region, User
 from jiuzhu.core.roles import Capability
+from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.registry.models import Household, Person
 from jiuzhu.registry.sections import Entry
 from jiuzhu.registry.selectors import households_in_scope
@@ -37,12 +38,12 @@ def jobs_for(user: User) -> QuerySet[VerificationJob]:
     """The jobs the user may see: those of their area (none without the capability)."""
     if not user.can(Capability.VIEW_VERIFICATION):
         return VerificationJob.objects.none()
-    prefix = user.scope_prefix
+    wide = Q(scope__in=[JobScope.REGION, JobScope.ALL])
     # A job over a wider area is visible; its reports are filtered to the user's area.
     return VerificationJob.objects.filter(
         Q(scope=JobScope.HOUSEHOLD, household__in=households_in_scope(user))
-        | Q(scope__in=[JobScope.REGION, JobScope.ALL], region__code__startswith=prefix)
-        | Q(scope__in=[JobScope.REGION, JobScope.ALL], region__code__in=_ancestors(user))
+        | (wide & in_area(user, "region__code"))
+        | (wide & Q(region__code__in=_ancestors(user)))
     ).select_related("created_by", "region", "household")
 
 
@@ -56,7 +57,7 @@ def _ancestors(user: User) -> list[str]:
 
 
 def job_for(user: User, job_id: int) -> VerificationJob | None:
-    return jobs_for(user).filter(pk=job_id).first()
+    return one_of(jobs_for(user), job_id)
 
 
 def reports_in_scope(user: User, job: VerificationJob) -> QuerySet[VerificationReport]:

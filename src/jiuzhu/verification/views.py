@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,8 +20,9 @@ from openpyxl import Workbook
 
 from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import User
-from jiuzhu.core.permissions import require_page
+from jiuzhu.core.permissions import found_or_404, page_object, require_page
 from jiuzhu.core.roles import Capability
+from jiuzhu.core.selectors import one_of
 from jiuzhu.core.services import log_access
 from jiuzhu.registry.selectors import household_for
 from jiuzhu.verification import jobs, selectors, services
@@ -84,9 +85,7 @@ def extracts(request: HttpRequest) -> HttpResponse:
 def extract_detail(request: HttpRequest, extract_id: int) -> HttpResponse:
     """One extract and its errors; the officer keeps the valid rows or rejects it."""
     user = require_page(request, Capability.IMPORT_EXTRACTS)
-    extract = selectors.extracts_for(user).filter(pk=extract_id).first()
-    if extract is None:
-        raise Http404
+    extract = found_or_404(one_of(selectors.extracts_for(user), extract_id))
     if request.method == "POST":
         with refusals_shown(request):
             services.decide_extract(
@@ -134,11 +133,8 @@ def jobs_view(request: HttpRequest) -> HttpResponse:
 
 
 def _job_or_404(request: HttpRequest, job_id: int) -> tuple[User, VerificationJob]:
-    user = require_page(request, Capability.VIEW_VERIFICATION)
-    job = selectors.job_for(user, job_id)
-    if job is None:
-        raise Http404
-    return user, job
+    """The signed-in user and the job asked for, if they may see it (404 otherwise)."""
+    return page_object(request, Capability.VIEW_VERIFICATION, selectors.job_for, job_id)
 
 
 def _stale(job: VerificationJob) -> bool:
@@ -248,9 +244,8 @@ def job_export(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 def report(request: HttpRequest, job_id: int, household_id: int) -> HttpResponse:
-    user = require_page(request, Capability.VIEW_VERIFICATION)
-    view = selectors.report_for(user, job_id, household_id)
-    if view is None:
-        raise Http404
+    user, view = page_object(
+        request, Capability.VIEW_VERIFICATION, selectors.report_for, job_id, household_id
+    )
     log_access(user, "page", "VerificationReport", view.report.pk, household_id, request)
     return render(request, "verification/report.html", {"view": view})
