@@ -52,7 +52,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "jiuzhu.core",
     "jiuzhu.registry",
@@ -143,6 +142,8 @@ JIUZHU_LOGIN_MAX_DELAY_SECONDS = int(os.environ.get("JIUZHU_LOGIN_MAX_DELAY_SECO
 JIUZHU_LOGIN_TRUSTED_CLIENT_DAYS = int(os.environ.get("JIUZHU_LOGIN_TRUSTED_CLIENT_DAYS", "90"))
 # One client failing on this many accounts within the window raises a security event.
 JIUZHU_LOGIN_SPRAY_ACCOUNTS = int(os.environ.get("JIUZHU_LOGIN_SPRAY_ACCOUNTS", "10"))
+# API tokens expire this many days after they are issued (core/tokens.py).
+JIUZHU_API_TOKEN_DAYS = int(os.environ.get("JIUZHU_API_TOKEN_DAYS", "30"))
 # Reverse proxies (addresses or networks) whose X-Forwarded-For names the real client.
 JIUZHU_TRUSTED_PROXIES = [
     p.strip() for p in os.environ.get("JIUZHU_TRUSTED_PROXIES", "").split(",") if p.strip()
@@ -179,10 +180,13 @@ if not DEBUG:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "jiuzhu.core.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "jiuzhu.core.tokens.HasTokenScope",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,

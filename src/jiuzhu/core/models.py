@@ -225,3 +225,48 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.client}"
+
+
+class TokenScope(models.TextChoices):
+    """What an API token may be used for (on top of its owner's role)."""
+
+    READ = "registry.read", "读取家庭档案"
+    WRITE = "registry.write", "编辑家庭档案"
+    CALCULATE = "policy.calculate", "救助测算"
+
+
+class ApiToken(models.Model):
+    """An API token (core/tokens.py). Only the SHA-256 of the token is stored: the token
+    itself is shown once, when issued. It expires, and is revoked on logout, password change,
+    lock, deactivation or by an administrator."""
+
+    class Revocation(models.TextChoices):
+        LOGOUT = "logout", "退出登录"
+        PASSWORD = "password", "修改密码"
+        LOCKED = "locked", "账户锁定"
+        DEACTIVATED = "deactivated", "账户停用"
+        ADMIN = "admin", "管理员吊销"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField("权限范围", default=list)
+    created_at = models.DateTimeField("创建时间")
+    expires_at = models.DateTimeField("到期时间")
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    revoked_reason = models.CharField(
+        "吊销原因", max_length=12, choices=Revocation.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = "接口令牌"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} #{self.pk}"
+
+    @property
+    def scope_labels(self) -> str:
+        """The scopes in Chinese, joined with 、."""
+        labels = dict(TokenScope.choices)
+        return "、".join(str(labels.get(scope, scope)) for scope in self.scopes)

@@ -9,4 +9,9 @@ urlpatterns = [
     path("regions/", views.regions_view, name="regions"),
     path("access-log/", views.access_log, name="access_log"),
     path("security/", security_views.security, name="security"),
+    path(
+        "security/tokens/<int:token_id>/revoke/",
+        security_views.token_revoke,
+        name="token_revoke",
+    ),
 ]
