@@ -9,6 +9,7 @@ from unittest import mock
 
 import pytest
 from django.apps import apps as django_apps
+from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.test import Client, override_settings
 from django.utils import timezone
@@ -265,3 +266,19 @@ def test_the_migration_hashes_the_old_static_tokens(assistant, make_user, dong_e
     assert token.expires_at > timezone.now() + dt.timedelta(days=29)
     assert with_token(old_key).get("/api/regions/").status_code == 200
     assert with_token(gone_key).get("/api/regions/").json() == INVALID
+
+
+@override_settings(
+    PASSWORD_HASHERS=[
+        "tests.hashers.QuickArgon2PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+)
+def test_a_password_rehash_at_sign_in_keeps_the_tokens(assistant):
+    User.objects.filter(pk=assistant.pk).update(
+        password=make_password(factories.PASSWORD, hasher="pbkdf2_sha256")
+    )
+    clear = obtain(assistant)["token"]  # signs in: the hash is upgraded to Argon2
+    assert User.objects.get(pk=assistant.pk).password.startswith("argon2")
+    assert with_token(clear).get("/api/regions/").status_code == 200
+    assert ApiToken.objects.get().revoked_at is None

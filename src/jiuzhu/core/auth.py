@@ -25,6 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.backends import ModelBackend
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.http import HttpRequest
 from django.utils import timezone
@@ -157,9 +158,15 @@ def _record_failure(client: str, account: str, now: dt.datetime) -> None:
 
 def _record_success(client: str, account: str, now: dt.datetime) -> None:
     """Trust this client for the account, and forget its own failures on it."""
-    TrustedLoginClient.objects.update_or_create(
-        account=account, client=client, defaults={"last_success_at": now}
-    )
+    trusted = TrustedLoginClient.objects.filter(account=account, client=client)
+    if not trusted.update(last_success_at=now):
+        try:
+            with transaction.atomic():
+                TrustedLoginClient.objects.create(
+                    account=account, client=client, last_success_at=now
+                )
+        except IntegrityError:
+            pass  # a concurrent sign-in from the same client recorded it first
     LoginFailure.objects.filter(client=client, account=account).delete()
 
 
