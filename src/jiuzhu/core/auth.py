@@ -12,7 +12,7 @@ site shares them:
 - one client failing on many accounts raises a ``SecurityEvent`` (a password spray).
 
 The client is the peer address; ``X-Forwarded-For`` is read only when the peer is one of
-``JIUZHU_TRUSTED_PROXIES`` (see the deployment notes in README).
+``JIUZHU_TRUSTED_PROXIES`` (README, the settings table).
 """
 
 import datetime as dt
