@@ -52,7 +52,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "jiuzhu.core",
     "jiuzhu.registry",
@@ -116,7 +115,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
-AUTHENTICATION_BACKENDS = ["jiuzhu.core.auth.LockoutModelBackend"]
+AUTHENTICATION_BACKENDS = ["jiuzhu.core.auth.StaffBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -129,9 +128,26 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Repeated failed logins lock the account for a while.
-JIUZHU_LOGIN_MAX_FAILURES = int(os.environ.get("JIUZHU_LOGIN_MAX_FAILURES", "5"))
-JIUZHU_LOGIN_LOCK_MINUTES = int(os.environ.get("JIUZHU_LOGIN_LOCK_MINUTES", "15"))
+# Failed sign-ins slow the client, and the account on clients it never signed in from, with
+# delays doubling from the base up to the cap (core/auth.py); never a lock the owner cannot pass.
+JIUZHU_LOGIN_WINDOW_MINUTES = int(os.environ.get("JIUZHU_LOGIN_WINDOW_MINUTES", "60"))
+JIUZHU_LOGIN_FREE_FAILURES_PER_ACCOUNT = int(
+    os.environ.get("JIUZHU_LOGIN_FREE_FAILURES_PER_ACCOUNT", "5")
+)
+JIUZHU_LOGIN_FREE_FAILURES_PER_CLIENT = int(
+    os.environ.get("JIUZHU_LOGIN_FREE_FAILURES_PER_CLIENT", "10")
+)
+JIUZHU_LOGIN_BASE_DELAY_SECONDS = int(os.environ.get("JIUZHU_LOGIN_BASE_DELAY_SECONDS", "2"))
+JIUZHU_LOGIN_MAX_DELAY_SECONDS = int(os.environ.get("JIUZHU_LOGIN_MAX_DELAY_SECONDS", "900"))
+JIUZHU_LOGIN_TRUSTED_CLIENT_DAYS = int(os.environ.get("JIUZHU_LOGIN_TRUSTED_CLIENT_DAYS", "90"))
+# One client failing on this many accounts within the window raises a security event.
+JIUZHU_LOGIN_SPRAY_ACCOUNTS = int(os.environ.get("JIUZHU_LOGIN_SPRAY_ACCOUNTS", "10"))
+# API tokens expire this many days after they are issued (core/tokens.py).
+JIUZHU_API_TOKEN_DAYS = int(os.environ.get("JIUZHU_API_TOKEN_DAYS", "30"))
+# Reverse proxies (addresses or networks) whose X-Forwarded-For names the real client.
+JIUZHU_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("JIUZHU_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -164,10 +180,13 @@ if not DEBUG:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "jiuzhu.core.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "jiuzhu.core.tokens.HasTokenScope",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,

@@ -4,11 +4,11 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from jiuzhu.core.models import Region, User
 from jiuzhu.core.roles import Role
+from jiuzhu.core.tokens import allowed_scopes, issue_token
 from jiuzhu.registry.models import Household
 from tests import factories
 
@@ -51,13 +51,14 @@ def make_user() -> Callable[..., User]:
 
 @pytest.fixture
 def client_for() -> Callable[[User | None], APIClient]:
-    """An API client that authenticates as the user with a token (or anonymously)."""
+    """An API client that authenticates as the user with a token carrying every scope the
+    user's role allows (or anonymously)."""
 
     def make(user: User | None) -> APIClient:
         client = APIClient()
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            _, clear = issue_token(user, allowed_scopes(user))
+            client.credentials(HTTP_AUTHORIZATION=f"Token {clear}")
         return client
 
     return make

@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from jiuzhu.core import idnumber
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.models import Region, RegionLevel
+from jiuzhu.core.models import Region, RegionLevel, TokenScope
 from jiuzhu.core.rest.fields import Choice, Flag, StrictSerializer, Text
 from jiuzhu.registry.api_fields import AreaType
 from jiuzhu.registry.models import (
@@ -210,6 +210,13 @@ class TokenRequestSerializer(StrictSerializer):
 
     username = Text(max_length=150, help_text="用户名")
     password = Text(max_length=200, trim_whitespace=False, help_text="密码")
+    scopes = serializers.ListField(
+        child=Choice(choices=TokenScope.choices),
+        required=False,
+        allow_empty=False,
+        max_length=len(TokenScope.choices),
+        help_text="权限范围；不填为读取家庭档案和救助测算（角色允许时），写入须明确申请",
+    )
 
 
 # --- output -----------------------------------------------------------------------------
@@ -433,7 +440,11 @@ class PersonDetailSerializer(PersonFieldsSerializer):
 class TokenSerializer(serializers.Serializer[Any]):
     """访问令牌。"""
 
-    token = serializers.CharField(help_text="在请求头中使用：Authorization: Token <token>")
+    token = serializers.CharField(
+        help_text="在请求头中使用：Authorization: Token <token>；只显示这一次，请妥善保存"
+    )
+    scopes = serializers.ListField(child=serializers.CharField(), help_text="权限范围")
+    expires_at = serializers.DateTimeField(help_text="到期时间，到期后须重新申请")
 
 
 class ErrorSerializer(serializers.Serializer[Any]):

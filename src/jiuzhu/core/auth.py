@@ -1,46 +1,187 @@
-"""Login with a lock after repeated failures."""
+"""Sign-in throttling: by client and by account, with growing delays, never a hard lock.
+
+Every refusal reads the same (``LOGIN_FAILED``), whether the password was wrong, the
+username unknown or the attempt throttled, so an answer never tells a real username from a
+fake one. Failures are counted in the database (``LoginFailure``), so every process of the
+site shares them:
+
+- a client (its address) failing too often waits, with delays doubling up to a cap;
+- an account failing too often makes every client wait likewise, except the clients the
+  account has already signed in from (``TrustedLoginClient``): a stranger's guesses slow
+  the stranger, not the owner at their usual desk;
+- one client failing on many accounts raises a ``SecurityEvent`` (a password spray).
+
+The client is the peer address; ``X-Forwarded-For`` is read only when the peer is one of
+``JIUZHU_TRUSTED_PROXIES`` (README, the settings table).
+"""
 
 import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import logging
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.backends import ModelBackend
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
 from django.http import HttpRequest
 from django.utils import timezone
 
-from jiuzhu.core.models import User
+from jiuzhu.core.models import LoginFailure, SecurityEvent, TrustedLoginClient, User
+
+LOGIN_FAILED = "登录失败：用户名或密码错误，或尝试过于频繁，请核对后稍候再试。"
+
+logger = logging.getLogger("jiuzhu.security")
 
 
-class AccountLocked(Exception):
-    def __init__(self, until: dt.datetime):
-        self.until = until
+class StaffBackend(ModelBackend):
+    """Django's password check; an account an administrator locked may not sign in."""
+
+    def user_can_authenticate(self, user: Any) -> bool:
+        locked_until = getattr(user, "locked_until", None)
+        if locked_until is not None and locked_until > timezone.now():
+            return False
+        return super().user_can_authenticate(user)
 
 
-class LockoutModelBackend(ModelBackend):
-    def authenticate(
-        self,
-        request: HttpRequest | None,
-        username: str | None = None,
-        password: str | None = None,
-        **kwargs: Any,
-    ) -> User | None:
-        """Django's check, refused while the account is locked; enough failures in a row lock it."""
-        user = User.objects.filter(username=username).first() if username else None
-        now = timezone.now()
-        if user is not None and user.locked_until and user.locked_until > now:
-            raise AccountLocked(user.locked_until)
-        authenticated = super().authenticate(request, username, password, **kwargs)
-        if user is None:
-            return None
-        if authenticated is None:
-            user.failed_logins += 1
-            if user.failed_logins >= settings.JIUZHU_LOGIN_MAX_FAILURES:
-                user.locked_until = now + dt.timedelta(minutes=settings.JIUZHU_LOGIN_LOCK_MINUTES)
-                user.failed_logins = 0
-            User.objects.filter(pk=user.pk).update(
-                failed_logins=user.failed_logins, locked_until=user.locked_until
-            )
-            return None
-        if user.failed_logins or user.locked_until:
-            User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
-        return authenticated
+# --- who is trying ---------------------------------------------------------------------
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def _trusted_proxy(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return any(
+        address in ipaddress.ip_network(network, strict=False)
+        for network in settings.JIUZHU_TRUSTED_PROXIES
+    )
+
+
+def client_address(request: HttpRequest | None) -> str:
+    """The address of the client: the peer, or — only when the peer is a trusted proxy — the
+    nearest forwarded address that is not itself a trusted proxy."""
+    if request is None:
+        return "unknown"
+    peer = _address(request.META.get("REMOTE_ADDR", ""))
+    if peer is None:
+        return "unknown"
+    forwarded = [
+        hop for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()
+    ]
+    client = peer
+    while _trusted_proxy(client) and forwarded:
+        hop = _address(forwarded.pop())
+        if hop is None:
+            break
+        client = hop
+    return str(client)
+
+
+def account_key(username: str) -> str:
+    """A keyed hash of the typed username: failures are counted per account without the
+    username (or a password typed in its place) ever being stored."""
+    normalised = username.strip().lower().encode()
+    return hmac.new(settings.SECRET_KEY.encode(), normalised, hashlib.sha256).hexdigest()
+
+
+# --- the throttle ----------------------------------------------------------------------
+
+
+def _window_start(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(minutes=settings.JIUZHU_LOGIN_WINDOW_MINUTES)
+
+
+def delay_after(failures: int, free: int) -> dt.timedelta:
+    """How long to wait after the last of ``failures``: nothing below ``free``, then the base
+    delay doubling with each further failure, up to the cap."""
+    if failures < free:
+        return dt.timedelta(0)
+    seconds = settings.JIUZHU_LOGIN_BASE_DELAY_SECONDS * 2 ** min(failures - free, 30)
+    return dt.timedelta(seconds=min(seconds, settings.JIUZHU_LOGIN_MAX_DELAY_SECONDS))
+
+
+def _must_wait(failures: Any, free: int, now: dt.datetime) -> bool:
+    counted = failures.filter(at__gte=_window_start(now)).aggregate(n=Count("id"), last=Max("at"))
+    if counted["n"] < free:
+        return False
+    return bool(now < counted["last"] + delay_after(counted["n"], free))
+
+
+def is_throttled(client: str, account: str, now: dt.datetime) -> bool:
+    """True when this client, or this account from a client it never signed in from, must
+    still wait."""
+    client_free = settings.JIUZHU_LOGIN_FREE_FAILURES_PER_CLIENT
+    if _must_wait(LoginFailure.objects.filter(client=client), client_free, now):
+        return True
+    trusted_since = now - dt.timedelta(days=settings.JIUZHU_LOGIN_TRUSTED_CLIENT_DAYS)
+    trusted = TrustedLoginClient.objects.filter(
+        account=account, client=client, last_success_at__gte=trusted_since
+    ).exists()
+    if trusted:
+        return False
+    account_free = settings.JIUZHU_LOGIN_FREE_FAILURES_PER_ACCOUNT
+    return _must_wait(LoginFailure.objects.filter(account=account), account_free, now)
+
+
+def _record_failure(client: str, account: str, now: dt.datetime) -> None:
+    """Count the failure, forget those past the window, and raise a spray event once per
+    window when this client has failed on enough different accounts."""
+    LoginFailure.objects.filter(at__lt=_window_start(now)).delete()
+    LoginFailure.objects.create(at=now, client=client, account=account)
+    since = _window_start(now)
+    accounts = (
+        LoginFailure.objects.filter(client=client, at__gte=since)
+        .values("account")
+        .distinct()
+        .count()
+    )
+    if accounts < settings.JIUZHU_LOGIN_SPRAY_ACCOUNTS:
+        return
+    spray = SecurityEvent.Kind.LOGIN_SPRAY
+    if SecurityEvent.objects.filter(kind=spray, client=client, at__gte=since).exists():
+        return
+    window = settings.JIUZHU_LOGIN_WINDOW_MINUTES
+    SecurityEvent.objects.create(
+        at=now, kind=spray, client=client, detail={"accounts": accounts, "window_minutes": window}
+    )
+    logger.warning(
+        "login spray: client %s failed on %d accounts in %d min", client, accounts, window
+    )
+
+
+def _record_success(client: str, account: str, now: dt.datetime) -> None:
+    """Trust this client for the account, and forget its own failures on it."""
+    trusted = TrustedLoginClient.objects.filter(account=account, client=client)
+    if not trusted.update(last_success_at=now):
+        try:
+            with transaction.atomic():
+                TrustedLoginClient.objects.create(
+                    account=account, client=client, last_success_at=now
+                )
+        except IntegrityError:
+            pass  # a concurrent sign-in from the same client recorded it first
+    LoginFailure.objects.filter(client=client, account=account).delete()
+
+
+def attempt_login(request: HttpRequest, username: str, password: str) -> User | None:
+    """The user for these credentials, or None (answer ``LOGIN_FAILED``) when they are wrong
+    or this attempt is throttled; a throttled attempt is refused before the password is
+    checked, and is not counted."""
+    now = timezone.now()
+    client = client_address(request)
+    account = account_key(username)
+    if is_throttled(client, account, now):
+        return None
+    user = authenticate(request, username=username, password=password)
+    if not isinstance(user, User):
+        _record_failure(client, account, now)
+        return None
+    _record_success(client, account, now)
+    return user

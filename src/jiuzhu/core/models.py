@@ -65,7 +65,7 @@ class User(AbstractUser):
         Region, on_delete=models.PROTECT, null=True, related_name="staff", verbose_name="所属区划"
     )
     department = models.CharField("所属部门", max_length=40, blank=True)
-    failed_logins = models.PositiveSmallIntegerField(default=0)
+    # Set by an administrator to lock the account (sign-in refused, API tokens revoked).
     locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -167,3 +167,106 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}#{self.pk} {self.status}"
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in, kept for the throttling window (core/auth.py).
+
+    The account is a keyed hash of the typed username (real or not: both are treated alike);
+    neither the username nor the password is ever stored.
+    """
+
+    at = models.DateTimeField(db_index=True)
+    client = models.CharField(max_length=45)
+    account = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "登录失败记录"
+        indexes = [
+            models.Index(fields=["client", "at"], name="login_failure_client"),
+            models.Index(fields=["account", "at"], name="login_failure_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.client}"
+
+
+class TrustedLoginClient(models.Model):
+    """A client address an account signed in from: others' failures do not slow it there."""
+
+    account = models.CharField(max_length=64)
+    client = models.CharField(max_length=45)
+    last_success_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "常用登录地址"
+        constraints = [
+            models.UniqueConstraint(fields=["account", "client"], name="trusted_login_client")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.last_success_at:%Y-%m-%d}"
+
+
+class SecurityEvent(models.Model):
+    """Something county administrators should look at (core/security_views.py)."""
+
+    class Kind(models.TextChoices):
+        LOGIN_SPRAY = "login_spray", "多账户密码试探"
+
+    at = models.DateTimeField(db_index=True)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    client = models.CharField("来源地址", max_length=45)
+    detail = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = "安全事件"
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.client}"
+
+
+class TokenScope(models.TextChoices):
+    """What an API token may be used for (on top of its owner's role)."""
+
+    READ = "registry.read", "读取家庭档案"
+    WRITE = "registry.write", "编辑家庭档案"
+    CALCULATE = "policy.calculate", "救助测算"
+
+
+class ApiToken(models.Model):
+    """An API token (core/tokens.py). Only the SHA-256 of the token is stored: the token
+    itself is shown once, when issued. It expires, and is revoked on logout, password change,
+    lock, deactivation or by an administrator."""
+
+    class Revocation(models.TextChoices):
+        LOGOUT = "logout", "退出登录"
+        PASSWORD = "password", "修改密码"
+        LOCKED = "locked", "账户锁定"
+        DEACTIVATED = "deactivated", "账户停用"
+        ADMIN = "admin", "管理员吊销"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField("权限范围", default=list)
+    created_at = models.DateTimeField("创建时间")
+    expires_at = models.DateTimeField("到期时间")
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    revoked_reason = models.CharField(
+        "吊销原因", max_length=12, choices=Revocation.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = "接口令牌"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} #{self.pk}"
+
+    @property
+    def scope_labels(self) -> str:
+        """The scopes in Chinese, joined with 、."""
+        labels = dict(TokenScope.choices)
+        return "、".join(str(labels.get(scope, scope)) for scope in self.scopes)

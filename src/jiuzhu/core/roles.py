@@ -31,6 +31,7 @@ class Capability(models.TextChoices):
     APPROVE_PAYROLL = "approve_payroll", "审批发放名册、核销追回款"
     VIEW_PAYROLL = "view_payroll", "查看发放名册与资金执行"
     MANAGE_BUDGETS = "manage_budgets", "管理预算与县级补助分配"
+    MANAGE_SECURITY = "manage_security", "管理接口令牌、查看安全事件"
 
 
 _ALL_STAFF_READERS = {
@@ -77,6 +78,7 @@ CAPABILITIES: dict[Capability, set[Role]] = {
         Role.AUDITOR,
     },
     Capability.MANAGE_BUDGETS: {Role.COUNTY_ADMIN},
+    Capability.MANAGE_SECURITY: {Role.COUNTY_ADMIN},
 }
 
 # How much of an ID number each role sees on screen.

@@ -2,7 +2,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.core import selectors, services
-from jiuzhu.core.auth import AccountLocked
+from jiuzhu.core.auth import LOGIN_FAILED, attempt_login
 from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import RegionLevel, WorkingDayOverride
 from jiuzhu.core.permissions import require_page, staff
@@ -28,27 +28,18 @@ class LoginForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    """Sign in; a locked account is told until when, and ``next`` must stay on this site."""
+    """Sign in; every refusal reads the same (core/auth.py), and ``next`` stays on this site."""
     form = LoginForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
-        try:
-            user = authenticate(
-                request,
-                username=form.cleaned_data["username"],
-                password=form.cleaned_data["password"],
-            )
-        except AccountLocked as locked:
-            until = timezone.localtime(locked.until)
-            error = f"登录失败次数过多，账户已锁定，请于 {until:%H:%M} 后再试。"
-        else:
-            if user is not None:
-                login(request, user)
-                target = request.GET.get("next", "")
-                if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
-                    target = ""
-                return redirect(target or "home")
-            error = "用户名或密码错误。"
+        user = attempt_login(request, form.cleaned_data["username"], form.cleaned_data["password"])
+        if user is not None:
+            login(request, user)
+            target = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+                target = ""
+            return redirect(target or "home")
+        error = LOGIN_FAILED
     elif request.method == "POST":
         error = "请输入用户名和密码。"
     return render(request, "core/login.html", {"form": form, "error": error})

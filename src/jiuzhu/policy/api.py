@@ -2,13 +2,15 @@
 
 from django.db import transaction
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jiuzhu.core.models import TokenScope
 from jiuzhu.core.rest.parsers import ChineseJSONParser
+from jiuzhu.core.tokens import ApiTokenAuthentication, HasTokenScope
 from jiuzhu.policy import serializers as s
 from jiuzhu.policy.calculator import calculate
 
@@ -25,8 +27,9 @@ EXAMPLE = {
 
 
 class CalculateView(APIView):
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
-    permission_classes = [IsAuthenticated]
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated, HasTokenScope]
+    token_scope = TokenScope.CALCULATE  # a POST, but it writes nothing
     parser_classes = [ChineseJSONParser]
 
     @extend_schema(

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.fields import empty
 from rest_framework.pagination import LimitOffsetPagination
@@ -24,6 +24,7 @@ from jiuzhu.core.models import AccessLog, User
 from jiuzhu.core.rest.parsers import ChineseJSONParser
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import log_access
+from jiuzhu.core.tokens import ApiTokenAuthentication, HasTokenScope
 from jiuzhu.registry import selectors
 from jiuzhu.registry.models import Household, Membership, Person
 
@@ -104,8 +105,9 @@ class RegistryView(APIView):
     # Base of every registry endpoint: token or session, roles checked, Chinese JSON.
 
     # Token first: an anonymous caller gets 401 with "WWW-Authenticate: Token".
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
-    permission_classes = [IsAuthenticated, CanEditHouseholds]
+    # A token's scopes narrow its owner's role (core/tokens.py); the role is told first.
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated, CanEditHouseholds, HasTokenScope]
     parser_classes = [ChineseJSONParser]
 
     def format_context(self, user: User) -> dict[str, Any]:

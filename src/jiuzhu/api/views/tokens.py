@@ -1,41 +1,47 @@
-"""POST /api/auth/token/: a token for a username and password."""
+"""/api/auth/token/: POST a username and password for a token; DELETE to revoke the token used."""
 
 from typing import Any
 
-from django.contrib.auth import authenticate
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jiuzhu.api import serializers as s
 from jiuzhu.api.views.base import ERRORS, operation
-from jiuzhu.core.auth import AccountLocked
+from jiuzhu.core.auth import LOGIN_FAILED, attempt_login
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.models import ApiToken
 from jiuzhu.core.rest.parsers import ChineseJSONParser
+from jiuzhu.core.tokens import ApiTokenAuthentication, issue_token
 
 
 class TokenView(APIView):
-    authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
+    authentication_classes = [ApiTokenAuthentication]
     parser_classes = [ChineseJSONParser]
+
+    def get_permissions(self) -> list[BasePermission]:
+        # Anyone may ask for a token; only a token's holder may revoke it.
+        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    def perform_authentication(self, request: Request) -> None:
+        # Asking for a token reads no Authorization header (a stale one must not stand in
+        # the way of getting a new token).
+        if request.method != "POST":
+            super().perform_authentication(request)
 
     @operation(
         "auth_token",
         "认证",
         "以用户名和密码换取令牌",
-        {
-            200: s.TokenSerializer,
-            400: ERRORS[400],
-            403: OpenApiResponse(s.ErrorSerializer, description="账户已锁定"),
-        },
+        {200: s.TokenSerializer, 400: ERRORS[400]},
         description=(
-            "返回的令牌放在请求头 Authorization: Token <令牌>。连续多次密码错误后账户锁定"
-            "一段时间，期间返回403。"
+            "返回的令牌放在请求头 Authorization: Token <令牌>，只显示这一次（服务器只保存其"
+            "摘要）。令牌按设置的天数到期，退出登录、修改密码、账户锁定或停用时作废。"
+            "密码错误、用户不存在或尝试过于频繁（按来源地址和账户限速，等待时间逐次加长）"
+            "时一律返回同一条400答复。"
         ),
         request=s.TokenRequestSerializer,
         auth=[],
@@ -43,18 +49,29 @@ class TokenView(APIView):
     def post(self, request: Request) -> Response:
         serializer = s.TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            user = authenticate(
-                request._request,
-                username=serializer.validated_data["username"],
-                password=serializer.validated_data["password"],
-            )
-        except AccountLocked as locked:
-            until = timezone.localtime(locked.until)
-            raise PermissionDenied(
-                f"账户已锁定：登录失败次数过多，请于 {until:%H:%M} 后再试。"
-            ) from None
+        data = serializer.validated_data
+        user = attempt_login(request._request, data["username"], data["password"])
         if user is None:
-            raise DomainError("用户名或密码错误。")
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+            raise DomainError(LOGIN_FAILED)
+        token, clear = issue_token(user, data.get("scopes"))
+        body: dict[str, Any] = {
+            "token": clear,
+            "scopes": token.scopes,
+            "expires_at": token.expires_at,
+        }
+        return Response(s.TokenSerializer(body).data)
+
+    @operation(
+        "auth_token_revoke",
+        "认证",
+        "作废本次请求所用的令牌（退出登录）",
+        {204: OpenApiResponse(description="已作废"), 401: ERRORS[401]},
+        request=None,
+    )
+    def delete(self, request: Request) -> Response:
+        token = request.auth
+        if isinstance(token, ApiToken):
+            ApiToken.objects.filter(pk=token.pk).update(
+                revoked_at=timezone.now(), revoked_reason=ApiToken.Revocation.LOGOUT
+            )
+        return Response(status=204)
