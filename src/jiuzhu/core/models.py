@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 from jiuzhu.core.idnumber import Visibility
 from jiuzhu.core.roles import ID_VISIBILITY, Capability, Role, role_can
@@ -101,10 +102,38 @@ class WorkingDayOverride(models.Model):
         return f"{self.date}: {'上班' if self.is_working_day else '休息'}"
 
 
-class AuditEntry(models.Model):
+class ChainedEntry(models.Model):
+    """A row of an append-only log chained by hashes (see core/audit_chain.py): each row's
+    hash covers its content and the previous row's hash, so a changed or removed row breaks
+    the chain. The database refuses updates (and deletes on PostgreSQL)."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    previous_hash = models.CharField(max_length=64, default="", editable=False)
+    entry_hash = models.CharField(max_length=64, default="", editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class ChainHead(models.Model):
+    """The end of each hash chain: how many entries and the last hash. Inserting takes this
+    row's lock, so concurrent writers extend the chain one after another, and a removed
+    last entry shows as a count that does not match."""
+
+    log = models.CharField(max_length=20, primary_key=True)
+    entries = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="")
+
+    class Meta:
+        verbose_name = "日志链尾"
+
+    def __str__(self) -> str:
+        return f"{self.log}: {self.entries}"
+
+
+class AuditEntry(ChainedEntry):
     """Every write: who, when, what changed. ID numbers are stored masked."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True)
     action = models.CharField(max_length=40)
     object_type = models.CharField(max_length=40)
@@ -120,14 +149,13 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
 
 
-class AccessLog(models.Model):
+class AccessLog(ChainedEntry):
     """Every opening of a household file or API read of a person, searchable by auditors."""
 
     class Channel(models.TextChoices):
         PAGE = "page", "页面"
         API = "api", "接口"
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(User, on_delete=models.PROTECT)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     object_type = models.CharField(max_length=20)

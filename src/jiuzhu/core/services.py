@@ -9,10 +9,10 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest
 
+from jiuzhu.core import audit_chain
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import (
     PREFIX_LENGTH,
-    AccessLog,
     AuditEntry,
     Region,
     RegionLevel,
@@ -30,13 +30,16 @@ def record_audit(
     changes: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
     """Append an audit entry (who, what, which object, the changes) for a write."""
-    return AuditEntry.objects.create(
+    entry = audit_chain.append(
+        "audit",
         actor=actor,
         action=action,
         object_type=type(obj).__name__,
         object_id=getattr(obj, "pk", None),
         changes=dict(changes or {}),
     )
+    assert isinstance(entry, AuditEntry)
+    return entry
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -52,7 +55,8 @@ def log_access(
     request: HttpRequest | None = None,
 ) -> None:
     """Record that a user opened a household or person file (page or API), with the address."""
-    AccessLog.objects.create(
+    audit_chain.append(
+        "access",
         user=user,
         channel=channel,
         object_type=object_type,
