@@ -144,6 +144,10 @@ JIUZHU_LOGIN_TRUSTED_CLIENT_DAYS = int(os.environ.get("JIUZHU_LOGIN_TRUSTED_CLIE
 JIUZHU_LOGIN_SPRAY_ACCOUNTS = int(os.environ.get("JIUZHU_LOGIN_SPRAY_ACCOUNTS", "10"))
 # API tokens expire this many days after they are issued (core/tokens.py).
 JIUZHU_API_TOKEN_DAYS = int(os.environ.get("JIUZHU_API_TOKEN_DAYS", "30"))
+# PIPL art. 19: personal data kept no longer than needed. Closed applications (refused,
+# rejected, withdrawn, ended) keep their free text, visits and documents this many years
+# after the last act on them; then `jiuzhu purge_cases` anonymises them (counts stay).
+JIUZHU_CASE_RETENTION_YEARS = int(os.environ.get("JIUZHU_CASE_RETENTION_YEARS", "5"))
 # Reverse proxies (addresses or networks) whose X-Forwarded-For names the real client.
 JIUZHU_TRUSTED_PROXIES = [
     p.strip() for p in os.environ.get("JIUZHU_TRUSTED_PROXIES", "").split(",") if p.strip()
