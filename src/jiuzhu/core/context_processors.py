@@ -22,6 +22,7 @@ NAVIGATION: list[tuple[str, str, Capability | None]] = [
     ("工作日历", "core:calendar", Capability.MANAGE_CALENDAR),
     ("行政区划", "core:regions", Capability.MANAGE_REGIONS),
     ("访问日志", "core:access_log", Capability.VIEW_ACCESS_LOG),
+    ("工作人员", "core:staff", Capability.MANAGE_STAFF),
     ("安全管理", "core:security", Capability.MANAGE_SECURITY),
     ("公示", "notice", None),
 ]

@@ -32,6 +32,7 @@ class Capability(models.TextChoices):
     VIEW_PAYROLL = "view_payroll", "查看发放名册与资金执行"
     MANAGE_BUDGETS = "manage_budgets", "管理预算与县级补助分配"
     MANAGE_SECURITY = "manage_security", "管理接口令牌、查看安全事件"
+    MANAGE_STAFF = "manage_staff", "管理工作人员账户"
 
 
 _ALL_STAFF_READERS = {
@@ -79,6 +80,7 @@ CAPABILITIES: dict[Capability, set[Role]] = {
     },
     Capability.MANAGE_BUDGETS: {Role.COUNTY_ADMIN},
     Capability.MANAGE_SECURITY: {Role.COUNTY_ADMIN},
+    Capability.MANAGE_STAFF: {Role.COUNTY_ADMIN},
 }
 
 # How much of an ID number each role sees on screen.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiuzhu.core import security_views, views
+from jiuzhu.core import security_views, staff_views, views
 
 app_name = "core"
 urlpatterns = [
@@ -9,6 +9,11 @@ urlpatterns = [
     path("regions/", views.regions_view, name="regions"),
     path("access-log/", views.access_log, name="access_log"),
     path("security/", security_views.security, name="security"),
+    path("staff/", staff_views.staff_list, name="staff"),
+    path("staff/new/", staff_views.staff_create, name="staff_create"),
+    path("staff/<int:user_id>/", staff_views.staff_edit, name="staff_edit"),
+    path("staff/<int:user_id>/active/", staff_views.staff_active, name="staff_active"),
+    path("password/", staff_views.password_change, name="password_change"),
     path(
         "security/tokens/<int:token_id>/revoke/",
         security_views.token_revoke,

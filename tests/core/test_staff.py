@@ -1,0 +1,148 @@
+"""County administrators manage staff accounts; offboarding revokes everything at once."""
+
+import re
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.test import Client
+
+from jiuzhu.core.models import ApiToken, AuditEntry, User
+from jiuzhu.core.roles import Role
+from jiuzhu.core.tokens import issue_token
+from tests import factories
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _form(region, **overrides) -> dict:
+    return {
+        "username": "li_na",
+        "name": "李娜",
+        "role": Role.TOWN_ASSISTANT,
+        "region": region.pk,
+        "department": "",
+        **overrides,
+    }
+
+
+def test_an_admin_creates_an_account_and_hands_over_a_first_password(county_admin, dong_e):
+    page = client_for(county_admin).post("/core/staff/new/", _form(dong_e))
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "已新增工作人员：李娜" in text
+    password = re.search(r'<strong class="secret">([^<]+)</strong>', text).group(1)
+    created = User.objects.get(username="li_na")
+    assert (created.first_name, created.role, created.region) == (
+        "李娜",
+        Role.TOWN_ASSISTANT,
+        dong_e,
+    )
+    assert created.check_password(password)
+    entry = AuditEntry.objects.get(action="create_staff")
+    assert (entry.object_id, entry.changes) == (created.pk, {"角色": "乡镇助理员"})
+
+
+def test_a_role_needs_a_region_of_its_level(county_admin, dong_e_village):
+    page = client_for(county_admin).post("/core/staff/new/", _form(dong_e_village))
+
+    assert "“乡镇助理员”的所属区划应为镇（街道）级。" in page.content.decode()
+    assert not User.objects.filter(username="li_na").exists()
+
+
+def test_a_taken_username_is_refused(county_admin, dong_e, dong_e_assistant):
+    page = client_for(county_admin).post(
+        "/core/staff/new/", _form(dong_e, username=dong_e_assistant.username.upper())
+    )
+    assert "该用户名已被使用。" in page.content.decode()
+    assert User.objects.count() == 2
+
+
+def test_deactivation_ends_sign_in_tokens_and_sessions(county_admin, dong_e_assistant):
+    issue_token(dong_e_assistant)
+    session_client = Client()
+    assert session_client.login(username=dong_e_assistant.username, password=factories.PASSWORD)
+    assert Session.objects.count() == 1
+
+    response = client_for(county_admin).post(
+        f"/core/staff/{dong_e_assistant.pk}/active/", {"active": "0"}, follow=True
+    )
+
+    name = dong_e_assistant.first_name
+    assert f"{name}的账户已停用（登录、接口令牌与会话均已失效）。" in response.content.decode()
+    dong_e_assistant.refresh_from_db()
+    assert dong_e_assistant.is_active is False
+    assert ApiToken.objects.get(user=dong_e_assistant).revoked_at is not None
+    assert list(Session.objects.all().values_list("session_key", flat=True)) == [
+        response.client.session.session_key
+    ]
+    assert session_client.get("/").status_code == 302  # back to the sign-in page
+    assert AuditEntry.objects.filter(action="deactivate_staff").count() == 1
+
+
+def test_an_admin_may_not_deactivate_or_demote_themselves(county_admin, dong_e):
+    client = client_for(county_admin)
+    response = client.post(f"/core/staff/{county_admin.pk}/active/", {"active": "0"}, follow=True)
+    assert "不能停用自己的账户。" in response.content.decode()
+
+    page = client.post(
+        f"/core/staff/{county_admin.pk}/",
+        {"name": "管理员", "role": Role.TOWN_ASSISTANT, "region": dong_e.pk, "department": ""},
+    )
+    assert "不能更改自己的角色或所属区划，请由另一位管理员操作。" in page.content.decode()
+    county_admin.refresh_from_db()
+    assert (county_admin.is_active, county_admin.role) == (True, Role.COUNTY_ADMIN)
+
+
+def test_an_admin_changes_a_colleagues_role_and_area(county_admin, dong_e_assistant, meigui):
+    client_for(county_admin).post(
+        f"/core/staff/{dong_e_assistant.pk}/",
+        {"name": "张三", "role": Role.TOWN_APPROVER, "region": meigui.pk, "department": ""},
+    )
+    dong_e_assistant.refresh_from_db()
+    assert (dong_e_assistant.first_name, dong_e_assistant.role, dong_e_assistant.region) == (
+        "张三",
+        Role.TOWN_APPROVER,
+        meigui,
+    )
+
+
+@pytest.mark.parametrize("role", [Role.TOWN_ASSISTANT, Role.COUNTY_SUPERVISOR, Role.AUDITOR])
+def test_only_county_admins_manage_staff(role, dong_e, dong_e_assistant):
+    other = factories.user(role, dong_e if role == Role.TOWN_ASSISTANT else factories.county())
+    client = client_for(other)
+    assert client.get("/core/staff/").status_code == 404
+    assert client.post("/core/staff/new/", _form(dong_e)).status_code == 404
+    assert (
+        client.post(f"/core/staff/{dong_e_assistant.pk}/active/", {"active": "0"}).status_code
+        == 404
+    )
+    dong_e_assistant.refresh_from_db()
+    assert dong_e_assistant.is_active is True
+    assert not User.objects.filter(username="li_na").exists()
+
+
+def test_staff_change_their_own_password(dong_e_assistant):
+    issue_token(dong_e_assistant)
+    client = client_for(dong_e_assistant)
+
+    weak = client.post(
+        "/core/password/",
+        {"old_password": factories.PASSWORD, "new_password1": "123", "new_password2": "123"},
+    )
+    assert "密码太短，至少需要 8 个字符。" in weak.content.decode()
+
+    done = client.post(
+        "/core/password/",
+        {
+            "old_password": factories.PASSWORD,
+            "new_password1": "河边的柳树2026",
+            "new_password2": "河边的柳树2026",
+        },
+        follow=True,
+    )
+    assert "密码已修改；原有的接口令牌已作废。" in done.content.decode()
+    dong_e_assistant.refresh_from_db()
+    assert dong_e_assistant.check_password("河边的柳树2026")
+    assert ApiToken.objects.get(user=dong_e_assistant).revoked_at is not None
