@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from jiuzhu.core.models import ApiToken, AuditEntry, User
@@ -146,3 +147,27 @@ def test_staff_change_their_own_password(dong_e_assistant):
     dong_e_assistant.refresh_from_db()
     assert dong_e_assistant.check_password("河边的柳树2026")
     assert ApiToken.objects.get(user=dong_e_assistant).revoked_at is not None
+
+
+def test_the_first_admin_of_an_installation(capsys):
+    county = factories.county()
+    call_command("create_admin", "wang_ju", "--name", "王局")
+
+    out = capsys.readouterr().out.splitlines()
+    admin = User.objects.get(username="wang_ju")
+    password = out[0].rsplit("：", 1)[1]
+    assert out == [
+        f"已建立{county.name}县级管理员 wang_ju，初始密码：{password}",
+        "初始密码只显示这一次；请登录后立即修改密码。",
+    ]
+    assert (admin.first_name, admin.role, admin.region) == ("王局", Role.COUNTY_ADMIN, county)
+    assert admin.check_password(password)
+    with pytest.raises(CommandError) as refused:
+        call_command("create_admin", "WANG_JU", "--name", "另一位")
+    assert str(refused.value) == "该用户名已被使用。"
+
+
+def test_create_admin_needs_the_region_tree_first():
+    with pytest.raises(CommandError) as refused:
+        call_command("create_admin", "wang_ju", "--name", "王局")
+    assert str(refused.value) == "还没有行政区划，请先运行 jiuzhu import_regions。"
