@@ -148,6 +148,12 @@ JIUZHU_API_TOKEN_DAYS = int(os.environ.get("JIUZHU_API_TOKEN_DAYS", "30"))
 # rejected, withdrawn, ended) keep their free text, visits and documents this many years
 # after the last act on them; then `jiuzhu purge_cases` anonymises them (counts stay).
 JIUZHU_CASE_RETENTION_YEARS = int(os.environ.get("JIUZHU_CASE_RETENTION_YEARS", "5"))
+# Idle sign-out: a session lasts this many minutes after the last request (every request
+# renews it) and ends when the browser closes.
+JIUZHU_IDLE_MINUTES = int(os.environ.get("JIUZHU_IDLE_MINUTES", "30"))
+SESSION_COOKIE_AGE = JIUZHU_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Reverse proxies (addresses or networks) whose X-Forwarded-For names the real client.
 JIUZHU_TRUSTED_PROXIES = [
     p.strip() for p in os.environ.get("JIUZHU_TRUSTED_PROXIES", "").split(",") if p.strip()
@@ -174,7 +180,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag instead
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

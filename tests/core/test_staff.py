@@ -6,6 +6,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from jiuzhu.core.models import ApiToken, AuditEntry, User
 from jiuzhu.core.roles import Role
@@ -171,3 +172,15 @@ def test_create_admin_needs_the_region_tree_first():
     with pytest.raises(CommandError) as refused:
         call_command("create_admin", "wang_ju", "--name", "王局")
     assert str(refused.value) == "还没有行政区划，请先运行 jiuzhu import_regions。"
+
+
+def test_a_session_ends_after_thirty_idle_minutes(dong_e_assistant):
+    client = Client()
+    assert client.login(username=dong_e_assistant.username, password=factories.PASSWORD)
+    session = Session.objects.get()
+    client.get("/")  # every request renews the session for another 30 minutes
+
+    renewed = Session.objects.get().expire_date
+    assert 29 * 60 < (renewed - timezone.now()).total_seconds() <= 30 * 60
+    Session.objects.filter(pk=session.pk).update(expire_date=timezone.now())
+    assert client.get("/").status_code == 302
