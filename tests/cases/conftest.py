@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from jiuzhu.cases import services
@@ -40,14 +41,21 @@ def poor_household(dong_e_village, county_admin):
     )
 
 
+def signed_authorisation() -> services.SignedAuthorisation:
+    """The scan of a 授权书 the applicant signed today."""
+    scan = SimpleUploadedFile("授权书.pdf", b"%PDF-1.4 signed", content_type="application/pdf")
+    return services.SignedAuthorisation(scan, timezone.localdate())
+
+
 def submit(actor, household, programme="dibao", **extra) -> Case:
+    signed = extra.pop("authorisation_signed", True)
     data = services.ApplicationInput(
         household=household,
         applicant=extra.pop("applicant", factories.head_of(household)),
         programme=programme,
         reason=extra.pop("reason", "老两口年老体弱，收入很低。"),
         commitment_signed=extra.pop("commitment_signed", True),
-        authorisation_signed=extra.pop("authorisation_signed", True),
+        authorisation=signed_authorisation() if signed else None,
         **extra,
     )
     return services.submit_application(actor, data)

@@ -135,7 +135,8 @@ def test_home_visit_needs_two_staff_and_findings(staff, poor_household):
 def test_uploads_of_the_wrong_type_or_size_are_refused(
     staff, poor_household, name, content, message
 ):
-    case = submit(staff["assistant"], poor_household)
+    # No 授权书 scan handed in at intake: the case has no document before the upload.
+    case = submit(staff["assistant"], poor_household, authorisation_signed=False)
     upload = SimpleUploadedFile(name, content)
     with pytest.raises(DomainError, match=message):
         services.add_documents(staff["assistant"], case, [("other", upload)])

@@ -78,10 +78,13 @@ def test_the_investigator_cannot_decide_the_same_case(staff, poor_household):
     assert case.status == "notice"
 
 
-def test_another_towns_staff_can_take_in_but_not_decide(staff, poor_household):
+def test_another_towns_staff_can_take_in_but_not_act_or_decide(staff, poor_household):
     case = submit(staff["other_assistant"], poor_household)
-    services.accept(staff["other_assistant"], case, case.version)  # intake town may accept
-    with pytest.raises(PermissionError, match="不由您所在的区划负责"):
+    # Intake at any town (全县通办); the case is routed to the town responsible at once.
+    with pytest.raises(PermissionError, match="该申请已转东阿镇办理，受理地不能执行“受理”。"):
+        services.accept(staff["other_assistant"], case, case.version)
+    services.accept(staff["assistant"], case, case.version)
+    with pytest.raises(PermissionError, match="受理地不能执行“开始调查”"):
         services.start_investigation(staff["other_assistant"], case, case.version)
     with pytest.raises(PermissionError):
         services.check_allowed(staff["other_approver"], case, "approve")

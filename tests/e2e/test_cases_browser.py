@@ -30,7 +30,10 @@ def test_town_assistant_takes_an_application_from_intake_to_notice(
     page.select_option("#id_programme", "dibao")
     page.fill("#id_reason", "老两口年老体弱，收入很低。")
     page.check("#id_commitment_signed")
-    page.check("#id_authorisation_signed")
+    page.set_input_files(
+        "#id_authorisation_scan",
+        files=[{"name": "授权书.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 signed"}],
+    )
     page.click("button:has-text('登记申请')")
     page.wait_for_selector("h1:has-text('申请')")
     case = Case.objects.get()

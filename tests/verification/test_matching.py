@@ -41,7 +41,15 @@ def family(admin, *people, authorise=True, village=None):
     ]
     household = factories.household(admin, village_region=village, members=members)
     if authorise:
-        services.record_authorisation(admin, household, AS_OF)
+        services.record_authorisation(
+            admin,
+            household,
+            AS_OF,
+            signed_by=factories.head_of(household),
+            document="授权书/扫描件.pdf",
+            document_sha256="0" * 64,
+        )
+        services.check_authorisations(admin, household)
     return household
 
 

@@ -3,12 +3,14 @@
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from jiuzhu.cases import services
 from jiuzhu.cases.models import Channel, DocumentKind, TemporaryKind
 from jiuzhu.cases.rules import HOME_VISIT_CHECKLIST
+from jiuzhu.core import idnumber
 from jiuzhu.core.programmes import Programme
-from jiuzhu.registry.models import Household, Person
+from jiuzhu.registry.models import Household, Membership, Person
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -36,9 +38,29 @@ class FindHouseholdForm(forms.Form):
     id_number = forms.CharField(label="申请人身份证号", min_length=18, max_length=18)
 
 
-def member_choices(household: Household) -> list[tuple[int | str, str]]:
+def member_choices(household: Household, only: Person | None = None) -> list[tuple[int | str, str]]:
+    """The household's current members to choose from, or only the person presenting the
+    ID card (intake for a household outside the user's area)."""
     current = household.memberships.filter(end_date__isnull=True).select_related("person")
+    if only is not None:
+        current = current.filter(person=only)
     return [(m.person_id, f"{m.person.name}（{m.get_relation_display()}）") for m in current]
+
+
+def current_member(household: Household, id_number: str) -> Person | None:
+    """The household's current member with this ID number, or None."""
+    if not idnumber.is_valid(id_number):
+        return None
+    membership = (
+        Membership.objects.filter(
+            household=household,
+            person__id_number=idnumber.normalise(id_number),
+            end_date__isnull=True,
+        )
+        .select_related("person")
+        .first()
+    )
+    return membership.person if membership else None
 
 
 class ApplicationForm(forms.Form):
@@ -60,26 +82,68 @@ class ApplicationForm(forms.Form):
     by_residence = forms.BooleanField(label="由居住地镇（街道）办理（人户分离）", required=False)
     special_hardship = forms.BooleanField(label="特殊困难，需24小时内先行救助", required=False)
     commitment_signed = forms.BooleanField(label="申请人已签署承诺书", required=False)
-    authorisation_signed = forms.BooleanField(
-        label="申请人已签署家庭经济状况核对授权书", required=False
+    # The 授权书 is the signed paper itself, scanned: a tick in a box would record nothing.
+    authorisation_scan = forms.FileField(
+        label="申请人签字的家庭经济状况核对授权书扫描件（JPG、PNG或PDF）",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
+    )
+    authorisation_signed_on = forms.DateField(
+        label="授权书签署日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     documents = MultipleFileField(label="申请材料（JPG、PNG或PDF，每个不超过10MB）", required=False)
     document_kind = forms.ChoiceField(
         label="材料类别", choices=DocumentKind.choices, initial=DocumentKind.HOUSEHOLD_BOOKLET
     )
 
-    def __init__(self, *args: Any, household: Household, **kwargs: Any) -> None:
+    beneficiary_id_number = forms.CharField(
+        label="救助对象身份证号（申请人以外的家庭成员）",
+        required=False,
+        min_length=18,
+        max_length=18,
+    )
+
+    def __init__(
+        self, *args: Any, household: Household, presenting: Person | None = None, **kwargs: Any
+    ) -> None:
+        """`presenting`: the household lies outside the user's area and was found by this
+        person's ID card; the form then names no other member (全县通办 is no way into
+        another town's household file): another beneficiary is given by ID number."""
         super().__init__(*args, **kwargs)
-        choices = member_choices(household)
+        self.household = household
+        self.fields["authorisation_signed_on"].initial = timezone.localdate()
+        choices = member_choices(household, presenting)
         for name in ("applicant", "beneficiary"):
             field = self.fields[name]
             assert isinstance(field, forms.TypedChoiceField)
             blank: list[tuple[int | str, str]] = [("", "全户")] if name == "beneficiary" else []
             field.choices = blank + choices
+        if presenting is None:
+            del self.fields["beneficiary_id_number"]
+
+    def clean(self) -> dict[str, Any]:
+        """A beneficiary given by ID number must be a current member of the household."""
+        data = super().clean() or {}
+        given = data.get("beneficiary_id_number")
+        if given:
+            member = current_member(self.household, given)
+            if member is None:
+                self.add_error("beneficiary_id_number", "该身份证号不是该户的现有成员。")
+            else:
+                data["beneficiary"] = member.pk
+        return data
 
     def person(self, name: str) -> Person | None:
         value = self.cleaned_data.get(name)
         return Person.objects.get(pk=value) if value else None
+
+    def authorisation(self) -> services.SignedAuthorisation | None:
+        """The signed 授权书 handed in (its scan and day), or None when none was."""
+        scan = self.cleaned_data.get("authorisation_scan")
+        if scan is None:
+            return None
+        signed_on = self.cleaned_data.get("authorisation_signed_on") or timezone.localdate()
+        return services.SignedAuthorisation(scan, signed_on)
 
 
 class ActionForm(forms.Form):

@@ -185,6 +185,11 @@ class CaseEvent(models.Model):
         """The action in the case's history, in Chinese."""
         return Action(self.action).label if self.action in Action.values else self.action
 
+    @property
+    def to_status_label(self) -> str:
+        """The status the act left the case in, in Chinese."""
+        return Status(self.to_status).label if self.to_status in Status.values else self.to_status
+
 
 class DocumentKind(models.TextChoices):
     HOUSEHOLD_BOOKLET = "household_booklet", "户口簿"

@@ -1,5 +1,6 @@
 """Reads of cases, always within the caller's area: a case is seen by the town responsible
-and by the town (or village) that took it in."""
+and by the town (or village) that took it in; the intake town sees only what it entered and
+the case's progress, never the household's file (全县通办 is no way into another town)."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from django.utils import timezone
 from jiuzhu.cases.models import (
     PAID_RECIPIENT_STATUSES,
     UNDECIDED_STATUSES,
+    Action,
     Case,
     CaseDocument,
     Notification,
@@ -24,12 +26,19 @@ from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.core.workdays import Calendar
 from jiuzhu.registry.models import Household
 from jiuzhu.registry.sections import Entry
+from jiuzhu.verification.models import Authorisation
 
 
 def cases_in_scope(user: User) -> QuerySet[Case]:
     if not user.can(Capability.VIEW_HOUSEHOLDS):
         return Case.objects.none()
     return Case.objects.filter(in_area(user, "responsible_code", "intake_code"))
+
+
+def handles(user: User, case: Case) -> bool:
+    """Whether the case lies in the user's area as the town responsible (or above it): the
+    whole file. Otherwise the user's area only took it in: its progress and own entries."""
+    return user.region is not None and user.region.contains(case.responsible_code)
 
 
 def case_for(user: User, case_id: int | str) -> Case | None:
@@ -136,14 +145,40 @@ def advance_aid_pending(user: User) -> QuerySet[Case]:
     )
 
 
+def _entered_at_intake() -> Q:
+    # The documents handed in with the application, at the intake window.
+    return Q(event__action=Action.SUBMIT)
+
+
 def documents_for(user: User, case: Case) -> QuerySet[CaseDocument]:
-    return case.documents.order_by("uploaded_at", "pk")
+    """The case's documents: all for the town responsible, only those handed in at intake
+    for the intake town (never what the town responsible added)."""
+    documents = case.documents.order_by("uploaded_at", "pk")
+    return documents if handles(user, case) else documents.filter(_entered_at_intake())
 
 
 def document_for(user: User, document_id: int) -> CaseDocument | None:
-    visible = cases_in_scope(user).values("pk")
+    """A document of a case the user handles, or one its area handed in at intake."""
+    if not user.can(Capability.VIEW_HOUSEHOLDS):
+        return None
+    handled = Case.objects.filter(in_area(user, "responsible_code")).values("pk")
+    taken_in = Case.objects.filter(in_area(user, "intake_code")).values("pk")
     return (
-        CaseDocument.objects.filter(pk=document_id, case__in=visible).select_related("case").first()
+        CaseDocument.objects.filter(
+            Q(case__in=handled) | (Q(case__in=taken_in) & _entered_at_intake()), pk=document_id
+        )
+        .select_related("case")
+        .first()
+    )
+
+
+def authorisations_for(case: Case) -> QuerySet[Authorisation]:
+    """The household's signed authorisations in force (who signed, when, whether checked),
+    for the case page of the town responsible."""
+    return (
+        Authorisation.objects.filter(household_id=case.household_id, revoked_at__isnull=True)
+        .select_related("signed_by")
+        .order_by("-signed_on", "-pk")
     )
 
 

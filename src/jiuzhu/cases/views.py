@@ -12,7 +12,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.cases import selectors, services
 from jiuzhu.cases.actions import STEPS
-from jiuzhu.cases.forms import ApplicationForm, FindHouseholdForm, SpotCheckForm, UploadForm
+from jiuzhu.cases.forms import (
+    ApplicationForm,
+    FindHouseholdForm,
+    SpotCheckForm,
+    UploadForm,
+    current_member,
+)
 from jiuzhu.cases.models import Action, Case, SpotCheck, Status
 from jiuzhu.cases.rules import HOME_VISIT_CHECKLIST, checklist_for
 from jiuzhu.cases.workflow import allowed_actions
@@ -24,6 +30,7 @@ from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import log_access
 from jiuzhu.core.workdays import Calendar
+from jiuzhu.registry.models import Household, Person
 from jiuzhu.registry.selectors import household_for, household_for_intake
 from jiuzhu.verification.selectors import reports_for_household
 
@@ -111,6 +118,14 @@ def _household_for_new_case(request: HttpRequest, user: User) -> tuple[Any, str,
     return None, "", find_form
 
 
+def _presenting(user: User, household: Household, intake_id: str) -> Person | None:
+    """The person whose ID card found a household outside the user's area: the intake form
+    then shows no other member. None for a household of the user's area."""
+    if not intake_id or household_for(user, household.pk) is not None:
+        return None
+    return current_member(household, intake_id)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_case(request: HttpRequest) -> HttpResponse:
@@ -123,6 +138,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
         request.POST if "submit" in request.POST else None,
         request.FILES or None,
         household=household,
+        presenting=_presenting(user, household, intake_id),
     )
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -141,7 +157,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
                     special_hardship=data["special_hardship"],
                     by_residence=data["by_residence"],
                     commitment_signed=data["commitment_signed"],
-                    authorisation_signed=data["authorisation_signed"],
+                    authorisation=form.authorisation(),
                     documents=[(data["document_kind"], f) for f in data["documents"]],
                 ),
             )
@@ -161,9 +177,21 @@ def new_case(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    """The case file with the actions the user may take."""
+    """The case file with the actions the user may take; the intake town of a case routed
+    elsewhere sees its progress and what it entered only."""
     user, case = _case(request, case_id)
     log_access(user, AccessLog.Channel.PAGE, "case", case.pk, case.household_id, request)
+    if not selectors.handles(user, case):
+        return render(
+            request,
+            "cases/progress.html",
+            {
+                "case": case,
+                "deadline": selectors.deadline(case),
+                "events": case.events.all(),
+                "documents": selectors.documents_for(user, case),
+            },
+        )
     actions = [
         (transition, form() if (form := STEPS[transition.action].form) else None)
         for transition in allowed_actions(case.status, user.role)
@@ -187,6 +215,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "recipient": getattr(case, "recipient", None),
             "advance_cases": case.advance_cases.all(),
             "verification_reports": reports_for_household(user, case.household),
+            "authorisations": selectors.authorisations_for(case),
         },
     )
 

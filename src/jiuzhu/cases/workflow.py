@@ -30,17 +30,17 @@ class Transition:
     sources: tuple[Status, ...]
     # None: the service chooses among `targets` (e.g. notice or straight in force).
     target: Status | None
+    # Only staff of the town responsible may act: intake may be at any town (全县通办),
+    # but the case is then routed and the intake town only follows its progress.
     roles: frozenset[str]
-    # Only staff of the responsible town may act (intake may be anywhere).
-    responsible_only: bool = True
 
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
-        Transition(Action.ACCEPT, "受理", (Status.SUBMITTED,), Status.ACCEPTED, TOWN_STAFF, False),
+        Transition(Action.ACCEPT, "受理", (Status.SUBMITTED,), Status.ACCEPTED, TOWN_STAFF),
         Transition(
-            Action.REFUSE_INTAKE, "不予受理", (Status.SUBMITTED,), Status.REFUSED, TOWN_STAFF, False
+            Action.REFUSE_INTAKE, "不予受理", (Status.SUBMITTED,), Status.REFUSED, TOWN_STAFF
         ),
         Transition(
             Action.START_INVESTIGATION,
@@ -118,7 +118,6 @@ TRANSITIONS: dict[str, Transition] = {
             (Status.SUBMITTED, Status.ACCEPTED, Status.INVESTIGATING),
             Status.WITHDRAWN,
             TOWN_STAFF,
-            False,
         ),
         Transition(Action.TERMINATE, "停止救助", (Status.IN_FORCE,), Status.ENDED, DECIDERS),
         Transition(Action.REVIEW, "复核（重新计算金额）", (Status.IN_FORCE,), None, TOWN_STAFF),

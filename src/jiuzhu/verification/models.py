@@ -9,18 +9,28 @@ from jiuzhu.verification.sources import CATEGORY_LABELS, KIND_LABELS, SOURCE_CHO
 
 
 class Authorisation(models.Model):
-    """The household's signed consent (授权书) to query other departments' records."""
+    """The household's signed consent (授权书) to query other departments' records: a scan
+    of the signed paper, who signed it and when, checked by the town responsible before any
+    department is queried (a tick in a box is no authorisation)."""
 
     household = models.ForeignKey(
         Household, on_delete=models.CASCADE, related_name="verification_authorisations"
     )
     signed_on = models.DateField("签署日期")
     document = models.CharField("授权书文件或存放位置", max_length=200, blank=True)
+    document_sha256 = models.CharField("授权书扫描件SHA-256", max_length=64, blank=True)
+    signed_by = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     notes = models.CharField("说明", max_length=200, blank=True)
     covers_legal_supporters = models.BooleanField("含赡养（抚养、扶养）义务人授权", default=False)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    checked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    checked_at = models.DateTimeField("核验时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "核对授权书"

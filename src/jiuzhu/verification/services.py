@@ -24,7 +24,7 @@ from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.permissions import require
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
-from jiuzhu.registry.models import Household
+from jiuzhu.registry.models import Household, Membership, Person
 from jiuzhu.registry.selectors import households_in_scope
 from jiuzhu.verification import importer
 from jiuzhu.verification.models import (
@@ -51,30 +51,46 @@ def extracts_dir() -> Path:
 # ------------------------------------------------------------------ authorisation
 
 
+NO_SIGNED_DOCUMENT = "核对授权书须有家庭成员签字的授权书扫描件，不能只勾选确认。"
+NO_SIGNER = "请注明授权书的签字人（须为该户的现有成员）。"
+NOT_CHECKED = "该家庭的核对授权书尚未经负责的镇（街道）核验，不能核对。"
+
+
 def record_authorisation(
     actor: User,
     household: Household,
     signed_on: dt.date,
     *,
+    signed_by: Person | None = None,
     document: str = "",
+    document_sha256: str = "",
     notes: str = "",
     covers_legal_supporters: bool = False,
     at_intake: bool = False,
 ) -> Authorisation:
-    """Record the household's signed 授权书 (called by the cases app at intake).
+    """Record the household's signed 授权书: the stored scan (path and SHA-256), the member
+    who signed it and when. It counts only once the town responsible has checked it
+    (`check_authorisations`).
 
     At intake any town's window may record it (就近能办): the case's intake checks apply.
     """
     require(actor, Capability.EDIT_HOUSEHOLDS)
     if not at_intake and not households_in_scope(actor).filter(pk=household.pk).exists():
         raise DomainError("该家庭不在您的管辖范围内。")
+    if not document.strip() or not document_sha256.strip():
+        raise DomainError(NO_SIGNED_DOCUMENT, field="document")
+    current = Membership.objects.filter(household=household, end_date__isnull=True)
+    if signed_by is None or not current.filter(person=signed_by).exists():
+        raise DomainError(NO_SIGNER, field="signed_by")
     if signed_on > timezone.localdate():
         raise DomainError("授权书签署日期不能晚于今天。", field="signed_on")
     with transaction.atomic():
         authorisation = Authorisation.objects.create(
             household=household,
             signed_on=signed_on,
+            signed_by=signed_by,
             document=document.strip()[:200],
+            document_sha256=document_sha256.strip()[:64],
             notes=notes.strip()[:200],
             covers_legal_supporters=covers_legal_supporters,
             recorded_by=actor,
@@ -83,9 +99,29 @@ def record_authorisation(
             actor,
             "record_authorisation",
             household,
-            {"signed_on": signed_on.isoformat(), "legal_supporters": covers_legal_supporters},
+            {
+                "signed_on": signed_on.isoformat(),
+                "signed_by": signed_by.pk,
+                "sha256": authorisation.document_sha256,
+                "legal_supporters": covers_legal_supporters,
+            },
         )
     return authorisation
+
+
+def check_authorisations(actor: User, household: Household) -> int:
+    """The town responsible has checked the household's signed 授权书 against the scan
+    (the reviewer: never a window outside the household's area); returns how many."""
+    require(actor, Capability.EDIT_HOUSEHOLDS)
+    if not households_in_scope(actor).filter(pk=household.pk).exists():
+        raise DomainError("该家庭不在您的管辖范围内。")
+    with transaction.atomic():
+        count = Authorisation.objects.filter(
+            household=household, revoked_at__isnull=True, checked_at__isnull=True
+        ).update(checked_by=actor, checked_at=timezone.now())
+        if count:
+            record_audit(actor, "check_authorisation", household, {"count": count})
+    return count
 
 
 def revoke_authorisation(actor: User, household: Household) -> int:
@@ -102,7 +138,10 @@ def revoke_authorisation(actor: User, household: Household) -> int:
 
 
 def authorised(households: QuerySet[Household]) -> QuerySet[Household]:
-    active = Authorisation.objects.filter(household=OuterRef("pk"), revoked_at__isnull=True)
+    """The households with a signed authorisation, checked and not revoked."""
+    active = Authorisation.objects.filter(
+        household=OuterRef("pk"), revoked_at__isnull=True, checked_at__isnull=False
+    )
     return households.filter(Exists(active))
 
 
@@ -316,6 +355,9 @@ def create_job(
         if not households_in_scope(actor).filter(pk=household.pk).exists():
             raise DomainError("该家庭不在您的管辖范围内。")
         if not authorised(Household.objects.filter(pk=household.pk)).exists():
+            recorded = Authorisation.objects.filter(household=household, revoked_at__isnull=True)
+            if recorded.exists():
+                raise DomainError(NOT_CHECKED)
             raise DomainError("该家庭尚未签署家庭经济状况核对授权书，不能核对。")
         scope = JobScope.HOUSEHOLD
     elif region is not None:

@@ -13,11 +13,12 @@ import from here: `from jiuzhu.cases import services; services.accept(...)`.
 from jiuzhu.cases.services.common import (
     STALE,
     check_allowed,
-    in_any_area,
     in_responsible_area,
     move,
     record_event,
     require_text,
+    routed_away,
+    taken_in_only,
 )
 from jiuzhu.cases.services.decision import (
     approve,
@@ -37,6 +38,7 @@ from jiuzhu.cases.services.documents import (
 )
 from jiuzhu.cases.services.intake import (
     ApplicationInput,
+    SignedAuthorisation,
     accept,
     refuse_intake,
     submit_application,
@@ -76,6 +78,7 @@ from jiuzhu.cases.services.routing import (
 )
 from jiuzhu.cases.services.spot_checks import record_spot_check, select_spot_checks
 from jiuzhu.cases.services.verification_bridge import (
+    check_case_authorisation,
     record_case_authorisation,
     request_verification,
 )
@@ -90,16 +93,17 @@ __all__ = [
     "ApplicationInput",
     "HomeVisitInput",
     "PreparedUpload",
+    "SignedAuthorisation",
     "accept",
     "add_documents",
     "approve",
     "case_number",
     "check_allowed",
+    "check_case_authorisation",
     "close_notice",
     "complete_investigation",
     "covered",
     "grant_advance_aid",
-    "in_any_area",
     "in_responsible_area",
     "intake_region_of",
     "last_sequences",
@@ -126,11 +130,13 @@ __all__ = [
     "resume_clock",
     "review",
     "route",
+    "routed_away",
     "select_spot_checks",
     "start_investigation",
     "store_upload",
     "submit_application",
     "suspend",
+    "taken_in_only",
     "terminate",
     "town_of",
     "upload_root",

@@ -43,21 +43,31 @@ def in_responsible_area(actor: User, case: Case) -> bool:
     return actor.region is not None and actor.region.contains(case.responsible_code)
 
 
-def in_any_area(actor: User, case: Case) -> bool:
-    """Whether the case is handled or was taken in within the actor's region."""
-    return actor.region is not None and (
-        actor.region.contains(case.responsible_code) or actor.region.contains(case.intake_code)
+def taken_in_only(actor: User, case: Case) -> bool:
+    """Whether the actor's region took the case in but does not handle it: it follows the
+    case's progress and may not act on it (the case is routed to the town responsible)."""
+    return (
+        actor.region is not None
+        and actor.region.contains(case.intake_code)
+        and not in_responsible_area(actor, case)
     )
+
+
+def routed_away(case: Case, what: str) -> PermissionError:
+    """The refusal told to the intake town when it tries to act on a routed case."""
+    return PermissionError(f"该申请已转{case.responsible_town.name}办理，受理地不能{what}。")
 
 
 def check_allowed(actor: User, case: Case, action: str) -> Transition:
     """The transition for `action`, if the actor's role and region may take it from the
-    case's status; PermissionError or DomainError (Chinese) otherwise."""
+    case's status; PermissionError or DomainError (Chinese) otherwise. Only the town
+    responsible acts: the intake town is told the case went there."""
     transition = TRANSITIONS[action]
     if actor.role not in transition.roles:
         raise PermissionError(f"您的角色不能执行“{transition.label}”。")
-    allowed_area = in_responsible_area if transition.responsible_only else in_any_area
-    if not allowed_area(actor, case):
+    if taken_in_only(actor, case):
+        raise routed_away(case, f"执行“{transition.label}”")
+    if not in_responsible_area(actor, case):
         raise PermissionError(f"该申请不由您所在的区划负责，不能执行“{transition.label}”。")
     if case.status not in transition.sources:
         raise DomainError(

@@ -19,8 +19,16 @@ from jiuzhu.cases.models import (
     CaseEvent,
     DocumentKind,
 )
-from jiuzhu.cases.services.common import in_any_area, record_event
-from jiuzhu.cases.services.verification_bridge import record_case_authorisation
+from jiuzhu.cases.services.common import (
+    in_responsible_area,
+    record_event,
+    routed_away,
+    taken_in_only,
+)
+from jiuzhu.cases.services.verification_bridge import (
+    check_case_authorisation,
+    record_case_authorisation,
+)
 from jiuzhu.cases.workflow import TRANSITIONS
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
@@ -97,13 +105,17 @@ def store_upload(case: Case, actor: User, event: CaseEvent, item: PreparedUpload
 def add_documents(
     actor: User, case: Case, documents: list[tuple[str, UploadedFile]]
 ) -> list[CaseDocument]:
-    """Materials added to an open case; a signed authorisation or commitment counts
-    as signed from now."""
+    """Materials added to an open case by the town responsible (the intake town may not,
+    once the case is routed); a signed authorisation or commitment counts as signed from
+    now, the authorisation checked by the staff uploading it (they hold the original)."""
     if (
-        not in_any_area(actor, case)
-        or actor.role
+        actor.role
         not in TRANSITIONS[Action.PAUSE].roles | TRANSITIONS[Action.RECORD_HOME_VISIT].roles
     ):
+        raise PermissionError("无权为该申请上传材料。")
+    if taken_in_only(actor, case):
+        raise routed_away(case, "再上传材料")
+    if not in_responsible_area(actor, case):
         raise PermissionError("无权为该申请上传材料。")
     if case.status not in OPEN_STATUSES:
         raise DomainError("申请已办结，不能再上传材料。")
@@ -130,6 +142,9 @@ def add_documents(
         if updates:
             Case.objects.filter(pk=case.pk).update(**updates)
             case.refresh_from_db()
-            if "authorisation_signed_at" in updates:
-                record_case_authorisation(actor, case, stored[0].stored_path)
+        for document in stored:
+            if document.kind == DocumentKind.AUTHORISATION:
+                record_case_authorisation(actor, case, document, timezone.localdate())
+        if DocumentKind.AUTHORISATION in signed:
+            check_case_authorisation(actor, case)
     return stored

@@ -14,11 +14,12 @@ from jiuzhu.cases.models import (
     Action,
     Case,
     Channel,
+    DocumentKind,
     Status,
     TemporaryKind,
 )
 from jiuzhu.cases.services.common import check_allowed, move, record_event, require_text
-from jiuzhu.cases.services.documents import prepare_upload, store_upload
+from jiuzhu.cases.services.documents import PreparedUpload, prepare_upload, store_upload
 from jiuzhu.cases.services.routing import (
     ADVANCE_AID_PREFIX,
     APPLICATION_PREFIX,
@@ -26,7 +27,10 @@ from jiuzhu.cases.services.routing import (
     next_number,
     route,
 )
-from jiuzhu.cases.services.verification_bridge import record_case_authorisation
+from jiuzhu.cases.services.verification_bridge import (
+    check_case_authorisation,
+    record_case_authorisation,
+)
 from jiuzhu.cases.workflow import TRANSITIONS
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
@@ -34,6 +38,7 @@ from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Role
 from jiuzhu.core.workdays import Calendar
 from jiuzhu.registry.models import Household, Membership, Person
+from jiuzhu.verification.services import NO_SIGNED_DOCUMENT
 
 
 def _member(household: Household, person: Person | None, what: str) -> None:
@@ -43,6 +48,16 @@ def _member(household: Household, person: Person | None, what: str) -> None:
         household=household, person=person, end_date__isnull=True
     ).exists():
         raise DomainError(f"{what}不是该户的现有成员。")
+
+
+@dataclass
+class SignedAuthorisation:
+    """The household's signed 授权书 handed in at intake: the scan of the signed paper and
+    the day it was signed; signed by the applicant unless another member is named."""
+
+    scan: UploadedFile | None
+    signed_on: dt.date
+    signed_by: Person | None = None
 
 
 @dataclass
@@ -59,8 +74,8 @@ class ApplicationInput:
     single_person_unit: bool = False
     special_hardship: bool = False
     by_residence: bool = False
-    authorisation_signed: bool = False
     commitment_signed: bool = False
+    authorisation: SignedAuthorisation | None = None
     documents: list[tuple[str, UploadedFile]] = field(default_factory=list)
 
 
@@ -86,6 +101,18 @@ def _check_application(data: ApplicationInput) -> None:
         raise DomainError("单人户申请须指定救助对象。", field="beneficiary")
 
 
+def _prepared_authorisation(data: ApplicationInput) -> PreparedUpload | None:
+    """The scan of the signed 授权书, checked like any upload; a tick without it is refused."""
+    if data.authorisation is None:
+        return None
+    if data.authorisation.scan is None:
+        raise DomainError(NO_SIGNED_DOCUMENT, field="authorisation_scan")
+    if data.authorisation.signed_on > timezone.localdate():
+        raise DomainError("授权书签署日期不能晚于今天。", field="authorisation_signed_on")
+    _member(data.household, data.authorisation.signed_by, "授权书签字人")
+    return prepare_upload(DocumentKind.AUTHORISATION, data.authorisation.scan)
+
+
 def _duplicate(data: ApplicationInput) -> Case | None:
     open_cases = Case.objects.filter(
         household=data.household, programme=data.programme, status__in=OPEN_STATUSES
@@ -102,6 +129,7 @@ def submit_application(actor: User, data: ApplicationInput) -> Case:
     intake_region = intake_region_of(actor)
     _check_application(data)
     prepared = [prepare_upload(kind, upload) for kind, upload in data.documents]
+    authorisation = _prepared_authorisation(data)
     responsible = route(data.household, data.by_residence)
     now = timezone.now()
     with transaction.atomic():
@@ -131,7 +159,7 @@ def submit_application(actor: User, data: ApplicationInput) -> Case:
             else data.household.residence_code,
             reason=data.reason.strip(),
             special_hardship=data.special_hardship,
-            authorisation_signed_at=now if data.authorisation_signed else None,
+            authorisation_signed_at=now if authorisation is not None else None,
             commitment_signed_at=now if data.commitment_signed else None,
             submitted_at=now,
             created_by=actor,
@@ -147,8 +175,11 @@ def submit_application(actor: User, data: ApplicationInput) -> Case:
         )
         for item in prepared:
             store_upload(case, actor, event, item)
-        if data.authorisation_signed:
-            record_case_authorisation(actor, case)
+        if data.authorisation is not None and authorisation is not None:
+            scan = store_upload(case, actor, event, authorisation)
+            record_case_authorisation(
+                actor, case, scan, data.authorisation.signed_on, data.authorisation.signed_by
+            )
         if data.special_hardship:
             _open_advance_aid(actor, case, now)
         notifications.notify(
@@ -187,7 +218,8 @@ def _open_advance_aid(actor: User, case: Case, now: dt.datetime) -> Case:
 
 
 def accept(actor: User, case: Case, version: int, comment: str = "") -> Case:
-    """Accept the application (the commitment signed): the decision clock starts."""
+    """Accept the application (the commitment signed): the decision clock starts, and the
+    accepting staff of the town responsible have checked the signed 授权书 handed in."""
     check_allowed(actor, case, Action.ACCEPT)
     if case.commitment_signed_at is None:
         raise DomainError("申请人尚未签署承诺书，不能受理。")
@@ -205,6 +237,7 @@ def accept(actor: User, case: Case, version: int, comment: str = "") -> Case:
             accepted_on=today,
             decision_due=due,
         )
+        check_case_authorisation(actor, case)
         notifications.notify(
             case,
             f"您的申请（{case.number}）已受理，将在{due:%Y年%m月%d日}前作出审核确认决定。",

@@ -1,31 +1,50 @@
-"""The bridge to verification: the authorisation recorded there, a verification job asked
-for during the investigation."""
+"""The bridge to verification: the signed authorisation recorded there, checked by the town
+responsible, a verification job asked for during the investigation."""
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from jiuzhu.cases.models import (
     Action,
     Case,
+    CaseDocument,
 )
 from jiuzhu.cases.services.common import check_allowed, move
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
+from jiuzhu.registry.models import Person
 from jiuzhu.verification import services as verification_services
 
 
-def record_case_authorisation(actor: User, case: Case, document: str = "") -> None:
-    """The 授权书 gates economic verification; verification keeps the record."""
+def record_case_authorisation(
+    actor: User,
+    case: Case,
+    scan: CaseDocument,
+    signed_on: dt.date,
+    signed_by: Person | None = None,
+) -> None:
+    """The 授权书 gates economic verification; verification keeps the record: the stored
+    scan, the member who signed (the applicant unless named) and when. Recorded at any
+    window (就近能办); it counts once the town responsible has checked it."""
     verification_services.record_authorisation(
         actor,
         case.household,
-        timezone.localdate(),
-        document=document or f"申请 {case.number}",
+        signed_on,
+        signed_by=signed_by or case.applicant,
+        document=scan.stored_path,
+        document_sha256=scan.sha256,
+        notes=f"申请 {case.number}",
         covers_legal_supporters=True,
         at_intake=True,
     )
+
+
+def check_case_authorisation(actor: User, case: Case) -> int:
+    """The town responsible checks the household's signed 授权书 (at acceptance, or when
+    it uploads the scan itself): only then may departments be queried."""
+    return verification_services.check_authorisations(actor, case.household)
 
 
 def request_verification(actor: User, case: Case, version: int) -> Any:
