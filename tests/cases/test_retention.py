@@ -46,14 +46,16 @@ def withdrawn_case(staff, poor_household) -> Case:
 def test_purge_anonymises_a_closed_case_past_retention(
     county_admin, withdrawn_case, django_capture_on_commit_callbacks
 ):
-    document = CaseDocument.objects.get(case=withdrawn_case)
-    stored = upload_root() / document.stored_path
-    assert stored.read_bytes() == b"%PDF-1.4 commitment"
+    documents = list(CaseDocument.objects.filter(case=withdrawn_case).order_by("pk"))
+    assert [d.kind for d in documents] == ["authorisation", "commitment"]
+    stored = [upload_root() / d.stored_path for d in documents]
+    assert stored[1].read_bytes() == b"%PDF-1.4 commitment"
 
     with django_capture_on_commit_callbacks(execute=True):
         report = purge(county_admin, retention_cutoff(), dry_run=False)
 
-    assert (report.cases, report.documents, report.document_bytes) == (1, 1, 19)
+    scan_bytes = documents[0].size
+    assert (report.cases, report.documents, report.document_bytes) == (1, 2, scan_bytes + 19)
     case = Case.objects.get(pk=withdrawn_case.pk)
     assert (case.reason, case.decision_note, case.explanation) == (ANONYMISED, "", {})
     assert case.status == Status.WITHDRAWN and case.number == withdrawn_case.number
@@ -61,9 +63,9 @@ def test_purge_anonymises_a_closed_case_past_retention(
     visit = HomeVisit.objects.get(case=case)
     assert (visit.findings, visit.checklist, visit.second_staff) == (ANONYMISED, {}, "")
     assert not CaseDocument.objects.filter(case=case).exists()
-    assert not stored.exists()
+    assert [path.exists() for path in stored] == [False, False]
     entry = AuditEntry.objects.get(action="purge_cases")
-    assert entry.changes == {"截止": retention_cutoff().date().isoformat(), "案件": 1, "材料": 1}
+    assert entry.changes == {"截止": retention_cutoff().date().isoformat(), "案件": 1, "材料": 2}
 
 
 def test_a_dry_run_reports_and_writes_nothing(county_admin, withdrawn_case, capsys):
@@ -72,11 +74,11 @@ def test_a_dry_run_reports_and_writes_nothing(county_admin, withdrawn_case, caps
     out = capsys.readouterr().out.splitlines()
     cutoff = retention_cutoff()
     assert out == [
-        f"将匿名化 {cutoff:%Y-%m-%d} 之前办结的申请 1 件，删除材料 1 份（0.0 MB）。",
+        f"将匿名化 {cutoff:%Y-%m-%d} 之前办结的申请 1 件，删除材料 2 份（0.0 MB）。",
         "这是预演：没有修改任何数据。确认后加 --apply 执行。",
     ]
     assert Case.objects.get(pk=withdrawn_case.pk).reason == "老两口年老体弱，收入很低。"
-    assert CaseDocument.objects.filter(case=withdrawn_case).count() == 1
+    assert CaseDocument.objects.filter(case=withdrawn_case).count() == 2
     assert not AuditEntry.objects.filter(action="purge_cases").exists()
 
 
