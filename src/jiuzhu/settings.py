@@ -133,6 +133,10 @@ LOGOUT_REDIRECT_URL = "login"
 JIUZHU_LOGIN_MAX_FAILURES = int(os.environ.get("JIUZHU_LOGIN_MAX_FAILURES", "5"))
 JIUZHU_LOGIN_LOCK_MINUTES = int(os.environ.get("JIUZHU_LOGIN_LOCK_MINUTES", "15"))
 
+# Payment files (full ID numbers, bank accounts) are deleted this many days after they
+# were made, by `jiuzhu supervise` (payments/files.py purge_expired).
+JIUZHU_FILE_RETENTION_DAYS = int(os.environ.get("JIUZHU_FILE_RETENTION_DAYS", "30"))
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
