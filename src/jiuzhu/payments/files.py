@@ -26,6 +26,7 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
 from jiuzhu.core.money import parse_yuan
 from jiuzhu.core.services import record_audit
+from jiuzhu.core.tasks import supervised
 from jiuzhu.payments.models import (
     FileFormat,
     LineResult,
@@ -175,6 +176,12 @@ def purge_expired(now: float | None = None) -> list[Path]:
             path.unlink(missing_ok=True)
             purged.append(path)
     return purged
+
+
+@supervised
+def sweep_expired_files(inline: bool) -> list[str]:
+    """The supervisor's round deletes the payment files past retention."""
+    return [f"已删除超过保留期限的发放文件：{path.name}" for path in purge_expired()]
 
 
 def make_payment_file(actor: User, payroll: Payroll, bank: str, fmt: str) -> PaymentFile:

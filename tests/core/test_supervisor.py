@@ -1,0 +1,82 @@
+"""The heartbeat thread and the `jiuzhu supervise` command (issue 19)."""
+
+import datetime as dt
+import os
+import threading
+import time
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from jiuzhu.core import tasks
+from jiuzhu.core.models import Task
+
+
+def test_the_heartbeat_beats_while_the_block_runs_and_stops_after(settings):
+    settings.JIUZHU_HEARTBEAT_SECONDS = 0.02
+    beats = []
+    with tasks.heartbeat(lambda: beats.append(threading.current_thread().name)):
+        time.sleep(0.2)
+    after = len(beats)
+    assert after >= 3 and set(beats) == {"heartbeat"}
+    time.sleep(0.1)
+    assert len(beats) == after  # the thread is gone with the block
+
+
+def test_a_failing_beat_does_not_stop_the_heartbeat(settings):
+    settings.JIUZHU_HEARTBEAT_SECONDS = 0.02
+    calls = []
+
+    def flaky() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("database is locked")
+
+    with tasks.heartbeat(flaky):
+        time.sleep(0.2)
+    assert len(calls) >= 3
+
+
+@tasks.task("test.resumable")
+def resumable(params, report):
+    return {"ran": params["n"]}
+
+
+@pytest.mark.django_db
+def test_supervise_command_resumes_a_dead_task_and_purges_old_files(county_admin, settings, capsys):
+    settings.JIUZHU_FILE_RETENTION_DAYS = 30
+    dead = Task.objects.create(
+        kind="test.resumable",
+        params={"n": 4},
+        created_by=county_admin,
+        status=Task.Status.RUNNING,
+        attempts=1,
+        heartbeat_at=timezone.now() - dt.timedelta(minutes=10),
+    )
+    alive = Task.objects.create(
+        kind="test.resumable",
+        params={"n": 5},
+        created_by=county_admin,
+        status=Task.Status.RUNNING,
+        attempts=1,
+        heartbeat_at=timezone.now(),
+    )
+    payments_dir = settings.DATA_DIR / "payments"
+    payments_dir.mkdir()
+    old_file = payments_dir / "payroll1_1_20260101000000.csv"
+    old_file.write_text("参考号\n")
+    long_ago = time.time() - 40 * 86400
+    os.utime(old_file, (long_ago, long_ago))
+
+    call_command("supervise", once=True, inline=True)
+
+    assert capsys.readouterr().out.splitlines() == [
+        f"任务 #{dead.pk}（test.resumable）工作进程中断，已续跑",
+        "已删除超过保留期限的发放文件：payroll1_1_20260101000000.csv",
+    ]
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert (dead.status, dead.result, dead.attempts) == (Task.Status.DONE, {"ran": 4}, 2)
+    assert alive.status == Task.Status.RUNNING
+    assert not old_file.exists()
