@@ -16,7 +16,12 @@ from django.utils import timezone
 from jiuzhu.core import tasks
 from jiuzhu.verification import jobs, services
 from jiuzhu.verification.models import Finding, JobStatus, VerificationJob, VerificationReport
-from tests.payments.test_kill_and_resume import ON_POSTGRES_ONLY, ROOT, worker_env
+from tests.payments.test_kill_and_resume import (  # noqa: F401  (fixture)
+    ON_POSTGRES_ONLY,
+    ROOT,
+    shipped_parameters,
+    worker_env,
+)
 from tests.verification.conftest import AS_OF, import_rows
 from tests.verification.test_matching import family, ident, new_id
 
@@ -127,8 +132,13 @@ def test_a_job_interrupted_too_often_fails_with_a_chinese_message(county_admin, 
 
 
 @ON_POSTGRES_ONLY
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_worker_process_killed_after_a_chunk_is_resumed(county_admin, five_households, settings):
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_process_killed_after_a_chunk_is_resumed(
+    shipped_parameters,  # noqa: F811
+    county_admin,
+    five_households,
+    settings,
+):
     expected = uninterrupted(county_admin)
     job = services.create_job(county_admin, as_of=AS_OF)
     worker = subprocess.run(
