@@ -2,6 +2,7 @@
 pages with DEBUG off and on, and `jiuzhu check --deploy` clean."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -64,6 +65,18 @@ def test_pages_have_no_inline_script_or_style(county_admin):
         assert " style=" not in html and "<style" not in html
         assert html.count("<script") == html.count('<script src="/static/')
         assert '"includeIndicatorStyles": false' in html
+
+
+def test_no_template_has_inline_code():
+    """The CSP (script-src/style-src 'self') blocks inline handlers, styles and scripts: no
+    template may carry one (the notice board's filters submit through app.js)."""
+    inline = re.compile(r"""\son[a-z]+\s*=|\sstyle\s*=|<style|<script(?![^>]*\ssrc=)|javascript:""")
+    found = [
+        f"{path.relative_to(SRC)}: {match.group(0).strip()}"
+        for path in sorted(Path(SRC).glob("jiuzhu/**/templates/**/*.html"))
+        for match in inline.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
 
 
 @pytest.mark.parametrize(
