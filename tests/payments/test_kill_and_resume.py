@@ -20,6 +20,7 @@ from jiuzhu.core import tasks
 from jiuzhu.core.models import Task
 from jiuzhu.payments import services
 from jiuzhu.payments.models import Payroll, PayrollLine
+from tests.conftest import client_for
 from tests.payments.conftest import MONTH, make_household, make_recipient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,6 +147,45 @@ def test_the_polling_page_wakes_the_supervisor(pay_staff, village, other_village
     assert polled is not None
     assert (polled.status, polled.progress) == (Task.Status.DONE, 100)
     assert len(polled.result["prepared"]) == 2
+
+
+@pytest.mark.django_db
+def test_the_progress_partial_shows_the_resumed_result(
+    pay_staff, village, other_village, monkeypatch
+):
+    admin = pay_staff["admin"]
+    _two_towns(pay_staff, village, other_village)
+    task = Task.objects.create(
+        kind="payments.prepare",
+        params={**_params(), "actor": admin.pk},
+        created_by=admin,
+        status=Task.Status.RUNNING,
+        progress=50,
+        attempts=1,
+    )
+    _make_stale(task.pk)
+    monkeypatch.setattr(tasks, "_last_round", 0.0)
+    page = client_for(admin).get(f"/payments/?task={task.pk}&partial=1").content.decode()
+    assert "<h2>2026-12 名册已生成</h2>" in page
+    assert page.count("笔，用时") == 2  # both towns, as prepared
+    assert "正在生成名册" not in page and "hx-get" not in page  # done: polling stops
+
+
+@pytest.mark.django_db
+def test_an_interrupted_task_keeps_being_polled(pay_staff, monkeypatch):
+    admin = pay_staff["admin"]
+    task = Task.objects.create(
+        kind="payments.prepare",
+        params={**_params(), "actor": admin.pk},
+        created_by=admin,
+        status=Task.Status.INTERRUPTED,
+        progress=50,
+        attempts=1,
+    )
+    monkeypatch.setattr(tasks, "supervise_now_and_then", lambda: None)
+    page = client_for(admin).get(f"/payments/?task={task.pk}&partial=1").content.decode()
+    assert f'hx-get="?task={task.pk}&partial=1"' in page
+    assert "正在生成名册…… 50%" in page
 
 
 @pytest.mark.django_db

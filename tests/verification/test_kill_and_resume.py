@@ -16,6 +16,7 @@ from django.utils import timezone
 from jiuzhu.core import tasks
 from jiuzhu.verification import jobs, services
 from jiuzhu.verification.models import Finding, JobStatus, VerificationJob, VerificationReport
+from tests.conftest import client_for
 from tests.payments.test_kill_and_resume import (  # noqa: F401  (fixture)
     ON_POSTGRES_ONLY,
     ROOT,
@@ -101,6 +102,20 @@ def test_a_killed_job_is_resumed_by_the_supervisor(county_admin, five_households
         2,
         "",
     )
+    assert outcome(job) == expected
+
+
+@pytest.mark.django_db
+def test_the_job_page_poll_resumes_a_dead_job(county_admin, five_households, monkeypatch):
+    expected = uninterrupted(county_admin)
+    job = killed_after_first_chunk(county_admin)
+    make_stale(job.pk)
+    monkeypatch.setattr(tasks, "_last_round", 0.0)
+    response = client_for(county_admin).get(f"/verification/jobs/{job.pk}/progress/")
+    assert response.status_code == 200 and response["HX-Refresh"] == "true"
+    assert "已核对 5 / 5 户" in response.content.decode()
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (JobStatus.DONE, 2)
     assert outcome(job) == expected
 
 
