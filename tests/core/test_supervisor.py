@@ -80,3 +80,26 @@ def test_supervise_command_resumes_a_dead_task_and_purges_old_files(county_admin
     assert (dead.status, dead.result, dead.attempts) == (Task.Status.DONE, {"ran": 4}, 2)
     assert alive.status == Task.Status.RUNNING
     assert not old_file.exists()
+
+
+@pytest.mark.django_db
+def test_an_interrupted_task_nobody_claimed_is_started_again(county_admin, monkeypatch):
+    """The supervisor's spawn failed (or the machine restarted right after): the next
+    round starts it again; one claimed since (fresh heartbeat) is left to its worker."""
+    orphan = Task.objects.create(
+        kind="test.resumable",
+        params={"n": 6},
+        created_by=county_admin,
+        status=Task.Status.INTERRUPTED,
+        attempts=1,
+        heartbeat_at=timezone.now() - dt.timedelta(minutes=10),
+    )
+    spawned = []
+    monkeypatch.setattr(tasks, "_spawn", spawned.append)
+    assert tasks.supervise(inline=False) == [
+        f"任务 #{orphan.pk}（test.resumable）工作进程中断，已续跑"
+    ]
+    assert spawned == [orphan.pk]
+    Task.objects.filter(pk=orphan.pk).update(heartbeat_at=timezone.now())
+    assert tasks.supervise(inline=False) == []
+    assert spawned == [orphan.pk]

@@ -217,15 +217,14 @@ def sweep_tasks(inline: bool) -> list[str]:
     """Background tasks whose worker stopped beating: marked interrupted, then run again
     (a task interrupted JIUZHU_TASK_MAX_ATTEMPTS times is failed instead)."""
     cutoff = timezone.now() - stale_after()
-    dead = Task.objects.filter(status=Task.Status.RUNNING).filter(
+    # Also an interrupted task that no worker has claimed since (its spawn failed).
+    dead = models.Q(status__in=[Task.Status.RUNNING, Task.Status.INTERRUPTED]) & (
         models.Q(heartbeat_at__lt=cutoff) | models.Q(heartbeat_at__isnull=True)
     )
     said = []
-    for stale in dead.order_by("pk"):
+    for stale in Task.objects.filter(dead).order_by("pk"):
         # Only if still stale: a worker that beat meanwhile keeps its task.
-        still_dead = Task.objects.filter(pk=stale.pk, status=Task.Status.RUNNING).filter(
-            models.Q(heartbeat_at__lt=cutoff) | models.Q(heartbeat_at__isnull=True)
-        )
+        still_dead = Task.objects.filter(dead, pk=stale.pk)
         if stale.attempts >= max_attempts():
             if still_dead.update(
                 status=Task.Status.FAILED,

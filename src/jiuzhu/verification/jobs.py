@@ -74,8 +74,9 @@ def claim(job_id: int, force: bool = False) -> VerificationJob:
 
 
 def _dead(now: dt.datetime) -> Q:
-    """Running, but its worker has not beaten for the stale period."""
-    return Q(status=JobStatus.RUNNING) & (
+    """Running (or interrupted and not claimed since), but no worker has beaten for the
+    stale period."""
+    return Q(status__in=[JobStatus.RUNNING, JobStatus.INTERRUPTED]) & (
         Q(heartbeat_at__lt=now - tasks.stale_after()) | Q(heartbeat_at__isnull=True)
     )
 
