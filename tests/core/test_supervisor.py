@@ -43,25 +43,22 @@ def resumable(params, report):
     return {"ran": params["n"]}
 
 
+def resumable_task(admin, n: int, status: str, beat_minutes_ago: int) -> Task:
+    return Task.objects.create(
+        kind="test.resumable",
+        params={"n": n},
+        created_by=admin,
+        status=status,
+        attempts=1,
+        heartbeat_at=timezone.now() - dt.timedelta(minutes=beat_minutes_ago),
+    )
+
+
 @pytest.mark.django_db
 def test_supervise_command_resumes_a_dead_task_and_purges_old_files(county_admin, settings, capsys):
     settings.JIUZHU_FILE_RETENTION_DAYS = 30
-    dead = Task.objects.create(
-        kind="test.resumable",
-        params={"n": 4},
-        created_by=county_admin,
-        status=Task.Status.RUNNING,
-        attempts=1,
-        heartbeat_at=timezone.now() - dt.timedelta(minutes=10),
-    )
-    alive = Task.objects.create(
-        kind="test.resumable",
-        params={"n": 5},
-        created_by=county_admin,
-        status=Task.Status.RUNNING,
-        attempts=1,
-        heartbeat_at=timezone.now(),
-    )
+    dead = resumable_task(county_admin, 4, Task.Status.RUNNING, 10)
+    alive = resumable_task(county_admin, 5, Task.Status.RUNNING, 0)
     payments_dir = settings.DATA_DIR / "payments"
     payments_dir.mkdir()
     old_file = payments_dir / "payroll1_1_20260101000000.csv"
@@ -86,14 +83,7 @@ def test_supervise_command_resumes_a_dead_task_and_purges_old_files(county_admin
 def test_an_interrupted_task_nobody_claimed_is_started_again(county_admin, monkeypatch):
     """The supervisor's spawn failed (or the machine restarted right after): the next
     round starts it again; one claimed since (fresh heartbeat) is left to its worker."""
-    orphan = Task.objects.create(
-        kind="test.resumable",
-        params={"n": 6},
-        created_by=county_admin,
-        status=Task.Status.INTERRUPTED,
-        attempts=1,
-        heartbeat_at=timezone.now() - dt.timedelta(minutes=10),
-    )
+    orphan = resumable_task(county_admin, 6, Task.Status.INTERRUPTED, 10)
     spawned = []
     monkeypatch.setattr(tasks, "_spawn", spawned.append)
     assert tasks.supervise(inline=False) == [

@@ -74,6 +74,17 @@ def _uninterrupted(admin) -> tuple:
     return outcome
 
 
+def prepare_task(admin, status: str = Task.Status.QUEUED, **fields) -> Task:
+    """A payroll prepare task (month MONTH, every town) in the given state."""
+    return Task.objects.create(
+        kind="payments.prepare",
+        params={**_params(), "actor": admin.pk},
+        created_by=admin,
+        status=status,
+        **fields,
+    )
+
+
 def resumed(task: Task) -> str:
     return f"任务 #{task.pk}（payments.prepare）工作进程中断，已续跑"
 
@@ -133,14 +144,7 @@ def test_prepare_killed_after_the_first_town_resumes_to_the_same_end(
 def test_the_polling_page_wakes_the_supervisor(pay_staff, village, other_village, monkeypatch):
     admin = pay_staff["admin"]
     _two_towns(pay_staff, village, other_village)
-    task = Task.objects.create(
-        kind="payments.prepare",
-        params={**_params(), "actor": admin.pk},
-        created_by=admin,
-        status=Task.Status.RUNNING,
-        progress=40,
-        attempts=1,
-    )
+    task = prepare_task(admin, Task.Status.RUNNING, progress=40, attempts=1)
     _make_stale(task.pk)
     monkeypatch.setattr(tasks, "_last_round", 0.0)
     polled = tasks.task_for(admin, task.pk, "payments.prepare")
@@ -155,14 +159,7 @@ def test_the_progress_partial_shows_the_resumed_result(
 ):
     admin = pay_staff["admin"]
     _two_towns(pay_staff, village, other_village)
-    task = Task.objects.create(
-        kind="payments.prepare",
-        params={**_params(), "actor": admin.pk},
-        created_by=admin,
-        status=Task.Status.RUNNING,
-        progress=50,
-        attempts=1,
-    )
+    task = prepare_task(admin, Task.Status.RUNNING, progress=50, attempts=1)
     _make_stale(task.pk)
     monkeypatch.setattr(tasks, "_last_round", 0.0)
     page = client_for(admin).get(f"/payments/?task={task.pk}&partial=1").content.decode()
@@ -174,14 +171,7 @@ def test_the_progress_partial_shows_the_resumed_result(
 @pytest.mark.django_db
 def test_an_interrupted_task_keeps_being_polled(pay_staff, monkeypatch):
     admin = pay_staff["admin"]
-    task = Task.objects.create(
-        kind="payments.prepare",
-        params={**_params(), "actor": admin.pk},
-        created_by=admin,
-        status=Task.Status.INTERRUPTED,
-        progress=50,
-        attempts=1,
-    )
+    task = prepare_task(admin, Task.Status.INTERRUPTED, progress=50, attempts=1)
     monkeypatch.setattr(tasks, "supervise_now_and_then", lambda: None)
     page = client_for(admin).get(f"/payments/?task={task.pk}&partial=1").content.decode()
     assert f'hx-get="?task={task.pk}&partial=1"' in page
@@ -192,13 +182,7 @@ def test_an_interrupted_task_keeps_being_polled(pay_staff, monkeypatch):
 def test_a_task_interrupted_too_often_fails_with_a_chinese_message(pay_staff, settings):
     settings.JIUZHU_TASK_MAX_ATTEMPTS = 3
     admin = pay_staff["admin"]
-    task = Task.objects.create(
-        kind="payments.prepare",
-        params={**_params(), "actor": admin.pk},
-        created_by=admin,
-        status=Task.Status.RUNNING,
-        attempts=3,
-    )
+    task = prepare_task(admin, Task.Status.RUNNING, attempts=3)
     _make_stale(task.pk)
     assert tasks.supervise(inline=True) == [
         f"任务 #{task.pk}（payments.prepare）多次中断，已标记失败"
@@ -236,6 +220,20 @@ def worker_env(settings) -> dict[str, str]:
     return env
 
 
+def run_killed_worker(settings, kind: str, object_id: int, *points: int) -> None:
+    """Run tests/core/killed_worker.py on the test database; it must die by SIGKILL."""
+    worker = subprocess.run(
+        [sys.executable, "-m", "tests.core.killed_worker", kind, str(object_id)]
+        + [str(point) for point in points],
+        env=worker_env(settings),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert worker.returncode == -signal.SIGKILL, worker.stderr
+
+
 @ON_POSTGRES_ONLY
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_process_killed_mid_run_is_resumed(
@@ -245,18 +243,8 @@ def test_a_worker_process_killed_mid_run_is_resumed(
     _two_towns(pay_staff, village, other_village)
     expected = _uninterrupted(admin)
     settings.JIUZHU_TASKS_INLINE = False
-    task = Task.objects.create(
-        kind="payments.prepare", params={**_params(), "actor": admin.pk}, created_by=admin
-    )
-    worker = subprocess.run(
-        [sys.executable, "-m", "tests.core.killed_worker", "task", str(task.pk), "1"],
-        env=worker_env(settings),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert worker.returncode == -signal.SIGKILL, worker.stderr
+    task = prepare_task(admin)
+    run_killed_worker(settings, "task", task.pk, 1)
     task.refresh_from_db()
     assert task.status == Task.Status.RUNNING
     assert Payroll.objects.filter(month=MONTH).count() == 1

@@ -5,9 +5,6 @@ In-process (a BaseException stands for the kill) on both databases; a real worke
 killed with SIGKILL on PostgreSQL."""
 
 import datetime as dt
-import signal
-import subprocess
-import sys
 
 import pytest
 from django.core.management import call_command
@@ -19,9 +16,8 @@ from jiuzhu.verification.models import Finding, JobStatus, VerificationJob, Veri
 from tests.conftest import client_for
 from tests.payments.test_kill_and_resume import (  # noqa: F401  (fixture)
     ON_POSTGRES_ONLY,
-    ROOT,
+    run_killed_worker,
     shipped_parameters,
-    worker_env,
 )
 from tests.verification.conftest import AS_OF, import_rows
 from tests.verification.test_matching import family, ident, new_id
@@ -156,15 +152,7 @@ def test_a_worker_process_killed_after_a_chunk_is_resumed(
 ):
     expected = uninterrupted(county_admin)
     job = services.create_job(county_admin, as_of=AS_OF)
-    worker = subprocess.run(
-        [sys.executable, "-m", "tests.core.killed_worker", "job", str(job.pk), "1", "2"],
-        env=worker_env(settings),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert worker.returncode == -signal.SIGKILL, worker.stderr
+    run_killed_worker(settings, "job", job.pk, 1, 2)  # dies after chunk 1 of 3
     job.refresh_from_db()
     assert (job.status, job.chunks_done, job.chunks_total) == (JobStatus.RUNNING, 1, 3)
     make_stale(job.pk)
