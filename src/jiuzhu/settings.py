@@ -8,6 +8,13 @@ JIUZHU_ALLOWED_HOSTS  comma-separated (default: localhost names)
 JIUZHU_HTTPS          0 when served over plain HTTP without DEBUG (default 1: HTTPS only,
                       secure cookies, HSTS, redirect to HTTPS)
 JIUZHU_BEHIND_PROXY   1 when a reverse proxy terminates TLS and sets X-Forwarded-Proto
+JIUZHU_HSTS_SECONDS   Strict-Transport-Security max-age (default one year)
+JIUZHU_TECHNICAL_ERRORS  1 for Django's debug pages instead of the Chinese ones (with DEBUG)
+JIUZHU_HEARTBEAT_SECONDS, JIUZHU_WORKER_STALE_SECONDS, JIUZHU_TASK_MAX_ATTEMPTS
+                      how often a worker beats (15), after how long without a beat the
+                      supervisor (`jiuzhu supervise`) resumes its work (120), and how many
+                      interruptions it resumes before failing the work (3)
+JIUZHU_FILE_RETENTION_DAYS  payment files are deleted this many days after they were made (30)
 """
 
 import os
@@ -160,6 +167,11 @@ JIUZHU_LOGIN_LOCK_MINUTES = int(os.environ.get("JIUZHU_LOGIN_LOCK_MINUTES", "15"
 # Payment files (full ID numbers, bank accounts) are deleted this many days after they
 # were made, by `jiuzhu supervise` (payments/files.py purge_expired).
 JIUZHU_FILE_RETENTION_DAYS = int(os.environ.get("JIUZHU_FILE_RETENTION_DAYS", "30"))
+
+# Background work's heartbeat and supervisor (core/tasks.py).
+JIUZHU_HEARTBEAT_SECONDS = float(os.environ.get("JIUZHU_HEARTBEAT_SECONDS", "15"))
+JIUZHU_WORKER_STALE_SECONDS = float(os.environ.get("JIUZHU_WORKER_STALE_SECONDS", "120"))
+JIUZHU_TASK_MAX_ATTEMPTS = int(os.environ.get("JIUZHU_TASK_MAX_ATTEMPTS", "3"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
