@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_SIZE ?= 100000
 
-.PHONY: run test lint typecheck pytest pytest-postgres bench clean
+.PHONY: run test lint typecheck check-deploy pytest pytest-postgres bench clean
 
 # The platform alone for `make run`; test and benchmark tools (Playwright, Spark, mypy …)
 # only for the targets that need them.
@@ -28,7 +28,7 @@ run: $(VENV)/.installed
 	$(BIN)/jiuzhu demo --households $(DEMO_HOUSEHOLDS) --seed 1 --if-empty
 	$(BIN)/jiuzhu serve --host $(HOST) --port $(PORT)
 
-test: lint typecheck pytest pytest-postgres
+test: lint typecheck check-deploy pytest pytest-postgres
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests bench
@@ -37,6 +37,14 @@ lint: $(VENV)/.dev-installed
 
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy src
+
+# Django's deployment checks on the production settings (no DEBUG, a random secret, a host
+# name): any warning fails the build.
+check-deploy: $(VENV)/.installed
+	env -u JIUZHU_DEBUG -u DJANGO_SETTINGS_MODULE -u DATABASE_URL \
+	  JIUZHU_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  JIUZHU_ALLOWED_HOSTS=jiuzhu.example.gov.cn JIUZHU_DATA_DIR="$$(mktemp -d)" \
+	  $(BIN)/jiuzhu check --deploy --fail-level WARNING
 
 pytest: $(VENV)/.dev-installed
 	$(BIN)/pytest

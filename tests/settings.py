@@ -3,7 +3,9 @@
 import os
 import tempfile
 
-os.environ.setdefault("JIUZHU_SECRET_KEY", "test-" + "x" * 60)
+os.environ.setdefault(
+    "JIUZHU_SECRET_KEY", "test-only-Vq3xR9mZ2kLp7TcW8nYb4HsJ6dFg1QeU5aNo0iKrXyC-test-only"
+)
 os.environ.setdefault("JIUZHU_DATA_DIR", tempfile.mkdtemp(prefix="jiuzhu-test-"))
 
 from jiuzhu.settings import *  # noqa: F403
@@ -13,3 +15,6 @@ PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher"]
 
 # Background tasks run inline so that tests see their results.
 JIUZHU_TASKS_INLINE = True
+
+# The test client and the live server speak plain HTTP; production redirects to HTTPS.
+SECURE_SSL_REDIRECT = False

@@ -5,6 +5,16 @@ JIUZHU_DATA_DIR       uploads, snapshots, the SQLite file (default ./var)
 JIUZHU_SECRET_KEY     required unless JIUZHU_DEBUG=1
 JIUZHU_DEBUG          1 for development
 JIUZHU_ALLOWED_HOSTS  comma-separated (default: localhost names)
+JIUZHU_HTTPS          0 when served over plain HTTP without DEBUG (default 1: HTTPS only,
+                      secure cookies, HSTS, redirect to HTTPS)
+JIUZHU_BEHIND_PROXY   1 when a reverse proxy terminates TLS and sets X-Forwarded-Proto
+JIUZHU_HSTS_SECONDS   Strict-Transport-Security max-age (default one year)
+JIUZHU_TECHNICAL_ERRORS  1 for Django's debug pages instead of the Chinese ones (with DEBUG)
+JIUZHU_HEARTBEAT_SECONDS, JIUZHU_WORKER_STALE_SECONDS, JIUZHU_TASK_MAX_ATTEMPTS
+                      how often a worker beats (15), after how long without a beat the
+                      supervisor (`jiuzhu supervise`) resumes its work (120), and how many
+                      interruptions it resumes before failing the work (3)
+JIUZHU_FILE_RETENTION_DAYS  payment files are deleted this many days after they were made (30)
 """
 
 import os
@@ -29,13 +39,32 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env_flag("JIUZHU_DEBUG")
 
 _DEV_SECRET = "jiuzhu-development-only-secret-key-never-use-in-production"
+# A secret is refused unless it is long and varied enough to be random: 50 × "a" is 50
+# characters long but guessable. (A random hex key of 64 characters has ~16 distinct ones.)
+SECRET_MIN_LENGTH = 50
+SECRET_MIN_DISTINCT = 12
+
+
+def weak_secret_reason(secret: str) -> str:
+    """Why `secret` is too weak for production (in Chinese), or "" when it will do."""
+    if not secret:
+        return "未设置"
+    if secret == _DEV_SECRET or secret.startswith("django-insecure"):
+        return "使用了开发用或示例密钥"
+    if len(secret) < SECRET_MIN_LENGTH:
+        return f"长度只有 {len(secret)} 个字符，至少需要 {SECRET_MIN_LENGTH} 个"
+    distinct = len(set(secret))
+    if distinct < SECRET_MIN_DISTINCT:
+        return f"只含 {distinct} 种不同字符，至少需要 {SECRET_MIN_DISTINCT} 种（不像随机生成的）"
+    return ""
+
+
 SECRET_KEY = os.environ.get("JIUZHU_SECRET_KEY", _DEV_SECRET if DEBUG else "")
-if not DEBUG and (
-    len(SECRET_KEY) < 50 or SECRET_KEY == _DEV_SECRET or SECRET_KEY.startswith("django-insecure")
-):
+if not DEBUG and (_weakness := weak_secret_reason(SECRET_KEY)):
     raise ImproperlyConfigured(
-        "JIUZHU_SECRET_KEY must be set to a random string of at least 50 characters "
-        "in production (or set JIUZHU_DEBUG=1 for development)."
+        f"JIUZHU_SECRET_KEY 不安全：{_weakness}。生产环境请设置随机生成的密钥，例如 "
+        '`python -c "import secrets; print(secrets.token_urlsafe(50))"` 的输出'
+        "（开发环境可设置 JIUZHU_DEBUG=1）。"
     )
 
 ALLOWED_HOSTS = [
@@ -67,6 +96,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "jiuzhu.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -75,6 +105,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "jiuzhu.core.security.ErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "jiuzhu.urls"
@@ -159,6 +190,15 @@ JIUZHU_TRUSTED_PROXIES = [
     p.strip() for p in os.environ.get("JIUZHU_TRUSTED_PROXIES", "").split(",") if p.strip()
 ]
 
+# Payment files (full ID numbers, bank accounts) are deleted this many days after they
+# were made, by `jiuzhu supervise` (payments/files.py purge_expired).
+JIUZHU_FILE_RETENTION_DAYS = int(os.environ.get("JIUZHU_FILE_RETENTION_DAYS", "30"))
+
+# Background work's heartbeat and supervisor (core/tasks.py).
+JIUZHU_HEARTBEAT_SECONDS = float(os.environ.get("JIUZHU_HEARTBEAT_SECONDS", "15"))
+JIUZHU_WORKER_STALE_SECONDS = float(os.environ.get("JIUZHU_WORKER_STALE_SECONDS", "120"))
+JIUZHU_TASK_MAX_ATTEMPTS = int(os.environ.get("JIUZHU_TASK_MAX_ATTEMPTS", "3"))
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
@@ -182,10 +222,23 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag instead
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_flag("JIUZHU_HTTPS", True)
-    CSRF_COOKIE_SECURE = env_flag("JIUZHU_HTTPS", True)
+CSRF_FAILURE_VIEW = "jiuzhu.core.security.csrf_failure"
+# With DEBUG on, views' errors still show the Chinese pages unless this asks for Django's.
+JIUZHU_TECHNICAL_ERRORS = env_flag("JIUZHU_TECHNICAL_ERRORS")
+HTTPS_ONLY = not DEBUG and env_flag("JIUZHU_HTTPS", True)
+if HTTPS_ONLY:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("JIUZHU_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_flag("JIUZHU_HSTS_PRELOAD", True)
+if env_flag("JIUZHU_BEHIND_PROXY"):
+    # Only behind a proxy that sets this header itself (and strips a client's own).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -82,7 +82,7 @@ def test_production_settings_refuse_an_insecure_secret(tmp_path):
     )
     assert result.returncode != 0
     assert "JIUZHU_SECRET_KEY" in result.stderr
-    env["JIUZHU_SECRET_KEY"] = "k" * 64
+    env["JIUZHU_SECRET_KEY"] = "Vq3xR9mZ2kLp7TcW8nYb4HsJ6dFg1QeU5aNo0iKrXyC-jiuzhu-strong"
     ok = subprocess.run([sys.executable, "-c", "import jiuzhu.settings"], env=env)
     assert ok.returncode == 0
 

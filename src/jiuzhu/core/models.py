@@ -179,11 +179,16 @@ class Task(models.Model):
         RUNNING = "running", "运行中"
         DONE = "done", "已完成"
         FAILED = "failed", "失败"
+        # Its worker died (no heartbeat); the supervisor runs it again (core/tasks.py).
+        INTERRUPTED = "interrupted", "已中断，等待续跑"
 
     kind = models.CharField(max_length=40)
     params = models.JSONField(default=dict)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
+    # The worker's sign of life, and how many times a worker has started on the task.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     result = models.JSONField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

@@ -9,9 +9,13 @@ import csv
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Iterable, Iterator
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 from django.db import transaction
@@ -22,6 +26,7 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
 from jiuzhu.core.money import parse_yuan
 from jiuzhu.core.services import record_audit
+from jiuzhu.core.tasks import supervised
 from jiuzhu.payments.models import (
     FileFormat,
     LineResult,
@@ -87,7 +92,7 @@ def _rows(payroll_id: int, lines: Iterable[tuple[object, ...]]) -> Iterator[list
 def write_csv(path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]]) -> tuple[int, int]:
     """The bank's lines as CSV with a BOM and a totals row: (rows, total fen)."""
     count = total = 0
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+    with open(_create_private(path), "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(HEADER)
         for row in _rows(payroll_id, lines):
@@ -112,7 +117,7 @@ def write_xlsx(path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]])
         count += 1
         total += int(row[4].replace(".", ""))
     sheet.append(["合计", f"{count}笔", "", "", plain_yuan(total), "", ""])
-    workbook.save(path)
+    workbook.save(_create_private(path))
     return count, total
 
 
@@ -124,10 +129,59 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+# Files here hold full ID numbers and bank accounts: owner-only, and kept no longer than
+# settings.JIUZHU_FILE_RETENTION_DAYS (PIPL's storage limitation; MLPS 2.0 level 3).
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
 def files_dir() -> Path:
+    """The payment files' directory, created (or tightened) to owner-only access."""
     path = Path(settings.DATA_DIR) / "payments"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    path.chmod(PRIVATE_DIR_MODE)
     return path
+
+
+def _create_private(path: Path) -> Path:
+    """Create `path` empty with owner-only permissions before anything is written to it, so
+    that no reader ever finds it open to others (whatever the process umask is); writers
+    opening it afterwards keep the mode."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    os.fchmod(descriptor, PRIVATE_FILE_MODE)  # an older file of that name keeps no wider mode
+    os.close(descriptor)
+    return path
+
+
+def spooled_workbook(save: Callable[[IO[bytes]], object]) -> IO[bytes]:
+    """A workbook written to a nameless temporary file (gone when closed) for a download,
+    so an export never rests on disk by name: `save` is the workbook's save method."""
+    spool = tempfile.TemporaryFile(dir=files_dir())  # noqa: SIM115  (the response closes it)
+    save(spool)
+    spool.seek(0)
+    return spool
+
+
+def purge_expired(now: float | None = None) -> list[Path]:
+    """Delete the payment files older than the retention period (by modification time);
+    the PaymentFile records stay, with their digest and totals. Run by `jiuzhu supervise`."""
+    days = int(getattr(settings, "JIUZHU_FILE_RETENTION_DAYS", 30))
+    cutoff = (time.time() if now is None else now) - days * 86400
+    directory = Path(settings.DATA_DIR) / "payments"
+    if not directory.exists():
+        return []
+    purged = []
+    for path in sorted(directory.iterdir()):
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            purged.append(path)
+    return purged
+
+
+@supervised
+def sweep_expired_files(inline: bool) -> list[str]:
+    """The supervisor's round deletes the payment files past retention."""
+    return [f"已删除超过保留期限的发放文件：{path.name}" for path in purge_expired()]
 
 
 def make_payment_file(actor: User, payroll: Payroll, bank: str, fmt: str) -> PaymentFile:

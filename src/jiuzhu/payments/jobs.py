@@ -5,9 +5,11 @@ from collections.abc import Callable
 from typing import Any
 
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.models import User
+from jiuzhu.core.models import Region, Task, User
+from jiuzhu.core.months import first_of_month
 from jiuzhu.core.tasks import task
 from jiuzhu.payments import services
+from jiuzhu.payments.models import Payroll, PayrollKind
 
 
 def prepare_towns(
@@ -15,9 +17,12 @@ def prepare_towns(
     month: dt.date,
     town_code: str = "",
     progress: Callable[[int], None] = lambda p: None,
+    resumed_since: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Each town in its own transaction: one town refused (already prepared) does not stop
-    the others; the refusals are listed in the result."""
+    the others; the refusals are listed in the result. A run resumed after its worker died
+    (`resumed_since`: when the task was queued) counts the towns the killed run committed
+    as prepared, so its result is the uninterrupted run's."""
     towns = services.towns_in_scope(actor, town_code)
     done, refused = [], []
     for i, town in enumerate(towns):
@@ -25,6 +30,10 @@ def prepare_towns(
         def report(percent: int, i: int = i) -> None:
             progress(int((i + percent / 100) * 100 / max(len(towns), 1)))
 
+        committed = resumed_since and _prepared_by_this_run(actor, month, town, resumed_since)
+        if committed:
+            done.append({**services.describe(committed), "town_name": town.name})
+            continue
         try:
             payroll = services.prepare_payroll(actor, month, town, report)
         except DomainError as error:
@@ -34,13 +43,27 @@ def prepare_towns(
     return {"month": f"{month:%Y-%m}", "prepared": done, "refused": refused}
 
 
+def _prepared_by_this_run(
+    actor: User, month: dt.date, town: Region, since: dt.datetime
+) -> Payroll | None:
+    return Payroll.objects.filter(
+        month=first_of_month(month),
+        town=town,
+        kind=PayrollKind.REGULAR,
+        prepared_by=actor,
+        prepared_at__gte=since,
+    ).first()
+
+
 @task("payments.prepare")
 def prepare_task(params: dict[str, Any], report: Callable[[int], None]) -> dict[str, Any]:
     """The background task behind the prepare page; it fails as a whole only when every
     town was refused."""
     actor = User.objects.get(pk=params["actor"])
     month = dt.date.fromisoformat(params["month"])
-    result = prepare_towns(actor, month, params.get("town", ""), report)
+    current = Task.objects.get(pk=params["task_id"]) if "task_id" in params else None
+    resumed_since = current.created_at if current and current.attempts > 1 else None
+    result = prepare_towns(actor, month, params.get("town", ""), report, resumed_since)
     if not result["prepared"] and result["refused"]:
         raise DomainError("；".join(f"{r['town']}：{r['error']}" for r in result["refused"]))
     return result

@@ -230,10 +230,8 @@ def payroll_export(request: HttpRequest, payroll_id: int) -> FileResponse:
                 line.bank,
             ]
         )
-    path = files.files_dir() / f"export_{payroll.pk}_{user.pk}.xlsx"
-    book.save(path)
     return FileResponse(
-        open(path, "rb"),
+        files.spooled_workbook(book.save),
         as_attachment=True,
         filename=f"发放名册_{payroll.town.name}_{payroll.month:%Y%m}.xlsx",
     )

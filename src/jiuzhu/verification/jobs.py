@@ -3,7 +3,8 @@
 Preparation freezes the inputs (registry snapshot, extract list, thresholds) on the job.
 Each chunk's reports and findings are replaced and the progress advanced in one
 transaction, so a job killed at any point resumes at the first unfinished chunk and never
-holds a finding twice.
+holds a finding twice. A running job's heartbeat (core/tasks.py) shows its worker alive;
+the supervisor's `sweep_jobs` marks a job without one interrupted and resumes it.
 """
 
 import datetime as dt
@@ -19,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from jiuzhu.batch.engine import make_engine
+from jiuzhu.core import tasks
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.services import record_audit
 from jiuzhu.policy.accessors import AssetLimits
@@ -35,8 +37,9 @@ from jiuzhu.verification.models import (
 from jiuzhu.verification.sources import FACT_COLUMNS
 
 CHUNK_HOUSEHOLDS = 10_000
-# A running job whose heartbeat is older than this is taken to have died.
-STALE_AFTER = dt.timedelta(minutes=15)
+# A running job whose heartbeat is older than this is taken to have died (the setting
+# JIUZHU_WORKER_STALE_SECONDS, as read when this module was loaded; claims read it anew).
+STALE_AFTER = tasks.stale_after()
 
 Progress = Callable[[VerificationJob], None]
 
@@ -48,15 +51,15 @@ def job_dir(job_id: int) -> Path:
 def claim(job_id: int, force: bool = False) -> VerificationJob:
     """Mark the job running for this process; refuse if another live process has it."""
     now = timezone.now()
-    claimable = Q(status__in=[JobStatus.QUEUED, JobStatus.FAILED]) | Q(
-        status=JobStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER
+    claimable = Q(status__in=[JobStatus.QUEUED, JobStatus.FAILED, JobStatus.INTERRUPTED]) | _dead(
+        now
     )
     if force:
         claimable |= Q(status=JobStatus.RUNNING)
     updated = (
         VerificationJob.objects.filter(pk=job_id)
         .filter(claimable)
-        .update(status=JobStatus.RUNNING, heartbeat_at=now, error="")
+        .update(status=JobStatus.RUNNING, heartbeat_at=now, error="", attempts=F("attempts") + 1)
     )
     job = VerificationJob.objects.filter(pk=job_id).first()
     if job is None:
@@ -68,6 +71,14 @@ def claim(job_id: int, force: bool = False) -> VerificationJob:
         VerificationJob.objects.filter(pk=job_id).update(started_at=now)
         job.started_at = now
     return job
+
+
+def _dead(now: dt.datetime) -> Q:
+    """Running (or interrupted and not claimed since), but no worker has beaten for the
+    stale period."""
+    return Q(status__in=[JobStatus.RUNNING, JobStatus.INTERRUPTED]) & (
+        Q(heartbeat_at__lt=now - tasks.stale_after()) | Q(heartbeat_at__isnull=True)
+    )
 
 
 def prepare(job: VerificationJob, chunk_size: int | None = None) -> None:
@@ -203,6 +214,19 @@ def run_job(
 ) -> VerificationJob:
     """Claim, prepare and run a job to the end; `progress` is called after each chunk."""
     job = claim(job_id, force=force)
+
+    def beat() -> None:
+        VerificationJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
+            heartbeat_at=timezone.now()
+        )
+
+    with tasks.heartbeat(beat):
+        return _run_claimed(job, progress, engine_options)
+
+
+def _run_claimed(
+    job: VerificationJob, progress: Progress | None, engine_options: dict[str, Any] | None
+) -> VerificationJob:
     try:
         prepare(job)
         if progress:
@@ -236,3 +260,33 @@ def run_job(
         services.fail_job(job.pk, traceback.format_exc(limit=5))
         raise
     return job
+
+
+@tasks.supervised
+def sweep_jobs(inline: bool) -> list[str]:
+    """Jobs whose worker stopped beating: marked interrupted and resumed from their first
+    unfinished chunk (in this process when `inline`, else in a new worker process). A job
+    interrupted JIUZHU_TASK_MAX_ATTEMPTS times is failed instead."""
+    now = timezone.now()
+    said = []
+    for stale in VerificationJob.objects.filter(_dead(now)).order_by("pk"):
+        still_dead = VerificationJob.objects.filter(pk=stale.pk).filter(_dead(now))
+        if stale.attempts >= tasks.max_attempts():
+            if still_dead.update(
+                status=JobStatus.FAILED,
+                error=f"核对任务已中断 {stale.attempts} 次，不再自动续跑，请检查后续跑。",
+                finished_at=now,
+            ):
+                said.append(f"核对任务 #{stale.pk} 多次中断，已标记失败")
+            continue
+        if not still_dead.update(status=JobStatus.INTERRUPTED, error="工作进程中断，自动续跑。"):
+            continue
+        said.append(f"核对任务 #{stale.pk} 工作进程中断，已从第 {stale.chunks_done + 1} 块续跑")
+        if inline:
+            try:
+                run_job(stale.pk)
+            except DomainError as error:  # recorded on the job by run_job
+                said.append(f"核对任务 #{stale.pk} 续跑失败：{error.message}")
+        else:
+            services.launch_in_background(stale)
+    return said

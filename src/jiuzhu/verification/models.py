@@ -101,6 +101,8 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", "运行中"
     DONE = "done", "已完成"
     FAILED = "failed", "失败"
+    # Its worker died (no heartbeat); the supervisor resumes it (verification/jobs.py).
+    INTERRUPTED = "interrupted", "已中断，等待续跑"
 
 
 class JobScope(models.TextChoices):
@@ -116,7 +118,7 @@ class Engine(models.TextChoices):
 
 class VerificationJob(models.Model):
     status = models.CharField(
-        "状态", max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED
+        "状态", max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED
     )
     scope = models.CharField("范围", max_length=10, choices=JobScope.choices)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True)
@@ -131,6 +133,7 @@ class VerificationJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("运行次数", default=0)
     # Frozen when the job is prepared, so a resumed job sees exactly the same inputs.
     prepared = models.BooleanField(default=False)
     extract_ids = models.JSONField(default=list)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from openpyxl import Workbook
 
+from jiuzhu.core import tasks
 from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import User
 from jiuzhu.core.permissions import found_or_404, page_object, require_page
@@ -168,6 +169,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    tasks.supervise_now_and_then()  # a job whose worker died resumes while someone watches
     _user, job = _job_or_404(request, job_id)
     response = render(request, "verification/_progress.html", {"job": job, "stale": _stale(job)})
     if job.status == JobStatus.DONE:

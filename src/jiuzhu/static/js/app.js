@@ -33,3 +33,14 @@ document.addEventListener("DOMContentLoaded", () => {
   tickCountdowns();
   setInterval(tickCountdowns, 30000);
 });
+
+// A select marked data-submit-on-change submits its form when changed (the notice board's
+// town and village filters); data-clears names a field to empty first. Here, not inline in
+// the page: the Content-Security-Policy allows no inline handlers.
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("select[data-submit-on-change]");
+  if (!select || !select.form) return;
+  const cleared = select.dataset.clears && select.form.elements.namedItem(select.dataset.clears);
+  if (cleared) cleared.value = "";
+  select.form.submit();
+});
