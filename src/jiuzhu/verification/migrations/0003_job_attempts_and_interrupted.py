@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('verification', '0001_initial'),
+        ('verification', '0002_authorisation_signed_document_checked'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_background_tasks'),
+        ('core', '0005_audit_and_access_logs_hash_chained'),
     ]
 
     operations = [
