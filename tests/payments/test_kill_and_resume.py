@@ -40,11 +40,11 @@ def _params() -> dict:
     return {"month": MONTH.isoformat(), "town": ""}
 
 
-def _two_towns(pay_staff, village, other_village):
+def _two_towns(pay_staff, dong_e_village, meigui_village):
     admin = pay_staff["admin"]
-    make_recipient(admin, make_household(admin, village, "东阿户"), "500.00")
-    make_recipient(admin, make_household(admin, village, "东阿二户"), "320.50")
-    make_recipient(admin, make_household(admin, other_village, "玫瑰户"), "410.00")
+    make_recipient(admin, make_household(admin, dong_e_village, "东阿户"), "500.00")
+    make_recipient(admin, make_household(admin, dong_e_village, "东阿二户"), "320.50")
+    make_recipient(admin, make_household(admin, meigui_village, "玫瑰户"), "410.00")
 
 
 def _outcome(result: dict) -> tuple:
@@ -97,10 +97,10 @@ def _make_stale(task_id: int) -> None:
 
 @pytest.mark.django_db
 def test_prepare_killed_after_the_first_town_resumes_to_the_same_end(
-    pay_staff, village, other_village, monkeypatch
+    pay_staff, dong_e_village, meigui_village, monkeypatch
 ):
     admin = pay_staff["admin"]
-    _two_towns(pay_staff, village, other_village)
+    _two_towns(pay_staff, dong_e_village, meigui_village)
     expected = _uninterrupted(admin)
     assert len(expected[0]) == 2 and len(expected[1]) == 3 and expected[3] == []
 
@@ -141,9 +141,11 @@ def test_prepare_killed_after_the_first_town_resumes_to_the_same_end(
 
 
 @pytest.mark.django_db
-def test_the_polling_page_wakes_the_supervisor(pay_staff, village, other_village, monkeypatch):
+def test_the_polling_page_wakes_the_supervisor(
+    pay_staff, dong_e_village, meigui_village, monkeypatch
+):
     admin = pay_staff["admin"]
-    _two_towns(pay_staff, village, other_village)
+    _two_towns(pay_staff, dong_e_village, meigui_village)
     task = prepare_task(admin, Task.Status.RUNNING, progress=40, attempts=1)
     _make_stale(task.pk)
     monkeypatch.setattr(tasks, "_last_round", 0.0)
@@ -155,10 +157,10 @@ def test_the_polling_page_wakes_the_supervisor(pay_staff, village, other_village
 
 @pytest.mark.django_db
 def test_the_progress_partial_shows_the_resumed_result(
-    pay_staff, village, other_village, monkeypatch
+    pay_staff, dong_e_village, meigui_village, monkeypatch
 ):
     admin = pay_staff["admin"]
-    _two_towns(pay_staff, village, other_village)
+    _two_towns(pay_staff, dong_e_village, meigui_village)
     task = prepare_task(admin, Task.Status.RUNNING, progress=50, attempts=1)
     _make_stale(task.pk)
     monkeypatch.setattr(tasks, "_last_round", 0.0)
@@ -237,10 +239,10 @@ def run_killed_worker(settings, kind: str, object_id: int, *points: int) -> None
 @ON_POSTGRES_ONLY
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_process_killed_mid_run_is_resumed(
-    shipped_parameters, pay_staff, village, other_village, settings
+    shipped_parameters, pay_staff, dong_e_village, meigui_village, settings
 ):
     admin = pay_staff["admin"]
-    _two_towns(pay_staff, village, other_village)
+    _two_towns(pay_staff, dong_e_village, meigui_village)
     expected = _uninterrupted(admin)
     settings.JIUZHU_TASKS_INLINE = False
     task = prepare_task(admin)
