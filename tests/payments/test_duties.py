@@ -221,3 +221,58 @@ def test_payroll_page_rejects_a_change(pay_staff, household, dong_e):
     requested.refresh_from_db()
     assert requested.review == AccountReview.REJECTED and requested.review_note == "户名不符"
     assert not BankAccount.objects.filter(valid=True).exists()
+
+
+def test_accounts_page_files_a_request_and_shows_it_pending(pay_staff, household):
+    head = factories.head_of(household)
+    url = f"/payments/accounts/{household.pk}/"
+    form = {
+        "person": head.pk,
+        "bank": "工商银行",
+        "account_number": "6222 0000 9999 8888",
+        "holder_name": "李四",
+        "note": "",
+    }
+    assistant = client_for(pay_staff["assistant"])
+    assert _said(assistant, url, form) == [
+        f"户名“李四”与登记姓名“{head.name}”不一致；如为监护人等代领账户，请填写原因。"
+    ]
+    assert not BankAccount.objects.exists()
+    said = _said(assistant, url, {**form, "holder_reason": "监护人代领"})
+    assert said == ["账户变更已提交，经审核人员审核后生效（此前原账户继续有效）。"]
+    requested = BankAccount.objects.get()
+    assert requested.review == AccountReview.PENDING and not requested.valid
+    assert requested.holder_reason == "监护人代领"
+    assert requested.created_by == pay_staff["assistant"]
+    page = assistant.get(url).content.decode()
+    assert "待审核" in page and "户名不一致：监护人代领" in page
+    # Watchers and approvers do not file account changes.
+    for who in ("auditor", "approver"):
+        with refused(PermissionError, "无权生成发放名册、银行文件与回盘。"):
+            services.set_account(
+                pay_staff[who], household, head, "工商银行", "6222000011110000", head.name
+            )
+        assert client_for(pay_staff[who]).post(url, form).status_code == 404
+    assert BankAccount.objects.count() == 1
+
+
+def test_nul_characters_are_refused_in_chinese(pay_staff, household):
+    head = factories.head_of(household)
+    with refused(DomainError, "填写内容含有无效字符，请重新填写。"):
+        services.set_account(
+            pay_staff["assistant"],
+            household,
+            head,
+            "工商银行",
+            "6222000099998888",
+            "李四",
+            holder_reason="监护人\x00",
+        )
+    assert not BankAccount.objects.exists()
+    requested = services.set_account(
+        pay_staff["assistant"], household, head, "工商银行", "6222000099998888", head.name
+    )
+    with refused(DomainError, "填写内容含有无效字符，请重新填写。"):
+        services.reject_account(pay_staff["approver"], requested, "不符\x00")
+    requested.refresh_from_db()
+    assert requested.review == AccountReview.PENDING and requested.review_note == ""

@@ -20,6 +20,14 @@ REQUESTER_MAY_NOT_REVIEW = "账户变更的提交人不能审核自己提交的�
 ALREADY_REVIEWED = "该账户变更已审核，请刷新后查看。"
 
 
+def _refuse_nul(**texts: str) -> None:
+    """PostgreSQL cannot store a NUL character in text: refuse it in Chinese, not with a
+    server error. Keyword names are the form's fields."""
+    for field, text in texts.items():
+        if "\x00" in text:
+            raise DomainError("填写内容含有无效字符，请重新填写。", field=field)
+
+
 def _holder_refusal(holder_name: str, person: Person) -> str:
     return f"户名“{holder_name}”与登记姓名“{person.name}”不一致；如为监护人等代领账户，请填写原因。"
 
@@ -38,6 +46,7 @@ def set_account(
     nothing until a second person approves it (approve_account)."""
     require(actor, Capability.PREPARE_PAYROLL)
     require_area(actor, household.registered_code)
+    _refuse_nul(bank=bank, holder_name=holder_name, note=note, holder_reason=holder_reason)
     bank, holder_name = bank.strip(), holder_name.strip()
     holder_reason = holder_reason.strip()
     number = account_number.replace(" ", "").strip()
@@ -133,6 +142,7 @@ def reject_account(actor: User, account: BankAccount, reason: str) -> BankAccoun
     reason = (reason or "").strip()
     with transaction.atomic():
         request = _reviewable(actor, account)
+        _refuse_nul(reason=reason)
         if not reason:
             raise DomainError("请填写驳回原因。", field="reason")
         if len(reason) > 200:
