@@ -150,10 +150,8 @@ def test_advance_aid_within_24_hours_then_full_procedure(staff, poor_household):
     assert list(selectors.advance_aid_pending(staff["assistant"])) == [advance]
     limit = rules.advance_aid_limit(advance, timezone.localdate())
     with pytest.raises(DomainError, match="不能超过"):
-        services.grant_advance_aid(staff["assistant"], advance, advance.version, limit + 1, "现金")
-    payment = services.grant_advance_aid(
-        staff["assistant"], advance, advance.version, limit, "现金"
-    )
+        services.grant_advance_aid(staff["approver"], advance, advance.version, limit + 1, "现金")
+    payment = services.grant_advance_aid(staff["approver"], advance, advance.version, limit, "现金")
     assert payment.amount == limit
     assert advance.status == Status.IN_FORCE
     assert advance.events.get(action="grant_advance_aid").data["within_deadline"] is True

@@ -160,6 +160,10 @@ def test_open_applications_are_consistent(county):
         assert advance.programme == Programme.TEMPORARY and advance.advance_due_at is not None
         if advance.status == Status.IN_FORCE:
             assert advance.advance_payment.amount == advance.one_off_amount > 0
+            # Two people: the town's approver grants what the intake opened.
+            assert advance.decided_by.role == "town_approver"
+            assert advance.advance_payment.recorded_by_id == advance.decided_by_id
+            assert advance.decided_by_id != advance.created_by_id
 
 
 def test_town_lists_for_the_demo_assistant(county):

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from jiuzhu.funds.models import Allocation, Budget
 from jiuzhu.payments import services
 from jiuzhu.payments.models import BankAccount, LineResult, PaymentFile, Payroll, RecoveryClaim
+from jiuzhu.payments.views import ACCOUNT_REQUESTED
 from tests import factories
 from tests.e2e.conftest import log_in
 from tests.payments.conftest import MONTH, give_account, make_household, make_recipient
@@ -214,7 +215,17 @@ def test_bank_file_download_results_and_reissue_after_a_corrected_account(
     page.fill("#account_number", "6217 0000 1111 2222")
     page.fill("#holder_name", "王老汉")
     page.fill("#note", "原账户已销户")
-    click_and_see(page, "button:has-text('保存')", "发放账户已保存")
+    click_and_see(page, "button:has-text('保存')", ACCOUNT_REQUESTED)
+    # The change waits for a second person: the approver sees it on the payroll's page.
+    log_out(page)
+    log_in(page, live_server, pay_staff["approver"], factories.PASSWORD)
+    page.goto(f"{live_server.url}/payments/{payroll.pk}/")
+    page.wait_for_selector("h2:has-text('待审核的账户变更')")
+    page.wait_for_selector("td:has-text('邮储银行 尾号2222')")
+    click_and_see(page, "button:has-text('审核通过')", "账户变更已审核通过，新账户生效。")
+    assert BankAccount.objects.get(person=head_of(households[0]), valid=True).bank == "邮储银行"
+    log_out(page)
+    log_in(page, live_server, pay_staff["assistant"], factories.PASSWORD)
     page.goto(f"{live_server.url}/payments/")
     page.fill("#month", "2026-12")
     page.select_option("#town", dong_e.code)
@@ -223,10 +234,11 @@ def test_bank_file_download_results_and_reissue_after_a_corrected_account(
     assert "实发合计 500.00 元" in page.inner_text("main")
 
 
-def test_accounts_page_corrects_an_account_and_refuses_a_bad_number(
-    page, live_server, pay_staff, dong_e_village
+def test_accounts_page_requests_a_change_that_the_approver_reviews(
+    page, live_server, pay_staff, dong_e_village, dong_e
 ):
     household = make_household(pay_staff["admin"], dong_e_village)
+    make_recipient(pay_staff["admin"], household, "500.00")
     first = give_account(pay_staff["assistant"], household, number="6221000011112222")
     head = head_of(household)
     log_in(page, live_server, pay_staff["assistant"], factories.PASSWORD)
@@ -245,15 +257,35 @@ def test_accounts_page_corrects_an_account_and_refuses_a_bad_number(
     page.fill("#account_number", "6221000099998888")
     page.fill("#holder_name", head.name)
     page.fill("#note", "更换银行卡")
-    click_and_see(page, "button:has-text('保存')", "发放账户已保存")
-    page.wait_for_selector("td:has-text('尾号8888')")
-    page.wait_for_selector("tr:has-text('尾号2222') >> text=已更正")
-    current = BankAccount.objects.get(valid=True)
-    assert current.account_number == "6221000099998888" and current.note == "更换银行卡"
-    first.refresh_from_db()
-    assert not first.valid and first.replaced_by == current
+    click_and_see(page, "button:has-text('保存')", ACCOUNT_REQUESTED)
+    page.wait_for_selector("tr:has-text('尾号8888') >> text=待审核")
+    # Until a second person approves it the first account stays in force.
+    assert BankAccount.objects.get(valid=True) == first
     # The full account number is never shown on the page.
     assert "6221000099998888" not in page.content()
+
+    # A holder who is not the person registered is refused unless a reason is given.
+    page.select_option("#person", str(head.pk))
+    page.fill("#bank", "农商银行")
+    page.fill("#account_number", "6221000077776666")
+    page.fill("#holder_name", "李四")
+    click_and_see(
+        page,
+        "button:has-text('保存')",
+        f"户名“李四”与登记姓名“{head.name}”不一致；如为监护人等代领账户，请填写原因。",
+    )
+    assert BankAccount.objects.count() == 2
+
+    # The approver rejects it on the payroll page, with a reason.
+    payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
+    log_out(page)
+    log_in(page, live_server, pay_staff["approver"], factories.PASSWORD)
+    page.goto(f"{live_server.url}/payments/{payroll.pk}/")
+    page.wait_for_selector("td:has-text('尾号8888')")
+    page.fill("input[name=reason]", "账号与银行卡不符")
+    click_and_see(page, "button:has-text('驳回')", "账户变更已驳回。")
+    assert BankAccount.objects.get(valid=True) == first
+    assert BankAccount.objects.get(review="rejected").review_note == "账号与银行卡不符"
 
 
 def test_lines_and_export_mask_id_numbers_for_the_auditor(

@@ -8,6 +8,8 @@ import pytest
 from django.utils import timezone
 
 from jiuzhu.cases.models import Case, Recipient
+from jiuzhu.core.models import User
+from jiuzhu.core.roles import Role
 from jiuzhu.payments import services
 from jiuzhu.registry.models import Relation
 from tests import factories
@@ -83,7 +85,13 @@ def make_recipient(
 
 
 def give_account(actor, household, bank="农商银行", number=None):
+    """The head's account, requested by `actor` and approved by a second person (a county
+    administrator other than `actor`): in force at once for the tests."""
     head = factories.head_of(household)
-    return services.set_account(
+    requested = services.set_account(
         actor, household, head, bank, number or f"62210000{head.pk:08d}", head.name
     )
+    reviewer = User.objects.filter(role=Role.COUNTY_ADMIN).exclude(pk=actor.pk).first()
+    if reviewer is None:
+        reviewer = factories.user(Role.COUNTY_ADMIN, factories.county(), username="acct_reviewer")
+    return services.approve_account(reviewer, requested)

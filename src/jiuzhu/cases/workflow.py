@@ -12,6 +12,9 @@ TOWN_STAFF = frozenset({Role.TOWN_ASSISTANT, Role.TOWN_APPROVER})
 INTAKE_STAFF = TOWN_STAFF | {Role.VILLAGE_COORDINATOR}
 INVESTIGATORS = frozenset({Role.TOWN_ASSISTANT, Role.VILLAGE_COORDINATOR, Role.SOCIAL_WORKER})
 DECIDERS = frozenset({Role.TOWN_APPROVER})
+# Advance aid pays money at once: granted by the approving role (the town's approver or the
+# county), never by whoever opened it (services.grant_advance_aid refuses the opener).
+ADVANCE_GRANTERS = DECIDERS | {Role.COUNTY_ADMIN}
 
 
 # Actions of the investigation: whoever took one may not decide the case.
@@ -110,7 +113,7 @@ TRANSITIONS: dict[str, Transition] = {
             "先行救助：批准并发放",
             (Status.ACCEPTED, Status.INVESTIGATING),
             Status.IN_FORCE,
-            TOWN_STAFF,
+            ADVANCE_GRANTERS,
         ),
         Transition(
             Action.WITHDRAW,

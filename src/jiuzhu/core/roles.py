@@ -28,6 +28,7 @@ class Capability(models.TextChoices):
     RUN_VERIFICATION = "run_verification", "发起经济状况核对"
     VIEW_VERIFICATION = "view_verification", "查看核对报告"
     PREPARE_PAYROLL = "prepare_payroll", "生成发放名册、银行文件与回盘"
+    CHECK_PAYROLL = "check_payroll", "审查发放名册"
     APPROVE_PAYROLL = "approve_payroll", "审批发放名册、核销追回款"
     VIEW_PAYROLL = "view_payroll", "查看发放名册与资金执行"
     MANAGE_BUDGETS = "manage_budgets", "管理预算与县级补助分配"
@@ -71,6 +72,9 @@ CAPABILITIES: dict[Capability, set[Role]] = {
     },
     Capability.PREPARE_PAYROLL: {Role.COUNTY_ADMIN, Role.TOWN_ASSISTANT},
     Capability.APPROVE_PAYROLL: {Role.COUNTY_ADMIN, Role.TOWN_APPROVER},
+    # The check is a money step: those who prepare or approve payrolls take it, never the
+    # supervisors and auditors who watch (审批与监管分离).
+    Capability.CHECK_PAYROLL: {Role.COUNTY_ADMIN, Role.TOWN_ASSISTANT, Role.TOWN_APPROVER},
     Capability.VIEW_PAYROLL: {
         Role.COUNTY_ADMIN,
         Role.COUNTY_SUPERVISOR,

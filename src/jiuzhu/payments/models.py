@@ -18,15 +18,28 @@ from jiuzhu.core.programmes import Programme
 from jiuzhu.registry.models import Household, Person
 
 
+class AccountReview(models.TextChoices):
+    """Where a recorded account stands: a request waits for a second person's review."""
+
+    PENDING = "pending", "待审核"
+    APPROVED = "approved", "已审核生效"
+    REJECTED = "rejected", "已驳回"
+
+
 class BankAccount(models.Model):
-    """Where a person's assistance is paid. A correction is a new row; the old one stays
-    (valid=False, replaced_by) so that every past file can still be explained."""
+    """Where a person's assistance is paid. Recording or correcting one is a request
+    (review=pending, valid=False) that takes effect only when a second person with the
+    approving role approves it; until then the current valid account stays in force. A
+    correction is a new row; the old one stays (valid=False, replaced_by) so that every
+    past file can still be explained."""
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     bank = models.CharField("开户银行", max_length=40)
     account_number = models.CharField("账号", max_length=32)
     holder_name = models.CharField("户名", max_length=40)
+    # Why the holder is not the person registered (a guardian's account), for the record.
+    holder_reason = models.CharField("户名不一致原因", max_length=200, db_default="")
     valid = models.BooleanField("有效", default=True)
     replaced_by = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -34,13 +47,31 @@ class BankAccount(models.Model):
     note = models.CharField("说明", max_length=200, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bulk loaders (benchmarks) write accounts already in force: the database default.
+    review = models.CharField(
+        "审核状态", max_length=8, choices=AccountReview.choices, db_default=AccountReview.APPROVED
+    )
+    reviewed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField("驳回原因", max_length=200, db_default="")
 
     class Meta:
         verbose_name = "发放账户"
         constraints = [
             models.UniqueConstraint(
                 fields=["person"], condition=Q(valid=True), name="one_valid_account_per_person"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(review=AccountReview.PENDING),
+                name="one_pending_account_per_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid=False) | Q(review=AccountReview.APPROVED),
+                name="valid_account_is_approved",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet, Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +15,7 @@ from jiuzhu.core.months import add_months
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.payments.models import (
+    AccountReview,
     BankAccount,
     LineKind,
     PaymentFile,
@@ -40,6 +41,30 @@ def payrolls_in_scope(user: User) -> QuerySet[Payroll]:
 
 def payroll_for(user: User, payroll_id: int | str) -> Payroll | None:
     return one_of(payrolls_in_scope(user), payroll_id)
+
+
+def pending_accounts(user: User, payroll: Payroll) -> QuerySet[BankAccount]:
+    """The account changes of the payroll's town waiting for review, for a user who may
+    approve them (none for others, and never the user's own requests), each with the
+    account it would replace (current_bank, current_number)."""
+    if not user.can(Capability.APPROVE_PAYROLL):
+        return BankAccount.objects.none()
+    if not payroll.town_code.startswith(user.scope_prefix):
+        return BankAccount.objects.none()
+    current = BankAccount.objects.filter(person=OuterRef("person"), valid=True)
+    return (
+        BankAccount.objects.filter(
+            review=AccountReview.PENDING,
+            household__registered_code__startswith=payroll.town_code[:9],
+        )
+        .exclude(created_by=user)
+        .select_related("person", "household", "created_by")
+        .annotate(
+            current_bank=Subquery(current.values("bank")[:1]),
+            current_number=Subquery(current.values("account_number")[:1]),
+        )
+        .order_by("created_at", "pk")
+    )
 
 
 def lines_of(payroll: Payroll) -> QuerySet[PayrollLine]:

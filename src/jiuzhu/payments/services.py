@@ -19,6 +19,11 @@ from jiuzhu.core.permissions import require, require_area
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.payments import payroll as pr
+
+# Bank accounts live in payments/accounts.py (maker-checker); their callers know them here.
+from jiuzhu.payments.accounts import approve_account as approve_account
+from jiuzhu.payments.accounts import reject_account as reject_account
+from jiuzhu.payments.accounts import set_account as set_account
 from jiuzhu.payments.models import (
     BankAccount,
     ClaimStatus,
@@ -37,7 +42,7 @@ from jiuzhu.payments.models import (
 )
 from jiuzhu.payments.selectors import differences
 from jiuzhu.payments.workflow import PayrollAction, enforce
-from jiuzhu.registry.models import Household, Person
+from jiuzhu.registry.models import Household
 
 NO_ACCOUNT = "无有效发放账户"
 
@@ -320,55 +325,6 @@ def prepare_reissue(actor: User, town: Region, month: dt.date) -> Payroll:
         record_audit(actor, "prepare_reissue", payroll, {"lines": len(rows)})
     payroll.refresh_from_db()
     return payroll
-
-
-# --- bank accounts ---------------------------------------------------------------------
-
-
-def set_account(
-    actor: User,
-    household: Household,
-    person: Person,
-    bank: str,
-    account_number: str,
-    holder_name: str,
-    note: str = "",
-) -> BankAccount:
-    """Record or correct a person's account; the old one is kept, marked invalid."""
-    require(actor, Capability.PREPARE_PAYROLL)
-    require_area(actor, household.registered_code)
-    bank, holder_name = bank.strip(), holder_name.strip()
-    number = account_number.replace(" ", "").strip()
-    if not bank or len(bank) > 40:
-        raise DomainError("请填写开户银行。", field="bank")
-    if not number.isdigit() or not 8 <= len(number) <= 32:
-        raise DomainError("账号应为8-32位数字。", field="account_number")
-    if not holder_name:
-        raise DomainError("请填写户名。", field="holder_name")
-    if not household.memberships.filter(person=person, end_date__isnull=True).exists():
-        raise DomainError("该人员不是本户现有成员。", field="person")
-    with transaction.atomic():
-        old = BankAccount.objects.select_for_update().filter(person=person, valid=True).first()
-        if old is not None:
-            BankAccount.objects.filter(pk=old.pk).update(valid=False)
-        account = BankAccount.objects.create(
-            household=household,
-            person=person,
-            bank=bank,
-            account_number=number,
-            holder_name=holder_name,
-            note=note.strip()[:200],
-            created_by=actor,
-        )
-        if old is not None:
-            BankAccount.objects.filter(pk=old.pk).update(replaced_by=account)
-        record_audit(
-            actor,
-            "correct_account" if old else "set_account",
-            account,
-            {"bank": bank, "account_tail": number[-4:], "replaces": old.pk if old else None},
-        )
-    return account
 
 
 # --- recovery ---------------------------------------------------------------------------

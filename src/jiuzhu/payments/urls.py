@@ -9,6 +9,11 @@ urlpatterns = [
     path("<int:payroll_id>/lines/", views.payroll_lines, name="lines"),
     path("<int:payroll_id>/export.xlsx", views.payroll_export, name="export"),
     path("<int:payroll_id>/act/<slug:action>/", views.payroll_act, name="act"),
+    path(
+        "<int:payroll_id>/accounts/<int:account_id>/<slug:decision>/",
+        views.account_review,
+        name="account_review",
+    ),
     path("files/<int:file_id>/", views.payment_file, name="file"),
     path("accounts/<int:household_id>/", views.accounts, name="accounts"),
     path("claims/", views.claims, name="claims"),

@@ -31,6 +31,8 @@ from jiuzhu.payments.payroll import Rules
 from jiuzhu.payments.workflow import PayrollAction, offered
 from jiuzhu.registry.selectors import household_for
 
+ACCOUNT_REQUESTED = "账户变更已提交，经审核人员审核后生效（此前原账户继续有效）。"
+
 
 def _payroll_page(request: HttpRequest, payroll_id: int) -> tuple[User, Payroll]:
     """The signed-in user and the payroll asked for, if it lies in the user's area."""
@@ -105,8 +107,30 @@ def payroll_detail(request: HttpRequest, payroll_id: int) -> HttpResponse:
             "banks": files.banks_of(payroll) if payroll.locked else [],
             "offered": offered(user, payroll),
             "formats": FileFormat.choices,
+            "pending_accounts": selectors.pending_accounts(user, payroll),
         },
     )
+
+
+@login_required
+@require_POST
+def account_review(
+    request: HttpRequest, payroll_id: int, account_id: int, decision: str
+) -> HttpResponse:
+    """Approve or reject an account change listed on the payroll's page (maker-checker:
+    payments/accounts.py); the outcome is shown on the payroll's page."""
+    user, payroll = _payroll_page(request, payroll_id)
+    account = found_or_404(selectors.pending_accounts(user, payroll).filter(pk=account_id).first())
+    if decision not in ("approve", "reject"):
+        raise Http404
+    with refusals_shown(request):
+        if decision == "approve":
+            services.approve_account(user, account)
+            messages.success(request, "账户变更已审核通过，新账户生效。")
+        else:
+            services.reject_account(user, account, request.POST.get("reason", ""))
+            messages.success(request, "账户变更已驳回。")
+    return redirect("payments:detail", payroll.pk)
 
 
 def _check(request: HttpRequest, user: User, payroll: Payroll) -> HttpResponse:
@@ -270,9 +294,9 @@ def accounts(request: HttpRequest, household_id: int) -> HttpResponse:
                 user,
                 household,
                 person,
-                *posted(request, "bank", "account_number", "holder_name", "note"),
+                *posted(request, "bank", "account_number", "holder_name", "note", "holder_reason"),
             )
-            messages.success(request, "发放账户已保存（原账户保留为历史记录）。")
+            messages.success(request, ACCOUNT_REQUESTED)
         return redirect("payments:accounts", household.pk)
     return render(
         request,

@@ -55,7 +55,7 @@ TRANSITIONS: dict[str, Transition] = {
             "services.check_payroll",
             UNLOCKED,
             PayrollStatus.CHECKED,
-            Capability.VIEW_PAYROLL,
+            Capability.CHECK_PAYROLL,
             LOCKED,
         ),
         Transition(

@@ -24,6 +24,8 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
 from jiuzhu.core.months import first_of_next_month
 
+ADVANCE_OPENER_MAY_NOT_GRANT = "启动先行救助的人员不能批准发放同一救助（审批与经办分离）。"
+
 
 def _check_separation(actor: User, case: Case) -> None:
     investigated = CaseEvent.objects.filter(
@@ -165,10 +167,13 @@ def close_notice(actor: User, case: Case, version: int) -> Case:
 def grant_advance_aid(
     actor: User, case: Case, version: int, amount: Decimal, method: str, note: str = ""
 ) -> AdvancePayment:
-    """Advance aid (先行救助): decided and paid within 24 clock hours; paperwork after."""
+    """Advance aid (先行救助): decided and paid within 24 clock hours; paperwork after.
+    Two people: whoever opened it (the application's intake) may not grant it."""
     check_allowed(actor, case, Action.GRANT_ADVANCE_AID)
     if case.advance_for_id is None:
         raise DomainError("只有先行救助申请可以直接批准发放。")
+    if case.created_by_id == actor.pk:
+        raise PermissionError(ADVANCE_OPENER_MAY_NOT_GRANT)
     method = require_text(method, "发放方式", 20)
     limit = rules.advance_aid_limit(case, timezone.localdate())
     if amount <= 0:

@@ -118,7 +118,7 @@ def _advance_aid(
     advance.events.append(
         (
             min(paid, clock.now),
-            actors.assistant,
+            actors.approver,  # two people: the opener (intake) never grants it
             Action.GRANT_ADVANCE_AID,
             Status.ACCEPTED,
             Status.IN_FORCE,
