@@ -59,6 +59,10 @@ def test_one_assistant_cannot_open_and_grant_alone(staff, poor_household):
 
 def test_the_approver_who_opened_it_may_not_grant_it(staff, poor_household):
     advance = _open(staff["approver"], poor_household)
+    # The page offers the grant only to someone other than the opener.
+    own_page = client_for(staff["approver"]).get(f"/cases/{advance.pk}/").content.decode()
+    other_page = client_for(staff["approver2"]).get(f"/cases/{advance.pk}/").content.decode()
+    assert (GRANT in own_page, GRANT in other_page) == (False, True)
     with pytest.raises(PermissionError) as refused:
         services.grant_advance_aid(staff["approver"], advance, advance.version, 100, "现金")
     assert str(refused.value) == "启动先行救助的人员不能批准发放同一救助（审批与经办分离）。"

@@ -195,6 +195,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     actions = [
         (transition, form() if (form := STEPS[transition.action].form) else None)
         for transition in allowed_actions(case.status, user.role)
+        if not services.barred_to_opener(user, case, transition.action)
     ]
     return render(
         request,

@@ -22,6 +22,7 @@ from jiuzhu.cases.services.common import (
 )
 from jiuzhu.cases.services.decision import (
     approve,
+    barred_to_opener,
     close_notice,
     grant_advance_aid,
     record_objection,
@@ -97,6 +98,7 @@ __all__ = [
     "accept",
     "add_documents",
     "approve",
+    "barred_to_opener",
     "case_number",
     "check_allowed",
     "check_case_authorisation",

@@ -25,6 +25,13 @@ from jiuzhu.core.models import User
 from jiuzhu.core.months import first_of_next_month
 
 ADVANCE_OPENER_MAY_NOT_GRANT = "启动先行救助的人员不能批准发放同一救助（审批与经办分离）。"
+# Acts the person who opened the case may not take on it (审批与经办分离).
+BARRED_TO_OPENER = frozenset({Action.GRANT_ADVANCE_AID})
+
+
+def barred_to_opener(actor: User, case: Case, action: str) -> bool:
+    """Whether `actor` opened `case` and `action` must be someone else's."""
+    return action in BARRED_TO_OPENER and case.created_by_id == actor.pk
 
 
 def _check_separation(actor: User, case: Case) -> None:
@@ -172,7 +179,7 @@ def grant_advance_aid(
     check_allowed(actor, case, Action.GRANT_ADVANCE_AID)
     if case.advance_for_id is None:
         raise DomainError("只有先行救助申请可以直接批准发放。")
-    if case.created_by_id == actor.pk:
+    if barred_to_opener(actor, case, Action.GRANT_ADVANCE_AID):
         raise PermissionError(ADVANCE_OPENER_MAY_NOT_GRANT)
     method = require_text(method, "发放方式", 20)
     limit = rules.advance_aid_limit(case, timezone.localdate())
