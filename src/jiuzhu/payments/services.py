@@ -12,10 +12,12 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.inputs import plain_text
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.money import plain_yuan
 from jiuzhu.core.months import first_of_month
 from jiuzhu.core.permissions import require, require_area
+from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.payments import payroll as pr
@@ -224,7 +226,7 @@ def approve_payroll(actor: User, payroll: Payroll) -> Payroll:
 def discard_payroll(actor: User, payroll: Payroll, reason: str) -> None:
     """Before approval a payroll may be thrown away and prepared again."""
     enforce(actor, payroll, PayrollAction.DISCARD)
-    reason = reason.strip()
+    reason = plain_text(reason, "作废理由", "reason").strip()
     if not reason:
         raise DomainError("请填写作废原因。", field="reason")
     with transaction.atomic():
@@ -337,6 +339,10 @@ def set_account(
     """Record or correct a person's account; the old one is kept, marked invalid."""
     require(actor, Capability.PREPARE_PAYROLL)
     require_area(actor, household.registered_code)
+    plain_text(bank, "开户银行", "bank")
+    plain_text(account_number, "账号", "account_number")
+    plain_text(holder_name, "户名", "holder_name")
+    plain_text(note, "备注", "note")
     bank, holder_name = bank.strip(), holder_name.strip()
     number = account_number.replace(" ", "").strip()
     if not bank or len(bank) > 40:
@@ -347,27 +353,34 @@ def set_account(
         raise DomainError("请填写户名。", field="holder_name")
     if not household.memberships.filter(person=person, end_date__isnull=True).exists():
         raise DomainError("该人员不是本户现有成员。", field="person")
-    with transaction.atomic():
-        old = BankAccount.objects.select_for_update().filter(person=person, valid=True).first()
-        if old is not None:
-            BankAccount.objects.filter(pk=old.pk).update(valid=False)
-        account = BankAccount.objects.create(
-            household=household,
-            person=person,
-            bank=bank,
-            account_number=number,
-            holder_name=holder_name,
-            note=note.strip()[:200],
-            created_by=actor,
-        )
-        if old is not None:
-            BankAccount.objects.filter(pk=old.pk).update(replaced_by=account)
-        record_audit(
-            actor,
-            "correct_account" if old else "set_account",
-            account,
-            {"bank": bank, "account_tail": number[-4:], "replaces": old.pk if old else None},
-        )
+    try:
+        with transaction.atomic():
+            old = BankAccount.objects.select_for_update().filter(person=person, valid=True).first()
+            if old is not None:
+                BankAccount.objects.filter(pk=old.pk).update(valid=False)
+            account = BankAccount.objects.create(
+                household=household,
+                person=person,
+                bank=bank,
+                account_number=number,
+                holder_name=holder_name,
+                note=note.strip()[:200],
+                created_by=actor,
+            )
+            if old is not None:
+                BankAccount.objects.filter(pk=old.pk).update(replaced_by=account)
+            record_audit(
+                actor,
+                "correct_account" if old else "set_account",
+                account,
+                {"bank": bank, "account_tail": number[-4:], "replaces": old.pk if old else None},
+            )
+    except IntegrityError:
+        # Another clerk saved an account for this person between our read and our write:
+        # the unique "one valid account per person" index lets one of the two win.
+        raise DomainError(
+            "该人员的发放账户刚被他人修改，请刷新页面核对后重试。", field="account_number"
+        ) from None
     return account
 
 
@@ -388,7 +401,9 @@ def create_claim(
     `instalment_fen` a month."""
     require(actor, Capability.PREPARE_PAYROLL)
     require_area(actor, household.registered_code)
-    reason = reason.strip()
+    if programme not in Programme.values:
+        raise DomainError("救助项目不正确，请从列表中选择。", field="programme")
+    reason = plain_text(reason, "多发原因", "reason").strip()
     if not reason:
         raise DomainError("请填写多发原因（如死亡未报、隐瞒收入）。", field="reason")
     if amount_fen <= 0:
@@ -430,6 +445,7 @@ def record_collection(
     """Money paid back directly (退回), not netted."""
     require(actor, Capability.PREPARE_PAYROLL)
     require_area(actor, claim.region_code)
+    plain_text(note, "备注", "note")
     if claim.status != ClaimStatus.OPEN:
         raise DomainError("该追回已结清或核销。")
     balance = claim_balance(claim)
@@ -459,7 +475,7 @@ def waive_claim(actor: User, claim: RecoveryClaim, reason: str) -> RecoveryClaim
         raise PermissionError("追回登记人不能核销自己登记的追回款。")
     if claim.status != ClaimStatus.OPEN:
         raise DomainError("该追回已结清或核销。")
-    reason = reason.strip()
+    reason = plain_text(reason, "核销理由", "reason").strip()
     if not reason:
         raise DomainError("核销须写明理由。", field="reason")
     balance = claim_balance(claim)
