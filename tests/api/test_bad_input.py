@@ -265,3 +265,26 @@ def test_huge_ids_are_simply_not_found(api, dong_e_household):
         format="json",
     )
     assert response.status_code == 400
+
+
+NUL_REFUSAL = "不能含有空字符（\\0），请删除后重新提交。"
+
+
+def test_nul_characters_are_refused_in_chinese_never_a_server_error(
+    api, dong_e_village, dong_e_household
+):
+    """PostgreSQL cannot hold a NUL: every string in a query or a body is refused first."""
+    before = counts()
+    searched = api.get("/api/households/", {"q": "王\x00"})
+    assert searched.status_code == 400
+    assert searched.json() == {"detail": f"查询条件{NUL_REFUSAL}", "field": "q"}
+    posted = api.post("/api/households/search/", {"q": "王\x00"}, format="json")
+    assert posted.status_code == 400
+    assert posted.json()["detail"] == f"提交的数据有误：{NUL_REFUSAL}"
+    assert posted.json()["field"] == "q"
+    body = household_payload(dong_e_village, [member_payload(dong_e_village, name="张\x00三")])
+    created = api.post("/api/households/", body, format="json")
+    assert created.status_code == 400
+    assert created.json()["detail"] == f"提交的数据有误：{NUL_REFUSAL}"
+    assert created.json()["field"] == "members.0.name"
+    assert counts() == before

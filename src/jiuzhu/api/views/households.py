@@ -1,7 +1,6 @@
 """Households: list and search, create, read and change, add a member."""
 
 import dataclasses
-import re
 
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
@@ -22,15 +21,13 @@ from jiuzhu.api.views.base import (
     writes,
 )
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.idnumber import MAX_DIGITS_IN_URL, too_many_digits_for_a_url
 from jiuzhu.core.models import User
 from jiuzhu.registry import selectors, services
 from jiuzhu.registry.inputs import household_input_of
 from jiuzhu.registry.models import Membership
 
 TAG = "家庭档案"
-# Longer digit runs than this are (part of) an ID number and do not belong in a URL.
-MAX_DIGITS_IN_URL = 6
-_LONG_DIGITS = re.compile(rf"\d{{{MAX_DIGITS_IN_URL + 1},}}")
 SEARCH_RESPONSES = {200: s.HouseholdPageSerializer, 400: ERRORS[400], 401: ERRORS[401]}
 
 
@@ -71,7 +68,7 @@ class HouseholdListView(RegistryView):
         user = staff(request)
         query = request.query_params.get("q", "").strip()
         if query:
-            if _LONG_DIGITS.search(query):
+            if too_many_digits_for_a_url(query):
                 raise DomainError(
                     f"为保护个人信息，网址中不能包含身份证号（最多输入后{MAX_DIGITS_IN_URL}位）；"
                     "按完整身份证号查询请用 POST /api/households/search/。",
