@@ -12,6 +12,7 @@ from jiuzhu.api import serializers as s
 from jiuzhu.api.views.base import (
     ERRORS,
     HOUSEHOLD_ID,
+    PAGING,
     Pagination,
     RegistryView,
     listing,
@@ -60,12 +61,13 @@ class HouseholdListView(RegistryView):
         ),
         parameters=[
             OpenApiParameter("q", str, description="姓名、拼音首字母或身份证号后4-6位"),
-            OpenApiParameter("limit", int, description="每页条数（默认50，最多500；不带 q 时）"),
-            OpenApiParameter("offset", int, description="跳过的条数（不带 q 时）"),
+            *PAGING,
         ],
     )
     def get(self, request: Request) -> Response:
         user = staff(request)
+        paginator = Pagination()
+        paginator.check(request)  # declared with q too: refused when wrong, even if unused
         query = request.query_params.get("q", "").strip()
         if query:
             if too_many_digits_for_a_url(query):
@@ -76,7 +78,6 @@ class HouseholdListView(RegistryView):
                 )
             return search_response(self, user, query)
         households = listing(selectors.households_in_scope(user)).order_by("pk")
-        paginator = Pagination()
         page = paginator.paginate_queryset(households, request, view=self) or []
         data = s.HouseholdListItemSerializer(page, many=True, context=self.format_context(user))
         return paginator.get_paginated_response(data.data)
