@@ -1,14 +1,14 @@
 """Hostile input on the payments pages: a Chinese refusal, never a server error, nothing
 written (issue 19: amounts like 1e9999, unknown programmes, NUL characters, races)."""
 
+import re
 import threading
 
 import pytest
-from django.contrib.messages import get_messages
 from django.db import close_old_connections, connection, transaction
 
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.inputs import NUL_REFUSAL
+from jiuzhu.core.inputs import NUL_REFUSAL, SUBMISSION_REFUSAL
 from jiuzhu.payments import services
 from jiuzhu.payments.models import BankAccount, Payroll, RecoveryClaim, Repayment
 from tests.conftest import client_for
@@ -18,9 +18,13 @@ pytestmark = pytest.mark.django_db
 
 
 def _said(client, url: str, data: dict) -> list[str]:
+    """The messages shown at the top of the page the post ends on (a refused NUL: 400)."""
     response = client.post(url, data, follow=True)
-    assert response.status_code == 200
-    return [str(message) for message in get_messages(response.wsgi_request)]
+    page = response.content.decode()
+    poisoned = any("\x00" in str(value) for value in data.values())
+    assert response.status_code == (400 if poisoned else 200)
+    shown = re.search(r'<ul class="messages">(.*?)</ul>', page, re.S)
+    return re.findall(r"<li[^>]*>(.*?)</li>", shown[1]) if shown else []
 
 
 def _claim_form(household, **overrides) -> dict:
@@ -45,7 +49,7 @@ def _claim_form(household, **overrides) -> dict:
         ({"instalment": "-Infinity"}, "每月抵扣金额格式不正确，应为数字，例如 1234.56。"),
         ({"programme": "lottery"}, "救助项目不正确，请从列表中选择。"),
         ({"programme": ""}, "救助项目不正确，请从列表中选择。"),
-        ({"reason": "隐瞒\x00收入"}, f"多发原因{NUL_REFUSAL}"),
+        ({"reason": "隐瞒\x00收入"}, SUBMISSION_REFUSAL),
     ],
 )
 def test_claim_form_refuses_bad_amounts_programmes_and_nul(pay_staff, village, overrides, message):
@@ -73,9 +77,21 @@ def test_claim_page_refuses_nul_in_waiver_and_collection(pay_staff, village):
     )
     url = f"/payments/claims/{claim.pk}/"
     collection = {"amount": "10", "on": "2026-12-01", "note": "现金\x00退回"}
-    assert _said(client_for(pay_staff["assistant"]), url, collection) == [f"备注{NUL_REFUSAL}"]
+    assert _said(client_for(pay_staff["assistant"]), url, collection) == [SUBMISSION_REFUSAL]
     waiver = {"action": "waive", "reason": "无力\x00偿还"}
-    assert _said(client_for(pay_staff["approver"]), url, waiver) == [f"核销理由{NUL_REFUSAL}"]
+    assert _said(client_for(pay_staff["approver"]), url, waiver) == [SUBMISSION_REFUSAL]
+    # The services refuse it too, naming the field (for the API and commands).
+    with pytest.raises(DomainError) as refused:
+        services.record_collection(pay_staff["assistant"], claim, 1000, MONTH, "现金\x00")
+    assert refused.value.message == f"备注{NUL_REFUSAL}"
+    with pytest.raises(DomainError) as refused:
+        services.waive_claim(pay_staff["approver"], claim, "无力\x00偿还")
+    assert refused.value.message == f"核销理由{NUL_REFUSAL}"
+    with pytest.raises(DomainError) as refused:
+        services.create_claim(
+            pay_staff["assistant"], household, "dibao", MONTH, MONTH, 100, 100, "隐瞒\x00"
+        )
+    assert refused.value.message == f"多发原因{NUL_REFUSAL}"
     claim.refresh_from_db()
     assert claim.status == "open" and claim.waived_fen == 0
     assert not Repayment.objects.exists()
@@ -102,7 +118,18 @@ def test_account_form_refuses_nul(pay_staff, village, field, value, what):
         field: value,
     }
     url = f"/payments/accounts/{household.pk}/"
-    assert _said(client_for(pay_staff["assistant"]), url, data) == [f"{what}{NUL_REFUSAL}"]
+    assert _said(client_for(pay_staff["assistant"]), url, data) == [SUBMISSION_REFUSAL]
+    with pytest.raises(DomainError) as refused:  # the service too (API, commands)
+        services.set_account(
+            pay_staff["assistant"],
+            household,
+            head,
+            data["bank"],
+            data["account_number"],
+            data["holder_name"],
+            data["note"],
+        )
+    assert refused.value.message == f"{what}{NUL_REFUSAL}"
     assert not BankAccount.objects.exists()
 
 
@@ -115,7 +142,10 @@ def test_discarding_a_payroll_refuses_nul_in_the_reason(pay_staff, village, dong
     payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
     url = f"/payments/{payroll.pk}/act/discard/"
     said = _said(client_for(pay_staff["assistant"]), url, {"reason": "重\x00做"})
-    assert said == [f"作废理由{NUL_REFUSAL}"]
+    assert said == [SUBMISSION_REFUSAL]
+    with pytest.raises(DomainError) as refused:
+        services.discard_payroll(pay_staff["assistant"], payroll, "重\x00做")
+    assert refused.value.message == f"作废理由{NUL_REFUSAL}"
     assert Payroll.objects.get(pk=payroll.pk).status == payroll.status
 
 
