@@ -242,10 +242,14 @@ def test_empty_body(api):
     assert response.json()["detail"].startswith("提交的数据有误：")
 
 
-def test_unknown_level_for_regions(api):
-    response = api.get("/api/regions/", {"level": "province"})
+@pytest.mark.parametrize("level", ["province", ""])
+def test_unknown_level_for_regions(api, level):
+    response = api.get("/api/regions/", {"level": level})
     assert response.status_code == 400
-    assert response.json()["field"] == "level"
+    assert response.json() == {
+        "detail": "层级应为 town（镇、街道）或 village（村、社区）。",
+        "field": "level",
+    }
 
 
 def test_huge_ids_are_simply_not_found(api, dong_e_household):

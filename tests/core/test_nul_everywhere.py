@@ -2,9 +2,12 @@
 Chinese, never a server error (PostgreSQL cannot hold or compare it; issue 19)."""
 
 import pytest
+from django import forms
 from django.test import Client
+from rest_framework import serializers
 
-from jiuzhu.core.inputs import SUBMISSION_REFUSAL
+from jiuzhu.core.inputs import NUL_REFUSAL, SUBMISSION_REFUSAL
+from jiuzhu.core.rest.fields import Text
 from jiuzhu.core.roles import Role
 from tests import factories
 from tests.conftest import client_for
@@ -59,3 +62,16 @@ def test_nul_in_any_parameter_is_refused_in_chinese_never_a_server_error(clients
 def test_clean_requests_pass_the_guard(clients):
     assert clients["assistant"].get("/households/", {"q": "张"}).status_code == 200
     assert clients["anonymous"].get("/notice/").status_code == 200
+
+
+def test_every_form_and_api_string_field_says_the_same_chinese_refusal():
+    """Django's and DRF's CharField both run ProhibitNullCharactersValidator; core sets its
+    message once (Django's own translation says "empty string", which misleads)."""
+    form_field = forms.CharField()
+    with pytest.raises(forms.ValidationError) as refused:
+        form_field.clean("张\x00三")
+    assert refused.value.messages == [NUL_REFUSAL]
+    for api_field in (serializers.CharField(), Text()):
+        with pytest.raises(serializers.ValidationError) as refused:
+            api_field.run_validation("张\x00三")
+        assert refused.value.detail == [NUL_REFUSAL]

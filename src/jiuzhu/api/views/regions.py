@@ -39,7 +39,7 @@ class RegionListView(RegistryView):
     def get(self, request: Request) -> Response:
         user = staff(request)
         level = request.query_params.get("level", "")
-        if level and level not in RegionLevel.values:
+        if "level" in request.query_params and level not in RegionLevel.values:
             raise DomainError("层级应为 town（镇、街道）或 village（村、社区）。", field="level")
         regions = regions_in_scope(user, level or None).select_related("parent").order_by("code")
         paginator = Pagination()
