@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from jiuzhu.cases import public_views
 from jiuzhu.core import views as core_views
+from jiuzhu.core.inputs import guard_page_views
 from jiuzhu.portal import views as portal_views
 
 urlpatterns = [
@@ -22,3 +23,6 @@ urlpatterns = [
     path("api/policy/", include("jiuzhu.policy.api_urls")),
     path("api/", include("jiuzhu.api.urls")),
 ]
+
+# No page view sees a NUL character in its parameters (PostgreSQL cannot hold one).
+guard_page_views(urlpatterns)

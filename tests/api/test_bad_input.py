@@ -242,10 +242,14 @@ def test_empty_body(api):
     assert response.json()["detail"].startswith("提交的数据有误：")
 
 
-def test_unknown_level_for_regions(api):
-    response = api.get("/api/regions/", {"level": "province"})
+@pytest.mark.parametrize("level", ["province", ""])
+def test_unknown_level_for_regions(api, level):
+    response = api.get("/api/regions/", {"level": level})
     assert response.status_code == 400
-    assert response.json()["field"] == "level"
+    assert response.json() == {
+        "detail": "层级应为 town（镇、街道）或 village（村、社区）。",
+        "field": "level",
+    }
 
 
 def test_huge_ids_are_simply_not_found(api, dong_e_household):
@@ -265,3 +269,102 @@ def test_huge_ids_are_simply_not_found(api, dong_e_household):
         format="json",
     )
     assert response.status_code == 400
+
+
+NUL_REFUSAL = "不能含有空字符（\\0），请删除后重新提交。"
+
+
+def test_nul_characters_are_refused_in_chinese_never_a_server_error(
+    api, dong_e_village, dong_e_household
+):
+    """PostgreSQL cannot hold a NUL: every string in a query or a body is refused first."""
+    before = counts()
+    searched = api.get("/api/households/", {"q": "王\x00"})
+    assert searched.status_code == 400
+    assert searched.json() == {"detail": f"查询条件{NUL_REFUSAL}", "field": "q"}
+    posted = api.post("/api/households/search/", {"q": "王\x00"}, format="json")
+    assert posted.status_code == 400
+    assert posted.json()["detail"] == f"提交的数据有误：{NUL_REFUSAL}"
+    assert posted.json()["field"] == "q"
+    body = household_payload(dong_e_village, [member_payload(dong_e_village, name="张\x00三")])
+    created = api.post("/api/households/", body, format="json")
+    assert created.status_code == 400
+    assert created.json()["detail"] == f"提交的数据有误：{NUL_REFUSAL}"
+    assert created.json()["field"] == "members.0.name"
+    assert counts() == before
+
+
+@pytest.mark.parametrize("path", ["/api/households/", "/api/regions/"])
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("offset=null", "offset", "应为整数（0-10000000），且只给一次。"),
+        ("offset=-1", "offset", "应为整数（0-10000000），且只给一次。"),
+        ("offset=1&offset=2", "offset", "应为整数（0-10000000），且只给一次。"),
+        ("limit=0", "limit", "应为1-500的整数。"),
+        ("limit=501", "limit", "应为1-500的整数。"),
+        ("limit=5.0", "limit", "应为整数（1-500），且只给一次。"),
+        ("q=zs&limit=abc", "limit", "应为整数（1-500），且只给一次。"),
+    ],
+)
+def test_bad_paging_is_a_chinese_400_not_ignored(
+    api, dong_e_household, path, query, field, message
+):
+    response = api.get(f"{path}?{query}")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["detail"] == f"提交的数据有误：{message}" and body["field"] == field
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/households/null,null/"),
+        ("post", "/api/persons/abc/leave/"),
+        ("delete", "/api/households/1/incomes/x/"),
+        ("get", "/api/nothing-here/"),
+        ("delete", "/api/households/Q%0A3/assets/2.2e-311/"),
+    ],
+)
+def test_unknown_api_paths_answer_json_404(api, method, path):
+    response = getattr(api, method)(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "未找到该记录。"}
+
+
+def test_unknown_api_path_still_needs_a_token(client_for):
+    response = client_for(None).get("/api/households/null/")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "message"),
+    [
+        ({"reason": ""}, "reason", "不能为空。"),
+        ({"reason": 5}, "reason", "应为字符串。"),
+        ({"reason": None}, "reason", "该字段不能为 null。"),
+        ({"reason": "去世", "extra": 1}, "extra", "未知字段。"),
+    ],
+)
+def test_strings_are_strings_and_extra_fields_refused(
+    api, dong_e_household, payload, field, message
+):
+    person = head_of(dong_e_household)
+    before = counts()
+    response = api.post(f"/api/persons/{person.pk}/leave/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert response.json()["detail"] == f"提交的数据有误：{message}"
+    assert counts() == before
+
+
+def test_integers_are_integers(api, dong_e_household):
+    person = head_of(dong_e_household)
+    for value in ("1", 1.0, True):
+        body = {"to_household": value, "relation": "head", "reason": "迁入"}
+        response = api.post(f"/api/persons/{person.pk}/move/", body, format="json")
+        assert response.status_code == 400
+        assert response.json()["field"] == "to_household"
+        assert response.json()["detail"] == "提交的数据有误：应为整数。"

@@ -62,13 +62,13 @@ def test_decimal_amounts_are_exact(api, dong_e_household):
             "incomes",
             {"category": "wages", "monthly_amount": "1.234"},
             "monthly_amount",
-            "请确保总计不超过 2 个小数位。",
+            "金额最多两位小数。",
         ),
         (
             "incomes",
             {"category": "wages", "monthly_amount": "12345678901.00"},
             "monthly_amount",
-            "请确保总计不超过 12 个数字。",
+            "金额过大。",
         ),
         ("incomes", {"category": "wages"}, "monthly_amount", "该字段是必填项。"),
         (
@@ -81,7 +81,7 @@ def test_decimal_amounts_are_exact(api, dong_e_household):
             "incomes",
             {"category": "wages", "monthly_amount": "1", "person": "x"},
             "person",
-            "请填写合法的整数值。",
+            "应为整数。",
         ),
         ("assets", {"kind": "yacht", "value": "1"}, "kind", "“yacht” 不是有效的选项。"),
         ("assets", {"kind": "house", "value": "1", "quantity": 0}, "quantity", "数量应为1-1000。"),
@@ -96,7 +96,7 @@ def test_decimal_amounts_are_exact(api, dong_e_household):
             "assets",
             {"kind": "house", "value": "1", "quantity": "two"},
             "quantity",
-            "请填写合法的整数值。",
+            "应为整数。",
         ),
     ],
 )

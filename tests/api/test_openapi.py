@@ -53,3 +53,25 @@ def test_openapi_json_lists_every_endpoint_with_chinese_summaries():
 
 def test_schema_generation_has_no_warnings(capsys):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+def test_schema_states_the_strict_input_rules():
+    """What the serializers enforce, the document says: no unknown keys, required strings
+    not empty, null only where allowed, amounts as decimal strings or numbers, paging in range."""
+    schema = APIClient().get("/api/openapi.json").json()
+    components = schema["components"]["schemas"]
+    for name in ("MemberInput", "HouseholdCreate", "Leave", "Move", "IncomeInput", "Calculate"):
+        assert components[name]["additionalProperties"] is False, name
+    member = components["MemberInput"]["properties"]
+    assert member["name"]["minLength"] == 1 and member["id_number"]["minLength"] == 1
+    assert "minLength" not in member["phone"]
+    assert member["registered_region"]["nullable"] is True
+    assert "nullable" not in member["residence_region"]
+    amount = components["IncomeInput"]["properties"]["monthly_amount"]
+    assert [option["type"] for option in amount["oneOf"]] == ["string", "number"]
+    assert amount["oneOf"][0]["pattern"] == r"^\d{1,12}(\.\d{1,2})?$"
+    assert components["Move"]["properties"]["to_household"]["type"] == "integer"
+    for path in ("/api/households/", "/api/regions/"):
+        parameters = {p["name"]: p["schema"] for p in schema["paths"][path]["get"]["parameters"]}
+        assert parameters["limit"] == {"type": "integer", "minimum": 1, "maximum": 500}
+        assert parameters["offset"] == {"type": "integer", "minimum": 0, "maximum": 10_000_000}

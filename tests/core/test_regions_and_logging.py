@@ -65,3 +65,21 @@ def test_region_import_page_for_admin_only_gbk_accepted(county_admin, dong_e_ass
     page = client_for(county_admin).post("/core/regions/", {"file": bad}).content.decode()
     assert "缺少列" in page
     assert client_for(dong_e_assistant).get("/core/regions/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_region_import_refuses_nul_characters_and_writes_nothing(county_admin):
+    """PostgreSQL cannot store a NUL: the reader refuses the file before any write."""
+    poisoned = TREE.replace("东阿村", "东\x00阿村")
+    before = list(Region.objects.values_list("code", "name"))
+    with pytest.raises(DomainError) as refused:
+        import_regions_csv(poisoned)
+    assert refused.value.message == "区划导入失败：文件含有空字符（\\0），请检查是否为CSV文本文件。"
+    upload = SimpleUploadedFile("regions.csv", poisoned.encode(), content_type="text/csv")
+    response = client_for(county_admin).post("/core/regions/", {"file": upload})
+    assert response.status_code == 200
+    assert (
+        "区划导入失败：文件含有空字符（\\0），请检查是否为CSV文本文件。"
+        in response.content.decode()
+    )
+    assert list(Region.objects.values_list("code", "name")) == before

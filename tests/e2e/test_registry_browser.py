@@ -26,7 +26,8 @@ def test_log_in_create_a_household_with_two_members_and_find_it_by_initials(
     page.wait_for_load_state()
     page.select_option("#id_registered_region", str(dong_e_village.pk))
     page.select_option("#id_residence_region", str(dong_e_village.pk))
-    fill_member(page, 0, "赵大勇", factories.id_number(), "head", dong_e_village)
+    head_id = factories.id_number()
+    fill_member(page, 0, "赵大勇", head_id, "head", dong_e_village)
     page.click("#add-member")
     page.wait_for_selector("#id_members-1-name")
     fill_member(page, 1, "孙小芳", factories.id_number(sex="F"), "spouse", dong_e_village)
@@ -40,10 +41,20 @@ def test_log_in_create_a_household_with_two_members_and_find_it_by_initials(
     page.click("nav >> text=家庭档案")
     page.wait_for_url("**/households/")
     page.wait_for_load_state()
+    requested: list[str] = []  # every URL the search journey asks for, htmx's included
+    page.on("request", lambda request: requested.append(request.url))
     page.fill("#id_q", "zdy")  # 赵大勇 by pinyin initials, live search through htmx
+    page.wait_for_selector(f"#results >> text={household.number}")
+    page.fill("#id_q", "")
+    page.wait_for_selector(f"#results >> text={household.number}", state="detached")
+    page.fill("#id_q", head_id)  # the full ID number: live search posts it, never a URL
+    page.wait_for_selector(f"#results >> text={household.number}")
+    page.click("button:has-text('查询')")  # the form posts too (with its CSRF token)
+    page.wait_for_load_state()
     page.wait_for_selector(f"#results >> text={household.number}")
     page.click("#results >> text=赵大勇")
     page.wait_for_selector("text=孙小芳")
+    assert requested and not [url for url in requested if head_id in url or "?q=" in url]
 
 
 def test_wrong_id_number_shows_a_chinese_message(

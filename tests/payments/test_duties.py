@@ -258,7 +258,7 @@ def test_accounts_page_files_a_request_and_shows_it_pending(pay_staff, household
 
 def test_nul_characters_are_refused_in_chinese(pay_staff, household):
     head = factories.head_of(household)
-    with refused(DomainError, "填写内容含有无效字符，请重新填写。"):
+    with refused(DomainError, "户名不一致原因不能含有空字符（\\0），请删除后重新提交。"):
         services.set_account(
             pay_staff["assistant"],
             household,
@@ -272,7 +272,7 @@ def test_nul_characters_are_refused_in_chinese(pay_staff, household):
     requested = services.set_account(
         pay_staff["assistant"], household, head, "工商银行", "6222000099998888", head.name
     )
-    with refused(DomainError, "填写内容含有无效字符，请重新填写。"):
+    with refused(DomainError, "驳回原因不能含有空字符（\\0），请删除后重新提交。"):
         services.reject_account(pay_staff["approver"], requested, "不符\x00")
     requested.refresh_from_db()
     assert requested.review == AccountReview.PENDING and requested.review_note == ""

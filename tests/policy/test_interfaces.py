@@ -296,3 +296,21 @@ def test_entitlement_run_writes_results(county_admin, dong_e_village):
     }
     assert run.summary == {"rows": 3, "dibao_households": 1, "dibao_fen": 88680}
     assert run.households == 2 and run.kind == "entitlements"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"surprise": 1}, "提交的数据有误：未知字段。"),
+        ({"members": [{"age": "76"}]}, "提交的数据有误：应为整数。"),
+        ({"registered_poor": "yes"}, "提交的数据有误：应为 true 或 false。"),
+        ({"month": 202612}, "提交的数据有误：应为字符串。"),
+        ({"temporary_expense": "1e9999"}, "提交的数据有误：必需支出应为数字。"),
+        ({"temporary_expense": True}, "提交的数据有误：必需支出应为数字。"),
+        ({"incomes": [{"category": "wages", "monthly_amount": "5", "x": 1}]}, "未知字段。"),
+    ],
+)
+def test_calculate_api_is_strict(dong_e_assistant, change, message):
+    response = post(client_for(dong_e_assistant), {**BODY, **change})
+    assert response.status_code == 400
+    assert response.json()["detail"].endswith(message)

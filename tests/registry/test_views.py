@@ -2,6 +2,7 @@ import pytest
 
 from jiuzhu.core.models import AccessLog
 from jiuzhu.core.roles import Role
+from jiuzhu.registry import selectors
 from jiuzhu.registry.models import Household, Person, Relation
 from tests import factories
 from tests.conftest import client_for
@@ -108,11 +109,59 @@ def test_search_by_name_initials_and_id(dong_e_assistant, dong_e_household):
     client = client_for(dong_e_assistant)
     head = Person.objects.get(name="张三")
     for query in ("张三", "zs", "ZS", head.id_number, head.id_number[-6:]):
-        page = client.get("/households/", {"q": query}).content.decode()
+        page = client.post("/households/", {"q": query}).content.decode()
         assert dong_e_household.number in page, query
-    assert "至少输入后4位" in client.get("/households/", {"q": "12"}).content.decode()
-    partial = client.get("/households/", {"q": "lm"}, headers={"HX-Request": "true"})
+    for query in ("张三", "zs", head.id_number[-6:]):  # names and short suffixes may be links
+        assert dong_e_household.number in client.get("/households/", {"q": query}).content.decode()
+    assert "至少输入后4位" in client.post("/households/", {"q": "12"}).content.decode()
+    partial = client.post("/households/", {"q": "lm"}, headers={"HX-Request": "true"})
     assert "李梅" in partial.content.decode() and "<html" not in partial.content.decode()
+
+
+ID_IN_URL_REFUSAL = (
+    "为保护个人信息，网址中不能包含身份证号（最多输入后6位）；请在查询框中输入后点“查询”。"
+)
+
+
+@pytest.mark.django_db
+def test_search_by_id_number_goes_by_post_never_in_a_url(
+    dong_e_assistant, dong_e_household, caplog
+):
+    """The page's form and its live search post the query; a full ID number (or any run of
+    more than 6 digits) sent in a GET query is sent back to the empty search page unread."""
+    client = client_for(dong_e_assistant)
+    head = Person.objects.get(name="张三")
+    page = client.get("/households/").content.decode()
+    assert '<form method="post"' in page and 'hx-post="/households/"' in page
+    assert "hx-get" not in page and 'name="csrfmiddlewaretoken"' in page
+    found = client.post("/households/", {"q": head.id_number})
+    assert dong_e_household.number in found.content.decode()
+    assert f"?q={head.id_number}" not in found.content.decode()
+    for query in (head.id_number, head.id_number[:7], head.id_number[-7:]):
+        caplog.clear()
+        response = client.get("/households/", {"q": query})
+        assert response.status_code == 302 and response["Location"] == "/households/"
+        refused = client.get(response["Location"]).content.decode()
+        assert ID_IN_URL_REFUSAL in refused and dong_e_household.number not in refused
+        assert query not in caplog.text
+    htmx = client.get("/households/", {"q": head.id_number}, headers={"HX-Request": "true"})
+    assert htmx.status_code == 400 and ID_IN_URL_REFUSAL in htmx.content.decode()
+    assert not AccessLog.objects.filter(household_id=dong_e_household.pk).exists()
+
+
+@pytest.mark.django_db
+def test_search_refuses_nul_characters_in_chinese(dong_e_assistant, dong_e_household):
+    client = client_for(dong_e_assistant)
+    for send in (client.post, client.get):
+        response = send("/households/", {"q": "张\x00三"})
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert "提交的内容不能含有空字符（\\0），请删除后重新提交。" in page
+        assert dong_e_household.number not in page
+    # Past the page guard (another caller of the selector): the search itself refuses it.
+    result = selectors.search(dong_e_assistant, "张\x00三")
+    assert result.message == "查询条件不能含有空字符（\\0），请删除后重新提交。"
+    assert result.memberships == []
 
 
 @pytest.mark.django_db
@@ -124,7 +173,8 @@ def test_a_town_assistant_cannot_reach_another_towns_household(dong_e_assistant,
     assert client.post(f"/households/{meigui_household.pk}/incomes/", {}).status_code == 404
     for query in ("玫瑰花", "mgh", person.id_number, person.id_number[-4:]):
         assert (
-            meigui_household.number not in client.get("/households/", {"q": query}).content.decode()
+            meigui_household.number
+            not in client.post("/households/", {"q": query}).content.decode()
         )
     # Outside the area and nonexistent look the same.
     assert client.get("/households/999999/").status_code == 404

@@ -15,7 +15,7 @@ from rest_framework import serializers
 from jiuzhu.core import idnumber
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, RegionLevel, TokenScope
-from jiuzhu.core.rest.fields import Choice, Flag, StrictSerializer, Text
+from jiuzhu.core.rest.fields import Choice, Flag, StrictSerializer, Text, Whole, Yuan
 from jiuzhu.registry.api_fields import AreaType
 from jiuzhu.registry.models import (
     AssetKind,
@@ -72,7 +72,7 @@ class MemberFieldsMixin(serializers.Serializer[Any]):
         help_text="户籍地（村、社区）区划代码；null 表示户籍在本县以外",
     )
     phone = Text(max_length=20, required=False, allow_blank=True, help_text="联系电话")
-    disability_grade = serializers.IntegerField(
+    disability_grade = Whole(
         min_value=0,
         max_value=4,
         required=False,
@@ -139,7 +139,7 @@ class HouseholdUpdateSerializer(StrictSerializer, HouseholdFieldsMixin):
 class MoveSerializer(StrictSerializer):
     """迁入另一户。"""
 
-    to_household = serializers.IntegerField(
+    to_household = Whole(
         min_value=1, help_text="目标户的内部编号（id）", error_messages={"invalid": "应为整数。"}
     )
     relation = Choice(choices=Relation.choices, help_text="在目标户中与户主关系")
@@ -152,20 +152,14 @@ class LeaveSerializer(StrictSerializer):
     reason = Text(max_length=100, help_text="离开原因（死亡、嫁出、迁出本县等）")
 
 
-def _yuan(max_digits: int, help_text: str) -> serializers.DecimalField:
+def _yuan(max_digits: int, help_text: str) -> Yuan:
     """A non-negative amount in yuan with two decimals."""
-    return serializers.DecimalField(
-        max_digits=max_digits,
-        decimal_places=2,
-        min_value=0,
-        help_text=help_text,
-        error_messages={"invalid": "应为金额数字。", "min_value": "金额不能为负数。"},
-    )
+    return Yuan(max_digits=max_digits, help_text=help_text)
 
 
-def _owner(what: str) -> serializers.IntegerField:
+def _owner(what: str) -> Whole:
     """The id of the member an income or asset belongs to (optional)."""
-    return serializers.IntegerField(
+    return Whole(
         min_value=1, required=False, allow_null=True, help_text=f"{what}所属成员的 id（可空）"
     )
 
@@ -188,7 +182,7 @@ class AssetInputSerializer(StrictSerializer):
 
     kind = Choice(choices=AssetKind.choices, help_text="财产类别")
     value = _yuan(14, "价值（元）")
-    quantity = serializers.IntegerField(
+    quantity = Whole(
         min_value=1,
         max_value=1000,
         required=False,

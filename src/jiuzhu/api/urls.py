@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView
 
 from jiuzhu.api import views
@@ -29,4 +29,6 @@ urlpatterns = [
     path("persons/<int:person_id>/", views.PersonDetailView.as_view(), name="person"),
     path("persons/<int:person_id>/move/", views.PersonMoveView.as_view(), name="person-move"),
     path("persons/<int:person_id>/leave/", views.PersonLeaveView.as_view(), name="person-leave"),
+    # Last: whatever else is asked under /api/ gets the API's JSON 404.
+    re_path(r"^[\s\S]*$", views.UnknownPathView.as_view(), name="unknown"),
 ]

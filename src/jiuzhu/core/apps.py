@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.core.validators import ProhibitNullCharactersValidator
+
+from jiuzhu.core.inputs import NUL_REFUSAL
 
 
 class CoreConfig(AppConfig):
@@ -7,7 +10,8 @@ class CoreConfig(AppConfig):
     verbose_name = "基础"
 
     def ready(self) -> None:
-        """Revoke API tokens when their owner logs out or changes standing."""
+        """Revoke API tokens when their owner logs out or changes standing; one Chinese
+        message for NUL characters in every text field."""
         # Imported here: models may not be imported before the app registry is ready.
         from django.contrib.auth.signals import user_logged_out
         from django.db.models.signals import post_save, pre_save
@@ -20,3 +24,8 @@ class CoreConfig(AppConfig):
         post_save.connect(
             tokens.revoke_on_standing_change, sender=User, dispatch_uid="core.tokens.post"
         )
+
+        # Every form CharField and every DRF CharField refuses NUL characters with this
+        # validator (PostgreSQL cannot store them); Django's own Chinese translation says
+        # "empty string", which misleads, so the message is set once for all of them here.
+        ProhibitNullCharactersValidator.message = NUL_REFUSAL

@@ -132,3 +132,15 @@ def mask(id_number: str, level: str) -> str:
     if level == Visibility.PARTIAL:
         return f"{id_number[:6]}{'*' * 8}{id_number[-4:]}"
     return f"{id_number[:1]}{'*' * 16}{id_number[-1:]}"
+
+
+# Longer digit runs than this are (part of) an ID number and do not belong in a URL: URLs
+# end up in browser history, proxy and server logs (PIPL: minimum necessary exposure).
+MAX_DIGITS_IN_URL = 6
+# More than that many ID characters in a row: digits, the last one possibly the check "X".
+_LONG_DIGITS = re.compile(rf"\d{{{MAX_DIGITS_IN_URL},}}[\dXx]")
+
+
+def too_many_digits_for_a_url(text: str) -> bool:
+    """Whether `text` holds a run of digits long enough to be (part of) an ID number."""
+    return _LONG_DIGITS.search(text) is not None

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from jiuzhu.core import audit_chain
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.inputs import NUL
 from jiuzhu.core.models import (
     PREFIX_LENGTH,
     AuditEntry,
@@ -127,6 +128,9 @@ def import_regions(rows: Iterable[Mapping[str, str]], actor: User | None = None)
 
 
 def import_regions_csv(text: str, actor: User | None = None) -> int:
+    """Regions from a CSV text (code,name,level,parent_code,is_urban); all or nothing."""
+    if NUL in text:
+        raise DomainError("区划导入失败：文件含有空字符（\\0），请检查是否为CSV文本文件。")
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = set(REGION_CSV_COLUMNS[:4]) - set(reader.fieldnames or [])
     if missing:

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.inputs import plain_text
 from jiuzhu.core.models import User
 from jiuzhu.core.permissions import require, require_area
 from jiuzhu.core.roles import Capability
@@ -18,14 +19,6 @@ from jiuzhu.registry.models import Household, Person
 ONE_PENDING = "该成员已有待审核的账户变更，请待审核后再提交。"
 REQUESTER_MAY_NOT_REVIEW = "账户变更的提交人不能审核自己提交的变更（审批与经办分离）。"
 ALREADY_REVIEWED = "该账户变更已审核，请刷新后查看。"
-
-
-def _refuse_nul(**texts: str) -> None:
-    """PostgreSQL cannot store a NUL character in text: refuse it in Chinese, not with a
-    server error. Keyword names are the form's fields."""
-    for field, text in texts.items():
-        if "\x00" in text:
-            raise DomainError("填写内容含有无效字符，请重新填写。", field=field)
 
 
 def _holder_refusal(holder_name: str, person: Person) -> str:
@@ -46,7 +39,11 @@ def set_account(
     nothing until a second person approves it (approve_account)."""
     require(actor, Capability.PREPARE_PAYROLL)
     require_area(actor, household.registered_code)
-    _refuse_nul(bank=bank, holder_name=holder_name, note=note, holder_reason=holder_reason)
+    plain_text(bank, "开户银行", "bank")
+    plain_text(account_number, "账号", "account_number")
+    plain_text(holder_name, "户名", "holder_name")
+    plain_text(note, "备注", "note")
+    plain_text(holder_reason, "户名不一致原因", "holder_reason")
     bank, holder_name = bank.strip(), holder_name.strip()
     holder_reason = holder_reason.strip()
     number = account_number.replace(" ", "").strip()
@@ -142,7 +139,7 @@ def reject_account(actor: User, account: BankAccount, reason: str) -> BankAccoun
     reason = (reason or "").strip()
     with transaction.atomic():
         request = _reviewable(actor, account)
-        _refuse_nul(reason=reason)
+        plain_text(reason, "驳回原因", "reason")
         if not reason:
             raise DomainError("请填写驳回原因。", field="reason")
         if len(reason) > 200:

@@ -12,10 +12,12 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.inputs import plain_text
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.money import plain_yuan
 from jiuzhu.core.months import first_of_month
 from jiuzhu.core.permissions import require, require_area
+from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.payments import payroll as pr
@@ -229,7 +231,7 @@ def approve_payroll(actor: User, payroll: Payroll) -> Payroll:
 def discard_payroll(actor: User, payroll: Payroll, reason: str) -> None:
     """Before approval a payroll may be thrown away and prepared again."""
     enforce(actor, payroll, PayrollAction.DISCARD)
-    reason = reason.strip()
+    reason = plain_text(reason, "作废理由", "reason").strip()
     if not reason:
         raise DomainError("请填写作废原因。", field="reason")
     with transaction.atomic():
@@ -344,7 +346,9 @@ def create_claim(
     `instalment_fen` a month."""
     require(actor, Capability.PREPARE_PAYROLL)
     require_area(actor, household.registered_code)
-    reason = reason.strip()
+    if programme not in Programme.values:
+        raise DomainError("救助项目不正确，请从列表中选择。", field="programme")
+    reason = plain_text(reason, "多发原因", "reason").strip()
     if not reason:
         raise DomainError("请填写多发原因（如死亡未报、隐瞒收入）。", field="reason")
     if amount_fen <= 0:
@@ -386,6 +390,7 @@ def record_collection(
     """Money paid back directly (退回), not netted."""
     require(actor, Capability.PREPARE_PAYROLL)
     require_area(actor, claim.region_code)
+    plain_text(note, "备注", "note")
     if claim.status != ClaimStatus.OPEN:
         raise DomainError("该追回已结清或核销。")
     balance = claim_balance(claim)
@@ -415,7 +420,7 @@ def waive_claim(actor: User, claim: RecoveryClaim, reason: str) -> RecoveryClaim
         raise PermissionError("追回登记人不能核销自己登记的追回款。")
     if claim.status != ClaimStatus.OPEN:
         raise DomainError("该追回已结清或核销。")
-    reason = reason.strip()
+    reason = plain_text(reason, "核销理由", "reason").strip()
     if not reason:
         raise DomainError("核销须写明理由。", field="reason")
     balance = claim_balance(claim)

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from jiuzhu.core.money import to_fen
 from jiuzhu.core.programmes import Programme
+from jiuzhu.core.rest.fields import Choice, Flag, StrictSerializer, Text, Whole, Yuan
 from jiuzhu.policy.household import AssetIn, HouseholdIn, IncomeIn, MemberIn, TemporaryKind
 from jiuzhu.registry.api_fields import AreaType
 from jiuzhu.registry.models import AssetKind, DisabilityCategory, IncomeCategory, LabourCapacity
@@ -17,11 +18,10 @@ NEGATIVE = "不能为负数。"
 MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 
 
-def money(label: str, **extra: Any) -> serializers.DecimalField:
-    return serializers.DecimalField(
+def money(label: str, **extra: Any) -> Yuan:
+    """An amount in yuan (string or number, two decimals at most), named in its messages."""
+    return Yuan(
         max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0"),
         error_messages={
             "min_value": f"{label}{NEGATIVE}",
             "invalid": f"{label}应为数字。",
@@ -31,30 +31,23 @@ def money(label: str, **extra: Any) -> serializers.DecimalField:
     )
 
 
-class CalcMemberSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
-    age = serializers.IntegerField(
-        min_value=0, max_value=130, required=False, help_text="年龄；或给出 birth_date"
-    )
+class CalcMemberSerializer(StrictSerializer):
+    name = Text(max_length=40, required=False, default="", allow_blank=True)
+    age = Whole(min_value=0, max_value=130, required=False, help_text="年龄；或给出 birth_date")
     birth_date = serializers.DateField(required=False)
-    disability_grade = serializers.IntegerField(min_value=0, max_value=4, default=0)
-    disability_category = serializers.ChoiceField(
-        choices=DisabilityCategory.choices, default="", allow_blank=True
-    )
-    serious_illness = serializers.BooleanField(default=False)
-    labour_capacity = serializers.ChoiceField(
-        choices=LabourCapacity.choices,
-        default="full",
-    )
-    counted = serializers.BooleanField(default=True, help_text="共同生活家庭成员")
-    public_payroll = serializers.BooleanField(default=False, help_text="财政供养人员")
-    adl_unable = serializers.IntegerField(
+    disability_grade = Whole(min_value=0, max_value=4, default=0)
+    disability_category = Choice(choices=DisabilityCategory.choices, default="", allow_blank=True)
+    serious_illness = Flag(default=False)
+    labour_capacity = Choice(choices=LabourCapacity.choices, default="full")
+    counted = Flag(default=True, help_text="共同生活家庭成员")
+    public_payroll = Flag(default=False, help_text="财政供养人员")
+    adl_unable = Whole(
         min_value=0, max_value=6, default=0, help_text="六项日常活动中不能完成的项数"
     )
-    has_supporter = serializers.BooleanField(default=False, help_text="有履行能力的法定义务人")
-    institutional = serializers.BooleanField(default=False, help_text="集中供养（养育）")
-    orphan = serializers.BooleanField(default=False, help_text="孤儿或事实无人抚养儿童")
-    tekun_member = serializers.BooleanField(default=False, help_text="已纳入特困供养")
+    has_supporter = Flag(default=False, help_text="有履行能力的法定义务人")
+    institutional = Flag(default=False, help_text="集中供养（养育）")
+    orphan = Flag(default=False, help_text="孤儿或事实无人抚养儿童")
+    tekun_member = Flag(default=False, help_text="已纳入特困供养")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("age") is None and attrs.get("birth_date") is None:
@@ -62,41 +55,39 @@ class CalcMemberSerializer(serializers.Serializer):
         return attrs
 
 
-class CalcIncomeSerializer(serializers.Serializer):
-    category = serializers.ChoiceField(choices=IncomeCategory.choices)
+class CalcIncomeSerializer(StrictSerializer):
+    category = Choice(choices=IncomeCategory.choices)
     monthly_amount = money("收入")
-    member = serializers.IntegerField(
+    member = Whole(
         min_value=0, required=False, allow_null=True, help_text="收入人在 members 中的序号"
     )
 
 
-class CalcAssetSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=AssetKind.choices)
-    quantity = serializers.IntegerField(min_value=0, default=1)
+class CalcAssetSerializer(StrictSerializer):
+    kind = Choice(choices=AssetKind.choices)
+    quantity = Whole(min_value=0, default=1)
     value = money("财产价值", default=Decimal("0"))
-    member = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    member = Whole(min_value=0, required=False, allow_null=True)
 
 
-class CalculateSerializer(serializers.Serializer):
-    month = serializers.CharField(help_text="计算月份，YYYY-MM")
+class CalculateSerializer(StrictSerializer):
+    month = Text(max_length=10, help_text="计算月份，YYYY-MM")
     area_type = AreaType(help_text="城乡类别")
-    registered_poor = serializers.BooleanField(default=False)
+    registered_poor = Flag(default=False)
     members = CalcMemberSerializer(many=True)
     incomes = CalcIncomeSerializer(many=True, default=list)
     assets = CalcAssetSerializer(many=True, default=list)
-    dibao_recipient = serializers.BooleanField(default=False, help_text="目前享受低保")
-    months_above_line = serializers.IntegerField(
-        min_value=0, default=0, help_text="收入超过标准的第几个月（渐退期）"
-    )
+    dibao_recipient = Flag(default=False, help_text="目前享受低保")
+    months_above_line = Whole(min_value=0, default=0, help_text="收入超过标准的第几个月（渐退期）")
     previous_monthly_amount = money("原低保金额", default=Decimal("0"))
-    temporary_kind = serializers.ChoiceField(
-        choices=[("", "无"), *TemporaryKind.choices],
-        default="",
-        allow_blank=True,
+    temporary_kind = Choice(
+        choices=[("", "无"), *TemporaryKind.choices], default="", allow_blank=True
     )
     temporary_expense = money("必需支出", default=Decimal("0"))
     programmes = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text="只计算这些项目（默认全部）"
+        child=Text(max_length=20),
+        required=False,
+        help_text="只计算这些项目（默认全部）",
     )
 
     def validate_month(self, value: str) -> dt.date:

@@ -39,6 +39,12 @@ BOOL_FIELDS = (
 )
 
 
+def _whole(text: str | int) -> str | int:
+    """A form's number as the API's JSON integer (anything else is left for the serializer
+    to refuse with its Chinese message)."""
+    return int(text) if isinstance(text, str) and text.strip().isdigit() else text
+
+
 def _form_to_data(post: Any) -> dict[str, Any]:
     """The calculator form's indexed fields as the API's JSON (blank rows left out)."""
     data: dict[str, Any] = {
@@ -46,7 +52,7 @@ def _form_to_data(post: Any) -> dict[str, Any]:
         "area_type": post.get("area_type", ""),
         "registered_poor": bool(post.get("registered_poor")),
         "dibao_recipient": bool(post.get("dibao_recipient")),
-        "months_above_line": post.get("months_above_line") or 0,
+        "months_above_line": _whole(post.get("months_above_line") or 0),
         "previous_monthly_amount": post.get("previous_monthly_amount") or "0",
         "temporary_kind": post.get("temporary_kind", ""),
         "temporary_expense": post.get("temporary_expense") or "0",
@@ -60,11 +66,11 @@ def _form_to_data(post: Any) -> dict[str, Any]:
             continue
         member = {
             "name": post.get(f"m{i}_name", "").strip(),
-            "age": age,
-            "disability_grade": post.get(f"m{i}_disability_grade") or 0,
+            "age": _whole(age),
+            "disability_grade": _whole(post.get(f"m{i}_disability_grade") or 0),
             "disability_category": post.get(f"m{i}_disability_category", ""),
             "labour_capacity": post.get(f"m{i}_labour_capacity") or "full",
-            "adl_unable": post.get(f"m{i}_adl_unable") or 0,
+            "adl_unable": _whole(post.get(f"m{i}_adl_unable") or 0),
         }
         for name in BOOL_FIELDS:
             member[name] = bool(post.get(f"m{i}_{name}"))
@@ -89,7 +95,7 @@ def _form_to_data(post: Any) -> dict[str, Any]:
         data["assets"].append(
             {
                 "kind": kind,
-                "quantity": post.get(f"a{i}_quantity") or 1,
+                "quantity": _whole(post.get(f"a{i}_quantity") or 1),
                 "value": post.get(f"a{i}_value") or "0",
             }
         )

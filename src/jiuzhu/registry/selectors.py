@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from jiuzhu.core import idnumber
+from jiuzhu.core.inputs import NUL, NUL_REFUSAL
 from jiuzhu.core.models import AuditEntry, User
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
@@ -75,6 +76,8 @@ def search(user: User, raw_query: str, limit: int = SEARCH_LIMIT) -> SearchResul
     (initials, name prefix, ID) and stops at the first page; the page is sorted here.
     """
     query = raw_query.strip()[:40]
+    if NUL in query:  # PostgreSQL cannot compare with it: refused, never a server error
+        return SearchResult("", [], f"查询条件{NUL_REFUSAL}")
     if not query or not user.can(Capability.VIEW_HOUSEHOLDS):
         return SearchResult(query, [])
     if _INITIALS.match(query):

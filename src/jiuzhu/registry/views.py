@@ -9,10 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import escape
 from django.views.decorators.http import require_http_methods
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import refusals_shown
+from jiuzhu.core.idnumber import MAX_DIGITS_IN_URL, too_many_digits_for_a_url
 from jiuzhu.core.models import AccessLog, User
 from jiuzhu.core.permissions import found_or_404, page_object, require_page
 from jiuzhu.core.roles import Capability
@@ -67,15 +69,34 @@ def _int(raw: str | None) -> int:
     return int(raw) if raw and raw.isdigit() else 0
 
 
+ID_IN_URL_REFUSAL = (
+    f"为保护个人信息，网址中不能包含身份证号（最多输入后{MAX_DIGITS_IN_URL}位）；"
+    "请在查询框中输入后点“查询”。"
+)
+
+
 @login_required
+@require_http_methods(["GET", "POST"])
 def search_view(request: HttpRequest) -> HttpResponse:
-    """Search households by name, pinyin initials or ID digits (htmx gets the results only)."""
+    """Search households by name, pinyin initials or ID digits (htmx gets the results only).
+
+    The page's form and its live search POST the query, so an ID number never appears in a
+    URL (browser history, proxy and server logs). A GET query may still carry a name or the
+    last few digits (a bookmark); one with a longer run of digits is refused unread.
+    """
     user = require_page(request, Capability.VIEW_HOUSEHOLDS)
-    form = SearchForm(request.GET or None)
-    result = selectors.search(user, form.cleaned_data["q"] if form.is_valid() else "")
-    template = (
-        "registry/_results.html" if request.headers.get("HX-Request") else "registry/search.html"
-    )
+    partial = bool(request.headers.get("HX-Request"))
+    if request.method == "GET" and too_many_digits_for_a_url(request.GET.get("q", "")):
+        if partial:
+            return HttpResponse(f'<p class="error">{escape(ID_IN_URL_REFUSAL)}</p>', status=400)
+        messages.error(request, ID_IN_URL_REFUSAL)
+        return redirect("registry:search")
+    form = SearchForm((request.POST if request.method == "POST" else request.GET) or None)
+    if form.is_bound and not form.is_valid():
+        result = selectors.SearchResult("", [], f"查询条件{form.errors['q'][0]}")
+    else:
+        result = selectors.search(user, form.cleaned_data["q"] if form.is_bound else "")
+    template = "registry/_results.html" if partial else "registry/search.html"
     return render(
         request, template, {"form": form, "result": result, "visibility": user.id_visibility}
     )

@@ -9,6 +9,7 @@ One module per resource; ``base`` holds what they share (authentication, lookups
 answer 404, the OpenAPI error responses and the ``operation`` schema helper).
 """
 
+from jiuzhu.api.views.base import UnknownPathView
 from jiuzhu.api.views.households import (
     HouseholdDetailView,
     HouseholdListView,
@@ -39,4 +40,5 @@ __all__ = [
     "PersonMoveView",
     "RegionListView",
     "TokenView",
+    "UnknownPathView",
 ]

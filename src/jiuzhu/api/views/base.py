@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.fields import empty
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
@@ -58,8 +58,51 @@ class CanEditHouseholds(BasePermission):
 
 
 class Pagination(LimitOffsetPagination):
+    """limit and offset as the schema declares them (PAGING): whole numbers in range, given
+    once; anything else ("null", "-1", "5.0", a repeat) is a Chinese 400, never ignored."""
+
     default_limit = 50
     max_limit = 500
+
+    def _number(self, request: Request, name: str, low: int, high: int | None) -> int | None:
+        values = request.query_params.getlist(name)
+        if not values:
+            return None
+        value = values[0]
+        in_range = f"{low}-{high}" if high is not None else f"不小于{low}"
+        if len(values) > 1 or not value.isascii() or not value.isdigit():
+            raise ValidationError({name: [f"应为整数（{in_range}），且只给一次。"]})
+        number = int(value)
+        if number < low or (high is not None and number > high):
+            raise ValidationError({name: [f"应为{in_range}的整数。"]})
+        return number
+
+    def get_limit(self, request: Request) -> int:
+        limit = self._number(request, self.limit_query_param, 1, self.max_limit)
+        return self.default_limit if limit is None else limit
+
+    def get_offset(self, request: Request) -> int:
+        return self._number(request, self.offset_query_param, 0, MAX_OFFSET) or 0
+
+    def check(self, request: Request) -> None:
+        """Refuse bad paging parameters before any work (also where they are not used)."""
+        self.get_limit(request)
+        self.get_offset(request)
+
+
+MAX_OFFSET = 10_000_000
+PAGING = [
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": Pagination.max_limit},
+        description=f"每页条数（默认{Pagination.default_limit}，最多{Pagination.max_limit}）",
+    ),
+    OpenApiParameter(
+        "offset",
+        {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+        description="跳过的条数",
+    ),
+]
 
 
 @dataclasses.dataclass
@@ -145,6 +188,17 @@ class RegistryView(APIView):
         file = PersonFile(person=person, membership=current, memberships=history)
         data = s.PersonDetailSerializer(file, context=self.format_context(user)).data
         return Response(data, status=status_code)
+
+
+class UnknownPathView(RegistryView):
+    """Any other path under /api/ (e.g. /api/households/abc/): the API's JSON 404, after the
+    usual authentication, rather than the site's HTML page. Not in the OpenAPI document."""
+
+    schema = None
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        raise NotFound(NOT_FOUND)
 
 
 # --- OpenAPI --------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Households: list and search, create, read and change, add a member."""
 
 import dataclasses
-import re
 
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
@@ -13,6 +12,7 @@ from jiuzhu.api import serializers as s
 from jiuzhu.api.views.base import (
     ERRORS,
     HOUSEHOLD_ID,
+    PAGING,
     Pagination,
     RegistryView,
     listing,
@@ -22,15 +22,13 @@ from jiuzhu.api.views.base import (
     writes,
 )
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.idnumber import MAX_DIGITS_IN_URL, too_many_digits_for_a_url
 from jiuzhu.core.models import User
 from jiuzhu.registry import selectors, services
 from jiuzhu.registry.inputs import household_input_of
 from jiuzhu.registry.models import Membership
 
 TAG = "家庭档案"
-# Longer digit runs than this are (part of) an ID number and do not belong in a URL.
-MAX_DIGITS_IN_URL = 6
-_LONG_DIGITS = re.compile(rf"\d{{{MAX_DIGITS_IN_URL + 1},}}")
 SEARCH_RESPONSES = {200: s.HouseholdPageSerializer, 400: ERRORS[400], 401: ERRORS[401]}
 
 
@@ -63,15 +61,16 @@ class HouseholdListView(RegistryView):
         ),
         parameters=[
             OpenApiParameter("q", str, description="姓名、拼音首字母或身份证号后4-6位"),
-            OpenApiParameter("limit", int, description="每页条数（默认50，最多500；不带 q 时）"),
-            OpenApiParameter("offset", int, description="跳过的条数（不带 q 时）"),
+            *PAGING,
         ],
     )
     def get(self, request: Request) -> Response:
         user = staff(request)
+        paginator = Pagination()
+        paginator.check(request)  # declared with q too: refused when wrong, even if unused
         query = request.query_params.get("q", "").strip()
         if query:
-            if _LONG_DIGITS.search(query):
+            if too_many_digits_for_a_url(query):
                 raise DomainError(
                     f"为保护个人信息，网址中不能包含身份证号（最多输入后{MAX_DIGITS_IN_URL}位）；"
                     "按完整身份证号查询请用 POST /api/households/search/。",
@@ -79,7 +78,6 @@ class HouseholdListView(RegistryView):
                 )
             return search_response(self, user, query)
         households = listing(selectors.households_in_scope(user)).order_by("pk")
-        paginator = Pagination()
         page = paginator.paginate_queryset(households, request, view=self) or []
         data = s.HouseholdListItemSerializer(page, many=True, context=self.format_context(user))
         return paginator.get_paginated_response(data.data)

@@ -5,7 +5,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from jiuzhu.api import serializers as s
-from jiuzhu.api.views.base import ERRORS, READ_ERRORS, Pagination, RegistryView, operation, staff
+from jiuzhu.api.views.base import (
+    ERRORS,
+    PAGING,
+    READ_ERRORS,
+    Pagination,
+    RegistryView,
+    operation,
+    staff,
+)
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import RegionLevel
 from jiuzhu.core.selectors import regions_in_scope
@@ -25,14 +33,13 @@ class RegionListView(RegistryView):
                 enum=[RegionLevel.TOWN, RegionLevel.VILLAGE, RegionLevel.COUNTY],
                 description="只列出某一层级：town（镇、街道）或 village（村、社区）",
             ),
-            OpenApiParameter("limit", int, description="每页条数（默认50，最多500）"),
-            OpenApiParameter("offset", int, description="跳过的条数"),
+            *PAGING,
         ],
     )
     def get(self, request: Request) -> Response:
         user = staff(request)
         level = request.query_params.get("level", "")
-        if level and level not in RegionLevel.values:
+        if "level" in request.query_params and level not in RegionLevel.values:
             raise DomainError("层级应为 town（镇、街道）或 village（村、社区）。", field="level")
         regions = regions_in_scope(user, level or None).select_related("parent").order_by("code")
         paginator = Pagination()
