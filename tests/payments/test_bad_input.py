@@ -10,7 +10,8 @@ from django.db import close_old_connections, connection, transaction
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.inputs import NUL_REFUSAL, SUBMISSION_REFUSAL
 from jiuzhu.payments import services
-from jiuzhu.payments.models import BankAccount, Payroll, RecoveryClaim, Repayment
+from jiuzhu.payments.accounts import ONE_PENDING
+from jiuzhu.payments.models import AccountReview, BankAccount, Payroll, RecoveryClaim, Repayment
 from tests.conftest import client_for
 from tests.payments.conftest import MONTH, give_account, make_household
 
@@ -154,8 +155,9 @@ def test_discarding_a_payroll_refuses_nul_in_the_reason(pay_staff, dong_e_villag
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the race needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_two_clerks_setting_the_same_account_at_once_one_wins(pay_staff, dong_e_village):
-    """The first clerk's new account is written but not yet committed when the second one
-    saves: the second waits on the unique index, then is told to reload, not a 500."""
+    """The first clerk's account request is written but not yet committed when the second
+    one saves: the second waits on the one-pending-request index, then is told in Chinese
+    that a request is already waiting, not a 500."""
     household = make_household(pay_staff["admin"], dong_e_village)
     head = household.memberships.get(relation="head").person
     first_written, let_first_commit = threading.Event(), threading.Event()
@@ -166,7 +168,12 @@ def test_two_clerks_setting_the_same_account_at_once_one_wins(pay_staff, dong_e_
         try:
             with transaction.atomic():
                 services.set_account(
-                    pay_staff["assistant"], household, head, "农商银行", "6221000000000001", "王"
+                    pay_staff["assistant"],
+                    household,
+                    head,
+                    "农商银行",
+                    "6221000000000001",
+                    head.name,
                 )
                 first_written.set()
                 let_first_commit.wait(10)
@@ -178,7 +185,7 @@ def test_two_clerks_setting_the_same_account_at_once_one_wins(pay_staff, dong_e_
         close_old_connections()
         try:
             services.set_account(
-                pay_staff["assistant"], household, head, "建设银行", "6227000000000002", "王"
+                pay_staff["assistant"], household, head, "建设银行", "6227000000000002", head.name
             )
             results.append("ok")
         except DomainError as error:
@@ -195,7 +202,7 @@ def test_two_clerks_setting_the_same_account_at_once_one_wins(pay_staff, dong_e_
     let_first_commit.set()
     first_thread.join()
     second_thread.join()
-    assert sorted(results) == ["ok", "该人员的发放账户刚被他人修改，请刷新页面核对后重试。"]
-    assert list(BankAccount.objects.filter(valid=True).values_list("bank", flat=True)) == [
-        "农商银行"
-    ]
+    assert sorted(results) == ["ok", ONE_PENDING]
+    pending = BankAccount.objects.filter(review=AccountReview.PENDING)
+    assert list(pending.values_list("bank", flat=True)) == ["农商银行"]
+    assert not BankAccount.objects.filter(valid=True).exists()

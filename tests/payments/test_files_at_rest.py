@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from jiuzhu.core.files import file_sha256
 from jiuzhu.payments import files
 from tests.conftest import client_for
 from tests.payments.test_files_and_recovery import three_paid  # noqa: F401  (fixture)
@@ -31,7 +32,7 @@ def test_bank_file_is_owner_only(pay_staff, three_paid, fmt):  # noqa: F811
     assert _mode(path) == 0o600
     assert _mode(path.parent) == 0o700
     assert path.read_bytes()  # still written in full
-    assert files.sha256_of(path) == made.sha256
+    assert file_sha256(path) == made.sha256
 
 
 def test_existing_payments_directory_is_tightened(settings, pay_staff, three_paid):  # noqa: F811

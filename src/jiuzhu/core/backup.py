@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import connection
 
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.files import file_sha256
 
 MANIFEST = "manifest.json"
 SQLITE_FILE = "database.sqlite3"
@@ -107,14 +108,6 @@ def checksums_of(target: Target) -> Checksums:
             return checksums(raw, "postgresql")
     with _sqlite(target.location) as raw:
         return checksums(raw, "sqlite")
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _run(command: list[str]) -> None:

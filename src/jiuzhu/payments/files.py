@@ -7,7 +7,6 @@ amount that differs, another payroll) is refused whole, with a report; nothing i
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import os
 import tempfile
@@ -23,6 +22,7 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.files import file_sha256
 from jiuzhu.core.models import User
 from jiuzhu.core.money import parse_yuan
 from jiuzhu.core.services import record_audit
@@ -121,14 +121,6 @@ def write_xlsx(path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]])
     return count, total
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 # Files here hold full ID numbers and bank accounts: owner-only, and kept no longer than
 # settings.JIUZHU_FILE_RETENTION_DAYS (PIPL's storage limitation; MLPS 2.0 level 3).
 PRIVATE_DIR_MODE = 0o700
@@ -202,7 +194,7 @@ def make_payment_file(actor: User, payroll: Payroll, bank: str, fmt: str) -> Pay
             format=fmt,
             rows=count,
             total_fen=total,
-            sha256=sha256_of(path),
+            sha256=file_sha256(path),
             stored_path=str(path),
             created_by=actor,
         )

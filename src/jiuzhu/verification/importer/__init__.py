@@ -16,10 +16,11 @@ The package, in the order a file goes through it:
   pipeline  validate_file: batches checked side by side and written in order
 """
 
+from jiuzhu.core.files import file_sha256
 from jiuzhu.verification.importer.checks import validate_batch
 from jiuzhu.verification.importer.header import map_header
 from jiuzhu.verification.importer.pipeline import validate_file
-from jiuzhu.verification.importer.readers import detect_encoding, detect_format, file_sha256
+from jiuzhu.verification.importer.readers import detect_encoding, detect_format
 from jiuzhu.verification.importer.result import MAX_ERRORS_KEPT, RowError, ValidationResult
 
 __all__ = [

@@ -15,13 +15,13 @@ import numpy as np
 import pyarrow as pa
 
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.files import file_sha256
 from jiuzhu.verification.importer.checks import CheckedBatch, validate_batch
 from jiuzhu.verification.importer.readers import (
     Batch,
     csv_batches,
     detect_encoding,
     detect_format,
-    file_sha256,
     xlsx_batches,
 )
 from jiuzhu.verification.importer.result import ValidationResult

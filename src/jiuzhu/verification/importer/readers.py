@@ -9,7 +9,6 @@ File-level problems (format, encoding, header) raise DomainError before a row is
 import codecs
 import csv
 import datetime as dt
-import hashlib
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,11 +29,6 @@ CSV_BLOCK_BYTES = 4 << 20
 
 # A batch of rows: their numbers (as Excel shows them) and their cells as strings.
 Batch = tuple[np.ndarray, pa.Table]
-
-
-def file_sha256(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def detect_format(path: Path, file_name: str) -> str:
