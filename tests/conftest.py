@@ -2,6 +2,8 @@ import pytest
 from django.test import Client
 
 from jiuzhu.core.roles import Role
+from jiuzhu.policy.models import Parameter
+from jiuzhu.policy.parameter_files import load_parameters
 from tests import factories
 
 
@@ -47,3 +49,10 @@ def data_dir(settings, tmp_path):
     settings.DATA_DIR = tmp_path / "data"
     settings.DATA_DIR.mkdir()
     return settings.DATA_DIR
+
+
+@pytest.fixture
+def shipped_parameters(transactional_db):
+    """Transactional tests flush the tables that data migrations fill: put the shipped
+    policy parameters back (the loader the migrations use; it adds only what is missing)."""
+    load_parameters(Parameter)

@@ -1,6 +1,5 @@
 """Browser tests: Playwright driving Debian's chromium against the live test server."""
 
-import importlib
 import os
 import shutil
 
@@ -9,7 +8,6 @@ from django.apps import apps
 from django.db import connection, transaction
 
 from jiuzhu.payments.models import Payroll
-from jiuzhu.policy.models import Parameter
 from tests.cases.conftest import poor_household, staff  # noqa: F401  (fixtures)
 from tests.payments.conftest import pay_staff  # noqa: F401  (fixtures)
 
@@ -76,12 +74,8 @@ def log_in(page, live_server, user, password):
 
 
 @pytest.fixture(autouse=True)
-def shipped_parameters(transactional_db):
-    """Transactional tests elsewhere flush the tables that data migrations fill; put the
-    shipped policy parameters back if they are gone (the real migrations' functions)."""
-    if not Parameter.objects.exists():
-        for name in ("0002_shipped_parameters", "0003_payment_parameters"):
-            importlib.import_module(f"jiuzhu.policy.migrations.{name}").ship(apps, None)
+def parameters_in_place(shipped_parameters):
+    """Every browser journey needs the shipped policy parameters (see tests/conftest.py)."""
 
 
 @pytest.fixture(autouse=True)

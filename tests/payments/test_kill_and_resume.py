@@ -4,7 +4,6 @@ run. In-process (a BaseException stands for the kill) on both databases; a real 
 process killed with SIGKILL on PostgreSQL."""
 
 import datetime as dt
-import importlib
 import os
 import signal
 import subprocess
@@ -12,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -198,16 +196,6 @@ def test_a_task_interrupted_too_often_fails_with_a_chinese_message(pay_staff, se
 def _database_url() -> str:
     db = connection.settings_dict
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-@pytest.fixture
-def shipped_parameters(transactional_db):
-    """Other transactional tests flush the tables that data migrations fill (or leave some of
-    them): put the shipped policy parameters back whole (the migrations' own functions)."""
-    for name in ("0002_shipped_parameters", "0003_payment_parameters"):
-        migration = importlib.import_module(f"jiuzhu.policy.migrations.{name}")
-        migration.unship(apps, None)
-        migration.ship(apps, None)
 
 
 def worker_env(settings) -> dict[str, str]:

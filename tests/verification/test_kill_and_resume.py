@@ -14,11 +14,7 @@ from jiuzhu.core import tasks
 from jiuzhu.verification import jobs, services
 from jiuzhu.verification.models import Finding, JobStatus, VerificationJob, VerificationReport
 from tests.conftest import client_for
-from tests.payments.test_kill_and_resume import (  # noqa: F401  (fixture)
-    ON_POSTGRES_ONLY,
-    run_killed_worker,
-    shipped_parameters,
-)
+from tests.payments.test_kill_and_resume import ON_POSTGRES_ONLY, run_killed_worker
 from tests.verification.conftest import AS_OF, import_rows
 from tests.verification.test_matching import family, ident, new_id
 
@@ -145,7 +141,7 @@ def test_a_job_interrupted_too_often_fails_with_a_chinese_message(county_admin, 
 @ON_POSTGRES_ONLY
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_process_killed_after_a_chunk_is_resumed(
-    shipped_parameters,  # noqa: F811
+    shipped_parameters,
     county_admin,
     five_households,
     settings,

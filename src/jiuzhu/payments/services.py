@@ -49,6 +49,9 @@ from jiuzhu.registry.models import Household
 NO_ACCOUNT = "无有效发放账户"
 
 
+ALREADY_APPROVED = "该发放名册已审批锁定。"
+
+
 def towns_in_scope(actor: User, town_code: str = "") -> list[Region]:
     """The towns of the actor's area, or the one (9 or 12 digits) `town_code` names there."""
     towns = Region.objects.filter(level=RegionLevel.TOWN, code__startswith=actor.scope_prefix)
@@ -181,6 +184,11 @@ def approve_payroll(actor: User, payroll: Payroll) -> Payroll:
     transition = enforce(actor, payroll, PayrollAction.APPROVE)
     now = timezone.now()
     with transaction.atomic():
+        # Two approvers at the same moment: the second waits here for the first, then
+        # finds the payroll locked, before writing anything.
+        rows = Payroll.objects.select_for_update().filter(pk=payroll.pk)
+        if rows.values_list("locked", flat=True).get():
+            raise DomainError(ALREADY_APPROVED)
         # Netted recoveries become repayments, and lines without an account are marked
         # failed so that they are re-issued once an account is recorded.
         netted = list(
@@ -217,7 +225,7 @@ def approve_payroll(actor: User, payroll: Payroll) -> Payroll:
             status=transition.target, approved_by=actor, approved_at=now, locked=True
         )
         if not updated:
-            raise DomainError("该发放名册已审批锁定。")
+            raise DomainError(ALREADY_APPROVED)
         record_audit(
             actor,
             "approve_payroll",
