@@ -203,8 +203,11 @@ def test_a_role_may_not_ask_for_a_scope_beyond_it(make_user, dong_e):
 def test_county_admin_lists_and_revokes_tokens(county_admin, assistant, dong_e_household):
     clear = obtain(assistant, scopes=["registry.read", "registry.write"])["token"]
     token = ApiToken.objects.get()
+    assistant.first_name = "李四"
+    assistant.save(update_fields=["first_name"])
     page = page_client(county_admin).get("/core/security/").content.decode()
-    assert assistant.username in page
+    assert f"李四（乡镇助理员，{assistant.region.name}）" in page
+    assert assistant.username not in page  # staff are named, never by their login
     assert "读取家庭档案、编辑家庭档案" in page
     assert timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M") in page
     assert clear not in page and token.digest not in page

@@ -189,3 +189,16 @@ def test_the_home_visit_form_carries_its_checklist_and_records_it(staff, poor_ho
         "住房简陋",
         staff["assistant"],
     )
+
+
+def test_the_history_names_staff_and_statuses_in_chinese(staff, poor_household):
+    case = submit(staff["assistant"], poor_household)
+    staff["assistant"].first_name = "赵敏"
+    staff["assistant"].save(update_fields=["first_name"])
+    services.accept(staff["assistant"], case, case.version)
+
+    page = client_for(staff["assistant"]).get(f"/cases/{case.pk}/").content.decode()
+
+    assert '<td data-label="经办人">赵敏</td><td data-label="事项">受理</td>' in page
+    assert '<td data-label="状态">已受理</td>' in page
+    assert staff["assistant"].username not in page and ">accepted<" not in page

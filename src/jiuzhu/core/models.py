@@ -76,6 +76,11 @@ class User(AbstractUser):
         return self.is_active and self.region_id is not None and role_can(self.role, capability)
 
     @property
+    def display_name(self) -> str:
+        """How pages name a member of staff: their name, else their post (never the login)."""
+        return f"{self.last_name}{self.first_name}".strip() or self.get_role_display()
+
+    @property
     def id_visibility(self) -> str:
         return ID_VISIBILITY.get(self.role, Visibility.HIDDEN)
 

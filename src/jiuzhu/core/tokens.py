@@ -112,7 +112,7 @@ def revoke_token(actor: User, token_id: int) -> ApiToken:
 
 def tokens_in_scope(user: User) -> Any:
     """The tokens of staff in the user's area, newest first, with their owners."""
-    return ApiToken.objects.select_related("user").filter(
+    return ApiToken.objects.select_related("user", "user__region").filter(
         user__region__code__startswith=user.scope_prefix
     )
 
