@@ -11,7 +11,9 @@ from jiuzhu.cases import services
 from jiuzhu.cases.models import Case, CaseDocument, CaseEvent, HomeVisit, Status
 from jiuzhu.cases.retention import ANONYMISED, purge, retention_cutoff
 from jiuzhu.cases.services.documents import upload_root
-from jiuzhu.core.models import AuditEntry
+from jiuzhu.core.models import AuditEntry, RegionLevel
+from jiuzhu.core.roles import Role
+from tests import factories
 from tests.cases.conftest import submit
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +118,11 @@ def test_the_cutoff_is_the_same_day_years_before():
     assert retention_cutoff(now, 5) == dt.datetime(2021, 12, 1, 9, 30, tzinfo=dt.UTC)
     leap = dt.datetime(2028, 2, 29, tzinfo=dt.UTC)
     assert retention_cutoff(leap, 5) == dt.datetime(2023, 2, 28, tzinfo=dt.UTC)
+
+
+def test_an_admin_purges_only_their_own_county(withdrawn_case):
+    other_county = factories.region("370125000000", "东平县", RegionLevel.COUNTY)
+    other_admin = factories.user(Role.COUNTY_ADMIN, other_county)
+
+    assert purge(other_admin, retention_cutoff(), dry_run=False).cases == 0
+    assert Case.objects.get(pk=withdrawn_case.pk).reason == "老两口年老体弱，收入很低。"

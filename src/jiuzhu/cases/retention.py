@@ -30,6 +30,7 @@ from jiuzhu.cases.services.documents import upload_root
 from jiuzhu.core.models import User
 from jiuzhu.core.permissions import require
 from jiuzhu.core.roles import Capability
+from jiuzhu.core.selectors import in_area
 from jiuzhu.core.services import record_audit
 
 CLOSED_STATUSES = (Status.REFUSED, Status.REJECTED, Status.WITHDRAWN, Status.ENDED)
@@ -57,10 +58,11 @@ def retention_cutoff(now: dt.datetime | None = None, years: int | None = None) -
         return now.replace(year=now.year - years, day=28)
 
 
-def expired_cases(before: dt.datetime) -> QuerySet[Case]:
-    """Closed cases, not yet anonymised, whose last act is before `before`."""
+def expired_cases(actor: User, before: dt.datetime) -> QuerySet[Case]:
+    """Closed cases of the actor's area, not yet anonymised, whose last act is before
+    `before`."""
     return (
-        Case.objects.filter(status__in=CLOSED_STATUSES)
+        Case.objects.filter(in_area(actor, "responsible_code"), status__in=CLOSED_STATUSES)
         .exclude(reason=ANONYMISED)
         .annotate(last_act=Max("events__at"))
         .filter(last_act__lt=before)
@@ -70,7 +72,7 @@ def expired_cases(before: dt.datetime) -> QuerySet[Case]:
 def purge(actor: User, before: dt.datetime, dry_run: bool = True) -> PurgeReport:
     """Anonymise the closed cases past retention (see the module); all or nothing."""
     require(actor, Capability.MANAGE_SECURITY)
-    case_ids = list(expired_cases(before).values_list("pk", flat=True))
+    case_ids = list(expired_cases(actor, before).values_list("pk", flat=True))
     documents = CaseDocument.objects.filter(case_id__in=case_ids)
     paths = list(documents.values_list("stored_path", "size"))
     report = PurgeReport(
