@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "jiuzhu.funds",
     "jiuzhu.portal",
     "jiuzhu.api",
+    "jiuzhu.dashboard",
     "jiuzhu.demo",
 ]
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("policy/", include("jiuzhu.policy.urls")),
     path("payments/", include("jiuzhu.payments.urls")),
     path("funds/", include("jiuzhu.funds.urls")),
+    path("overview/", include("jiuzhu.dashboard.urls")),
     path("api/policy/", include("jiuzhu.policy.api_urls")),
     path("api/", include("jiuzhu.api.urls")),
 ]

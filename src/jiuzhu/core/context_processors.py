@@ -8,6 +8,7 @@ from jiuzhu.core.roles import Capability
 # (label, url name, capability needed or None for every staff member)
 NAVIGATION: list[tuple[str, str, Capability | None]] = [
     ("首页", "home", None),
+    ("统计概览", "dashboard:overview", Capability.VIEW_HOUSEHOLDS),
     ("家庭档案", "registry:search", Capability.VIEW_HOUSEHOLDS),
     ("新建家庭", "registry:create", Capability.EDIT_HOUSEHOLDS),
     ("救助申请", "cases:list", Capability.VIEW_HOUSEHOLDS),

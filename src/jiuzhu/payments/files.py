@@ -37,6 +37,7 @@ from jiuzhu.payments.models import (
     line_ref,
     plain_yuan,
 )
+from jiuzhu.payments.signals import payroll_changed
 from jiuzhu.payments.workflow import PayrollAction, enforce
 
 HEADER = ["参考号", "账号", "户名", "身份证号", "金额（元）", "救助项目", "所属月份"]
@@ -332,4 +333,5 @@ def import_results(
         paid = sum(1 for r in rows if r.paid)
         summary = {"paid": paid, "failed": len(rows) - paid}
         record_audit(actor, "import_results", payment_file, summary)
+        transaction.on_commit(lambda: payroll_changed.send(Payroll, payroll=payroll, actor=actor))
     return summary

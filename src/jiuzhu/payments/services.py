@@ -43,6 +43,7 @@ from jiuzhu.payments.models import (
     line_id_range,
 )
 from jiuzhu.payments.selectors import differences
+from jiuzhu.payments.signals import payroll_changed
 from jiuzhu.payments.workflow import PayrollAction, enforce
 from jiuzhu.registry.models import Household
 
@@ -232,6 +233,7 @@ def approve_payroll(actor: User, payroll: Payroll) -> Payroll:
             payroll,
             {"lines": payroll.line_count, "total_fen": payroll.total_fen},
         )
+        transaction.on_commit(lambda: payroll_changed.send(Payroll, payroll=payroll, actor=actor))
     payroll.refresh_from_db()
     return payroll
 

@@ -52,3 +52,9 @@ def fen(value: int | None) -> str:
 def yuan(value: Decimal | None) -> str:
     """A yuan amount on a screen: 1,234.56."""
     return format_yuan(value, fen=False)
+
+
+@register.filter
+def count(value: int | None) -> str:
+    """A count on a screen, with thousands separators: 12,345."""
+    return f"{int(value or 0):,}"

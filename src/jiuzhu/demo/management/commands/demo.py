@@ -18,6 +18,7 @@ from jiuzhu.core.models import Region
 from jiuzhu.demo.accounts import DEMO_PASSWORD, accounts_table, create_staff
 from jiuzhu.demo.cases import generate_cases
 from jiuzhu.demo.load import load_households
+from jiuzhu.demo.payrolls import pay_history
 from jiuzhu.registry.models import Household
 
 
@@ -33,6 +34,12 @@ class Command(BaseCommand):
             type=dt.date.fromisoformat,
             default=None,
             help="以该日期计算年龄（YYYY-MM-DD，默认今天），便于复现同一份数据",
+        )
+        parser.add_argument(
+            "--paid-months",
+            type=int,
+            default=12,
+            help="发放此前若干个月的名册（默认12，0为不发放）",
         )
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
 
@@ -72,6 +79,16 @@ class Command(BaseCommand):
             f"已生成救助申请 {cases.cases:,} 件（在办 {cases.open_cases:,} 件，"
             f"其中超期 {cases.overdue:,} 件），救助对象 {cases.recipients:,} 个，"
             f"办理记录 {cases.events:,} 条，用时 {cases.seconds:.1f} 秒。"
+        )
+        if options["paid_months"] <= 0:
+            return
+        paid = pay_history(options["paid_months"], progress=not options["no_progress"])
+        self.stdout.write(
+            f"已发放近{options['paid_months']}个月的名册 {paid.payrolls:,} 册、"
+            f"明细 {paid.lines:,} 笔"
+            f"（新开银行账户 {paid.accounts:,} 个，回盘失败 {paid.failed:,} 笔），"
+            f"本年度县级预算 {paid.budgets} 项，"
+            f"用时 {paid.seconds:.1f} 秒。"
         )
 
     def _print_accounts(self) -> None:

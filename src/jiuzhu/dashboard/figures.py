@@ -1,0 +1,188 @@
+"""Refreshing the overview's figures (MonthlyFigure) from the locked payrolls.
+
+A town-month is recomputed whole, in one transaction, from its payrolls' lines (found by
+primary-key range, so a month costs what its lines cost, whatever the table holds): two
+GROUP BY queries, by village and programme, merged into a few hundred rows. It runs as a
+background task when a payroll is locked or its bank results arrive, and nightly
+(`jiuzhu refresh_overview`) for every town-month whose payrolls or results changed since;
+an interrupted run resumes with the town-months not yet done.
+"""
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.dispatch import receiver
+from django.utils import timezone
+
+from jiuzhu.core.models import User
+from jiuzhu.core.tasks import enqueue, task
+from jiuzhu.dashboard.models import MonthlyFigure, RefreshedMonth
+from jiuzhu.payments.models import (
+    LineKind,
+    PaymentFile,
+    Payroll,
+    ResultStatus,
+    line_id_range,
+)
+from jiuzhu.payments.signals import payroll_changed
+
+TASK_KIND = "refresh_overview"
+
+TownMonth = tuple[dt.date, str]  # (first of month, town code)
+
+
+def _signature(payrolls: list[int]) -> dict[str, Any]:
+    """What the figures of a town-month were computed from: its locked payrolls and the
+    last time bank results arrived for them."""
+    results = PaymentFile.objects.filter(payroll_id__in=payrolls).aggregate(
+        last=Max("results_imported_at")
+    )["last"]
+    return {"payrolls": sorted(payrolls), "results": results.isoformat() if results else ""}
+
+
+def _ranges(payrolls: list[int]) -> tuple[str, list[int]]:
+    """SQL matching the lines of these payrolls by primary-key range."""
+    conditions: list[str] = []
+    params: list[int] = []
+    for payroll_id in payrolls:
+        conditions.append("(l.id > %s AND l.id < %s)")
+        params.extend(line_id_range(payroll_id))
+    return "(" + " OR ".join(conditions) + ")", params
+
+
+def _counts(payrolls: list[int]) -> Iterable[tuple[str, str, int, int, int]]:
+    """(village, programme, recipients, households, persons) of the regular lines."""
+    where, params = _ranges(payrolls)
+    sql = (
+        "SELECT d.region_code, d.programme, COUNT(*), COUNT(DISTINCT d.household_id), "
+        "SUM(d.members) FROM (SELECT DISTINCT l.region_code, l.programme, l.recipient_id, "
+        "l.household_id, COALESCE(r.members_covered, 1) AS members "
+        "FROM payments_payrollline l LEFT JOIN cases_recipient r ON r.id = l.recipient_id "
+        f"WHERE {where} AND l.kind <> %s) d GROUP BY d.region_code, d.programme"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, LineKind.REISSUE.value])
+        return cursor.fetchall()
+
+
+def _amounts(payrolls: list[int]) -> Iterable[tuple[str, str, int]]:
+    """(village, programme, fen) that reached the bank: lines not reported failed."""
+    where, params = _ranges(payrolls)
+    sql = (
+        "SELECT l.region_code, l.programme, SUM(l.net_fen) FROM payments_payrollline l "
+        "LEFT JOIN payments_lineresult res ON res.line_id = l.id "
+        f"WHERE {where} AND (res.status IS NULL OR res.status <> %s) "
+        "GROUP BY l.region_code, l.programme"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, ResultStatus.FAILED.value])
+        return cursor.fetchall()
+
+
+def refresh_town_month(month: dt.date, town_code: str) -> int:
+    """Recompute one town's figures for one month; returns the rows written."""
+    payrolls = list(
+        Payroll.objects.filter(month=month, town_code=town_code, locked=True).values_list(
+            "pk", flat=True
+        )
+    )
+    prefix = town_code[:9]
+    figures: dict[tuple[str, str], MonthlyFigure] = {}
+    if payrolls:
+        for village, programme, recipients, households, persons in _counts(payrolls):
+            figures[(village, programme)] = MonthlyFigure(
+                month=month,
+                region_code=village,
+                programme=programme,
+                recipients=recipients,
+                households=households,
+                persons=int(persons or 0),
+            )
+        for village, programme, fen in _amounts(payrolls):
+            figure = figures.setdefault(
+                (village, programme),
+                MonthlyFigure(month=month, region_code=village, programme=programme),
+            )
+            figure.amount_fen = int(fen or 0)
+    with transaction.atomic():
+        MonthlyFigure.objects.filter(month=month, region_code__startswith=prefix).delete()
+        MonthlyFigure.objects.bulk_create(figures.values(), batch_size=2000)
+        RefreshedMonth.objects.update_or_create(
+            month=month,
+            town_code=town_code,
+            defaults={"refreshed_at": timezone.now(), "payrolls": _signature(payrolls)},
+        )
+    return len(figures)
+
+
+def stale_town_months() -> list[TownMonth]:
+    """Town-months whose locked payrolls or bank results changed since their figures."""
+    locked: dict[TownMonth, list[int]] = {}
+    for pk, month, town_code in Payroll.objects.filter(locked=True).values_list(
+        "pk", "month", "town_code"
+    ):
+        locked.setdefault((month, town_code), []).append(pk)
+    done = {
+        (r.month, r.town_code): r.payrolls
+        for r in RefreshedMonth.objects.only("month", "town_code", "payrolls")
+    }
+    # A town-month refreshed once and since emptied (a discarded payroll) is recomputed too.
+    wanted = set(locked) | {key for key, seen in done.items() if seen.get("payrolls")}
+    return sorted(key for key in wanted if done.get(key) != _signature(locked.get(key, [])))
+
+
+def all_town_months() -> list[TownMonth]:
+    """Every town-month with a locked payroll (a full rebuild)."""
+    return sorted(
+        set(Payroll.objects.filter(locked=True).values_list("month", "town_code").distinct())
+    )
+
+
+def refresh(
+    town_months: list[TownMonth] | None = None, progress: Callable[[int], None] = lambda p: None
+) -> dict[str, int]:
+    """Refresh these town-months (or every stale one), each committed on its own."""
+    todo = stale_town_months() if town_months is None else town_months
+    rows = 0
+    for number, (month, town_code) in enumerate(todo, start=1):
+        rows += refresh_town_month(month, town_code)
+        progress(number * 100 // len(todo))
+    progress(100)
+    return {"town_months": len(todo), "rows": rows}
+
+
+@task(TASK_KIND)
+def refresh_task(params: dict[str, Any], report: Callable[[int], None]) -> dict[str, Any]:
+    months = params.get("town_months")
+    wanted = (
+        None
+        if months is None
+        else [(dt.date.fromisoformat(month), town_code) for month, town_code in months]
+    )
+    return refresh(wanted, report)
+
+
+_deferred = threading.local()
+
+
+@contextmanager
+def refresh_deferred() -> Iterator[None]:
+    """Within this block payroll changes queue no refresh: a bulk job (the demo's year of
+    payrolls) refreshes once at its end instead of starting a task per payroll."""
+    _deferred.active = True
+    try:
+        yield
+    finally:
+        _deferred.active = False
+
+
+@receiver(payroll_changed)
+def _refresh_after_payroll(sender: Any, payroll: Payroll, actor: User, **kwargs: Any) -> None:
+    if getattr(_deferred, "active", False):
+        return
+    enqueue(actor, TASK_KIND, {"town_months": [[payroll.month.isoformat(), payroll.town_code]]})

@@ -1,0 +1,147 @@
+"""The overview pages: a region's figures with charts and tables, the drill-down to a
+village's recipients, the Excel files and the monthly statistical report."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.forms import refusals_shown
+from jiuzhu.core.models import Region, RegionLevel, User
+from jiuzhu.core.months import parse_month
+from jiuzhu.core.permissions import found_or_404, require_page
+from jiuzhu.core.programmes import Programme
+from jiuzhu.core.roles import Capability
+from jiuzhu.dashboard import exports, selectors, services
+
+PAGE_SIZE = 50
+
+
+def _region(request: HttpRequest, user: User) -> Region:
+    """The region asked for (?region=code), within the user's area; their own by default."""
+    code = request.GET.get("region", "")
+    if not code:
+        return found_or_404(user.region)
+    return found_or_404(selectors.region_in_scope(user, code))
+
+
+def _attachment(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=exports.XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET"])
+def overview(request: HttpRequest) -> HttpResponse:
+    user = require_page(request, Capability.VIEW_HOUSEHOLDS)
+    region = _region(request, user)
+    if region.level == RegionLevel.VILLAGE:
+        return _village(request, region)
+    figures = selectors.overview(region, timezone.localdate())
+    table = request.GET.get("table", "")
+    if table:
+        return _table_download(figures, table)
+    return render(
+        request,
+        "dashboard/overview.html",
+        {
+            "o": figures,
+            "charts": _charts(figures),
+            "can_set_population": user.can(Capability.MANAGE_REGIONS),
+            "this_year": timezone.localdate().year,
+        },
+    )
+
+
+def _charts(o: selectors.Overview) -> dict[str, object]:
+    """The charts' data, handed to the page's script as JSON (amounts in yuan)."""
+    return {
+        "programmes": {
+            "labels": [r.label for r in o.programmes],
+            "persons": [r.persons for r in o.programmes],
+            "amounts": [r.amount_fen / 100 for r in o.programmes],
+        },
+        "regions": {
+            "labels": [r.label for r in o.children],
+            "persons": [r.persons for r in o.children],
+            "amounts": [r.amount_fen / 100 for r in o.children],
+        },
+        "trend": {
+            "labels": [r.label for r in o.trend],
+            "persons": [r.persons for r in o.trend],
+            "amounts": [r.amount_fen / 100 for r in o.trend],
+        },
+    }
+
+
+def _table_download(o: selectors.Overview, table: str) -> HttpResponse:
+    month = f"{o.month.year}年{o.month.month}月" if o.month else ""
+    if table == "programmes":
+        title, first, rows = f"{o.region.name}{month}分项目统计", "救助项目", o.programmes
+    elif table == "regions":
+        title, first = f"{o.region.name}{month}分{o.child_level_label}统计", o.child_level_label
+        rows = o.children
+    elif table == "trend":
+        title, first, rows = f"{o.region.name}近{len(o.trend)}个月发放趋势", "月份", o.trend
+    else:
+        raise Http404
+    return _attachment(exports.table_workbook(title, first, rows), f"overview_{table}.xlsx")
+
+
+def _village(request: HttpRequest, region: Region) -> HttpResponse:
+    programme = request.GET.get("programme", "")
+    if programme and programme not in Programme.values:
+        programme = ""
+    rows = selectors.recipients_of_village(region, programme)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    trail = selectors.trail(region)
+    return render(
+        request,
+        "dashboard/village.html",
+        {
+            "region": region,
+            "trail": trail,
+            "page": page,
+            "programme": programme,
+            "programmes": Programme.choices,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def statistical_report(request: HttpRequest) -> HttpResponse:
+    user = require_page(request, Capability.VIEW_PAYROLL)
+    region = _region(request, user)
+    try:
+        month = parse_month(request.GET.get("month", ""))
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(reverse("dashboard:overview") + f"?region={region.code}")
+    return _attachment(
+        exports.statistical_report(region, month), f"monthly_report_{month:%Y%m}.xlsx"
+    )
+
+
+@login_required
+@require_POST
+def set_population(request: HttpRequest) -> HttpResponse:
+    user = require_page(request, Capability.MANAGE_REGIONS)
+    region = _region(request, user)
+    with refusals_shown(request):
+        services.set_population(
+            user,
+            region,
+            request.POST.get("persons", ""),
+            request.POST.get("year", str(dt.date.today().year)),
+        )
+        messages.success(request, f"已保存{region.name}的户籍人口。")
+    return redirect(reverse("dashboard:overview") + f"?region={region.code}")
