@@ -3,10 +3,11 @@ from django.urls import include, path
 from jiuzhu.cases import public_views
 from jiuzhu.core import views as core_views
 from jiuzhu.core.inputs import guard_page_views
+from jiuzhu.dashboard import views as dashboard_views
 from jiuzhu.portal import views as portal_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", dashboard_views.home, name="home"),
     path("login/", core_views.login_view, name="login"),
     path("logout/", core_views.logout_view, name="logout"),
     path("core/", include("jiuzhu.core.urls")),

@@ -16,7 +16,7 @@ from jiuzhu.core import selectors, services
 from jiuzhu.core.auth import LOGIN_FAILED, attempt_login
 from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import RegionLevel, WorkingDayOverride
-from jiuzhu.core.permissions import require_page, staff
+from jiuzhu.core.permissions import require_page
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.workdays import Calendar
 
@@ -49,12 +49,6 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect("login")
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = staff(request)
-    return render(request, "core/home.html", {"staff": user, "today": timezone.localdate()})
 
 
 class OverrideForm(forms.Form):

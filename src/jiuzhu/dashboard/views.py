@@ -16,10 +16,10 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.months import parse_month
-from jiuzhu.core.permissions import found_or_404, require_page
+from jiuzhu.core.permissions import found_or_404, require_page, staff
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
-from jiuzhu.dashboard import exports, selectors, services
+from jiuzhu.dashboard import exports, selectors, services, worklist
 
 PAGE_SIZE = 50
 
@@ -36,6 +36,35 @@ def _attachment(content: bytes, name: str) -> HttpResponse:
     response = HttpResponse(content, content_type=exports.XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@login_required
+@require_http_methods(["GET"])
+def home(request: HttpRequest) -> HttpResponse:
+    """Each staff member's first page: their tasks and, above a village, the headline
+    figures of their area; a village coordinator sees their village's households."""
+    user = staff(request)
+    today = timezone.localdate()
+    region = user.region
+    sees_figures = region is not None and user.can(Capability.VIEW_HOUSEHOLDS)
+    village = sees_figures and region is not None and region.level == RegionLevel.VILLAGE
+    return render(
+        request,
+        "dashboard/home.html",
+        {
+            "staff": user,
+            "today": today,
+            "tasks": worklist.worklist(user, today),
+            "headline": selectors.overview(region, today)
+            if sees_figures and region is not None and not village
+            else None,
+            "village": village,
+            "households": worklist.households_in_area(user) if village else None,
+            "recipients": selectors.recipients_of_village(region).count()
+            if village and region is not None
+            else None,
+        },
+    )
 
 
 @login_required

@@ -1,0 +1,66 @@
+"""Each role's first page: its tasks, the headline figures of its area, a village's files."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from jiuzhu.cases.models import Case
+from jiuzhu.core.roles import Role
+from jiuzhu.dashboard.worklist import worklist
+from tests import factories
+from tests.conftest import client_for
+from tests.payments.conftest import make_household, make_recipient
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def waiting(pay_staff, dong_e_village):
+    """Three 东阿镇 cases: one submitted, one overdue, one in notice since last week."""
+    admin = pay_staff["admin"]
+    today = timezone.localdate()
+    rows = {}
+    for name, status, due, notice_end in (
+        ("甲", "submitted", None, None),
+        ("乙", "investigating", today - dt.timedelta(days=3), None),
+        ("丙", "notice", None, today - dt.timedelta(days=1)),
+    ):
+        recipient = make_recipient(admin, make_household(admin, dong_e_village, name))
+        Case.objects.filter(pk=recipient.case_id).update(
+            status=status, decision_due=due, notice_ends_on=notice_end
+        )
+        rows[name] = recipient
+    return rows
+
+
+def test_a_town_assistant_sees_what_waits_in_their_town(waiting, pay_staff):
+    tasks = {t.label: t.count for t in worklist(pay_staff["assistant"], timezone.localdate())}
+    assert tasks == {
+        "超过办理时限的申请": 1,
+        "待受理的申请": 1,
+        "公示期满待生效的申请": 1,
+    }
+    page = client_for(pay_staff["assistant"]).get("/").content.decode()
+    assert "待办事项" in page and '<a href="/cases/overdue/">超过办理时限的申请</a>' in page
+    # The urgent first.
+    assert page.index("超过办理时限的申请") < page.index("待受理的申请")
+
+
+def test_another_town_sees_none_of_it(waiting, pay_staff):
+    assert worklist(pay_staff["other_assistant"], timezone.localdate()) == []
+    assert "今天没有待办事项。" in client_for(pay_staff["other_assistant"]).get("/").content.decode()
+
+
+def test_the_county_sees_its_headline_figures_and_a_village_its_files(waiting, pay_staff):
+    county = client_for(pay_staff["admin"]).get("/").content.decode()
+    assert "救助人数" in county and "按期办结（近12个月）" in county
+    village = client_for(pay_staff["coordinator"]).get("/").content.decode()
+    assert "本村（社区）家庭档案" in village and "<strong>3</strong>" in village
+    assert "救助人数" not in village
+
+
+def test_a_department_officer_has_no_case_tasks_or_figures(waiting):
+    officer = factories.user(Role.DEPARTMENT_OFFICER, factories.county(), username="dept")
+    page = client_for(officer).get("/").content.decode()
+    assert "今天没有待办事项。" in page and "救助人数" not in page
