@@ -49,7 +49,8 @@ def test_a_town_assistant_sees_what_waits_in_their_town(waiting, pay_staff):
 
 def test_another_town_sees_none_of_it(waiting, pay_staff):
     assert worklist(pay_staff["other_assistant"], timezone.localdate()) == []
-    assert "今天没有待办事项。" in client_for(pay_staff["other_assistant"]).get("/").content.decode()
+    page = client_for(pay_staff["other_assistant"]).get("/").content.decode()
+    assert "今天没有待办事项。" in page
 
 
 def test_the_county_sees_its_headline_figures_and_a_village_its_files(waiting, pay_staff):
