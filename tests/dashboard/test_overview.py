@@ -1,16 +1,20 @@
 """The overview: figures refreshed from locked payrolls, pages per area, drill-down, Excel."""
 
 import csv
+import datetime as dt
 import io
 import json
 
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 from openpyxl import load_workbook
 
+from jiuzhu.cases.models import Case
 from jiuzhu.core.models import RegionLevel
 from jiuzhu.core.roles import Role
 from jiuzhu.dashboard import figures, services
-from jiuzhu.dashboard.models import MonthlyFigure, RefreshedMonth, RegisteredPopulation
+from jiuzhu.dashboard.models import CaseFigure, MonthlyFigure, RefreshedMonth, RegisteredPopulation
 from jiuzhu.payments import files
 from jiuzhu.payments import services as payments
 from jiuzhu.payments.models import PayrollLine, line_ref
@@ -85,9 +89,9 @@ def test_the_nightly_run_finds_what_changed_and_a_rerun_changes_nothing(paid, do
     MonthlyFigure.objects.all().delete()
     RefreshedMonth.objects.all().delete()
     assert figures.stale_town_months() == [(MONTH, dong_e.code)]
-    assert figures.refresh() == {"town_months": 1, "rows": 1}
+    assert figures.refresh() == {"town_months": 1, "rows": 1, "case_rows": 0}
     before = _figures()
-    assert figures.refresh() == {"town_months": 0, "rows": 0}
+    assert figures.refresh() == {"town_months": 0, "rows": 0, "case_rows": 0}
     assert _figures() == before
 
 
@@ -198,3 +202,31 @@ def test_only_a_county_administrator_sets_the_population(pay_staff, dong_e):
         services.set_population(pay_staff["auditor"], dong_e, "5", "2025")
     assert not RegisteredPopulation.objects.exists()
     assert dong_e.level == RegionLevel.TOWN
+
+
+def test_timeliness_counts_decisions_in_time_and_advance_aid_within_24_hours(
+    pay_staff, dong_e_village
+):
+    admin = pay_staff["admin"]
+    now = timezone.now()
+    today = timezone.localdate()
+    cases = []
+    for name in ("甲", "乙", "丙", "丁"):
+        cases.append(make_recipient(admin, make_household(admin, dong_e_village, name)).case)
+    # Two decided: one on its due date, one two days late.
+    Case.objects.filter(pk=cases[0].pk).update(decided_at=now, decision_due=today)
+    Case.objects.filter(pk=cases[1].pk).update(
+        decided_at=now, decision_due=today - dt.timedelta(days=2)
+    )
+    # Two advance-aid cases: one granted in time, one still waiting past its 24 hours.
+    for case, decided in ((cases[2], now), (cases[3], None)):
+        Case.objects.filter(pk=case.pk).update(
+            advance_for=cases[0], advance_due_at=now + dt.timedelta(hours=1), decided_at=decided
+        )
+    out = io.StringIO()
+    call_command("refresh_overview", stdout=out, stderr=io.StringIO())
+    assert "近13个月的办理时效统计 1 行" in out.getvalue()
+    row = CaseFigure.objects.get()
+    assert (row.decided, row.decided_in_time, row.advance, row.advance_in_time) == (2, 1, 2, 1)
+    page = client_for(admin).get("/overview/").content.decode()
+    assert "1 / 2 件在15个工作日内办结" in page and "50.00%" in page

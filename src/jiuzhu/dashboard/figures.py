@@ -15,13 +15,16 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Count, F, Max, Q
+from django.db.models.functions import TruncDate, TruncMonth
 from django.dispatch import receiver
 from django.utils import timezone
 
-from jiuzhu.core.models import User
+from jiuzhu.cases.models import Case
+from jiuzhu.core.models import Region, User
+from jiuzhu.core.months import add_months, first_of_month
 from jiuzhu.core.tasks import enqueue, task
-from jiuzhu.dashboard.models import MonthlyFigure, RefreshedMonth
+from jiuzhu.dashboard.models import CaseFigure, MonthlyFigure, RefreshedMonth
 from jiuzhu.payments.models import (
     LineKind,
     PaymentFile,
@@ -143,17 +146,64 @@ def all_town_months() -> list[TownMonth]:
     )
 
 
+def refresh_case_figures(since: dt.date) -> int:
+    """Recompute the timeliness figures of every town from the month `since` on."""
+    start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
+    counts: dict[tuple[dt.date, int], CaseFigure] = {}
+
+    def figure(month: dt.datetime | dt.date, town_id: int) -> CaseFigure:
+        day = month.date() if isinstance(month, dt.datetime) else month
+        return counts.setdefault((day, town_id), CaseFigure(month=day))
+
+    decided = (
+        Case.objects.filter(decided_at__gte=start, decision_due__isnull=False)
+        .annotate(month=TruncMonth("decided_at"), day=TruncDate("decided_at"))
+        .values_list("month", "responsible_town_id")
+        .annotate(n=Count("id"), kept=Count("id", filter=Q(day__lte=F("decision_due"))))
+    )
+    for month, town_id, n, kept in decided:
+        row = figure(month, town_id)
+        row.decided, row.decided_in_time = n, kept
+    advance = (
+        Case.objects.filter(submitted_at__gte=start, advance_for__isnull=False)
+        .annotate(month=TruncMonth("submitted_at"))
+        .values_list("month", "responsible_town_id")
+        .annotate(
+            n=Count("id"),
+            kept=Count("id", filter=Q(decided_at__lte=F("advance_due_at"))),
+        )
+    )
+    for month, town_id, n, kept in advance:
+        row = figure(month, town_id)
+        row.advance, row.advance_in_time = n, kept
+    codes = dict(Region.objects.filter(pk__in={t for _, t in counts}).values_list("pk", "code"))
+    for (_, town_id), row in counts.items():
+        row.town_code = codes[town_id]
+    with transaction.atomic():
+        CaseFigure.objects.filter(month__gte=since).delete()
+        CaseFigure.objects.bulk_create(counts.values(), batch_size=2000)
+    return len(counts)
+
+
 def refresh(
-    town_months: list[TownMonth] | None = None, progress: Callable[[int], None] = lambda p: None
+    town_months: list[TownMonth] | None = None,
+    progress: Callable[[int], None] = lambda p: None,
+    timeliness: bool = False,
 ) -> dict[str, int]:
-    """Refresh these town-months (or every stale one), each committed on its own."""
+    """Refresh these town-months (or every stale one), each committed on its own; with
+    `timeliness` (the nightly run) also the last thirteen months' timeliness figures."""
     todo = stale_town_months() if town_months is None else town_months
+    case_rows = (
+        refresh_case_figures(add_months(first_of_month(timezone.localdate()), -12))
+        if timeliness
+        else 0
+    )
     rows = 0
     for number, (month, town_code) in enumerate(todo, start=1):
         rows += refresh_town_month(month, town_code)
         progress(number * 100 // len(todo))
     progress(100)
-    return {"town_months": len(todo), "rows": rows}
+    return {"town_months": len(todo), "rows": rows, "case_rows": case_rows}
 
 
 @task(TASK_KIND)

@@ -36,6 +36,27 @@ class MonthlyFigure(models.Model):
         return f"{self.month:%Y-%m} {self.region_code} {self.programme}"
 
 
+class CaseFigure(models.Model):
+    """Timeliness of a town's cases by month: decisions within the 15-working-day limit (by
+    the month decided) and advance aid granted within 24 hours (by the month applied)."""
+
+    month = models.DateField("月份")
+    town_code = models.CharField("乡镇代码", max_length=12)
+    decided = models.PositiveIntegerField("审核确认件数", default=0)
+    decided_in_time = models.PositiveIntegerField("按期办结件数", default=0)
+    advance = models.PositiveIntegerField("先行救助件数", default=0)
+    advance_in_time = models.PositiveIntegerField("24小时内先行救助件数", default=0)
+
+    class Meta:
+        verbose_name = "办理时效统计"
+        constraints = [
+            models.UniqueConstraint(fields=["month", "town_code"], name="one_case_figure_per_town")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.town_code}"
+
+
 class RefreshedMonth(models.Model):
     """Which town-months the figures hold, and when they were computed (the page says how
     fresh its numbers are; the nightly run recomputes months whose payrolls changed)."""

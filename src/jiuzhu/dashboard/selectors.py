@@ -9,14 +9,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
-from django.db.models.functions import Substr, TruncDate
+from django.db.models import Max, QuerySet, Sum
+from django.db.models.functions import Substr
 
-from jiuzhu.cases.models import PAID_RECIPIENT_STATUSES, Case, Recipient
+from jiuzhu.cases.models import PAID_RECIPIENT_STATUSES, Recipient
 from jiuzhu.core.models import PREFIX_LENGTH, Region, RegionLevel, User
 from jiuzhu.core.months import add_months, first_of_month
 from jiuzhu.core.programmes import Programme
-from jiuzhu.dashboard.models import MonthlyFigure, RefreshedMonth, RegisteredPopulation
+from jiuzhu.dashboard.models import (
+    CaseFigure,
+    MonthlyFigure,
+    RefreshedMonth,
+    RegisteredPopulation,
+)
 from jiuzhu.funds.models import Budget, Level
 
 TREND_MONTHS = 24
@@ -214,18 +219,19 @@ def funds(region: Region, year: int) -> tuple[int, int]:
 def timeliness(region: Region, today: dt.date) -> tuple[Rate, Rate]:
     """Over the last twelve months: decisions within the 15-working-day limit, and advance
     aid granted within its 24 hours."""
-    since = add_months(first_of_month(today), -11)
-    cases = Case.objects.filter(responsible_code__startswith=region.prefix)
-    decided = (
-        cases.filter(decided_at__date__gte=since, decision_due__isnull=False)
-        .annotate(decided_date=TruncDate("decided_at"))
-        .aggregate(n=Count("id"), kept=Count("id", filter=Q(decided_date__lte=F("decision_due"))))
+    sums = CaseFigure.objects.filter(
+        town_code__startswith=region.prefix[:9],
+        month__gte=add_months(first_of_month(today), -11),
+    ).aggregate(
+        decided=Sum("decided"),
+        kept=Sum("decided_in_time"),
+        advance=Sum("advance"),
+        advance_kept=Sum("advance_in_time"),
     )
-    advance = cases.filter(advance_due_at__isnull=False, submitted_at__date__gte=since).aggregate(
-        n=Count("id"),
-        kept=Count("id", filter=Q(decided_at__isnull=False, decided_at__lte=F("advance_due_at"))),
+    return (
+        Rate(int(sums["kept"] or 0), int(sums["decided"] or 0)),
+        Rate(int(sums["advance_kept"] or 0), int(sums["advance"] or 0)),
     )
-    return Rate(decided["kept"], decided["n"]), Rate(advance["kept"], advance["n"])
 
 
 def overview(region: Region, today: dt.date) -> Overview:

@@ -165,7 +165,7 @@ def pay_history(
         for month, town in tqdm(steps, desc="演示发放名册", unit="册", disable=not progress):
             if pay_month(month, town, admin, history, fail_one=month not in failed_in):
                 failed_in.add(month)
-    figures.refresh()
+    figures.refresh(timeliness=True)
     history.budgets = set_budgets(admin, county, today.year)
     history.seconds = time.perf_counter() - started
     return history

@@ -16,12 +16,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         todo = figures.all_town_months() if options["all"] else figures.stale_town_months()
-        with tqdm(total=100, desc="统计概览", unit="%", disable=not todo) as bar:
+        with tqdm(total=100, desc="统计概览", unit="%") as bar:
 
             def progress(percent: int) -> None:
                 bar.update(percent - bar.n)
 
-            done = figures.refresh(todo, progress)
+            done = figures.refresh(todo, progress, timeliness=True)
         self.stdout.write(
-            f"已重新计算 {done['town_months']} 个乡镇月份，统计行 {done['rows']:,} 行。"
+            f"已重新计算 {done['town_months']} 个乡镇月份的发放统计 {done['rows']:,} 行、"
+            f"近13个月的办理时效统计 {done['case_rows']:,} 行。"
         )
