@@ -34,16 +34,16 @@ MONTH = dt.date(2026, 12, 1)
 PG_NAME = "jiuzhu_bench_payroll"
 
 
-def _database() -> tuple[str, str]:
-    """(label, DATABASE_URL) for a fresh database of this bench's own."""
+def _database(pg_name: str = PG_NAME) -> tuple[str, str]:
+    """(label, DATABASE_URL) for a fresh database of a bench's own."""
     admin_url = os.environ.get("BENCH_PG", "")
     if admin_url:
         import psycopg
 
         with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME}")
-            conn.execute(f"CREATE DATABASE {PG_NAME}")
-        return "postgresql", admin_url.rsplit("/", 1)[0] + f"/{PG_NAME}"
+            conn.execute(f"DROP DATABASE IF EXISTS {pg_name}")
+            conn.execute(f"CREATE DATABASE {pg_name}")
+        return "postgresql", admin_url.rsplit("/", 1)[0] + f"/{pg_name}"
     folder = Path(tempfile.mkdtemp(prefix="jiuzhu-bench-payroll-"))
     os.environ["JIUZHU_DATA_DIR"] = str(folder)
     return "sqlite", f"sqlite:///{folder / 'payroll.sqlite3'}"
@@ -58,7 +58,7 @@ def _flush_generated(label: str) -> None:
         cursor.execute("CHECKPOINT" if label == "postgresql" else "PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def _drop(label: str, url: str) -> None:
+def _drop(label: str, url: str, pg_name: str = PG_NAME) -> None:
     from django.db import connections
 
     connections.close_all()
@@ -66,7 +66,7 @@ def _drop(label: str, url: str) -> None:
         import psycopg
 
         with psycopg.connect(os.environ["BENCH_PG"], autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME}")
+            conn.execute(f"DROP DATABASE IF EXISTS {pg_name}")
     else:
         shutil.rmtree(Path(url.removeprefix("sqlite:///")).parent, ignore_errors=True)
 

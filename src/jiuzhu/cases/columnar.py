@@ -13,7 +13,7 @@ from jiuzhu.core.programmes import Programme
 
 RECIPIENT_COLUMNS = (
     "id, household_id, person_id, programme, status, monthly_amount, start_month, "
-    "end_month, phase_out_until, region_code"
+    "end_month, phase_out_until, region_code, members_covered"
 )
 
 
@@ -21,7 +21,8 @@ def recipients_sql(prefix: str, month: dt.date) -> tuple[str, list[Any]]:
     """Recipients of the area `prefix` whose time in a monthly programme touches `month`
     (started before the next month, not ended by its 1st; those that ended inside it
     included), not suspended: (id, household_id, person_id, programme, status,
-    monthly_amount, start_month, end_month, phase_out_until, region_code). person_id is
+    monthly_amount, start_month, end_month, phase_out_until, region_code, members_covered).
+    person_id is
     null for a household recipient. Temporary aid is paid once, never monthly: left out."""
     sql = (
         f"SELECT {RECIPIENT_COLUMNS} FROM cases_recipient "

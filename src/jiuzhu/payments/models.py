@@ -209,6 +209,8 @@ class PayrollLine(models.Model):
     household_id = models.BigIntegerField()  # the household page goes through recipient_id
     payee_id = models.BigIntegerField()
     programme = models.CharField(max_length=16, choices=Programme.choices)
+    # The persons the recipient covered that month (保障人数), for the monthly statistics.
+    members = models.PositiveSmallIntegerField(default=1)
     region_code = models.CharField(max_length=12)
     reason = models.SmallIntegerField(choices=Reason.choices)
     share_permille = models.PositiveSmallIntegerField(default=1000)

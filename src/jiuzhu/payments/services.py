@@ -295,6 +295,7 @@ def _reissue_line(payroll: Payroll, no: int, old: PayrollLine, account: BankAcco
         household_id=old.household_id,
         payee_id=old.payee_id,
         programme=old.programme,
+        members=old.members,
         region_code=old.region_code,
         reason=Reason.REISSUE,
         share_permille=old.share_permille,

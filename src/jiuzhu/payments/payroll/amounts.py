@@ -104,6 +104,7 @@ class Lines:
     hid: I64
     payee: I64
     programme: I64
+    members: I64
     reason: I64
     share: I64
     amount: I64
@@ -171,6 +172,7 @@ def compute_lines(
         hid=recipients.hid[rows],
         payee=recipients.payee[rows],
         programme=recipients.programme[rows],
+        members=recipients.members[rows],
         reason=np.concatenate([part.amounts.reason for part in parts]),
         share=np.concatenate([part.amounts.share_permille for part in parts]),
         amount=np.concatenate([part.amounts.amount for part in parts]),

@@ -35,7 +35,7 @@ DETAIL_COLUMNS = (
 
 RECIPIENT_NUMBERS = (
     *("rid", "hid", "payee", "programme", "status"),
-    *("monthly", "start", "end", "phase_until", "poor"),
+    *("monthly", "start", "end", "phase_until", "poor", "members"),
 )
 
 
@@ -53,6 +53,7 @@ class Recipients:
     end: I64  # YYYYMMDD, 0 = open
     phase_until: I64  # YYYYMMDD, 0 = none
     poor: I64
+    members: I64  # persons the recipient covers (保障人数)
     details: pa.Table  # DETAIL_COLUMNS, row-aligned
 
     @property
@@ -67,7 +68,7 @@ class Recipients:
 
 def recipients_sql(prefix: str, month: dt.date) -> tuple[str, list[Any]]:
     """Recipients of a town possibly paid in `month` (and the ones that ended in it), each
-    with the payee snapshot: 10 integer columns, then DETAIL_COLUMNS. The recipients come
+    with the payee snapshot: 11 integer columns, then DETAIL_COLUMNS. The recipients come
     from the cases app's select, the head, payee and household from the registry's."""
     recipients, params = cases_columnar.recipients_sql(prefix, month)
     sql = (
@@ -76,7 +77,7 @@ def recipients_sql(prefix: str, month: dt.date) -> tuple[str, list[Any]]:
         f"{codes('r.status', STATUS_CODES, StatusCode.ENDED)}, "
         f"{yuan_to_fen('r.monthly_amount')}, "
         f"{date_int('r.start_month')}, {date_int('r.end_month')}, "
-        f"{date_int('r.phase_out_until')}, h.registered_poor, "
+        f"{date_int('r.phase_out_until')}, h.registered_poor, r.members_covered, "
         "r.region_code, COALESCE(p.name, ''), COALESCE(p.id_number, ''), COALESCE(a.id, 0), "
         "COALESCE(a.bank, ''), COALESCE(a.account_number, ''), COALESCE(a.holder_name, '') "
         f"FROM ({recipients}) r JOIN ({households_sql()}) h ON h.id = r.household_id "

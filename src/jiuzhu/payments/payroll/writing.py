@@ -43,6 +43,7 @@ def _line_batch(
             "household_id": pa.array(lines.hid[rows]),
             "payee_id": pa.array(lines.payee[rows]),
             "programme": pa.array(PROGRAMME_VALUES[lines.programme[rows]]),
+            "members": pa.array(lines.members[rows]),
             "reason": pa.array(lines.reason[rows]),
             "share_permille": pa.array(lines.share[rows]),
             "amount_fen": pa.array(lines.amount[rows]),
