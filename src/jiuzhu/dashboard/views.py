@@ -5,13 +5,14 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from jiuzhu.core import lists
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import Region, RegionLevel, User
@@ -20,8 +21,6 @@ from jiuzhu.core.permissions import found_or_404, require_page, staff
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.dashboard import exports, selectors, services, worklist
-
-PAGE_SIZE = 50
 
 
 def _region(request: HttpRequest, user: User) -> Region:
@@ -69,7 +68,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: HttpRequest) -> HttpResponseBase:
     user = require_page(request, Capability.VIEW_HOUSEHOLDS)
     region = _region(request, user)
     if region.level == RegionLevel.VILLAGE:
@@ -125,20 +124,44 @@ def _table_download(o: selectors.Overview, table: str) -> HttpResponse:
     return _attachment(exports.table_workbook(title, first, rows), f"overview_{table}.xlsx")
 
 
-def _village(request: HttpRequest, region: Region) -> HttpResponse:
+RECIPIENT_COLUMNS = [
+    lists.Column("户编号", lambda r: r.household.number, "household__number"),
+    lists.Column("申请人", lambda r: r.case.applicant.name, "case__applicant__name"),
+    lists.Column("救助项目", lambda r: r.get_programme_display(), "programme"),
+    lists.Column("状态", lambda r: r.get_status_display(), "status"),
+    lists.Column("保障人数", lambda r: r.members_covered, "members_covered", "count", True),
+    lists.Column("月救助金额（元）", lambda r: r.monthly_amount, "monthly_amount", "yuan", True),
+    lists.Column("起始月份", lambda r: r.start_month, "start_month", "date"),
+]
+
+
+def _village(request: HttpRequest, region: Region) -> HttpResponseBase:
+    """The end of the drill-down: the village's recipients, sorted, paged, exportable."""
     programme = request.GET.get("programme", "")
     if programme and programme not in Programme.values:
         programme = ""
-    rows = selectors.recipients_of_village(region, programme)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    trail = selectors.trail(region)
+    sort = lists.sorting(request, RECIPIENT_COLUMNS)
+    rows = lists.sorted_rows(
+        selectors.recipients_of_village(region, programme), RECIPIENT_COLUMNS, sort
+    )
+    if request.GET.get("format") == "xlsx":
+        label = dict(Programme.choices).get(programme, "")
+        return lists.xlsx_response(
+            "recipients",
+            f"{region.full_name}{label}救助对象",
+            RECIPIENT_COLUMNS,
+            rows.iterator(chunk_size=2000),
+        )
     return render(
         request,
         "dashboard/village.html",
         {
             "region": region,
-            "trail": trail,
-            "page": page,
+            "trail": selectors.trail(region),
+            "page": lists.page(request, rows),
+            "headers": lists.headers(request, RECIPIENT_COLUMNS, sort),
+            "query": lists.page_query(request),
+            "export": lists.export_query(request),
             "programme": programme,
             "programmes": Programme.choices,
         },
