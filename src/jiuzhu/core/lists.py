@@ -11,7 +11,7 @@ one of a hundred.
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
@@ -31,10 +31,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @dataclass(frozen=True)
 class Column:
     label: str
-    value: Callable[[Any], Any]  # the cell of a row
-    order_by: str = ""  # the field a click on the header sorts by ("" = not sortable)
+    field: str  # the value's path from the list's model (also what a click sorts by)
     kind: Kind = "text"
     total: bool = False  # summed in the export's totals row
+    choices: Mapping[str, str] | None = None  # a code's words (statuses, programmes)
+    sortable: bool = True
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def sorting(request: HttpRequest, columns: list[Column]) -> Sorting:
         position = int(request.GET.get("sort", ""))
     except ValueError:
         return Sorting(None, False)
-    if not 0 <= position < len(columns) or not columns[position].order_by:
+    if not 0 <= position < len(columns) or not columns[position].sortable:
         return Sorting(None, False)
     return Sorting(position, request.GET.get("dir") == "desc")
 
@@ -65,17 +66,17 @@ def sorted_rows(rows: QuerySet[Any], columns: list[Column], sort: Sorting) -> Qu
     """The rows in the order asked for, ties broken by the primary key (stable pages)."""
     if sort.column is None:
         return rows
-    field = columns[sort.column].order_by
-    return rows.order_by(
-        f"-{field}" if sort.descending else field, "-pk" if sort.descending else "pk"
-    )
+    field = columns[sort.column].field
+    if sort.descending:
+        return rows.order_by(f"-{field}", "-pk")
+    return rows.order_by(field, "pk")
 
 
 def headers(request: HttpRequest, columns: list[Column], sort: Sorting) -> list[Header]:
     """Each column's header with the link that sorts by it (keeping the filters)."""
     out = []
     for position, column in enumerate(columns):
-        if not column.order_by:
+        if not column.sortable:
             out.append(Header(column.label, "", ""))
             continue
         current = sort.column == position
@@ -111,9 +112,12 @@ def _query_without(params: QueryDict, *names: str) -> QueryDict:
     return query
 
 
-def _cell(value: Any, kind: Kind) -> Any:
+def _cell(value: Any, column: Column) -> Any:
+    kind = column.kind
     if value is None:
         return None
+    if column.choices is not None:
+        return column.choices.get(value, value)
     if kind == "fen":
         return round(int(value) / 100, 2)
     if kind == "yuan":
@@ -124,9 +128,10 @@ def _cell(value: Any, kind: Kind) -> Any:
 
 
 def xlsx_response(
-    filename: str, title: str, columns: list[Column], rows: Iterable[Any]
+    filename: str, title: str, columns: list[Column], rows: QuerySet[Any]
 ) -> FileResponse:
-    """The rows as one Excel sheet: a title, the headers, the rows and the totals."""
+    """The rows as one Excel sheet: a title, the headers, the rows and the totals. Only the
+    columns' values are read, as tuples, a chunk at a time (no model objects)."""
     folder = settings.DATA_DIR / "tmp"
     folder.mkdir(parents=True, exist_ok=True)
     handle, path = tempfile.mkstemp(suffix=".xlsx", dir=folder)  # created 0600
@@ -146,9 +151,10 @@ def xlsx_response(
             sheet.write_string(1, position, column.label, bold)
         totals = [0.0] * len(columns)
         number = 2
-        for row in rows:
+        values = rows.values_list(*(column.field for column in columns))
+        for row in values.iterator(chunk_size=5000):
             for position, column in enumerate(columns):
-                value = _cell(column.value(row), column.kind)
+                value = _cell(row[position], column)
                 if value is None or value == "":
                     continue
                 if column.kind == "text":

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from jiuzhu.cases.models import RecipientStatus
 from jiuzhu.core import lists
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import refusals_shown
@@ -125,13 +126,13 @@ def _table_download(o: selectors.Overview, table: str) -> HttpResponse:
 
 
 RECIPIENT_COLUMNS = [
-    lists.Column("户编号", lambda r: r.household.number, "household__number"),
-    lists.Column("申请人", lambda r: r.case.applicant.name, "case__applicant__name"),
-    lists.Column("救助项目", lambda r: r.get_programme_display(), "programme"),
-    lists.Column("状态", lambda r: r.get_status_display(), "status"),
-    lists.Column("保障人数", lambda r: r.members_covered, "members_covered", "count", True),
-    lists.Column("月救助金额（元）", lambda r: r.monthly_amount, "monthly_amount", "yuan", True),
-    lists.Column("起始月份", lambda r: r.start_month, "start_month", "date"),
+    lists.Column("户编号", "household__number"),
+    lists.Column("申请人", "case__applicant__name"),
+    lists.Column("救助项目", "programme", choices=dict(Programme.choices)),
+    lists.Column("状态", "status", choices=dict(RecipientStatus.choices)),
+    lists.Column("保障人数", "members_covered", "count", total=True),
+    lists.Column("月救助金额（元）", "monthly_amount", "yuan", total=True),
+    lists.Column("起始月份", "start_month", "date"),
 ]
 
 
@@ -150,7 +151,7 @@ def _village(request: HttpRequest, region: Region) -> HttpResponseBase:
             "recipients",
             f"{region.full_name}{label}救助对象",
             RECIPIENT_COLUMNS,
-            rows.iterator(chunk_size=2000),
+            rows,
         )
     return render(
         request,
