@@ -107,6 +107,20 @@ def staff_active(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def staff_two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Reset a colleague's two-factor sign-in (a lost phone); their sessions end."""
+    actor = require_page(request, Capability.MANAGE_STAFF)
+    member = found_or_404(staff_service.staff_member(actor, user_id))
+    with refusals_shown(request):
+        staff_service.reset_two_factor(actor, member)
+        messages.success(
+            request, f"已重置{member.first_name}的两步验证：身份验证器和恢复码已删除，已登录的会话已结束。"
+        )
+    return redirect("core:staff")
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
     """Change one's own password (API tokens are revoked by core/tokens.py)."""
