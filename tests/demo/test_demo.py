@@ -31,6 +31,7 @@ from jiuzhu.registry.names import initials
 from tests import factories
 from tests.demo.helpers import AS_OF, run_demo
 
+
 def demo_code(username: str) -> str:
     out = io.StringIO()
     call_command("demo_code", username, stdout=out)

@@ -202,7 +202,9 @@ def signed_in(request: HttpRequest, user: User) -> None:
 CheckedT = TypeVar("CheckedT")
 
 
-def attempt_code(request: HttpRequest, user: User, check: Callable[[], CheckedT | None]) -> CheckedT | None:
+def attempt_code(
+    request: HttpRequest, user: User, check: Callable[[], CheckedT | None]
+) -> CheckedT | None:
     """What ``check`` (a second-factor code check) returns, counted by the same throttle as
     passwords: refused unchecked while the client or the account must wait, a failure
     recorded like a wrong password (answer ``CODE_FAILED``), a success like a sign-in."""

@@ -114,9 +114,8 @@ def staff_two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     member = found_or_404(staff_service.staff_member(actor, user_id))
     with refusals_shown(request):
         staff_service.reset_two_factor(actor, member)
-        messages.success(
-            request, f"已重置{member.first_name}的两步验证：身份验证器和恢复码已删除，已登录的会话已结束。"
-        )
+        done = "身份验证器和恢复码已删除，已登录的会话已结束"
+        messages.success(request, f"已重置{member.first_name}的两步验证：{done}。")
     return redirect("core:staff")
 
 

@@ -89,6 +89,6 @@ class Command(BaseCommand):
         self.stdout.write("  另有每个镇（街道）的 <镇拼音>_assistant、<镇拼音>_approver，")
         self.stdout.write("  每个村（社区）的协理员 <镇拼音>_<村代码后三位>，如 donge_201。")
         self.stdout.write(
-            f"县级角色和乡镇助理员、审核人员须两步验证：在身份验证器应用中添加密钥 {DEMO_TOTP_KEY}，"
-            "或用 jiuzhu demo_code 用户名 查看当前验证码（仅开发环境）。"
+            "县级角色和乡镇助理员、审核人员须两步验证：在身份验证器应用中添加密钥 "
+            f"{DEMO_TOTP_KEY}，或用 jiuzhu demo_code 用户名 查看当前验证码（仅开发环境）。"
         )
