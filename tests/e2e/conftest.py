@@ -79,7 +79,7 @@ def log_in(page, live_server, user, password):
     if device is not None:
         page.wait_for_url(f"{live_server.url}/core/two-factor/verify/")
         page.fill("#id_code", current_code(device))
-        page.click("button[type=submit]")
+        page.click("main button:has-text('验证')")
     page.wait_for_url(f"{live_server.url}/")
 
 
