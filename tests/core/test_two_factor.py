@@ -128,10 +128,14 @@ def test_a_verified_session_reaches_the_pages_and_posts_wait_too(county_admin, d
     response = client.post(f"/core/staff/{dong_e_assistant.pk}/active/", {"active": "0"})
     assert response["Location"] == VERIFY
     assert User.objects.get(pk=dong_e_assistant.pk).is_active
-    # The API refuses the unverified session in JSON.
-    response = client.get("/api/regions/")
-    assert response.status_code == 403
-    assert response.json() == {"detail": SECOND_STEP_FIRST}
+    # The API refuses the unverified session in JSON, whatever other header comes along.
+    for headers in ({}, {"HTTP_AUTHORIZATION": "Basic eDp5"}):
+        response = client.get("/api/regions/", **headers)
+        assert response.status_code == 403
+        assert response.json() == {"detail": SECOND_STEP_FIRST}
+    # A token is the token's to answer: a wrong one is refused, not taken for the session.
+    response = client.get("/api/regions/", HTTP_AUTHORIZATION="Token jz_wrong")
+    assert response.status_code == 401
     response = give_code(client, current_code(device))
     assert response["Location"] == "/"
     for path in ("/", "/core/staff/", "/core/security/", "/core/two-factor/"):

@@ -57,12 +57,17 @@ def is_verified(request: HttpRequest) -> bool:
     return bool(verified and verified())
 
 
+def uses_two_factors(user: User) -> bool:
+    """Whether the user's sign-in has a second step: required of them, or chosen."""
+    return two_factor_required(user) or has_two_factors(user)
+
+
 def second_step_due(request: HttpRequest) -> bool:
     """Whether the signed-in user must still give a code (or enrol) before anything else."""
     user = request.user
     if not isinstance(user, User) or is_verified(request):
         return False
-    return two_factor_required(user) or has_two_factors(user)
+    return uses_two_factors(user)
 
 
 def key_text(device: TOTPDevice) -> str:
@@ -201,6 +206,6 @@ def disable_own(request: HttpRequest, user: User, code: str) -> None:
 def may_issue_token(request: HttpRequest, user: User) -> bool:
     """An API token for a user who signs in with two factors is issued only to a session
     of that same user that passed the second step."""
-    if not (two_factor_required(user) or has_two_factors(user)):
+    if not uses_two_factors(user):
         return True
     return getattr(request.user, "pk", None) == user.pk and is_verified(request)

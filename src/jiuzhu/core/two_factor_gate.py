@@ -44,7 +44,10 @@ class TwoFactorGateMiddleware:
         if not second_step_due(request):
             return self.get_response(request)
         if request.path.startswith("/api/"):
-            if "HTTP_AUTHORIZATION" in request.META:
+            # A token request is the token's to answer (a wrong token is refused, never
+            # taken for the session); any other header would fall back to the session.
+            scheme = request.META.get("HTTP_AUTHORIZATION", "").split(" ", 1)[0]
+            if scheme.lower() == "token":
                 return self.get_response(request)
             return JsonResponse({"detail": SECOND_STEP_FIRST}, status=403)
         user = request.user

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from jiuzhu.core import two_factor
 from jiuzhu.core.forms import refusals_shown
@@ -41,7 +42,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         with refusals_shown(request, form):
             device = two_factor.verify(request, user, form.cleaned_data["code"])
-            if device.name == two_factor.RECOVERY:
+            if isinstance(device, StaticDevice):
                 left = two_factor.recovery_codes_left(user)
                 messages.warning(
                     request, f"已使用一个恢复码，还剩 {left} 个；可在“两步验证”页面重新生成。"
