@@ -315,6 +315,13 @@ def test_a_voluntary_user_may_skip_enrol_and_stop(dong_e):
     assert target == "/"
 
 
+def test_a_new_coordinator_is_not_told_to_enrol(county_admin, dong_e_village):
+    form = {"username": "zhao_yi", "name": "赵一", "role": Role.VILLAGE_COORDINATOR}
+    form |= {"region": dong_e_village.pk, "department": ""}
+    page = client_for(county_admin).post("/core/staff/new/", form).content.decode()
+    assert "已新增工作人员：赵一" in page and "两步验证" not in page.split("<main")[1]
+
+
 def test_with_the_optional_setting_nobody_is_made_to_enrol(settings, county_admin):
     settings.JIUZHU_TWO_FACTOR = "optional"
     client, target = sign_in(county_admin)

@@ -15,7 +15,7 @@ from jiuzhu.core import staff as staff_service
 from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import Region, User
 from jiuzhu.core.permissions import found_or_404, require_page, staff
-from jiuzhu.core.roles import Capability, Role
+from jiuzhu.core.roles import Capability, Role, two_factor_required
 from jiuzhu.core.selectors import regions_in_scope
 
 
@@ -67,7 +67,13 @@ def staff_create(request: HttpRequest) -> HttpResponse:
         with refusals_shown(request, form):
             user, first_password = staff_service.create_staff(actor, form.to_input())
             return render(
-                request, "core/staff_created.html", {"member": user, "password": first_password}
+                request,
+                "core/staff_created.html",
+                {
+                    "member": user,
+                    "password": first_password,
+                    "two_factor": two_factor_required(user),
+                },
             )
     return render(request, "core/staff_form.html", {"form": form, "member": None})
 
