@@ -63,11 +63,14 @@ def uses_two_factors(user: User) -> bool:
 
 
 def second_step_due(request: HttpRequest) -> bool:
-    """Whether the signed-in user must still give a code (or enrol) before anything else."""
-    user = request.user
-    if not isinstance(user, User) or is_verified(request):
-        return False
-    return uses_two_factors(user)
+    """Whether the signed-in user must still give a code (or enrol) before anything else
+    (asked by the gate and the menu: answered once per request)."""
+    due = getattr(request, "_second_step_due", None)
+    if due is None:
+        user = request.user
+        due = isinstance(user, User) and not is_verified(request) and uses_two_factors(user)
+        request._second_step_due = due  # type: ignore[attr-defined]
+    return bool(due)
 
 
 def key_text(device: TOTPDevice) -> str:
