@@ -163,6 +163,7 @@ def test_the_first_admin_of_an_installation(capsys):
     assert out == [
         f"已建立{county.name}县级管理员 wang_ju，初始密码：{password}",
         "初始密码只显示这一次；请登录后立即修改密码。",
+        "县级管理员须使用两步验证：首次登录时用手机上的身份验证器扫码绑定。",
     ]
     assert (admin.first_name, admin.role, admin.region) == ("王局", Role.COUNTY_ADMIN, county)
     assert admin.check_password(password)
