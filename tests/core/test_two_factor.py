@@ -230,7 +230,9 @@ def test_a_recovery_code_works_once(dong_e_assistant):
 def test_enrolment_confirms_with_a_code_and_shows_ten_codes_once(dong_e_assistant):
     client, target = sign_in(dong_e_assistant)
     assert target == ENROL
-    page = client.get(ENROL).content.decode()
+    response = client.get(ENROL)
+    assert response["Cache-Control"] == "no-store"
+    page = response.content.decode()
     device = TOTPDevice.objects.get(user=dong_e_assistant)
     assert not device.confirmed
     assert "<svg" in page and "二维码" in page and "http" not in page.split("<svg")[1][:200]

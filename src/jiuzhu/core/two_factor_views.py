@@ -23,11 +23,16 @@ class CodeForm(forms.Form):
     )
 
 
-def _codes_page(request: HttpRequest, codes: list[str], target: str) -> HttpResponse:
-    """The recovery codes, shown this once and never cached."""
-    response = render(request, "core/two_factor_codes.html", {"codes": codes, "next": target})
+def _secret(response: HttpResponse) -> HttpResponse:
+    """A page with a key or codes on it: never kept in a cache or the browser's history."""
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _codes_page(request: HttpRequest, codes: list[str], target: str) -> HttpResponse:
+    """The recovery codes, shown this once."""
+    context = {"codes": codes, "next": target}
+    return _secret(render(request, "core/two_factor_codes.html", context))
 
 
 @login_required
@@ -65,16 +70,13 @@ def enrol(request: HttpRequest) -> HttpResponse:
         with refusals_shown(request, form):
             codes = two_factor.confirm_enrolment(request, user, form.cleaned_data["code"])
             return _codes_page(request, codes, safe_next(request))
-    return render(
-        request,
-        "core/two_factor_enrol.html",
-        {
-            "form": form,
-            "qr": two_factor.qr_svg(device),
-            "key": two_factor.key_text(device),
-            "required": two_factor_required(user),
-        },
-    )
+    context = {
+        "form": form,
+        "qr": two_factor.qr_svg(device),
+        "key": two_factor.key_text(device),
+        "required": two_factor_required(user),
+    }
+    return _secret(render(request, "core/two_factor_enrol.html", context))
 
 
 @login_required
