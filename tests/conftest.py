@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from jiuzhu.core.roles import Role
+from jiuzhu.core.roles import Role, two_factor_required
 from jiuzhu.policy.models import Parameter
 from jiuzhu.policy.parameter_files import load_parameters
 from tests import factories
@@ -38,8 +38,12 @@ def dong_e_assistant(dong_e):
 
 
 def client_for(user) -> Client:
+    """A client signed in as the user; for a user who must use two factors, with the second
+    step passed (an authenticator of theirs verified the session)."""
     client = Client()
     client.force_login(user)
+    if two_factor_required(user):
+        factories.pass_second_step(client, user)
     return client
 
 

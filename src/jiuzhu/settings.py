@@ -15,6 +15,8 @@ JIUZHU_HEARTBEAT_SECONDS, JIUZHU_WORKER_STALE_SECONDS, JIUZHU_TASK_MAX_ATTEMPTS
                       supervisor (`jiuzhu supervise`) resumes its work (120), and how many
                       interruptions it resumes before failing the work (3)
 JIUZHU_FILE_RETENTION_DAYS  payment files are deleted this many days after they were made (30)
+JIUZHU_TWO_FACTOR     "required" (default): county roles and money roles sign in with a code;
+                      "optional": nobody is made to, anyone may enrol
 """
 
 import os
@@ -82,6 +84,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "jiuzhu.core",
     "jiuzhu.registry",
     "jiuzhu.verification",
@@ -104,6 +109,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "jiuzhu.core.two_factor_gate.TwoFactorGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "jiuzhu.core.security.ErrorPagesMiddleware",
@@ -186,6 +193,16 @@ JIUZHU_IDLE_MINUTES = int(os.environ.get("JIUZHU_IDLE_MINUTES", "30"))
 SESSION_COOKIE_AGE = JIUZHU_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Two-factor sign-in (core/two_factor.py): "required" makes the roles of roles.
+# two_factor_required use it; "optional" lets everyone choose.
+JIUZHU_TWO_FACTOR = os.environ.get("JIUZHU_TWO_FACTOR", "required").strip().lower()
+if JIUZHU_TWO_FACTOR not in {"required", "optional"}:
+    raise ImproperlyConfigured('JIUZHU_TWO_FACTOR 只能是 "required" 或 "optional"。')
+OTP_TOTP_ISSUER = "救助平台"
+# Wrong codes are counted by the sign-in throttle (core/auth.py) with the passwords; the
+# devices' own per-device delays would let a password holder block the owner's codes.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 # Reverse proxies (addresses or networks) whose X-Forwarded-For names the real client.
 JIUZHU_TRUSTED_PROXIES = [
     p.strip() for p in os.environ.get("JIUZHU_TRUSTED_PROXIES", "").split(",") if p.strip()

@@ -4,12 +4,30 @@ from typing import Any
 
 from rest_framework.test import APIClient
 
-from jiuzhu.core.models import AuditEntry, Region
+from jiuzhu.core.models import AuditEntry, Region, User
+from jiuzhu.core.roles import two_factor_required
 from jiuzhu.registry.models import Asset, Household, Income, Membership, Person
 from tests import factories
 from tests.factories import head_of
 
-__all__ = ["counts", "created", "head_of", "household_payload", "member_payload"]
+__all__ = [
+    "counts",
+    "created",
+    "head_of",
+    "household_payload",
+    "member_payload",
+    "signed_in",
+]
+
+
+def signed_in(user: User) -> APIClient:
+    """An API client with the user's web session, past the second step when they must use
+    one: the only way such a user is issued a token."""
+    client = APIClient()
+    client.force_login(User.objects.get(pk=user.pk))  # as stored (a test may change it)
+    if two_factor_required(user):
+        factories.pass_second_step(client, user)
+    return client
 
 
 def counts() -> dict[str, int]:

@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from jiuzhu.core.models import LoginFailure
 from tests import factories
+from tests.api.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,7 @@ def _token(client, username, password):
 
 
 def test_token_for_good_credentials_works(assistant, dong_e_household):
-    client = APIClient()
+    client = signed_in(assistant)
     response = _token(client, assistant.username, factories.PASSWORD)
     assert response.status_code == 200
     token = response.json()["token"]
@@ -63,7 +64,7 @@ def test_repeated_failures_throttle_with_the_same_answer(assistant):
 
 
 def test_success_forgets_the_clients_own_failures(assistant):
-    client = APIClient()
+    client = signed_in(assistant)
     _token(client, assistant.username, "wrong")
     assert _token(client, assistant.username, factories.PASSWORD).status_code == 200
     assert LoginFailure.objects.count() == 0

@@ -5,6 +5,7 @@ from django.test import Client
 
 from jiuzhu.core.models import AccessLog
 from jiuzhu.core.roles import Role
+from jiuzhu.core.two_factor_gate import SECOND_STEP_FIRST
 from tests import factories
 from tests.api.helpers import counts, head_of, household_payload, member_payload
 
@@ -191,6 +192,8 @@ def test_user_without_region_sees_nothing(client_for, make_user, dong_e_househol
 def test_session_authentication_works_too(assistant, dong_e_household):
     client = Client()
     assert client.login(username=assistant.username, password=factories.PASSWORD)
+    assert client.get("/api/regions/").json() == {"detail": SECOND_STEP_FIRST}
+    factories.pass_second_step(client, assistant)
     response = client.get(f"/api/households/{dong_e_household.pk}/")
     assert response.status_code == 200
     assert response.json()["id"] == dong_e_household.pk
@@ -199,6 +202,7 @@ def test_session_authentication_works_too(assistant, dong_e_household):
 def test_session_writes_need_the_csrf_token(assistant, dong_e_household):
     client = Client(enforce_csrf_checks=True)
     assert client.login(username=assistant.username, password=factories.PASSWORD)
+    factories.pass_second_step(client, assistant)
     response = client.patch(
         f"/api/households/{dong_e_household.pk}/",
         {"address": "改"},

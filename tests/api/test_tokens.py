@@ -20,7 +20,7 @@ from jiuzhu.core.models import ApiToken, AuditEntry, User
 from jiuzhu.core.roles import Role
 from jiuzhu.core.tokens import issue_token
 from tests import factories
-from tests.api.helpers import counts
+from tests.api.helpers import counts, signed_in
 from tests.conftest import client_for as page_client
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ EXPIRED = {"detail": "认证令牌已过期，请重新申请。"}
 
 
 def obtain(user: User, **extra) -> dict:
-    response = APIClient().post(
+    response = signed_in(user).post(
         "/api/auth/token/",
         {"username": user.username, "password": factories.PASSWORD, **extra},
         format="json",
@@ -183,7 +183,7 @@ def test_a_token_without_calculate_may_not_use_the_calculator(assistant):
 
 def test_a_role_may_not_ask_for_a_scope_beyond_it(make_user, dong_e):
     auditor = make_user(Role.AUDITOR, dong_e)
-    response = APIClient().post(
+    response = signed_in(auditor).post(
         "/api/auth/token/",
         {
             "username": auditor.username,

@@ -11,17 +11,21 @@ from django.utils import timezone
 
 from jiuzhu.core.models import User
 from jiuzhu.core.roles import Role
+from jiuzhu.core.two_factor import current_code
 from tests import factories
 from tests.conftest import client_for
 
 
 @pytest.mark.django_db
 def test_login_and_logout(dong_e_assistant):
+    device = factories.authenticator(dong_e_assistant)
     client = Client()
     response = client.post(
         "/login/", {"username": dong_e_assistant.username, "password": factories.PASSWORD}
     )
-    assert response.status_code == 302
+    assert response["Location"] == "/core/two-factor/verify/"
+    response = client.post("/core/two-factor/verify/", {"code": current_code(device)})
+    assert response["Location"] == "/"
     assert "东阿镇" in client.get("/").content.decode()
     client.post("/logout/")
     assert client.get("/").status_code == 302
@@ -56,9 +60,22 @@ def test_an_account_locked_by_an_administrator_may_not_sign_in(dong_e_assistant)
 
 @pytest.mark.django_db
 def test_open_redirect_after_login_is_refused(dong_e_assistant):
-    response = Client().post(
+    device = factories.authenticator(dong_e_assistant)
+    client = Client()
+    response = client.post(
         "/login/?next=https://evil.example/",
         {"username": dong_e_assistant.username, "password": factories.PASSWORD},
+    )
+    assert response["Location"] == "/core/two-factor/verify/"
+    response = client.post(
+        "/core/two-factor/verify/?next=https://evil.example/", {"code": current_code(device)}
+    )
+    assert response["Location"] == "/"
+    # A user without a second factor goes straight to the page, never off the site.
+    worker = factories.user(Role.SOCIAL_WORKER, dong_e_assistant.region)
+    response = Client().post(
+        "/login/?next=https://evil.example/",
+        {"username": worker.username, "password": factories.PASSWORD},
     )
     assert response["Location"] == "/"
 

@@ -34,6 +34,7 @@ def test_an_admin_creates_an_account_and_hands_over_a_first_password(county_admi
     assert page.status_code == 200
     text = page.content.decode()
     assert "已新增工作人员：李娜" in text
+    assert "该岗位须使用两步验证：首次登录时须用手机上的身份验证器扫码绑定" in text
     password = re.search(r'<strong class="secret">([^<]+)</strong>', text).group(1)
     created = User.objects.get(username="li_na")
     assert (created.first_name, created.role, created.region) == (
@@ -65,6 +66,8 @@ def test_deactivation_ends_sign_in_tokens_and_sessions(county_admin, dong_e_assi
     issue_token(dong_e_assistant)
     session_client = Client()
     assert session_client.login(username=dong_e_assistant.username, password=factories.PASSWORD)
+    factories.pass_second_step(session_client, dong_e_assistant)
+    assert session_client.get("/").status_code == 200
     assert Session.objects.count() == 1
 
     response = client_for(county_admin).post(
@@ -79,7 +82,7 @@ def test_deactivation_ends_sign_in_tokens_and_sessions(county_admin, dong_e_assi
     assert list(Session.objects.all().values_list("session_key", flat=True)) == [
         response.client.session.session_key
     ]
-    assert session_client.get("/").status_code == 302  # back to the sign-in page
+    assert session_client.get("/")["Location"] == "/login/?next=/"  # back to the sign-in page
     assert AuditEntry.objects.filter(action="deactivate_staff").count() == 1
 
 
@@ -160,6 +163,7 @@ def test_the_first_admin_of_an_installation(capsys):
     assert out == [
         f"已建立{county.name}县级管理员 wang_ju，初始密码：{password}",
         "初始密码只显示这一次；请登录后立即修改密码。",
+        "县级管理员须使用两步验证：首次登录时用手机上的身份验证器扫码绑定。",
     ]
     assert (admin.first_name, admin.role, admin.region) == ("王局", Role.COUNTY_ADMIN, county)
     assert admin.check_password(password)
@@ -177,10 +181,11 @@ def test_create_admin_needs_the_region_tree_first():
 def test_a_session_ends_after_thirty_idle_minutes(dong_e_assistant):
     client = Client()
     assert client.login(username=dong_e_assistant.username, password=factories.PASSWORD)
+    factories.pass_second_step(client, dong_e_assistant)
     session = Session.objects.get()
-    client.get("/")  # every request renews the session for another 30 minutes
+    assert client.get("/").status_code == 200  # every request renews it for 30 minutes
 
     renewed = Session.objects.get().expire_date
     assert 29 * 60 < (renewed - timezone.now()).total_seconds() <= 30 * 60
     Session.objects.filter(pk=session.pk).update(expire_date=timezone.now())
-    assert client.get("/").status_code == 302
+    assert client.get("/")["Location"] == "/login/?next=/"

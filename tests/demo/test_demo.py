@@ -7,22 +7,36 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, F, Max, Sum
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jiuzhu.core import idnumber
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.roles import Role
 from jiuzhu.demo import load as load_module
-from jiuzhu.demo.accounts import DEMO_PASSWORD, accounts_table, main_accounts
+from jiuzhu.demo.accounts import (
+    DEMO_PASSWORD,
+    DEMO_TOTP_KEY,
+    DEMO_TOTP_KEY_HEX,
+    accounts_table,
+    main_accounts,
+)
 from jiuzhu.demo.load import load_households
 from jiuzhu.registry import selectors
 from jiuzhu.registry.models import Asset, Household, Income, Membership, Person, Relation
 from jiuzhu.registry.names import initials
 from tests import factories
 from tests.demo.helpers import AS_OF, run_demo
+
+
+def demo_code(username: str) -> str:
+    out = io.StringIO()
+    call_command("demo_code", username, stdout=out)
+    return out.getvalue().strip()
+
 
 # The county of seed 5 (400 households on AS_OF), the same on SQLite and PostgreSQL, as
 # generated before the generator became a package: a change here changes every demo.
@@ -191,17 +205,32 @@ def test_incomes_assets_and_areas_are_plausible():
 
 
 @pytest.mark.django_db
-def test_staff_for_every_role_town_and_village_can_log_in():
+def test_staff_for_every_role_town_and_village_can_log_in(settings):
     output = run_demo(0)
     assert DEMO_PASSWORD in output
     roles = {a.role for a in main_accounts()}
     assert roles == set(Role.values)
     for _role, username, region in accounts_table():
         assert username in output and region in output
+    two_factor = {Role.COUNTY_ADMIN, Role.COUNTY_SUPERVISOR, Role.AUDITOR}
+    two_factor |= {Role.TOWN_ASSISTANT, Role.TOWN_APPROVER}
+    settings.DEBUG = True  # `jiuzhu demo_code` answers in development only
     for account in main_accounts():
         user = User.objects.get(username=account.username)
         assert (user.role, user.region_id) == (account.role, account.region.pk)
-        assert Client().login(username=account.username, password=DEMO_PASSWORD)
+        client = Client()
+        response = client.post("/login/", {"username": user.username, "password": DEMO_PASSWORD})
+        if account.role in two_factor:
+            assert response["Location"] == "/core/two-factor/verify/"
+            response = client.post("/core/two-factor/verify/", {"code": demo_code(user.username)})
+        assert response["Location"] == "/"
+        assert client.get("/").status_code == 200
+    # Every account that must use two factors has the demo's key, and only those.
+    with_key = User.objects.filter(totpdevice__key=DEMO_TOTP_KEY_HEX, totpdevice__confirmed=True)
+    assert set(with_key.values_list("role", flat=True).distinct()) == two_factor
+    assert with_key.count() == User.objects.filter(role__in=two_factor).count() == 19
+    assert DEMO_TOTP_KEY in output
+    assert DEMO_TOTP_KEY_HEX == "4a2993d06463944c6b7c4a2993d06463944c6b7c"
     assert User.objects.get(username="donge_assistant").region.name == "东阿镇"
     assert User.objects.get(username="donge_201").region.code == "370124102201"
     assert User.objects.get(username="dept_officer").department == "人力资源和社会保障局"
@@ -215,6 +244,25 @@ def test_staff_for_every_role_town_and_village_can_log_in():
     assert Client().login(username="hongfanchi_201", password=DEMO_PASSWORD)
     # Every account shares one hash: the password was hashed once.
     assert User.objects.values("password").distinct().count() == 1
+
+
+@pytest.mark.django_db
+def test_demo_code_refuses_outside_development_and_for_other_accounts(settings):
+    run_demo(0)
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="只能在开发环境（JIUZHU_DEBUG=1）中查看演示验证码。"):
+        demo_code("county_admin")
+    settings.DEBUG = True
+    assert len(demo_code("county_admin")) == 6
+    # Not demo accounts: a colleague created later, a demo account without two factors, and
+    # a demo account whose authenticator was re-enrolled with a key of its own.
+    county = Region.objects.get(level=RegionLevel.COUNTY)
+    colleague = factories.user(Role.COUNTY_ADMIN, county, username="wang_admin")
+    factories.authenticator(colleague)
+    TOTPDevice.objects.filter(user__username="auditor").update(key="00" * 20)
+    for username in ("wang_admin", "social_worker", "auditor", "nobody"):
+        with pytest.raises(CommandError, match="该用户不是绑定了演示身份验证器的演示账号。"):
+            demo_code(username)
 
 
 @pytest.mark.django_db

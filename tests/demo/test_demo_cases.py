@@ -26,6 +26,7 @@ from jiuzhu.core.programmes import Programme
 from jiuzhu.core.workdays import Calendar
 from jiuzhu.policy.parameters import value_at
 from jiuzhu.registry.models import Membership
+from tests import factories
 from tests.demo.helpers import run_demo
 
 
@@ -177,6 +178,7 @@ def test_town_lists_for_the_demo_assistant(county):
     assert selectors.due_soon(user).exists()
     client = Client()
     client.force_login(user)
+    factories.pass_second_step(client, user)  # the demo's own authenticator
     listing = client.get("/cases/")
     assert listing.status_code == 200 and page[0].number in listing.content.decode()
     assert overdue[0].number in client.get("/cases/overdue/").content.decode()

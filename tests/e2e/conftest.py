@@ -7,7 +7,10 @@ import pytest
 from django.apps import apps
 from django.db import connection, transaction
 
+from jiuzhu.core.roles import two_factor_required
+from jiuzhu.core.two_factor import current_code
 from jiuzhu.payments.models import Payroll
+from tests import factories
 from tests.cases.conftest import poor_household, staff  # noqa: F401  (fixtures)
 from tests.payments.conftest import pay_staff  # noqa: F401  (fixtures)
 
@@ -66,10 +69,17 @@ def phone(browser):
 
 
 def log_in(page, live_server, user, password):
+    """Sign in through the login page; a user who must use two factors has an authenticator
+    (made here when missing) and types its current code on the code step."""
+    device = factories.authenticator(user) if two_factor_required(user) else None
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+    if device is not None:
+        page.wait_for_url(f"{live_server.url}/core/two-factor/verify/")
+        page.fill("#id_code", current_code(device))
+        page.click("main button:has-text('验证')")
     page.wait_for_url(f"{live_server.url}/")
 
 

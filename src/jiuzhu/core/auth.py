@@ -11,6 +11,10 @@ site shares them:
   the stranger, not the owner at their usual desk;
 - one client failing on many accounts raises a ``SecurityEvent`` (a password spray).
 
+A wrong second-factor code (core/two_factor.py) counts exactly like a wrong password
+(``attempt_code``), and a sign-in is recorded as a success (``signed_in``: the client is
+trusted, its failures forgotten) only once it is complete, after the code when there is one.
+
 The client is the peer address; ``X-Forwarded-For`` is read only when the peer is one of
 ``JIUZHU_TRUSTED_PROXIES`` (README, the settings table).
 """
@@ -20,7 +24,8 @@ import hashlib
 import hmac
 import ipaddress
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -33,6 +38,7 @@ from django.utils import timezone
 from jiuzhu.core.models import LoginFailure, SecurityEvent, TrustedLoginClient, User
 
 LOGIN_FAILED = "登录失败：用户名或密码错误，或尝试过于频繁，请核对后稍候再试。"
+CODE_FAILED = "验证失败：验证码或恢复码不正确、已用过，或尝试过于频繁，请核对后稍候再试。"
 
 logger = logging.getLogger("jiuzhu.security")
 
@@ -170,10 +176,12 @@ def _record_success(client: str, account: str, now: dt.datetime) -> None:
     LoginFailure.objects.filter(client=client, account=account).delete()
 
 
-def attempt_login(request: HttpRequest, username: str, password: str) -> User | None:
+def attempt_password(request: HttpRequest, username: str, password: str) -> User | None:
     """The user for these credentials, or None (answer ``LOGIN_FAILED``) when they are wrong
     or this attempt is throttled; a throttled attempt is refused before the password is
-    checked, and is not counted."""
+    checked, and is not counted. A success is not recorded yet: for a user with a second
+    factor the sign-in ends with the code (``attempt_code``), so that a right password alone
+    neither trusts the client nor forgets its failed codes."""
     now = timezone.now()
     client = client_address(request)
     account = account_key(username)
@@ -183,5 +191,31 @@ def attempt_login(request: HttpRequest, username: str, password: str) -> User | 
     if not isinstance(user, User):
         _record_failure(client, account, now)
         return None
-    _record_success(client, account, now)
     return user
+
+
+def signed_in(request: HttpRequest, user: User) -> None:
+    """Record a complete sign-in: trust this client for the account, forget its failures."""
+    _record_success(client_address(request), account_key(user.username), timezone.now())
+
+
+CheckedT = TypeVar("CheckedT")
+
+
+def attempt_code(
+    request: HttpRequest, user: User, check: Callable[[], CheckedT | None]
+) -> CheckedT | None:
+    """What ``check`` (a second-factor code check) returns, counted by the same throttle as
+    passwords: refused unchecked while the client or the account must wait, a failure
+    recorded like a wrong password (answer ``CODE_FAILED``), a success like a sign-in."""
+    now = timezone.now()
+    client = client_address(request)
+    account = account_key(user.username)
+    if is_throttled(client, account, now):
+        return None
+    checked = check()
+    if checked is None:
+        _record_failure(client, account, now)
+        return None
+    _record_success(client, account, now)
+    return checked

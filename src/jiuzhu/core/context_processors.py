@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from jiuzhu.core.roles import Capability
+from jiuzhu.core.two_factor import second_step_due
 
 # (label, url name, capability needed or None for every staff member)
 NAVIGATION: list[tuple[str, str, Capability | None]] = [
@@ -30,9 +31,10 @@ NAVIGATION: list[tuple[str, str, Capability | None]] = [
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """The menu entries the signed-in user's role may open."""
+    """The menu entries the signed-in user's role may open (none before the second step of
+    sign-in: those pages would only lead back to it)."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or second_step_due(request):
         return {"nav_items": []}
     items = [
         (label, reverse(name))

@@ -1,5 +1,8 @@
 """Roles and what each may do. One table, read by views, the API and the navigation."""
 
+from typing import Protocol
+
+from django.conf import settings
 from django.db import models
 
 from jiuzhu.core.idnumber import Visibility
@@ -102,3 +105,27 @@ ID_VISIBILITY: dict[str, Visibility] = {
 
 def role_can(role: str, capability: Capability) -> bool:
     return role in CAPABILITIES[capability]
+
+
+# Two-factor sign-in: the county roles, and every role that moves money.
+_MONEY_CAPABILITIES = (
+    Capability.PREPARE_PAYROLL,
+    Capability.CHECK_PAYROLL,
+    Capability.APPROVE_PAYROLL,
+    Capability.MANAGE_BUDGETS,
+)
+TWO_FACTOR_ROLES: frozenset[str] = frozenset(
+    {Role.COUNTY_ADMIN, Role.COUNTY_SUPERVISOR, Role.AUDITOR}.union(
+        *(CAPABILITIES[capability] for capability in _MONEY_CAPABILITIES)
+    )
+)
+
+
+class _HasRole(Protocol):
+    role: str
+
+
+def two_factor_required(user: _HasRole) -> bool:
+    """Whether the user must sign in with a second factor (unless JIUZHU_TWO_FACTOR is
+    "optional"); anyone else may enrol of their own accord."""
+    return settings.JIUZHU_TWO_FACTOR == "required" and user.role in TWO_FACTOR_ROLES

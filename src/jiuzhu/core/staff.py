@@ -1,15 +1,16 @@
 """Staff accounts, managed by county administrators: create, change role and area,
-deactivate and reactivate. Offboarding revokes everything at once: the account is
-deactivated, its API tokens revoked (core/tokens.py reacts to the save) and its open web
-sessions ended."""
+deactivate and reactivate, reset two-factor sign-in. Offboarding revokes everything at once:
+the account is deactivated, its API tokens revoked (core/tokens.py reacts to the save), its
+second-factor devices removed and its open web sessions ended."""
 
 import secrets
 from dataclasses import dataclass
 
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, RegionLevel, User
@@ -17,6 +18,7 @@ from jiuzhu.core.permissions import require, require_area
 from jiuzhu.core.roles import Capability, Role
 from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.core.services import record_audit
+from jiuzhu.core.two_factor import has_two_factors, remove_devices
 
 # Roles whose area is a town or a village, and the level their region must have.
 REGION_LEVEL = {
@@ -41,10 +43,13 @@ class StaffInput:
 
 
 def staff_in_scope(actor: User) -> QuerySet[User]:
-    """The accounts of the administrator's area, by name."""
+    """The accounts of the administrator's area, by name, each with ``two_factor`` (whether
+    it signs in with an authenticator)."""
+    authenticator = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
     return (
         User.objects.filter(in_area(actor, "region__code"))
         .select_related("region")
+        .annotate(two_factor=Exists(authenticator))
         .order_by("-is_active", "region__code", "first_name", "username")
     )
 
@@ -129,6 +134,23 @@ def set_active(actor: User, user: User, active: bool) -> User:
         user.is_active = active
         user.save(update_fields=["is_active"])  # tokens are revoked by core/tokens.py
         if not active:
+            remove_devices(user)
             end_sessions(user)
         record_audit(actor, "reactivate_staff" if active else "deactivate_staff", user, {})
+    return user
+
+
+def reset_two_factor(actor: User, user: User) -> User:
+    """Remove a colleague's authenticator and recovery codes (a lost phone) and end their
+    sessions: at the next sign-in they enrol again, if their role requires it."""
+    require(actor, Capability.MANAGE_STAFF)
+    require_area(actor, user.region.code if user.region else "")
+    if user.pk == actor.pk:
+        raise DomainError("不能重置自己的两步验证，请由另一位管理员操作。")
+    if not has_two_factors(user):
+        raise DomainError("该账户没有启用两步验证，无需重置。")
+    with transaction.atomic():
+        remove_devices(user)
+        end_sessions(user)
+        record_audit(actor, "reset_two_factor", user, {})
     return user

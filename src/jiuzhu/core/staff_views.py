@@ -15,7 +15,7 @@ from jiuzhu.core import staff as staff_service
 from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import Region, User
 from jiuzhu.core.permissions import found_or_404, require_page, staff
-from jiuzhu.core.roles import Capability, Role
+from jiuzhu.core.roles import Capability, Role, two_factor_required
 from jiuzhu.core.selectors import regions_in_scope
 
 
@@ -67,7 +67,13 @@ def staff_create(request: HttpRequest) -> HttpResponse:
         with refusals_shown(request, form):
             user, first_password = staff_service.create_staff(actor, form.to_input())
             return render(
-                request, "core/staff_created.html", {"member": user, "password": first_password}
+                request,
+                "core/staff_created.html",
+                {
+                    "member": user,
+                    "password": first_password,
+                    "two_factor": two_factor_required(user),
+                },
             )
     return render(request, "core/staff_form.html", {"form": form, "member": None})
 
@@ -103,6 +109,19 @@ def staff_active(request: HttpRequest, user_id: int) -> HttpResponse:
         staff_service.set_active(actor, member, active)
         done = "已恢复" if active else "已停用（登录、接口令牌与会话均已失效）"
         messages.success(request, f"{member.first_name}的账户{done}。")
+    return redirect("core:staff")
+
+
+@login_required
+@require_POST
+def staff_two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Reset a colleague's two-factor sign-in (a lost phone); their sessions end."""
+    actor = require_page(request, Capability.MANAGE_STAFF)
+    member = found_or_404(staff_service.staff_member(actor, user_id))
+    with refusals_shown(request):
+        staff_service.reset_two_factor(actor, member)
+        done = "身份验证器和恢复码已删除，已登录的会话已结束"
+        messages.success(request, f"已重置{member.first_name}的两步验证：{done}。")
     return redirect("core:staff")
 
 

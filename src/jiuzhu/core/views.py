@@ -8,16 +8,18 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.core import selectors, services
-from jiuzhu.core.auth import LOGIN_FAILED, attempt_login
+from jiuzhu.core.auth import LOGIN_FAILED, attempt_password, signed_in
 from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import RegionLevel, WorkingDayOverride
 from jiuzhu.core.permissions import require_page
-from jiuzhu.core.roles import Capability
+from jiuzhu.core.roles import Capability, two_factor_required
+from jiuzhu.core.two_factor import has_two_factors
 from jiuzhu.core.workdays import Calendar
 
 
@@ -26,23 +28,41 @@ class LoginForm(forms.Form):
     password = forms.CharField(label="密码", widget=forms.PasswordInput, max_length=200)
 
 
+def safe_next(request: HttpRequest) -> str:
+    """The ``next`` page asked for, when it is on this site; "" otherwise."""
+    target = request.GET.get("next", "")
+    return target if url_has_allowed_host_and_scheme(target, {request.get_host()}) else ""
+
+
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    """Sign in; every refusal reads the same (core/auth.py), and ``next`` stays on this site."""
+    """Sign in; every refusal reads the same (core/auth.py), and ``next`` stays on this site.
+    A user with an authenticator continues to the code step; one who must use two factors
+    and has none, to enrolment (core/two_factor_gate.py holds them there)."""
     form = LoginForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
-        user = attempt_login(request, form.cleaned_data["username"], form.cleaned_data["password"])
+        user = attempt_password(
+            request, form.cleaned_data["username"], form.cleaned_data["password"]
+        )
         if user is not None:
             login(request, user)
-            target = request.GET.get("next", "")
-            if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
-                target = ""
+            target = safe_next(request)
+            if has_two_factors(user):
+                return _with_next("core:two_factor_verify", target)
+            signed_in(request, user)
+            if two_factor_required(user):
+                return _with_next("core:two_factor_enrol", target)
             return redirect(target or "home")
         error = LOGIN_FAILED
     elif request.method == "POST":
         error = "请输入用户名和密码。"
     return render(request, "core/login.html", {"form": form, "error": error})
+
+
+def _with_next(name: str, target: str) -> HttpResponse:
+    url = reverse(name)
+    return redirect(f"{url}?{urlencode({'next': target})}" if target else url)
 
 
 @require_POST

@@ -1,20 +1,28 @@
 """Demo staff accounts: one per role at a fixed username, plus staff for every town and village.
 
 All share DEMO_PASSWORD. Usernames are pinyin of the place: the assistant of 东阿镇 is
-`donge_assistant`, the coordinator of village 370124102201 is `donge_201`.
+`donge_assistant`, the coordinator of village 370124102201 is `donge_201`. The accounts that
+must sign in with two factors share one authenticator key, DEMO_TOTP_KEY (documented in the
+README, to type into an authenticator app); `jiuzhu demo_code USERNAME` prints its code.
 """
 
 import re
+from base64 import b32decode
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from pypinyin import lazy_pinyin
 
 from jiuzhu.core.models import Region, RegionLevel, User
-from jiuzhu.core.roles import Role
+from jiuzhu.core.roles import Role, two_factor_required
 
 DEMO_PASSWORD = "jiuzhu-demo-2026"
+# Base32, as authenticator apps take a key typed in; public, so demo accounts only.
+DEMO_TOTP_KEY = "JIUZHUDEMOKEY234JIUZHUDEMOKEY234"
+DEMO_TOTP_KEY_HEX = b32decode(DEMO_TOTP_KEY).hex()
+DEMO_AUTHENTICATOR = "演示身份验证器"
 MAIN_TOWN_NAME = "东阿镇"
 DEPARTMENT = "人力资源和社会保障局"
 _TOWN_SUFFIX = re.compile(r"(街道|镇|乡)$")
@@ -131,6 +139,29 @@ def create_staff() -> int:
     with transaction.atomic():
         User.objects.bulk_create(users, batch_size=500)
     return len(users)
+
+
+def create_authenticators() -> int:
+    """Give the demo accounts that must use two factors the demo's authenticator (when they
+    have none); returns how many were given one."""
+    usernames = [a.username for a in all_accounts()]
+    users = User.objects.filter(username__in=usernames).exclude(totpdevice__isnull=False)
+    devices = [
+        TOTPDevice(user=user, name=DEMO_AUTHENTICATOR, key=DEMO_TOTP_KEY_HEX, confirmed=True)
+        for user in users
+        if two_factor_required(user)
+    ]
+    TOTPDevice.objects.bulk_create(devices, batch_size=500)
+    return len(devices)
+
+
+def demo_authenticator(username: str) -> TOTPDevice | None:
+    """The demo's authenticator of a demo account, or None for any other account."""
+    if username not in {a.username for a in all_accounts()}:
+        return None
+    return TOTPDevice.objects.filter(
+        user__username=username, key=DEMO_TOTP_KEY_HEX, confirmed=True
+    ).first()
 
 
 def accounts_table() -> list[tuple[str, str, str]]:

@@ -11,11 +11,13 @@ from rest_framework.views import APIView
 
 from jiuzhu.api import serializers as s
 from jiuzhu.api.views.base import ERRORS, operation
-from jiuzhu.core.auth import LOGIN_FAILED, attempt_login
+from jiuzhu.core.auth import LOGIN_FAILED, attempt_password, signed_in
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import ApiToken
 from jiuzhu.core.rest.parsers import ChineseJSONParser
 from jiuzhu.core.tokens import ApiTokenAuthentication, issue_token
+from jiuzhu.core.two_factor import may_issue_token
+from jiuzhu.core.two_factor_gate import SECOND_STEP_FIRST
 
 
 class TokenView(APIView):
@@ -41,7 +43,8 @@ class TokenView(APIView):
             "返回的令牌放在请求头 Authorization: Token <令牌>，只显示这一次（服务器只保存其"
             "摘要）。令牌按设置的天数到期，退出登录、修改密码、账户锁定或停用时作废。"
             "密码错误、用户不存在或尝试过于频繁（按来源地址和账户限速，等待时间逐次加长）"
-            "时一律返回同一条400答复。"
+            "时一律返回同一条400答复。须使用两步验证的账户，只能在已完成两步验证的同一网页"
+            "会话中申请令牌。"
         ),
         request=s.TokenRequestSerializer,
         auth=[],
@@ -50,9 +53,12 @@ class TokenView(APIView):
         serializer = s.TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        user = attempt_login(request._request, data["username"], data["password"])
+        user = attempt_password(request._request, data["username"], data["password"])
         if user is None:
             raise DomainError(LOGIN_FAILED)
+        if not may_issue_token(request._request, user):
+            raise DomainError(SECOND_STEP_FIRST)
+        signed_in(request._request, user)
         token, clear = issue_token(user, data.get("scopes"))
         body: dict[str, Any] = {
             "token": clear,

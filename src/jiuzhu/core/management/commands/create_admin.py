@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jiuzhu.core.models import Region, RegionLevel, User
-from jiuzhu.core.roles import Role
+from jiuzhu.core.roles import Role, two_factor_required
 
 
 class Command(BaseCommand):
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         if User.objects.filter(username__iexact=options["username"]).exists():
             raise CommandError("该用户名已被使用。")
         password = secrets.token_urlsafe(12)
-        User.objects.create_user(
+        admin = User.objects.create_user(
             options["username"],
             password=password,
             first_name=options["name"],
@@ -35,3 +35,5 @@ class Command(BaseCommand):
             f"已建立{county.name}县级管理员 {options['username']}，初始密码：{password}"
         )
         self.stdout.write("初始密码只显示这一次；请登录后立即修改密码。")
+        if two_factor_required(admin):
+            self.stdout.write("县级管理员须使用两步验证：首次登录时用手机上的身份验证器扫码绑定。")

@@ -1,7 +1,8 @@
 """`jiuzhu demo --households N [--seed S] [--if-empty]`: a synthetic county to try and measure.
 
 Loads the shipped region tree when there is none, creates the demo staff (password
-`jiuzhu-demo-2026`, see jiuzhu.demo.accounts), then generates N households
+`jiuzhu-demo-2026`, and the demo authenticator for the accounts that must use two factors:
+see jiuzhu.demo.accounts), then generates N households
 and their cases (recipients in force, applications under way: jiuzhu.demo.cases). A run on a
 database that already has households appends new ones (new ids, new people, no ID-number
 collisions); --if-empty makes it do nothing instead.
@@ -15,7 +16,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.management.commands.import_regions import load_shipped_regions
 from jiuzhu.core.models import Region
-from jiuzhu.demo.accounts import DEMO_PASSWORD, accounts_table, create_staff
+from jiuzhu.demo.accounts import (
+    DEMO_PASSWORD,
+    DEMO_TOTP_KEY,
+    accounts_table,
+    create_authenticators,
+    create_staff,
+)
 from jiuzhu.demo.cases import generate_cases
 from jiuzhu.demo.load import load_households
 from jiuzhu.demo.payrolls import pay_history
@@ -54,6 +61,7 @@ class Command(BaseCommand):
         if not Region.objects.exists():
             self.stdout.write(f"已导入平阴县行政区划 {load_shipped_regions()} 条。")
         self.stdout.write(f"已创建工作人员账号 {create_staff()} 个。")
+        self.stdout.write(f"已为须两步验证的账号绑定演示身份验证器 {create_authenticators()} 个。")
         if households:
             self._households_and_cases(households, options)
         self._print_accounts()
@@ -97,3 +105,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {role:<10}\t{username:<20}\t{region}")
         self.stdout.write("  另有每个镇（街道）的 <镇拼音>_assistant、<镇拼音>_approver，")
         self.stdout.write("  每个村（社区）的协理员 <镇拼音>_<村代码后三位>，如 donge_201。")
+        self.stdout.write(
+            "县级角色和乡镇助理员、审核人员须两步验证：在身份验证器应用中添加密钥 "
+            f"{DEMO_TOTP_KEY}，或用 jiuzhu demo_code 用户名 查看当前验证码（仅开发环境）。"
+        )
