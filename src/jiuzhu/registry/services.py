@@ -40,6 +40,7 @@ from jiuzhu.registry.models import (
     Relation,
 )
 from jiuzhu.registry.names import initials
+from jiuzhu.registry.selectors import id_number_is
 
 # MAX_MEMBERS, HouseholdInput and MemberInput are also used from here by forms and the API.
 
@@ -73,7 +74,7 @@ def _existing_person_message(person: Person) -> str:
 
 
 def _create_person(data: MemberInput, facts: idnumber.IdFacts) -> Person:
-    existing = Person.objects.filter(id_number=facts.id_number).first()
+    existing = Person.objects.filter(id_number_is(facts.id_number)).first()
     if existing is not None:
         raise DomainError(_existing_person_message(existing), field="id_number")
     name = data.name.strip()
