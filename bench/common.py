@@ -90,9 +90,9 @@ def seal_loaded(table: str, column: str, digest_column: str = "") -> None:
 
     sealed = SealedColumn(table, column, digest_column)
     with transaction.atomic(), connection.cursor() as cursor:
-        last = 0
-        while last := reseal_chunk(cursor, sealed, last, 50_000):
-            pass
+        last, rows = reseal_chunk(cursor, sealed, 0, 50_000)
+        while rows:
+            last, rows = reseal_chunk(cursor, sealed, last, 50_000)
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from jiuzhu.core.crypto import generate_key
 from jiuzhu.core.security import CONTENT_SECURITY_POLICY
 from tests.conftest import client_for
 
@@ -24,6 +25,8 @@ def _production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         JIUZHU_DATA_DIR=str(tmp_path),
         JIUZHU_SECRET_KEY=STRONG_SECRET,
         JIUZHU_ALLOWED_HOSTS="jiuzhu.example.gov.cn",
+        JIUZHU_DATA_KEYS=f"p1:{generate_key()}",
+        JIUZHU_SEARCH_KEY=generate_key(),
         PYTHONPATH=SRC,
     )
     env.update(extra)

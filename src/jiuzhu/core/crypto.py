@@ -207,10 +207,12 @@ def stale_condition(column: str) -> str:
     return f"{column} <> '' AND {column} NOT LIKE '{keyring().current_id}{SEPARATOR}%%'"
 
 
-def reseal_chunk(cursor: Any, sealed: SealedColumn, after_id: int, chunk_size: int) -> int:
+def reseal_chunk(
+    cursor: Any, sealed: SealedColumn, after_id: int, chunk_size: int
+) -> tuple[int, int]:
     """Seal under the current key the next `chunk_size` stale rows with an id above
     `after_id` (plain ones are sealed, others opened and sealed again), filling the digest
-    where there is one. Returns the last id done, or 0 when none was left."""
+    where there is one. Returns the last id done and how many rows (0, 0: none left)."""
     table, column = sealed.table, sealed.column
     cursor.execute(
         f"SELECT id, {column} FROM {table} WHERE id > %s AND {stale_condition(column)} "
@@ -219,7 +221,7 @@ def reseal_chunk(cursor: Any, sealed: SealedColumn, after_id: int, chunk_size: i
     )
     rows = cursor.fetchall()
     if not rows:
-        return 0
+        return 0, 0
     ring = keyring()
     plain = [_open_or_plain(ring, value) for _, value in rows]
     ids = [row_id for row_id, _ in rows]
@@ -231,7 +233,7 @@ def reseal_chunk(cursor: Any, sealed: SealedColumn, after_id: int, chunk_size: i
     cursor.executemany(
         f"UPDATE {table} SET {assignments} WHERE id = %s", list(zip(*values, ids, strict=True))
     )
-    return int(ids[-1])
+    return int(ids[-1]), len(ids)
 
 
 # ---------------------------------------------------------------------------------------

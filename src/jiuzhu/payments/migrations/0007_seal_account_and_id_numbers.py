@@ -20,9 +20,9 @@ CHUNK = 5000
 
 
 def _reseal_all(cursor: Any, sealed: SealedColumn) -> None:
-    last = 0
-    while last := reseal_chunk(cursor, sealed, last, CHUNK):
-        pass
+    last, rows = reseal_chunk(cursor, sealed, 0, CHUNK)
+    while rows:
+        last, rows = reseal_chunk(cursor, sealed, last, CHUNK)
 
 
 def seal(apps: Any, schema_editor: Any) -> None:

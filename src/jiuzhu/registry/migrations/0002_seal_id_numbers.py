@@ -14,9 +14,9 @@ CHUNK = 5000
 
 def seal(apps: Any, schema_editor: Any) -> None:
     with schema_editor.connection.cursor() as cursor:
-        last = 0
-        while last := reseal_chunk(cursor, PERSON, last, CHUNK):
-            pass
+        last, rows = reseal_chunk(cursor, PERSON, 0, CHUNK)
+        while rows:
+            last, rows = reseal_chunk(cursor, PERSON, last, CHUNK)
 
 
 def unseal(apps: Any, schema_editor: Any) -> None:

@@ -1,0 +1,171 @@
+"""ID numbers sealed at rest (issue 19): what the database holds, keys, errors, the check."""
+
+import base64
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import FieldError
+from django.db import IntegrityError, connection, transaction
+
+from jiuzhu.core import crypto
+from jiuzhu.registry import selectors
+from jiuzhu.registry.models import Person, Relation
+from jiuzhu.registry.selectors import id_number_is
+from tests import factories
+from tests.core.test_production_settings import _production_env
+
+OTHER_KEY = base64.b64encode(b"k" * 32).decode()
+TEST_KEYS = "t1:dGVzdC1vbmx5LWRhdGEta2V5LTAxMjM0NTY3ODlhYmM="
+
+
+@pytest.fixture
+def keys(settings):
+    """Swap the keys for one test: `keys(data, search)`; the test keys come back after."""
+
+    def use(data_keys: str, search_key: str | None = None) -> None:
+        settings.DATA_KEYS = data_keys
+        if search_key is not None:
+            settings.SEARCH_KEY = search_key
+        crypto.keyring.cache_clear()
+
+    yield use
+    crypto.keyring.cache_clear()
+
+
+def _raw(table: str, column: str, row_id: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [row_id])
+        return cursor.fetchone()[0]
+
+
+def test_sealing_is_random_and_opens_again():
+    first, second = crypto.encrypt_many(["370124197005170011", "370124197005170011"])
+    assert first != second  # a fresh nonce each time: equal numbers do not look equal
+    assert first.startswith("t1:") and "370124" not in first
+    assert crypto.decrypt_many([first, second, "", None]) == ["370124197005170011"] * 2 + [""] * 2
+    assert len(first) <= crypto.sealed_length(18)
+    assert crypto.encrypt("") == ""
+
+
+def test_digest_is_keyed_and_exact(keys):
+    digest = crypto.digest("370124197005170011")
+    assert len(digest) == 32 and int(digest, 16) >= 0
+    assert crypto.digest("370124197005170011") == digest
+    assert crypto.digest("370124197005170012") != digest
+    assert crypto.digest_many(["", None]) == ["", ""]
+    keys(TEST_KEYS, OTHER_KEY)
+    assert crypto.digest("370124197005170011") != digest  # without the key: no digest
+
+
+@pytest.mark.django_db
+def test_the_database_holds_no_plain_id_number(county_admin, dong_e_village):
+    household = factories.household(county_admin, dong_e_village)
+    head = factories.head_of(household)
+    stored = _raw("registry_person", "id_number", head.pk)
+    assert stored != head.id_number and head.id_number not in stored
+    assert stored.startswith("t1:") and crypto.decrypt(stored) == head.id_number
+    assert _raw("registry_person", "id_digest", head.pk) == crypto.digest(head.id_number)
+    assert Person.objects.get(id_number_is(head.id_number.lower())) == head
+    with pytest.raises(FieldError, match="encrypted"):
+        Person.objects.filter(id_number=head.id_number).exists()
+
+
+@pytest.mark.django_db
+def test_the_same_id_number_twice_is_refused_by_the_digest(county_admin, dong_e_village):
+    household = factories.household(county_admin, dong_e_village)
+    head = factories.head_of(household)
+    twin = Person(
+        id_number=head.id_number,
+        name="重复",
+        sex="M",
+        birth_date=head.birth_date,
+        residence_region=dong_e_village,
+        hukou_type="rural",
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        twin.save()
+    assert Person.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_search_by_full_number_and_by_more_than_four_last_digits(
+    county_admin, dong_e_assistant, dong_e_village
+):
+    # The same last four characters, a different fifth from last.
+    wanted, same_suffix = "370124197005170159", "370124197005090159"
+    for name, number in (("赵一", wanted), ("钱二", same_suffix)):
+        head = factories.member(Relation.HEAD, name, dong_e_village, id_number=number)
+        factories.household(county_admin, dong_e_village, members=[head])
+
+    def names(query: str) -> list[str]:
+        return [m.person.name for m in selectors.search(dong_e_assistant, query).memberships]
+
+    assert names(wanted) == ["赵一"]
+    assert names(wanted[-5:]) == ["赵一"]
+    assert names(wanted[-4:]) == ["赵一", "钱二"]
+    assert names(same_suffix[-6:]) == ["钱二"]
+
+
+@pytest.mark.django_db
+def test_a_wrong_key_gives_a_clear_error(keys, county_admin, dong_e_village):
+    head = factories.head_of(factories.household(county_admin, dong_e_village))
+    keys(f"t1:{OTHER_KEY}")
+    with pytest.raises(crypto.CryptoError) as wrong:
+        Person.objects.get(pk=head.pk)
+    assert str(wrong.value) == "无法解密：密钥“t1”与数据不符（密钥错误或数据被篡改）。"
+    keys(f"t2:{OTHER_KEY}")
+    with pytest.raises(crypto.CryptoError) as missing:
+        Person.objects.get(pk=head.pk)
+    assert str(missing.value) == "无法解密：数据由密钥“t1”加密，JIUZHU_DATA_KEYS 中没有该密钥。"
+
+
+@pytest.mark.parametrize(
+    ("data_keys", "search_key", "message"),
+    [
+        ("", OTHER_KEY, "未设置 JIUZHU_DATA_KEYS（身份证号和银行账号的加密密钥）。"),
+        (f"t1:{OTHER_KEY}", "", "未设置 JIUZHU_SEARCH_KEY（身份证号检索摘要的密钥）。"),
+        (
+            "t1:c2hvcnQ=",
+            OTHER_KEY,
+            "JIUZHU_DATA_KEYS 中的密钥“t1” 应为 32 字节的随机密钥（base64 编码）。",
+        ),
+        ("t1:!!", OTHER_KEY, "JIUZHU_DATA_KEYS 中的密钥“t1” 不是有效的 base64 编码。"),
+        (
+            OTHER_KEY,
+            OTHER_KEY,
+            "JIUZHU_DATA_KEYS 的每一项应为“密钥编号:base64密钥”，编号为1-16位字母或数字。",
+        ),
+        (f"t1:{OTHER_KEY},t1:{OTHER_KEY}", OTHER_KEY, "JIUZHU_DATA_KEYS 中密钥编号“t1”重复。"),
+    ],
+)
+def test_bad_keys_are_refused_in_chinese(data_keys, search_key, message):
+    with pytest.raises(crypto.CryptoError) as refused:
+        crypto.parse_keyring(data_keys, search_key)
+    assert str(refused.value) == message
+
+
+def test_the_system_check_refuses_production_without_keys(keys, settings):
+    assert crypto.check_keys(None) == []
+    settings.DEBUG = False
+    keys("", "")
+    errors = crypto.check_keys(None)
+    assert [e.id for e in errors] == ["jiuzhu.crypto.E001"]
+    assert errors[0].msg == "未设置 JIUZHU_DATA_KEYS（身份证号和银行账号的加密密钥）。"
+    settings.DEBUG = True  # development derives keys from SECRET_KEY
+    keys("", "")
+    assert crypto.check_keys(None) == []
+    assert crypto.keyring().current_id == crypto.DEV_KEY_ID
+
+
+def test_check_deploy_fails_without_keys(tmp_path):
+    env = _production_env(tmp_path, JIUZHU_DATA_KEYS="", JIUZHU_SEARCH_KEY="")
+    result = subprocess.run(
+        [sys.executable, "-m", "jiuzhu", "check", "--deploy"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "jiuzhu.crypto.E001" in result.stderr
+    assert "未设置 JIUZHU_DATA_KEYS（身份证号和银行账号的加密密钥）。" in result.stderr
