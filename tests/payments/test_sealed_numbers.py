@@ -97,7 +97,8 @@ def test_rotation_seals_everything_again_and_the_old_key_opens_meanwhile(
     call_command("rotate_data_key", "--no-progress", "--chunk", "2", stdout=out)
     # Three accounts, and three lines of a locked payroll with two numbers each.
     assert out.getvalue().strip() == (
-        "已用密钥“t2”重新加密 9 行。确认备份完成后，可从 JIUZHU_DATA_KEYS 中删除旧密钥。"
+        "已用密钥“t2”重新加密 9 行、0 个材料文件。"
+        "确认备份完成后，可从 JIUZHU_DATA_KEYS 中删除旧密钥。"
     )
     assert _key_ids() == {"t2"}
     keys(f"t2:{NEW_KEY}")  # the old key dropped: everything still opens
@@ -105,7 +106,7 @@ def test_rotation_seals_everything_again_and_the_old_key_opens_meanwhile(
     assert [row[3] for row in _bank_rows(made)] == [h.id_number for h in heads]
     out = io.StringIO()
     call_command("rotate_data_key", "--no-progress", stdout=out)
-    assert out.getvalue().startswith("已用密钥“t2”重新加密 0 行。")
+    assert out.getvalue().startswith("已用密钥“t2”重新加密 0 行、0 个材料文件。")
 
 
 def test_rotation_refuses_without_the_old_key(keys, three_paid):  # noqa: F811

@@ -177,6 +177,45 @@ def digest(value: str) -> str:
     return digest_many([value])[0]
 
 
+# Files (uploaded case documents): a header naming the key, then nonce and ciphertext; the
+# header is authenticated too, so a file cannot be passed off as sealed by another key.
+FILE_MAGIC = b"JZSEALED1"
+
+
+def encrypt_bytes(content: bytes) -> bytes:
+    """A file's content sealed under the current key."""
+    ring = keyring()
+    key_id = ring.current_id.encode()
+    head = FILE_MAGIC + bytes([len(key_id)]) + key_id
+    nonce = os.urandom(NONCE_BYTES)
+    return head + nonce + ring.ciphers[ring.current_id].encrypt(nonce, content, head)
+
+
+def file_key_id(stored: bytes) -> str:
+    """The id of the key a stored file was sealed with ("" for a plain file)."""
+    if not stored.startswith(FILE_MAGIC):
+        return ""
+    length = stored[len(FILE_MAGIC)]
+    start = len(FILE_MAGIC) + 1
+    return stored[start : start + length].decode(errors="replace")
+
+
+def decrypt_bytes(stored: bytes) -> bytes:
+    """A stored file's content; a file stored before sealing began comes back as it is."""
+    key_id = file_key_id(stored)
+    if not key_id:
+        return stored
+    cipher = keyring().ciphers.get(key_id)
+    if cipher is None:
+        raise CryptoError(f"无法解密：文件由密钥“{key_id}”加密，JIUZHU_DATA_KEYS 中没有该密钥。")
+    head_length = len(FILE_MAGIC) + 1 + len(key_id.encode())
+    head, body = stored[:head_length], stored[head_length:]
+    try:
+        return cipher.decrypt(body[:NONCE_BYTES], body[NONCE_BYTES:], head)
+    except InvalidTag:
+        raise CryptoError(f"无法解密：密钥“{key_id}”与文件不符（密钥错误或文件被篡改）。") from None
+
+
 def sealed_length(plain_max_length: int) -> int:
     """The longest stored text of a value of up to `plain_max_length` UTF-8 bytes."""
     body = NONCE_BYTES + plain_max_length + TAG_BYTES
