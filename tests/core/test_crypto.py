@@ -9,7 +9,7 @@ from django.core.exceptions import FieldError
 from django.db import IntegrityError, connection, transaction
 
 from jiuzhu.core import crypto
-from jiuzhu.registry import selectors
+from jiuzhu.registry import selectors, services
 from jiuzhu.registry.models import Person, Relation
 from jiuzhu.registry.selectors import id_number_is
 from tests import factories
@@ -169,3 +169,14 @@ def test_check_deploy_fails_without_keys(tmp_path):
     assert result.returncode == 1
     assert "jiuzhu.crypto.E001" in result.stderr
     assert "未设置 JIUZHU_DATA_KEYS（身份证号和银行账号的加密密钥）。" in result.stderr
+
+
+@pytest.mark.django_db
+def test_replacing_an_id_number_moves_its_digest_and_suffix(county_admin, dong_e_village):
+    head = factories.head_of(factories.household(county_admin, dong_e_village))
+    old = head.id_number
+    services.replace_id_number(head, "370124197005090159")
+    assert not Person.objects.filter(id_number_is(old)).exists()
+    assert Person.objects.get(id_number_is("370124197005090159")) == head
+    assert _raw("registry_person", "id_suffix", head.pk) == "0159"
+    assert crypto.decrypt(_raw("registry_person", "id_number", head.pk)) == "370124197005090159"

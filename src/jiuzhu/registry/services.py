@@ -96,6 +96,15 @@ def _create_person(data: MemberInput, facts: idnumber.IdFacts) -> Person:
     )
 
 
+def replace_id_number(person: Person, id_number: str) -> None:
+    """The one way to change a stored ID number (anonymisation, a corrected registration):
+    the sealed number, its digest and its plain last four are written together. A
+    queryset's update() would leave the digest and suffix of the old number behind."""
+    person.id_number = id_number
+    person.id_suffix = id_number[-4:]
+    person.save(update_fields=["id_number", "id_digest", "id_suffix", "updated_at"])
+
+
 def _member_audit(data: MemberInput) -> dict[str, Any]:
     values = asdict(data)
     values["id_number"] = _mask(data.id_number)
