@@ -1,7 +1,6 @@
 """Uploaded case documents sealed on disk (issue 19): served opened, rotated with the key,
 and documents stored before sealing began are served as they are until rotation seals them."""
 
-import base64
 import io
 
 import pytest
@@ -11,23 +10,11 @@ from django.core.management import call_command
 from jiuzhu.cases import services
 from jiuzhu.core import crypto
 from tests.cases.conftest import submit
-from tests.conftest import client_for
+from tests.conftest import OTHER_DATA_KEY, TEST_DATA_KEY, client_for
 
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4 signed authorisation of the household"
-OLD_KEY = "dGVzdC1vbmx5LWRhdGEta2V5LTAxMjM0NTY3ODlhYmM="  # t1 (tests/settings.py)
-NEW_KEY = base64.b64encode(b"n" * 32).decode()
-
-
-@pytest.fixture
-def keys(settings):
-    def use(data_keys: str) -> None:
-        settings.DATA_KEYS = data_keys
-        crypto.keyring.cache_clear()
-
-    yield use
-    crypto.keyring.cache_clear()
 
 
 def _upload(staff, household, case=None):
@@ -59,12 +46,12 @@ def test_a_changed_file_is_refused_not_served_wrongly(staff, poor_household):
     assert str(refused.value) == "无法解密：密钥“t1”与文件不符（密钥错误或文件被篡改）。"
 
 
-def test_rotation_seals_old_and_plain_documents_under_the_new_key(keys, staff, poor_household):
+def test_rotation_seals_old_and_plain_documents_under_the_new_key(data_keys, staff, poor_household):
     sealed, sealed_path = _upload(staff, poor_household)
     plain, plain_path = _upload(staff, poor_household, sealed.case)
     plain_path.write_bytes(PDF)  # stored before sealing began
     assert _served(staff, plain) == PDF
-    keys(f"t2:{NEW_KEY},t1:{OLD_KEY}")
+    data_keys(f"t2:{OTHER_DATA_KEY},t1:{TEST_DATA_KEY}")
     out = io.StringIO()
     call_command("rotate_data_key", "--no-progress", stdout=out)
     assert "、2 个材料文件。" in out.getvalue()
@@ -72,5 +59,5 @@ def test_rotation_seals_old_and_plain_documents_under_the_new_key(keys, staff, p
         assert crypto.file_key_id(path.read_bytes()) == "t2"
         assert _served(staff, document) == PDF
     assert not list(services.upload_root().rglob("*.sealing"))
-    keys(f"t2:{NEW_KEY}")
+    data_keys(f"t2:{OTHER_DATA_KEY}")
     assert _served(staff, sealed) == PDF

@@ -1,6 +1,5 @@
 """ID numbers sealed at rest (issue 19): what the database holds, keys, errors, the check."""
 
-import base64
 import subprocess
 import sys
 
@@ -13,24 +12,10 @@ from jiuzhu.registry import selectors, services
 from jiuzhu.registry.models import Person, Relation
 from jiuzhu.registry.selectors import id_number_is
 from tests import factories
+from tests.conftest import OTHER_DATA_KEY, TEST_DATA_KEY
 from tests.core.test_production_settings import _production_env
 
-OTHER_KEY = base64.b64encode(b"k" * 32).decode()
-TEST_KEYS = "t1:dGVzdC1vbmx5LWRhdGEta2V5LTAxMjM0NTY3ODlhYmM="
-
-
-@pytest.fixture
-def keys(settings):
-    """Swap the keys for one test: `keys(data, search)`; the test keys come back after."""
-
-    def use(data_keys: str, search_key: str | None = None) -> None:
-        settings.DATA_KEYS = data_keys
-        if search_key is not None:
-            settings.SEARCH_KEY = search_key
-        crypto.keyring.cache_clear()
-
-    yield use
-    crypto.keyring.cache_clear()
+TEST_KEYS = f"t1:{TEST_DATA_KEY}"
 
 
 def _raw(table: str, column: str, row_id: int) -> str:
@@ -48,13 +33,13 @@ def test_sealing_is_random_and_opens_again():
     assert crypto.encrypt("") == ""
 
 
-def test_digest_is_keyed_and_exact(keys):
+def test_digest_is_keyed_and_exact(data_keys):
     digest = crypto.digest("370124197005170011")
     assert len(digest) == 32 and int(digest, 16) >= 0
     assert crypto.digest("370124197005170011") == digest
     assert crypto.digest("370124197005170012") != digest
     assert crypto.digest_many(["", None]) == ["", ""]
-    keys(TEST_KEYS, OTHER_KEY)
+    data_keys(TEST_KEYS, OTHER_DATA_KEY)
     assert crypto.digest("370124197005170011") != digest  # without the key: no digest
 
 
@@ -108,52 +93,56 @@ def test_search_by_full_number_and_by_more_than_four_last_digits(
 
 
 @pytest.mark.django_db
-def test_a_wrong_key_gives_a_clear_error(keys, county_admin, dong_e_village):
+def test_a_wrong_key_gives_a_clear_error(data_keys, county_admin, dong_e_village):
     head = factories.head_of(factories.household(county_admin, dong_e_village))
-    keys(f"t1:{OTHER_KEY}")
+    data_keys(f"t1:{OTHER_DATA_KEY}")
     with pytest.raises(crypto.CryptoError) as wrong:
         Person.objects.get(pk=head.pk)
     assert str(wrong.value) == "无法解密：密钥“t1”与数据不符（密钥错误或数据被篡改）。"
-    keys(f"t2:{OTHER_KEY}")
+    data_keys(f"t2:{OTHER_DATA_KEY}")
     with pytest.raises(crypto.CryptoError) as missing:
         Person.objects.get(pk=head.pk)
     assert str(missing.value) == "无法解密：数据由密钥“t1”加密，JIUZHU_DATA_KEYS 中没有该密钥。"
 
 
 @pytest.mark.parametrize(
-    ("data_keys", "search_key", "message"),
+    ("keys_text", "search_key", "message"),
     [
-        ("", OTHER_KEY, "未设置 JIUZHU_DATA_KEYS（身份证号和银行账号的加密密钥）。"),
-        (f"t1:{OTHER_KEY}", "", "未设置 JIUZHU_SEARCH_KEY（身份证号检索摘要的密钥）。"),
+        ("", OTHER_DATA_KEY, "未设置 JIUZHU_DATA_KEYS（身份证号和银行账号的加密密钥）。"),
+        (f"t1:{OTHER_DATA_KEY}", "", "未设置 JIUZHU_SEARCH_KEY（身份证号检索摘要的密钥）。"),
         (
             "t1:c2hvcnQ=",
-            OTHER_KEY,
+            OTHER_DATA_KEY,
             "JIUZHU_DATA_KEYS 中的密钥“t1” 应为 32 字节的随机密钥（base64 编码）。",
         ),
-        ("t1:!!", OTHER_KEY, "JIUZHU_DATA_KEYS 中的密钥“t1” 不是有效的 base64 编码。"),
+        ("t1:!!", OTHER_DATA_KEY, "JIUZHU_DATA_KEYS 中的密钥“t1” 不是有效的 base64 编码。"),
         (
-            OTHER_KEY,
-            OTHER_KEY,
+            OTHER_DATA_KEY,
+            OTHER_DATA_KEY,
             "JIUZHU_DATA_KEYS 的每一项应为“密钥编号:base64密钥”，编号为1-16位字母或数字。",
         ),
-        (f"t1:{OTHER_KEY},t1:{OTHER_KEY}", OTHER_KEY, "JIUZHU_DATA_KEYS 中密钥编号“t1”重复。"),
+        (
+            f"t1:{OTHER_DATA_KEY},t1:{OTHER_DATA_KEY}",
+            OTHER_DATA_KEY,
+            "JIUZHU_DATA_KEYS 中密钥编号“t1”重复。",
+        ),
     ],
 )
-def test_bad_keys_are_refused_in_chinese(data_keys, search_key, message):
+def test_bad_keys_are_refused_in_chinese(keys_text, search_key, message):
     with pytest.raises(crypto.CryptoError) as refused:
-        crypto.parse_keyring(data_keys, search_key)
+        crypto.parse_keyring(keys_text, search_key)
     assert str(refused.value) == message
 
 
-def test_the_system_check_refuses_production_without_keys(keys, settings):
+def test_the_system_check_refuses_production_without_keys(data_keys, settings):
     assert crypto.check_keys(None) == []
     settings.DEBUG = False
-    keys("", "")
+    data_keys("", "")
     errors = crypto.check_keys(None)
     assert [e.id for e in errors] == ["jiuzhu.crypto.E001"]
     assert errors[0].msg == "未设置 JIUZHU_DATA_KEYS（身份证号和银行账号的加密密钥）。"
     settings.DEBUG = True  # development derives keys from SECRET_KEY
-    keys("", "")
+    data_keys("", "")
     assert crypto.check_keys(None) == []
     assert crypto.keyring().current_id == crypto.DEV_KEY_ID
 

@@ -1,7 +1,6 @@
 """Bank account numbers and the payee snapshot sealed at rest (issue 19), the bank file
 with the plain numbers, and key rotation over every sealed column."""
 
-import base64
 import csv
 import io
 from pathlib import Path
@@ -15,28 +14,17 @@ from jiuzhu.payments import files, rotation
 from jiuzhu.payments.models import BankAccount, PayrollLine
 from jiuzhu.registry.models import Person
 from tests import factories
+from tests.conftest import OTHER_DATA_KEY, TEST_DATA_KEY
 from tests.payments.test_files_and_recovery import three_paid  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
-OLD_KEY = "dGVzdC1vbmx5LWRhdGEta2V5LTAxMjM0NTY3ODlhYmM="  # the test key t1 (tests/settings.py)
-NEW_KEY = base64.b64encode(b"n" * 32).decode()
 SEALED = [
     ("registry_person", "id_number"),
     ("payments_bankaccount", "account_number"),
     ("payments_payrollline", "id_number"),
     ("payments_payrollline", "account_number"),
 ]
-
-
-@pytest.fixture
-def keys(settings):
-    def use(data_keys: str) -> None:
-        settings.DATA_KEYS = data_keys
-        crypto.keyring.cache_clear()
-
-    yield use
-    crypto.keyring.cache_clear()
 
 
 def _stored(table: str, column: str) -> list[str]:
@@ -76,14 +64,14 @@ def test_accounts_and_lines_are_sealed_and_the_bank_file_is_plain(pay_staff, thr
 
 
 def test_rotation_seals_everything_again_and_the_old_key_opens_meanwhile(
-    keys,
+    data_keys,
     pay_staff,
     three_paid,  # noqa: F811
 ):
     households, payroll = three_paid
     heads = [factories.head_of(h) for h in households]
     assert _key_ids() == {"t1"}
-    keys(f"t2:{NEW_KEY},t1:{OLD_KEY}")
+    data_keys(f"t2:{OTHER_DATA_KEY},t1:{TEST_DATA_KEY}")
     # During the rotation both keys open: pages and files still work.
     assert [p.id_number for p in Person.objects.filter(pk__in=[h.pk for h in heads])] == [
         h.id_number for h in heads
@@ -101,7 +89,7 @@ def test_rotation_seals_everything_again_and_the_old_key_opens_meanwhile(
         "确认备份完成后，可从 JIUZHU_DATA_KEYS 中删除旧密钥。"
     )
     assert _key_ids() == {"t2"}
-    keys(f"t2:{NEW_KEY}")  # the old key dropped: everything still opens
+    data_keys(f"t2:{OTHER_DATA_KEY}")  # the old key dropped: everything still opens
     made = files.make_payment_file(pay_staff["assistant"], payroll, "农商银行", "csv")
     assert [row[3] for row in _bank_rows(made)] == [h.id_number for h in heads]
     out = io.StringIO()
@@ -109,12 +97,12 @@ def test_rotation_seals_everything_again_and_the_old_key_opens_meanwhile(
     assert out.getvalue().startswith("已用密钥“t2”重新加密 0 行、0 个材料文件。")
 
 
-def test_rotation_refuses_without_the_old_key(keys, three_paid):  # noqa: F811
-    keys(f"t2:{NEW_KEY}")
+def test_rotation_refuses_without_the_old_key(data_keys, three_paid):  # noqa: F811
+    data_keys(f"t2:{OTHER_DATA_KEY}")
     with pytest.raises(CommandError) as refused:
         call_command("rotate_data_key", "--no-progress")
     assert str(refused.value) == "无法解密：数据由密钥“t1”加密，JIUZHU_DATA_KEYS 中没有该密钥。"
-    keys(f"t1:{OLD_KEY}")
+    data_keys(f"t1:{TEST_DATA_KEY}")
     assert _key_ids() == {"t1"}  # nothing was changed
     with pytest.raises(CommandError, match="--chunk 应为正整数。"):
         call_command("rotate_data_key", "--no-progress", "--chunk", "0")
