@@ -43,6 +43,8 @@ typecheck: $(VENV)/.dev-installed
 check-deploy: $(VENV)/.installed
 	env -u JIUZHU_DEBUG -u DJANGO_SETTINGS_MODULE -u DATABASE_URL \
 	  JIUZHU_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  JIUZHU_DATA_KEYS="k1:$$($(BIN)/python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')" \
+	  JIUZHU_SEARCH_KEY="$$($(BIN)/python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')" \
 	  JIUZHU_ALLOWED_HOSTS=jiuzhu.example.gov.cn JIUZHU_DATA_DIR="$$(mktemp -d)" \
 	  $(BIN)/jiuzhu check --deploy --fail-level WARNING
 

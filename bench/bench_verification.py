@@ -4,7 +4,7 @@
 
 Synthetic data written straight to Parquet with numpy/pyarrow (no database load):
 registry snapshot (households, persons) and six source extracts in the stored facts
-layout. Figures:
+layout (ID numbers as their search digests, as the importer and the snapshot keep them). Figures:
   verification_floor        bare DuckDB join + per-household sum of the same data
   verification_job          the whole job (matching.prepare + every chunk), reports and
                             findings written to Parquet files
@@ -55,6 +55,13 @@ def id_numbers(serial: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.char.add(first, CHECK[(digits.astype(np.int64) @ WEIGHTS) % 11]), birth
 
 
+def digests(ids: np.ndarray) -> np.ndarray:
+    """The search digests the stored snapshot and extracts carry instead of ID numbers."""
+    from jiuzhu.core import crypto
+
+    return np.array(crypto.digest_many(ids.tolist()))
+
+
 def generate(n: int, directory: Path) -> dict:
     rng = np.random.default_rng(7)
     persons = 3 * n
@@ -80,7 +87,7 @@ def generate(n: int, directory: Path) -> dict:
             "person_id": np.arange(persons, dtype=np.int64),
             "household_id": np.arange(persons, dtype=np.int64) // 3,
             "chunk": np.arange(persons, dtype=np.int64) // 3 // 50_000,
-            "id_number": ids,
+            "id_digest": digests(ids),
             "name": np.full(persons, "张三"),
             "birth_date": births.astype("datetime64[D]"),
         }
@@ -100,7 +107,7 @@ def generate(n: int, directory: Path) -> dict:
         fact_ids, fact_births = id_numbers(serial)
         table = pa.table(
             {
-                "id_number": fact_ids,
+                "id_digest": digests(fact_ids),
                 "name": np.full(rows, "李四"),
                 "birth_date": fact_births.astype("datetime64[D]"),
                 "source": pa.repeat(source, rows),
@@ -175,7 +182,7 @@ def run(size: int) -> None:
         with timer() as floor:
             con.execute(
                 f"SELECT p.household_id, SUM(f.amount_fen) FROM read_parquet([{files}]) f "
-                f"JOIN read_parquet('{data['persons']}') p ON f.id_number = p.id_number "
+                f"JOIN read_parquet('{data['persons']}') p ON f.id_digest = p.id_digest "
                 "GROUP BY p.household_id"
             ).fetchall()
         con.close()

@@ -81,6 +81,20 @@ def setup_django() -> None:
     django.setup()
 
 
+def seal_loaded(table: str, column: str, digest_column: str = "") -> None:
+    """Seal a column a set-based SQL load wrote in plain text, as the application stores
+    it (core/crypto.py), with its digest if it has one; not part of any timed figure."""
+    from django.db import connection, transaction
+
+    from jiuzhu.core.crypto import SealedColumn, reseal_chunk
+
+    sealed = SealedColumn(table, column, digest_column)
+    with transaction.atomic(), connection.cursor() as cursor:
+        last, rows = reseal_chunk(cursor, sealed, 0, 50_000)
+        while rows:
+            last, rows = reseal_chunk(cursor, sealed, last, 50_000)
+
+
 def percentile(values: list[float], q: float) -> float:
     """The q-quantile (0 ≤ q ≤ 1) of values, nearest rank."""
     ordered = sorted(values)

@@ -1,6 +1,9 @@
+import base64
+
 import pytest
 from django.test import Client
 
+from jiuzhu.core import crypto
 from jiuzhu.core.roles import Role, two_factor_required
 from jiuzhu.policy.models import Parameter
 from jiuzhu.policy.parameter_files import load_parameters
@@ -60,3 +63,23 @@ def shipped_parameters(transactional_db):
     """Transactional tests flush the tables that data migrations fill: put the shipped
     policy parameters back (the loader the migrations use; it adds only what is missing)."""
     load_parameters(Parameter)
+
+
+# The data key tests/settings.py sets (id "t1"), and another for rotation and wrong-key tests.
+TEST_DATA_KEY = "dGVzdC1vbmx5LWRhdGEta2V5LTAxMjM0NTY3ODlhYmM="
+OTHER_DATA_KEY = base64.b64encode(b"n" * 32).decode()
+
+
+@pytest.fixture
+def data_keys(settings):
+    """Swap the encryption keys for one test: `data_keys("t2:…,t1:…", search_key=None)`;
+    the test keys are back afterwards."""
+
+    def use(keys: str, search_key: str | None = None) -> None:
+        settings.DATA_KEYS = keys
+        if search_key is not None:
+            settings.SEARCH_KEY = search_key
+        crypto.keyring.cache_clear()
+
+    yield use
+    crypto.keyring.cache_clear()

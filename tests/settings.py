@@ -6,6 +6,9 @@ import tempfile
 os.environ.setdefault(
     "JIUZHU_SECRET_KEY", "test-only-Vq3xR9mZ2kLp7TcW8nYb4HsJ6dFg1QeU5aNo0iKrXyC-test-only"
 )
+# Fixed test keys (not derived): tests run as production does, and child processes inherit them.
+os.environ.setdefault("JIUZHU_DATA_KEYS", "t1:dGVzdC1vbmx5LWRhdGEta2V5LTAxMjM0NTY3ODlhYmM=")
+os.environ.setdefault("JIUZHU_SEARCH_KEY", "dGVzdC1vbmx5LXNlYXJjaC1rZXktMDEyMzQ1Njc4OWE=")
 os.environ.setdefault("JIUZHU_DATA_DIR", tempfile.mkdtemp(prefix="jiuzhu-test-"))
 
 from jiuzhu.settings import *  # noqa: F403

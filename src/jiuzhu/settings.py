@@ -14,6 +14,7 @@ JIUZHU_HEARTBEAT_SECONDS, JIUZHU_WORKER_STALE_SECONDS, JIUZHU_TASK_MAX_ATTEMPTS
                       how often a worker beats (15), after how long without a beat the
                       supervisor (`jiuzhu supervise`) resumes its work (120), and how many
                       interruptions it resumes before failing the work (3)
+JIUZHU_DATA_KEYS, JIUZHU_SEARCH_KEY  keys sealing ID and bank account numbers (core/crypto.py)
 JIUZHU_FILE_RETENTION_DAYS  payment files are deleted this many days after they were made (30)
 JIUZHU_TWO_FACTOR     "required" (default): county roles and money roles sign in with a code;
                       "optional": nobody is made to, anyone may enrol
@@ -68,6 +69,12 @@ if not DEBUG and (_weakness := weak_secret_reason(SECRET_KEY)):
         '`python -c "import secrets; print(secrets.token_urlsafe(50))"` 的输出'
         "（开发环境可设置 JIUZHU_DEBUG=1）。"
     )
+
+# Encryption at rest of ID numbers and bank account numbers (jiuzhu.core.crypto): data keys
+# "id:base64key,..." (the first seals, all open) and the search digest key. Development
+# (DEBUG) derives both from SECRET_KEY when they are not set.
+DATA_KEYS = os.environ.get("JIUZHU_DATA_KEYS", "")
+SEARCH_KEY = os.environ.get("JIUZHU_SEARCH_KEY", "")
 
 ALLOWED_HOSTS = [
     h.strip()

@@ -7,6 +7,7 @@ import pytest
 from jiuzhu.core import idnumber
 from jiuzhu.core.models import AccessLog, AuditEntry
 from jiuzhu.registry.models import Household, Membership, Person
+from jiuzhu.registry.selectors import id_number_is
 from tests import factories
 from tests.api.helpers import counts, created, head_of, household_payload, member_payload
 
@@ -143,7 +144,7 @@ def test_create_accepts_a_lower_case_x(api, dong_e_village):
     )
     response = api.post("/api/households/", payload, format="json")
     assert response.status_code == 201, response.json()
-    assert Person.objects.filter(id_number=number).exists()
+    assert Person.objects.filter(id_number_is(number)).exists()
 
 
 def test_detail_has_members_past_members_incomes_assets_and_is_logged(

@@ -6,6 +6,7 @@ import pytest
 
 from jiuzhu.core.models import AccessLog, AuditEntry
 from jiuzhu.registry.models import Membership, Person
+from jiuzhu.registry.selectors import id_number_is
 from tests import factories
 from tests.api.helpers import counts, created, head_of, member_payload
 
@@ -44,7 +45,7 @@ def test_add_member(api, dong_e_household, dong_e_village):
     assert body["name"] == "王小明"
     assert body["household_id"] == dong_e_household.pk
     assert body["relation"] == "child"
-    assert Person.objects.get(id_number=number).name_initials == "wxm"
+    assert Person.objects.get(id_number_is(number)).name_initials == "wxm"
     assert dong_e_household.memberships.filter(end_date__isnull=True).count() == 3
 
 

@@ -1,5 +1,5 @@
 import datetime as dt
-import io
+import hashlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -146,14 +146,19 @@ def test_uploads_of_the_wrong_type_or_size_are_refused(
 
 def test_uploads_are_stored_outside_the_web_root(staff, poor_household, settings):
     case = submit(staff["assistant"], poor_household)
-    png = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100)
+    png_bytes = b"\x89PNG\r\n\x1a\n" + b"0" * 100
+    png = SimpleUploadedFile("photo.png", png_bytes)
     (document,) = services.add_documents(staff["assistant"], case, [("id_cards", png)])
     stored = services.upload_root() / document.stored_path
-    assert stored.is_file() and stored.read_bytes().startswith(b"\x89PNG")
-    assert settings.STATIC_ROOT not in stored.parents
+    assert stored.is_file() and settings.STATIC_ROOT not in stored.parents
+    # Sealed on disk (issue 19): neither the picture nor its signature is readable there.
+    raw = stored.read_bytes()
+    assert raw.startswith(b"JZSEALED1") and b"\x89PNG" not in raw
+    assert services.read_document(document) == png_bytes
     assert document.content_type == "image/png"
     assert "photo" not in document.stored_path  # names chosen by the server
-    assert io.BytesIO(stored.read_bytes()).getbuffer().nbytes == document.size
+    assert document.size == len(png_bytes)
+    assert document.sha256 == hashlib.sha256(png_bytes).hexdigest()
 
 
 def test_spot_checks_draw_a_share_of_decided_cases(

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from jiuzhu.core.security import CONTENT_SECURITY_POLICY
-from tests.conftest import client_for
+from tests.conftest import OTHER_DATA_KEY, TEST_DATA_KEY, client_for
 
 STRONG_SECRET = "Vq3xR9mZ2kLp7TcW8nYb4HsJ6dFg1QeU5aNo0iKrXyC-jiuzhu-strong"
 SRC = str(Path(__file__).resolve().parents[2] / "src")
@@ -24,6 +24,8 @@ def _production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         JIUZHU_DATA_DIR=str(tmp_path),
         JIUZHU_SECRET_KEY=STRONG_SECRET,
         JIUZHU_ALLOWED_HOSTS="jiuzhu.example.gov.cn",
+        JIUZHU_DATA_KEYS=f"p1:{OTHER_DATA_KEY}",
+        JIUZHU_SEARCH_KEY=TEST_DATA_KEY,
         PYTHONPATH=SRC,
     )
     env.update(extra)

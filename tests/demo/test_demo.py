@@ -61,26 +61,31 @@ def data_digest() -> str:
             "registered_poor",
         )
     )
+    # Sorted here: the ID numbers are sealed, so the database cannot order by them.
     feed(
-        Person.objects.order_by("id_number").values_list(
-            "id_number",
-            "name",
-            "name_initials",
-            "sex",
-            "birth_date",
-            "phone",
-            "registered_region__code",
-            "residence_region__code",
-            "hukou_type",
-            "disability_grade",
-            "disability_category",
-            "serious_illness",
-            "labour_capacity",
+        sorted(
+            Person.objects.values_list(
+                "id_number",
+                "name",
+                "name_initials",
+                "sex",
+                "birth_date",
+                "phone",
+                "registered_region__code",
+                "residence_region__code",
+                "hukou_type",
+                "disability_grade",
+                "disability_category",
+                "serious_illness",
+                "labour_capacity",
+            )
         )
     )
     feed(
-        Membership.objects.order_by("household__number", "person__id_number").values_list(
-            "household__number", "person__id_number", "relation", "co_resident", "start_date"
+        sorted(
+            Membership.objects.values_list(
+                "household__number", "person__id_number", "relation", "co_resident", "start_date"
+            )
         )
     )
     feed(

@@ -8,6 +8,7 @@ from jiuzhu.core.models import AuditEntry
 from jiuzhu.core.roles import Role
 from jiuzhu.registry import services
 from jiuzhu.registry.models import Household, Income, Membership, Person, Relation
+from jiuzhu.registry.selectors import id_number_is
 from tests import factories
 
 
@@ -34,7 +35,7 @@ def test_create_household_with_members(dong_e_assistant, dong_e_village):
     )
     assert household.number == "37012410220100001"
     assert household.registered_code == dong_e_village.code
-    head = Person.objects.get(id_number=head_id)
+    head = Person.objects.get(id_number_is(head_id))
     assert (head.sex, head.birth_date, head.name_initials) == ("M", dt.date(1958, 3, 2), "zs")
     assert head.id_suffix == head_id[-4:]
     entry = AuditEntry.objects.get(action="create_household")

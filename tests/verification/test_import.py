@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import Workbook
 
-from jiuzhu.core import idnumber
+from jiuzhu.core import crypto, idnumber
 from jiuzhu.core.errors import DomainError
 from jiuzhu.verification import importer, services
 from jiuzhu.verification.models import ExtractImport, ExtractStatus
@@ -42,6 +42,11 @@ def test_clean_file_is_accepted_with_provenance(officer, tmp_path):
     assert meta[b"extract_date"] == AS_OF.isoformat().encode()
     assert meta[b"sha256"].decode() == extract.sha256
     assert meta[b"imported_by"].decode() == officer.username
+    # The ID numbers rest on disk only as their search digests (issue 19).
+    assert "id_number" not in table.column_names
+    assert table.column("id_digest").to_pylist() == [crypto.digest(A), crypto.digest(B)]
+    raw = Path(extract.parquet_path).read_bytes()
+    assert A.encode() not in raw and B.encode() not in raw
 
 
 def test_row_errors_are_reported_with_line_numbers(officer, tmp_path):

@@ -11,6 +11,7 @@ from jiuzhu.cases.rules import HOME_VISIT_CHECKLIST
 from jiuzhu.core import idnumber
 from jiuzhu.core.programmes import Programme
 from jiuzhu.registry.models import Household, Membership, Person
+from jiuzhu.registry.selectors import id_number_is
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -53,8 +54,8 @@ def current_member(household: Household, id_number: str) -> Person | None:
         return None
     membership = (
         Membership.objects.filter(
+            id_number_is(id_number, "person__"),
             household=household,
-            person__id_number=idnumber.normalise(id_number),
             end_date__isnull=True,
         )
         .select_related("person")

@@ -1,5 +1,6 @@
 """Case pages: intake, the case file with its actions, lists of what is due."""
 
+import io
 from typing import Any
 
 from django.contrib import messages
@@ -267,11 +268,11 @@ def document(request: HttpRequest, document_id: int) -> FileResponse:
     """A case document, served only within the user's area (never from the web root)."""
     user = require_page(request, Capability.VIEW_HOUSEHOLDS)
     doc = found_or_404(selectors.document_for(user, document_id))
-    path = services.upload_root() / doc.stored_path
-    if not path.is_file():
+    content = services.read_document(doc)
+    if content is None:
         raise Http404
     log_access(user, AccessLog.Channel.PAGE, "document", doc.pk, doc.case.household_id, request)
-    response = FileResponse(path.open("rb"), content_type=doc.content_type)
+    response = FileResponse(io.BytesIO(content), content_type=doc.content_type)
     response["Content-Disposition"] = "inline"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import models
 from django.db.models import F, Q
 
+from jiuzhu.core.crypto import EncryptedCharField
 from jiuzhu.core.models import Region, User
 from jiuzhu.core.money import plain_yuan
 from jiuzhu.core.programmes import Programme
@@ -36,7 +37,7 @@ class BankAccount(models.Model):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     bank = models.CharField("开户银行", max_length=40)
-    account_number = models.CharField("账号", max_length=32)
+    account_number = EncryptedCharField("账号", plain_max_length=32)  # sealed: core/crypto.py
     holder_name = models.CharField("户名", max_length=40)
     # Why the holder is not the person registered (a guardian's account), for the record.
     holder_reason = models.CharField("户名不一致原因", max_length=200, db_default="")
@@ -220,12 +221,13 @@ class PayrollLine(models.Model):
     recovery_claim_id = models.BigIntegerField(null=True, blank=True)
     origin_line_id = models.BigIntegerField(null=True, blank=True)  # a re-issue's failed line
     # The snapshot the bank is paid from. The full ID number is for the bank file only;
-    # screens mask it by role and it is never logged.
+    # screens mask it by role and it is never logged. Both numbers are the person's and the
+    # account's sealed texts, copied as they are (core/crypto.py).
     payee_name = models.CharField(max_length=40)
-    id_number = models.CharField(max_length=18)
+    id_number = EncryptedCharField(plain_max_length=18)
     account_id = models.BigIntegerField(null=True, blank=True)
     bank = models.CharField(max_length=40, blank=True)
-    account_number = models.CharField(max_length=32, blank=True)
+    account_number = EncryptedCharField(plain_max_length=32, blank=True)
     holder_name = models.CharField(max_length=40, blank=True)
 
     objects = LineQuerySet.as_manager()

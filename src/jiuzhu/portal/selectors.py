@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from jiuzhu.cases.models import Action, Case, CaseEvent, Notification
 from jiuzhu.core import idnumber
+from jiuzhu.registry.selectors import id_number_is
 
 # Steps an applicant is shown; internal acts (uploads, spot checks) stay internal.
 PUBLIC_STEPS = (
@@ -44,7 +45,7 @@ def progress_for(case_number: str, id_number: str) -> Progress | None:
     if not number or not idnumber.is_valid(value):
         return None
     case = (
-        Case.objects.filter(number=number, applicant__id_number=value)
+        Case.objects.filter(id_number_is(value, "applicant__"), number=number)
         .select_related("responsible_town")
         .first()
     )

@@ -9,9 +9,10 @@ without reading anything back) and derives what `registry.services` derives on c
 - household number: the registered village's code + a five-digit sequence that continues
   the village's last number (as `services._next_number`); registered_code and
   residence_code: the two villages' codes (area scoping is a prefix match on them);
-- person: the name stripped and its pinyin initials (`names.initials`), id_suffix (last
-  four characters), sex and birth date read from the ID number (as `idnumber.parse`), the
-  phone stripped; the membership is current (no end date);
+- person: the name stripped and its pinyin initials (`names.initials`), the ID number
+  sealed with its digest (`core.crypto`), id_suffix (last four characters), sex and birth
+  date read from the ID number (as `idnumber.parse`), the phone stripped; the membership
+  is current (no end date);
 - income and asset: amounts given in fen, written as yuan; notes stripped and cut to 100
   characters.
 
@@ -29,9 +30,10 @@ from typing import Any, Protocol
 import numpy as np
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.models import Max, Model, Q
+from django.db.models import Max, Model
 from django.db.models.functions import Substr
 
+from jiuzhu.core import crypto
 from jiuzhu.core.bulk import Column, Table, max_used_id, timestamps, write_table
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.idnumber import CHECK_CHARS, WEIGHTS, mask
@@ -185,13 +187,15 @@ def id_number_columns(values: Sequence[str]) -> IdNumberColumns:
 
 
 def used_id_numbers(region_codes: Sequence[str]) -> list[str]:
-    """ID numbers already registered that start with one of the six-digit region codes."""
-    if not region_codes:
+    """ID numbers already registered that start with one of the six-digit region codes.
+
+    The numbers are sealed, so every one is opened and compared here; only a load that
+    continues a registry pays for it (about 3 µs a person)."""
+    if not region_codes or not Person.objects.exists():
         return []
-    starts = Q()
-    for code in region_codes:
-        starts |= Q(id_number__startswith=code)
-    return list(Person.objects.filter(starts).values_list("id_number", flat=True))
+    codes = set(region_codes)
+    sealed = Person.objects.values_list("id_number", flat=True).iterator(chunk_size=20_000)
+    return [number for number in sealed if number[:6] in codes]
 
 
 def last_household_sequences(village_codes: Sequence[str]) -> Array:
@@ -398,7 +402,8 @@ class RegistryBulkWriter:
             Person._meta.db_table,
             [
                 Column("id", "int", person_ids),
-                Column("id_number", "text", rows.id_number),
+                Column("id_number", "text", crypto.encrypt_many(rows.id_number)),
+                Column("id_digest", "text", crypto.digest_many(rows.id_number)),
                 Column("id_suffix", "text", [number[-4:] for number in rows.id_number]),
                 Column("name", "text", names),
                 Column("name_initials", "text", name_initials),

@@ -14,7 +14,8 @@ def heads_sql() -> str:
 
 
 def persons_sql() -> str:
-    """(id, name, id_number) of every person."""
+    """(id, name, id_number) of every person; id_number sealed (core/crypto.py), to be
+    copied as it is (a payroll's payee snapshot) or compared by the person's id_digest."""
     return "SELECT id, name, id_number FROM registry_person"
 
 

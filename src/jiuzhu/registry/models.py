@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
+from jiuzhu.core.crypto import DigestField, EncryptedCharField
 from jiuzhu.core.models import Region
 
 
@@ -57,7 +58,10 @@ class AwayFromRegistration:
 
 
 class Person(AwayFromRegistration, models.Model):
-    id_number = models.CharField("身份证号", max_length=18, unique=True)
+    # Sealed at rest (core/crypto.py); found and kept unique by its digest
+    # (registry.selectors.id_number_is).
+    id_number = EncryptedCharField("身份证号", plain_max_length=18)
+    id_digest = DigestField(source="id_number", unique=True)
     # Last four characters, indexed, so "search by the last digits" uses an index.
     id_suffix = models.CharField(max_length=4, db_index=True, editable=False)
     name = models.CharField("姓名", max_length=40, db_index=True)

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from jiuzhu.core import idnumber
+from jiuzhu.core import crypto, idnumber
 from jiuzhu.core.inputs import NUL, NUL_REFUSAL
 from jiuzhu.core.models import AuditEntry, User
 from jiuzhu.core.programmes import Programme
@@ -18,6 +18,7 @@ from jiuzhu.registry.models import Household, Membership, Person
 
 SEARCH_LIMIT = 50
 MIN_SUFFIX_DIGITS = 4
+SUFFIX_LENGTH = 4  # Person.id_suffix: the last characters kept plain and indexed
 
 
 def _scope(user: User, prefix: str = "") -> Q:
@@ -61,6 +62,12 @@ _INITIALS = re.compile(r"^[a-zA-Z]{1,20}$")
 _DIGITS = re.compile(r"^\d{1,17}[\dXx]?$")
 
 
+def id_number_is(id_number: str, through: str = "") -> Q:
+    """The person with this ID number (reached through `through`, e.g. "person__"): the one
+    way to find one, by the digest, since the number itself is sealed (core/crypto.py)."""
+    return Q(**{f"{through}id_digest": crypto.digest(idnumber.normalise(id_number))})
+
+
 @dataclass
 class SearchResult:
     query: str
@@ -80,23 +87,31 @@ def search(user: User, raw_query: str, limit: int = SEARCH_LIMIT) -> SearchResul
         return SearchResult("", [], f"查询条件{NUL_REFUSAL}")
     if not query or not user.can(Capability.VIEW_HOUSEHOLDS):
         return SearchResult(query, [])
+    ends_with = ""
     if _INITIALS.match(query):
         match = Q(person__name_initials__startswith=query.lower())
     elif _DIGITS.match(query):
         value = query.upper()
         if len(value) == 18:
-            match = Q(person__id_number=value)
+            match = id_number_is(value, "person__")
         elif len(value) >= MIN_SUFFIX_DIGITS:
-            match = Q(person__id_suffix=value[-4:], person__id_number__endswith=value)
+            match = Q(person__id_suffix=value[-SUFFIX_LENGTH:])
+            ends_with = value
         else:
             return SearchResult(query, [], f"按身份证号查询请至少输入后{MIN_SUFFIX_DIGITS}位。")
     else:
         match = Q(person__name__startswith=query)
-    memberships = list(
+    found = (
         Membership.objects.filter(match, end_date__isnull=True)
         .filter(_scope(user, "household__"))
-        .select_related("person", "household", "household__registered_region")[:limit]
+        .select_related("person", "household", "household__registered_region")
     )
+    if len(ends_with) > SUFFIX_LENGTH:
+        # More digits than the indexed suffix: the sealed numbers are compared here, among
+        # the area's people with those last four (a few hundred in a county at most).
+        memberships = [m for m in found if m.person.id_number.endswith(ends_with)][:limit]
+    else:
+        memberships = list(found[:limit])
     memberships.sort(key=lambda m: (m.person.name, m.person_id))
     return SearchResult(query, memberships)
 
@@ -194,9 +209,7 @@ def household_for_intake(id_number: str) -> Household | None:
     if not idnumber.is_valid(id_number):
         return None
     membership = (
-        Membership.objects.filter(
-            person__id_number=idnumber.normalise(id_number), end_date__isnull=True
-        )
+        Membership.objects.filter(id_number_is(id_number, "person__"), end_date__isnull=True)
         .select_related("household")
         .first()
     )

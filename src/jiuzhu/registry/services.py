@@ -40,6 +40,7 @@ from jiuzhu.registry.models import (
     Relation,
 )
 from jiuzhu.registry.names import initials
+from jiuzhu.registry.selectors import id_number_is
 
 # MAX_MEMBERS, HouseholdInput and MemberInput are also used from here by forms and the API.
 
@@ -73,7 +74,7 @@ def _existing_person_message(person: Person) -> str:
 
 
 def _create_person(data: MemberInput, facts: idnumber.IdFacts) -> Person:
-    existing = Person.objects.filter(id_number=facts.id_number).first()
+    existing = Person.objects.filter(id_number_is(facts.id_number)).first()
     if existing is not None:
         raise DomainError(_existing_person_message(existing), field="id_number")
     name = data.name.strip()
@@ -93,6 +94,15 @@ def _create_person(data: MemberInput, facts: idnumber.IdFacts) -> Person:
         serious_illness=data.serious_illness,
         labour_capacity=data.labour_capacity,
     )
+
+
+def replace_id_number(person: Person, id_number: str) -> None:
+    """The one way to change a stored ID number (anonymisation, a corrected registration):
+    the sealed number, its digest and its plain last four are written together. A
+    queryset's update() would leave the digest and suffix of the old number behind."""
+    person.id_number = id_number
+    person.id_suffix = id_number[-4:]
+    person.save(update_fields=["id_number", "id_digest", "id_suffix", "updated_at"])
 
 
 def _member_audit(data: MemberInput) -> dict[str, Any]:

@@ -36,7 +36,7 @@ PERSON_SCHEMA = pa.schema(
         ("person_id", pa.int64()),
         ("household_id", pa.int64()),
         ("chunk", pa.int64()),
-        ("id_number", pa.string()),
+        ("id_digest", pa.string()),  # core.crypto.digest: jobs match without the number
         ("name", pa.string()),
         ("birth_date", pa.date32()),
     ]
@@ -91,7 +91,7 @@ def export_registry(
     members = Membership.objects.filter(
         household__in=households.values("pk"), end_date__isnull=True, co_resident=True
     ).values_list(
-        "household_id", "person_id", "person__id_number", "person__name", "person__birth_date"
+        "household_id", "person_id", "person__id_digest", "person__name", "person__birth_date"
     )
     by_household: dict[int, list[tuple]] = {}
     for household_id, *rest in members.iterator(chunk_size=5000):
@@ -116,11 +116,11 @@ def export_registry(
             ("declared_businesses", int(extra.get("businesses") or 0)),
         ):
             h_cols[column].append(value)
-        for person_id, id_number, name, birth_date in people:
+        for person_id, id_digest, name, birth_date in people:
             p_cols["person_id"].append(person_id)
             p_cols["household_id"].append(pk)
             p_cols["chunk"].append(chunk)
-            p_cols["id_number"].append(id_number)
+            p_cols["id_digest"].append(id_digest)
             p_cols["name"].append(name)
             p_cols["birth_date"].append(birth_date)
     household_table = pa.table(h_cols, schema=HOUSEHOLD_SCHEMA)

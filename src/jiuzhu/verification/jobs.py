@@ -153,7 +153,7 @@ _REPORT_FIELDS = (
 )
 # A finding keeps the fact, not the identity it was matched on (that is the member's now);
 # its detail is cut to the field's length.
-_NOT_KEPT = ("id_number", "name", "birth_date", "detail")
+_NOT_KEPT = ("id_digest", "name", "birth_date", "detail")
 _FINDING_FIELDS = (
     "household_id",
     "person_id",

@@ -1,15 +1,16 @@
 """The verification job definition: match members to facts, total, compare, conclude.
 
 Pure SQL over five views, run unchanged on DuckDB or Spark (jiuzhu.batch.engine):
-  persons      person_id, household_id, chunk, id_number, name, birth_date
+  persons      person_id, household_id, chunk, id_digest, name, birth_date
   households   household_id, chunk, town_code, area_type, members, declared_* totals
-  facts        every accepted extract row: id_number, name, birth_date, source, extract_id,
+  facts        every accepted extract row: id_digest, name, birth_date, source, extract_id,
                extract_date, kind, category, amount_fen, detail
   thresholds   one row per area type (policy.accessors.AssetLimits)
   matched      materialised: facts attached to members, exact or fuzzy
 
 Matching rules:
-  exact  the fact's ID number equals the member's.
+  exact  the fact's ID number equals the member's (their digests are equal: core.crypto;
+         neither side holds the number itself).
   fuzzy  the fact has no ID number and its name + birth date belong to exactly one member
          in the snapshot (a namesake born the same day makes it ambiguous: no match).
 A limit exceeded only because of fuzzy findings gives "needs explanation", never
@@ -26,7 +27,7 @@ import pyarrow as pa
 from jiuzhu.batch.engine import Engine
 from jiuzhu.verification.sources import FACT_COLUMNS, Category
 
-PERSON_COLUMNS = ("person_id", "household_id", "chunk", "id_number", "name", "birth_date")
+PERSON_COLUMNS = ("person_id", "household_id", "chunk", "id_digest", "name", "birth_date")
 HOUSEHOLD_COLUMNS = (
     "household_id",
     "chunk",
@@ -52,7 +53,7 @@ class Confidence(StrEnum):
 MATCHED_SQL = f"""
 SELECT p.household_id, p.person_id, p.chunk, f.source, f.extract_id, f.extract_date, f.kind,
        f.category, f.amount_fen, f.detail, '{Confidence.EXACT}' AS confidence
-FROM facts f JOIN persons p ON f.id_number = p.id_number
+FROM facts f JOIN persons p ON f.id_digest = p.id_digest
 UNION ALL
 SELECT u.household_id, u.person_id, u.chunk, f.source, f.extract_id, f.extract_date, f.kind,
        f.category, f.amount_fen, f.detail, '{Confidence.FUZZY}' AS confidence
@@ -61,7 +62,7 @@ FROM facts f JOIN (
            MIN(chunk) AS chunk
     FROM persons GROUP BY name, birth_date HAVING COUNT(*) = 1
 ) u ON f.name = u.name AND f.birth_date = u.birth_date
-WHERE f.id_number IS NULL
+WHERE f.id_digest IS NULL
 """
 
 
@@ -200,7 +201,7 @@ class JobInputs:
 
 FACT_SCHEMA_EMPTY = pa.schema(
     [
-        ("id_number", pa.string()),
+        ("id_digest", pa.string()),
         ("name", pa.string()),
         ("birth_date", pa.date32()),
         ("source", pa.string()),

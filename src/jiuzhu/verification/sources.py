@@ -166,7 +166,7 @@ SOURCE_CHOICES = [(s.code, f"{s.department} · {s.name}") for s in SOURCES.value
 
 # The columns every stored extract carries for the matching job, in this order.
 FACT_COLUMNS = (
-    "id_number",
+    "id_digest",
     "name",
     "birth_date",
     "source",

@@ -1,7 +1,9 @@
 """Uploaded materials: checked by their first bytes, stored outside the web root."""
 
 import hashlib
+import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from jiuzhu.cases.services.verification_bridge import (
     record_case_authorisation,
 )
 from jiuzhu.cases.workflow import TRANSITIONS
+from jiuzhu.core import crypto
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
 
@@ -83,11 +86,12 @@ def upload_root() -> Path:
 
 
 def store_upload(case: Case, actor: User, event: CaseEvent, item: PreparedUpload) -> CaseDocument:
-    """Write the file under the case's folder and record it against the event."""
+    """Write the file, sealed (core/crypto.py: ID cards, signed authorisations), under the
+    case's folder and record it against the event; size and hash are the document's own."""
     relative = Path(str(case.pk)) / f"{uuid.uuid4().hex}{item.extension}"
     target = upload_root() / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(item.content)
+    target.write_bytes(crypto.encrypt_bytes(item.content))
     document = CaseDocument.objects.create(
         case=case,
         event=event,
@@ -100,6 +104,34 @@ def store_upload(case: Case, actor: User, event: CaseEvent, item: PreparedUpload
         uploaded_by=actor,
     )
     return document
+
+
+def read_document(document: CaseDocument) -> bytes | None:
+    """A stored document's content, opened; None when its file is missing."""
+    path = upload_root() / document.stored_path
+    if not path.is_file():
+        return None
+    return crypto.decrypt_bytes(path.read_bytes())
+
+
+def reseal_documents(on_file: Callable[[], Any]) -> int:
+    """Seal again under the current key every stored document that is not (sealed under an
+    older key, or stored before sealing began); each file is swapped in whole. Returns how
+    many were sealed; `on_file` hears of each."""
+    current = crypto.keyring().current_id
+    count = 0
+    for path in sorted(upload_root().rglob("*")):
+        if not path.is_file() or path.suffix == ".sealing":
+            continue
+        stored = path.read_bytes()
+        if crypto.file_key_id(stored) == current:
+            continue
+        swap = path.with_name(path.name + ".sealing")
+        swap.write_bytes(crypto.encrypt_bytes(crypto.decrypt_bytes(stored)))
+        os.replace(swap, path)
+        count += 1
+        on_file()
+    return count
 
 
 def add_documents(

@@ -55,3 +55,32 @@ def insert_guard_lifted(cursor: Any, payroll_id: int) -> Iterator[None]:
             cursor.execute(restore)
         raise
     cursor.execute(restore)
+
+
+# The guards that refuse changing a locked payroll's lines (migrations 0003 and 0005).
+UPDATE_GUARD = {"sqlite": "payments_line_locked_update", "postgresql": "payments_line_locked"}
+
+
+@contextmanager
+def update_guard_lifted(cursor: Any) -> Iterator[None]:
+    """Rewriting stored lines without changing what they say (sealing the numbers of
+    locked payrolls under a new key) lifts the update guard inside the caller's
+    transaction, as `insert_guard_lifted` does; a rollback restores it."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("payroll lines are rewritten inside a transaction")
+    name = UPDATE_GUARD[connection.vendor]
+    if connection.vendor == "postgresql":
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(f"ALTER TABLE payments_payrollline DISABLE TRIGGER {name}")
+        restore = f"ALTER TABLE payments_payrollline ENABLE TRIGGER {name}"
+    else:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [name])
+        guard = cursor.fetchone()
+        if guard is None:
+            yield
+            return
+        cursor.execute(f"DROP TRIGGER {name}")
+        restore = guard[0]
+    yield
+    cursor.execute(restore)

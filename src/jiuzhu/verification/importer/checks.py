@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from jiuzhu.core import crypto
 from jiuzhu.verification.importer.kernels import amount_fen, id_numbers_valid, parse_dates
 from jiuzhu.verification.importer.result import ValidationResult
 from jiuzhu.verification.importer.strings import (
@@ -197,6 +198,12 @@ def _blank_rows(table: pa.Table) -> np.ndarray | None:
     return blank
 
 
+def digest_column(id_numbers: pa.Array) -> pa.Array:
+    """The search digests of checked ID numbers; a missing number stays null."""
+    digests = crypto.digest_many(id_numbers.to_pylist())
+    return pa.array([value or None for value in digests], pa.string())
+
+
 def _with_facts(source: Source, typed: dict[str, pa.Array], lines: pa.Array, rows: int) -> pa.Table:
     """The valid rows as stored: row number, identity, the facts, then the declared columns.
 
@@ -221,7 +228,8 @@ def _with_facts(source: Source, typed: dict[str, pa.Array], lines: pa.Array, row
         detail = pa.repeat("", rows)
     columns: dict[str, pa.Array] = {
         "row_no": lines,
-        "id_number": typed["id_number"],
+        # The ID number is kept only as its digest: what matching needs, unreadable on disk.
+        "id_digest": digest_column(typed["id_number"]),
         "name": typed["name"],
         "birth_date": typed["birth_date"],
         "source": pa.repeat(source.code, rows),

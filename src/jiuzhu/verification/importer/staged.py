@@ -20,10 +20,10 @@ class StagedWriter:
     def __init__(self, path: Path, source: Source) -> None:
         self.path = path
         self.metadata: dict[str, str] = {}
-        self.key_columns = ["id_number", "name", "birth_date"] + [
+        self.key_columns = ["id_digest", "name", "birth_date"] + [
             f"col_{c.name}" for c in source.columns
         ]
-        self.unique = {"row_no", "id_number", "amount_fen"} | {
+        self.unique = {"row_no", "id_digest", "amount_fen"} | {
             f"col_{c.name}" for c in source.columns if c.type == ColumnType.AMOUNT
         }
         self.writer: pq.ParquetWriter | None = None

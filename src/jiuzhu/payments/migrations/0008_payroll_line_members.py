@@ -12,7 +12,7 @@ LINE_ID = importlib.import_module("jiuzhu.payments.migrations.0005_line_id_from_
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("payments", "0006_account_change_review"),
+        ("payments", "0007_seal_account_and_id_numbers"),
     ]
 
     operations = [
