@@ -28,6 +28,7 @@ from jiuzhu.cases.models import (
 )
 from jiuzhu.cases.services.documents import upload_root
 from jiuzhu.core.models import User
+from jiuzhu.core.months import years_before
 from jiuzhu.core.permissions import require
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area
@@ -50,12 +51,8 @@ class PurgeReport:
 
 def retention_cutoff(now: dt.datetime | None = None, years: int | None = None) -> dt.datetime:
     """Cases whose last act is before this moment are past their retention period."""
-    now = now or timezone.now()
     years = settings.JIUZHU_CASE_RETENTION_YEARS if years is None else years
-    try:
-        return now.replace(year=now.year - years)
-    except ValueError:  # 29 February in a year that has none
-        return now.replace(year=now.year - years, day=28)
+    return years_before(now or timezone.now(), years)
 
 
 def expired_cases(actor: User, before: dt.datetime) -> QuerySet[Case]:
