@@ -257,14 +257,17 @@ def discard_payroll(actor: User, payroll: Payroll, reason: str) -> None:
 
 def _reissuable(town: Region) -> tuple[list[LineResult], dict[int, BankAccount]]:
     """The town's failed lines not yet re-issued whose payee now has another valid
-    account, and those accounts by person."""
+    account (their results locked, inside the caller's transaction), and those accounts by
+    person."""
     failed = list(
-        LineResult.objects.filter(
+        LineResult.objects.select_for_update(of=("self",))
+        .filter(
             status=ResultStatus.FAILED,
             reissued_in__isnull=True,
             line__payroll__town=town,
             line__payroll__locked=True,
-        ).select_related("line")
+        )
+        .select_related("line")
     )
     accounts = {
         account.person_id: account
@@ -315,10 +318,11 @@ def prepare_reissue(actor: User, town: Region, month: dt.date) -> Payroll:
     require(actor, Capability.PREPARE_PAYROLL)
     require_area(actor, town.code)
     month = first_of_month(month)
-    ready, accounts = _reissuable(town)
-    if not ready:
-        raise DomainError("没有可重发的失败发放：请先为发放失败的人员更正发放账户。")
     with transaction.atomic():
+        # The failed results are locked: a second preparer waits, then finds them taken.
+        ready, accounts = _reissuable(town)
+        if not ready:
+            raise DomainError("没有可重发的失败发放：请先为发放失败的人员更正发放账户。")
         payroll = _new_payroll(actor, PayrollKind.REISSUE, month, town)
         rows = [
             _reissue_line(payroll, no, result.line, accounts[result.line.payee_id])
@@ -366,16 +370,30 @@ def create_claim(
     if to_month < from_month:
         raise DomainError("多发截止月份不能早于起始月份。", field="to_month")
     with transaction.atomic():
+        # The household's row lock: the same claim sent twice at once is recorded once.
+        Household.objects.select_for_update().filter(pk=household.pk).first()
+        period = {"from_month": first_of_month(from_month), "to_month": first_of_month(to_month)}
+        twin = RecoveryClaim.objects.filter(
+            household=household,
+            programme=programme,
+            amount_fen=amount_fen,
+            status=ClaimStatus.OPEN,
+            **period,
+        )
+        if twin.exists():
+            raise DomainError(
+                f"该户该项目 {period['from_month']:%Y年%m月}—{period['to_month']:%Y年%m月} "
+                "已登记相同金额的未结清追回，不能重复登记。"
+            )
         claim = RecoveryClaim.objects.create(
             household=household,
             programme=programme,
             region_code=household.registered_code,
-            from_month=first_of_month(from_month),
-            to_month=first_of_month(to_month),
             amount_fen=amount_fen,
             instalment_fen=instalment_fen,
             reason=reason[:300],
             created_by=actor,
+            **period,
         )
         record_audit(actor, "create_claim", claim, {"amount_fen": amount_fen, "reason": reason})
     return claim
@@ -392,6 +410,15 @@ def _settle_if_paid(claim_id: int) -> None:
         RecoveryClaim.objects.filter(pk=claim_id).update(status=ClaimStatus.SETTLED)
 
 
+def _locked_open_claim(claim: RecoveryClaim) -> RecoveryClaim:
+    """The claim as it is now, row-locked (inside the caller's transaction), if still open:
+    a collection and a waiver of one claim at once are judged one after the other."""
+    locked = RecoveryClaim.objects.select_for_update().get(pk=claim.pk)
+    if locked.status != ClaimStatus.OPEN:
+        raise DomainError("该追回已结清或核销。")
+    return locked
+
+
 def record_collection(
     actor: User, claim: RecoveryClaim, amount_fen: int, on: dt.date, note: str = ""
 ) -> Repayment:
@@ -399,14 +426,13 @@ def record_collection(
     require(actor, Capability.PREPARE_PAYROLL)
     require_area(actor, claim.region_code)
     plain_text(note, "备注", "note")
-    if claim.status != ClaimStatus.OPEN:
-        raise DomainError("该追回已结清或核销。")
-    balance = claim_balance(claim)
-    if amount_fen <= 0 or amount_fen > balance:
-        raise DomainError(
-            f"退回金额应大于0且不超过未追回余额{plain_yuan(balance)}元。", field="amount"
-        )
     with transaction.atomic():
+        claim = _locked_open_claim(claim)
+        balance = claim_balance(claim)
+        if amount_fen <= 0 or amount_fen > balance:
+            raise DomainError(
+                f"退回金额应大于0且不超过未追回余额{plain_yuan(balance)}元。", field="amount"
+            )
         repayment = Repayment.objects.create(
             claim=claim,
             kind=Repayment.Kind.COLLECTED,
@@ -426,13 +452,12 @@ def waive_claim(actor: User, claim: RecoveryClaim, reason: str) -> RecoveryClaim
     require_area(actor, claim.region_code)
     if claim.created_by_id == actor.pk:
         raise PermissionError("追回登记人不能核销自己登记的追回款。")
-    if claim.status != ClaimStatus.OPEN:
-        raise DomainError("该追回已结清或核销。")
     reason = plain_text(reason, "核销理由", "reason").strip()
-    if not reason:
-        raise DomainError("核销须写明理由。", field="reason")
-    balance = claim_balance(claim)
     with transaction.atomic():
+        claim = _locked_open_claim(claim)
+        if not reason:
+            raise DomainError("核销须写明理由。", field="reason")
+        balance = claim_balance(claim)
         RecoveryClaim.objects.filter(pk=claim.pk).update(
             status=ClaimStatus.WAIVED,
             waived_fen=claim.waived_fen + balance,
