@@ -268,7 +268,9 @@ def _write_archive(log: str, rows: Any, start: str, path: Path) -> str:
     """Write the rows to a new archive file, checking the chain as they go; the last hash."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     previous = start
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, ARCHIVE_MODE)
+    # A file of this name is a crashed prune's leftover: no checkpoint names it (its
+    # entries are still in the database), so it is replaced.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, ARCHIVE_MODE)
     with (
         open(descriptor, "wb") as raw,
         gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as compressed,
