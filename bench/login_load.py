@@ -26,7 +26,7 @@ SPRAY_PAUSE_SECONDS = 0.05
 LEGIT_PAUSE_SECONDS = (2, 4)
 
 
-def load(url: str, accounts: dict[str, list[str]]) -> dict[str, Any]:
+def load(url: str, accounts: dict[str, Any]) -> dict[str, Any]:
     """In a child: the two locust phases; latencies and answers of each class."""
     legit_names = list(accounts["legit"])
     legit_count = len(legit_names)
