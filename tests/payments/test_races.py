@@ -151,3 +151,19 @@ def test_the_same_claim_recorded_twice_at_once_one_wins(pay_staff, dong_e, dong_
         "该户该项目 2026年12月—2026年12月 已登记相同金额的未结清追回，不能重复登记。",
     ]
     assert RecoveryClaim.objects.filter(household=household).count() == 1
+
+
+def test_discarding_and_approving_one_payroll_at_once_one_wins(pay_staff, checked_payroll):
+    payroll_id = checked_payroll.pk
+    # Each page has the payroll loaded before the buttons are pressed.
+    seen = [Payroll.objects.get(pk=payroll_id) for _ in range(2)]
+
+    results = at_once(
+        lambda: services.approve_payroll(pay_staff["approver"], seen[0]),
+        lambda: services.discard_payroll(pay_staff["assistant"], seen[1], "人数有误"),
+    )
+
+    assert results in (["ok", "该发放名册已审批锁定。"], ["ok", "该发放名册已被作废。"]), results
+    approved = Payroll.objects.filter(pk=payroll_id, locked=True).exists()
+    assert approved == (results[1] == "该发放名册已审批锁定。")
+    assert PayrollLine.objects.filter(payroll_id=payroll_id).count() == (2 if approved else 0)

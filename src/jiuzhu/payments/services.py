@@ -50,6 +50,7 @@ NO_ACCOUNT = "无有效发放账户"
 
 
 ALREADY_APPROVED = "该发放名册已审批锁定。"
+DISCARDED = "该发放名册已被作废。"
 
 
 def towns_in_scope(actor: User, town_code: str = "") -> list[Region]:
@@ -179,16 +180,27 @@ def check_payroll(actor: User, payroll: Payroll) -> Payroll:
     return payroll
 
 
+def _lock_unapproved(payroll: Payroll) -> None:
+    """Take the payroll's row lock (a second approver or a discarder waits here for the
+    first, before writing anything), refusing a payroll approved or discarded meanwhile."""
+    locked = (
+        Payroll.objects.select_for_update()
+        .filter(pk=payroll.pk)
+        .values_list("locked", flat=True)
+        .first()
+    )
+    if locked is None:
+        raise DomainError(DISCARDED)
+    if locked:
+        raise DomainError(ALREADY_APPROVED)
+
+
 def approve_payroll(actor: User, payroll: Payroll) -> Payroll:
     """A second person approves; the payroll is locked for good (maker-checker)."""
     transition = enforce(actor, payroll, PayrollAction.APPROVE)
     now = timezone.now()
     with transaction.atomic():
-        # Two approvers at the same moment: the second waits here for the first, then
-        # finds the payroll locked, before writing anything.
-        rows = Payroll.objects.select_for_update().filter(pk=payroll.pk)
-        if rows.values_list("locked", flat=True).get():
-            raise DomainError(ALREADY_APPROVED)
+        _lock_unapproved(payroll)
         # Netted recoveries become repayments, and lines without an account are marked
         # failed so that they are re-issued once an account is recorded.
         netted = list(
@@ -243,6 +255,8 @@ def discard_payroll(actor: User, payroll: Payroll, reason: str) -> None:
     if not reason:
         raise DomainError("请填写作废原因。", field="reason")
     with transaction.atomic():
+        # Discarding and approving at once: whichever locks the payroll first wins.
+        _lock_unapproved(payroll)
         record_audit(
             actor, "discard_payroll", payroll, {"month": f"{payroll.month:%Y-%m}", "reason": reason}
         )
