@@ -167,3 +167,21 @@ def test_discarding_and_approving_one_payroll_at_once_one_wins(pay_staff, checke
     approved = Payroll.objects.filter(pk=payroll_id, locked=True).exists()
     assert approved == (results[1] == "该发放名册已审批锁定。")
     assert PayrollLine.objects.filter(payroll_id=payroll_id).count() == (2 if approved else 0)
+
+
+def test_checking_and_discarding_one_payroll_at_once_one_wins(
+    shipped_parameters, pay_staff, dong_e_village, dong_e
+):
+    household = make_household(pay_staff["admin"], dong_e_village)
+    make_recipient(pay_staff["admin"], household, "500.00")
+    prepared = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
+    seen = [Payroll.objects.get(pk=prepared.pk) for _ in range(2)]
+
+    results = at_once(
+        lambda: services.check_payroll(pay_staff["approver"], seen[0]),
+        lambda: services.discard_payroll(pay_staff["assistant"], seen[1], "人数有误"),
+    )
+
+    # Checked then discarded (both in turn), or discarded first and the check refused.
+    assert results in (["ok", "ok"], ["ok", "该发放名册已被作废。"]), results
+    assert not Payroll.objects.filter(pk=prepared.pk).exists()

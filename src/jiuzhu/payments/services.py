@@ -169,7 +169,8 @@ def check_payroll(actor: User, payroll: Payroll) -> Payroll:
     transition = enforce(actor, payroll, PayrollAction.CHECK)
     report = differences(payroll)
     with transaction.atomic():
-        Payroll.objects.filter(pk=payroll.pk, locked=False).update(
+        _lock_unapproved(payroll)
+        Payroll.objects.filter(pk=payroll.pk).update(
             status=transition.target,
             checked_by=actor,
             checked_at=timezone.now(),
