@@ -194,6 +194,10 @@ JIUZHU_API_TOKEN_DAYS = int(os.environ.get("JIUZHU_API_TOKEN_DAYS", "30"))
 # rejected, withdrawn, ended) keep their free text, visits and documents this many years
 # after the last act on them; then `jiuzhu purge_cases` anonymises them (counts stay).
 JIUZHU_CASE_RETENTION_YEARS = int(os.environ.get("JIUZHU_CASE_RETENTION_YEARS", "5"))
+# How long the access log and the audit trail stay in the database before `jiuzhu audit
+# prune` moves them into sealed archive files (core/audit_chain.py explains the defaults).
+JIUZHU_ACCESS_LOG_RETENTION_YEARS = int(os.environ.get("JIUZHU_ACCESS_LOG_RETENTION_YEARS", "3"))
+JIUZHU_AUDIT_RETENTION_YEARS = int(os.environ.get("JIUZHU_AUDIT_RETENTION_YEARS", "30"))
 # Idle sign-out: a session lasts this many minutes after the last request (every request
 # renews it) and ends when the browser closes.
 JIUZHU_IDLE_MINUTES = int(os.environ.get("JIUZHU_IDLE_MINUTES", "30"))

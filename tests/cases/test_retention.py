@@ -77,6 +77,7 @@ def test_a_dry_run_reports_and_writes_nothing(county_admin, withdrawn_case, caps
     cutoff = retention_cutoff()
     assert out == [
         f"将匿名化 {cutoff:%Y-%m-%d} 之前办结的申请 1 件，删除材料 2 份（0.0 MB）。",
+        "将匿名化申请均已办结且不在保的家庭 1 户、人员 2 人，删除收入 1 条、财产 0 条。",
         "这是预演：没有修改任何数据。确认后加 --apply 执行。",
     ]
     assert Case.objects.get(pk=withdrawn_case.pk).reason == "老两口年老体弱，收入很低。"

@@ -207,3 +207,23 @@ def test_account_correction_keeps_history(pay_staff, dong_e_village):
     assert not first.valid and first.replaced_by == second and second.valid
     with pytest.raises(DomainError, match="账号"):
         give_account(pay_staff["assistant"], hh, "工商银行", "12ab")
+
+
+def test_the_same_claim_twice_is_refused_another_overpayment_is_not(pay_staff, dong_e_village):
+    hh = make_household(pay_staff["admin"], dong_e_village)
+    first = services.create_claim(
+        pay_staff["assistant"], hh, "dibao", MONTH, MONTH, 5000, 5000, "隐瞒收入"
+    )
+
+    with pytest.raises(DomainError) as refused:
+        services.create_claim(
+            pay_staff["assistant"], hh, "dibao", MONTH, MONTH, 5000, 5000, "隐瞒收入"
+        )
+
+    assert refused.value.message == (
+        "该户该项目 2026年12月—2026年12月 已登记相同金额的未结清追回，不能重复登记。"
+    )
+    other = services.create_claim(
+        pay_staff["assistant"], hh, "dibao", MONTH, MONTH, 3000, 3000, "死亡未报"
+    )
+    assert list(RecoveryClaim.objects.filter(household=hh).order_by("pk")) == [first, other]

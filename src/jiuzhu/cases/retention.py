@@ -7,6 +7,13 @@ home visits' findings and checklists, objections, spot-check remarks and event c
 blanked, and the uploaded documents are deleted with their files. What statistics and the
 audit need stays: the case number, programme, statuses, dates and amounts, and who acted.
 A dry run reports the same figures and writes nothing.
+
+Households and persons follow (`purge_registry`): a household whose every application ended
+before the cutoff, with no current recipient, is anonymised by the registry
+(`anonymise_household`: address, incomes and assets; name, ID number and phone of the
+members nothing else keeps). A member who also belongs to a household still kept, is a
+current recipient, or applied in another household, is kept. Payment history and the
+figures statistics use stay.
 """
 
 import datetime as dt
@@ -14,24 +21,29 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 
 from jiuzhu.cases.models import (
+    ACTIVE_RECIPIENT_STATUSES,
     Case,
     CaseDocument,
     CaseEvent,
     HomeVisit,
     Objection,
+    Recipient,
     SpotCheck,
     Status,
 )
 from jiuzhu.cases.services.documents import upload_root
 from jiuzhu.core.models import User
+from jiuzhu.core.months import years_before
 from jiuzhu.core.permissions import require
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area
 from jiuzhu.core.services import record_audit
+from jiuzhu.registry.models import Household, Membership, Person
+from jiuzhu.registry.services import ANONYMISED_ADDRESS, anonymise_household
 
 CLOSED_STATUSES = (Status.REFUSED, Status.REJECTED, Status.WITHDRAWN, Status.ENDED)
 ANONYMISED = "（已超过保存期限，内容已匿名化）"
@@ -50,12 +62,8 @@ class PurgeReport:
 
 def retention_cutoff(now: dt.datetime | None = None, years: int | None = None) -> dt.datetime:
     """Cases whose last act is before this moment are past their retention period."""
-    now = now or timezone.now()
     years = settings.JIUZHU_CASE_RETENTION_YEARS if years is None else years
-    try:
-        return now.replace(year=now.year - years)
-    except ValueError:  # 29 February in a year that has none
-        return now.replace(year=now.year - years, day=28)
+    return years_before(now or timezone.now(), years)
 
 
 def expired_cases(actor: User, before: dt.datetime) -> QuerySet[Case]:
@@ -110,3 +118,86 @@ def _delete_files(relative_paths: list[str]) -> None:
     root = upload_root()
     for relative in relative_paths:
         (root / relative).unlink(missing_ok=True)
+
+
+@dataclass
+class RegistryPurgeReport:
+    """What a registry purge did (or, for a dry run, would do)."""
+
+    before: dt.datetime
+    households: int
+    persons: int
+    incomes: int
+    assets: int
+    dry_run: bool
+
+
+def expired_households(actor: User, before: dt.datetime) -> QuerySet[Household]:
+    """Households living in the actor's area, not yet anonymised, that applied at least
+    once, whose every application ended with its last act before `before`, and that
+    receive nothing now."""
+    open_case = Case.objects.filter(household=OuterRef("pk")).exclude(status__in=CLOSED_STATUSES)
+    recipient = Recipient.objects.filter(
+        household=OuterRef("pk"), status__in=ACTIVE_RECIPIENT_STATUSES
+    )
+    return (
+        Household.objects.filter(in_area(actor, "residence_code"))
+        .exclude(address=ANONYMISED_ADDRESS)
+        .exclude(Exists(open_case))
+        .exclude(Exists(recipient))
+        .annotate(last_act=Max("cases__events__at"))
+        .filter(last_act__lt=before)
+    )
+
+
+def _persons_to_anonymise(household_ids: list[int]) -> dict[int, list[Person]]:
+    """The members of these households whom nothing else keeps, each under one household."""
+    elsewhere = Membership.objects.filter(person=OuterRef("pk")).exclude(
+        household_id__in=household_ids
+    )
+    receiving = Recipient.objects.filter(
+        person=OuterRef("pk"), status__in=ACTIVE_RECIPIENT_STATUSES
+    )
+    applied_elsewhere = Case.objects.filter(applicant=OuterRef("pk")).exclude(
+        household_id__in=household_ids
+    )
+    persons = Person.objects.filter(memberships__household_id__in=household_ids).exclude(
+        Exists(elsewhere) | Exists(receiving) | Exists(applied_elsewhere)
+    )
+    memberships = (
+        Membership.objects.filter(household_id__in=household_ids, person__in=persons)
+        .select_related("person")
+        .order_by("person_id", "household_id")
+    )
+    by_household: dict[int, list[Person]] = {pk: [] for pk in household_ids}
+    seen: set[int] = set()
+    for membership in memberships:
+        if membership.person_id not in seen:
+            seen.add(membership.person_id)
+            by_household[membership.household_id].append(membership.person)
+    return by_household
+
+
+def purge_registry(actor: User, before: dt.datetime, dry_run: bool = True) -> RegistryPurgeReport:
+    """Anonymise the households and persons past retention (see the module); all or
+    nothing."""
+    require(actor, Capability.MANAGE_SECURITY)
+    households = list(expired_households(actor, before).order_by("pk"))
+    ids = [household.pk for household in households]
+    persons = _persons_to_anonymise(ids)
+    records = Household.objects.filter(pk__in=ids).aggregate(
+        incomes=Count("incomes", distinct=True), assets=Count("assets", distinct=True)
+    )
+    report = RegistryPurgeReport(
+        before=before,
+        households=len(ids),
+        persons=sum(len(members) for members in persons.values()),
+        incomes=records["incomes"],
+        assets=records["assets"],
+        dry_run=dry_run,
+    )
+    if not dry_run:
+        with transaction.atomic():
+            for household in households:
+                anonymise_household(actor, household, persons[household.pk])
+    return report

@@ -136,6 +136,34 @@ class ChainHead(models.Model):
         return f"{self.log}: {self.entries}"
 
 
+class LogCheckpoint(models.Model):
+    """A prune of a log's oldest entries (core/audit_chain.py): they went into a sealed
+    archive file, and the chain continues from here. Each checkpoint links to the one
+    before; `open` is true only inside the prune's own transaction, and the database lets
+    entries be deleted only up to an open checkpoint."""
+
+    log = models.CharField(max_length=20)
+    # The chain's hash before the first archived entry (the previous checkpoint's last_hash).
+    previous_hash = models.CharField(max_length=64)
+    last_sequence = models.BigIntegerField()
+    last_hash = models.CharField(max_length=64)
+    entries = models.BigIntegerField()
+    archive = models.CharField(max_length=100)
+    archive_sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    open = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "日志归档检查点"
+        constraints = [
+            models.UniqueConstraint(fields=["log", "last_sequence"], name="log_checkpoint_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.log} ≤ {self.last_sequence}"
+
+
 class AuditEntry(ChainedEntry):
     """Every write: who, when, what changed. ID numbers are stored masked."""
 

@@ -26,6 +26,14 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(day.year + index // 12, index % 12 + 1, 1)
 
 
+def years_before(moment: dt.datetime, years: int) -> dt.datetime:
+    """The same moment `years` calendar years earlier (29 February becomes the 28th)."""
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:
+        return moment.replace(year=moment.year - years, day=28)
+
+
 def first_of_next_month(day: dt.date) -> dt.date:
     return add_months(day, 1)
 

@@ -89,6 +89,7 @@ def allocate(actor: User, year: int, programme: str, total_fen: int) -> Allocati
     if total_fen <= 0:
         raise DomainError("补助总额应大于0。", field="amount")
     funds = Funds.on(dt.date(year, 1, 1))
+    seen = _latest_allocation(year, programme)
     towns = list(Region.objects.filter(level=RegionLevel.TOWN).order_by("code"))
     if not towns:
         raise DomainError("没有乡镇，无法分配。")
@@ -99,6 +100,13 @@ def allocate(actor: User, year: int, programme: str, total_fen: int) -> Allocati
     )
     amounts = formulas.split(total_fen, town_weights)
     with transaction.atomic():
+        # The towns whose budget lines are rewritten are locked: two allocations at once go
+        # one after the other, and the second, computed before the first was written, is
+        # refused instead of silently replacing it.
+        locked = Region.objects.select_for_update().filter(pk__in=[town.pk for town in towns])
+        list(locked.values_list("pk", flat=True))
+        if _latest_allocation(year, programme) != seen:
+            raise DomainError("该年度该项目的补助刚被其他人分配，请刷新核对后再分配。")
         allocation = Allocation.objects.create(
             year=year,
             programme=programme,
@@ -132,6 +140,15 @@ def allocate(actor: User, year: int, programme: str, total_fen: int) -> Allocati
             {"year": year, "programme": programme, "total_fen": total_fen},
         )
     return allocation
+
+
+def _latest_allocation(year: int, programme: str) -> int | None:
+    return (
+        Allocation.objects.filter(year=year, programme=programme)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def _weakness_of(year: int, towns: list[Region]) -> list[Decimal]:

@@ -51,6 +51,7 @@ NO_ACCOUNT = "无有效发放账户"
 
 
 ALREADY_APPROVED = "该发放名册已审批锁定。"
+DISCARDED = "该发放名册已被作废。"
 
 
 def towns_in_scope(actor: User, town_code: str = "") -> list[Region]:
@@ -169,7 +170,8 @@ def check_payroll(actor: User, payroll: Payroll) -> Payroll:
     transition = enforce(actor, payroll, PayrollAction.CHECK)
     report = differences(payroll)
     with transaction.atomic():
-        Payroll.objects.filter(pk=payroll.pk, locked=False).update(
+        _lock_unapproved(payroll)
+        Payroll.objects.filter(pk=payroll.pk).update(
             status=transition.target,
             checked_by=actor,
             checked_at=timezone.now(),
@@ -180,16 +182,27 @@ def check_payroll(actor: User, payroll: Payroll) -> Payroll:
     return payroll
 
 
+def _lock_unapproved(payroll: Payroll) -> None:
+    """Take the payroll's row lock (a second approver or a discarder waits here for the
+    first, before writing anything), refusing a payroll approved or discarded meanwhile."""
+    locked = (
+        Payroll.objects.select_for_update()
+        .filter(pk=payroll.pk)
+        .values_list("locked", flat=True)
+        .first()
+    )
+    if locked is None:
+        raise DomainError(DISCARDED)
+    if locked:
+        raise DomainError(ALREADY_APPROVED)
+
+
 def approve_payroll(actor: User, payroll: Payroll) -> Payroll:
     """A second person approves; the payroll is locked for good (maker-checker)."""
     transition = enforce(actor, payroll, PayrollAction.APPROVE)
     now = timezone.now()
     with transaction.atomic():
-        # Two approvers at the same moment: the second waits here for the first, then
-        # finds the payroll locked, before writing anything.
-        rows = Payroll.objects.select_for_update().filter(pk=payroll.pk)
-        if rows.values_list("locked", flat=True).get():
-            raise DomainError(ALREADY_APPROVED)
+        _lock_unapproved(payroll)
         # Netted recoveries become repayments, and lines without an account are marked
         # failed so that they are re-issued once an account is recorded.
         netted = list(
@@ -245,6 +258,8 @@ def discard_payroll(actor: User, payroll: Payroll, reason: str) -> None:
     if not reason:
         raise DomainError("请填写作废原因。", field="reason")
     with transaction.atomic():
+        # Discarding and approving at once: whichever locks the payroll first wins.
+        _lock_unapproved(payroll)
         record_audit(
             actor, "discard_payroll", payroll, {"month": f"{payroll.month:%Y-%m}", "reason": reason}
         )
@@ -259,14 +274,17 @@ def discard_payroll(actor: User, payroll: Payroll, reason: str) -> None:
 
 def _reissuable(town: Region) -> tuple[list[LineResult], dict[int, BankAccount]]:
     """The town's failed lines not yet re-issued whose payee now has another valid
-    account, and those accounts by person."""
+    account (their results locked, inside the caller's transaction), and those accounts by
+    person."""
     failed = list(
-        LineResult.objects.filter(
+        LineResult.objects.select_for_update(of=("self",))
+        .filter(
             status=ResultStatus.FAILED,
             reissued_in__isnull=True,
             line__payroll__town=town,
             line__payroll__locked=True,
-        ).select_related("line")
+        )
+        .select_related("line")
     )
     accounts = {
         account.person_id: account
@@ -318,10 +336,11 @@ def prepare_reissue(actor: User, town: Region, month: dt.date) -> Payroll:
     require(actor, Capability.PREPARE_PAYROLL)
     require_area(actor, town.code)
     month = first_of_month(month)
-    ready, accounts = _reissuable(town)
-    if not ready:
-        raise DomainError("没有可重发的失败发放：请先为发放失败的人员更正发放账户。")
     with transaction.atomic():
+        # The failed results are locked: a second preparer waits, then finds them taken.
+        ready, accounts = _reissuable(town)
+        if not ready:
+            raise DomainError("没有可重发的失败发放：请先为发放失败的人员更正发放账户。")
         payroll = _new_payroll(actor, PayrollKind.REISSUE, month, town)
         rows = [
             _reissue_line(payroll, no, result.line, accounts[result.line.payee_id])
@@ -369,16 +388,30 @@ def create_claim(
     if to_month < from_month:
         raise DomainError("多发截止月份不能早于起始月份。", field="to_month")
     with transaction.atomic():
+        # The household's row lock: the same claim sent twice at once is recorded once.
+        Household.objects.select_for_update().filter(pk=household.pk).first()
+        period = {"from_month": first_of_month(from_month), "to_month": first_of_month(to_month)}
+        twin = RecoveryClaim.objects.filter(
+            household=household,
+            programme=programme,
+            amount_fen=amount_fen,
+            status=ClaimStatus.OPEN,
+            **period,
+        )
+        if twin.exists():
+            raise DomainError(
+                f"该户该项目 {period['from_month']:%Y年%m月}—{period['to_month']:%Y年%m月} "
+                "已登记相同金额的未结清追回，不能重复登记。"
+            )
         claim = RecoveryClaim.objects.create(
             household=household,
             programme=programme,
             region_code=household.registered_code,
-            from_month=first_of_month(from_month),
-            to_month=first_of_month(to_month),
             amount_fen=amount_fen,
             instalment_fen=instalment_fen,
             reason=reason[:300],
             created_by=actor,
+            **period,
         )
         record_audit(actor, "create_claim", claim, {"amount_fen": amount_fen, "reason": reason})
     return claim
@@ -395,6 +428,15 @@ def _settle_if_paid(claim_id: int) -> None:
         RecoveryClaim.objects.filter(pk=claim_id).update(status=ClaimStatus.SETTLED)
 
 
+def _locked_open_claim(claim: RecoveryClaim) -> RecoveryClaim:
+    """The claim as it is now, row-locked (inside the caller's transaction), if still open:
+    a collection and a waiver of one claim at once are judged one after the other."""
+    locked = RecoveryClaim.objects.select_for_update().get(pk=claim.pk)
+    if locked.status != ClaimStatus.OPEN:
+        raise DomainError("该追回已结清或核销。")
+    return locked
+
+
 def record_collection(
     actor: User, claim: RecoveryClaim, amount_fen: int, on: dt.date, note: str = ""
 ) -> Repayment:
@@ -402,14 +444,13 @@ def record_collection(
     require(actor, Capability.PREPARE_PAYROLL)
     require_area(actor, claim.region_code)
     plain_text(note, "备注", "note")
-    if claim.status != ClaimStatus.OPEN:
-        raise DomainError("该追回已结清或核销。")
-    balance = claim_balance(claim)
-    if amount_fen <= 0 or amount_fen > balance:
-        raise DomainError(
-            f"退回金额应大于0且不超过未追回余额{plain_yuan(balance)}元。", field="amount"
-        )
     with transaction.atomic():
+        claim = _locked_open_claim(claim)
+        balance = claim_balance(claim)
+        if amount_fen <= 0 or amount_fen > balance:
+            raise DomainError(
+                f"退回金额应大于0且不超过未追回余额{plain_yuan(balance)}元。", field="amount"
+            )
         repayment = Repayment.objects.create(
             claim=claim,
             kind=Repayment.Kind.COLLECTED,
@@ -429,13 +470,12 @@ def waive_claim(actor: User, claim: RecoveryClaim, reason: str) -> RecoveryClaim
     require_area(actor, claim.region_code)
     if claim.created_by_id == actor.pk:
         raise PermissionError("追回登记人不能核销自己登记的追回款。")
-    if claim.status != ClaimStatus.OPEN:
-        raise DomainError("该追回已结清或核销。")
     reason = plain_text(reason, "核销理由", "reason").strip()
-    if not reason:
-        raise DomainError("核销须写明理由。", field="reason")
-    balance = claim_balance(claim)
     with transaction.atomic():
+        claim = _locked_open_claim(claim)
+        if not reason:
+            raise DomainError("核销须写明理由。", field="reason")
+        balance = claim_balance(claim)
         RecoveryClaim.objects.filter(pk=claim.pk).update(
             status=ClaimStatus.WAIVED,
             waived_fen=claim.waived_fen + balance,

@@ -19,4 +19,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         application = get_internal_wsgi_application()  # settings.WSGI_APPLICATION
         self.stdout.write(f"救助平台已启动: http://{options['host']}:{options['port']}/")
-        serve(application, host=options["host"], port=options["port"], threads=options["threads"])
+        serve(
+            application,
+            host=options["host"],
+            port=options["port"],
+            threads=options["threads"],
+            # Waitress trusts no proxy by default and drops X-Forwarded-For/-Proto, so behind
+            # a reverse proxy every client looked alike (one throttle for all) and HTTPS was
+            # not seen. The platform decides whom to trust: JIUZHU_TRUSTED_PROXIES and
+            # JIUZHU_BEHIND_PROXY (core/auth.py client_address, settings).
+            clear_untrusted_proxy_headers=False,
+        )
