@@ -43,6 +43,7 @@ def execution(request: HttpRequest) -> HttpResponse:
         {
             "year": year,
             "lines": lines,
+            "not_paid": selectors.not_paid(user, year),
             "month_numbers": range(1, 13),
             "can_manage": user.can(Capability.MANAGE_BUDGETS),
         },

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection
-from django.db.models import OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -65,6 +65,17 @@ def pending_accounts(user: User, payroll: Payroll) -> QuerySet[BankAccount]:
         )
         .order_by("created_at", "pk")
     )
+
+
+def without_account(payroll: Payroll) -> tuple[int, int]:
+    """(lines, net fen) of the payroll that have money to pay but no bank account: approval
+    records them as failed, so the approver is told before locking."""
+    totals = (
+        PayrollLine.objects.of_payroll(payroll.pk)
+        .filter(account_id__isnull=True, net_fen__gt=0)
+        .aggregate(lines=Count("pk"), fen=Sum("net_fen"))
+    )
+    return int(totals["lines"]), int(totals["fen"] or 0)
 
 
 def lines_of(payroll: Payroll) -> QuerySet[PayrollLine]:
@@ -292,3 +303,17 @@ def paid_by_month(year: int, prefix: str) -> list[tuple[int, str, str, int]]:
         .order_by("payroll__month")
     )
     return [(month.month, programme, town, int(fen or 0)) for month, programme, town, fen in rows]
+
+
+def failed_in_year(year: int, prefix: str) -> int:
+    """Fen approved in the year's payrolls that did not reach the recipients (no account at
+    approval, or the bank returned it) and has not been re-issued yet: the execution page
+    says so, or an approved month would show as if nothing had been spent."""
+    total = PayrollLine.objects.filter(
+        payroll__locked=True,
+        payroll__month__year=year,
+        payroll__town_code__startswith=prefix,
+        result__status=ResultStatus.FAILED,
+        result__reissued_in__isnull=True,
+    ).aggregate(fen=Sum("net_fen"))["fen"]
+    return int(total or 0)

@@ -108,6 +108,7 @@ def payroll_detail(request: HttpRequest, payroll_id: int) -> HttpResponse:
             "offered": offered(user, payroll),
             "formats": FileFormat.choices,
             "pending_accounts": selectors.pending_accounts(user, payroll),
+            "without_account": selectors.without_account(payroll),
         },
     )
 
