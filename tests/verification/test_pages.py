@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from jiuzhu.core.models import AccessLog
-from jiuzhu.verification import jobs, services
+from jiuzhu.verification import jobs, selectors, services
 from jiuzhu.verification.management.commands.demo_extracts import build
 from jiuzhu.verification.models import (
     ExtractImport,
@@ -162,6 +162,12 @@ def test_job_page_report_export_and_scope(
     assert report.status_code == 200
     text = report.content.decode()
     assert "鲁A1" in text and "拥有机动车辆" in text and "有未申报的车辆" in text
+    # The conclusion names the data it rests on; a job that compared nothing says so.
+    [basis] = selectors.basis_of(job)
+    assert basis.endswith("（截至2024年6月30日）") and f"依据：{basis}" in text
+    VerificationJob.objects.filter(pk=job.pk).update(extract_ids=[])
+    text = client.get(f"/verification/jobs/{job.pk}/households/{h.pk}/").content.decode()
+    assert "无部门数据，未核对" in text and "超出标准" not in text
     # A town assistant handles the cases, so sees the member's whole ID number (the mask's
     # "full" level); another town's member is not on the page at all.
     assert dong_e_assistant.id_visibility == "full"
@@ -177,7 +183,7 @@ def test_job_page_report_export_and_scope(
     assert numbers == [h.number]
 
 
-def test_web_enqueues_without_running_in_the_request(county_admin):
+def test_web_enqueues_without_running_in_the_request(county_admin, department_data):
     household = family(county_admin, ("某", new_id()))
     response = client_for(county_admin).post(
         "/verification/jobs/", {"household": household.pk, "engine": "duckdb"}

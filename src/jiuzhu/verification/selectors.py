@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from jiuzhu.core import idnumber
 from jiuzhu.core.models import Region, User
+from jiuzhu.core.months import long_date
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.registry.models import Household, Person
@@ -19,6 +20,7 @@ from jiuzhu.verification.models import (
     ExtractImport,
     Finding,
     JobScope,
+    JobStatus,
     VerificationJob,
     VerificationReport,
 )
@@ -127,6 +129,30 @@ class ReportView:
     report: VerificationReport
     findings: list[FindingView]
     reasons: list[str]
+    # The department data the conclusion rests on: "人社局 · 就业登记（截至2024年6月30日）".
+    basis: list[str]
+
+    @property
+    def conclusion(self) -> str:
+        """The conclusion in words; "一致" only when some department's data was compared."""
+        if not self.basis:
+            return "无部门数据，未核对"
+        return self.report.get_conclusion_display()
+
+
+def basis_of(job: VerificationJob) -> list[str]:
+    """The extracts a job compared the households with, named for a person."""
+    extracts = ExtractImport.objects.filter(pk__in=job.extract_ids).order_by("source")
+    return [f"{e.get_source_display()}（截至{long_date(e.extract_date)}）" for e in extracts]
+
+
+def job_has_data(job_id: int) -> bool | None:
+    """Whether a finished job compared the households with some department's data (None
+    while it is still queued or running, or when it failed)."""
+    job = VerificationJob.objects.filter(pk=job_id).first()
+    if job is None or job.status != JobStatus.DONE:
+        return None
+    return bool(job.extract_ids)
 
 
 def _report_view(user: User, report: VerificationReport) -> ReportView:
@@ -148,6 +174,7 @@ def _report_view(user: User, report: VerificationReport) -> ReportView:
             for finding in findings
         ],
         reasons=[REASONS[code] for code in report.reasons if code in REASONS],
+        basis=basis_of(report.job),
     )
 
 

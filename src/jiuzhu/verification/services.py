@@ -54,6 +54,7 @@ def extracts_dir() -> Path:
 NO_SIGNED_DOCUMENT = "核对授权书须有家庭成员签字的授权书扫描件，不能只勾选确认。"
 NO_SIGNER = "请注明授权书的签字人（须为该户的现有成员）。"
 NOT_CHECKED = "该家庭的核对授权书尚未经负责的镇（街道）核验，不能核对。"
+NO_DEPARTMENT_DATA = "尚未导入任何部门的核对数据，无法核对：请先由部门数据专员导入数据。"
 
 
 def record_authorisation(
@@ -371,6 +372,9 @@ def create_job(
             if region is not None and region.level == RegionLevel.COUNTY
             else JobScope.REGION
         )
+    if not current_extracts(as_of or timezone.localdate()):
+        # Without any department's data every household would come out "一致".
+        raise DomainError(NO_DEPARTMENT_DATA)
     with transaction.atomic():
         job = VerificationJob.objects.create(
             scope=scope,

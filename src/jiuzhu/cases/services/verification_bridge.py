@@ -10,11 +10,13 @@ from jiuzhu.cases.models import (
     Action,
     Case,
     CaseDocument,
+    CaseEvent,
 )
 from jiuzhu.cases.services.common import check_allowed, move
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
 from jiuzhu.registry.models import Person
+from jiuzhu.verification import selectors as verification_selectors
 from jiuzhu.verification import services as verification_services
 
 
@@ -57,3 +59,23 @@ def request_verification(actor: User, case: Case, version: int) -> Any:
         move(actor, case, Action.REQUEST_VERIFICATION, version, case.status, "", {"job": job.pk})
         transaction.on_commit(lambda: verification_services.launch_in_background(job))
     return job
+
+
+def verification_unfinished(case: Case) -> str:
+    """Why the case may not be decided yet because of its economic verification ("" when it
+    may): the job asked for during the investigation has to have finished with some
+    department's data before its "一致" means anything."""
+    requested = (
+        CaseEvent.objects.filter(case=case, action=Action.REQUEST_VERIFICATION)
+        .order_by("-pk")
+        .values_list("data", flat=True)
+        .first()
+    )
+    if requested is None:
+        return ""
+    has_data = verification_selectors.job_has_data(int(requested["job"]))
+    if has_data is None:
+        return "家庭经济状况核对尚未完成，请待核对报告生成后再审核确认。"
+    if not has_data:
+        return "家庭经济状况核对时没有任何部门的数据，请导入部门数据、重新核对后再审核确认。"
+    return ""

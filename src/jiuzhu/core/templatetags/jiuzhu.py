@@ -1,9 +1,12 @@
+import datetime as dt
 from decimal import Decimal
 
 from django import template
+from django.utils import timezone
 
 from jiuzhu.core import idnumber
 from jiuzhu.core.money import format_yuan
+from jiuzhu.core.months import long_date, long_month
 
 register = template.Library()
 
@@ -44,11 +47,39 @@ def absolute(value: int) -> int:
 
 @register.filter
 def fen(value: int | None) -> str:
-    """Integer fen as yuan on a screen: 1,234.56."""
+    """Integer fen as yuan on a screen: 1,234.56 (the column or the text says 元)."""
     return format_yuan(value)
 
 
 @register.filter
 def yuan(value: Decimal | None) -> str:
-    """A yuan amount on a screen: 1,234.56."""
+    """A yuan amount on a screen: 1,234.56 (the column or the text says 元)."""
     return format_yuan(value, fen=False)
+
+
+# The one way pages write dates, months and moments (the zh-Hans long forms).
+
+
+@register.filter
+def day(value: dt.date | None) -> str:
+    """A date on a screen: 2026年1月5日."""
+    if not value:
+        return ""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return long_date(value)
+
+
+@register.filter
+def month(value: dt.date | None) -> str:
+    """A month on a screen: 2026年1月."""
+    return long_month(value) if value else ""
+
+
+@register.filter
+def moment(value: dt.datetime | None) -> str:
+    """A point in time on a screen, in local time: 2026年1月5日 14:30."""
+    if not value:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{long_date(local)} {local:%H:%M}"
