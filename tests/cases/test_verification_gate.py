@@ -66,7 +66,14 @@ def test_case_waits_for_its_verification_to_have_data(staff, poor_household, tmp
         staff["officer"],
         tmp_path,
         "employment",
-        [{"id_number": factories.id_number(), "name": "外县人", "employer": "厂", "monthly_wage": "1"}],
+        [
+            {
+                "id_number": factories.id_number(),
+                "name": "外县人",
+                "employer": "厂",
+                "monthly_wage": "1",
+            }
+        ],
     )
     case = investigating(staff, poor_household)
     job = services.request_verification(staff["assistant"], case, case.version)

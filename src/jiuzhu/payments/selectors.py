@@ -11,7 +11,8 @@ from django.utils import timezone
 from jiuzhu.cases.columnar import recipient_status_sql
 from jiuzhu.cases.models import Recipient, RecipientStatus
 from jiuzhu.core.models import User
-from jiuzhu.core.months import add_months
+from jiuzhu.core.money import format_yuan
+from jiuzhu.core.months import add_months, long_month
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.payments.models import (
@@ -25,7 +26,6 @@ from jiuzhu.payments.models import (
     RecoveryClaim,
     ResultStatus,
     line_id_range,
-    plain_yuan,
 )
 from jiuzhu.registry.models import Household
 from jiuzhu.registry.sections import Entry
@@ -162,14 +162,14 @@ def _examples(
     """The differences as the check report lists them, each with its reason in Chinese."""
     return {
         "new": [
-            {"recipient": rid, "name": name, "net": plain_yuan(fen), "reason": "新纳入或补发"}
+            {"recipient": rid, "name": name, "net": format_yuan(fen), "reason": "新纳入或补发"}
             for rid, name, fen in new
         ],
         "stopped": [
             {
                 "recipient": rid,
                 "name": name,
-                "net": plain_yuan(fen),
+                "net": format_yuan(fen),
                 "reason": STOP_REASONS.get(status, status) + (f"：{why}" if why else ""),
             }
             for rid, name, fen, status, why in stopped
@@ -178,8 +178,8 @@ def _examples(
             {
                 "recipient": rid,
                 "name": name,
-                "before": plain_yuan(before),
-                "after": plain_yuan(after),
+                "before": format_yuan(before),
+                "after": format_yuan(after),
                 "reason": "复核调整金额、渐退或按天折算",
             }
             for rid, name, before, after in changed
@@ -252,11 +252,11 @@ def _payment_entries(household: Household, next_month: dt.date) -> list[Entry]:
         status = result.get_status_display() if result else "已审批，待银行回盘"
         text = [f"{line.get_kind_display()}，{status}"]
         if line.recovery_fen:
-            text.append(f"抵扣多发款 {plain_yuan(line.recovery_fen)} 元")
+            text.append(f"抵扣多发款 {format_yuan(line.recovery_fen)} 元")
         entries.append(
             Entry(
                 line.programme,
-                f"{line.for_month:%Y年%m月} 发放 {plain_yuan(line.net_fen)} 元",
+                f"{long_month(line.for_month)} 发放 {format_yuan(line.net_fen)} 元",
                 reverse("payments:detail", args=[line.payroll_id]),
                 text,
             )
@@ -276,11 +276,11 @@ def _claim_entries(household: Household) -> list[Entry]:
         entries.append(
             Entry(
                 "",
-                f"多发追回 {plain_yuan(claim.amount_fen)} 元（{claim.get_status_display()}）",
+                f"多发追回 {format_yuan(claim.amount_fen)} 元（{claim.get_status_display()}）",
                 reverse("payments:claim", args=[claim.pk]),
                 [
                     f"{claim.from_month:%Y年%m月}至{claim.to_month:%Y年%m月}，{claim.reason}",
-                    f"已追回 {plain_yuan(repaid)} 元，未追回 {plain_yuan(max(balance, 0))} 元",
+                    f"已追回 {format_yuan(repaid)} 元，未追回 {format_yuan(max(balance, 0))} 元",
                 ],
                 section="多发追回",
             )

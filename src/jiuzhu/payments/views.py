@@ -20,7 +20,7 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import posted, refusals_shown
 from jiuzhu.core.idnumber import mask
 from jiuzhu.core.models import User
-from jiuzhu.core.money import parse_yuan, plain_yuan
+from jiuzhu.core.money import format_yuan, parse_yuan, plain_yuan
 from jiuzhu.core.months import parse_month
 from jiuzhu.core.permissions import found_or_404, page_object, require_page
 from jiuzhu.core.programmes import Programme
@@ -109,6 +109,7 @@ def payroll_detail(request: HttpRequest, payroll_id: int) -> HttpResponse:
             "formats": FileFormat.choices,
             "pending_accounts": selectors.pending_accounts(user, payroll),
             "without_account": selectors.without_account(payroll),
+            "can_record_accounts": user.can(Capability.PREPARE_PAYROLL),
         },
     )
 
@@ -157,7 +158,8 @@ def _file(request: HttpRequest, user: User, payroll: Payroll) -> HttpResponse:
         user, payroll, request.POST.get("bank", ""), request.POST.get("format", FileFormat.CSV)
     )
     messages.success(
-        request, f"已生成{made.bank}发放文件：{made.rows} 笔，合计 {made.total_yuan} 元。"
+        request,
+        f"已生成{made.bank}发放文件：{made.rows} 笔，合计 {format_yuan(made.total_fen)} 元。",
     )
     return redirect("payments:detail", payroll.pk)
 

@@ -22,6 +22,40 @@ AUDIT_ACTIONS = {
     "add_asset": "增加财产",
     "remove_asset": "删除财产",
     "recipient_in_force": "救助生效",
+    "record_authorisation": "登记核对授权书",
+    "check_authorisation": "核验核对授权书",
+    "revoke_authorisation": "撤回核对授权",
+    "request_account": "申请登记发放账户",
+    "correct_account": "更正发放账户",
+    "reject_account": "驳回发放账户变更",
+    "create_claim": "登记多发追回",
+    "collect_recovery": "收回多发款",
+    "waive_recovery": "核销多发款",
+    "prepare_payroll": "生成发放名册",
+    "check_payroll": "审查发放名册",
+    "approve_payroll": "审批发放名册",
+    "discard_payroll": "作废发放名册",
+    "prepare_reissue": "生成失败补发名册",
+    "make_payment_file": "生成银行发放文件",
+    "import_results": "导入银行回盘",
+    "upload_extract": "上传部门核对数据",
+    "accept_extract": "接收部门核对数据",
+    "reject_extract": "退回部门核对数据",
+    "create_verification_job": "发起经济状况核对",
+    "finish_verification_job": "完成经济状况核对",
+    "select_spot_checks": "抽取抽查案件",
+    "purge_cases": "清理到期案件资料",
+    "set_parameter": "录入政策参数",
+    "set_budget": "设置预算",
+    "set_fiscal_index": "录入财力薄弱指数",
+    "allocate": "分配县级补助",
+    "set_working_day": "调整工作日历",
+    "delete_working_day": "删除工作日历调整",
+    "import_regions": "导入行政区划",
+    "create_staff": "新增工作人员",
+    "change_staff": "修改工作人员",
+    "reactivate_staff": "恢复工作人员账户",
+    "revoke_token": "吊销接口令牌",
 }
 
 
@@ -32,7 +66,8 @@ def id_mask(id_number: str, visibility: str) -> str:
 
 @register.filter
 def audit_action(action: str) -> str:
-    return AUDIT_ACTIONS.get(action, action)
+    """An audit entry's action in words; one not named here is "其他操作", never its code."""
+    return AUDIT_ACTIONS.get(action, "其他操作")
 
 
 @register.filter
