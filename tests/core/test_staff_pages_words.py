@@ -156,6 +156,8 @@ def tell_tales() -> list[tuple[str, re.Pattern[str]]]:
         ("identifier", re.compile(r"\b[a-z]+_[a-z_]+\b")),
         ("key", re.compile(r"#\d+")),
         ("ISO time", re.compile(r"\d{4}-\d{2}-\d{2}T\d")),
+        # Citations keep their own dates ("（2019-04-01起）"), file names theirs.
+        ("date not in the page format", re.compile(r"\b\d{4}-\d{2}-\d{2}\b(?!起|\S*\.csv)")),
         ("money without separators", re.compile(r"(?<![\d,.])\d{4,}\.\d{2}(?!\d)")),
     ]
 

@@ -7,6 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from jiuzhu.core.models import AccessLog
+from jiuzhu.core.months import long_moment
 from jiuzhu.verification import jobs, selectors, services
 from jiuzhu.verification.management.commands.demo_extracts import build
 from jiuzhu.verification.models import (
@@ -104,7 +105,7 @@ def test_upload_refusals_are_shown_on_the_form_and_nothing_is_written(officer, s
     response = _upload(client, text)
     assert response.status_code == 200
     [message] = response.context["form"].non_field_errors()
-    assert message.endswith(f"导入（批次 #{first.pk}），未重复导入。")
+    assert message == f"该文件已于{long_moment(first.imported_at)}导入，未重复导入。"
     assert ExtractImport.objects.count() == 1
 
 

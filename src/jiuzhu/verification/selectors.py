@@ -212,7 +212,7 @@ def household_entries(user: User, household: Household) -> list[Entry]:
         entries.append(
             Entry(
                 "",
-                f"{report.job.as_of:%Y-%m-%d} 核对：{report.get_conclusion_display()}",
+                f"{long_date(report.job.as_of)} 核对：{view.conclusion}",
                 reverse("verification:report", args=[report.job_id, household.pk]),
                 view.reasons[:3],
                 section="家庭经济状况核对",

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from jiuzhu.core import idnumber
 from jiuzhu.core.money import format_yuan
-from jiuzhu.core.months import long_date, long_month
+from jiuzhu.core.months import long_date, long_moment, long_month
 
 register = template.Library()
 
@@ -114,7 +114,4 @@ def month(value: dt.date | None) -> str:
 @register.filter
 def moment(value: dt.datetime | None) -> str:
     """A point in time on a screen, in local time: 2026年1月5日 14:30."""
-    if not value:
-        return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
-    return f"{long_date(local)} {local:%H:%M}"
+    return long_moment(value) if value else ""
