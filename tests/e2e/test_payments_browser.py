@@ -80,7 +80,7 @@ def test_assistant_prepares_and_checks_a_month_and_an_approver_locks_it(
     page.click("button:has-text('生成名册')")
     page.wait_for_url("**/payments/?task=*")
     task = page.locator("#payroll-task")
-    task.locator("text=2026-12 名册已生成").wait_for()
+    task.locator("text=2026年12月名册已生成").wait_for()
     assert "东阿镇：2 笔" in task.inner_text()
     assert page.input_value("#month") == "2026-12"  # the form keeps the month just run
     task.locator("a:has-text('东阿镇')").click()
@@ -106,7 +106,7 @@ def test_assistant_prepares_and_checks_a_month_and_an_approver_locks_it(
     page.wait_for_selector(".tag:has-text('已审批（锁定）')")
     # Approved: no more check or approve buttons, and the approver is named.
     assert page.locator("button:has-text('审查（核对差异）')").count() == 0
-    assert "审批：pay_approver" in page.inner_text("main")
+    assert "审批：乡镇审核人员" in page.inner_text("main")
     payroll.refresh_from_db()
     assert payroll.locked and payroll.approved_by == pay_staff["approver"]
     assert payroll.checked_by == assistant
@@ -179,7 +179,7 @@ def test_bank_file_download_results_and_reissue_after_a_corrected_account(
     page.select_option("#bank", "农商银行")
     page.select_option("#format", "csv")
     click_and_see(
-        page, "button:has-text('生成发放文件')", "已生成农商银行发放文件：2 笔，合计 1300.00 元。"
+        page, "button:has-text('生成发放文件')", "已生成农商银行发放文件：2 笔，合计 1,300.00 元。"
     )
     with page.expect_download() as info:
         page.click("table >> a:has-text('农商银行')")

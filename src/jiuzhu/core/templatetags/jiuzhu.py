@@ -106,8 +106,10 @@ def day(value: dt.date | None) -> str:
 
 
 @register.filter
-def month(value: dt.date | None) -> str:
-    """A month on a screen: 2026年1月."""
+def month(value: dt.date | str | None) -> str:
+    """A month on a screen: 2026年1月 (also from a task result's "2026-01" or "2026-01-01")."""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:7] + "-01") if value else None
     return long_month(value) if value else ""
 
 
