@@ -389,7 +389,7 @@ def test_budgets_indices_and_allocation_then_execution(
         click_and_see(page, "button:has-text('保存指数')", "财力指数已保存。")
     page.select_option("#a-programme", "dibao")
     page.fill("#a-amount", "10000")
-    click_and_see(page, "button:has-text('分配')", "已分配县级补助 10000.00 元。")
+    click_and_see(page, "button:has-text('分配')", "已分配县级补助 10,000.00 元。")
     # 东阿镇 has the only recipient: 0.6 × 1 + 0.4 × 0.2 = 0.68 of the subsidy.
     allocation = page.locator(".card:has(h3:has-text('最低生活保障 10,000.00 元'))")
     assert "6,800.00" in allocation.inner_text() and "3,200.00" in allocation.inner_text()
