@@ -311,7 +311,7 @@ def test_income_and_asset_pages(dong_e_assistant, dong_e_household):
     asset = dong_e_household.assets.get()
     assert (asset.kind, asset.value, asset.quantity, asset.person) == ("vehicle", 30000, 1, spouse)
     page = client.get(asset_url).content.decode()
-    assert "机动车辆" in page and "李梅" in page and "30000.00" in page
+    assert "机动车辆" in page and "李梅" in page and "30,000.00" in page
 
 
 @pytest.mark.django_db
