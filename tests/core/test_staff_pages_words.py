@@ -344,3 +344,44 @@ def test_no_developer_words_on_any_staff_page(county, role):
     problems, visited = crawl(user, tell_tales(), seeds)
     assert EXPECTED[role] <= visited, f"not reached: {sorted(EXPECTED[role] - visited)}"
     assert not problems, "Pages with developer words:\n" + "\n".join(problems)
+
+
+def words_on(content: bytes, patterns) -> list[str]:
+    page = VisibleText()
+    page.feed(content.decode())
+    text = "\n".join(page.text)
+    return sorted({f"{what} {m.group(0)!r}" for what, p in patterns for m in p.finditer(text)})
+
+
+def test_no_developer_words_in_results_behind_forms(county):
+    """Pages a link does not reach: the calculator's result, the budget simulation's, a
+    refused form."""
+    client = Client()
+    client.force_login(county[Role.COUNTY_ADMIN])
+    patterns = tell_tales()
+    calculated = client.post(
+        "/policy/calculator/",
+        {
+            "month": "2026-12",
+            "area_type": "rural",
+            "m0_name": "王老汉",
+            "m0_age": "76",
+            "m0_disability_category": "physical",
+            "m0_disability_grade": "1",
+            "m1_age": "73",
+            "i0_category": "wages",
+            "i0_amount": "1200",
+            "temporary_kind": "expenditure",
+            "temporary_expense": "30000",
+        },
+    )
+    assert "收入条件" in calculated.content.decode()
+    assert words_on(calculated.content, patterns) == []
+    simulated = client.post(
+        "/policy/simulation/", {"area": "rural", "value": "600", "month": "2026-12"}, follow=True
+    )
+    assert "结果：" in simulated.content.decode()
+    assert words_on(simulated.content, patterns) == []
+    refused = client.post("/policy/standards/", {"key": "dibao.standard.rural", "value": "x"})
+    assert refused.status_code == 400
+    assert words_on(refused.content, patterns) == []

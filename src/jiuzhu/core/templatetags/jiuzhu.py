@@ -96,8 +96,10 @@ def yuan(value: Decimal | None) -> str:
 
 
 @register.filter
-def day(value: dt.date | None) -> str:
-    """A date on a screen: 2026年1月5日."""
+def day(value: dt.date | str | None) -> str:
+    """A date on a screen: 2026年1月5日 (also from a JSON result's "2026-01-05")."""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value) if value else None
     if not value:
         return ""
     if isinstance(value, dt.datetime) and timezone.is_aware(value):
