@@ -323,7 +323,7 @@ def test_recovery_claim_repaid_in_part_then_waived_by_another_person(
     log_in(page, live_server, pay_staff["assistant"], factories.PASSWORD)
     page.click("nav >> text=多发追回")
     page.wait_for_selector("h1:has-text('多发追回')")
-    page.fill("#household", str(household.pk))
+    page.fill("#household", household.number)
     page.select_option("#programme", "dibao")
     page.fill("#from_month", "2026-10")
     page.fill("#to_month", "2026-11")

@@ -117,7 +117,7 @@ def test_who_may_not_import_or_run_writes_nothing(dong_e_assistant, officer, cou
     assert not ExtractImport.objects.exists()
     household = family(county_admin, ("某", new_id()))
     response = client_for(officer).post(
-        "/verification/jobs/", {"household": household.pk, "engine": "duckdb"}
+        "/verification/jobs/", {"household": household.number, "engine": "duckdb"}
     )
     assert response.status_code == 404
     assert not VerificationJob.objects.exists()
@@ -127,14 +127,16 @@ def test_job_refusals_are_shown_on_the_form(county_admin):
     unauthorised = family(county_admin, ("未授权", new_id()), authorise=False)
     client = client_for(county_admin)
     response = client.post(
-        "/verification/jobs/", {"household": unauthorised.pk, "engine": "duckdb"}
+        "/verification/jobs/", {"household": unauthorised.number, "engine": "duckdb"}
     )
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [
         "该家庭尚未签署家庭经济状况核对授权书，不能核对。"
     ]
-    response = client.post("/verification/jobs/", {"household": 987654, "engine": "duckdb"})
-    assert response.context["form"].errors == {"household": ["找不到该家庭。"]}
+    response = client.post("/verification/jobs/", {"household": "987654", "engine": "duckdb"})
+    assert response.context["form"].errors == {
+        "household": ["本辖区没有该户号的家庭，请核对户号。"]
+    }
     assert not VerificationJob.objects.exists()
 
 
@@ -187,7 +189,7 @@ def test_job_page_report_export_and_scope(
 def test_web_enqueues_without_running_in_the_request(county_admin, department_data):
     household = family(county_admin, ("某", new_id()))
     response = client_for(county_admin).post(
-        "/verification/jobs/", {"household": household.pk, "engine": "duckdb"}
+        "/verification/jobs/", {"household": household.number, "engine": "duckdb"}
     )
     assert response.status_code == 302
     job = VerificationJob.objects.get()
@@ -203,3 +205,13 @@ def test_demo_extracts_plant_the_five_discrepancies(county_admin, tmp_path):
     rows = build(seed=3)
     assert len(rows["vehicles"]) == 1 and len(rows["real_estate"]) == 2
     assert len(rows["business"]) == len(rows["deaths"]) == len(rows["public_payroll"]) == 1
+
+
+def test_web_refuses_a_job_without_any_department_data(county_admin):
+    household = family(county_admin, ("某", new_id()))
+    response = client_for(county_admin).post(
+        "/verification/jobs/", {"household": household.number, "engine": "duckdb"}
+    )
+    assert response.status_code == 200
+    assert services.NO_DEPARTMENT_DATA in response.content.decode()
+    assert not VerificationJob.objects.exists()

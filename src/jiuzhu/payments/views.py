@@ -29,7 +29,7 @@ from jiuzhu.payments import files, selectors, services
 from jiuzhu.payments.models import BankAccount, FileFormat, LineKind, PaymentFile, Payroll, Reason
 from jiuzhu.payments.payroll import Rules
 from jiuzhu.payments.workflow import PayrollAction, offered
-from jiuzhu.registry.selectors import household_for
+from jiuzhu.registry.selectors import household_by_number, household_for
 
 ACCOUNT_REQUESTED = "账户变更已提交，经审核人员审核后生效（此前原账户继续有效）。"
 
@@ -323,9 +323,12 @@ def claims(request: HttpRequest) -> HttpResponse:
         if not user.can(Capability.PREPARE_PAYROLL):
             raise Http404
         with refusals_shown(request):
-            household = household_for(user, request.POST.get("household", "0") or 0)
+            number = request.POST.get("household", "").strip()
+            if not number:
+                raise DomainError("请填写户号。", field="household")
+            household = household_by_number(user, number)
             if household is None:
-                raise DomainError("找不到该家庭（请填写家庭内部编号）。")
+                raise DomainError("本辖区没有该户号的家庭，请核对户号。", field="household")
             claim = services.create_claim(
                 user,
                 household,
