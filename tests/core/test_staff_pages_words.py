@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections import Counter, deque
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -18,14 +19,17 @@ from django.db import models
 from django.test import Client
 from django.urls import Resolver404, resolve
 
+import jiuzhu
 from jiuzhu.cases import services as case_services
 from jiuzhu.core.models import User
 from jiuzhu.core.roles import Capability, Role
+from jiuzhu.core.templatetags.jiuzhu import AUDIT_ACTIONS
 from jiuzhu.funds import services as funds
 from jiuzhu.payments import files
 from jiuzhu.payments import services as pay
 from jiuzhu.policy import services as policy
 from jiuzhu.policy.models import Parameter
+from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Relation
 from jiuzhu.verification import jobs
 from tests import factories
@@ -385,3 +389,16 @@ def test_no_developer_words_in_results_behind_forms(county):
     refused = client.post("/policy/standards/", {"key": "dibao.standard.rural", "value": "x"})
     assert refused.status_code == 400
     assert words_on(refused.content, patterns) == []
+
+
+def test_every_audit_action_has_a_name_on_pages():
+    """The household's history names each action; a new audit action needs its words."""
+    source = Path(jiuzhu.__file__).parent
+    recorded = {
+        match
+        for path in source.rglob("*.py")
+        for match in re.findall(r'record_audit\(\s*\w+,\s*"([a-z_]+)"', path.read_text())
+    }
+    recorded |= {str(action) for action in registry_services.Action}
+    assert len(recorded) > 30
+    assert sorted(recorded - set(AUDIT_ACTIONS)) == []
