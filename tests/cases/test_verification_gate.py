@@ -9,7 +9,7 @@ from jiuzhu.cases.models import Action, CaseEvent, Status
 from jiuzhu.core.errors import DomainError
 from jiuzhu.verification import jobs
 from jiuzhu.verification import services as verification_services
-from jiuzhu.verification.models import VerificationJob
+from jiuzhu.verification.models import JobStatus, VerificationJob
 from tests import factories
 from tests.cases.conftest import submit
 from tests.verification.conftest import import_rows
@@ -17,6 +17,7 @@ from tests.verification.conftest import import_rows
 pytestmark = pytest.mark.django_db
 
 NOT_DONE = "家庭经济状况核对尚未完成，请待核对报告生成后再审核确认。"
+FAILED = "家庭经济状况核对失败，请重新发起核对，待核对报告生成后再审核确认。"
 NO_DATA = "家庭经济状况核对时没有任何部门的数据，请导入部门数据、重新核对后再审核确认。"
 
 
@@ -84,6 +85,12 @@ def test_case_waits_for_its_verification_to_have_data(staff, poor_household, tmp
     assert str(refused.value) == NOT_DONE
     case.refresh_from_db()
     assert case.status == Status.DECIDING and case.decided_at is None
+
+    VerificationJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED)
+    with pytest.raises(DomainError) as refused:
+        services.approve(staff["approver"], case, case.version)
+    assert str(refused.value) == FAILED
+    VerificationJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
 
     compared = jobs.run_job(job.pk).extract_ids
     assert len(compared) == 1

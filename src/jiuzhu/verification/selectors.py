@@ -146,13 +146,17 @@ def basis_of(job: VerificationJob) -> list[str]:
     return [f"{e.get_source_display()}（截至{long_date(e.extract_date)}）" for e in extracts]
 
 
-def job_has_data(job_id: int) -> bool | None:
-    """Whether a finished job compared the households with some department's data (None
-    while it is still queued or running, or when it failed)."""
+def not_yet_a_basis(job_id: int) -> str:
+    """Why a job's reports cannot yet ground a decision ("" when they can): it has to have
+    finished, and with some department's data, before its "一致" means anything."""
     job = VerificationJob.objects.filter(pk=job_id).first()
+    if job is not None and job.status == JobStatus.FAILED:
+        return "家庭经济状况核对失败，请重新发起核对，待核对报告生成后再审核确认。"
     if job is None or job.status != JobStatus.DONE:
-        return None
-    return bool(job.extract_ids)
+        return "家庭经济状况核对尚未完成，请待核对报告生成后再审核确认。"
+    if not job.extract_ids:
+        return "家庭经济状况核对时没有任何部门的数据，请导入部门数据、重新核对后再审核确认。"
+    return ""
 
 
 def _report_view(user: User, report: VerificationReport) -> ReportView:

@@ -62,9 +62,8 @@ def request_verification(actor: User, case: Case, version: int) -> Any:
 
 
 def verification_unfinished(case: Case) -> str:
-    """Why the case may not be decided yet because of its economic verification ("" when it
-    may): the job asked for during the investigation has to have finished with some
-    department's data before its "一致" means anything."""
+    """Why the case may not be decided yet because of the economic verification asked for
+    during its investigation ("" when it may, or when none was asked for)."""
     requested = (
         CaseEvent.objects.filter(case=case, action=Action.REQUEST_VERIFICATION)
         .order_by("-pk")
@@ -73,9 +72,4 @@ def verification_unfinished(case: Case) -> str:
     )
     if requested is None:
         return ""
-    has_data = verification_selectors.job_has_data(int(requested["job"]))
-    if has_data is None:
-        return "家庭经济状况核对尚未完成，请待核对报告生成后再审核确认。"
-    if not has_data:
-        return "家庭经济状况核对时没有任何部门的数据，请导入部门数据、重新核对后再审核确认。"
-    return ""
+    return verification_selectors.not_yet_a_basis(int(requested["job"]))
