@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import ApiToken, AuditEntry, User
+from jiuzhu.core.months import long_moment
 from jiuzhu.core.roles import Role
 from jiuzhu.core.tokens import issue_token
 from tests import factories
@@ -209,7 +210,7 @@ def test_county_admin_lists_and_revokes_tokens(county_admin, assistant, dong_e_h
     assert f"李四（乡镇助理员，{assistant.region.name}）" in page
     assert assistant.username not in page  # staff are named, never by their login
     assert "读取家庭档案、编辑家庭档案" in page
-    assert timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M") in page
+    assert long_moment(token.expires_at) in page
     assert clear not in page and token.digest not in page
     response = page_client(county_admin).post(f"/core/security/tokens/{token.pk}/revoke/")
     assert response.status_code == 302

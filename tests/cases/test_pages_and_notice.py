@@ -51,6 +51,24 @@ def test_intake_page_unknown_id_is_told(staff):
     assert "没有该身份证号的家庭档案" in page.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("typed", "told"),
+    [
+        ("wrong check digit", "身份证号校验码错误，请核对。"),
+        ("37012419700517", "身份证号应为18位。"),
+        ("", "请填写申请人身份证号。"),
+    ],
+)
+def test_intake_page_says_what_is_wrong_with_a_mistyped_id(staff, poor_household, typed, told):
+    number = factories.head_of(poor_household).id_number
+    if typed == "wrong check digit":
+        typed = number[:17] + ("0" if number[17] != "0" else "1")
+    page = client_for(staff["assistant"]).post("/cases/new/", {"find": "1", "id_number": typed})
+    text = page.content.decode()
+    assert told in text and "没有该身份证号的家庭档案" not in text
+    assert not Case.objects.exists()
+
+
 def test_acting_through_the_page_and_stale_form(staff, poor_household):
     case = submit(staff["assistant"], poor_household)
     client = client_for(staff["assistant"])

@@ -31,6 +31,21 @@ def test_region_tree_loads_from_csv_in_any_order():
 
 
 @pytest.mark.django_db
+def test_region_tree_with_chinese_headers_and_level_names():
+    tree = "区划代码,名称,层级,上级区划代码,是否城镇\n370124000000,平阴县,县,,\n"
+    tree += (
+        "370124001000,榆山街道,街道,370124000000,是\n370124001001,青龙社区,社区,370124001000,是\n"
+    )
+    assert import_regions_csv(tree) == 3
+    assert Region.objects.get(code="370124001001").level == "village"
+    with pytest.raises(DomainError) as refused:
+        import_regions_csv("区划代码,名称\n370124000000,平阴县\n")
+    assert refused.value.message == "区划导入失败：缺少列 层级、上级区划代码。"
+    with pytest.raises(DomainError, match="层级应为 县、镇 或 村。"):
+        import_regions_csv(tree.replace(",县,", ",省,"))
+
+
+@pytest.mark.django_db
 def test_malformed_csv_writes_nothing():
     bad = TREE + "37012410220,短代码村,village,370124102000,0\n"
     with pytest.raises(DomainError, match="12位数字"):

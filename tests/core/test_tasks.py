@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import pytest
 from django.core.management import call_command
 
@@ -41,3 +45,17 @@ def test_unknown_kind_is_refused(county_admin):
     with pytest.raises(DomainError):
         tasks.enqueue(county_admin, "nope", {})
     assert not Task.objects.exists()
+
+
+def test_every_task_kind_is_registered_once_django_is_set_up():
+    """A fresh process (the web server, `jiuzhu run_task`) knows every kind a page enqueues,
+    whatever module happened to be imported before."""
+    probe = (
+        "import django; django.setup(); from jiuzhu.core import tasks; "
+        "print(' '.join(sorted(tasks._RUNNERS)))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["payments.prepare", "policy.simulate"]

@@ -80,7 +80,7 @@ def test_assistant_prepares_and_checks_a_month_and_an_approver_locks_it(
     page.click("button:has-text('生成名册')")
     page.wait_for_url("**/payments/?task=*")
     task = page.locator("#payroll-task")
-    task.locator("text=2026-12 名册已生成").wait_for()
+    task.locator("text=2026年12月名册已生成").wait_for()
     assert "东阿镇：2 笔" in task.inner_text()
     assert page.input_value("#month") == "2026-12"  # the form keeps the month just run
     task.locator("a:has-text('东阿镇')").click()
@@ -106,7 +106,7 @@ def test_assistant_prepares_and_checks_a_month_and_an_approver_locks_it(
     page.wait_for_selector(".tag:has-text('已审批（锁定）')")
     # Approved: no more check or approve buttons, and the approver is named.
     assert page.locator("button:has-text('审查（核对差异）')").count() == 0
-    assert "审批：pay_approver" in page.inner_text("main")
+    assert "审批：乡镇审核人员" in page.inner_text("main")
     payroll.refresh_from_db()
     assert payroll.locked and payroll.approved_by == pay_staff["approver"]
     assert payroll.checked_by == assistant
@@ -179,7 +179,7 @@ def test_bank_file_download_results_and_reissue_after_a_corrected_account(
     page.select_option("#bank", "农商银行")
     page.select_option("#format", "csv")
     click_and_see(
-        page, "button:has-text('生成发放文件')", "已生成农商银行发放文件：2 笔，合计 1300.00 元。"
+        page, "button:has-text('生成发放文件')", "已生成农商银行发放文件：2 笔，合计 1,300.00 元。"
     )
     with page.expect_download() as info:
         page.click("table >> a:has-text('农商银行')")
@@ -323,7 +323,7 @@ def test_recovery_claim_repaid_in_part_then_waived_by_another_person(
     log_in(page, live_server, pay_staff["assistant"], factories.PASSWORD)
     page.click("nav >> text=多发追回")
     page.wait_for_selector("h1:has-text('多发追回')")
-    page.fill("#household", str(household.pk))
+    page.fill("#household", household.number)
     page.select_option("#programme", "dibao")
     page.fill("#from_month", "2026-10")
     page.fill("#to_month", "2026-11")
@@ -389,7 +389,7 @@ def test_budgets_indices_and_allocation_then_execution(
         click_and_see(page, "button:has-text('保存指数')", "财力指数已保存。")
     page.select_option("#a-programme", "dibao")
     page.fill("#a-amount", "10000")
-    click_and_see(page, "button:has-text('分配')", "已分配县级补助 10000.00 元。")
+    click_and_see(page, "button:has-text('分配')", "已分配县级补助 10,000.00 元。")
     # 东阿镇 has the only recipient: 0.6 × 1 + 0.4 × 0.2 = 0.68 of the subsidy.
     allocation = page.locator(".card:has(h3:has-text('最低生活保障 10,000.00 元'))")
     assert "6,800.00" in allocation.inner_text() and "3,200.00" in allocation.inner_text()

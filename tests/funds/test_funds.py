@@ -104,3 +104,31 @@ def test_budgets_page_says_why_a_step_is_refused_and_writes_nothing(pay_staff, d
     )
     assert [str(message) for message in get_messages(saved.wsgi_request)] == ["预算已保存。"]
     assert Budget.objects.get(year=2026, region=dong_e).amount_fen == 123_450
+
+
+def test_execution_counts_what_reached_recipients_and_says_what_did_not(
+    pay_staff, dong_e_village, dong_e
+):
+    admin, approver = pay_staff["admin"], pay_staff["approver"]
+    with_account, without = (
+        make_household(admin, dong_e_village, "甲"),
+        make_household(admin, dong_e_village, "乙"),
+    )
+    make_recipient(admin, with_account, "1000.00")
+    make_recipient(admin, without, "250.00")
+    give_account(pay_staff["assistant"], with_account)
+    services.set_budget(admin, 2026, "dibao", dong_e, 1_000_000)
+    payroll = pay.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
+    pay.check_payroll(approver, payroll)
+    pay.approve_payroll(approver, payroll)
+    [line] = selectors.execution(approver, 2026, MONTH)
+    assert line.months[11] == line.paid == 100_000
+    assert selectors.not_paid(approver, 2026) == 25_000
+    assert selectors.not_paid(pay_staff["other_approver"], 2026) == 0
+    page = client_for(approver).get("/funds/?year=2026").content.decode()
+    assert "有 250.00 元因没有发放账户或被银行退回而未发到救助对象手中" in page
+    assert "1,000.00" in page
+    # Once the account is recorded and the re-issue prepared, the warning goes.
+    give_account(pay_staff["assistant"], without)
+    pay.prepare_reissue(pay_staff["assistant"], dong_e, MONTH)
+    assert selectors.not_paid(approver, 2026) == 0

@@ -28,9 +28,9 @@ def _said(client, url: str, data: dict) -> list[str]:
     return re.findall(r"<li[^>]*>(.*?)</li>", shown[1]) if shown else []
 
 
-def _claim_form(household, **overrides) -> dict:
+def _claim_form(target, **overrides) -> dict:
     return {
-        "household": household.pk,
+        "household": target.number,
         "programme": "dibao",
         "from_month": "2026-10",
         "to_month": "2026-11",
@@ -51,6 +51,8 @@ def _claim_form(household, **overrides) -> dict:
         ({"programme": "lottery"}, "救助项目不正确，请从列表中选择。"),
         ({"programme": ""}, "救助项目不正确，请从列表中选择。"),
         ({"reason": "隐瞒\x00收入"}, SUBMISSION_REFUSAL),
+        ({"household": ""}, "请填写户号。"),
+        ({"household": "370124999"}, "本辖区没有该户号的家庭，请核对户号。"),
     ],
 )
 def test_claim_form_refuses_bad_amounts_programmes_and_nul(

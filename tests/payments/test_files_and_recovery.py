@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from jiuzhu.core.errors import DomainError
-from jiuzhu.payments import files, services
+from jiuzhu.payments import files, selectors, services
 from jiuzhu.payments.models import LineResult, PaymentFile, PayrollLine, RecoveryClaim, line_ref
 from tests.payments.conftest import MONTH, give_account, make_household, make_recipient
 
@@ -140,9 +140,20 @@ def test_lines_without_account_are_failed_at_approval_and_reissued(
     admin = pay_staff["admin"]
     hh = make_household(admin, dong_e_village)
     make_recipient(admin, hh, "250.00")
-    payroll = _approved(pay_staff, dong_e)
-    line = PayrollLine.objects.get(payroll=payroll)
+    paid = make_household(admin, dong_e_village, "有账户")
+    make_recipient(admin, paid, "100.00")
+    give_account(pay_staff["assistant"], paid)
+    payroll = services.prepare_payroll(pay_staff["assistant"], MONTH, dong_e)
+    # Told before approval, from the lines themselves.
+    assert selectors.without_account(payroll) == (1, 25000)
+    services.check_payroll(pay_staff["approver"], payroll)
+    payroll = services.approve_payroll(pay_staff["approver"], payroll)
+    assert selectors.without_account(payroll) == (1, 25000)
+    line = PayrollLine.objects.of_payroll(payroll.pk).get(account_id__isnull=True)
     assert LineResult.objects.get(line=line).reason == services.NO_ACCOUNT
+    assert files.banks_of(payroll) == ["农商银行"]
+    with pytest.raises(DomainError, match=r"^请选择银行。$"):
+        files.make_payment_file(pay_staff["assistant"], payroll, "", "csv")
     give_account(pay_staff["assistant"], hh)
     reissue = services.prepare_reissue(pay_staff["assistant"], dong_e, MONTH)
     assert reissue.total_fen == 25000

@@ -163,7 +163,7 @@ def test_the_progress_partial_shows_the_resumed_result(
     _make_stale(task.pk)
     monkeypatch.setattr(tasks, "_last_round", 0.0)
     page = client_for(admin).get(f"/payments/?task={task.pk}&partial=1").content.decode()
-    assert "<h2>2026-12 名册已生成</h2>" in page
+    assert "<h2>2026年12月名册已生成</h2>" in page
     assert page.count("笔，用时") == 2  # both towns, as prepared
     assert "正在生成名册" not in page and "hx-get" not in page  # done: polling stops
 

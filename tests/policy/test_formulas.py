@@ -231,14 +231,14 @@ def test_tekun_elderly_alone_with_care_level():
     r = calculation.result("tekun")
     # rural basic 643 + dependent care 700 (2020 Jinan figures)
     assert r.eligible and r.monthly_fen == 64300 + 70000
-    assert r.summary == "1人符合特困条件，每月1343.00元"
+    assert r.summary == "1人符合特困条件，每月1,343.00元"
     assert [(b.name, b.monthly_fen, b.note) for b in r.beneficiaries] == [
         ("李奶奶", 134300, "分散供养")
     ]
     assert lines_of(calculation, "特困人员救助供养")[0] == (
         "李奶奶：无劳动能力、无生活来源、无履行能力的法定义务人，符合特困条件（分散供养）。"
         "六项日常活动中4项不能完成，照料等级失能；基本生活标准643.00元 + 照料护理标准700.00元"
-        " = 1343.00元/月。"
+        " = 1,343.00元/月。"
     )
 
 
@@ -273,17 +273,17 @@ def test_orphan_goes_to_the_children_scheme_not_tekun():
     assert r.result("tekun").summary == "无人符合特困条件"
     assert lines_of(r, "特困人员救助供养") == ["成员1：不符合特困条件（孤儿纳入孤困儿童保障）。"]
     assert r.result("children").monthly_fen == 140000  # dispersed default
-    assert r.result("children").summary == "1名儿童，每月1400.00元"
+    assert r.result("children").summary == "1名儿童，每月1,400.00元"
 
 
 def test_temporary_limits_disability_and_elderly_subsidies():
     members = [MemberIn(age=82), MemberIn(age=50, disability_grade=1, disability_category="visual")]
     r = calculate(hh(members, temporary_kind="emergency"))
     assert r.result("temporary").one_off_fen == 3 * RURAL * 2
-    assert r.result("temporary").summary == "急难型临时救助，一次性不超过2964.00元"
+    assert r.result("temporary").summary == "急难型临时救助，一次性不超过2,964.00元"
     assert lines_of(r, "临时救助")[3:] == [
-        "乡镇审批上限 2964.00元（2人），县级审批上限 5928.00元，小额快救上限 494.00元。",
-        "急难型：由乡镇在上限2964.00元内确定救助金额。",
+        "乡镇审批上限 2,964.00元（2人），县级审批上限 5,928.00元，小额快救上限 494.00元。",
+        "急难型：由乡镇在上限2,964.00元内确定救助金额。",
     ]
     assert r.result("disability").monthly_fen == 9000 + 9000  # living + nursing
     assert lines_of(r, "残疾人两项补贴") == [
@@ -296,7 +296,7 @@ def test_temporary_limits_disability_and_elderly_subsidies():
     spend = calculate(hh(members, temporary_kind="expenditure", temporary_expense_fen=10_000_000))
     assert spend.result("temporary").one_off_fen == 12 * RURAL  # county limit
     assert lines_of(spend, "临时救助")[-1] == (
-        "支出型：申报必需支出100000.00元，建议救助5928.00元（超过乡镇审批权限，须报县级审批）。"
+        "支出型：申报必需支出100,000.00元，建议救助5,928.00元（超过乡镇审批权限，须报县级审批）。"
     )
     none = calculate(hh(members), ["temporary", "medical"])
     assert (none.result("temporary").eligible, none.result("temporary").reason) == (

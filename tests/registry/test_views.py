@@ -205,14 +205,21 @@ def test_opening_a_household_is_logged(dong_e_assistant, dong_e_household):
 
 @pytest.mark.django_db
 def test_auditor_searches_the_access_log(dong_e_assistant, dong_e_household, county_admin):
+    dong_e_assistant.last_name, dong_e_assistant.first_name = "孙", "助理"
+    dong_e_assistant.save()
     client_for(dong_e_assistant).get(f"/households/{dong_e_household.pk}/")
     auditor = factories.user(Role.AUDITOR, factories.county())
-    page = (
-        client_for(auditor)
-        .get("/core/access-log/", {"username": dong_e_assistant.username})
-        .content.decode()
-    )
-    assert dong_e_assistant.username in page
+    row = '<td data-label="工作人员">孙助理（乡镇助理员）</td>'
+    # By person, and by the household's number (户号); never a login or an internal id.
+    for query in ({"staff": dong_e_assistant.pk}, {"household": dong_e_household.number}):
+        page = client_for(auditor).get("/core/access-log/", query).content.decode()
+        assert row in page and dong_e_assistant.username not in page
+        assert f'<td data-label="家庭">{dong_e_household.number}</td>' in page
+        assert '<td data-label="对象">家庭档案</td>' in page
+    page = client_for(auditor).get("/core/access-log/", {"household": "不存在"}).content.decode()
+    assert "没有记录。" in page and row not in page
+    page = client_for(auditor).get("/core/access-log/", {"staff": "x"}).content.decode()
+    assert "请从列表中选择工作人员。" in page
     assert client_for(dong_e_assistant).get("/core/access-log/").status_code == 404
 
 
@@ -304,7 +311,7 @@ def test_income_and_asset_pages(dong_e_assistant, dong_e_household):
     asset = dong_e_household.assets.get()
     assert (asset.kind, asset.value, asset.quantity, asset.person) == ("vehicle", 30000, 1, spouse)
     page = client.get(asset_url).content.decode()
-    assert "机动车辆" in page and "李梅" in page and "30000.00" in page
+    assert "机动车辆" in page and "李梅" in page and "30,000.00" in page
 
 
 @pytest.mark.django_db

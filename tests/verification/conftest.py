@@ -50,3 +50,12 @@ def import_rows(officer, tmp_path, source_code, rows, extract_date=AS_OF, **kwar
 
 def limits(area_type="rural"):
     return AssetLimits.on(AS_OF, area_type)
+
+
+@pytest.fixture
+def department_data(officer, tmp_path):
+    """One accepted extract about nobody in the registry: jobs need some department's data."""
+    stranger = {"id_number": factories.id_number(), "name": "外县人"}
+    return import_rows(
+        officer, tmp_path, "employment", [{**stranger, "employer": "外县厂", "monthly_wage": "1"}]
+    )

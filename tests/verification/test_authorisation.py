@@ -11,6 +11,7 @@ from django.utils import timezone
 from jiuzhu.cases import services as cases
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import AuditEntry
+from jiuzhu.core.months import long_date
 from jiuzhu.core.roles import Role
 from jiuzhu.registry.models import Household, Relation
 from jiuzhu.verification import services
@@ -125,7 +126,7 @@ def test_intake_stores_the_scan_and_acceptance_checks_it(towns):
     recorded.refresh_from_db()
     assert recorded.checked_by == towns["assistant"]
     page = client_for(towns["assistant"]).get(f"/cases/{case.pk}/").content.decode()
-    assert f"签字人 {head.name}，签署日期 {timezone.localdate():%Y-%m-%d}，已核验" in page
+    assert f"签字人 {head.name}，签署日期 {long_date(timezone.localdate())}，已核验" in page
 
 
 def test_an_authorisation_tick_without_a_scan_is_refused_at_intake(towns):

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 
 from jiuzhu.core import crypto, idnumber
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.months import long_moment
 from jiuzhu.verification import importer, services
 from jiuzhu.verification.models import ExtractImport, ExtractStatus
 from jiuzhu.verification.sources import SOURCES
@@ -127,7 +128,7 @@ def test_same_file_twice_adds_nothing(officer, tmp_path):
     with pytest.raises(DomainError) as error:
         import_rows(officer, tmp_path, "employment", [wage()])
     assert error.value.message.startswith("该文件已于")
-    assert error.value.message.endswith(f"导入（批次 #{first.pk}），未重复导入。")
+    assert error.value.message == f"该文件已于{long_moment(first.imported_at)}导入，未重复导入。"
     assert ExtractImport.objects.count() == 1
 
 

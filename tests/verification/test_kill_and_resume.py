@@ -127,7 +127,9 @@ def test_verify_resume_needs_no_force_once_the_heartbeat_is_stale(
 
 
 @pytest.mark.django_db
-def test_a_job_interrupted_too_often_fails_with_a_chinese_message(county_admin, settings):
+def test_a_job_interrupted_too_often_fails_with_a_chinese_message(
+    county_admin, settings, department_data
+):
     settings.JIUZHU_TASK_MAX_ATTEMPTS = 2
     job = services.create_job(county_admin, as_of=AS_OF)
     VerificationJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, attempts=2)

@@ -261,7 +261,7 @@ def test_latest_extract_of_a_source_replaces_the_previous(county_admin, officer,
     assert [f.detail for f in Finding.objects.filter(job=job, household=h)] == ["新厂"]
 
 
-def test_authorisation_gate(county_admin, officer, tmp_path):
+def test_authorisation_gate(county_admin, officer, tmp_path, department_data):
     a, b, c = new_id(), new_id(), new_id()
     ok = family(county_admin, ("有", a))
     missing = family(county_admin, ("无", b), authorise=False)
@@ -333,7 +333,7 @@ def test_resume_after_a_crash_never_duplicates(county_admin, officer, tmp_path, 
     }
 
 
-def test_missing_policy_parameter_is_a_clear_error(county_admin):
+def test_missing_policy_parameter_is_a_clear_error(county_admin, department_data):
     Parameter.objects.filter(key="asset.houses_allowed").delete()
     with pytest.raises(DomainError, match="可拥有的住房套数"):
         AssetLimits.on(AS_OF, "rural")

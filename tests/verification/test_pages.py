@@ -7,7 +7,8 @@ import pytest
 from openpyxl import load_workbook
 
 from jiuzhu.core.models import AccessLog
-from jiuzhu.verification import jobs, services
+from jiuzhu.core.months import long_moment
+from jiuzhu.verification import jobs, selectors, services
 from jiuzhu.verification.management.commands.demo_extracts import build
 from jiuzhu.verification.models import (
     ExtractImport,
@@ -104,7 +105,7 @@ def test_upload_refusals_are_shown_on_the_form_and_nothing_is_written(officer, s
     response = _upload(client, text)
     assert response.status_code == 200
     [message] = response.context["form"].non_field_errors()
-    assert message.endswith(f"导入（批次 #{first.pk}），未重复导入。")
+    assert message == f"该文件已于{long_moment(first.imported_at)}导入，未重复导入。"
     assert ExtractImport.objects.count() == 1
 
 
@@ -116,7 +117,7 @@ def test_who_may_not_import_or_run_writes_nothing(dong_e_assistant, officer, cou
     assert not ExtractImport.objects.exists()
     household = family(county_admin, ("某", new_id()))
     response = client_for(officer).post(
-        "/verification/jobs/", {"household": household.pk, "engine": "duckdb"}
+        "/verification/jobs/", {"household": household.number, "engine": "duckdb"}
     )
     assert response.status_code == 404
     assert not VerificationJob.objects.exists()
@@ -126,14 +127,16 @@ def test_job_refusals_are_shown_on_the_form(county_admin):
     unauthorised = family(county_admin, ("未授权", new_id()), authorise=False)
     client = client_for(county_admin)
     response = client.post(
-        "/verification/jobs/", {"household": unauthorised.pk, "engine": "duckdb"}
+        "/verification/jobs/", {"household": unauthorised.number, "engine": "duckdb"}
     )
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [
         "该家庭尚未签署家庭经济状况核对授权书，不能核对。"
     ]
-    response = client.post("/verification/jobs/", {"household": 987654, "engine": "duckdb"})
-    assert response.context["form"].errors == {"household": ["找不到该家庭。"]}
+    response = client.post("/verification/jobs/", {"household": "987654", "engine": "duckdb"})
+    assert response.context["form"].errors == {
+        "household": ["本辖区没有该户号的家庭，请核对户号。"]
+    }
     assert not VerificationJob.objects.exists()
 
 
@@ -162,6 +165,12 @@ def test_job_page_report_export_and_scope(
     assert report.status_code == 200
     text = report.content.decode()
     assert "鲁A1" in text and "拥有机动车辆" in text and "有未申报的车辆" in text
+    # The conclusion names the data it rests on; a job that compared nothing says so.
+    [basis] = selectors.basis_of(job)
+    assert basis.endswith("（截至2024年6月30日）") and f"依据：{basis}" in text
+    VerificationJob.objects.filter(pk=job.pk).update(extract_ids=[])
+    text = client.get(f"/verification/jobs/{job.pk}/households/{h.pk}/").content.decode()
+    assert "无部门数据，未核对" in text and "超出标准" not in text
     # A town assistant handles the cases, so sees the member's whole ID number (the mask's
     # "full" level); another town's member is not on the page at all.
     assert dong_e_assistant.id_visibility == "full"
@@ -177,10 +186,10 @@ def test_job_page_report_export_and_scope(
     assert numbers == [h.number]
 
 
-def test_web_enqueues_without_running_in_the_request(county_admin):
+def test_web_enqueues_without_running_in_the_request(county_admin, department_data):
     household = family(county_admin, ("某", new_id()))
     response = client_for(county_admin).post(
-        "/verification/jobs/", {"household": household.pk, "engine": "duckdb"}
+        "/verification/jobs/", {"household": household.number, "engine": "duckdb"}
     )
     assert response.status_code == 302
     job = VerificationJob.objects.get()
@@ -196,3 +205,13 @@ def test_demo_extracts_plant_the_five_discrepancies(county_admin, tmp_path):
     rows = build(seed=3)
     assert len(rows["vehicles"]) == 1 and len(rows["real_estate"]) == 2
     assert len(rows["business"]) == len(rows["deaths"]) == len(rows["public_payroll"]) == 1
+
+
+def test_web_refuses_a_job_without_any_department_data(county_admin):
+    household = family(county_admin, ("某", new_id()))
+    response = client_for(county_admin).post(
+        "/verification/jobs/", {"household": household.number, "engine": "duckdb"}
+    )
+    assert response.status_code == 200
+    assert services.NO_DEPARTMENT_DATA in response.content.decode()
+    assert not VerificationJob.objects.exists()

@@ -9,6 +9,7 @@ from jiuzhu.cases import services
 from jiuzhu.cases.models import Channel, DocumentKind, TemporaryKind
 from jiuzhu.cases.rules import HOME_VISIT_CHECKLIST
 from jiuzhu.core import idnumber
+from jiuzhu.core.errors import DomainError
 from jiuzhu.core.programmes import Programme
 from jiuzhu.registry.models import Household, Membership, Person
 from jiuzhu.registry.selectors import id_number_is
@@ -36,7 +37,16 @@ class MultipleFileField(forms.FileField):
 
 
 class FindHouseholdForm(forms.Form):
-    id_number = forms.CharField(label="申请人身份证号", min_length=18, max_length=18)
+    id_number = forms.CharField(
+        label="申请人身份证号", error_messages={"required": "请填写申请人身份证号。"}
+    )
+
+    def clean_id_number(self) -> str:
+        """A mistyped number (length, date, check digit) is said so, before any search."""
+        try:
+            return idnumber.parse(self.cleaned_data["id_number"]).id_number
+        except DomainError as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 def member_choices(household: Household, only: Person | None = None) -> list[tuple[int | str, str]]:

@@ -14,6 +14,7 @@ from fpdf import FPDF
 
 from jiuzhu.cases.models import PAID_RECIPIENT_STATUSES, Case, Recipient, Status
 from jiuzhu.core.models import Region, RegionLevel
+from jiuzhu.core.money import format_yuan
 from jiuzhu.core.programmes import Programme
 
 FONT = Path(__file__).resolve().parent / "fonts" / "wqy-microhei.ttf"
@@ -151,7 +152,13 @@ def notice_pdf(region: Region | None, title_area: str, today: dt.date | None = N
             pdf.cell(width, 7, text, border=1, align="C")
         pdf.ln()
         for row in rows:
-            values = (row.name, row.village, str(row.members), f"{row.amount}元", row.period)
+            values = (
+                row.name,
+                row.village,
+                str(row.members),
+                f"{format_yuan(row.amount, fen=False)}元",
+                row.period,
+            )
             for text, width in zip(values, widths, strict=True):
                 pdf.cell(width, 7, text, border=1, align="C")
             pdf.ln()

@@ -21,6 +21,8 @@ from jiuzhu.cases.models import (
     Status,
 )
 from jiuzhu.core.models import User
+from jiuzhu.core.money import format_yuan
+from jiuzhu.core.months import long_date, long_moment, long_month
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.core.workdays import Calendar
@@ -219,16 +221,16 @@ def household_entries(user: User, household: Household) -> list[Entry]:
     entries = []
     recipients = {r.case_id: r for r in recipients_of_household(user, household.pk)}
     for case in cases_of_household(user, household.pk).select_related("applicant", "beneficiary"):
-        submitted = f"{case.submitted_at:%Y-%m-%d}"
+        submitted = long_date(timezone.localtime(case.submitted_at))
         lines = [f"{case.get_status_display()}，申请人 {case.applicant.name}，{submitted}"]
         if case.monthly_amount is not None:
-            lines.append(f"月救助金额 {case.monthly_amount} 元")
+            lines.append(f"月救助金额 {format_yuan(case.monthly_amount, fen=False)} 元")
         if case.one_off_amount:
-            lines.append(f"一次性救助 {case.one_off_amount} 元")
+            lines.append(f"一次性救助 {format_yuan(case.one_off_amount, fen=False)} 元")
         recipient = recipients.get(case.pk)
         if recipient is not None:
             lines.append(
-                f"救助对象：{recipient.get_status_display()}，自{recipient.start_month:%Y年%m月}起"
+                f"救助对象：{recipient.get_status_display()}，自{long_month(recipient.start_month)}起"
             )
         entries.append(
             Entry(
@@ -243,7 +245,7 @@ def household_entries(user: User, household: Household) -> list[Entry]:
             Entry(
                 "",
                 note.text,
-                lines=[f"{note.created_at:%Y-%m-%d %H:%M}"],
+                lines=[long_moment(note.created_at)],
                 section="告知申请人的消息",
             )
         )

@@ -71,6 +71,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "programmes": Programme.choices,
             "advance": selectors.advance_aid_pending(user)[:20],
             "overdue_count": selectors.overdue_cases(user).count(),
+            "can_take_in": user.can(Capability.EDIT_HOUSEHOLDS),
             "due_soon": selectors.due_soon(user, today, calendar)[:20],
             "reviews_due": selectors.reviews_due(user)[:20],
             "now": timezone.now(),

@@ -9,11 +9,28 @@ import re
 
 import numpy as np
 import numpy.typing as npt
+from django.utils import timezone
 
 from jiuzhu.core.errors import DomainError
 
 I64 = npt.NDArray[np.int64]
 _MONTH_TEXT = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-\d{1,2})?\s*$")
+
+
+def long_date(day: dt.date) -> str:
+    """A date as pages and messages write it: 2026年1月5日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def long_moment(moment: dt.datetime) -> str:
+    """A point in time as pages and messages write it, in local time: 2026年1月5日 14:30."""
+    local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    return f"{long_date(local)} {local:%H:%M}"
+
+
+def long_month(month: dt.date) -> str:
+    """A month as pages and messages write it: 2026年1月."""
+    return f"{month.year}年{month.month}月"
 
 
 def first_of_month(day: dt.date) -> dt.date:

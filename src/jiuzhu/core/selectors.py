@@ -1,6 +1,8 @@
 """Reads of the core app, always within the caller's area."""
 
 import datetime as dt
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -53,23 +55,53 @@ def region_in_scope(user: User, region_id: int | str | None) -> Region | None:
     return one_of(regions_in_scope(user), region_id)
 
 
+@dataclass
+class HouseholdNumbers:
+    """How the access log names households by their number (户号), never their internal id.
+    Households live in the registry, above core, which registers this when it is ready."""
+
+    of: Callable[[Collection[int]], dict[int, str]]  # internal ids → numbers
+    ids: Callable[[str], list[int]]  # a number → internal ids (one, or none)
+
+
+_household_numbers: list[HouseholdNumbers] = []
+
+
+def name_households(numbers: HouseholdNumbers) -> None:
+    _household_numbers[:] = [numbers]
+
+
+def household_numbers(ids: Collection[int | None]) -> dict[int, str]:
+    """The numbers (户号) of these households, by internal id."""
+    wanted = {i for i in ids if i is not None}
+    return _household_numbers[0].of(wanted) if wanted else {}
+
+
+def staff_in_area(user: User) -> QuerySet[User]:
+    """The staff whose area lies within the user's (the access log's choice of person)."""
+    return User.objects.filter(region__code__startswith=user.scope_prefix).order_by(
+        "region__code", "last_name", "first_name", "pk"
+    )
+
+
 def search_access_log(
     user: User,
-    username: str = "",
-    household_id: int | None = None,
+    staff: User | None = None,
+    household_number: str = "",
     since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> QuerySet[AccessLog]:
-    """Access-log entries of users in the auditor's area, filtered by user, household and dates."""
+    """Access-log entries of users in the auditor's area, filtered by person, household
+    (by its number) and dates."""
     if not user.can(Capability.VIEW_ACCESS_LOG):
         return AccessLog.objects.none()
     qs = AccessLog.objects.select_related("user").filter(
         user__region__code__startswith=user.scope_prefix
     )
-    if username:
-        qs = qs.filter(user__username=username)
-    if household_id:
-        qs = qs.filter(household_id=household_id)
+    if staff is not None:
+        qs = qs.filter(user=staff)
+    if household_number:
+        qs = qs.filter(household_id__in=_household_numbers[0].ids(household_number.strip()))
     if since:
         qs = qs.filter(at__date__gte=since)
     if until:

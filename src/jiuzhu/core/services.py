@@ -68,6 +68,23 @@ def log_access(
 
 
 REGION_CSV_COLUMNS = ("code", "name", "level", "parent_code", "is_urban")
+# The same file as staff write it: Chinese headers, levels by name (县、镇、村).
+REGION_CSV_HEADERS = {
+    "区划代码": "code",
+    "名称": "name",
+    "层级": "level",
+    "上级区划代码": "parent_code",
+    "是否城镇": "is_urban",
+}
+REGION_LEVEL_NAMES = {
+    **{label: value for value, label in RegionLevel.choices},
+    "县": RegionLevel.COUNTY,
+    "镇": RegionLevel.TOWN,
+    "乡": RegionLevel.TOWN,
+    "街道": RegionLevel.TOWN,
+    "村": RegionLevel.VILLAGE,
+    "社区": RegionLevel.VILLAGE,
+}
 
 
 def import_regions(rows: Iterable[Mapping[str, str]], actor: User | None = None) -> int:
@@ -81,6 +98,7 @@ def import_regions(rows: Iterable[Mapping[str, str]], actor: User | None = None)
         code = (row.get("code") or "").strip()
         name = (row.get("name") or "").strip()
         level = (row.get("level") or "").strip()
+        level = REGION_LEVEL_NAMES.get(level, level)
         parent_code = (row.get("parent_code") or "").strip()
         if not (len(code) == 12 and code.isdigit()):
             errors.append(f"第{line}行：区划代码应为12位数字。")
@@ -89,7 +107,7 @@ def import_regions(rows: Iterable[Mapping[str, str]], actor: User | None = None)
             errors.append(f"第{line}行：名称为空或过长。")
             continue
         if level not in RegionLevel.values:
-            errors.append(f"第{line}行：层级应为 county、town 或 village。")
+            errors.append(f"第{line}行：层级应为 县、镇 或 村。")
             continue
         if level != RegionLevel.COUNTY and not parent_code:
             errors.append(f"第{line}行：缺少上级区划代码。")
@@ -132,9 +150,13 @@ def import_regions_csv(text: str, actor: User | None = None) -> int:
     if NUL in text:
         raise DomainError("区划导入失败：文件含有空字符（\\0），请检查是否为CSV文本文件。")
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = set(REGION_CSV_COLUMNS[:4]) - set(reader.fieldnames or [])
+    reader.fieldnames = [
+        REGION_CSV_HEADERS.get(name.strip(), name.strip()) for name in reader.fieldnames or []
+    ]
+    names = {column: header for header, column in REGION_CSV_HEADERS.items()}
+    missing = [c for c in REGION_CSV_COLUMNS[:4] if c not in reader.fieldnames]
     if missing:
-        raise DomainError("区划导入失败：缺少列 " + "、".join(sorted(missing)) + "。")
+        raise DomainError("区划导入失败：缺少列 " + "、".join(names[c] for c in missing) + "。")
     return import_regions(reader, actor)
 
 

@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jiuzhu.core import selectors, services
 from jiuzhu.core.auth import LOGIN_FAILED, attempt_password, signed_in
 from jiuzhu.core.forms import refusals_shown
-from jiuzhu.core.models import RegionLevel, WorkingDayOverride
+from jiuzhu.core.models import RegionLevel, User, WorkingDayOverride
 from jiuzhu.core.permissions import require_page
 from jiuzhu.core.roles import Capability, two_factor_required
 from jiuzhu.core.two_factor import has_two_factors
@@ -135,7 +136,7 @@ def calendar_delete(request: HttpRequest, override_id: int) -> HttpResponse:
 
 
 class RegionImportForm(forms.Form):
-    file = forms.FileField(label="区划CSV文件（code,name,level,parent_code,is_urban）")
+    file = forms.FileField(label="区划CSV文件")
 
     def clean_file(self) -> str:
         upload = self.cleaned_data["file"]
@@ -165,9 +166,32 @@ def regions_view(request: HttpRequest) -> HttpResponse:
     return render(request, "core/regions.html", {"form": form, "towns": towns})
 
 
+# What an access-log entry was about, in words (the codes views pass to log_access).
+ACCESS_OBJECTS = {
+    "household": "家庭档案",
+    "person": "个人信息",
+    "case": "申请案件",
+    "document": "申请材料",
+    "intake": "受理时查找家庭",
+    "VerificationJob": "核对任务",
+    "VerificationReport": "核对报告",
+}
+
+
+class StaffChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.display_name}（{obj.get_role_display()}）"
+
+
 class AccessLogFilter(forms.Form):
-    username = forms.CharField(label="工作人员用户名", required=False, max_length=150)
-    household = forms.IntegerField(label="家庭内部编号", required=False, min_value=1)
+    staff = StaffChoice(
+        label="工作人员",
+        required=False,
+        queryset=User.objects.none(),
+        empty_label="全部",
+        error_messages={"invalid_choice": "请从列表中选择工作人员。"},
+    )
+    household = forms.CharField(label="户号", required=False, max_length=20)
     since = forms.DateField(
         label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -175,20 +199,33 @@ class AccessLogFilter(forms.Form):
         label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        staff = self.fields["staff"]
+        assert isinstance(staff, StaffChoice)
+        staff.queryset = selectors.staff_in_area(user)
+        for name in ("since", "until"):
+            self.fields[name].error_messages["invalid"] = "日期格式不正确。"
+
 
 @login_required
 def access_log(request: HttpRequest) -> HttpResponse:
     """Auditors search who opened which household file."""
     user = require_page(request, Capability.VIEW_ACCESS_LOG)
-    form = AccessLogFilter(request.GET or None)
+    form = AccessLogFilter(user, request.GET or None)
     entries = selectors.search_access_log(user)
     if form.is_valid():
         entries = selectors.search_access_log(
             user,
-            username=form.cleaned_data["username"] or "",
-            household_id=form.cleaned_data["household"],
+            staff=form.cleaned_data["staff"],
+            household_number=form.cleaned_data["household"] or "",
             since=form.cleaned_data["since"],
             until=form.cleaned_data["until"],
         )
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(request, "core/access_log.html", {"form": form, "page": page})
+    numbers = selectors.household_numbers([e.household_id for e in page])
+    rows = [
+        (e, ACCESS_OBJECTS.get(e.object_type, "其他"), numbers.get(e.household_id or 0, ""))
+        for e in page
+    ]
+    return render(request, "core/access_log.html", {"form": form, "page": page, "rows": rows})

@@ -234,7 +234,7 @@ def timeliness(region: Region, today: dt.date) -> tuple[Rate, Rate]:
     )
 
 
-def overview(region: Region, today: dt.date) -> Overview:
+def overview(region: Region, user: User, today: dt.date) -> Overview:
     month = latest_month(region, today)
     programmes = by_programme(region, month)
     total = Counts()
@@ -263,15 +263,16 @@ def overview(region: Region, today: dt.date) -> Overview:
         refreshed_at=RefreshedMonth.objects.filter(town_code__startswith=region.prefix).aggregate(
             last=Max("refreshed_at")
         )["last"],
-        trail=trail(region),
+        trail=trail(region, user),
     )
 
 
-def trail(region: Region) -> list[Region]:
-    """The regions from the county down to this one (the drill-down's way back)."""
+def trail(region: Region, user: User) -> list[Region]:
+    """The regions from the user's own down to this one (the drill-down's way back; the
+    regions above the user's area are not theirs to open)."""
     regions: list[Region] = []
     node: Region | None = region
-    while node is not None:
+    while node is not None and node.code.startswith(user.scope_prefix):
         regions.insert(0, node)
         node = node.parent
     return regions

@@ -55,7 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "staff": user,
             "today": today,
             "tasks": worklist.worklist(user, today),
-            "headline": selectors.overview(region, today)
+            "headline": selectors.overview(region, user, today)
             if sees_figures and region is not None and not village
             else None,
             "village": village,
@@ -73,8 +73,8 @@ def overview(request: HttpRequest) -> HttpResponseBase:
     user = require_page(request, Capability.VIEW_HOUSEHOLDS)
     region = _region(request, user)
     if region.level == RegionLevel.VILLAGE:
-        return _village(request, region)
-    figures = selectors.overview(region, timezone.localdate())
+        return _village(request, user, region)
+    figures = selectors.overview(region, user, timezone.localdate())
     table = request.GET.get("table", "")
     if table:
         return _table_download(figures, table)
@@ -136,7 +136,7 @@ RECIPIENT_COLUMNS = [
 ]
 
 
-def _village(request: HttpRequest, region: Region) -> HttpResponseBase:
+def _village(request: HttpRequest, user: User, region: Region) -> HttpResponseBase:
     """The end of the drill-down: the village's recipients, sorted, paged, exportable."""
     programme = request.GET.get("programme", "")
     if programme and programme not in Programme.values:
@@ -158,7 +158,7 @@ def _village(request: HttpRequest, region: Region) -> HttpResponseBase:
         "dashboard/village.html",
         {
             "region": region,
-            "trail": selectors.trail(region),
+            "trail": selectors.trail(region, user),
             "page": lists.page(request, rows),
             "headers": lists.headers(request, RECIPIENT_COLUMNS, sort),
             "query": lists.page_query(request),

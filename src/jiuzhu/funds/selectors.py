@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from jiuzhu.core.models import User
 from jiuzhu.core.roles import Capability
 from jiuzhu.funds.models import Allocation, Budget, TownFiscalIndex
-from jiuzhu.payments.selectors import paid_by_month
+from jiuzhu.payments.selectors import failed_in_year, paid_by_month
 from jiuzhu.policy.accessors import Funds
 
 
@@ -79,3 +79,10 @@ def fiscal_indices(year: int) -> QuerySet[TownFiscalIndex]:
 def allocations(year: int) -> QuerySet[Allocation]:
     """The county subsidies allocated in a year, with their town lines."""
     return Allocation.objects.filter(year=year).prefetch_related("lines__town")
+
+
+def not_paid(user: User, year: int) -> int:
+    """Fen approved in the user's area in the year but not paid out (awaiting re-issue)."""
+    if not user.can(Capability.VIEW_PAYROLL):
+        return 0
+    return failed_in_year(year, user.scope_prefix)

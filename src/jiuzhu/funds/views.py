@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import Region, RegionLevel, User
-from jiuzhu.core.money import parse_yuan, plain_yuan
+from jiuzhu.core.money import format_yuan, parse_yuan, plain_yuan
 from jiuzhu.core.permissions import require_page
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
@@ -43,6 +43,7 @@ def execution(request: HttpRequest) -> HttpResponse:
         {
             "year": year,
             "lines": lines,
+            "not_paid": selectors.not_paid(user, year),
             "month_numbers": range(1, 13),
             "can_manage": user.can(Capability.MANAGE_BUDGETS),
         },
@@ -121,7 +122,7 @@ def _allocate(request: HttpRequest, user: User, year: int) -> None:
     allocation = services.allocate(
         user, year, request.POST.get("programme", ""), parse_yuan(request.POST.get("amount", ""))
     )
-    messages.success(request, f"已分配县级补助 {plain_yuan(allocation.total_fen)} 元。")
+    messages.success(request, f"已分配县级补助 {format_yuan(allocation.total_fen)} 元。")
 
 
 # The budgets page's forms, by their hidden "action".

@@ -182,6 +182,8 @@ def make_payment_file(actor: User, payroll: Payroll, bank: str, fmt: str) -> Pay
     enforce(actor, payroll, PayrollAction.FILE)
     if fmt not in FileFormat.values:
         raise DomainError("文件格式应为 csv 或 xlsx。", field="format")
+    if not bank:
+        raise DomainError("请选择银行。", field="bank")
     if bank not in banks_of(payroll):
         raise DomainError(f"该名册没有{bank}的发放明细。", field="bank")
     stamp = timezone.now().strftime("%Y%m%d%H%M%S")

@@ -4,14 +4,15 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection
-from django.db.models import OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from jiuzhu.cases.columnar import recipient_status_sql
 from jiuzhu.cases.models import Recipient, RecipientStatus
 from jiuzhu.core.models import User
-from jiuzhu.core.months import add_months
+from jiuzhu.core.money import format_yuan
+from jiuzhu.core.months import add_months, long_month
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.payments.models import (
@@ -25,7 +26,6 @@ from jiuzhu.payments.models import (
     RecoveryClaim,
     ResultStatus,
     line_id_range,
-    plain_yuan,
 )
 from jiuzhu.registry.models import Household
 from jiuzhu.registry.sections import Entry
@@ -65,6 +65,17 @@ def pending_accounts(user: User, payroll: Payroll) -> QuerySet[BankAccount]:
         )
         .order_by("created_at", "pk")
     )
+
+
+def without_account(payroll: Payroll) -> tuple[int, int]:
+    """(lines, net fen) of the payroll that have money to pay but no bank account: approval
+    records them as failed, so the approver is told before locking."""
+    totals = (
+        PayrollLine.objects.of_payroll(payroll.pk)
+        .filter(account_id__isnull=True, net_fen__gt=0)
+        .aggregate(lines=Count("pk"), fen=Sum("net_fen"))
+    )
+    return int(totals["lines"]), int(totals["fen"] or 0)
 
 
 def lines_of(payroll: Payroll) -> QuerySet[PayrollLine]:
@@ -151,14 +162,14 @@ def _examples(
     """The differences as the check report lists them, each with its reason in Chinese."""
     return {
         "new": [
-            {"recipient": rid, "name": name, "net": plain_yuan(fen), "reason": "新纳入或补发"}
+            {"recipient": rid, "name": name, "net": format_yuan(fen), "reason": "新纳入或补发"}
             for rid, name, fen in new
         ],
         "stopped": [
             {
                 "recipient": rid,
                 "name": name,
-                "net": plain_yuan(fen),
+                "net": format_yuan(fen),
                 "reason": STOP_REASONS.get(status, status) + (f"：{why}" if why else ""),
             }
             for rid, name, fen, status, why in stopped
@@ -167,8 +178,8 @@ def _examples(
             {
                 "recipient": rid,
                 "name": name,
-                "before": plain_yuan(before),
-                "after": plain_yuan(after),
+                "before": format_yuan(before),
+                "after": format_yuan(after),
                 "reason": "复核调整金额、渐退或按天折算",
             }
             for rid, name, before, after in changed
@@ -241,11 +252,11 @@ def _payment_entries(household: Household, next_month: dt.date) -> list[Entry]:
         status = result.get_status_display() if result else "已审批，待银行回盘"
         text = [f"{line.get_kind_display()}，{status}"]
         if line.recovery_fen:
-            text.append(f"抵扣多发款 {plain_yuan(line.recovery_fen)} 元")
+            text.append(f"抵扣多发款 {format_yuan(line.recovery_fen)} 元")
         entries.append(
             Entry(
                 line.programme,
-                f"{line.for_month:%Y年%m月} 发放 {plain_yuan(line.net_fen)} 元",
+                f"{long_month(line.for_month)} 发放 {format_yuan(line.net_fen)} 元",
                 reverse("payments:detail", args=[line.payroll_id]),
                 text,
             )
@@ -265,11 +276,11 @@ def _claim_entries(household: Household) -> list[Entry]:
         entries.append(
             Entry(
                 "",
-                f"多发追回 {plain_yuan(claim.amount_fen)} 元（{claim.get_status_display()}）",
+                f"多发追回 {format_yuan(claim.amount_fen)} 元（{claim.get_status_display()}）",
                 reverse("payments:claim", args=[claim.pk]),
                 [
                     f"{claim.from_month:%Y年%m月}至{claim.to_month:%Y年%m月}，{claim.reason}",
-                    f"已追回 {plain_yuan(repaid)} 元，未追回 {plain_yuan(max(balance, 0))} 元",
+                    f"已追回 {format_yuan(repaid)} 元，未追回 {format_yuan(max(balance, 0))} 元",
                 ],
                 section="多发追回",
             )
@@ -292,3 +303,17 @@ def paid_by_month(year: int, prefix: str) -> list[tuple[int, str, str, int]]:
         .order_by("payroll__month")
     )
     return [(month.month, programme, town, int(fen or 0)) for month, programme, town, fen in rows]
+
+
+def failed_in_year(year: int, prefix: str) -> int:
+    """Fen approved in the year's payrolls that did not reach the recipients (no account at
+    approval, or the bank returned it) and has not been re-issued yet: the execution page
+    says so, or an approved month would show as if nothing had been spent."""
+    total = PayrollLine.objects.filter(
+        payroll__locked=True,
+        payroll__month__year=year,
+        payroll__town_code__startswith=prefix,
+        result__status=ResultStatus.FAILED,
+        result__reissued_in__isnull=True,
+    ).aggregate(fen=Sum("net_fen"))["fen"]
+    return int(total or 0)

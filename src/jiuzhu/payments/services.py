@@ -14,7 +14,7 @@ from django.utils import timezone
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.inputs import plain_text
 from jiuzhu.core.models import Region, RegionLevel, User
-from jiuzhu.core.money import plain_yuan
+from jiuzhu.core.money import format_yuan
 from jiuzhu.core.months import first_of_month
 from jiuzhu.core.permissions import require, require_area
 from jiuzhu.core.programmes import Programme
@@ -449,7 +449,7 @@ def record_collection(
         balance = claim_balance(claim)
         if amount_fen <= 0 or amount_fen > balance:
             raise DomainError(
-                f"退回金额应大于0且不超过未追回余额{plain_yuan(balance)}元。", field="amount"
+                f"退回金额应大于0且不超过未追回余额{format_yuan(balance)}元。", field="amount"
             )
         repayment = Repayment.objects.create(
             claim=claim,

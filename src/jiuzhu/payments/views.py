@@ -20,7 +20,7 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import posted, refusals_shown
 from jiuzhu.core.idnumber import mask
 from jiuzhu.core.models import User
-from jiuzhu.core.money import parse_yuan, plain_yuan
+from jiuzhu.core.money import format_yuan, parse_yuan, plain_yuan
 from jiuzhu.core.months import parse_month
 from jiuzhu.core.permissions import found_or_404, page_object, require_page
 from jiuzhu.core.programmes import Programme
@@ -29,7 +29,7 @@ from jiuzhu.payments import files, selectors, services
 from jiuzhu.payments.models import BankAccount, FileFormat, LineKind, PaymentFile, Payroll, Reason
 from jiuzhu.payments.payroll import Rules
 from jiuzhu.payments.workflow import PayrollAction, offered
-from jiuzhu.registry.selectors import household_for
+from jiuzhu.registry.selectors import household_by_number, household_for
 
 ACCOUNT_REQUESTED = "账户变更已提交，经审核人员审核后生效（此前原账户继续有效）。"
 
@@ -108,6 +108,8 @@ def payroll_detail(request: HttpRequest, payroll_id: int) -> HttpResponse:
             "offered": offered(user, payroll),
             "formats": FileFormat.choices,
             "pending_accounts": selectors.pending_accounts(user, payroll),
+            "without_account": selectors.without_account(payroll),
+            "can_record_accounts": user.can(Capability.PREPARE_PAYROLL),
         },
     )
 
@@ -156,7 +158,8 @@ def _file(request: HttpRequest, user: User, payroll: Payroll) -> HttpResponse:
         user, payroll, request.POST.get("bank", ""), request.POST.get("format", FileFormat.CSV)
     )
     messages.success(
-        request, f"已生成{made.bank}发放文件：{made.rows} 笔，合计 {made.total_yuan} 元。"
+        request,
+        f"已生成{made.bank}发放文件：{made.rows} 笔，合计 {format_yuan(made.total_fen)} 元。",
     )
     return redirect("payments:detail", payroll.pk)
 
@@ -320,9 +323,12 @@ def claims(request: HttpRequest) -> HttpResponse:
         if not user.can(Capability.PREPARE_PAYROLL):
             raise Http404
         with refusals_shown(request):
-            household = household_for(user, request.POST.get("household", "0") or 0)
+            number = request.POST.get("household", "").strip()
+            if not number:
+                raise DomainError("请填写户号。", field="household")
+            household = household_by_number(user, number)
             if household is None:
-                raise DomainError("找不到该家庭（请填写家庭内部编号）。")
+                raise DomainError("本辖区没有该户号的家庭，请核对户号。", field="household")
             claim = services.create_claim(
                 user,
                 household,

@@ -12,9 +12,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.money import to_fen
+from jiuzhu.core.money import format_yuan, to_fen
 from jiuzhu.policy.models import Parameter
 from jiuzhu.policy.parameter_files import INT, LIST, MONEY, RATIO, TEXT, Spec, specs
+from jiuzhu.registry.models import DisabilityCategory, IncomeCategory
 
 __all__ = [
     "INT",
@@ -30,6 +31,7 @@ __all__ = [
     "label",
     "missing",
     "parse",
+    "shown",
     "to_json",
     "value_at",
 ]
@@ -58,6 +60,26 @@ def to_json(key: str, value: Any) -> Any:
     if spec.kind == INT:
         return int(value)
     return value
+
+
+# The codes list parameters hold (income categories not counted, disability categories).
+_CODE_LABELS = {**dict(IncomeCategory.choices), **dict(DisabilityCategory.choices)}
+
+
+def shown(key: str, value: Any) -> str:
+    """A parameter's value as a page shows it: money with separators, codes by name."""
+    spec = SPECS.get(key)
+    if spec is not None and spec.kind == MONEY:
+        return format_yuan(Decimal(str(value)), fen=False)
+    if isinstance(value, list):
+        return "、".join(_item(item) for item in value)
+    return str(value)
+
+
+def _item(item: Any) -> str:
+    if isinstance(item, list) and len(item) == 2:  # [disability category, highest grade]
+        return f"{_CODE_LABELS.get(item[0], item[0])}{item[1]}级"
+    return _CODE_LABELS.get(item, str(item)) if isinstance(item, str) else str(item)
 
 
 def label(key: str) -> str:

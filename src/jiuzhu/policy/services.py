@@ -16,6 +16,8 @@ from django.db import IntegrityError, transaction
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
+from jiuzhu.core.money import format_yuan
+from jiuzhu.core.months import long_date
 from jiuzhu.core.permissions import require
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
@@ -76,6 +78,11 @@ def previous_year_minimum_wage(on: dt.date) -> Decimal | None:
     return None if entry is None else Decimal(str(entry.value))
 
 
+def _yuan(amount: Any) -> str:
+    """A standard in an explanation, as pages write money: 1,027.50."""
+    return format_yuan(Decimal(str(amount)), fen=False)
+
+
 def _ratio_rule(prefix: str, name: str, on: dt.date, pending: dict[str, Any]) -> Constraint | None:
     """Urban : rural standards within the ratio in force (docs/policy/standards.md#constraints)."""
     max_ratio_entry = entry_at("constraint.urban_rural_max_ratio", on)
@@ -87,13 +94,15 @@ def _ratio_rule(prefix: str, name: str, on: dt.date, pending: dict[str, Any]) ->
         return None
     limit = Decimal(str(max_ratio_entry.value))
     ratio = urban / rural
-    since = f"{max_ratio_entry.effective_from:%Y-%m-%d}起"
+    since = f"{long_date(max_ratio_entry.effective_from)}起"
     rule = (
         f"{name}城乡标准应统一（1:1，{since}）"
         if limit == 1
         else f"{name}城乡标准之比不超过{limit}:1（{since}）"
     )
-    return Constraint(rule, ratio <= limit, f"城市{urban}元 : 农村{rural}元 = {ratio:.3f} : 1")
+    return Constraint(
+        rule, ratio <= limit, f"城市{_yuan(urban)}元 : 农村{_yuan(rural)}元 = {ratio:.3f} : 1"
+    )
 
 
 def _tekun_rule(area: str, on: dt.date, pending: dict[str, Any]) -> Constraint | None:
@@ -111,7 +120,7 @@ def _tekun_rule(area: str, on: dt.date, pending: dict[str, Any]) -> Constraint |
     return Constraint(
         f"{area_name}特困人员基本生活标准不低于低保标准的{times}倍",
         basic >= floor,
-        f"基本生活标准{basic}元，低保标准{dibao}元 × {times} = {floor}元",
+        f"基本生活标准{_yuan(basic)}元，低保标准{_yuan(dibao)}元 × {times} = {_yuan(floor)}元",
     )
 
 
@@ -127,7 +136,7 @@ def _care_rule(key: str, on: dt.date, value: Any) -> Constraint | None:
     return Constraint(
         f"{label(key)}不低于上年度最低工资标准的{share * 100:.0f}%",
         Decimal(str(value)) >= floor,
-        f"上年度最低工资{wage}元 × {share * 100:.0f}% = {floor}元",
+        f"上年度最低工资{_yuan(wage)}元 × {share * 100:.0f}% = {_yuan(floor)}元",
     )
 
 
@@ -161,8 +170,9 @@ def propose(key: str, on: dt.date) -> tuple[Decimal | None, str]:
             Decimal("1"), ROUND_HALF_UP
         )
         return value, (
-            f"上年度人均消费支出{spending.value}元 × {ratio.value} ÷ 12 ≈ {value}元/月"
-            f"（消费支出{spending.effective_from:%Y-%m-%d}起，{spending.source}）"
+            f"上年度人均消费支出{_yuan(spending.value)}元 × {ratio.value} ÷ 12"
+            f" ≈ {_yuan(value)}元/月"
+            f"（消费支出{long_date(spending.effective_from)}起，{spending.source}）"
         )
     if key.startswith("tekun.basic."):
         area = key.rsplit(".", 1)[1]
@@ -173,7 +183,7 @@ def propose(key: str, on: dt.date) -> tuple[Decimal | None, str]:
         value = (Decimal(str(dibao.value)) * Decimal(str(times.value))).quantize(
             Decimal("1"), ROUND_HALF_UP
         )
-        return value, f"低保标准{dibao.value}元 × {times.value} = {value}元/月"
+        return value, f"低保标准{_yuan(dibao.value)}元 × {times.value} = {_yuan(value)}元/月"
     if key.startswith("tekun.care."):
         level = key.rsplit(".", 1)[1]
         share = entry_at(f"constraint.care_share.{level}", on)
@@ -183,7 +193,8 @@ def propose(key: str, on: dt.date) -> tuple[Decimal | None, str]:
         value = (wage * Decimal(str(share.value))).quantize(Decimal("0.01"), ROUND_HALF_UP)
         return (
             value,
-            f"上年度最低工资{wage}元 × {Decimal(str(share.value)) * 100:.0f}% = {value}元/月",
+            f"上年度最低工资{_yuan(wage)}元 × {Decimal(str(share.value)) * 100:.0f}%"
+            f" = {_yuan(value)}元/月",
         )
     return None, ""
 
@@ -204,7 +215,7 @@ def set_parameter(
         raise DomainError("请填写依据文件（文号或名称）。", field="source")
     if Parameter.objects.filter(key=key, effective_from=effective_from).exists():
         raise DomainError(
-            f"“{label(key)}”在{effective_from:%Y-%m-%d}已有取值；历史记录不可修改，"
+            f"“{label(key)}”在{long_date(effective_from)}已有取值；历史记录不可修改，"
             "如需更正请另选生效日期录入。",
             field="effective_from",
         )

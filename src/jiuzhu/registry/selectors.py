@@ -1,6 +1,7 @@
 """Every read of the registry goes through the caller's area: outside it, nothing exists."""
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,18 @@ from jiuzhu.registry import sections
 from jiuzhu.registry.models import Household, Membership, Person
 
 SEARCH_LIMIT = 50
+
+
+def numbers_of_households(ids: Collection[int]) -> dict[int, str]:
+    """Household numbers (户号) by internal id, for pages that must not show the id."""
+    return dict(Household.objects.filter(pk__in=ids).values_list("pk", "number"))
+
+
+def household_ids_by_number(number: str) -> list[int]:
+    """The internal id of the household with this number (户号), if any."""
+    return list(Household.objects.filter(number=number).values_list("pk", flat=True))
+
+
 MIN_SUFFIX_DIGITS = 4
 SUFFIX_LENGTH = 4  # Person.id_suffix: the last characters kept plain and indexed
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from jiuzhu.core import idnumber
 from jiuzhu.core.models import Region, User
+from jiuzhu.core.months import long_date
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.registry.models import Household, Person
@@ -19,6 +20,7 @@ from jiuzhu.verification.models import (
     ExtractImport,
     Finding,
     JobScope,
+    JobStatus,
     VerificationJob,
     VerificationReport,
 )
@@ -127,6 +129,34 @@ class ReportView:
     report: VerificationReport
     findings: list[FindingView]
     reasons: list[str]
+    # The department data the conclusion rests on: "人社局 · 就业登记（截至2024年6月30日）".
+    basis: list[str]
+
+    @property
+    def conclusion(self) -> str:
+        """The conclusion in words; "一致" only when some department's data was compared."""
+        if not self.basis:
+            return "无部门数据，未核对"
+        return self.report.get_conclusion_display()
+
+
+def basis_of(job: VerificationJob) -> list[str]:
+    """The extracts a job compared the households with, named for a person."""
+    extracts = ExtractImport.objects.filter(pk__in=job.extract_ids).order_by("source")
+    return [f"{e.get_source_display()}（截至{long_date(e.extract_date)}）" for e in extracts]
+
+
+def not_yet_a_basis(job_id: int) -> str:
+    """Why a job's reports cannot yet ground a decision ("" when they can): it has to have
+    finished, and with some department's data, before its "一致" means anything."""
+    job = VerificationJob.objects.filter(pk=job_id).first()
+    if job is not None and job.status == JobStatus.FAILED:
+        return "家庭经济状况核对失败，请重新发起核对，待核对报告生成后再审核确认。"
+    if job is None or job.status != JobStatus.DONE:
+        return "家庭经济状况核对尚未完成，请待核对报告生成后再审核确认。"
+    if not job.extract_ids:
+        return "家庭经济状况核对时没有任何部门的数据，请导入部门数据、重新核对后再审核确认。"
+    return ""
 
 
 def _report_view(user: User, report: VerificationReport) -> ReportView:
@@ -148,6 +178,7 @@ def _report_view(user: User, report: VerificationReport) -> ReportView:
             for finding in findings
         ],
         reasons=[REASONS[code] for code in report.reasons if code in REASONS],
+        basis=basis_of(report.job),
     )
 
 
@@ -185,7 +216,7 @@ def household_entries(user: User, household: Household) -> list[Entry]:
         entries.append(
             Entry(
                 "",
-                f"{report.job.as_of:%Y-%m-%d} 核对：{report.get_conclusion_display()}",
+                f"{long_date(report.job.as_of)} 核对：{view.conclusion}",
                 reverse("verification:report", args=[report.job_id, household.pk]),
                 view.reasons[:3],
                 section="家庭经济状况核对",

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, RegionLevel, User
+from jiuzhu.core.months import long_date, long_moment
 from jiuzhu.core.permissions import require
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
@@ -54,6 +55,7 @@ def extracts_dir() -> Path:
 NO_SIGNED_DOCUMENT = "核对授权书须有家庭成员签字的授权书扫描件，不能只勾选确认。"
 NO_SIGNER = "请注明授权书的签字人（须为该户的现有成员）。"
 NOT_CHECKED = "该家庭的核对授权书尚未经负责的镇（街道）核验，不能核对。"
+NO_DEPARTMENT_DATA = "尚未导入任何部门的核对数据，无法核对：请先由部门数据专员导入数据。"
 
 
 def record_authorisation(
@@ -164,8 +166,8 @@ def _check_not_older(source: str, extract_date: dt.date) -> None:
     latest = _latest_accepted_date(source)
     if latest is not None and extract_date < latest:
         raise DomainError(
-            f"该数据截止日期（{extract_date:%Y-%m-%d}）早于已导入的最新数据"
-            f"（{latest:%Y-%m-%d}），不予导入。"
+            f"该数据截止日期（{long_date(extract_date)}）早于已导入的最新数据"
+            f"（{long_date(latest)}），不予导入。"
         )
 
 
@@ -182,10 +184,7 @@ def _refuse_repeated(sha256: str) -> None:
         sha256=sha256, status__in=[ExtractStatus.PENDING, ExtractStatus.ACCEPTED]
     ).first()
     if existing is not None:
-        raise DomainError(
-            f"该文件已于{timezone.localtime(existing.imported_at):%Y-%m-%d %H:%M}导入"
-            f"（批次 #{existing.pk}），未重复导入。"
-        )
+        raise DomainError(f"该文件已于{long_moment(existing.imported_at)}导入，未重复导入。")
 
 
 def _extract_fields(
@@ -371,6 +370,9 @@ def create_job(
             if region is not None and region.level == RegionLevel.COUNTY
             else JobScope.REGION
         )
+    if not current_extracts(as_of or timezone.localdate()):
+        # Without any department's data every household would come out "一致".
+        raise DomainError(NO_DEPARTMENT_DATA)
     with transaction.atomic():
         job = VerificationJob.objects.create(
             scope=scope,

@@ -25,7 +25,7 @@ from jiuzhu.core.permissions import found_or_404, page_object, require_page
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import one_of
 from jiuzhu.core.services import log_access
-from jiuzhu.registry.selectors import household_for
+from jiuzhu.registry.selectors import household_by_number
 from jiuzhu.verification import jobs, selectors, services
 from jiuzhu.verification.matching import REASONS
 from jiuzhu.verification.models import Engine, JobStatus, VerificationJob
@@ -98,8 +98,8 @@ def extract_detail(request: HttpRequest, extract_id: int) -> HttpResponse:
 
 
 class JobForm(forms.Form):
-    household = forms.IntegerField(
-        label="家庭内部编号（留空则核对辖区内全部已授权家庭）", required=False, min_value=1
+    household = forms.CharField(
+        label="户号（留空则核对辖区内全部已授权家庭）", required=False, max_length=20
     )
     engine = forms.ChoiceField(label="计算引擎", choices=Engine.choices, initial=Engine.DUCKDB)
 
@@ -115,9 +115,9 @@ def jobs_view(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             household = None
             if form.cleaned_data["household"]:
-                household = household_for(user, form.cleaned_data["household"])
+                household = household_by_number(user, form.cleaned_data["household"])
                 if household is None:
-                    form.add_error("household", "找不到该家庭。")
+                    form.add_error("household", "本辖区没有该户号的家庭，请核对户号。")
             if not form.errors:
                 with refusals_shown(request, form):
                     job = services.create_job(

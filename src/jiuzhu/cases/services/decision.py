@@ -19,6 +19,7 @@ from jiuzhu.cases.models import (
 )
 from jiuzhu.cases.services.common import check_allowed, move, require_text
 from jiuzhu.cases.services.recipients import put_in_force
+from jiuzhu.cases.services.verification_bridge import verification_unfinished
 from jiuzhu.cases.workflow import INVESTIGATION_ACTIONS
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
@@ -48,6 +49,9 @@ def approve(actor: User, case: Case, version: int, note: str = "") -> Case:
     """Approve with the amount from the policy engine; then the 7-day public notice."""
     check_allowed(actor, case, Action.APPROVE)
     _check_separation(actor, case)
+    unfinished = verification_unfinished(case)
+    if unfinished:
+        raise DomainError(unfinished)
     today = timezone.localdate()
     if case.decision_due and today > case.decision_due:
         note = (note + "（超期办结）").strip()

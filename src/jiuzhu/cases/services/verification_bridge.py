@@ -10,11 +10,13 @@ from jiuzhu.cases.models import (
     Action,
     Case,
     CaseDocument,
+    CaseEvent,
 )
 from jiuzhu.cases.services.common import check_allowed, move
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
 from jiuzhu.registry.models import Person
+from jiuzhu.verification import selectors as verification_selectors
 from jiuzhu.verification import services as verification_services
 
 
@@ -57,3 +59,17 @@ def request_verification(actor: User, case: Case, version: int) -> Any:
         move(actor, case, Action.REQUEST_VERIFICATION, version, case.status, "", {"job": job.pk})
         transaction.on_commit(lambda: verification_services.launch_in_background(job))
     return job
+
+
+def verification_unfinished(case: Case) -> str:
+    """Why the case may not be decided yet because of the economic verification asked for
+    during its investigation ("" when it may, or when none was asked for)."""
+    requested = (
+        CaseEvent.objects.filter(case=case, action=Action.REQUEST_VERIFICATION)
+        .order_by("-pk")
+        .values_list("data", flat=True)
+        .first()
+    )
+    if requested is None:
+        return ""
+    return verification_selectors.not_yet_a_basis(int(requested["job"]))

@@ -1,13 +1,22 @@
+import datetime as dt
 from decimal import Decimal
 
 from django import template
+from django.utils import timezone
 
 from jiuzhu.core import idnumber
 from jiuzhu.core.money import format_yuan
+from jiuzhu.core.months import long_date, long_moment, long_month
 
 register = template.Library()
 
 AUDIT_ACTIONS = {
+    "anonymise_household": "超过保存期限，家庭信息匿名化",
+    "enable_two_factor": "启用两步验证",
+    "disable_two_factor": "停用两步验证",
+    "renew_recovery_codes": "重新生成恢复码",
+    "reset_two_factor": "重置两步验证",
+    "set_population": "录入户籍人口",
     "create_household": "建立家庭档案",
     "update_household": "修改家庭信息",
     "add_member": "增加成员",
@@ -19,6 +28,40 @@ AUDIT_ACTIONS = {
     "add_asset": "增加财产",
     "remove_asset": "删除财产",
     "recipient_in_force": "救助生效",
+    "record_authorisation": "登记核对授权书",
+    "check_authorisation": "核验核对授权书",
+    "revoke_authorisation": "撤回核对授权",
+    "request_account": "申请登记发放账户",
+    "correct_account": "更正发放账户",
+    "reject_account": "驳回发放账户变更",
+    "create_claim": "登记多发追回",
+    "collect_recovery": "收回多发款",
+    "waive_recovery": "核销多发款",
+    "prepare_payroll": "生成发放名册",
+    "check_payroll": "审查发放名册",
+    "approve_payroll": "审批发放名册",
+    "discard_payroll": "作废发放名册",
+    "prepare_reissue": "生成失败补发名册",
+    "make_payment_file": "生成银行发放文件",
+    "import_results": "导入银行回盘",
+    "upload_extract": "上传部门核对数据",
+    "accept_extract": "接收部门核对数据",
+    "reject_extract": "退回部门核对数据",
+    "create_verification_job": "发起经济状况核对",
+    "finish_verification_job": "完成经济状况核对",
+    "select_spot_checks": "抽取抽查案件",
+    "purge_cases": "清理到期案件资料",
+    "set_parameter": "录入政策参数",
+    "set_budget": "设置预算",
+    "set_fiscal_index": "录入财力薄弱指数",
+    "allocate": "分配县级补助",
+    "set_working_day": "调整工作日历",
+    "delete_working_day": "删除工作日历调整",
+    "import_regions": "导入行政区划",
+    "create_staff": "新增工作人员",
+    "change_staff": "修改工作人员",
+    "reactivate_staff": "恢复工作人员账户",
+    "revoke_token": "吊销接口令牌",
 }
 
 
@@ -29,7 +72,8 @@ def id_mask(id_number: str, visibility: str) -> str:
 
 @register.filter
 def audit_action(action: str) -> str:
-    return AUDIT_ACTIONS.get(action, action)
+    """An audit entry's action in words; one not named here is "其他操作", never its code."""
+    return AUDIT_ACTIONS.get(action, "其他操作")
 
 
 @register.filter
@@ -44,13 +88,13 @@ def absolute(value: int) -> int:
 
 @register.filter
 def fen(value: int | None) -> str:
-    """Integer fen as yuan on a screen: 1,234.56."""
+    """Integer fen as yuan on a screen: 1,234.56 (the column or the text says 元)."""
     return format_yuan(value)
 
 
 @register.filter
 def yuan(value: Decimal | None) -> str:
-    """A yuan amount on a screen: 1,234.56."""
+    """A yuan amount on a screen: 1,234.56 (the column or the text says 元)."""
     return format_yuan(value, fen=False)
 
 
@@ -58,3 +102,32 @@ def yuan(value: Decimal | None) -> str:
 def count(value: int | None) -> str:
     """A count on a screen, with thousands separators: 12,345."""
     return f"{int(value or 0):,}"
+
+
+# The one way pages write dates, months and moments (the zh-Hans long forms).
+
+
+@register.filter
+def day(value: dt.date | str | None) -> str:
+    """A date on a screen: 2026年1月5日 (also from a JSON result's "2026-01-05")."""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value) if value else None
+    if not value:
+        return ""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return long_date(value)
+
+
+@register.filter
+def month(value: dt.date | str | None) -> str:
+    """A month on a screen: 2026年1月 (also from a task result's "2026-01" or "2026-01-01")."""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:7] + "-01") if value else None
+    return long_month(value) if value else ""
+
+
+@register.filter
+def moment(value: dt.datetime | None) -> str:
+    """A point in time on a screen, in local time: 2026年1月5日 14:30."""
+    return long_moment(value) if value else ""

@@ -4,7 +4,8 @@ per-capita income against the standard, and each property limit
 
 from typing import Any
 
-from jiuzhu.core.money import plain_yuan as yuan
+from jiuzhu.core.money import format_yuan as yuan
+from jiuzhu.core.money import plain_yuan
 from jiuzhu.policy import formulas as f
 from jiuzhu.policy.calculator.explained import Explained
 from jiuzhu.policy.calculator.results import Section
@@ -55,7 +56,7 @@ def income_section(explained: Explained) -> Section:
     income_ok = bool(means.income_ok[0])
     per_capita = f.per_capita_yuan(int(means.countable[0]), int(means.members[0]))
     lines.append(
-        f"家庭月可计收入 {yuan(int(means.countable[0]))}元，人均 {per_capita:.2f}元，"
+        f"家庭月可计收入 {yuan(int(means.countable[0]))}元，人均 {per_capita:,.2f}元，"
         f"{'低于' if income_ok else '不低于'}低保标准 {yuan(int(means.standard[0]))}元："
         f"收入条件{'符合' if income_ok else '不符合'}。"
     )
@@ -100,13 +101,13 @@ def means_summary(explained: Explained) -> dict[str, Any]:
     members = int(means.members[0])
     return {
         "members": members,
-        "gross_income": yuan(int(means.gross[0])),
-        "not_counted": yuan(int(means.not_counted[0])),
-        "poverty_excluded": yuan(int(means.poverty_excluded[0])),
-        "work_cost": yuan(int(means.work_cost[0])),
-        "countable_income": yuan(int(means.countable[0])),
+        "gross_income": plain_yuan(int(means.gross[0])),
+        "not_counted": plain_yuan(int(means.not_counted[0])),
+        "poverty_excluded": plain_yuan(int(means.poverty_excluded[0])),
+        "work_cost": plain_yuan(int(means.work_cost[0])),
+        "countable_income": plain_yuan(int(means.countable[0])),
         "per_capita_income": f"{f.per_capita_yuan(int(means.countable[0]), members):.2f}",
-        "standard": yuan(int(means.standard[0])),
+        "standard": plain_yuan(int(means.standard[0])),
         "income_ok": bool(means.income_ok[0]),
         "edge": bool(means.edge[0]),
         "assets_ok": int(means.asset_fail[0]) == 0,

@@ -4,7 +4,8 @@ nothing here recomputes one."""
 
 from collections.abc import Callable
 
-from jiuzhu.core.money import plain_yuan as yuan
+# Explanations are read on screens: amounts in the one money format (1,234.56).
+from jiuzhu.core.money import format_yuan as yuan
 from jiuzhu.core.programmes import Programme
 from jiuzhu.policy import formulas as f
 from jiuzhu.policy.accessors import temporary_limits

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.money import plain_yuan as yuan
+from jiuzhu.core.money import format_yuan as yuan
 from jiuzhu.core.money import to_yuan
 from jiuzhu.core.programmes import Programme
 from jiuzhu.policy.household import HouseholdIn
