@@ -163,7 +163,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = ["jiuzhu.core.auth.StaffBackend"]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "jiuzhu.core.passwords.Argon2Hasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -188,6 +188,7 @@ JIUZHU_LOGIN_MAX_DELAY_SECONDS = int(os.environ.get("JIUZHU_LOGIN_MAX_DELAY_SECO
 JIUZHU_LOGIN_TRUSTED_CLIENT_DAYS = int(os.environ.get("JIUZHU_LOGIN_TRUSTED_CLIENT_DAYS", "90"))
 # One client failing on this many accounts within the window raises a security event.
 JIUZHU_LOGIN_SPRAY_ACCOUNTS = int(os.environ.get("JIUZHU_LOGIN_SPRAY_ACCOUNTS", "10"))
+JIUZHU_LOGIN_QUEUE_SECONDS = float(os.environ.get("JIUZHU_LOGIN_QUEUE_SECONDS", "5"))
 # API tokens expire this many days after they are issued (core/tokens.py).
 JIUZHU_API_TOKEN_DAYS = int(os.environ.get("JIUZHU_API_TOKEN_DAYS", "30"))
 # PIPL art. 19: personal data kept no longer than needed. Closed applications (refused,

@@ -6,11 +6,14 @@ import re
 from unittest import mock
 
 import pytest
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.test import Client, override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from jiuzhu.core import auth
 from jiuzhu.core.models import LoginFailure, SecurityEvent
+from jiuzhu.core.passwords import Argon2Hasher
 from jiuzhu.core.roles import Role
 from jiuzhu.core.two_factor_gate import SECOND_STEP_FIRST
 from tests import factories
@@ -177,3 +180,32 @@ def test_a_spray_across_accounts_raises_one_security_event_seen_by_county_admins
         web_login("other", "x", "192.0.2.90")
     assert LoginFailure.objects.filter(at__lt=timezone.now() - dt.timedelta(days=365)).count() == 0
     assert set(LoginFailure.objects.values_list("client", flat=True)) == {"192.0.2.90"}
+
+
+def test_strangers_take_turns_while_the_owner_at_their_desk_goes_first(dong_e_village, settings):
+    coordinator = factories.user(Role.VILLAGE_COORDINATOR, dong_e_village, username="desk")
+    assert web_login("desk", factories.PASSWORD, "10.0.0.5").status_code == 302  # trusted now
+    settings.JIUZHU_LOGIN_QUEUE_SECONDS = 0.05
+    assert auth._STRANGER_CHECKS.acquire(timeout=1)  # a stranger's check is under way
+    try:
+        # Another stranger waits its turn and, past the queue time, is refused unchecked
+        # (even with the right password) and not counted as a failure ...
+        refused = web_login("desk", factories.PASSWORD, "198.51.100.7")
+        assert FAILED in refused.content.decode()
+        assert not LoginFailure.objects.exists()
+        # ... while the owner at their usual desk is admitted at once.
+        assert web_login("desk", factories.PASSWORD, "10.0.0.5").status_code == 302
+    finally:
+        auth._STRANGER_CHECKS.release()
+    assert web_login("desk", factories.PASSWORD, "198.51.100.7").status_code == 302
+    assert coordinator.is_active
+
+
+def test_passwords_are_hashed_with_argon2id_at_owasps_minimum_and_old_hashes_upgrade():
+    hasher = Argon2Hasher()
+    encoded = hasher.encode("correct horse battery", hasher.salt())
+    assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert hasher.verify("correct horse battery", encoded)
+    django_default = Argon2PasswordHasher().encode("old password", "saltsaltsalt")
+    assert hasher.verify("old password", django_default)
+    assert hasher.must_update(django_default) and not hasher.must_update(encoded)

@@ -33,8 +33,8 @@ from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Relation
 from jiuzhu.verification import jobs
 from tests import factories
-from tests.conftest import client_for
 from tests.cases.conftest import investigate, set_today, submit
+from tests.conftest import client_for
 from tests.payments.conftest import MONTH, give_account, make_household, make_recipient
 from tests.verification.conftest import import_rows
 

@@ -24,7 +24,9 @@ import hashlib
 import hmac
 import ipaddress
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -120,17 +122,21 @@ def _must_wait(failures: Any, free: int, now: dt.datetime) -> bool:
     return bool(now < counted["last"] + delay_after(counted["n"], free))
 
 
+def is_trusted(client: str, account: str, now: dt.datetime) -> bool:
+    """Whether the account signed in from this client lately (its owner's usual desk)."""
+    trusted_since = now - dt.timedelta(days=settings.JIUZHU_LOGIN_TRUSTED_CLIENT_DAYS)
+    return TrustedLoginClient.objects.filter(
+        account=account, client=client, last_success_at__gte=trusted_since
+    ).exists()
+
+
 def is_throttled(client: str, account: str, now: dt.datetime) -> bool:
     """True when this client, or this account from a client it never signed in from, must
     still wait."""
     client_free = settings.JIUZHU_LOGIN_FREE_FAILURES_PER_CLIENT
     if _must_wait(LoginFailure.objects.filter(client=client), client_free, now):
         return True
-    trusted_since = now - dt.timedelta(days=settings.JIUZHU_LOGIN_TRUSTED_CLIENT_DAYS)
-    trusted = TrustedLoginClient.objects.filter(
-        account=account, client=client, last_success_at__gte=trusted_since
-    ).exists()
-    if trusted:
+    if is_trusted(client, account, now):
         return False
     account_free = settings.JIUZHU_LOGIN_FREE_FAILURES_PER_ACCOUNT
     return _must_wait(LoginFailure.objects.filter(account=account), account_free, now)
@@ -176,6 +182,27 @@ def _record_success(client: str, account: str, now: dt.datetime) -> None:
     LoginFailure.objects.filter(client=client, account=account).delete()
 
 
+# Password checks for an account from a client it never signed in from take turns, one at
+# a time in each process: a spray from many addresses then keeps at most one core busy with
+# Argon2, and staff signing in at their usual desks keep the others.
+_STRANGER_CHECKS = threading.BoundedSemaphore(1)
+
+
+@contextmanager
+def _turn(trusted: bool) -> Iterator[bool]:
+    """Admit a trusted attempt at once; a stranger's after the strangers before it, or not
+    at all after JIUZHU_LOGIN_QUEUE_SECONDS (refused like any failure, and not counted)."""
+    if trusted:
+        yield True
+        return
+    admitted = _STRANGER_CHECKS.acquire(timeout=settings.JIUZHU_LOGIN_QUEUE_SECONDS)
+    try:
+        yield admitted
+    finally:
+        if admitted:
+            _STRANGER_CHECKS.release()
+
+
 def attempt_password(request: HttpRequest, username: str, password: str) -> User | None:
     """The user for these credentials, or None (answer ``LOGIN_FAILED``) when they are wrong
     or this attempt is throttled; a throttled attempt is refused before the password is
@@ -187,7 +214,10 @@ def attempt_password(request: HttpRequest, username: str, password: str) -> User
     account = account_key(username)
     if is_throttled(client, account, now):
         return None
-    user = authenticate(request, username=username, password=password)
+    with _turn(is_trusted(client, account, now)) as admitted:
+        if not admitted:
+            return None
+        user = authenticate(request, username=username, password=password)
     if not isinstance(user, User):
         _record_failure(client, account, now)
         return None
