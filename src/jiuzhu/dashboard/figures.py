@@ -34,7 +34,7 @@ from jiuzhu.payments.models import (
 )
 from jiuzhu.payments.signals import payroll_changed
 
-TASK_KIND = "refresh_overview"
+TASK_KIND = "dashboard.refresh"
 
 TownMonth = tuple[dt.date, str]  # (first of month, town code)
 
