@@ -145,6 +145,8 @@ def case_view(person: Person, number: str) -> CaseView | None:
 
 def messages_of(person: Person) -> list[Notification]:
     household_id = current_household_id(person)
+    if household_id is None:
+        return []
     return list(
         Notification.objects.filter(household_id=household_id).order_by("-created_at", "-pk")[:50]
     )
