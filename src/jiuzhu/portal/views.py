@@ -332,7 +332,9 @@ def certificate_pdf(request: HttpRequest, person: Person) -> HttpResponse:
 
 class WriteForm(forms.Form):
     kind = forms.ChoiceField(label="类别", choices=MessageKind.choices, widget=forms.RadioSelect)
-    text = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 5}), max_length=2000)
+    text = forms.CharField(
+        label="内容", widget=forms.Textarea(attrs={"rows": 5}), max_length=2000, required=False
+    )
 
 
 @applicant_required
