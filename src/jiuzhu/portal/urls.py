@@ -9,6 +9,7 @@ urlpatterns = [
     path("sign-in/", views.sign_in, name="sign_in"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("large-type/", views.large_type, name="large_type"),
+    path("assess/", views.assess, name="assess"),
     path("apply/", views.apply, name="apply"),
     path("applications/<str:number>/", views.case, name="case"),
     path("applications/<str:number>/receipt.pdf", views.receipt_pdf, name="receipt_pdf"),

@@ -20,9 +20,9 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import client_ip
-from jiuzhu.portal import identity, papers, selectors, services
+from jiuzhu.portal import assessment, identity, papers, selectors, services
 from jiuzhu.portal.models import MessageKind, PaperKind
-from jiuzhu.registry.models import Person
+from jiuzhu.registry.models import LabourCapacity, Person
 
 # Guessing case numbers and ID numbers is slowed down per address and per case number.
 MAX_LOOKUPS = 10
@@ -353,6 +353,80 @@ def write(request: HttpRequest, person: Person) -> HttpResponse:
         else:
             form = WriteForm(initial={"kind": sent.kind})
     return render(request, "portal/write.html", {"form": form, "sent": sent})
+
+
+# --- self-assessment (no sign-in, nothing stored) ------------------------------------------
+
+
+class AssessForm(forms.Form):
+    area_type = forms.ChoiceField(
+        label="住在哪里",
+        choices=[("rural", "农村"), ("urban", "城镇")],
+        widget=forms.RadioSelect,
+        initial="rural",
+    )
+    monthly_income = forms.IntegerField(label="全家每月收入合计（元）", min_value=0, initial=0)
+    deposits = forms.IntegerField(label="全家存款合计（元）", min_value=0, initial=0)
+    has_car = forms.BooleanField(label="家里有汽车", required=False)
+    emergency = forms.BooleanField(label="遇到火灾、交通事故、突发重病等急难", required=False)
+    emergency_expense = forms.IntegerField(
+        label="急难造成的必需支出（元）", min_value=0, initial=0, required=False
+    )
+
+
+class MemberAnswerForm(forms.Form):
+    age = forms.IntegerField(label="年龄", min_value=0, max_value=120, required=False)
+    disability_grade = forms.TypedChoiceField(
+        label="残疾等级",
+        coerce=int,
+        choices=[(0, "无"), (1, "一级"), (2, "二级"), (3, "三级"), (4, "四级")],
+        initial=0,
+    )
+    serious_illness = forms.BooleanField(label="患重病", required=False)
+    labour_capacity = forms.ChoiceField(label="劳动能力", choices=LabourCapacity.choices)
+
+
+MemberAnswers = forms.formset_factory(
+    MemberAnswerForm, extra=assessment.MAX_MEMBERS, max_num=assessment.MAX_MEMBERS
+)
+
+
+@require_http_methods(["GET", "POST"])
+def assess(request: HttpRequest) -> HttpResponse:
+    """A few plain questions, then which programmes may apply and why (posted: a
+    household's incomes do not belong in a URL)."""
+    submitted = request.method == "POST"
+    form = AssessForm(request.POST if submitted else None)
+    members = MemberAnswers(request.POST if submitted else None, prefix="m")
+    results = None
+    if submitted and form.is_valid() and members.is_valid():
+        data = form.cleaned_data
+        try:
+            results = assessment.assess(
+                assessment.Answers(
+                    area_type=data["area_type"],
+                    members=[
+                        assessment.PersonAnswer(
+                            m["age"],
+                            m["disability_grade"],
+                            m["serious_illness"],
+                            m["labour_capacity"],
+                        )
+                        for m in members.cleaned_data
+                        if m.get("age") is not None
+                    ],
+                    monthly_income_yuan=data["monthly_income"],
+                    deposits_yuan=data["deposits"],
+                    has_car=data["has_car"],
+                    emergency=data["emergency"],
+                    emergency_expense_yuan=data["emergency_expense"] or 0,
+                )
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+    return render(
+        request, "portal/assess.html", {"form": form, "members": members, "results": results}
+    )
 
 
 # --- public check of a paper, and the towns' inbox -----------------------------------------
