@@ -10,6 +10,7 @@ from PIL import Image
 from jiuzhu.cases.notifications import RecordingSmsBackend
 from jiuzhu.portal import identity
 from tests.cases.conftest import poor_household, staff  # noqa: F401  (fixtures)
+from tests.payments.conftest import pay_staff  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(autouse=True)

@@ -92,6 +92,18 @@ def refused(client, household, message, **extra):
     return page
 
 
+def test_application_made_by_a_family_member_is_recorded_as_such(
+    poor_household, django_capture_on_commit_callbacks
+):
+    client = signed_in_client(head_of(poor_household), django_capture_on_commit_callbacks)
+    client.post("/portal/apply/", form(poor_household, on_behalf="王小明（儿子）"))
+    case = Case.objects.get()
+    assert case.reason == "老两口年老体弱，收入很低。\n（由王小明（儿子）代为操作）"
+    signed = CaseDocument.objects.get(kind="authorisation")
+    text = pdf_text(upload_root() / signed.stored_path)
+    assert "手机在线签署，由王小明（儿子）代为操作" in text
+
+
 def test_refusals_write_nothing(
     staff, poor_household, meigui_village, django_capture_on_commit_callbacks
 ):

@@ -69,6 +69,8 @@ class PhoneApplication:
     agree_commitment: bool = False
     typed_signature: str = ""
     drawn_signature: str = ""  # a data: URL of the PNG drawn on the screen
+    # A family member or village coordinator operating the phone for the applicant.
+    on_behalf: str = ""
     documents: list[tuple[str, UploadedFile]] = field(default_factory=list)
 
 
@@ -95,7 +97,14 @@ def _signature(person: Person, data: PhoneApplication, now: dt.datetime) -> pape
     typed = data.typed_signature.strip()
     if not drawn and typed != person.name:
         raise DomainError("请签名：输入与身份证一致的姓名，或在框内手写签名。", field="signature")
-    return papers.Signature(person, now, typed=typed if not drawn else "", drawn=drawn)
+    helper = data.on_behalf.strip()[:40]
+    return papers.Signature(
+        person,
+        now,
+        typed=typed if not drawn else "",
+        drawn=drawn,
+        on_behalf_of=f"由{helper}代为操作" if helper else "",
+    )
 
 
 def _documents(data: PhoneApplication) -> list[tuple[str, UploadedFile]]:
@@ -147,7 +156,10 @@ def apply(person: Person, data: PhoneApplication, verify_url: str) -> Case:
                 household=household,
                 applicant=person,
                 programme=data.programme,
-                reason=data.reason,
+                # Staff see who operated the phone for the applicant.
+                reason=f"{data.reason.strip()}\n（{signature.on_behalf_of}）"
+                if signature.on_behalf_of
+                else data.reason,
                 channel=Channel.PHONE,
                 beneficiary=beneficiary,
                 temporary_kind=data.temporary_kind,

@@ -196,6 +196,11 @@ class ApplyForm(forms.Form):
     agree_commitment = forms.BooleanField(label="我已阅读并作出以上承诺", required=False)
     typed_signature = forms.CharField(label="签名：输入您的姓名", max_length=40, required=False)
     drawn_signature = forms.CharField(widget=forms.HiddenInput, required=False)
+    on_behalf = forms.CharField(
+        label="代办人（家人或村协理员代为操作时，填写姓名和与申请人的关系）",
+        max_length=40,
+        required=False,
+    )
 
     def __init__(self, *args: object, members: list[tuple[int, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -233,6 +238,7 @@ def apply(request: HttpRequest, person: Person) -> HttpResponse:
                     agree_commitment=data["agree_commitment"],
                     typed_signature=data["typed_signature"],
                     drawn_signature=data["drawn_signature"],
+                    on_behalf=data["on_behalf"],
                     documents=[(kind, data[name]) for name, kind in UPLOAD_FIELDS if data[name]],
                 ),
                 request.build_absolute_uri(reverse("portal:verify")),
