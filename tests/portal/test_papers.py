@@ -72,7 +72,28 @@ def test_decision_letter_of_approval_and_certificate(
     certificate = IssuedPaper.objects.get(kind=PaperKind.CERTIFICATE)
     assert "救助证明" in text and "最低生活保障" in text and f"每月{case.monthly_amount}元" in text
     assert f"验证码：{certificate.code}" in text
-    assert "此文书真实有效" in genuine(certificate.code)
+    page = genuine(certificate.code)
+    assert "此文书真实有效" in page and "其家庭目前享受最低生活保障" in page
+    assert "王老汉" not in page
+
+
+def test_termination_notice(staff, poor_household, monkeypatch, django_capture_on_commit_callbacks):
+    case = in_force(staff, poor_household, monkeypatch)
+    cases.terminate(staff["approver"], case, case.version, "家庭人均收入已高于保障标准")
+    client = signed_in_client(head_of(poor_household), django_capture_on_commit_callbacks)
+    page = client.get(f"/portal/applications/{case.number}/").content.decode()
+    assert "起停止发放。理由：家庭人均收入已高于保障标准" in page
+    text = text_of(client.get(f"/portal/applications/{case.number}/termination.pdf").content)
+    paper = IssuedPaper.objects.get(kind=PaperKind.TERMINATION)
+    for expected in (
+        "停止救助通知书",
+        case.number,
+        "家庭人均收入已高于保障标准",
+        "行政复议",
+        f"验证码：{paper.code}",
+    ):
+        assert expected in text
+    assert "停止救助通知书" in genuine(paper.code)
 
 
 def test_refusal_letter_gives_reasons_and_how_to_object(

@@ -49,6 +49,7 @@ class PaperKind(models.TextChoices):
     AUTHORISATION = "authorisation", "核对授权书和承诺书"
     DECISION = "decision", "审核确认决定书"
     CERTIFICATE = "certificate", "救助证明"
+    TERMINATION = "termination", "停止救助通知书"
 
 
 class IssuedPaper(models.Model):

@@ -240,6 +240,30 @@ def decision_pdf(
     )
 
 
+def termination_pdf(
+    case: Case, end_month: dt.date, reason: str, paper: IssuedPaper, verify_url: str
+) -> bytes:
+    """停止救助通知书: which programme stops, from when, why, and how to object."""
+    pdf = _Paper("停止救助通知书")
+    pdf.facts(
+        [
+            ("申请编号", case.number),
+            ("救助对象", case.applicant.name),
+            ("救助项目", _programme(case)),
+            ("停止发放", f"自{end_month:%Y年%m月}起"),
+        ]
+    )
+    pdf.line_of(f"理由：{reason}")
+    pdf.ln(2)
+    pdf.line_of(HOW_TO_OBJECT)
+    return pdf.finish(
+        issuer_name(case.responsible_town),
+        paper.code,
+        verify_url,
+        timezone.localdate(paper.issued_at),
+    )
+
+
 @dataclass
 class CertificateLine:
     programme: str

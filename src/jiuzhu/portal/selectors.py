@@ -122,6 +122,9 @@ class CaseView:
     request: str
     decided: bool
     start_month: dt.date | None
+    # Ended (停止救助): the month it ends after, and why.
+    end_month: dt.date | None = None
+    end_reason: str = ""
 
 
 def case_view(person: Person, number: str) -> CaseView | None:
@@ -140,6 +143,8 @@ def case_view(person: Person, number: str) -> CaseView | None:
         request,
         case.status in DECIDED_STATUSES and case.decided_at is not None,
         recipient.start_month if recipient else None,
+        recipient.end_month if recipient and case.status == Status.ENDED else None,
+        recipient.end_reason if recipient and case.status == Status.ENDED else "",
     )
 
 

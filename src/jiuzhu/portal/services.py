@@ -178,7 +178,7 @@ def apply(person: Person, data: PhoneApplication, verify_url: str) -> Case:
             household=household,
             person=person,
             issuer=town,
-            summary=f"{person.name}签署的核对授权书和承诺书（申请{case.number}）",
+            summary=f"申请人签署的核对授权书和承诺书（申请{case.number}）",
             case=case,
             code=code,
         )
@@ -244,6 +244,17 @@ def decision_paper(person: Person, case: Case) -> IssuedPaper:
     )
 
 
+def termination_paper(person: Person, case: Case) -> IssuedPaper:
+    return papers.issue(
+        PaperKind.TERMINATION,
+        household=case.household,
+        person=person,
+        issuer=case.responsible_town,
+        summary=f"{case.get_programme_display()}（{case.number}）停止救助",
+        case=case,
+    )
+
+
 def certificate_paper(person: Person, household: Household, programmes: list[str]) -> IssuedPaper:
     town = cases.town_of(household.residence_region)
     return papers.issue(
@@ -251,5 +262,5 @@ def certificate_paper(person: Person, household: Household, programmes: list[str
         household=household,
         person=person,
         issuer=town,
-        summary=f"{person.name}家庭享受{'、'.join(programmes)}",
+        summary=f"其家庭目前享受{'、'.join(programmes)}",
     )

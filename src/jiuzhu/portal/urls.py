@@ -14,6 +14,9 @@ urlpatterns = [
     path("applications/<str:number>/", views.case, name="case"),
     path("applications/<str:number>/receipt.pdf", views.receipt_pdf, name="receipt_pdf"),
     path("applications/<str:number>/decision.pdf", views.decision_pdf, name="decision_pdf"),
+    path(
+        "applications/<str:number>/termination.pdf", views.termination_pdf, name="termination_pdf"
+    ),
     path("certificate.pdf", views.certificate_pdf, name="certificate_pdf"),
     path("write/", views.write, name="write"),
     path("verify/", views.verify, name="verify"),

@@ -319,6 +319,19 @@ def decision_pdf(request: HttpRequest, person: Person, number: str) -> HttpRespo
 
 
 @applicant_required
+def termination_pdf(request: HttpRequest, person: Person, number: str) -> HttpResponse:
+    view = selectors.case_view(person, number)
+    if view is None or view.end_month is None:
+        raise Http404
+    paper = services.termination_paper(person, view.case)
+    verify = request.build_absolute_uri(reverse("portal:verify"))
+    return _pdf(
+        papers.termination_pdf(view.case, view.end_month, view.end_reason, paper, verify),
+        "termination.pdf",
+    )
+
+
+@applicant_required
 def certificate_pdf(request: HttpRequest, person: Person) -> HttpResponse:
     household = selectors.applicant_household(person)
     recipients = selectors.in_force(household) if household else []
