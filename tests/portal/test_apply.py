@@ -80,6 +80,10 @@ def test_phone_application_arrives_as_a_window_intake(
     authorisation = Authorisation.objects.get()
     assert authorisation.document_sha256 == signed.sha256
     assert authorisation.signed_by == head_of(poor_household) and authorisation.checked_at is None
+    # The town's page names the 掌上办 account in the history, never its login.
+    staff_page = client_for(staff["assistant"]).get(f"/cases/{case.pk}/").content.decode()
+    assert '<td data-label="经办人">掌上办</td><td data-label="事项">提交申请</td>' in staff_page
+    assert "zhangshangban" not in staff_page and "online_service" not in staff_page
     # The town accepts it as it accepts one from its window (and checks the authorisation).
     cases.accept(staff["assistant"], case, case.version)
     assert Case.objects.get().status == Status.ACCEPTED
