@@ -112,3 +112,12 @@ def test_sessions_expire_and_end_on_sign_out(poor_household, django_capture_on_c
     client.post("/portal/sign-out/")
     assert client.get("/portal/")["Location"] == "/portal/sign-in/"
     assert ApplicantSession.objects.filter(ended_at__isnull=False).count() == 1
+
+
+def test_code_requests_are_limited_per_address(poor_household):
+    client = Client(REMOTE_ADDR="10.1.1.1")
+    for n in range(20):
+        ask(client, id_number(dt.date(1962, 1, 1 + n)), "张三")
+    page = ask(client, id_number(dt.date(1963, 3, 3)), "张三")
+    assert "获取验证码过于频繁，请10分钟后再试。" in page
+    assert OneTimeCode.objects.count() == 20

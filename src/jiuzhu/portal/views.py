@@ -120,7 +120,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 return response
             if step == "code" and code_form.is_valid():
                 if not _counted(f"portal-codes:{client_ip(request)}", MAX_CODE_REQUESTS):
-                    raise DomainError(identity.LOCKED)
+                    raise DomainError("获取验证码过于频繁，请10分钟后再试。")
                 note = identity.request_code(
                     code_form.cleaned_data["id_number"], code_form.cleaned_data["name"]
                 )
