@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/", include("jiuzhu.cases.urls")),
     path("verification/", include("jiuzhu.verification.urls")),
     path("portal/progress/", portal_views.progress, name="portal_progress"),
+    path("portal/", include("jiuzhu.portal.urls")),
     path("notice/", public_views.notice_board, name="notice"),
     path("notice/screen/", public_views.notice_screen, name="notice_screen"),
     path("notice/print.pdf", public_views.notice_pdf, name="notice_pdf"),

@@ -56,3 +56,13 @@ def test_wrong_pairing_finds_nothing_and_lookups_are_throttled(staff, poor_house
     # Even the right pairing is refused once the address has used its lookups.
     assert "查询次数过多，请10分钟后再试。" in page.content.decode()
     assert 'id="progress"' not in page.content.decode()
+
+
+def test_lookups_of_one_case_are_limited_from_any_address(staff, poor_household):
+    case = submit(staff["assistant"], poor_household)
+    wrong = {"case_number": case.number, "id_number": head_of(poor_household).id_number[:-1] + "0"}
+    for n in range(5):
+        Client(REMOTE_ADDR=f"10.0.0.{n}").post("/portal/progress/", wrong)
+    right = {"case_number": case.number, "id_number": head_of(poor_household).id_number}
+    page = Client(REMOTE_ADDR="10.0.0.9").post("/portal/progress/", right).content.decode()
+    assert "查询次数过多，请10分钟后再试。" in page

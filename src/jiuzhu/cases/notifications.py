@@ -23,12 +23,14 @@ class SmsBackend(Protocol):
 
 
 class RecordingSmsBackend:
-    """Keeps messages in memory (and the Notification table keeps them for good)."""
+    """Keeps messages in memory (and the Notification table keeps them for good), and logs
+    them: with no gateway, whoever tries the applicant's sign-in reads the code there."""
 
     outbox: list[tuple[str, str]] = []
 
     def send(self, phone: str, text: str) -> None:
         self.outbox.append((phone, text))
+        logger.info("SMS (not sent, no gateway) to %s: %s", phone, text)
 
 
 def backend() -> SmsBackend:

@@ -26,6 +26,7 @@ NAVIGATION: list[tuple[str, str, Capability | None]] = [
     ("访问日志", "core:access_log", Capability.VIEW_ACCESS_LOG),
     ("工作人员", "core:staff", Capability.MANAGE_STAFF),
     ("安全管理", "core:security", Capability.MANAGE_SECURITY),
+    ("掌上办留言", "portal:inbox", Capability.VIEW_HOUSEHOLDS),
     ("公示", "notice", None),
 ]
 

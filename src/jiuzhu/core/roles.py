@@ -17,6 +17,9 @@ class Role(models.TextChoices):
     DEPARTMENT_OFFICER = "department_officer", "部门数据专员"
     SOCIAL_WORKER = "social_worker", "社会工作者"
     AUDITOR = "auditor", "审计人员"
+    # The account in whose name applications made on the phone are taken in (掌上办): one per
+    # town, never signed in to.
+    ONLINE_SERVICE = "online_service", "掌上办平台"
 
 
 class Capability(models.TextChoices):
@@ -58,6 +61,8 @@ CAPABILITIES: dict[Capability, set[Role]] = {
         Role.TOWN_ASSISTANT,
         Role.TOWN_APPROVER,
         Role.VILLAGE_COORDINATOR,
+        # Records the authorisation an applicant signs on the phone (verification keeps it).
+        Role.ONLINE_SERVICE,
     },
     Capability.MANAGE_CALENDAR: {Role.COUNTY_ADMIN},
     Capability.MANAGE_REGIONS: {Role.COUNTY_ADMIN},

@@ -317,3 +317,34 @@ def failed_in_year(year: int, prefix: str) -> int:
         result__reissued_in__isnull=True,
     ).aggregate(fen=Sum("net_fen"))["fen"]
     return int(total or 0)
+
+
+def household_payments(
+    household: Household, months: int = HOUSEHOLD_MONTHS
+) -> list[dict[str, Any]]:
+    """What the household was paid, month by month, as the applicant sees it (待遇查询):
+    approved lines of the last `months` months with the bank's word (paid, returned, or
+    not yet reported)."""
+    next_month = add_months(timezone.localdate().replace(day=1), 1)
+    lines = (
+        PayrollLine.objects.filter(
+            for_month__in=[add_months(next_month, -back) for back in range(months)],
+            recipient_id__in=Recipient.objects.filter(household=household).values("pk"),
+            payroll__locked=True,
+        )
+        .select_related("result")
+        .order_by("-for_month", "-pk")
+    )
+    rows = []
+    for line in lines:
+        result = getattr(line, "result", None)
+        rows.append(
+            {
+                "month": line.for_month,
+                "programme": line.get_programme_display(),
+                "amount": format_yuan(line.net_fen),
+                "paid": result is not None and result.status == ResultStatus.PAID,
+                "returned": result is not None and result.status == ResultStatus.FAILED,
+            }
+        )
+    return rows

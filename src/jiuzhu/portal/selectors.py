@@ -1,11 +1,29 @@
-"""What an applicant may see of their own application: found only with the case number
-and the applicant's full ID number together, and showing no staff names or other people."""
+"""What an applicant may see: their household's applications (steps, requests, decision),
+payments, in-force programmes and messages; and for the case-number lookup, one application
+found only with the case number and the applicant's full ID number together. No staff names,
+no one outside the household."""
 
+import datetime as dt
 from dataclasses import dataclass
 
-from jiuzhu.cases.models import Action, Case, CaseEvent, Notification
+from django.db.models import QuerySet
+
+from jiuzhu.cases.models import (
+    PAID_RECIPIENT_STATUSES,
+    Action,
+    Case,
+    CaseEvent,
+    Notification,
+    Recipient,
+    Status,
+)
 from jiuzhu.core import idnumber
-from jiuzhu.registry.selectors import id_number_is
+from jiuzhu.core.models import User
+from jiuzhu.core.roles import Capability
+from jiuzhu.payments.selectors import household_payments
+from jiuzhu.portal.models import ApplicantMessage
+from jiuzhu.registry.models import Household, Membership, Person
+from jiuzhu.registry.selectors import current_household_id, id_number_is
 
 # Steps an applicant is shown; internal acts (uploads, spot checks) stay internal.
 PUBLIC_STEPS = (
@@ -14,6 +32,8 @@ PUBLIC_STEPS = (
     Action.REFUSE_INTAKE,
     Action.START_INVESTIGATION,
     Action.RECORD_HOME_VISIT,
+    Action.PAUSE,
+    Action.RESUME,
     Action.COMPLETE_INVESTIGATION,
     Action.RECORD_COMMUNITY_REVIEW,
     Action.APPROVE,
@@ -26,6 +46,7 @@ PUBLIC_STEPS = (
     Action.TERMINATE,
     Action.WITHDRAW,
 )
+DECIDED_STATUSES = (Status.NOTICE, Status.IN_FORCE, Status.REJECTED)
 
 
 @dataclass
@@ -51,5 +72,109 @@ def progress_for(case_number: str, id_number: str) -> Progress | None:
     )
     if case is None:
         return None
-    steps = list(case.events.filter(action__in=PUBLIC_STEPS).order_by("at", "pk"))
-    return Progress(case, steps, list(case.notifications.order_by("created_at", "pk")))
+    return Progress(case, _steps(case), list(case.notifications.order_by("created_at", "pk")))
+
+
+def _steps(case: Case) -> list[CaseEvent]:
+    return list(case.events.filter(action__in=PUBLIC_STEPS).order_by("at", "pk"))
+
+
+def applicant_household(person: Person) -> Household | None:
+    household_id = current_household_id(person)
+    if household_id is None:
+        return None
+    return Household.objects.select_related("registered_region", "residence_region").get(
+        pk=household_id
+    )
+
+
+def members_of(household: Household) -> list[Membership]:
+    return list(
+        Membership.objects.filter(household=household, end_date__isnull=True)
+        .select_related("person")
+        .order_by("pk")
+    )
+
+
+def _household_cases(person: Person) -> QuerySet[Case]:
+    household_id = current_household_id(person)
+    if household_id is None:
+        return Case.objects.none()
+    return Case.objects.filter(household_id=household_id).select_related(
+        "responsible_town", "applicant"
+    )
+
+
+def my_cases(person: Person) -> list[Case]:
+    """The household's applications, newest first (the household applies as one)."""
+    return list(_household_cases(person).order_by("-submitted_at", "-pk"))
+
+
+def case_of(person: Person, number: str) -> Case | None:
+    return _household_cases(person).filter(number=number.strip().upper()).first()
+
+
+@dataclass
+class CaseView:
+    case: Case
+    steps: list[CaseEvent]
+    # What the town asked for while the clock is paused ("" when nothing is asked).
+    request: str
+    decided: bool
+    start_month: dt.date | None
+    # Ended (停止救助): the month it ends after, and why.
+    end_month: dt.date | None = None
+    end_reason: str = ""
+
+
+def case_view(person: Person, number: str) -> CaseView | None:
+    case = case_of(person, number)
+    if case is None:
+        return None
+    steps = _steps(case)
+    request = ""
+    if case.paused_since is not None:
+        pauses = [step for step in steps if step.action == Action.PAUSE]
+        request = pauses[-1].comment if pauses else ""
+    recipient = Recipient.objects.filter(case=case).first()
+    return CaseView(
+        case,
+        steps,
+        request,
+        case.status in DECIDED_STATUSES and case.decided_at is not None,
+        recipient.start_month if recipient else None,
+        recipient.end_month if recipient and case.status == Status.ENDED else None,
+        recipient.end_reason if recipient and case.status == Status.ENDED else "",
+    )
+
+
+def messages_of(person: Person) -> list[Notification]:
+    household_id = current_household_id(person)
+    if household_id is None:
+        return []
+    return list(
+        Notification.objects.filter(household_id=household_id).order_by("-created_at", "-pk")[:50]
+    )
+
+
+def payments_of(person: Person) -> list[dict[str, object]]:
+    household = applicant_household(person)
+    return household_payments(household) if household is not None else []
+
+
+def in_force(household: Household) -> list[Recipient]:
+    """The programmes the household receives now (the 救助证明 states them)."""
+    return list(
+        Recipient.objects.filter(household=household, status__in=PAID_RECIPIENT_STATUSES).order_by(
+            "start_month"
+        )
+    )
+
+
+def messages_for_staff(user: User) -> QuerySet[ApplicantMessage]:
+    """Applicants' reports and complaints to the towns in the user's area."""
+    if not user.can(Capability.VIEW_HOUSEHOLDS):
+        return ApplicantMessage.objects.none()
+    return ApplicantMessage.objects.filter(town_code__startswith=user.scope_prefix).select_related(
+        "person", "household", "town"
+    )

@@ -35,6 +35,7 @@ from jiuzhu.cases.workflow import TRANSITIONS
 from jiuzhu.core import crypto
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
+from jiuzhu.core.roles import Role
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -140,10 +141,9 @@ def add_documents(
     """Materials added to an open case by the town responsible (the intake town may not,
     once the case is routed); a signed authorisation or commitment counts as signed from
     now, the authorisation checked by the staff uploading it (they hold the original)."""
-    if (
-        actor.role
-        not in TRANSITIONS[Action.PAUSE].roles | TRANSITIONS[Action.RECORD_HOME_VISIT].roles
-    ):
+    if actor.role not in TRANSITIONS[Action.PAUSE].roles | TRANSITIONS[
+        Action.RECORD_HOME_VISIT
+    ].roles | {Role.ONLINE_SERVICE}:
         raise PermissionError("无权为该申请上传材料。")
     if taken_in_only(actor, case):
         raise routed_away(case, "再上传材料")

@@ -124,7 +124,10 @@ def _duplicate(data: ApplicationInput) -> Case | None:
 
 def submit_application(actor: User, data: ApplicationInput) -> Case:
     """Intake at any town's window or village station, for any household of the county."""
-    if actor.role not in TRANSITIONS[Action.ACCEPT].roles | {Role.VILLAGE_COORDINATOR}:
+    if actor.role not in TRANSITIONS[Action.ACCEPT].roles | {
+        Role.VILLAGE_COORDINATOR,
+        Role.ONLINE_SERVICE,
+    }:
         raise PermissionError("无权受理申请。")
     intake_region = intake_region_of(actor)
     _check_application(data)

@@ -1,0 +1,159 @@
+"""Applicants submitting at once: `users` (default 200) signed-in applicants, each of a
+different household of a demo county of `size` households on PostgreSQL, open the apply
+page and submit one application with a photo, all started within a few seconds (locust,
+headless, loopback, one waitress server with 8 threads). Recorded: the p95 of the
+submissions (goal: under 500 ms) and the number of failures (goal: none); the baseline is
+the p95 of the apply page's GET in the same run.
+
+The sessions are made beforehand through the sign-in services (code texted to the
+recording backend, then checked), so the run measures applying, not signing in.
+"""
+
+import csv
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.bench_demo import child_env, database_url, jiuzhu, postgres_admin
+from bench.common import benchmark, record, setup_django
+
+USERS = int(os.environ.get("JIUZHU_BENCH_PORTAL_USERS", "200"))
+HERE = Path(__file__).resolve().parent
+
+
+@benchmark("portal_apply_load_postgres")
+def portal_apply_load_postgres(size: int) -> None:
+    admin = postgres_admin()
+    if admin is None:
+        return
+    name = f"jiuzhu_bench_portal_load_{size}"
+    url = database_url(name)
+    admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.execute(f"CREATE DATABASE {name}")
+    try:
+        with tempfile.TemporaryDirectory(prefix="jiuzhu-bench-") as data_dir:
+            env = child_env(data_dir, url)
+            jiuzhu(env, "migrate", "--noinput", "-v", "0")
+            jiuzhu(env, "demo", "--households", str(size), "--no-progress", "--paid-months", "0")
+            applicants = Path(data_dir) / "applicants.json"
+            subprocess.run(
+                [sys.executable, "-m", "bench.bench_portal_load", str(USERS), str(applicants)],
+                env=dict(env, JIUZHU_LOG_LEVEL="WARNING"),  # not the 200 texted codes
+                check=True,
+            )
+            figures = _run_locust(env, data_dir, applicants)
+        record(
+            "portal_apply_load_postgres",
+            size,
+            figures["p95_ms"] / 1000,
+            baseline="get_apply_page_p95",
+            baseline_seconds=figures["get_p95_ms"] / 1000,
+            **figures,
+        )
+    finally:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _run_locust(env: dict[str, str], data_dir: str, applicants: Path) -> dict[str, float]:
+    port = _free_port()
+    server_env = dict(
+        env,
+        JIUZHU_DEBUG="0",
+        JIUZHU_HTTPS="0",
+        JIUZHU_SECRET_KEY=secrets.token_urlsafe(50),
+        JIUZHU_LOG_LEVEL="WARNING",
+    )
+    waitress = str(Path(sys.executable).with_name("waitress-serve"))
+    server = subprocess.Popen(
+        [waitress, "--threads=8", f"--listen=127.0.0.1:{port}", "jiuzhu.wsgi:application"],
+        env=server_env,
+    )
+    try:
+        time.sleep(3)
+        stats = Path(data_dir) / "stats"
+        locust = str(Path(sys.executable).with_name("locust"))
+        subprocess.run(
+            [
+                locust,
+                "-f",
+                str(HERE / "locustfile_portal.py"),
+                "--headless",
+                "-u",
+                str(USERS),
+                "-r",
+                "50",
+                "--run-time",
+                "120s",
+                "--stop-timeout",
+                "30",
+                "--host",
+                f"http://127.0.0.1:{port}",
+                "--csv",
+                str(stats),
+                "--only-summary",
+            ],
+            env=dict(server_env, JIUZHU_PORTAL_APPLICANTS=str(applicants)),
+            check=False,
+        )
+        rows = {r["Name"]: r for r in csv.DictReader(open(f"{stats}_stats.csv"))}  # noqa: SIM115
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    post, get = rows["POST /portal/apply/"], rows["GET /portal/apply/"]
+    return {
+        "users": USERS,
+        "submissions": int(post["Request Count"]),
+        "failures": int(post["Failure Count"]) + int(get["Failure Count"]),
+        "p50_ms": float(post["50%"]),
+        "p95_ms": float(post["95%"]),
+        "max_ms": float(post["Max Response Time"]),
+        "get_p95_ms": float(get["95%"]),
+    }
+
+
+def prepare(count: int, out: Path) -> None:
+    """In the child: sign in `count` heads of households with a mobile and no open
+    application, through the services; their session tokens go to `out`."""
+    setup_django()
+    # Imported here: the models need setup_django first.
+    import re
+
+    from jiuzhu.cases.models import OPEN_STATUSES
+    from jiuzhu.cases.notifications import RecordingSmsBackend
+    from jiuzhu.portal import identity
+    from jiuzhu.registry.models import Membership
+
+    heads = (
+        Membership.objects.filter(relation="head", end_date__isnull=True)
+        .exclude(person__phone="")
+        .exclude(household__cases__status__in=OPEN_STATUSES)
+        .select_related("person")
+        .order_by("household_id")[:count]
+    )
+    made = []
+    for membership in heads:
+        person = membership.person
+        identity.request_code(person.id_number, person.name)
+        code = re.findall(r"验证码为(\d{6})", RecordingSmsBackend.outbox[-1][1])[0]
+        _person, token = identity.sign_in(person.id_number, code)
+        made.append({"token": token, "household": membership.household_id, "name": person.name})
+    if len(made) < count:
+        raise SystemExit(f"only {len(made)} households can apply; load a larger county")
+    out.write_text(json.dumps(made))
+
+
+if __name__ == "__main__":
+    prepare(int(sys.argv[1]), Path(sys.argv[2]))

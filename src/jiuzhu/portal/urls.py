@@ -1,0 +1,24 @@
+from django.urls import path
+
+from jiuzhu.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sign-in/", views.sign_in, name="sign_in"),
+    path("sign-out/", views.sign_out, name="sign_out"),
+    path("large-type/", views.large_type, name="large_type"),
+    path("assess/", views.assess, name="assess"),
+    path("apply/", views.apply, name="apply"),
+    path("applications/<str:number>/", views.case, name="case"),
+    path("applications/<str:number>/receipt.pdf", views.receipt_pdf, name="receipt_pdf"),
+    path("applications/<str:number>/decision.pdf", views.decision_pdf, name="decision_pdf"),
+    path(
+        "applications/<str:number>/termination.pdf", views.termination_pdf, name="termination_pdf"
+    ),
+    path("certificate.pdf", views.certificate_pdf, name="certificate_pdf"),
+    path("write/", views.write, name="write"),
+    path("verify/", views.verify, name="verify"),
+    path("inbox/", views.inbox, name="inbox"),
+]
