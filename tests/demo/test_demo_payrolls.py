@@ -36,3 +36,5 @@ def test_two_months_of_payrolls_paid_with_accounts_results_figures_and_budgets()
         set(PayrollLine.objects.values_list("programme", flat=True))
     )
     assert "已发放近2个月的名册" in printed and "回盘失败 2 笔" in printed
+    # The full demo also holds the records of the later pages (the phone applications).
+    assert "已生成掌上办申请 6 件" in printed

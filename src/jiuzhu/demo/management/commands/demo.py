@@ -26,6 +26,7 @@ from jiuzhu.demo.accounts import (
 from jiuzhu.demo.cases import generate_cases
 from jiuzhu.demo.load import load_households
 from jiuzhu.demo.payrolls import pay_history
+from jiuzhu.demo.portal import seed_demo as seed_portal
 from jiuzhu.registry.models import Household
 
 
@@ -98,6 +99,14 @@ class Command(BaseCommand):
             f"本年度县级预算 {paid.budgets} 项，"
             f"用时 {paid.seconds:.1f} 秒。"
         )
+        self._later_features()
+
+    def _later_features(self) -> None:
+        """The records every later page needs (with the paid months: the full demo)."""
+        applicants = seed_portal()
+        self.stdout.write(f"已生成掌上办申请 {len(applicants)} 件，可用以下身份登录掌上办：")
+        for line in applicants:
+            self.stdout.write(f"  {line}")
 
     def _print_accounts(self) -> None:
         self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
