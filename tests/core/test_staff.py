@@ -189,3 +189,37 @@ def test_a_session_ends_after_thirty_idle_minutes(dong_e_assistant):
     assert 29 * 60 < (renewed - timezone.now()).total_seconds() <= 30 * 60
     Session.objects.filter(pk=session.pk).update(expire_date=timezone.now())
     assert client.get("/")["Location"] == "/login/?next=/"
+
+
+def test_an_admin_resets_a_forgotten_password_shown_once(county_admin, dong_e_assistant):
+    issue_token(dong_e_assistant)
+    session_client = Client()
+    assert session_client.login(username=dong_e_assistant.username, password=factories.PASSWORD)
+    page = client_for(county_admin).post(f"/core/staff/{dong_e_assistant.pk}/password/reset/")
+    text = page.content.decode()
+    assert "已重置密码" in text and "原密码已失效" in text
+    new_password = re.search(r'<strong class="secret">([^<]+)</strong>', text).group(1)
+    dong_e_assistant.refresh_from_db()
+    assert dong_e_assistant.check_password(new_password)
+    assert not dong_e_assistant.check_password(factories.PASSWORD)
+    assert ApiToken.objects.get(user=dong_e_assistant).revoked_at is not None
+    assert session_client.get("/").status_code == 302  # the old session has ended
+    assert AuditEntry.objects.filter(action="reset_password").count() == 1
+
+
+def test_a_password_reset_is_refused_to_others_and_for_oneself(county_admin, dong_e_assistant):
+    for role in (Role.TOWN_APPROVER, Role.COUNTY_SUPERVISOR, Role.AUDITOR):
+        other = factories.user(
+            role, dong_e_assistant.region if role == Role.TOWN_APPROVER else factories.county()
+        )
+        response = client_for(other).post(f"/core/staff/{dong_e_assistant.pk}/password/reset/")
+        assert response.status_code == 404
+    own = client_for(county_admin).post(
+        f"/core/staff/{county_admin.pk}/password/reset/", follow=True
+    )
+    assert "不能在这里重置自己的密码" in own.content.decode()
+    dong_e_assistant.refresh_from_db()
+    county_admin.refresh_from_db()
+    assert dong_e_assistant.check_password(factories.PASSWORD)
+    assert county_admin.check_password(factories.PASSWORD)
+    assert not AuditEntry.objects.filter(action="reset_password").exists()

@@ -154,3 +154,22 @@ def reset_two_factor(actor: User, user: User) -> User:
         end_sessions(user)
         record_audit(actor, "reset_two_factor", user, {})
     return user
+
+
+def reset_password(actor: User, user: User) -> str:
+    """A forgotten password: a new random one, returned once to hand over in person; the
+    old one stops working, and with it the colleague's sessions and API tokens (revoked by
+    core/tokens.py on the password's change)."""
+    require(actor, Capability.MANAGE_STAFF)
+    require_area(actor, user.region.code if user.region else "")
+    if user.pk == actor.pk:
+        raise DomainError("不能在这里重置自己的密码，请使用“修改密码”。")
+    if not user.is_active:
+        raise DomainError("该账户已停用，请先恢复再重置密码。")
+    password = secrets.token_urlsafe(12)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        end_sessions(user)
+        record_audit(actor, "reset_password", user, {})
+    return password

@@ -126,6 +126,22 @@ def staff_two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def staff_password_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Reset a colleague's forgotten password; the new one is shown once."""
+    actor = require_page(request, Capability.MANAGE_STAFF)
+    member = found_or_404(staff_service.staff_member(actor, user_id))
+    with refusals_shown(request):
+        password = staff_service.reset_password(actor, member)
+        return render(
+            request,
+            "core/staff_created.html",
+            {"member": member, "password": password, "reset": True},
+        )
+    return redirect("core:staff")
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
     """Change one's own password (API tokens are revoked by core/tokens.py)."""

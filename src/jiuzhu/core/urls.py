@@ -14,6 +14,11 @@ urlpatterns = [
     path("staff/<int:user_id>/", staff_views.staff_edit, name="staff_edit"),
     path("staff/<int:user_id>/active/", staff_views.staff_active, name="staff_active"),
     path(
+        "staff/<int:user_id>/password/reset/",
+        staff_views.staff_password_reset,
+        name="staff_password_reset",
+    ),
+    path(
         "staff/<int:user_id>/two-factor/reset/",
         staff_views.staff_two_factor_reset,
         name="staff_two_factor_reset",

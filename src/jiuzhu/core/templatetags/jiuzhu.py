@@ -16,6 +16,7 @@ AUDIT_ACTIONS = {
     "disable_two_factor": "停用两步验证",
     "renew_recovery_codes": "重新生成恢复码",
     "reset_two_factor": "重置两步验证",
+    "reset_password": "重置密码",
     "set_population": "录入户籍人口",
     "create_household": "建立家庭档案",
     "update_household": "修改家庭信息",
