@@ -1,6 +1,6 @@
 import datetime as dt
+import io
 import subprocess
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -9,6 +9,7 @@ from PIL import Image
 from jiuzhu.cases import services as cases
 from jiuzhu.cases.models import Case, CaseDocument, Channel, Status
 from jiuzhu.cases.services import upload_root
+from jiuzhu.cases.services.documents import read_document
 from jiuzhu.core.roles import Role
 from jiuzhu.portal.models import ApplicantMessage, IssuedPaper, PaperKind
 from jiuzhu.registry.models import Relation
@@ -37,10 +38,14 @@ def form(household, **extra):
     }
 
 
-def pdf_text(path: Path) -> str:
+def pdf_text(document: CaseDocument) -> str:
+    """The text of a stored PDF (documents are sealed on disk: opened as the site opens them)."""
     return subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
-    ).stdout
+        ["pdftotext", "-layout", "-", "-"],
+        input=read_document(document),
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
 
 
 def test_phone_application_arrives_as_a_window_intake(
@@ -60,11 +65,12 @@ def test_phone_application_arrives_as_a_window_intake(
     assert case.created_by.role == Role.ONLINE_SERVICE and not case.created_by.has_usable_password()
     # The photo was shrunk to 1600 pixels and re-encoded; the signed paper kept as a PDF.
     booklet = CaseDocument.objects.get(kind="household_booklet")
-    with Image.open(upload_root() / booklet.stored_path) as image:
+    assert (upload_root() / booklet.stored_path).read_bytes()[:3] != b"\xff\xd8\xff"  # sealed
+    with Image.open(io.BytesIO(read_document(booklet))) as image:
         assert (image.format, image.size) == ("JPEG", (1600, 1067))
     signed = CaseDocument.objects.get(kind="authorisation")
     assert signed.content_type == "application/pdf"
-    text = pdf_text(upload_root() / signed.stored_path)
+    text = pdf_text(signed)
     paper = IssuedPaper.objects.get(kind=PaperKind.AUTHORISATION)
     for expected in (
         "家庭经济状况核对授权书和承诺书",
@@ -104,7 +110,7 @@ def test_application_made_by_a_family_member_is_recorded_as_such(
     case = Case.objects.get()
     assert case.reason == "老两口年老体弱，收入很低。\n（由王小明（儿子）代为操作）"
     signed = CaseDocument.objects.get(kind="authorisation")
-    text = pdf_text(upload_root() / signed.stored_path)
+    text = pdf_text(signed)
     assert "手机在线签署，由王小明（儿子）代为操作" in text
 
 
