@@ -21,6 +21,7 @@ the spray alerts raised, and one password check's time here (Argon2: the floor o
 sign-in). legit = clamp(size / 25,000, 2, 40): 4 at the default size.
 """
 
+import base64
 import json
 import secrets
 import socket
@@ -84,6 +85,8 @@ def login_spray(size: int) -> None:
             JIUZHU_TRUSTED_PROXIES="127.0.0.1",
             JIUZHU_ALLOWED_HOSTS="127.0.0.1",
             JIUZHU_LOG_LEVEL="WARNING",
+            JIUZHU_DATA_KEYS="k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+            JIUZHU_SEARCH_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         )
         jiuzhu(env, "migrate", "--noinput", "-v", "0")
         accounts = _child(env, "bench.bench_login", "setup", str(legit))

@@ -209,3 +209,15 @@ def test_passwords_are_hashed_with_argon2id_at_owasps_minimum_and_old_hashes_upg
     django_default = Argon2PasswordHasher().encode("old password", "saltsaltsalt")
     assert hasher.verify("old password", django_default)
     assert hasher.must_update(django_default) and not hasher.must_update(encoded)
+
+
+def test_a_spray_from_many_addresses_raises_one_event_for_them_all(county_admin, settings):
+    settings.JIUZHU_LOGIN_SPRAY_ACCOUNTS = 3  # nine accounts from three clients or more
+    with at(T0):
+        for number in range(12):
+            web_login(f"nobody{number}", "guess", f"203.0.113.{number}")
+    event = SecurityEvent.objects.get()
+    assert event.client == "多个地址"
+    assert event.detail == {"accounts": 9, "clients": 9, "window_minutes": 60}
+    page = client_for(county_admin).get("/core/security/").content.decode()
+    assert "60 分钟内从 9 个地址对 9 个账户登录失败" in page

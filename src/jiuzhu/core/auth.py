@@ -155,6 +155,7 @@ def _record_failure(client: str, account: str, now: dt.datetime) -> None:
         .count()
     )
     if accounts < settings.JIUZHU_LOGIN_SPRAY_ACCOUNTS:
+        _distributed_spray(since, now)
         return
     spray = SecurityEvent.Kind.LOGIN_SPRAY
     if SecurityEvent.objects.filter(kind=spray, client=client, at__gte=since).exists():
@@ -165,6 +166,38 @@ def _record_failure(client: str, account: str, now: dt.datetime) -> None:
     )
     logger.warning(
         "login spray: client %s failed on %d accounts in %d min", client, accounts, window
+    )
+
+
+# A spray from many addresses (each failing on few accounts) is seen in the whole: the
+# client field names no single address then.
+MANY_CLIENTS = "多个地址"
+
+
+def _distributed_spray(since: dt.datetime, now: dt.datetime) -> None:
+    """Raise one event a window when failures on many accounts come from many clients."""
+    spray = SecurityEvent.Kind.LOGIN_SPRAY
+    if SecurityEvent.objects.filter(kind=spray, client=MANY_CLIENTS, at__gte=since).exists():
+        return
+    recent = LoginFailure.objects.filter(at__gte=since)
+    counts = recent.aggregate(
+        accounts=Count("account", distinct=True), clients=Count("client", distinct=True)
+    )
+    wanted = settings.JIUZHU_LOGIN_SPRAY_ACCOUNTS * 3
+    if counts["accounts"] < wanted or counts["clients"] < settings.JIUZHU_LOGIN_SPRAY_ACCOUNTS:
+        return
+    window = settings.JIUZHU_LOGIN_WINDOW_MINUTES
+    SecurityEvent.objects.create(
+        at=now,
+        kind=spray,
+        client=MANY_CLIENTS,
+        detail={**counts, "window_minutes": window},
+    )
+    logger.warning(
+        "login spray from %d clients on %d accounts in %d min",
+        counts["clients"],
+        counts["accounts"],
+        window,
     )
 
 
