@@ -333,3 +333,28 @@ def test_refused_leave_shows_the_reason_and_writes_nothing(dong_e_assistant, don
     assert "户主离开前，请先为本户指定新的户主。" in page
     membership = head.memberships.get()
     assert (membership.end_date, membership.end_reason) == (None, "")
+
+
+@pytest.mark.django_db
+def test_a_long_search_result_pages_by_post(
+    dong_e_assistant, dong_e_village, county_admin, monkeypatch
+):
+    for number in range(5):
+        factories.household(
+            county_admin,
+            dong_e_village,
+            members=[factories.member(Relation.HEAD, f"王{number}号", dong_e_village)],
+        )
+    found = [selectors.search(dong_e_assistant, "王", limit=2, page=page) for page in (1, 2, 3)]
+    assert [len(r.memberships) for r in found] == [2, 2, 1]
+    assert [r.has_more for r in found] == [True, True, False]
+    names = [m.person.name for r in found for m in r.memberships]
+    assert sorted(names) == [f"王{n}号" for n in range(5)]  # every one once, none twice
+    client = client_for(dong_e_assistant)
+    monkeypatch.setattr(selectors, "SEARCH_LIMIT", 2)
+    first = client.post("/households/", {"q": "王"}).content.decode()
+    assert "第 1 页，本页 2 人，还有更多" in first and 'name="page" value="2"' in first
+    third = client.post("/households/", {"q": "王", "page": "3"}).content.decode()
+    assert "第 3 页，本页 1 人" in third and "下一页" not in third
+    # A page that is not a number is the first page, never an error.
+    assert "第 1 页" in client.post("/households/", {"q": "王", "page": "x"}).content.decode()

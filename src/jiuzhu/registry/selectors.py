@@ -81,20 +81,27 @@ def id_number_is(id_number: str, through: str = "") -> Q:
     return Q(**{f"{through}id_digest": crypto.digest(idnumber.normalise(id_number))})
 
 
+MAX_SEARCH_PAGES = 20
+
+
 @dataclass
 class SearchResult:
     query: str
     memberships: list[Membership]
     message: str = ""
+    page: int = 1
+    has_more: bool = False  # another page follows
 
 
-def search(user: User, raw_query: str, limit: int = SEARCH_LIMIT) -> SearchResult:
-    """Find people by name, pinyin initials (张三 → zs), full ID or its last digits.
+def search(user: User, raw_query: str, limit: int | None = None, page: int = 1) -> SearchResult:
+    """Find people by name, pinyin initials (张三 → zs), full ID or its last digits; `limit`
+    a page, from page `page`.
 
     The query has no ORDER BY on purpose: with one, PostgreSQL walks the whole name index
     of millions of people to honour it. Without, it starts from the selective index
     (initials, name prefix, ID) and stops at the first page; the page is sorted here.
     """
+    limit = limit or SEARCH_LIMIT
     query = raw_query.strip()[:40]
     if NUL in query:  # PostgreSQL cannot compare with it: refused, never a server error
         return SearchResult("", [], f"查询条件{NUL_REFUSAL}")
@@ -119,14 +126,20 @@ def search(user: User, raw_query: str, limit: int = SEARCH_LIMIT) -> SearchResul
         .filter(_scope(user, "household__"))
         .select_related("person", "household", "household__registered_region")
     )
+    page = min(max(page, 1), MAX_SEARCH_PAGES)
+    start, stop = (page - 1) * limit, page * limit + 1  # one more: is there a next page?
     if len(ends_with) > SUFFIX_LENGTH:
         # More digits than the indexed suffix: the sealed numbers are compared here, among
         # the area's people with those last four (a few hundred in a county at most).
-        memberships = [m for m in found if m.person.id_number.endswith(ends_with)][:limit]
+        memberships = [m for m in found if m.person.id_number.endswith(ends_with)][start:stop]
     else:
-        memberships = list(found[:limit])
+        # Every page reads from the start with the same plan (no ORDER BY, see above), so a
+        # later page continues the earlier ones; a search is narrowed long before that costs.
+        memberships = list(found[:stop])[start:]
+    has_more = len(memberships) > limit
+    memberships = memberships[:limit]
     memberships.sort(key=lambda m: (m.person.name, m.person_id))
-    return SearchResult(query, memberships)
+    return SearchResult(query, memberships, page=page, has_more=has_more)
 
 
 @dataclass

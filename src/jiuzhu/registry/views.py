@@ -95,7 +95,12 @@ def search_view(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         result = selectors.SearchResult("", [], f"查询条件{form.errors['q'][0]}")
     else:
-        result = selectors.search(user, form.cleaned_data["q"] if form.is_bound else "")
+        page = request.POST.get("page") or request.GET.get("page") or "1"
+        result = selectors.search(
+            user,
+            form.cleaned_data["q"] if form.is_bound else "",
+            page=int(page) if page.isdigit() and len(page) < 4 else 1,
+        )
     template = "registry/_results.html" if partial else "registry/search.html"
     return render(
         request, template, {"form": form, "result": result, "visibility": user.id_visibility}
