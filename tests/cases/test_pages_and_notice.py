@@ -1,4 +1,6 @@
 import datetime as dt
+import io
+import re
 import shutil
 import subprocess
 import threading
@@ -7,9 +9,11 @@ import pytest
 from django.db import close_old_connections, connection
 from django.test import Client
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from jiuzhu.cases import public, services
 from jiuzhu.cases.models import Case, Status
+from jiuzhu.registry.models import Relation
 from tests import factories
 from tests.cases.conftest import investigate, set_today, submit
 from tests.conftest import client_for
@@ -220,3 +224,28 @@ def test_the_history_names_staff_and_statuses_in_chinese(staff, poor_household):
     assert '<td data-label="经办人">赵敏</td><td data-label="事项">受理</td>' in page
     assert '<td data-label="状态">已受理</td>' in page
     assert staff["assistant"].username not in page and ">accepted<" not in page
+
+
+def test_the_case_list_sorts_pages_and_exports_what_it_shows(
+    staff, poor_household, dong_e_village, county_admin
+):
+    """Sorted by a column, and the Excel holds the filter's rows with codes in words."""
+    other = factories.household(
+        county_admin,
+        dong_e_village,
+        members=[factories.member(Relation.HEAD, "王老汉", dong_e_village)],
+    )
+    for household in (poor_household, other):
+        submit(staff["assistant"], household)
+    client = client_for(staff["assistant"])
+    page = client.get("/cases/?status=submitted&sort=0&dir=desc").content.decode()
+    numbers = re.findall(r'href="/cases/\d+/">([A-Z0-9]+)</a>', page)
+    assert numbers == sorted(numbers, reverse=True) and len(numbers) == 2
+    response = client.get("/cases/?status=submitted&sort=0&format=xlsx")
+    rows = list(
+        load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0].values
+    )
+    assert rows[1] == ("编号", "项目", "申请人", "负责镇（街道）", "状态", "提交日期", "办结期限")
+    assert [r[0] for r in rows[2:4]] == sorted(numbers)
+    assert rows[2][1:5] == ("最低生活保障", "王老汉", "东阿镇", "已提交待受理")
+    assert rows[-1][0] == "合计（2条）"

@@ -5,8 +5,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,6 +23,7 @@ from jiuzhu.cases.forms import (
 from jiuzhu.cases.models import Action, Case, SpotCheck, Status
 from jiuzhu.cases.rules import HOME_VISIT_CHECKLIST, checklist_for
 from jiuzhu.cases.workflow import allowed_actions
+from jiuzhu.core import lists
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import AccessLog, User
@@ -41,8 +42,19 @@ def _case(request: HttpRequest, case_id: int) -> tuple[User, Case]:
     return page_object(request, Capability.VIEW_HOUSEHOLDS, selectors.case_for, case_id)
 
 
+CASE_COLUMNS = [
+    lists.Column("编号", "number"),
+    lists.Column("项目", "programme", choices=dict(Programme.choices)),
+    lists.Column("申请人", "applicant__name"),
+    lists.Column("负责镇（街道）", "responsible_town__name"),
+    lists.Column("状态", "status", choices=dict(Status.choices)),
+    lists.Column("提交日期", "submitted_at", "date"),
+    lists.Column("办结期限", "decision_due", "date"),
+]
+
+
 @login_required
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: HttpRequest) -> HttpResponseBase:
     """The cases of the user's area, with what is urgent: advance aid, overdue, due soon,
     reviews due."""
     user = require_page(request, Capability.VIEW_HOUSEHOLDS)
@@ -55,7 +67,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
         programme if programme in Programme.values else "",
         query,
     )
-    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    sort = lists.sorting(request, CASE_COLUMNS)
+    cases = lists.sorted_rows(cases, CASE_COLUMNS, sort)
+    if request.GET.get("format") == "xlsx":
+        return lists.xlsx_response("cases", "救助申请", CASE_COLUMNS, cases)
+    page = lists.page(request, cases)
     today = timezone.localdate()
     calendar = Calendar()  # one read of the overrides for every row of the page
     return render(
@@ -63,6 +79,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "cases/list.html",
         {
             "page": page,
+            "headers": lists.headers(request, CASE_COLUMNS, sort),
+            "query_string": lists.page_query(request),
+            "export": lists.export_query(request),
             "deadlines": {c.pk: selectors.deadline(c, today, calendar) for c in page},
             "status": status,
             "programme": programme,
