@@ -1,0 +1,141 @@
+"""The outreach pages' forms. Choices arrive as plain text and are checked by the services,
+so that a refused value gets the service's own sentence."""
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from jiuzhu.cases.forms import MultipleFileField, MultipleFileInput
+from jiuzhu.cases.models import TemporaryKind
+from jiuzhu.core.models import Region, RegionLevel, User
+from jiuzhu.core.programmes import Programme
+from jiuzhu.core.selectors import regions_in_scope
+from jiuzhu.outreach.models import Department, Hardship, Service, TargetGroup, Urgency
+from jiuzhu.outreach.services import LeadInput, VisitInput
+from jiuzhu.registry.models import Household, Person
+
+
+def _choice(label: str, choices: Any) -> forms.CharField:
+    return forms.CharField(label=label, widget=forms.Select(choices=[("", "请选择"), *choices]))
+
+
+def _photos() -> MultipleFileField:
+    return MultipleFileField(
+        label="照片（JPG或PNG，最多6张）",
+        required=False,
+        widget=MultipleFileInput(
+            attrs={"accept": "image/jpeg,image/png", "capture": "environment"}
+        ),
+    )
+
+
+class LeadForm(forms.Form):
+    region = forms.ModelChoiceField(label="所在村（社区）", queryset=Region.objects.none())
+    person_name = forms.CharField(label="困难群众姓名", max_length=40)
+    phone = forms.CharField(
+        label="联系电话", max_length=20, required=False, widget=forms.TextInput({"type": "tel"})
+    )
+    address = forms.CharField(label="详细地址", max_length=120)
+    hardship = _choice("困难类别", Hardship.choices)
+    urgency = _choice("紧急程度", Urgency.choices)
+    description = forms.CharField(
+        label="困难情况", max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    photos = _photos()
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        region_field = self.fields["region"]
+        assert isinstance(region_field, forms.ModelChoiceField)
+        region_field.queryset = regions_in_scope(user, RegionLevel.VILLAGE).order_by("code")
+
+    def to_input(self) -> LeadInput:
+        data = self.cleaned_data
+        return LeadInput(
+            region=data["region"],
+            person_name=data["person_name"],
+            phone=data["phone"],
+            address=data["address"],
+            hardship=data["hardship"],
+            urgency=data["urgency"],
+            description=data["description"],
+            photos=data["photos"],
+        )
+
+
+class LinkForm(forms.Form):
+    household_number = forms.CharField(label="户编号", max_length=20)
+
+
+class ApplicationStartForm(forms.Form):
+    programme = _choice("救助项目", Programme.choices)
+    temporary_kind = forms.CharField(
+        label="临时救助类型",
+        required=False,
+        widget=forms.Select(choices=[("", "（非临时救助）"), *TemporaryKind.choices[1:]]),
+    )
+    applicant = forms.ModelChoiceField(label="申请人", queryset=Person.objects.none())
+    special_hardship = forms.BooleanField(label="特殊困难，需先行救助", required=False)
+
+    def __init__(self, household: Household | None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        applicant = self.fields["applicant"]
+        assert isinstance(applicant, forms.ModelChoiceField)
+        if household is not None:
+            applicant.queryset = Person.objects.filter(
+                memberships__household=household, memberships__end_date__isnull=True
+            ).order_by("pk")
+
+
+class ReferForm(forms.Form):
+    department = _choice("转介部门", Department.choices)
+    note = forms.CharField(label="转介说明", max_length=500, widget=forms.Textarea({"rows": 2}))
+
+
+class CloseForm(forms.Form):
+    note = forms.CharField(
+        label="不予处置的理由", max_length=500, widget=forms.Textarea({"rows": 2})
+    )
+
+
+class TargetForm(forms.Form):
+    household_number = forms.CharField(label="户编号", max_length=20)
+    person_name = forms.CharField(label="姓名", max_length=40)
+    group = _choice("探访对象类别", TargetGroup.choices)
+    since = forms.DateField(
+        label="纳入日期", widget=forms.DateInput({"type": "date"}), initial=timezone.localdate
+    )
+
+
+class VisitForm(forms.Form):
+    visited_on = forms.DateField(
+        label="探访日期", widget=forms.DateInput({"type": "date"}), initial=timezone.localdate
+    )
+    findings = forms.CharField(
+        label="探访情况", max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    needs = forms.CharField(
+        label="需求", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    services = forms.MultipleChoiceField(
+        label="提供的服务",
+        required=False,
+        choices=Service.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    photos = _photos()
+
+    def to_input(self) -> VisitInput:
+        data = self.cleaned_data
+        return VisitInput(
+            visited_on=data["visited_on"],
+            findings=data["findings"],
+            needs=data["needs"],
+            services=list(data["services"]),
+            photos=data["photos"],
+        )
+
+
+class EndTargetForm(forms.Form):
+    reason = forms.CharField(label="移出原因", max_length=100)

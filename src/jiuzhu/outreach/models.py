@@ -1,0 +1,199 @@
+"""Finding people before they apply: leads reported from the field and their triage, the
+people visited regularly (探访帮扶) and each visit, and the photos taken for both."""
+
+from django.db import models
+from django.db.models import Q
+
+from jiuzhu.cases.models import Case
+from jiuzhu.core.models import Region, User
+from jiuzhu.registry.models import Household, Person
+
+
+class Hardship(models.TextChoices):
+    ILLNESS = "illness", "重病"
+    DISABILITY = "disability", "残疾"
+    ACCIDENT = "accident", "意外事故"
+    DISASTER = "disaster", "自然灾害"
+    INCOME_LOSS = "income_loss", "失业或收入骤减"
+    ELDERLY_ALONE = "elderly_alone", "老人独居无人照料"
+    CHILD_UNCARED = "child_uncared", "儿童无人照料"
+    OTHER = "other", "其他困难"
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", "一般"
+    URGENT = "urgent", "紧急"
+    CRITICAL = "critical", "危急（需先行救助）"
+
+
+class LeadStatus(models.TextChoices):
+    OPEN = "open", "待研判"
+    APPLICATION = "application", "已转入救助申请"
+    REFERRED = "referred", "已转介部门"
+    CLOSED = "closed", "已办结不予处置"
+
+
+class Department(models.TextChoices):
+    """Where a person is referred when civil affairs is not the answer (POLICY.md §4)."""
+
+    HEALTH = "health", "卫生健康部门"
+    EDUCATION = "education", "教育部门"
+    HUMAN_RESOURCES = "human_resources", "人力资源和社会保障部门"
+    HOUSING = "housing", "住房和城乡建设部门"
+    DISABLED_FEDERATION = "disabled_federation", "残疾人联合会"
+    TRADE_UNION = "trade_union", "总工会"
+    CHARITY = "charity", "慈善组织"
+
+
+class Lead(models.Model):
+    """Someone in difficulty, reported by a grid worker, volunteer, cadre or social worker."""
+
+    number = models.CharField("线索编号", max_length=20, unique=True)
+    reporter = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(max_length=12, db_index=True)
+    person_name = models.CharField("困难群众姓名", max_length=40)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    address = models.CharField("详细地址", max_length=120)
+    hardship = models.CharField("困难类别", max_length=16, choices=Hardship.choices)
+    urgency = models.CharField("紧急程度", max_length=10, choices=Urgency.choices)
+    description = models.TextField("困难情况", max_length=2000)
+    status = models.CharField(
+        "处置状态", max_length=12, choices=LeadStatus.choices, default=LeadStatus.OPEN
+    )
+    reported_at = models.DateTimeField("上报时间")
+    triage_due = models.DateField("研判期限", db_index=True)
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    department = models.CharField("转介部门", max_length=24, choices=Department.choices, blank=True)
+    outcome = models.CharField("处置说明", max_length=500, blank=True)
+    triaged_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    triaged_at = models.DateTimeField("处置时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "困难线索"
+        ordering = ["-reported_at", "-pk"]
+        indexes = [models.Index(fields=["status", "triage_due"])]
+        constraints = [
+            # An outcome other than "open" says what was done and by whom.
+            models.CheckConstraint(
+                condition=Q(status=LeadStatus.OPEN) | Q(triaged_at__isnull=False),
+                name="lead_triaged_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=LeadStatus.APPLICATION) | Q(case__isnull=False),
+                name="lead_application_has_case",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=LeadStatus.REFERRED) | ~Q(department=""),
+                name="lead_referral_has_department",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class TargetGroup(models.TextChoices):
+    """The people visited regularly (POLICY.md §5); each group's interval is a parameter."""
+
+    TEKUN_DISPERSED = "tekun_dispersed", "分散供养特困人员"
+    ELDERLY_ALONE = "elderly_alone", "独居老人"
+    CHILD_HARDSHIP = "child_hardship", "困境儿童"
+    SEVERE_DISABILITY = "severe_disability", "重度残疾人"
+
+
+class Service(models.TextChoices):
+    EMOTIONAL_SUPPORT = "emotional_support", "情绪疏导"
+    RESOURCE_LINKING = "resource_linking", "资源链接"
+    CAPABILITY_BUILDING = "capability_building", "能力提升"
+    SOCIAL_INTEGRATION = "social_integration", "社会融入"
+    CARE = "care", "生活照料"
+
+
+class VisitTarget(models.Model):
+    """A person on a village's visit plan, in one target group, from a date until removed."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    group = models.CharField("探访对象类别", max_length=20, choices=TargetGroup.choices)
+    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    village_code = models.CharField(max_length=12, db_index=True)
+    since = models.DateField("纳入日期")
+    ended_on = models.DateField("移出日期", null=True, blank=True)
+    end_reason = models.CharField("移出原因", max_length=100, blank=True)
+    last_visited_on = models.DateField("最近探访", null=True, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "探访对象"
+        ordering = ["village_code", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "group"],
+                condition=Q(ended_on__isnull=True),
+                name="one_current_visit_target_per_group",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.group}"
+
+
+class Visit(models.Model):
+    """One visit: who went when, what they found, what the person needs, what was done."""
+
+    target = models.ForeignKey(VisitTarget, on_delete=models.PROTECT, related_name="visits")
+    visitor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    visited_on = models.DateField("探访日期")
+    findings = models.TextField("探访情况", max_length=2000)
+    needs = models.TextField("需求", max_length=1000, blank=True)
+    services = models.JSONField("提供的服务", default=list)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "探访记录"
+        ordering = ["-visited_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} {self.visited_on}"
+
+    @property
+    def service_labels(self) -> list[str]:
+        return [Service(name).label for name in self.services]
+
+
+class Photo(models.Model):
+    """A photo taken for a lead or a visit, stored outside the web root."""
+
+    lead = models.ForeignKey(
+        Lead, on_delete=models.PROTECT, null=True, blank=True, related_name="photos"
+    )
+    visit = models.ForeignKey(
+        Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="photos"
+    )
+    stored_path = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "照片"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lead__isnull=False, visit__isnull=True)
+                | Q(lead__isnull=True, visit__isnull=False),
+                name="photo_of_a_lead_or_a_visit",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.stored_path

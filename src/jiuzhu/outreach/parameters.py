@@ -1,0 +1,27 @@
+"""The outreach parameters in force on a day (policy/data/09-outreach.toml); each key is
+written here once."""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Self
+
+from jiuzhu.outreach.models import TargetGroup
+from jiuzhu.policy.parameters import ParameterSet
+
+_VISIT_INTERVAL = {group: f"outreach.visit_interval_days.{group}" for group in TargetGroup.values}
+
+
+@dataclass(frozen=True)
+class Outreach:
+    triage_working_days: int
+    visit_interval_days: dict[str, int]
+
+    @classmethod
+    def on(cls, day: dt.date) -> Self:
+        parameters = ParameterSet.load(day)
+        return cls(
+            triage_working_days=int(parameters["outreach.lead_triage_working_days"]),
+            visit_interval_days={
+                group: int(parameters[key]) for group, key in _VISIT_INTERVAL.items()
+            },
+        )

@@ -1,0 +1,125 @@
+"""Reads of the outreach app, always within the caller's area (a reporter also sees the
+leads they filed, wherever they are now)."""
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from jiuzhu.core.models import User
+from jiuzhu.core.roles import Capability
+from jiuzhu.core.selectors import in_area, one_of
+from jiuzhu.outreach.models import Lead, LeadStatus, Photo, VisitTarget
+from jiuzhu.outreach.parameters import Outreach
+
+DUE_SOON_DAYS = 7
+
+
+def leads_in_area(user: User) -> QuerySet[Lead]:
+    """The leads of the user's area, for staff who may see households there."""
+    if not user.can(Capability.VIEW_HOUSEHOLDS):
+        return Lead.objects.none()
+    return Lead.objects.filter(in_area(user, "region_code")).select_related("region", "case")
+
+
+def open_leads(user: User) -> QuerySet[Lead]:
+    """Leads of the area still waiting for triage, the nearest deadline first."""
+    return leads_in_area(user).filter(status=LeadStatus.OPEN).order_by("triage_due", "pk")
+
+
+def overdue_leads(user: User, today: dt.date) -> QuerySet[Lead]:
+    """Leads of the area not triaged by their deadline."""
+    return open_leads(user).filter(triage_due__lt=today)
+
+
+def my_leads(user: User) -> QuerySet[Lead]:
+    """What the user reported, with its outcome."""
+    if not user.can(Capability.REPORT_LEADS):
+        return Lead.objects.none()
+    return Lead.objects.filter(reporter=user).select_related("region", "case")
+
+
+def lead_for(user: User, lead_id: int | str) -> Lead | None:
+    """A lead the user may open: of their area, or reported by them."""
+    visible = Lead.objects.filter(
+        Q(pk__in=leads_in_area(user).values("pk")) | Q(pk__in=my_leads(user).values("pk"))
+    ).select_related("region", "case", "household", "reporter", "triaged_by")
+    return one_of(visible, lead_id)
+
+
+def photo_for(user: User, photo_id: int | str) -> Photo | None:
+    """A photo of a lead or a visit the user may open."""
+    photo = one_of(Photo.objects.select_related("lead", "visit__target"), photo_id)
+    if photo is None:
+        return None
+    if photo.lead is not None:
+        return photo if lead_for(user, photo.lead.pk) is not None else None
+    assert photo.visit is not None
+    return photo if target_for(user, photo.visit.target.pk) is not None else None
+
+
+# --- visits ------------------------------------------------------------------------------
+
+
+def targets_in_area(user: User) -> QuerySet[VisitTarget]:
+    """The people on the visit plans of the user's area (current ones)."""
+    if not user.can(Capability.VIEW_HOUSEHOLDS):
+        return VisitTarget.objects.none()
+    return VisitTarget.objects.filter(in_area(user, "village_code"), ended_on__isnull=True)
+
+
+def target_for(user: User, target_id: int | str) -> VisitTarget | None:
+    return one_of(targets_in_area(user).select_related("person", "household", "village"), target_id)
+
+
+@dataclass
+class PlannedVisit:
+    target: VisitTarget
+    due: dt.date
+    overdue: bool
+    due_soon: bool
+
+
+def planned_visits(user: User, today: dt.date) -> list[PlannedVisit]:
+    """Each person of the area's plans with the date their next visit is due (the last
+    visit, or the day they joined, plus their group's interval), most urgent first."""
+    interval = Outreach.on(today).visit_interval_days
+    rows = []
+    for target in targets_in_area(user).select_related("person", "village"):
+        due = (target.last_visited_on or target.since) + dt.timedelta(days=interval[target.group])
+        rows.append(
+            PlannedVisit(
+                target,
+                due,
+                overdue=due < today,
+                due_soon=today <= due <= today + dt.timedelta(days=DUE_SOON_DAYS),
+            )
+        )
+    rows.sort(key=lambda row: (row.due, row.target.village_code, row.target.pk))
+    return rows
+
+
+@dataclass
+class VillageVisits:
+    name: str
+    people: int
+    due_soon: int
+    overdue: int
+
+
+def visits_by_village(planned: list[PlannedVisit]) -> list[VillageVisits]:
+    """Per village: people on the plan, visits due within a week, visits overdue."""
+    people: Counter[str] = Counter()
+    soon: Counter[str] = Counter()
+    late: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    for row in planned:
+        code = row.target.village_code
+        names[code] = row.target.village.name
+        people[code] += 1
+        soon[code] += row.due_soon
+        late[code] += row.overdue
+    return [
+        VillageVisits(names[code], people[code], soon[code], late[code]) for code in sorted(names)
+    ]

@@ -1,0 +1,269 @@
+"""Pages: leads (file from a phone, the town's triage, the reporter's outcomes) and visits
+(the plans with what is due, a person's visits, recording one from a phone). Every opening
+of a lead, a person on a plan or a photo is written to the access log."""
+
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.forms import refusals_shown
+from jiuzhu.core.models import AccessLog, User
+from jiuzhu.core.permissions import found_or_404, page_object, require_page, staff
+from jiuzhu.core.roles import Capability
+from jiuzhu.core.services import log_access
+from jiuzhu.outreach import forms as outreach_forms
+from jiuzhu.outreach import photos, selectors, services
+from jiuzhu.outreach.models import Lead, LeadStatus
+from jiuzhu.registry import selectors as registry
+from jiuzhu.registry.models import Person
+
+PAGE = AccessLog.Channel.PAGE
+
+
+@login_required
+@require_GET
+def leads(request: HttpRequest) -> HttpResponse:
+    """The area's leads waiting for triage (overdue first marked), recent outcomes, and the
+    leads the user reported."""
+    user = staff(request)
+    if not (user.can(Capability.REPORT_LEADS) or user.can(Capability.VIEW_HOUSEHOLDS)):
+        raise Http404
+    today = timezone.localdate()
+    return render(
+        request,
+        "outreach/leads.html",
+        {
+            "today": today,
+            "open": selectors.open_leads(user)[:200],
+            "overdue": selectors.overdue_leads(user, today).count(),
+            "handled": selectors.leads_in_area(user).exclude(status=LeadStatus.OPEN)[:50],
+            "mine": selectors.my_leads(user)[:50],
+            "can_report": user.can(Capability.REPORT_LEADS),
+            "sees_area": user.can(Capability.VIEW_HOUSEHOLDS),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lead_new(request: HttpRequest) -> HttpResponse:
+    """File a lead (phone-first): who, where, what hardship, how urgent, photos."""
+    user = require_page(request, Capability.REPORT_LEADS)
+    form = outreach_forms.LeadForm(user, request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        with refusals_shown(request, form):
+            lead = services.report_lead(user, form.to_input())
+            messages.success(
+                request,
+                f"线索{lead.number}已上报，乡镇将在{lead.triage_due:%Y年%m月%d日}前研判处置。",
+            )
+            return redirect("outreach:lead", lead.pk)
+    return render(request, "outreach/lead_new.html", {"form": form})
+
+
+def _link(request: HttpRequest, user: User, lead: Lead) -> forms.Form:
+    form = outreach_forms.LinkForm(request.POST)
+    if form.is_valid():
+        household = registry.household_by_number(user, form.cleaned_data["household_number"])
+        if household is None:
+            raise DomainError("本乡镇没有该户编号的家庭档案。", field="household_number")
+        services.link_household(user, lead, household)
+        messages.success(request, f"已关联家庭档案（户编号{household.number}）。")
+    return form
+
+
+def _apply(request: HttpRequest, user: User, lead: Lead) -> forms.Form:
+    form = outreach_forms.ApplicationStartForm(lead.household, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        case = services.start_application(
+            user,
+            lead,
+            data["programme"],
+            data["applicant"],
+            data["temporary_kind"],
+            data["special_hardship"],
+        )
+        messages.success(request, f"已登记救助申请{case.number}。")
+    return form
+
+
+def _refer(request: HttpRequest, user: User, lead: Lead) -> forms.Form:
+    form = outreach_forms.ReferForm(request.POST)
+    if form.is_valid():
+        services.refer_lead(user, lead, form.cleaned_data["department"], form.cleaned_data["note"])
+        messages.success(request, "已转介。")
+    return form
+
+
+def _close(request: HttpRequest, user: User, lead: Lead) -> forms.Form:
+    form = outreach_forms.CloseForm(request.POST)
+    if form.is_valid():
+        services.close_lead(user, lead, form.cleaned_data["note"])
+        messages.success(request, "线索已办结。")
+    return form
+
+
+# The triage forms of a lead's page, by their hidden "action".
+TRIAGE: dict[str, Callable[[HttpRequest, User, Lead], forms.Form]] = {
+    "link": _link,
+    "apply": _apply,
+    "refer": _refer,
+    "close": _close,
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lead(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """A lead with its photos and outcome; the town's triage forms while it is open."""
+    user = staff(request)
+    found = found_or_404(selectors.lead_for(user, lead_id))
+    bound: dict[str, forms.Form] = {}
+    if request.method == "POST":
+        step = TRIAGE.get(request.POST.get("action", ""))
+        if step is None or not user.can(Capability.TRIAGE_LEADS):
+            raise Http404
+        action = request.POST["action"]
+        form = forms.Form()
+        with refusals_shown(request):
+            form = step(request, user, found)
+            if form.is_valid():
+                return redirect("outreach:lead", found.pk)
+        bound[action] = form
+    log_access(user, PAGE, "lead", found.pk, found.household_id, request)
+    triage = found.status == LeadStatus.OPEN and user.can(Capability.TRIAGE_LEADS)
+    context = {
+        "lead": found,
+        "photos": found.photos.order_by("pk"),
+        "triage": triage,
+        "overdue": found.status == LeadStatus.OPEN and found.triage_due < timezone.localdate(),
+    }
+    if triage:
+        context |= {
+            "link_form": bound.get("link", outreach_forms.LinkForm()),
+            "apply_form": bound.get("apply", outreach_forms.ApplicationStartForm(found.household)),
+            "refer_form": bound.get("refer", outreach_forms.ReferForm()),
+            "close_form": bound.get("close", outreach_forms.CloseForm()),
+        }
+    return render(request, "outreach/lead.html", context)
+
+
+@login_required
+@require_GET
+def photo(request: HttpRequest, photo_id: int) -> FileResponse:
+    """A photo of a lead or a visit, only for those who may open its lead or person."""
+    user = staff(request)
+    found = found_or_404(selectors.photo_for(user, photo_id))
+    path = photos.photo_root() / found.stored_path
+    if not path.is_file():
+        raise Http404
+    if found.lead is not None:
+        household_id = found.lead.household_id
+    else:
+        assert found.visit is not None  # a photo belongs to a lead or a visit (constraint)
+        household_id = found.visit.target.household_id
+    log_access(user, PAGE, "photo", found.pk, household_id, request)
+    response = FileResponse(path.open("rb"), content_type=found.content_type)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visits(request: HttpRequest) -> HttpResponse:
+    """The area's visit plans: per village and per person, what is due and overdue; adding
+    a person to a plan."""
+    user = require_page(request, Capability.VIEW_HOUSEHOLDS)
+    can_plan = user.can(Capability.PLAN_VISITS)
+    form = outreach_forms.TargetForm(request.POST or None)
+    if request.method == "POST":
+        if not can_plan:
+            raise Http404
+        if form.is_valid():
+            with refusals_shown(request, form):
+                target = services.add_visit_target(
+                    user,
+                    _member_named(
+                        user,
+                        form.cleaned_data["household_number"],
+                        form.cleaned_data["person_name"],
+                    ),
+                    form.cleaned_data["group"],
+                    form.cleaned_data["since"],
+                )
+                messages.success(request, f"已将{target.person.name}纳入探访计划。")
+                return redirect("outreach:visits")
+    today = timezone.localdate()
+    planned = selectors.planned_visits(user, today)
+    return render(
+        request,
+        "outreach/visits.html",
+        {
+            "today": today,
+            "planned": planned,
+            "villages": selectors.visits_by_village(planned),
+            "form": form if can_plan else None,
+            "can_record": user.can(Capability.RECORD_VISITS),
+        },
+    )
+
+
+def _member_named(user: User, household_number: str, name: str) -> Person:
+    """The current member of that name in the household of that number, in the user's area."""
+    household = registry.household_by_number(user, household_number)
+    if household is None:
+        raise DomainError("本辖区没有该户编号的家庭档案。", field="household_number")
+    person = (
+        registry.persons_in_scope(user)
+        .filter(
+            memberships__household=household, memberships__end_date__isnull=True, name=name.strip()
+        )
+        .first()
+    )
+    if person is None:
+        raise DomainError("该户没有这名现有成员。", field="person_name")
+    return person
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def target(request: HttpRequest, target_id: int) -> HttpResponse:
+    """A person on a visit plan: their visits, recording a visit (phone), taking them off."""
+    user, found = page_object(request, Capability.VIEW_HOUSEHOLDS, selectors.target_for, target_id)
+    visit_form = outreach_forms.VisitForm()
+    end_form = outreach_forms.EndTargetForm()
+    if request.method == "POST":
+        if request.POST.get("action") == "end":
+            end_form = outreach_forms.EndTargetForm(request.POST)
+            if end_form.is_valid():
+                with refusals_shown(request, end_form):
+                    services.end_visit_target(user, found, end_form.cleaned_data["reason"])
+                    messages.success(request, "已移出探访计划。")
+                    return redirect("outreach:visits")
+        else:
+            visit_form = outreach_forms.VisitForm(request.POST, request.FILES)
+            if visit_form.is_valid():
+                with refusals_shown(request, visit_form):
+                    services.record_visit(user, found, visit_form.to_input())
+                    messages.success(request, "探访记录已保存。")
+                    return redirect("outreach:target", found.pk)
+    log_access(user, PAGE, "visit_target", found.pk, found.household_id, request)
+    return render(
+        request,
+        "outreach/target.html",
+        {
+            "target": found,
+            "visits": found.visits.select_related("visitor").prefetch_related("photos"),
+            "visit_form": visit_form if user.can(Capability.RECORD_VISITS) else None,
+            "end_form": end_form if user.can(Capability.PLAN_VISITS) else None,
+        },
+    )
