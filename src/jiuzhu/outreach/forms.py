@@ -20,6 +20,15 @@ def _choice(label: str, choices: Any) -> forms.CharField:
     return forms.CharField(label=label, widget=forms.Select(choices=[("", "请选择"), *choices]))
 
 
+def _date(label: str) -> forms.DateField:
+    # ISO in the value: a date input shows nothing for the localised 2026/12/01.
+    return forms.DateField(
+        label=label,
+        widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
+    )
+
+
 def _photos() -> MultipleFileField:
     return MultipleFileField(
         label="照片（JPG或PNG，最多6张）",
@@ -94,7 +103,7 @@ class ReferForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    note = forms.CharField(
+    reason = forms.CharField(
         label="不予处置的理由", max_length=500, widget=forms.Textarea({"rows": 2})
     )
 
@@ -103,15 +112,11 @@ class TargetForm(forms.Form):
     household_number = forms.CharField(label="户编号", max_length=20)
     person_name = forms.CharField(label="姓名", max_length=40)
     group = _choice("探访对象类别", TargetGroup.choices)
-    since = forms.DateField(
-        label="纳入日期", widget=forms.DateInput({"type": "date"}), initial=timezone.localdate
-    )
+    since = _date("纳入日期")
 
 
 class VisitForm(forms.Form):
-    visited_on = forms.DateField(
-        label="探访日期", widget=forms.DateInput({"type": "date"}), initial=timezone.localdate
-    )
+    visited_on = _date("探访日期")
     findings = forms.CharField(
         label="探访情况", max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )

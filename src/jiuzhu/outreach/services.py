@@ -213,7 +213,7 @@ def refer_lead(actor: User, lead: Lead, department: str, note: str) -> Lead:
 
 def close_lead(actor: User, lead: Lead, reason: str) -> Lead:
     """Close the lead without action, saying why (not in difficulty, already helped, …)."""
-    reason = _text(reason, "不予处置的理由", "note", 500)
+    reason = _text(reason, "不予处置的理由", "reason", 500)
     with transaction.atomic():
         locked = _open_lead_in_area(actor, lead)
         _finish(actor, locked, LeadStatus.CLOSED, reason)

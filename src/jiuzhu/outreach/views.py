@@ -106,7 +106,7 @@ def _refer(request: HttpRequest, user: User, lead: Lead) -> forms.Form:
 def _close(request: HttpRequest, user: User, lead: Lead) -> forms.Form:
     form = outreach_forms.CloseForm(request.POST)
     if form.is_valid():
-        services.close_lead(user, lead, form.cleaned_data["note"])
+        services.close_lead(user, lead, form.cleaned_data["reason"])
         messages.success(request, "线索已办结。")
     return form
 
