@@ -1,0 +1,41 @@
+"""The demo's outreach: leads in the first villages of every town, triaged or waiting, and
+visit plans with visits, made through the outreach services."""
+
+import pytest
+from django.test import Client
+
+from jiuzhu.cases.models import Case, Channel
+from jiuzhu.core.models import Region, RegionLevel
+from jiuzhu.demo.accounts import DEMO_PASSWORD
+from jiuzhu.demo.outreach import seed_demo
+from jiuzhu.outreach.models import Lead, LeadStatus, Visit, VisitTarget
+from tests.demo.helpers import run_demo
+
+pytestmark = pytest.mark.django_db
+
+
+def test_leads_and_visits_for_the_first_villages_of_every_town():
+    run_demo(400, 5)
+    made = seed_demo(seed=1)
+    towns = Region.objects.filter(level=RegionLevel.TOWN).count()
+    assert (made.leads, made.overdue) == (towns * 2 * 4, towns * 2)
+    assert Lead.objects.count() == made.leads
+    assert Lead.objects.filter(status=LeadStatus.REFERRED).count() == towns * 2
+    handled = Lead.objects.exclude(status=LeadStatus.OPEN).count()
+    assert handled == made.triaged
+    into_cases = Lead.objects.filter(status=LeadStatus.APPLICATION)
+    assert into_cases.exists()
+    assert (
+        into_cases.count()
+        == Case.objects.filter(channel=Channel.REFERRAL, reason__startswith="主动发现线索").count()
+    )
+    assert made.targets == VisitTarget.objects.count() > 0
+    assert made.visits == Visit.objects.count() > 0
+    client = Client()
+    assert client.login(username="donge_201_volunteer", password=DEMO_PASSWORD)
+    assert "我上报的线索" in client.get("/outreach/leads/").content.decode()
+    assert client.login(username="donge_assistant", password=DEMO_PASSWORD)
+    page = client.get("/outreach/leads/").content.decode()
+    assert "（其中超期 2 条）" in page
+    visits = client.get("/outreach/visits/").content.decode()
+    assert "下次应探访" in visits
