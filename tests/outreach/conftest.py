@@ -7,6 +7,7 @@ from django.utils import timezone
 from jiuzhu.core.roles import Role
 from jiuzhu.registry.models import Relation
 from tests import factories
+from tests.verification.conftest import _no_spawn, officer  # noqa: F401  (fixtures)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n" + b"\x00" * 64

@@ -40,6 +40,8 @@ class Capability(models.TextChoices):
     TRIAGE_LEADS = "triage_leads", "研判处置困难线索"
     PLAN_VISITS = "plan_visits", "管理探访对象"
     RECORD_VISITS = "record_visits", "记录探访帮扶"
+    RUN_MONITORING = "run_monitoring", "运行低收入人口监测预警"
+    HANDLE_WARNINGS = "handle_warnings", "处置监测预警"
 
 
 _ALL_STAFF_READERS = {
@@ -110,6 +112,8 @@ CAPABILITIES: dict[Capability, set[Role]] = {
         Role.VILLAGE_COORDINATOR,
         Role.SOCIAL_WORKER,
     },
+    Capability.RUN_MONITORING: {Role.COUNTY_ADMIN},
+    Capability.HANDLE_WARNINGS: {Role.TOWN_ASSISTANT, Role.TOWN_APPROVER},
 }
 
 # How much of an ID number each role sees on screen.

@@ -11,7 +11,14 @@ from jiuzhu.cases.models import TemporaryKind
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.selectors import regions_in_scope
-from jiuzhu.outreach.models import Department, Hardship, Service, TargetGroup, Urgency
+from jiuzhu.outreach.models import (
+    Department,
+    Hardship,
+    Service,
+    TargetGroup,
+    Urgency,
+    WarningHandling,
+)
 from jiuzhu.outreach.services import LeadInput, VisitInput
 from jiuzhu.registry.models import Household, Person
 
@@ -144,3 +151,8 @@ class VisitForm(forms.Form):
 
 class EndTargetForm(forms.Form):
     reason = forms.CharField(label="移出原因", max_length=100)
+
+
+class HandleWarningForm(forms.Form):
+    handling = _choice("处置方式", WarningHandling.choices)
+    note = forms.CharField(label="处置说明", max_length=500)

@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from jiuzhu.cases.models import Case
 from jiuzhu.core.models import Region, User
+from jiuzhu.outreach.warnings import RULE_LABELS
 from jiuzhu.registry.models import Household, Person
 
 
@@ -197,3 +198,42 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return self.stored_path
+
+
+class WarningHandling(models.TextChoices):
+    VISIT = "visit", "入户核查"
+    APPLICATION = "application", "启动救助申请"
+    NO_ACTION = "no_action", "不予处置"
+
+
+class MonitoringWarning(models.Model):
+    """A hit of a monitoring rule, sent to the household's town with its evidence; the
+    town records what it did within the handling limit."""
+
+    key = models.CharField(max_length=80, unique=True)  # rule, person, source date
+    rule = models.CharField("预警规则", max_length=20)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    town_code = models.CharField(max_length=12, db_index=True)
+    evidence = models.JSONField("依据", default=dict)
+    raised_at = models.DateTimeField("预警时间")
+    handling_due = models.DateField("处置期限")
+    handling = models.CharField(
+        "处置方式", max_length=12, choices=WarningHandling.choices, blank=True
+    )
+    handling_note = models.CharField("处置说明", max_length=500, blank=True)
+    handled_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField("处置时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "监测预警"
+        ordering = ["handling_due", "pk"]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def rule_label(self) -> str:
+        return RULE_LABELS.get(self.rule, self.rule)

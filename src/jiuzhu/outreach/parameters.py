@@ -25,3 +25,21 @@ class Outreach:
                 group: int(parameters[key]) for group, key in _VISIT_INTERVAL.items()
             },
         )
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """The warning rules' thresholds and the towns' handling limit."""
+
+    death_lookback_days: int
+    benefit_lost_min_fen: int
+    handling_working_days: int
+
+    @classmethod
+    def on(cls, day: dt.date) -> Self:
+        parameters = ParameterSet.load(day)
+        return cls(
+            death_lookback_days=int(parameters["outreach.warning.death_lookback_days"]),
+            benefit_lost_min_fen=parameters.fen("outreach.warning.benefit_lost_min"),
+            handling_working_days=int(parameters["outreach.warning_handling_working_days"]),
+        )

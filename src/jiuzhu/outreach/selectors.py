@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from jiuzhu.core.models import User
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area, one_of
-from jiuzhu.outreach.models import Lead, LeadStatus, Photo, VisitTarget
+from jiuzhu.outreach.models import Lead, LeadStatus, MonitoringWarning, Photo, VisitTarget
 from jiuzhu.outreach.parameters import Outreach
 
 DUE_SOON_DAYS = 7
@@ -123,3 +123,19 @@ def visits_by_village(planned: list[PlannedVisit]) -> list[VillageVisits]:
     return [
         VillageVisits(names[code], people[code], soon[code], late[code]) for code in sorted(names)
     ]
+
+
+# --- monitoring warnings -------------------------------------------------------------------
+
+
+def warnings_in_area(user: User) -> QuerySet[MonitoringWarning]:
+    """The monitoring warnings of the user's area, the nearest handling deadline first."""
+    if not user.can(Capability.VIEW_HOUSEHOLDS):
+        return MonitoringWarning.objects.none()
+    return MonitoringWarning.objects.filter(in_area(user, "town_code")).select_related(
+        "person", "household", "handled_by"
+    )
+
+
+def warning_for(user: User, warning_id: int | str) -> MonitoringWarning | None:
+    return one_of(warnings_in_area(user), warning_id)

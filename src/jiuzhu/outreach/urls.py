@@ -10,4 +10,5 @@ urlpatterns = [
     path("photos/<int:photo_id>/", views.photo, name="photo"),
     path("visits/", views.visits, name="visits"),
     path("visits/<int:target_id>/", views.target, name="target"),
+    path("warnings/", views.monitoring_warnings, name="warnings"),
 ]

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from jiuzhu.core import tasks
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import AccessLog, User
@@ -19,7 +20,7 @@ from jiuzhu.core.permissions import found_or_404, page_object, require_page, sta
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import log_access
 from jiuzhu.outreach import forms as outreach_forms
-from jiuzhu.outreach import photos, selectors, services
+from jiuzhu.outreach import monitoring, photos, selectors, services
 from jiuzhu.outreach.models import Lead, LeadStatus
 from jiuzhu.registry import selectors as registry
 from jiuzhu.registry.models import Person
@@ -265,5 +266,48 @@ def target(request: HttpRequest, target_id: int) -> HttpResponse:
             "visits": found.visits.select_related("visitor").prefetch_related("photos"),
             "visit_form": visit_form if user.can(Capability.RECORD_VISITS) else None,
             "end_form": end_form if user.can(Capability.PLAN_VISITS) else None,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def monitoring_warnings(request: HttpRequest) -> HttpResponse:
+    """The area's monitoring warnings with their evidence; the town records its handling,
+    the county starts a run of the rules (a background task)."""
+    user = require_page(request, Capability.VIEW_HOUSEHOLDS)
+    today = timezone.localdate()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "run" and user.can(Capability.RUN_MONITORING):
+            with refusals_shown(request):
+                tasks.enqueue(user, monitoring.TASK_KIND, {"actor": user.pk, "today": str(today)})
+                messages.success(request, "已开始运行监测预警规则，完成后新预警将列在下方。")
+        elif action == "handle" and user.can(Capability.HANDLE_WARNINGS):
+            found = found_or_404(selectors.warning_for(user, request.POST.get("warning", "")))
+            form = outreach_forms.HandleWarningForm(request.POST)
+            with refusals_shown(request):
+                if not form.is_valid():
+                    raise DomainError("请选择处置方式并填写处置说明。")
+                monitoring.handle_warning(
+                    user, found, form.cleaned_data["handling"], form.cleaned_data["note"]
+                )
+                messages.success(request, "处置情况已记录。")
+        else:
+            raise Http404
+        return redirect("outreach:warnings")
+    rows = selectors.warnings_in_area(user)
+    return render(
+        request,
+        "outreach/warnings.html",
+        {
+            "today": today,
+            "open": rows.filter(handled_at__isnull=True)[:200],
+            "overdue": rows.filter(handled_at__isnull=True, handling_due__lt=today).count(),
+            "handled": rows.filter(handled_at__isnull=False).order_by("-handled_at")[:50],
+            "form": outreach_forms.HandleWarningForm()
+            if user.can(Capability.HANDLE_WARNINGS)
+            else None,
+            "can_run": user.can(Capability.RUN_MONITORING),
         },
     )

@@ -1,0 +1,120 @@
+"""Monitoring warnings: the rules (outreach/warnings.py) run as a background task over a
+registry snapshot and the accepted department extracts; each new hit becomes a warning
+for the household's town, which records its handling within the working-day limit."""
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jiuzhu.batch.engine import DuckDBEngine
+from jiuzhu.core import tasks
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.models import User
+from jiuzhu.core.permissions import require, require_area
+from jiuzhu.core.roles import Capability
+from jiuzhu.core.services import record_audit
+from jiuzhu.core.workdays import Calendar
+from jiuzhu.outreach import warnings
+from jiuzhu.outreach.models import MonitoringWarning, WarningHandling
+from jiuzhu.outreach.parameters import Monitoring
+from jiuzhu.registry.models import Household
+from jiuzhu.registry.snapshot import export_registry
+from jiuzhu.verification.models import ExtractImport, ExtractStatus
+
+TASK_KIND = "outreach.warnings"
+DEATHS_SOURCE = "deaths"
+BENEFITS_SOURCE = "unemployment"
+
+
+def _inputs(directory: Path, today: dt.date) -> warnings.Inputs:
+    snapshot = export_registry(Household.objects.all(), directory, chunk_size=1_000_000)
+    accepted = ExtractImport.objects.filter(status=ExtractStatus.ACCEPTED).exclude(parquet_path="")
+    deaths = [
+        Path(p)
+        for p in accepted.filter(source=DEATHS_SOURCE).values_list("parquet_path", flat=True)
+    ]
+    benefits = list(accepted.filter(source=BENEFITS_SOURCE).order_by("-extract_date", "-pk")[:2])
+    return warnings.Inputs(
+        persons=snapshot.persons_path,
+        households=snapshot.households_path,
+        deaths=deaths,
+        benefits_before=Path(benefits[1].parquet_path) if len(benefits) == 2 else None,
+        benefits_now=Path(benefits[0].parquet_path) if len(benefits) == 2 else None,
+        benefits_date=benefits[0].extract_date if benefits else today,
+    )
+
+
+def run_rules(actor: User, today: dt.date) -> int:
+    """Run every rule; the hits not raised before become warnings. How many are new."""
+    require(actor, Capability.RUN_MONITORING)
+    limits = Monitoring.on(today)
+    thresholds = warnings.Thresholds(
+        death_since=today - dt.timedelta(days=limits.death_lookback_days),
+        benefit_min_fen=limits.benefit_lost_min_fen,
+    )
+    with tempfile.TemporaryDirectory(prefix="warnings-") as folder:
+        inputs = _inputs(Path(folder), today)
+        engine = DuckDBEngine()
+        try:
+            found = warnings.hits(engine, inputs, thresholds).to_pylist()
+        finally:
+            engine.close()
+    now = timezone.now()
+    due = Calendar().add_working_days(today, limits.handling_working_days)
+    rows = [
+        MonitoringWarning(
+            key=f"{hit['rule']}:{hit['person_id']}:{hit['source_date']}",
+            rule=hit["rule"],
+            household_id=hit["household_id"],
+            person_id=hit["person_id"],
+            town_code=hit["town_code"],
+            evidence={
+                "source_date": str(hit["source_date"]),
+                "amount_fen": hit["amount_fen"],
+                "detail": hit["detail"] or "",
+            },
+            raised_at=now,
+            handling_due=due,
+        )
+        for hit in found
+    ]
+    with transaction.atomic():
+        before = MonitoringWarning.objects.count()
+        MonitoringWarning.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+        new = MonitoringWarning.objects.count() - before
+        record_audit(
+            actor, "run_warning_rules", MonitoringWarning(), {"hits": len(rows), "new": new}
+        )
+    return new
+
+
+@tasks.task(TASK_KIND)
+def run_rules_task(params: dict[str, Any], report: tasks.Report) -> dict[str, Any]:
+    actor = User.objects.get(pk=params["actor"])
+    new = run_rules(actor, dt.date.fromisoformat(params["today"]))
+    report(100)
+    return {"new": new}
+
+
+def handle_warning(actor: User, warning: MonitoringWarning, handling: str, note: str) -> None:
+    """Record what the town did about a warning (a visit, an application, or nothing with
+    the reason)."""
+    require(actor, Capability.HANDLE_WARNINGS)
+    require_area(actor, warning.town_code)
+    if handling not in WarningHandling.values:
+        raise DomainError("请选择处置方式。", field="handling")
+    note = note.strip()
+    if not note or len(note) > 500:
+        raise DomainError("请填写处置说明（最多500字）。", field="note")
+    with transaction.atomic():
+        locked = MonitoringWarning.objects.select_for_update().get(pk=warning.pk)
+        if locked.handled_at is not None:
+            raise DomainError("该预警已处置。")
+        locked.handling, locked.handling_note = handling, note
+        locked.handled_by, locked.handled_at = actor, timezone.now()
+        locked.save()
+        record_audit(actor, "handle_warning", locked, {"handling": handling, "note": note})
