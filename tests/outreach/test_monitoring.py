@@ -3,16 +3,19 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from jiuzhu.cases.models import Recipient
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Task
 from jiuzhu.core.workdays import Calendar
 from jiuzhu.outreach import monitoring, selectors
-from jiuzhu.outreach.models import MonitoringWarning
+from jiuzhu.outreach.models import MonitoredHousehold, MonitoringWarning
+from jiuzhu.policy.models import CalculationRun, EntitlementResult
 from jiuzhu.registry.models import Relation
 from jiuzhu.verification.models import ExtractStatus
 from tests import factories
 from tests.conftest import client_for
 from tests.factories import head_of
+from tests.payments.conftest import make_recipient
 from tests.verification.conftest import import_rows
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +121,7 @@ def test_warnings_page_runs_the_rules_as_a_task_and_records_handling(
     )
     client_for(people["admin"]).post("/outreach/warnings/", {"action": "run"})
     task = Task.objects.get(kind=monitoring.TASK_KIND)
-    assert (task.status, task.result) == ("done", {"new": 1})
+    assert (task.status, task.result) == ("done", {"new": 1, "joined": 1, "left": 0})
     warning = MonitoringWarning.objects.get()
     town = client_for(people["assistant"])
     page = town.get("/outreach/warnings/").content.decode()
@@ -143,3 +146,94 @@ def test_warnings_page_runs_the_rules_as_a_task_and_records_handling(
         "赵一"
         not in client_for(people["other_assistant"]).get("/outreach/warnings/").content.decode()
     )
+
+
+def test_the_list_follows_recipients_and_warnings_and_keeps_its_history(
+    people, families, officer, tmp_path
+):
+    today = timezone.localdate()
+    recipient = make_recipient(people["admin"], families["small"])
+    make_recipient(people["admin"], families["meigui"], programme="tekun")
+    import_rows(
+        officer, tmp_path, "deaths", [{**identity(families["dead"]), "death_date": today}], today
+    )
+    monitoring.run_rules(people["admin"], today)
+    with pytest.raises(PermissionError, match=r"^无权运行低收入人口监测预警。$"):
+        monitoring.refresh_list(people["assistant"], today)
+    assert monitoring.refresh_list(people["admin"], today) == (3, 0)
+    listed = {
+        (m.household, m.reason, m.town_code)
+        for m in MonitoredHousehold.objects.filter(until__isnull=True)
+    }
+    assert listed == {
+        (families["small"], "dibao", "370124102000"),
+        (families["meigui"], "tekun", "370124106000"),
+        (families["dead"], "warning", "370124102000"),
+    }
+    assert monitoring.refresh_list(people["admin"], today) == (0, 0)
+    # The dibao ends and the warning is closed as needing nothing: both leave, as history.
+    Recipient.objects.filter(pk=recipient.pk).update(status="ended")
+    monitoring.handle_warning(
+        people["assistant"], MonitoringWarning.objects.get(), "no_action", "已由子女赡养"
+    )
+    assert monitoring.refresh_list(people["admin"], today) == (0, 2)
+    left = selectors.monitoring_history(people["assistant"]).values_list("reason", "until")
+    assert sorted(left) == [("dibao", today), ("warning", today)]
+    assert dict(selectors.monitored_by_reason(people["admin"]))["特困人员"] == 1
+    assert dict(selectors.monitored_by_reason(people["assistant"]))["特困人员"] == 0
+
+
+def test_the_town_adds_a_household_for_its_own_reasons_only(people, families):
+    household = families["jobless"]
+    with pytest.raises(DomainError, match=r"^请选择由乡镇认定的纳入原因。$"):
+        monitoring.add_to_list(people["assistant"], household, "dibao", "x")
+    with pytest.raises(DomainError, match=r"^请填写认定依据（最多200字）。$"):
+        monitoring.add_to_list(people["assistant"], household, "expenditure", " ")
+    with pytest.raises(DomainError, match=r"^该家庭不在本乡镇，不能纳入。$"):
+        monitoring.add_to_list(people["other_assistant"], household, "expenditure", "医疗支出大")
+    with pytest.raises(PermissionError, match=r"^无权处置监测预警。$"):
+        monitoring.add_to_list(people["coordinator"], household, "expenditure", "医疗支出大")
+    assert not MonitoredHousehold.objects.exists()
+    row = monitoring.add_to_list(people["assistant"], household, "expenditure", "年医疗自付3万元")
+    assert (row.reason, row.since, row.added_by) == (
+        "expenditure",
+        timezone.localdate(),
+        people["assistant"],
+    )
+    with pytest.raises(DomainError, match=r"^该家庭已因此原因纳入监测。$"):
+        monitoring.add_to_list(people["approver"], household, "expenditure", "重复")
+    # The job leaves what the town entered alone.
+    assert monitoring.refresh_list(people["admin"], timezone.localdate()) == (0, 0)
+    assert MonitoredHousehold.objects.get().until is None
+
+
+def test_should_be_helped_and_is_not(people, families):
+    today = timezone.localdate()
+    for name in ("jobless", "small"):
+        monitoring.add_to_list(people["assistant"], families[name], "edge", "收入略高于低保标准")
+    make_recipient(people["admin"], families["small"], programme="elderly")
+    unlisted = families["dead"]
+    assert selectors.unhelped(people["assistant"]) == (None, [])
+    run = CalculationRun.objects.create(kind="entitlements", month=today.replace(day=1))
+    EntitlementResult.objects.bulk_create(
+        [
+            EntitlementResult(
+                run=run, household_id=h.pk, programme=p, eligible=e, amount_fen=a, reason_code=0
+            )
+            for h, p, e, a in (
+                (families["jobless"], "dibao", True, 45_000),
+                (families["jobless"], "temporary", True, 5_000),
+                (families["jobless"], "tekun", False, 0),
+                (families["small"], "dibao", True, 30_000),  # receives an allowance already
+                (unlisted, "dibao", True, 60_000),  # not on the monitoring list
+            )
+        ]
+    )
+    found_run, rows = selectors.unhelped(people["assistant"])
+    assert found_run == run
+    assert [(u.household, u.programmes, u.monthly_fen) for u in rows] == [
+        (families["jobless"], ["最低生活保障", "临时救助"], 50_000)
+    ]
+    assert selectors.unhelped(people["other_assistant"]) == (run, [])
+    page = client_for(people["assistant"]).get("/outreach/monitoring/").content.decode()
+    assert families["jobless"].number in page and "最低生活保障、临时救助" in page

@@ -23,6 +23,7 @@ NAVIGATION: list[tuple[str, str, Capability | None]] = [
     ("上报线索", "outreach:lead_new", Capability.REPORT_LEADS),
     ("困难线索", "outreach:leads", Capability.REPORT_LEADS),
     ("探访帮扶", "outreach:visits", Capability.VIEW_HOUSEHOLDS),
+    ("低收入监测", "outreach:monitoring", Capability.VIEW_HOUSEHOLDS),
     ("监测预警", "outreach:warnings", Capability.VIEW_HOUSEHOLDS),
     ("工作日历", "core:calendar", Capability.MANAGE_CALENDAR),
     ("行政区划", "core:regions", Capability.MANAGE_REGIONS),

@@ -12,8 +12,10 @@ from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.selectors import regions_in_scope
 from jiuzhu.outreach.models import (
+    AUTOMATIC_REASONS,
     Department,
     Hardship,
+    MonitoringReason,
     Service,
     TargetGroup,
     Urgency,
@@ -156,3 +158,12 @@ class EndTargetForm(forms.Form):
 class HandleWarningForm(forms.Form):
     handling = _choice("处置方式", WarningHandling.choices)
     note = forms.CharField(label="处置说明", max_length=500)
+
+
+class MonitorForm(forms.Form):
+    household_number = forms.CharField(label="户编号", max_length=20)
+    reason = _choice(
+        "纳入原因",
+        [(v, label) for v, label in MonitoringReason.choices if v not in AUTOMATIC_REASONS],
+    )
+    note = forms.CharField(label="认定依据", max_length=200)

@@ -237,3 +237,45 @@ class MonitoringWarning(models.Model):
     @property
     def rule_label(self) -> str:
         return RULE_LABELS.get(self.rule, self.rule)
+
+
+class MonitoringReason(models.TextChoices):
+    DIBAO = "dibao", "低保对象"
+    TEKUN = "tekun", "特困人员"
+    WARNING = "warning", "部门数据预警"
+    EDGE = "edge", "低保边缘家庭"
+    EXPENDITURE = "expenditure", "刚性支出困难家庭"
+    RETURN_RISK = "return_risk", "易返贫致贫家庭"
+
+
+# Kept up to date by the monitoring job; the others are entered and ended by the town.
+AUTOMATIC_REASONS = (MonitoringReason.DIBAO, MonitoringReason.TEKUN, MonitoringReason.WARNING)
+
+
+class MonitoredHousehold(models.Model):
+    """A household on the low-income monitoring list for one reason, from a date until it
+    no longer qualifies; rows are never removed, so the list keeps its history."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField("纳入原因", max_length=12, choices=MonitoringReason.choices)
+    town_code = models.CharField(max_length=12, db_index=True)
+    since = models.DateField("纳入日期")
+    until = models.DateField("移出日期", null=True, blank=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+    added_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "低收入人口监测对象"
+        ordering = ["town_code", "household_id", "reason"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "reason"],
+                condition=Q(until__isnull=True),
+                name="one_current_monitoring_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.reason}"

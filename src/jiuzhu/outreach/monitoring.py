@@ -11,15 +11,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiuzhu.batch.engine import DuckDBEngine
+from jiuzhu.cases.models import ACTIVE_RECIPIENT_STATUSES, Recipient
 from jiuzhu.core import tasks
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
 from jiuzhu.core.permissions import require, require_area
+from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.core.workdays import Calendar
 from jiuzhu.outreach import warnings
-from jiuzhu.outreach.models import MonitoringWarning, WarningHandling
+from jiuzhu.outreach.models import (
+    AUTOMATIC_REASONS,
+    MonitoredHousehold,
+    MonitoringReason,
+    MonitoringWarning,
+    WarningHandling,
+)
 from jiuzhu.outreach.parameters import Monitoring
 from jiuzhu.registry.models import Household
 from jiuzhu.registry.snapshot import export_registry
@@ -92,12 +100,105 @@ def run_rules(actor: User, today: dt.date) -> int:
     return new
 
 
+def _should_be_listed() -> set[tuple[int, str]]:
+    """(household, reason) for every automatic reason that holds now: a dibao or tekun
+    recipient, a warning not closed as needing nothing."""
+    wanted: set[tuple[int, str]] = set()
+    for programme, reason in (
+        (Programme.DIBAO, MonitoringReason.DIBAO),
+        (Programme.TEKUN, MonitoringReason.TEKUN),
+    ):
+        recipients = Recipient.objects.filter(
+            programme=programme, status__in=ACTIVE_RECIPIENT_STATUSES
+        ).values_list("household_id", flat=True)
+        wanted |= {(household_id, reason) for household_id in recipients.iterator()}
+    warned = MonitoringWarning.objects.exclude(handling=WarningHandling.NO_ACTION).values_list(
+        "household_id", flat=True
+    )
+    wanted |= {(household_id, MonitoringReason.WARNING) for household_id in warned.iterator()}
+    return wanted
+
+
+def refresh_list(actor: User, today: dt.date) -> tuple[int, int]:
+    """Bring the automatic part of the monitoring list up to date: households that now
+    qualify join from today, those that no longer do leave today (their rows stay, as
+    history). How many joined and left."""
+    require(actor, Capability.RUN_MONITORING)
+    wanted = _should_be_listed()
+    with transaction.atomic():
+        current = {
+            (household_id, reason): pk
+            for pk, household_id, reason in MonitoredHousehold.objects.filter(
+                until__isnull=True, reason__in=AUTOMATIC_REASONS
+            ).values_list("pk", "household_id", "reason")
+        }
+        joining = sorted(wanted - current.keys())
+        towns = dict(
+            Household.objects.filter(
+                pk__in={household_id for household_id, _ in joining}
+            ).values_list("pk", "registered_code")
+        )
+        MonitoredHousehold.objects.bulk_create(
+            [
+                MonitoredHousehold(
+                    household_id=household_id,
+                    reason=reason,
+                    town_code=towns[household_id][:9] + "000",
+                    since=today,
+                )
+                for household_id, reason in joining
+            ],
+            batch_size=2000,
+        )
+        leaving = [pk for key, pk in current.items() if key not in wanted]
+        MonitoredHousehold.objects.filter(pk__in=leaving).update(until=today)
+        record_audit(
+            actor,
+            "refresh_monitoring_list",
+            MonitoredHousehold(),
+            {"joined": len(joining), "left": len(leaving)},
+        )
+    return len(joining), len(leaving)
+
+
+def add_to_list(actor: User, household: Household, reason: str, note: str) -> MonitoredHousehold:
+    """The town lists a household for a reason no job can see (edge, large essential
+    spending, risk of returning to poverty), with a note."""
+    require(actor, Capability.HANDLE_WARNINGS)
+    if reason not in MonitoringReason.values or reason in AUTOMATIC_REASONS:
+        raise DomainError("请选择由乡镇认定的纳入原因。", field="reason")
+    if not household.registered_code.startswith(actor.scope_prefix):
+        raise DomainError("该家庭不在本乡镇，不能纳入。", field="household_number")
+    note = note.strip()
+    if not note or len(note) > 200:
+        raise DomainError("请填写认定依据（最多200字）。", field="note")
+    with transaction.atomic():
+        if MonitoredHousehold.objects.filter(
+            household=household, reason=reason, until__isnull=True
+        ).exists():
+            raise DomainError("该家庭已因此原因纳入监测。", field="reason")
+        row = MonitoredHousehold.objects.create(
+            household=household,
+            reason=reason,
+            town_code=household.registered_code[:9] + "000",
+            since=timezone.localdate(),
+            note=note,
+            added_by=actor,
+        )
+        record_audit(actor, "add_monitored_household", row, {"reason": reason, "note": note})
+    return row
+
+
 @tasks.task(TASK_KIND)
 def run_rules_task(params: dict[str, Any], report: tasks.Report) -> dict[str, Any]:
+    """The rules, then the list (a new warning puts its household on it)."""
     actor = User.objects.get(pk=params["actor"])
-    new = run_rules(actor, dt.date.fromisoformat(params["today"]))
+    today = dt.date.fromisoformat(params["today"])
+    new = run_rules(actor, today)
+    report(50)
+    joined, left = refresh_list(actor, today)
     report(100)
-    return {"new": new}
+    return {"new": new, "joined": joined, "left": left}
 
 
 def handle_warning(actor: User, warning: MonitoringWarning, handling: str, note: str) -> None:

@@ -11,4 +11,5 @@ urlpatterns = [
     path("visits/", views.visits, name="visits"),
     path("visits/<int:target_id>/", views.target, name="target"),
     path("warnings/", views.monitoring_warnings, name="warnings"),
+    path("monitoring/", views.monitoring_list, name="monitoring"),
 ]

@@ -311,3 +311,41 @@ def monitoring_warnings(request: HttpRequest) -> HttpResponse:
             "can_run": user.can(Capability.RUN_MONITORING),
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def monitoring_list(request: HttpRequest) -> HttpResponse:
+    """The area's low-income monitoring list by reason, who left it, the monthly "should be
+    helped and is not" list; the town adds a household for a reason it has found."""
+    user = require_page(request, Capability.VIEW_HOUSEHOLDS)
+    can_add = user.can(Capability.HANDLE_WARNINGS)
+    form = outreach_forms.MonitorForm(request.POST or None)
+    if request.method == "POST":
+        if not can_add:
+            raise Http404
+        if form.is_valid():
+            with refusals_shown(request, form):
+                household = registry.household_by_number(
+                    user, form.cleaned_data["household_number"]
+                )
+                if household is None:
+                    raise DomainError("本乡镇没有该户编号的家庭档案。", field="household_number")
+                monitoring.add_to_list(
+                    user, household, form.cleaned_data["reason"], form.cleaned_data["note"]
+                )
+                messages.success(request, f"已将户编号{household.number}纳入监测。")
+                return redirect("outreach:monitoring")
+    run, unhelped = selectors.unhelped(user)
+    return render(
+        request,
+        "outreach/monitoring.html",
+        {
+            "by_reason": selectors.monitored_by_reason(user),
+            "listed": selectors.monitored_in_area(user)[:200],
+            "left": selectors.monitoring_history(user)[:50],
+            "run": run,
+            "unhelped": unhelped,
+            "form": form if can_add else None,
+        },
+    )
