@@ -4,11 +4,11 @@ visit plans with visits, made through the outreach services."""
 import pytest
 from django.test import Client
 
-from jiuzhu.cases.models import Case, Channel
+from jiuzhu.cases.models import ACTIVE_RECIPIENT_STATUSES, Case, Channel, Recipient
 from jiuzhu.core.models import Region, RegionLevel
 from jiuzhu.demo.accounts import DEMO_PASSWORD
 from jiuzhu.demo.outreach import seed_demo
-from jiuzhu.outreach.models import Lead, LeadStatus, Visit, VisitTarget
+from jiuzhu.outreach.models import Lead, LeadStatus, MonitoredHousehold, Visit, VisitTarget
 from tests.demo.helpers import run_demo
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +31,16 @@ def test_leads_and_visits_for_the_first_villages_of_every_town():
     )
     assert made.targets == VisitTarget.objects.count() > 0
     assert made.visits == Visit.objects.count() > 0
+    listed = MonitoredHousehold.objects.filter(until__isnull=True)
+    assert made.monitored == listed.count()
+    assert listed.filter(reason="edge").count() == towns * 3
+    assert (
+        listed.filter(reason="dibao").count()
+        == Recipient.objects.filter(programme="dibao", status__in=ACTIVE_RECIPIENT_STATUSES)
+        .values("household_id")
+        .distinct()
+        .count()
+    )
     client = Client()
     assert client.login(username="donge_201_volunteer", password=DEMO_PASSWORD)
     assert "我上报的线索" in client.get("/outreach/leads/").content.decode()
@@ -39,3 +49,4 @@ def test_leads_and_visits_for_the_first_villages_of_every_town():
     assert "（其中超期 2 条）" in page
     visits = client.get("/outreach/visits/").content.decode()
     assert "下次应探访" in visits
+    assert "低保边缘家庭" in client.get("/outreach/monitoring/").content.decode()

@@ -11,16 +11,26 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from jiuzhu.cases.models import Recipient
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.roles import Role
-from jiuzhu.outreach import services
-from jiuzhu.outreach.models import Department, Hardship, Lead, TargetGroup, Urgency
+from jiuzhu.outreach import monitoring, services
+from jiuzhu.outreach.models import (
+    Department,
+    Hardship,
+    Lead,
+    MonitoredHousehold,
+    MonitoringReason,
+    TargetGroup,
+    Urgency,
+)
 from jiuzhu.registry.models import Household, Membership, Relation
 
 VILLAGES_PER_TOWN = 2
 LEADS_PER_VILLAGE = 4
 TARGETS_PER_VILLAGE = 6
+EDGE_PER_TOWN = 3
 
 _STORIES = [
     (Hardship.ILLNESS, "患尿毒症需长期透析，医药费负担重，家中无其他收入。"),
@@ -49,6 +59,7 @@ class OutreachDemo:
     overdue: int = 0
     targets: int = 0
     visits: int = 0
+    monitored: int = 0
 
 
 def _account(region: Region, role: str) -> User | None:
@@ -70,7 +81,8 @@ def _villages() -> list[tuple[Region, list[Region]]]:
 
 
 def seed_demo(seed: int = 1, today: dt.date | None = None) -> OutreachDemo:
-    """Leads and visit plans for the first villages of each town; returns the counts."""
+    """Leads and visit plans for the first villages of each town, the monitoring list
+    (recipients, and a few edge households per town); returns the counts."""
     rng = random.Random(seed)
     today = today or timezone.localdate()
     made = OutreachDemo()
@@ -83,7 +95,26 @@ def seed_demo(seed: int = 1, today: dt.date | None = None) -> OutreachDemo:
             coordinator = _account(village, Role.VILLAGE_COORDINATOR)
             if coordinator is not None:
                 _visits(rng, village, coordinator, today, made)
+        if assistant is not None:
+            _edge_households(town, assistant)
+    admin = User.objects.filter(role=Role.COUNTY_ADMIN, is_active=True).order_by("pk").first()
+    if admin is not None:
+        monitoring.refresh_list(admin, today)
+    made.monitored = MonitoredHousehold.objects.filter(until__isnull=True).count()
     return made
+
+
+def _edge_households(town: Region, assistant: User) -> None:
+    """Households of the town that receive nothing, listed by the town as edge households."""
+    receiving = Recipient.objects.values("household_id")
+    for household in (
+        Household.objects.filter(registered_code__startswith=town.prefix)
+        .exclude(pk__in=receiving)
+        .order_by("pk")[:EDGE_PER_TOWN]
+    ):
+        monitoring.add_to_list(
+            assistant, household, MonitoringReason.EDGE, "人均收入略高于低保标准，入户核实后纳入"
+        )
 
 
 def _leads(
