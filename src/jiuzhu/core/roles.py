@@ -42,6 +42,8 @@ class Capability(models.TextChoices):
     RECORD_VISITS = "record_visits", "记录探访帮扶"
     RUN_MONITORING = "run_monitoring", "运行低收入人口监测预警"
     HANDLE_WARNINGS = "handle_warnings", "处置监测预警"
+    REFER = "refer", "转介部门并登记答复、提请一事一议"
+    DECIDE_DELIBERATIONS = "decide_deliberations", "记录一事一议决定"
 
 
 _ALL_STAFF_READERS = {
@@ -114,6 +116,9 @@ CAPABILITIES: dict[Capability, set[Role]] = {
     },
     Capability.RUN_MONITORING: {Role.COUNTY_ADMIN},
     Capability.HANDLE_WARNINGS: {Role.TOWN_ASSISTANT, Role.TOWN_APPROVER},
+    Capability.REFER: {Role.TOWN_ASSISTANT, Role.TOWN_APPROVER},
+    # The county's leading group decides; its secretariat (the county office) records it.
+    Capability.DECIDE_DELIBERATIONS: {Role.COUNTY_ADMIN},
 }
 
 # How much of an ID number each role sees on screen.

@@ -13,6 +13,7 @@ from jiuzhu.core.programmes import Programme
 from jiuzhu.core.selectors import regions_in_scope
 from jiuzhu.outreach.models import (
     AUTOMATIC_REASONS,
+    DeliberationDecision,
     Department,
     Hardship,
     MonitoringReason,
@@ -167,3 +168,23 @@ class MonitorForm(forms.Form):
         [(v, label) for v, label in MonitoringReason.choices if v not in AUTOMATIC_REASONS],
     )
     note = forms.CharField(label="认定依据", max_length=200)
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label="部门答复", max_length=500)
+    answered_on = _date("答复日期")
+
+
+class DeliberationForm(forms.Form):
+    household_number = forms.CharField(label="户编号", max_length=20)
+    facts = forms.CharField(label="困难事实", max_length=2000, widget=forms.Textarea({"rows": 3}))
+    requested = forms.CharField(label="建议救助金额（元）", max_length=12)
+
+
+class DecisionForm(forms.Form):
+    met_on = _date("会议日期")
+    members_present = forms.CharField(label="参会成员（以“、”分隔）", max_length=300)
+    decision = _choice("决定", DeliberationDecision.choices)
+    amount = forms.CharField(label="决定金额（元）", max_length=12, required=False)
+    legal_basis = forms.CharField(label="政策依据", max_length=300)
+    arrangement = forms.CharField(label="特殊安排", max_length=500, required=False)

@@ -279,3 +279,84 @@ class MonitoredHousehold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.reason}"
+
+
+class Referral(models.Model):
+    """A person referred to another department, with the date its answer is due and the
+    answer when it comes."""
+
+    lead = models.ForeignKey(
+        Lead, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    person_name = models.CharField("姓名", max_length=40)
+    town_code = models.CharField(max_length=12, db_index=True)
+    department = models.CharField("转介部门", max_length=24, choices=Department.choices)
+    note = models.CharField("转介说明", max_length=500)
+    referred_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    referred_on = models.DateField("转介日期")
+    answer_due = models.DateField("答复期限")
+    answer = models.CharField("部门答复", max_length=500, blank=True)
+    answered_on = models.DateField("答复日期", null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "转介"
+        ordering = ["answer_due", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.person_name} → {self.department}"
+
+
+class DeliberationDecision(models.TextChoices):
+    TEMPORARY_AID = "temporary_aid", "给予临时救助"
+    SPECIAL = "special", "特殊安排"
+    REFUSED = "refused", "不予救助"
+
+
+class Deliberation(models.Model):
+    """一事一议: a hard case outside the standard rules, put by the town to the county's
+    leading group with the facts; the meeting, who attended, the decision, the amount and
+    its legal basis are recorded. Rows are never removed (the list is audited)."""
+
+    number = models.CharField("议题编号", max_length=20, unique=True)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    town_code = models.CharField(max_length=12, db_index=True)
+    facts = models.TextField("困难事实", max_length=2000)
+    requested_fen = models.BigIntegerField("建议救助金额（分）")
+    submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField("提请时间")
+    met_on = models.DateField("会议日期", null=True, blank=True)
+    members_present = models.CharField("参会成员", max_length=300, blank=True)
+    decision = models.CharField(
+        "决定", max_length=16, choices=DeliberationDecision.choices, blank=True
+    )
+    amount_fen = models.BigIntegerField("决定金额（分）", null=True, blank=True)
+    legal_basis = models.CharField("政策依据", max_length=300, blank=True)
+    arrangement = models.CharField("特殊安排", max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField("记录时间", null=True, blank=True)
+    # The temporary-aid application the town opens on a decision to help.
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "一事一议"
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requested_fen__gte=0)
+                & (Q(amount_fen__isnull=True) | Q(amount_fen__gte=0)),
+                name="deliberation_amounts_not_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -14,6 +14,7 @@ _VISIT_INTERVAL = {group: f"outreach.visit_interval_days.{group}" for group in T
 @dataclass(frozen=True)
 class Outreach:
     triage_working_days: int
+    referral_answer_working_days: int
     visit_interval_days: dict[str, int]
 
     @classmethod
@@ -21,6 +22,7 @@ class Outreach:
         parameters = ParameterSet.load(day)
         return cls(
             triage_working_days=int(parameters["outreach.lead_triage_working_days"]),
+            referral_answer_working_days=int(parameters["outreach.referral_answer_working_days"]),
             visit_interval_days={
                 group: int(parameters[key]) for group, key in _VISIT_INTERVAL.items()
             },

@@ -13,17 +13,19 @@ from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.outreach.models import (
+    Deliberation,
     Lead,
     LeadStatus,
     MonitoredHousehold,
     MonitoringReason,
     MonitoringWarning,
     Photo,
+    Referral,
     VisitTarget,
 )
 from jiuzhu.outreach.parameters import Outreach
 from jiuzhu.policy.models import CalculationRun, EntitlementResult
-from jiuzhu.registry.models import Household
+from jiuzhu.registry.models import Household, Membership, Person, Relation
 
 DUE_SOON_DAYS = 7
 
@@ -219,3 +221,41 @@ def unhelped(user: User) -> tuple[CalculationRun | None, list[Unhelped]]:
         Unhelped(households[pk], households[pk].registered_code[:9] + "000", names, total)
         for pk, (names, total) in by_household.items()
     ]
+
+
+# --- referrals and deliberations ------------------------------------------------------------
+
+
+def referrals_in_area(user: User) -> QuerySet[Referral]:
+    if not user.can(Capability.VIEW_HOUSEHOLDS):
+        return Referral.objects.none()
+    return Referral.objects.filter(in_area(user, "town_code")).select_related("lead", "household")
+
+
+def referral_for(user: User, referral_id: int | str) -> Referral | None:
+    return one_of(referrals_in_area(user), referral_id)
+
+
+def deliberations_in_area(user: User) -> QuerySet[Deliberation]:
+    """The area's 一事一议 items, all of them (the list is audited, nothing is removed)."""
+    if not user.can(Capability.VIEW_HOUSEHOLDS):
+        return Deliberation.objects.none()
+    return Deliberation.objects.filter(in_area(user, "town_code")).select_related(
+        "household", "case", "submitted_by", "decided_by"
+    )
+
+
+def deliberation_for(user: User, deliberation_id: int | str) -> Deliberation | None:
+    return one_of(deliberations_in_area(user), deliberation_id)
+
+
+def household_head(household: Household) -> Person | None:
+    """The household's current head (who applies for the aid a deliberation grants)."""
+    membership = (
+        Membership.objects.filter(
+            household=household, relation=Relation.HEAD, end_date__isnull=True
+        )
+        .select_related("person")
+        .first()
+    )
+    return membership.person if membership else None

@@ -17,9 +17,8 @@ from jiuzhu.core.permissions import require, require_area
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.core.workdays import Calendar
-from jiuzhu.outreach import photos
+from jiuzhu.outreach import photos, referrals
 from jiuzhu.outreach.models import (
-    Department,
     Hardship,
     Lead,
     LeadStatus,
@@ -201,13 +200,20 @@ def start_application(
 
 
 def refer_lead(actor: User, lead: Lead, department: str, note: str) -> Lead:
-    """Refer the person to another department (health, education, …) with a note."""
-    if department not in Department.values:
-        raise DomainError("请从列表中选择转介部门。", field="department")
-    note = _text(note, "转介说明", "note", 500)
+    """Refer the person to another department (health, education, …) with a note; the
+    referral waits for the department's answer."""
     with transaction.atomic():
         locked = _open_lead_in_area(actor, lead)
-        _finish(actor, locked, LeadStatus.REFERRED, note, department=department)
+        referral = referrals.refer(
+            actor,
+            department,
+            note,
+            locked.person_name,
+            locked.region_code[:9] + "000",
+            lead=locked,
+            household=locked.household,
+        )
+        _finish(actor, locked, LeadStatus.REFERRED, referral.note, department=department)
     return locked
 
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("visits/<int:target_id>/", views.target, name="target"),
     path("warnings/", views.monitoring_warnings, name="warnings"),
     path("monitoring/", views.monitoring_list, name="monitoring"),
+    path("referrals/", views.referral_list, name="referrals"),
 ]
