@@ -26,6 +26,7 @@ NAVIGATION: list[tuple[str, str, Capability | None]] = [
     ("低收入监测", "outreach:monitoring", Capability.VIEW_HOUSEHOLDS),
     ("监测预警", "outreach:warnings", Capability.VIEW_HOUSEHOLDS),
     ("转介与一事一议", "outreach:referrals", Capability.VIEW_HOUSEHOLDS),
+    ("经办队伍", "outreach:staff", Capability.VIEW_HOUSEHOLDS),
     ("工作日历", "core:calendar", Capability.MANAGE_CALENDAR),
     ("行政区划", "core:regions", Capability.MANAGE_REGIONS),
     ("访问日志", "core:access_log", Capability.VIEW_ACCESS_LOG),

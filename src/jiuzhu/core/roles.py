@@ -44,6 +44,7 @@ class Capability(models.TextChoices):
     HANDLE_WARNINGS = "handle_warnings", "处置监测预警"
     REFER = "refer", "转介部门并登记答复、提请一事一议"
     DECIDE_DELIBERATIONS = "decide_deliberations", "记录一事一议决定"
+    MANAGE_ROSTER = "manage_roster", "维护经办队伍与购买服务"
 
 
 _ALL_STAFF_READERS = {
@@ -119,6 +120,7 @@ CAPABILITIES: dict[Capability, set[Role]] = {
     Capability.REFER: {Role.TOWN_ASSISTANT, Role.TOWN_APPROVER},
     # The county's leading group decides; its secretariat (the county office) records it.
     Capability.DECIDE_DELIBERATIONS: {Role.COUNTY_ADMIN},
+    Capability.MANAGE_ROSTER: {Role.COUNTY_ADMIN, Role.TOWN_ASSISTANT},
 }
 
 # How much of an ID number each role sees on screen.

@@ -17,7 +17,9 @@ from jiuzhu.outreach.models import (
     Department,
     Hardship,
     MonitoringReason,
+    Post,
     Service,
+    ServiceContract,
     TargetGroup,
     Urgency,
     WarningHandling,
@@ -188,3 +190,58 @@ class DecisionForm(forms.Form):
     amount = forms.CharField(label="决定金额（元）", max_length=12, required=False)
     legal_basis = forms.CharField(label="政策依据", max_length=300)
     arrangement = forms.CharField(label="特殊安排", max_length=500, required=False)
+
+
+class StaffForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=40)
+    post = _choice("岗位", Post.choices)
+    region = forms.ModelChoiceField(label="区划", queryset=Region.objects.none())
+    since = _date("到岗日期")
+    contract = forms.ModelChoiceField(
+        label="购买服务合同（购买岗位填写）",
+        queryset=ServiceContract.objects.none(),
+        required=False,
+    )
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        region = self.fields["region"]
+        contract = self.fields["contract"]
+        assert isinstance(region, forms.ModelChoiceField)
+        assert isinstance(contract, forms.ModelChoiceField)
+        region.queryset = regions_in_scope(user).order_by("code")
+        contract.queryset = ServiceContract.objects.filter(
+            region_code__startswith=user.scope_prefix
+        )
+
+
+class TrainingForm(forms.Form):
+    held_on = _date("培训日期")
+    topic = forms.CharField(label="培训内容", max_length=100)
+    hours = forms.CharField(label="学时", max_length=6)
+
+
+class ContractForm(forms.Form):
+    number = forms.CharField(label="合同编号", max_length=40)
+    organisation = forms.CharField(label="承接机构", max_length=100)
+    region = forms.ModelChoiceField(label="服务区域", queryset=Region.objects.none())
+    starts_on = _date("起始日期")
+    ends_on = _date("终止日期")
+    amount = forms.CharField(label="合同金额（元）", max_length=14)
+    visits_contracted = forms.IntegerField(label="约定探访服务人次", min_value=1)
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        region = self.fields["region"]
+        assert isinstance(region, forms.ModelChoiceField)
+        region.queryset = regions_in_scope(user).exclude(level=RegionLevel.VILLAGE).order_by("code")
+
+
+class ServeForm(forms.Form):
+    contract = forms.ModelChoiceField(label="购买服务合同", queryset=ServiceContract.objects.none())
+
+    def __init__(self, contracts: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        contract = self.fields["contract"]
+        assert isinstance(contract, forms.ModelChoiceField)
+        contract.queryset = contracts

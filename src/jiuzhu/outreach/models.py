@@ -130,6 +130,10 @@ class VisitTarget(models.Model):
     ended_on = models.DateField("移出日期", null=True, blank=True)
     end_reason = models.CharField("移出原因", max_length=100, blank=True)
     last_visited_on = models.DateField("最近探访", null=True, blank=True)
+    # Served under a purchased-services contract (its visits count against the contract).
+    contract = models.ForeignKey(
+        "ServiceContract", on_delete=models.PROTECT, null=True, blank=True, related_name="served"
+    )
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -360,3 +364,75 @@ class Deliberation(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class Post(models.TextChoices):
+    ASSISTANT = "assistant", "乡镇社会救助助理员"
+    COORDINATOR = "coordinator", "村（社区）协理员"
+    SOCIAL_WORKER = "social_worker", "社会工作者"
+
+
+class ServiceContract(models.Model):
+    """政府购买服务: a contract with a social-work organisation for an area, the visits it
+    owes, the posts it fills; the people it serves are visit targets linked to it."""
+
+    number = models.CharField("合同编号", max_length=40, unique=True)
+    organisation = models.CharField("承接机构", max_length=100)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(max_length=12, db_index=True)
+    starts_on = models.DateField("起始日期")
+    ends_on = models.DateField("终止日期")
+    amount_fen = models.BigIntegerField("合同金额（分）")
+    visits_contracted = models.PositiveIntegerField("约定探访服务人次")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "政府购买服务合同"
+        ordering = ["-starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")) & Q(amount_fen__gte=0),
+                name="contract_period_and_amount",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class RosterEntry(models.Model):
+    """A member of the assistance staff in a post of a region (with or without an account
+    on the platform), from a date until they leave; purchased posts name their contract."""
+
+    name = models.CharField("姓名", max_length=40)
+    post = models.CharField("岗位", max_length=16, choices=Post.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(max_length=12, db_index=True)
+    contract = models.ForeignKey(
+        ServiceContract, on_delete=models.PROTECT, null=True, blank=True, related_name="posts"
+    )
+    since = models.DateField("到岗日期")
+    until = models.DateField("离岗日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "经办人员"
+        ordering = ["region_code", "post", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.post}"
+
+
+class Training(models.Model):
+    """A training a member of staff attended."""
+
+    entry = models.ForeignKey(RosterEntry, on_delete=models.PROTECT, related_name="trainings")
+    held_on = models.DateField("培训日期")
+    topic = models.CharField("培训内容", max_length=100)
+    hours = models.DecimalField("学时", max_digits=4, decimal_places=1)
+
+    class Meta:
+        verbose_name = "培训记录"
+        ordering = ["-held_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.held_on}"

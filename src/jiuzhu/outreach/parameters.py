@@ -5,7 +5,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Self
 
-from jiuzhu.outreach.models import TargetGroup
+from jiuzhu.core.models import RegionLevel
+from jiuzhu.outreach.models import Post, TargetGroup
 from jiuzhu.policy.parameters import ParameterSet
 
 _VISIT_INTERVAL = {group: f"outreach.visit_interval_days.{group}" for group in TargetGroup.values}
@@ -45,3 +46,38 @@ class Monitoring:
             benefit_lost_min_fen=parameters.fen("outreach.warning.benefit_lost_min"),
             handling_working_days=int(parameters["outreach.warning_handling_working_days"]),
         )
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """The staff each level must have (POLICY.md §5): (post, at least, at most)."""
+
+    town_assistants: tuple[int, int]
+    village_coordinators: int
+    social_workers: dict[str, int]  # by region level
+
+    @classmethod
+    def on(cls, day: dt.date) -> Self:
+        parameters = ParameterSet.load(day)
+        return cls(
+            town_assistants=(
+                int(parameters["outreach.staff.town_assistants_min"]),
+                int(parameters["outreach.staff.town_assistants_max"]),
+            ),
+            village_coordinators=int(parameters["outreach.staff.village_coordinators"]),
+            social_workers={
+                level: int(parameters[f"outreach.staff.social_workers.{level}"])
+                for level in RegionLevel.values
+            },
+        )
+
+    def required(self, level: RegionLevel) -> list[tuple[str, int, int]]:
+        workers = self.social_workers[level]
+        posts = [(Post.SOCIAL_WORKER.value, workers, workers)]
+        if level == RegionLevel.TOWN:
+            posts.insert(0, (Post.ASSISTANT.value, *self.town_assistants))
+        if level == RegionLevel.VILLAGE:
+            posts.insert(
+                0, (Post.COORDINATOR.value, self.village_coordinators, self.village_coordinators)
+            )
+        return posts

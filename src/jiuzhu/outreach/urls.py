@@ -13,4 +13,5 @@ urlpatterns = [
     path("warnings/", views.monitoring_warnings, name="warnings"),
     path("monitoring/", views.monitoring_list, name="monitoring"),
     path("referrals/", views.referral_list, name="referrals"),
+    path("staff/", views.staff_roster, name="staff"),
 ]

@@ -19,9 +19,10 @@ from jiuzhu.core.models import AccessLog, User
 from jiuzhu.core.money import parse_yuan
 from jiuzhu.core.permissions import found_or_404, page_object, require_page, staff
 from jiuzhu.core.roles import Capability
+from jiuzhu.core.selectors import one_of
 from jiuzhu.core.services import log_access
 from jiuzhu.outreach import forms as outreach_forms
-from jiuzhu.outreach import monitoring, photos, referrals, selectors, services
+from jiuzhu.outreach import monitoring, photos, referrals, roster, selectors, services
 from jiuzhu.outreach.models import Lead, LeadStatus
 from jiuzhu.registry import selectors as registry
 from jiuzhu.registry.models import Person
@@ -243,7 +244,18 @@ def target(request: HttpRequest, target_id: int) -> HttpResponse:
     user, found = page_object(request, Capability.VIEW_HOUSEHOLDS, selectors.target_for, target_id)
     visit_form = outreach_forms.VisitForm()
     end_form = outreach_forms.EndTargetForm()
+    contracts = roster.contracts_covering(found.village)
     if request.method == "POST":
+        if request.POST.get("action") == "contract":
+            if not user.can(Capability.MANAGE_ROSTER):
+                raise Http404
+            serve = outreach_forms.ServeForm(contracts, request.POST)
+            with refusals_shown(request):
+                if not serve.is_valid():
+                    raise DomainError("请选择购买服务合同。")
+                roster.serve_under(user, found, serve.cleaned_data["contract"])
+                messages.success(request, "已纳入购买服务对象。")
+            return redirect("outreach:target", found.pk)
         if request.POST.get("action") == "end":
             end_form = outreach_forms.EndTargetForm(request.POST)
             if end_form.is_valid():
@@ -267,6 +279,9 @@ def target(request: HttpRequest, target_id: int) -> HttpResponse:
             "visits": found.visits.select_related("visitor").prefetch_related("photos"),
             "visit_form": visit_form if user.can(Capability.RECORD_VISITS) else None,
             "end_form": end_form if user.can(Capability.PLAN_VISITS) else None,
+            "serve_form": outreach_forms.ServeForm(contracts)
+            if user.can(Capability.MANAGE_ROSTER) and contracts.exists()
+            else None,
         },
     )
 
@@ -442,5 +457,84 @@ def referral_list(request: HttpRequest) -> HttpResponse:
             "answer_form": outreach_forms.AnswerForm(),
             "submit_form": outreach_forms.DeliberationForm(),
             "decision_form": outreach_forms.DecisionForm(),
+        },
+    )
+
+
+def _staff(request: HttpRequest, user: User) -> None:
+    form = outreach_forms.StaffForm(user, request.POST)
+    if not form.is_valid():
+        raise DomainError("请填写姓名、岗位、区划和到岗日期。")
+    data = form.cleaned_data
+    roster.add_staff(
+        user, data["name"], data["post"], data["region"], data["since"], data["contract"]
+    )
+    messages.success(request, f"已登记{data['name']}。")
+
+
+def _training(request: HttpRequest, user: User) -> None:
+    entry = found_or_404(one_of(roster.roster_in_area(user), request.POST.get("entry", "")))
+    form = outreach_forms.TrainingForm(request.POST)
+    if not form.is_valid():
+        raise DomainError("请填写培训日期、内容和学时。")
+    data = form.cleaned_data
+    roster.add_training(user, entry, data["held_on"], data["topic"], data["hours"])
+    messages.success(request, "已登记培训。")
+
+
+def _contract(request: HttpRequest, user: User) -> None:
+    form = outreach_forms.ContractForm(user, request.POST)
+    if not form.is_valid():
+        raise DomainError("请完整填写合同信息。")
+    data = form.cleaned_data
+    contract = roster.add_contract(
+        user,
+        roster.ContractInput(
+            number=data["number"],
+            organisation=data["organisation"],
+            region=data["region"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            amount_fen=parse_yuan(data["amount"], "合同金额"),
+            visits_contracted=data["visits_contracted"],
+        ),
+    )
+    messages.success(request, f"已登记合同{contract.number}。")
+
+
+STAFF_STEPS: dict[str, Callable[[HttpRequest, User], None]] = {
+    "staff": _staff,
+    "training": _training,
+    "contract": _contract,
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_roster(request: HttpRequest) -> HttpResponse:
+    """The staff of each region against the policy's requirements (gaps first), their
+    trainings, and the purchased-services contracts with the services delivered."""
+    user = require_page(request, Capability.VIEW_HOUSEHOLDS)
+    if request.method == "POST":
+        step = STAFF_STEPS.get(request.POST.get("action", ""))
+        if step is None or not user.can(Capability.MANAGE_ROSTER):
+            raise Http404
+        with refusals_shown(request):
+            step(request, user)
+        return redirect("outreach:staff")
+    rows = roster.gaps(user, timezone.localdate())
+    manage = user.can(Capability.MANAGE_ROSTER)
+    return render(
+        request,
+        "outreach/staff.html",
+        {
+            "gaps": [row for row in rows if row.missing],
+            "regions_short": len({row.region.pk for row in rows if row.missing}),
+            "complete": [row for row in rows if not row.missing],
+            "entries": roster.roster_in_area(user),
+            "contracts": roster.contracts_in_area(user),
+            "staff_form": outreach_forms.StaffForm(user) if manage else None,
+            "training_form": outreach_forms.TrainingForm() if manage else None,
+            "contract_form": outreach_forms.ContractForm(user) if manage else None,
         },
     )
