@@ -8,7 +8,17 @@ from jiuzhu.cases.models import ACTIVE_RECIPIENT_STATUSES, Case, Channel, Recipi
 from jiuzhu.core.models import Region, RegionLevel
 from jiuzhu.demo.accounts import DEMO_PASSWORD
 from jiuzhu.demo.outreach import seed_demo
-from jiuzhu.outreach.models import Lead, LeadStatus, MonitoredHousehold, Visit, VisitTarget
+from jiuzhu.outreach.models import (
+    Deliberation,
+    Lead,
+    LeadStatus,
+    MonitoredHousehold,
+    Referral,
+    RosterEntry,
+    ServiceContract,
+    Visit,
+    VisitTarget,
+)
 from tests.demo.helpers import run_demo
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +51,10 @@ def test_leads_and_visits_for_the_first_villages_of_every_town():
         .distinct()
         .count()
     )
+    assert made.deliberations == Deliberation.objects.filter(case__isnull=False).count() == 1
+    assert made.staff == RosterEntry.objects.count() >= towns * 3 + 3
+    assert ServiceContract.objects.count() == towns
+    assert Referral.objects.count() == towns * 2
     client = Client()
     assert client.login(username="donge_201_volunteer", password=DEMO_PASSWORD)
     assert "我上报的线索" in client.get("/outreach/leads/").content.decode()
@@ -50,3 +64,5 @@ def test_leads_and_visits_for_the_first_villages_of_every_town():
     visits = client.get("/outreach/visits/").content.decode()
     assert "下次应探访" in visits
     assert "低保边缘家庭" in client.get("/outreach/monitoring/").content.decode()
+    assert "缺" in client.get("/outreach/staff/").content.decode()
+    assert "已登记临时救助" not in client.get("/outreach/referrals/").content.decode()

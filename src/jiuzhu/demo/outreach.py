@@ -15,15 +15,20 @@ from jiuzhu.cases.models import Recipient
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.roles import Role
-from jiuzhu.outreach import monitoring, services
+from jiuzhu.demo.accounts import MAIN_TOWN_NAME
+from jiuzhu.outreach import monitoring, referrals, roster, services
 from jiuzhu.outreach.models import (
+    DeliberationDecision,
     Department,
     Hardship,
     Lead,
     MonitoredHousehold,
     MonitoringReason,
+    Post,
+    RosterEntry,
     TargetGroup,
     Urgency,
+    VisitTarget,
 )
 from jiuzhu.registry.models import Household, Membership, Relation
 
@@ -60,6 +65,8 @@ class OutreachDemo:
     targets: int = 0
     visits: int = 0
     monitored: int = 0
+    staff: int = 0
+    deliberations: int = 0
 
 
 def _account(region: Region, role: str) -> User | None:
@@ -100,6 +107,8 @@ def seed_demo(seed: int = 1, today: dt.date | None = None) -> OutreachDemo:
     admin = User.objects.filter(role=Role.COUNTY_ADMIN, is_active=True).order_by("pk").first()
     if admin is not None:
         monitoring.refresh_list(admin, today)
+        made.staff = _roster(rng, admin, today)
+        made.deliberations = _deliberation(admin, today)
     made.monitored = MonitoredHousehold.objects.filter(until__isnull=True).count()
     return made
 
@@ -216,3 +225,76 @@ def _visits(
             )
             made.visits += 1
             day += dt.timedelta(days=rng.randint(20, 40))
+
+
+def _roster(rng: random.Random, admin: User, today: dt.date) -> int:
+    """Staff in post (a few posts left empty, so the county page shows gaps) and a
+    purchased-services contract in each town serving its visit targets."""
+    since = today - dt.timedelta(days=400)
+    county = Region.objects.filter(level=RegionLevel.COUNTY).order_by("code").first()
+    if county is None:
+        return 0
+    for _ in range(3):
+        roster.add_staff(admin, _person_name(rng), Post.SOCIAL_WORKER, county, since)
+    for town, villages in _villages():
+        contract = roster.add_contract(
+            admin,
+            roster.ContractInput(
+                number=f"PY{today.year}-{town.code[6:9]}",
+                organisation=f"{town.name}社会工作服务站",
+                region=town,
+                starts_on=today.replace(month=1, day=1),
+                ends_on=today.replace(month=12, day=31),
+                amount_fen=rng.randint(8, 20) * 1_000_000,
+                visits_contracted=rng.randint(100, 300),
+            ),
+        )
+        roster.add_staff(admin, _person_name(rng), Post.ASSISTANT, town, since)
+        for _ in range(rng.randint(1, 4)):
+            roster.add_staff(admin, _person_name(rng), Post.SOCIAL_WORKER, town, since, contract)
+        for village in villages[:1]:
+            roster.add_staff(admin, _person_name(rng), Post.COORDINATOR, village, since)
+        for target in VisitTarget.objects.filter(village_code__startswith=town.prefix):
+            roster.serve_under(admin, target, contract)
+    return RosterEntry.objects.count()
+
+
+def _person_name(rng: random.Random) -> str:
+    return rng.choice(_SURNAMES) + rng.choice(_GIVEN)
+
+
+def _deliberation(admin: User, today: dt.date) -> int:
+    """A hard case of the main town put to the county and decided (temporary aid opened)."""
+    town = Region.objects.filter(level=RegionLevel.TOWN, name=MAIN_TOWN_NAME).first()
+    if town is None:
+        return 0
+    assistant = _account(town, Role.TOWN_ASSISTANT)
+    household = (
+        Household.objects.filter(registered_code__startswith=town.prefix)
+        .filter(cases__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    if assistant is None or household is None:
+        return 0
+    item = referrals.submit_deliberation(
+        assistant,
+        household,
+        "房屋失火，户主烧伤住院，自付医疗费超过五万元，超出临时救助标准上限。",
+        1_000_000,
+    )
+    decided = referrals.decide(
+        admin,
+        item,
+        today,
+        "县政府分管副县长、民政局局长、财政局副局长、卫健局副局长",
+        DeliberationDecision.TEMPORARY_AID,
+        800_000,
+        "《山东省临时救助办法》，县困难群众基本生活保障工作协调机制一事一议规则",
+    )
+    head = Membership.objects.filter(
+        household=household, relation=Relation.HEAD, end_date__isnull=True
+    ).first()
+    if head is not None:
+        referrals.open_aid(assistant, decided, head.person)
+    return 1
