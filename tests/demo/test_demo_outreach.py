@@ -65,4 +65,7 @@ def test_leads_and_visits_for_the_first_villages_of_every_town():
     assert "下次应探访" in visits
     assert "低保边缘家庭" in client.get("/outreach/monitoring/").content.decode()
     assert "缺" in client.get("/outreach/staff/").content.decode()
-    assert "已登记临时救助" not in client.get("/outreach/referrals/").content.decode()
+    referrals_page = client.get("/outreach/referrals/").content.decode()
+    assert (
+        Deliberation.objects.get().number in referrals_page and "临时救助申请：SQ" in referrals_page
+    )
