@@ -1,5 +1,6 @@
 """Monitoring warning rules at scale: N households (~2.5N persons) against 10·N department
-rows (deaths 20 %, the previous unemployment extract 40 %, the latest 40 %).
+rows (deaths, and the previous and latest extracts of unemployment benefits and of
+students, 20 % each).
 
 `python -m bench --size 1000000 --only outreach_warnings`
 
@@ -47,6 +48,8 @@ def write_inputs(size: int, folder: Path, seed: int = 15) -> dict[str, Path]:
                 "person_id": np.arange(1, persons + 1, dtype=np.int64),
                 "household_id": rng.integers(1, size + 1, persons, dtype=np.int64),
                 "id_number": _ids(np.arange(persons)),
+                "birth_date": np.datetime64("1940-01-01")
+                + rng.integers(0, 30_000, persons).astype("timedelta64[D]"),
             }
         ),
         paths["persons"],
@@ -55,7 +58,10 @@ def write_inputs(size: int, folder: Path, seed: int = 15) -> dict[str, Path]:
     # A department's rows cover many people outside the registry: a third of the serials
     # drawn lie beyond it.
     reach = int(persons * 1.5)
-    shares = {"deaths": 0.2, "benefits_before": 0.4, "benefits_now": 0.4}
+    shares = {
+        name: 0.2
+        for name in ("deaths", "benefits_before", "benefits_now", "students_before", "students_now")
+    }
     for name, share in shares.items():
         n = int(rows * share)
         ids = _ids(rng.integers(0, reach, n))
@@ -68,6 +74,8 @@ def write_inputs(size: int, folder: Path, seed: int = 15) -> dict[str, Path]:
                     "detail": pa.array(["死亡日期：2026-10-01"] * n),
                 }
             )
+        elif name.startswith("students"):
+            table = pa.table({"id_number": ids, "detail": pa.array(["东阿镇中学 初中"] * n)})
         else:
             table = pa.table({"id_number": ids, "amount_fen": rng.integers(0, 200_000, n)})
         paths[name] = folder / f"{name}.parquet"
@@ -91,9 +99,14 @@ def run(size: int) -> None:
             benefits_before=paths["benefits_before"],
             benefits_now=paths["benefits_now"],
             benefits_date=TODAY,
+            students_before=paths["students_before"],
+            students_now=paths["students_now"],
+            students_date=TODAY,
         )
         thresholds = warnings.Thresholds(
-            death_since=TODAY - dt.timedelta(days=90), benefit_min_fen=50_000
+            death_since=TODAY - dt.timedelta(days=90),
+            benefit_min_fen=50_000,
+            born_after=dt.date(2010, 12, 1),
         )
         engine = DuckDBEngine()
         try:

@@ -237,3 +237,58 @@ def test_should_be_helped_and_is_not(people, families):
     assert selectors.unhelped(people["other_assistant"]) == (run, [])
     page = client_for(people["assistant"]).get("/outreach/monitoring/").content.decode()
     assert families["jobless"].number in page and "最低生活保障、临时救助" in page
+
+
+def test_a_child_who_left_school_is_warned_an_adult_is_not(
+    people, dong_e_village, officer, tmp_path
+):
+    today = timezone.localdate()
+    child = factories.household(
+        people["admin"],
+        dong_e_village,
+        members=[
+            factories.born(Relation.HEAD, "周父", dong_e_village, dt.date(1980, 5, 5)),
+            factories.born(
+                Relation.CHILD, "周小妹", dong_e_village, today - dt.timedelta(days=14 * 366), "F"
+            ),
+        ],
+    )
+    daughter = child.memberships.get(relation=Relation.CHILD).person
+    adult = factories.household(
+        people["admin"],
+        dong_e_village,
+        members=[factories.born(Relation.HEAD, "吴大哥", dong_e_village, dt.date(2000, 6, 6))],
+    )
+    pupils = [
+        {
+            "id_number": daughter.id_number,
+            "name": daughter.name,
+            "birth_date": daughter.birth_date,
+            "school": "东阿镇中学",
+            "stage": "初中",
+        },
+        {**identity(adult), "school": "山东某大学", "stage": "本科"},
+    ]
+    import_rows(officer, tmp_path, "students", pupils, today - dt.timedelta(days=120))
+    # The latest extract lists someone else (an empty extract is refused at import).
+    other = {
+        "id_number": factories.id_number(),
+        "name": "郑同学",
+        "birth_date": dt.date(1970, 5, 17),
+    }
+    import_rows(
+        officer,
+        tmp_path,
+        "students",
+        [{**other, "school": "县职业中专", "stage": "中职"}],
+        today - dt.timedelta(days=10),
+    )
+    assert monitoring.run_rules(people["admin"], today) == 1
+    warning = MonitoringWarning.objects.get()
+    assert (warning.rule, warning.person, warning.household) == ("left_school", daughter, child)
+    assert warning.evidence == {
+        "source_date": str(today - dt.timedelta(days=10)),
+        "amount_fen": 0,
+        "detail": "原就读 东阿镇中学 初中",
+    }
+    assert warning.rule_label == "未成年子女中断学业"

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from jiuzhu.batch.engine import DuckDBEngine
@@ -36,24 +37,45 @@ from jiuzhu.verification.models import ExtractImport, ExtractStatus
 TASK_KIND = "outreach.warnings"
 DEATHS_SOURCE = "deaths"
 BENEFITS_SOURCE = "unemployment"
+STUDENTS_SOURCE = "students"
+
+
+def _accepted() -> QuerySet[ExtractImport]:
+    return ExtractImport.objects.filter(status=ExtractStatus.ACCEPTED).exclude(parquet_path="")
+
+
+def _last_two(source: str, today: dt.date) -> tuple[Path | None, Path | None, dt.date]:
+    """The previous and the latest accepted extract of a source (None without two), and
+    the latest one's date: what was in the first and is missing in the second stopped."""
+    latest = list(_accepted().filter(source=source).order_by("-extract_date", "-pk")[:2])
+    if len(latest) < 2:
+        return None, None, latest[0].extract_date if latest else today
+    return Path(latest[1].parquet_path), Path(latest[0].parquet_path), latest[0].extract_date
 
 
 def _inputs(directory: Path, today: dt.date) -> warnings.Inputs:
     snapshot = export_registry(Household.objects.all(), directory, chunk_size=1_000_000)
-    accepted = ExtractImport.objects.filter(status=ExtractStatus.ACCEPTED).exclude(parquet_path="")
-    deaths = [
-        Path(p)
-        for p in accepted.filter(source=DEATHS_SOURCE).values_list("parquet_path", flat=True)
-    ]
-    benefits = list(accepted.filter(source=BENEFITS_SOURCE).order_by("-extract_date", "-pk")[:2])
+    deaths = _accepted().filter(source=DEATHS_SOURCE).values_list("parquet_path", flat=True)
+    benefits_before, benefits_now, benefits_date = _last_two(BENEFITS_SOURCE, today)
+    students_before, students_now, students_date = _last_two(STUDENTS_SOURCE, today)
     return warnings.Inputs(
         persons=snapshot.persons_path,
         households=snapshot.households_path,
-        deaths=deaths,
-        benefits_before=Path(benefits[1].parquet_path) if len(benefits) == 2 else None,
-        benefits_now=Path(benefits[0].parquet_path) if len(benefits) == 2 else None,
-        benefits_date=benefits[0].extract_date if benefits else today,
+        deaths=[Path(path) for path in deaths],
+        benefits_before=benefits_before,
+        benefits_now=benefits_now,
+        benefits_date=benefits_date,
+        students_before=students_before,
+        students_now=students_now,
+        students_date=students_date,
     )
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year without it
+        return day.replace(year=day.year - years, day=28)
 
 
 def run_rules(actor: User, today: dt.date) -> int:
@@ -63,6 +85,7 @@ def run_rules(actor: User, today: dt.date) -> int:
     thresholds = warnings.Thresholds(
         death_since=today - dt.timedelta(days=limits.death_lookback_days),
         benefit_min_fen=limits.benefit_lost_min_fen,
+        born_after=_years_before(today, limits.school_leaver_max_age),
     )
     with tempfile.TemporaryDirectory(prefix="warnings-") as folder:
         inputs = _inputs(Path(folder), today)
@@ -83,7 +106,9 @@ def run_rules(actor: User, today: dt.date) -> int:
             evidence={
                 "source_date": str(hit["source_date"]),
                 "amount_fen": hit["amount_fen"],
-                "detail": hit["detail"] or "",
+                "detail": warnings.DETAIL_LABELS.get(hit["rule"], "") + hit["detail"]
+                if hit["detail"]
+                else "",
             },
             raised_at=now,
             handling_due=due,

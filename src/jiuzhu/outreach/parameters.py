@@ -36,6 +36,7 @@ class Monitoring:
 
     death_lookback_days: int
     benefit_lost_min_fen: int
+    school_leaver_max_age: int
     handling_working_days: int
 
     @classmethod
@@ -44,6 +45,7 @@ class Monitoring:
         return cls(
             death_lookback_days=int(parameters["outreach.warning.death_lookback_days"]),
             benefit_lost_min_fen=parameters.fen("outreach.warning.benefit_lost_min"),
+            school_leaver_max_age=int(parameters["outreach.warning.school_leaver_max_age"]),
             handling_working_days=int(parameters["outreach.warning_handling_working_days"]),
         )
 
