@@ -240,7 +240,7 @@ def _roster(rng: random.Random, admin: User, today: dt.date) -> int:
         contract = roster.add_contract(
             admin,
             roster.ContractInput(
-                number=f"PY{today.year}-{town.code[6:9]}",
+                number=f"平民购〔{today.year}〕{town.code[6:9]}号",
                 organisation=f"{town.name}社会工作服务站",
                 region=town,
                 starts_on=today.replace(month=1, day=1),
