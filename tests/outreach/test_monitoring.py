@@ -97,7 +97,7 @@ def test_handling_is_recorded_once_by_the_town(people, families, officer, tmp_pa
         monitoring.handle_warning(people["coordinator"], warning, "visit", "已入户")
     with pytest.raises(DomainError, match=r"^请选择处置方式。$"):
         monitoring.handle_warning(people["assistant"], warning, "ignore", "不管")
-    with pytest.raises(DomainError, match=r"^请填写处置说明（最多500字）。$"):
+    with pytest.raises(DomainError, match=r"^请填写处置说明。$"):
         monitoring.handle_warning(people["assistant"], warning, "visit", " ")
     assert MonitoringWarning.objects.get().handled_at is None
     monitoring.handle_warning(people["assistant"], warning, "visit", "已入户核实，遗孀独居")
@@ -187,7 +187,7 @@ def test_the_town_adds_a_household_for_its_own_reasons_only(people, families):
     household = families["jobless"]
     with pytest.raises(DomainError, match=r"^请选择由乡镇认定的纳入原因。$"):
         monitoring.add_to_list(people["assistant"], household, "dibao", "x")
-    with pytest.raises(DomainError, match=r"^请填写认定依据（最多200字）。$"):
+    with pytest.raises(DomainError, match=r"^请填写认定依据。$"):
         monitoring.add_to_list(people["assistant"], household, "expenditure", " ")
     with pytest.raises(DomainError, match=r"^该家庭不在本乡镇，不能纳入。$"):
         monitoring.add_to_list(people["other_assistant"], household, "expenditure", "医疗支出大")

@@ -34,7 +34,7 @@ def test_a_referred_lead_waits_for_the_departments_answer(people, dong_e_village
         referrals.record_answer(people["other_assistant"], referral, "已资助", today)
     with pytest.raises(DomainError, match=r"^答复日期应在转介日期与今天之间。$"):
         referrals.record_answer(people["assistant"], referral, "已资助", today + dt.timedelta(1))
-    with pytest.raises(DomainError, match=r"^请填写部门答复（最多500字）。$"):
+    with pytest.raises(DomainError, match=r"^请填写部门答复。$"):
         referrals.record_answer(people["assistant"], referral, "", today)
     referrals.record_answer(people["approver"], referral, "已纳入教育资助，每学期1000元", today)
     referral.refresh_from_db()
@@ -82,8 +82,9 @@ def test_deliberation_from_the_town_to_the_county_and_into_temporary_aid(people,
         ({"members_present": "张县长、李局长"}, "参会成员至少三人（以“、”分隔）。"),
         ({"amount_fen": None}, "给予临时救助须写明金额。"),
         ({"decision": "refused"}, "只有给予临时救助才填写金额。"),
-        ({"decision": "special", "amount_fen": None}, "请填写特殊安排（最多500字）。"),
-        ({"legal_basis": " "}, "请填写政策依据（最多300字）。"),
+        ({"decision": "special", "amount_fen": None}, "请填写特殊安排。"),
+        ({"legal_basis": " "}, "请填写政策依据。"),
+        ({"legal_basis": "条" * 301}, "政策依据最多300字。"),
         ({"met_on": timezone.localdate() + dt.timedelta(1)}, "会议日期应在提请日期与今天之间。"),
     ):
         with pytest.raises(DomainError) as refused:

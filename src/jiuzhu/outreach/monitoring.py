@@ -22,6 +22,7 @@ from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.core.workdays import Calendar
 from jiuzhu.outreach import warnings
+from jiuzhu.outreach.inputs import text
 from jiuzhu.outreach.models import (
     AUTOMATIC_REASONS,
     MonitoredHousehold,
@@ -194,9 +195,7 @@ def add_to_list(actor: User, household: Household, reason: str, note: str) -> Mo
         raise DomainError("请选择由乡镇认定的纳入原因。", field="reason")
     if not household.registered_code.startswith(actor.scope_prefix):
         raise DomainError("该家庭不在本乡镇，不能纳入。", field="household_number")
-    note = note.strip()
-    if not note or len(note) > 200:
-        raise DomainError("请填写认定依据（最多200字）。", field="note")
+    note = text(note, "认定依据", "note", 200)
     with transaction.atomic():
         if MonitoredHousehold.objects.filter(
             household=household, reason=reason, until__isnull=True
@@ -233,9 +232,7 @@ def handle_warning(actor: User, warning: MonitoringWarning, handling: str, note:
     require_area(actor, warning.town_code)
     if handling not in WarningHandling.values:
         raise DomainError("请选择处置方式。", field="handling")
-    note = note.strip()
-    if not note or len(note) > 500:
-        raise DomainError("请填写处置说明（最多500字）。", field="note")
+    note = text(note, "处置说明", "note", 500)
     with transaction.atomic():
         locked = MonitoringWarning.objects.select_for_update().get(pk=warning.pk)
         if locked.handled_at is not None:

@@ -16,6 +16,7 @@ from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.core.workdays import Calendar
+from jiuzhu.outreach.inputs import text
 from jiuzhu.outreach.models import (
     Deliberation,
     DeliberationDecision,
@@ -27,13 +28,6 @@ from jiuzhu.outreach.parameters import Outreach
 from jiuzhu.registry.models import Household, Membership, Person
 
 DELIBERATION_PREFIX = "YS"  # 一事一议
-
-
-def _text(value: str, what: str, field: str, limit: int) -> str:
-    value = value.strip()
-    if not value or len(value) > limit:
-        raise DomainError(f"请填写{what}（最多{limit}字）。", field=field)
-    return value
 
 
 def refer(
@@ -51,7 +45,7 @@ def refer(
     require_area(actor, town_code)
     if department not in Department.values:
         raise DomainError("请从列表中选择转介部门。", field="department")
-    note = _text(note, "转介说明", "note", 500)
+    note = text(note, "转介说明", "note", 500)
     today = timezone.localdate()
     due = Calendar().add_working_days(today, Outreach.on(today).referral_answer_working_days)
     referral = Referral.objects.create(
@@ -73,7 +67,7 @@ def record_answer(actor: User, referral: Referral, answer: str, answered_on: dt.
     """The department's answer, as the town received it."""
     require(actor, Capability.REFER)
     require_area(actor, referral.town_code)
-    answer = _text(answer, "部门答复", "answer", 500)
+    answer = text(answer, "部门答复", "answer", 500)
     if answered_on > timezone.localdate() or answered_on < referral.referred_on:
         raise DomainError("答复日期应在转介日期与今天之间。", field="answered_on")
     with transaction.atomic():
@@ -97,7 +91,7 @@ def submit_deliberation(
     """The town puts a hard case to the county's leading group, with the facts."""
     require(actor, Capability.REFER)
     require_area(actor, household.registered_code)
-    facts = _text(facts, "困难事实", "facts", 2000)
+    facts = text(facts, "困难事实", "facts", 2000)
     if requested_fen < 0:
         raise DomainError("建议救助金额不能为负数。", field="requested")
     now = timezone.now()
@@ -132,10 +126,10 @@ def decide(
         raise DomainError("请选择决定。", field="decision")
     if met_on > timezone.localdate() or met_on < deliberation.submitted_at.date():
         raise DomainError("会议日期应在提请日期与今天之间。", field="met_on")
-    members = _text(members_present, "参会成员", "members_present", 300)
+    members = text(members_present, "参会成员", "members_present", 300)
     if len([name for name in members.replace("，", "、").split("、") if name.strip()]) < 3:
         raise DomainError("参会成员至少三人（以“、”分隔）。", field="members_present")
-    basis = _text(legal_basis, "政策依据", "legal_basis", 300)
+    basis = text(legal_basis, "政策依据", "legal_basis", 300)
     if decision == DeliberationDecision.TEMPORARY_AID and not amount_fen:
         raise DomainError("给予临时救助须写明金额。", field="amount")
     if decision != DeliberationDecision.TEMPORARY_AID and amount_fen:
@@ -143,7 +137,7 @@ def decide(
     if amount_fen is not None and amount_fen < 0:
         raise DomainError("金额不能为负数。", field="amount")
     if decision == DeliberationDecision.SPECIAL:
-        arrangement = _text(arrangement, "特殊安排", "arrangement", 500)
+        arrangement = text(arrangement, "特殊安排", "arrangement", 500)
     with transaction.atomic():
         locked = Deliberation.objects.select_for_update().get(pk=deliberation.pk)
         if locked.decided_at is not None:

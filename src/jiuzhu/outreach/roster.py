@@ -14,6 +14,7 @@ from jiuzhu.core.permissions import require, require_area
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area
 from jiuzhu.core.services import record_audit
+from jiuzhu.outreach.inputs import text
 from jiuzhu.outreach.models import Post, RosterEntry, ServiceContract, Training, VisitTarget
 from jiuzhu.outreach.parameters import Staffing
 
@@ -24,13 +25,6 @@ POST_LEVELS = {
     Post.COORDINATOR: (RegionLevel.VILLAGE,),
     Post.SOCIAL_WORKER: (RegionLevel.COUNTY, RegionLevel.TOWN, RegionLevel.VILLAGE),
 }
-
-
-def _name(value: str, what: str, field: str, limit: int) -> str:
-    value = value.strip()
-    if not value or len(value) > limit:
-        raise DomainError(f"请填写{what}（最多{limit}字）。", field=field)
-    return value
 
 
 def add_staff(
@@ -45,7 +39,7 @@ def add_staff(
     contract)."""
     require(actor, Capability.MANAGE_ROSTER)
     require_area(actor, region.code)
-    name = _name(name, "姓名", "name", 40)
+    name = text(name, "姓名", "name", 40)
     if post not in Post.values:
         raise DomainError("请选择岗位。", field="post")
     if region.level not in POST_LEVELS[Post(post)]:
@@ -84,7 +78,7 @@ def add_training(
 ) -> Training:
     require(actor, Capability.MANAGE_ROSTER)
     require_area(actor, entry.region_code)
-    topic = _name(topic, "培训内容", "topic", 100)
+    topic = text(topic, "培训内容", "topic", 100)
     try:
         value = Decimal(hours.strip())
     except InvalidOperation:
@@ -112,8 +106,8 @@ def add_contract(actor: User, data: ContractInput) -> ServiceContract:
     """A purchased-services contract for a region of the actor's area."""
     require(actor, Capability.MANAGE_ROSTER)
     require_area(actor, data.region.code)
-    number = _name(data.number, "合同编号", "number", 40)
-    organisation = _name(data.organisation, "承接机构", "organisation", 100)
+    number = text(data.number, "合同编号", "number", 40)
+    organisation = text(data.organisation, "承接机构", "organisation", 100)
     if data.ends_on < data.starts_on:
         raise DomainError("终止日期不能早于起始日期。", field="ends_on")
     if data.amount_fen <= 0 or data.visits_contracted <= 0:

@@ -18,6 +18,7 @@ from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.core.workdays import Calendar
 from jiuzhu.outreach import photos, referrals
+from jiuzhu.outreach.inputs import text
 from jiuzhu.outreach.models import (
     Hardship,
     Lead,
@@ -32,15 +33,6 @@ from jiuzhu.outreach.parameters import Outreach
 from jiuzhu.registry.models import Household, Membership, Person
 
 LEAD_PREFIX = "XS"  # 线索
-
-
-def _text(value: str, what: str, field_name: str, limit: int, required: bool = True) -> str:
-    value = value.strip()
-    if required and not value:
-        raise DomainError(f"请填写{what}。", field=field_name)
-    if len(value) > limit:
-        raise DomainError(f"{what}最多{limit}字。", field=field_name)
-    return value
 
 
 @dataclass
@@ -71,10 +63,10 @@ def report_lead(actor: User, data: LeadInput) -> Lead:
         raise DomainError("请选择困难群众所在的村（社区）。", field="region")
     if not data.region.code.startswith(actor.scope_prefix):
         raise DomainError("该村（社区）不在您的服务区域内，不能上报。", field="region")
-    name = _text(data.person_name, "困难群众姓名", "person_name", 40)
-    address = _text(data.address, "详细地址", "address", 120)
-    description = _text(data.description, "困难情况", "description", 2000)
-    phone = _text(data.phone, "联系电话", "phone", 20, required=False)
+    name = text(data.person_name, "困难群众姓名", "person_name", 40)
+    address = text(data.address, "详细地址", "address", 120)
+    description = text(data.description, "困难情况", "description", 2000)
+    phone = text(data.phone, "联系电话", "phone", 20, required=False)
     if phone and not phone.replace("-", "").isdigit():
         raise DomainError("联系电话只能包含数字和“-”。", field="phone")
     if data.hardship not in Hardship.values:
@@ -219,7 +211,7 @@ def refer_lead(actor: User, lead: Lead, department: str, note: str) -> Lead:
 
 def close_lead(actor: User, lead: Lead, reason: str) -> Lead:
     """Close the lead without action, saying why (not in difficulty, already helped, …)."""
-    reason = _text(reason, "不予处置的理由", "reason", 500)
+    reason = text(reason, "不予处置的理由", "reason", 500)
     with transaction.atomic():
         locked = _open_lead_in_area(actor, lead)
         _finish(actor, locked, LeadStatus.CLOSED, reason)
@@ -265,7 +257,7 @@ def end_visit_target(actor: User, target: VisitTarget, reason: str) -> VisitTarg
     """Take a person off the visit plan (moved away, died, no longer in the group)."""
     require(actor, Capability.PLAN_VISITS)
     require_area(actor, target.village_code)
-    reason = _text(reason, "移出原因", "reason", 100)
+    reason = text(reason, "移出原因", "reason", 100)
     if target.ended_on is not None:
         raise DomainError("该人员已移出探访计划。")
     with transaction.atomic():
@@ -296,8 +288,8 @@ def record_visit(actor: User, target: VisitTarget, data: VisitInput) -> Visit:
         raise DomainError("探访日期不能晚于今天。", field="visited_on")
     if data.visited_on < target.since:
         raise DomainError("探访日期不能早于纳入探访的日期。", field="visited_on")
-    findings = _text(data.findings, "探访情况", "findings", 2000)
-    needs = _text(data.needs, "需求", "needs", 1000, required=False)
+    findings = text(data.findings, "探访情况", "findings", 2000)
+    needs = text(data.needs, "需求", "needs", 1000, required=False)
     unknown = [name for name in data.services if name not in Service.values]
     if unknown:
         raise DomainError("请从列表中选择提供的服务。", field="services")
