@@ -16,7 +16,7 @@ from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.core.workdays import Calendar
-from jiuzhu.outreach.inputs import text
+from jiuzhu.outreach.inputs import next_number, text
 from jiuzhu.outreach.models import (
     Deliberation,
     DeliberationDecision,
@@ -79,12 +79,6 @@ def record_answer(actor: User, referral: Referral, answer: str, answered_on: dt.
         record_audit(actor, "record_referral_answer", locked, {"answered_on": str(answered_on)})
 
 
-def _next_number(today: dt.date) -> str:
-    stem = f"{DELIBERATION_PREFIX}{today:%Y%m%d}"
-    last = Deliberation.objects.filter(number__startswith=stem).order_by("-number").first()
-    return f"{stem}{(int(last.number[len(stem) :]) + 1 if last else 1):03d}"
-
-
 def submit_deliberation(
     actor: User, household: Household, facts: str, requested_fen: int
 ) -> Deliberation:
@@ -98,7 +92,9 @@ def submit_deliberation(
     with transaction.atomic():
         Region.objects.select_for_update().filter(level=RegionLevel.COUNTY).first()
         deliberation = Deliberation.objects.create(
-            number=_next_number(timezone.localdate(now)),
+            number=next_number(
+                Deliberation.objects.all(), DELIBERATION_PREFIX, timezone.localdate(now), 3
+            ),
             household=household,
             town_code=household.registered_code[:9] + "000",
             facts=facts,

@@ -18,7 +18,7 @@ from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.core.workdays import Calendar
 from jiuzhu.outreach import photos, referrals
-from jiuzhu.outreach.inputs import text
+from jiuzhu.outreach.inputs import next_number, text
 from jiuzhu.outreach.models import (
     Hardship,
     Lead,
@@ -49,12 +49,6 @@ class LeadInput:
     photos: list[UploadedFile] = field(default_factory=list)
 
 
-def _next_lead_number(today: dt.date) -> str:
-    stem = f"{LEAD_PREFIX}{today:%Y%m%d}"
-    last = Lead.objects.filter(number__startswith=stem).order_by("-number").first()
-    return f"{stem}{(int(last.number[len(stem) :]) + 1 if last else 1):04d}"
-
-
 def report_lead(actor: User, data: LeadInput) -> Lead:
     """A lead filed from the field, for a village of the reporter's area; the town must
     triage it within the parameter's working days."""
@@ -81,7 +75,7 @@ def report_lead(actor: User, data: LeadInput) -> Lead:
         # Numbers run per day across the county: lock the county row while drawing one.
         Region.objects.select_for_update().filter(level=RegionLevel.COUNTY).first()
         lead = Lead.objects.create(
-            number=_next_lead_number(today),
+            number=next_number(Lead.objects.all(), LEAD_PREFIX, today, 4),
             reporter=actor,
             region=data.region,
             region_code=data.region.code,
