@@ -226,7 +226,7 @@ def test_triage_on_the_page(people, dong_e_village, household):
     unknown = client.post(
         f"/outreach/leads/{lead.pk}/", {"action": "link", "household_number": "000"}
     )
-    assert "本乡镇没有该户编号的家庭档案。" in unknown.content.decode()
+    assert "本辖区没有该户编号的家庭档案。" in unknown.content.decode()
     client.post(
         f"/outreach/leads/{lead.pk}/", {"action": "link", "household_number": household.number}
     )

@@ -292,3 +292,13 @@ def test_a_child_who_left_school_is_warned_an_adult_is_not(
         "detail": "原就读 东阿镇中学 初中",
     }
     assert warning.rule_label == "未成年子女中断学业"
+
+
+def test_the_monitoring_page_adds_a_household_and_says_why_not(people, families):
+    town = client_for(people["assistant"])
+    form = {"household_number": "0000", "reason": "return_risk", "note": "务工收入不稳定"}
+    unknown = town.post("/outreach/monitoring/", form)
+    assert "本辖区没有该户编号的家庭档案。" in unknown.content.decode()
+    town.post("/outreach/monitoring/", {**form, "household_number": families["jobless"].number})
+    assert MonitoredHousehold.objects.get().reason == "return_risk"
+    assert client_for(people["coordinator"]).post("/outreach/monitoring/", form).status_code == 404

@@ -25,9 +25,17 @@ from jiuzhu.outreach import forms as outreach_forms
 from jiuzhu.outreach import monitoring, photos, referrals, roster, selectors, services
 from jiuzhu.outreach.models import Lead, LeadStatus
 from jiuzhu.registry import selectors as registry
-from jiuzhu.registry.models import Person
+from jiuzhu.registry.models import Household, Person
 
 PAGE = AccessLog.Channel.PAGE
+
+
+def _household(user: User, number: str) -> Household:
+    """The household of the area with the number typed, or the refusal saying so."""
+    household = registry.household_by_number(user, number)
+    if household is None:
+        raise DomainError("本辖区没有该户编号的家庭档案。", field="household_number")
+    return household
 
 
 @login_required
@@ -74,9 +82,7 @@ def lead_new(request: HttpRequest) -> HttpResponse:
 def _link(request: HttpRequest, user: User, lead: Lead) -> forms.Form:
     form = outreach_forms.LinkForm(request.POST)
     if form.is_valid():
-        household = registry.household_by_number(user, form.cleaned_data["household_number"])
-        if household is None:
-            raise DomainError("本乡镇没有该户编号的家庭档案。", field="household_number")
+        household = _household(user, form.cleaned_data["household_number"])
         services.link_household(user, lead, household)
         messages.success(request, f"已关联家庭档案（户编号{household.number}）。")
     return form
@@ -222,9 +228,7 @@ def visits(request: HttpRequest) -> HttpResponse:
 
 def _member_named(user: User, household_number: str, name: str) -> Person:
     """The current member of that name in the household of that number, in the user's area."""
-    household = registry.household_by_number(user, household_number)
-    if household is None:
-        raise DomainError("本辖区没有该户编号的家庭档案。", field="household_number")
+    household = _household(user, household_number)
     person = (
         registry.persons_in_scope(user)
         .filter(
@@ -342,11 +346,7 @@ def monitoring_list(request: HttpRequest) -> HttpResponse:
             raise Http404
         if form.is_valid():
             with refusals_shown(request, form):
-                household = registry.household_by_number(
-                    user, form.cleaned_data["household_number"]
-                )
-                if household is None:
-                    raise DomainError("本乡镇没有该户编号的家庭档案。", field="household_number")
+                household = _household(user, form.cleaned_data["household_number"])
                 monitoring.add_to_list(
                     user, household, form.cleaned_data["reason"], form.cleaned_data["note"]
                 )
@@ -382,9 +382,7 @@ def _submit(request: HttpRequest, user: User) -> None:
     form = outreach_forms.DeliberationForm(request.POST)
     if not form.is_valid():
         raise DomainError("请填写户编号、困难事实和建议金额。")
-    household = registry.household_by_number(user, form.cleaned_data["household_number"])
-    if household is None:
-        raise DomainError("本乡镇没有该户编号的家庭档案。")
+    household = _household(user, form.cleaned_data["household_number"])
     item = referrals.submit_deliberation(
         user,
         household,
