@@ -227,6 +227,7 @@ def test_triage_on_the_page(people, dong_e_village, household):
         f"/outreach/leads/{lead.pk}/", {"action": "link", "household_number": "000"}
     )
     assert "本辖区没有该户编号的家庭档案。" in unknown.content.decode()
+    assert 'name="household_number" value="000"' in unknown.content.decode()  # kept as typed
     client.post(
         f"/outreach/leads/{lead.pk}/", {"action": "link", "household_number": household.number}
     )

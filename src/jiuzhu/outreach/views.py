@@ -3,6 +3,8 @@
 of a lead, a person on a plan or a photo is written to the access log."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -79,53 +81,50 @@ def lead_new(request: HttpRequest) -> HttpResponse:
     return render(request, "outreach/lead_new.html", {"form": form})
 
 
-def _link(request: HttpRequest, user: User, lead: Lead) -> forms.Form:
-    form = outreach_forms.LinkForm(request.POST)
-    if form.is_valid():
-        household = _household(user, form.cleaned_data["household_number"])
-        services.link_household(user, lead, household)
-        messages.success(request, f"已关联家庭档案（户编号{household.number}）。")
-    return form
+def _link(request: HttpRequest, user: User, lead: Lead, data: dict[str, Any]) -> None:
+    household = _household(user, data["household_number"])
+    services.link_household(user, lead, household)
+    messages.success(request, f"已关联家庭档案（户编号{household.number}）。")
 
 
-def _apply(request: HttpRequest, user: User, lead: Lead) -> forms.Form:
-    form = outreach_forms.ApplicationStartForm(lead.household, request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        case = services.start_application(
-            user,
-            lead,
-            data["programme"],
-            data["applicant"],
-            data["temporary_kind"],
-            data["special_hardship"],
-        )
-        messages.success(request, f"已登记救助申请{case.number}。")
-    return form
+def _apply(request: HttpRequest, user: User, lead: Lead, data: dict[str, Any]) -> None:
+    case = services.start_application(
+        user,
+        lead,
+        data["programme"],
+        data["applicant"],
+        data["temporary_kind"],
+        data["special_hardship"],
+    )
+    messages.success(request, f"已登记救助申请{case.number}。")
 
 
-def _refer(request: HttpRequest, user: User, lead: Lead) -> forms.Form:
-    form = outreach_forms.ReferForm(request.POST)
-    if form.is_valid():
-        services.refer_lead(user, lead, form.cleaned_data["department"], form.cleaned_data["note"])
-        messages.success(request, "已转介。")
-    return form
+def _refer(request: HttpRequest, user: User, lead: Lead, data: dict[str, Any]) -> None:
+    services.refer_lead(user, lead, data["department"], data["note"])
+    messages.success(request, "已转介。")
 
 
-def _close(request: HttpRequest, user: User, lead: Lead) -> forms.Form:
-    form = outreach_forms.CloseForm(request.POST)
-    if form.is_valid():
-        services.close_lead(user, lead, form.cleaned_data["reason"])
-        messages.success(request, "线索已办结。")
-    return form
+def _close(request: HttpRequest, user: User, lead: Lead, data: dict[str, Any]) -> None:
+    services.close_lead(user, lead, data["reason"])
+    messages.success(request, "线索已办结。")
+
+
+@dataclass(frozen=True)
+class TriageStep:
+    """A triage form of a lead's page: how its form is made, what it does once valid."""
+
+    form: Callable[[Lead, Any], forms.Form]
+    act: Callable[[HttpRequest, User, Lead, dict[str, Any]], None]
 
 
 # The triage forms of a lead's page, by their hidden "action".
-TRIAGE: dict[str, Callable[[HttpRequest, User, Lead], forms.Form]] = {
-    "link": _link,
-    "apply": _apply,
-    "refer": _refer,
-    "close": _close,
+TRIAGE: dict[str, TriageStep] = {
+    "link": TriageStep(lambda lead, data: outreach_forms.LinkForm(data), _link),
+    "apply": TriageStep(
+        lambda lead, data: outreach_forms.ApplicationStartForm(lead.household, data), _apply
+    ),
+    "refer": TriageStep(lambda lead, data: outreach_forms.ReferForm(data), _refer),
+    "close": TriageStep(lambda lead, data: outreach_forms.CloseForm(data), _close),
 }
 
 
@@ -137,16 +136,15 @@ def lead(request: HttpRequest, lead_id: int) -> HttpResponse:
     found = found_or_404(selectors.lead_for(user, lead_id))
     bound: dict[str, forms.Form] = {}
     if request.method == "POST":
-        step = TRIAGE.get(request.POST.get("action", ""))
+        action = request.POST.get("action", "")
+        step = TRIAGE.get(action)
         if step is None or not user.can(Capability.TRIAGE_LEADS):
             raise Http404
-        action = request.POST["action"]
-        form = forms.Form()
-        with refusals_shown(request):
-            form = step(request, user, found)
-            if form.is_valid():
+        form = bound[action] = step.form(found, request.POST)
+        if form.is_valid():
+            with refusals_shown(request, form):
+                step.act(request, user, found, form.cleaned_data)
                 return redirect("outreach:lead", found.pk)
-        bound[action] = form
     log_access(user, PAGE, "lead", found.pk, found.household_id, request)
     triage = found.status == LeadStatus.OPEN and user.can(Capability.TRIAGE_LEADS)
     context = {
@@ -157,10 +155,8 @@ def lead(request: HttpRequest, lead_id: int) -> HttpResponse:
     }
     if triage:
         context |= {
-            "link_form": bound.get("link", outreach_forms.LinkForm()),
-            "apply_form": bound.get("apply", outreach_forms.ApplicationStartForm(found.household)),
-            "refer_form": bound.get("refer", outreach_forms.ReferForm()),
-            "close_form": bound.get("close", outreach_forms.CloseForm()),
+            f"{name}_form": bound.get(name) or step.form(found, None)
+            for name, step in TRIAGE.items()
         }
     return render(request, "outreach/lead.html", context)
 
