@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "jiuzhu.cases",
     "jiuzhu.payments",
     "jiuzhu.funds",
+    "jiuzhu.outreach",
     "jiuzhu.portal",
     "jiuzhu.api",
     "jiuzhu.dashboard",

@@ -93,6 +93,8 @@ EXPECTED = {
     Role.DEPARTMENT_OFFICER: {"home", "verification:extracts", "verification:extract"},
     Role.SOCIAL_WORKER: _READERS,
     Role.AUDITOR: _READERS | _MONEY | _CHECKS | {"core:access_log"},
+    Role.GRID_WORKER: {"home", "outreach:leads", "outreach:lead_new"},
+    Role.VOLUNTEER: {"home", "outreach:leads", "outreach:lead_new"},
 }
 
 NAMES = {
@@ -104,6 +106,8 @@ NAMES = {
     Role.DEPARTMENT_OFFICER: ("吴", "数据"),
     Role.SOCIAL_WORKER: ("郑", "社工"),
     Role.AUDITOR: ("王", "审计"),
+    Role.GRID_WORKER: ("冯", "网格"),
+    Role.VOLUNTEER: ("陈", "志愿"),
 }
 
 

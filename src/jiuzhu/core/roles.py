@@ -17,6 +17,8 @@ class Role(models.TextChoices):
     DEPARTMENT_OFFICER = "department_officer", "部门数据专员"
     SOCIAL_WORKER = "social_worker", "社会工作者"
     AUDITOR = "auditor", "审计人员"
+    GRID_WORKER = "grid_worker", "网格员"
+    VOLUNTEER = "volunteer", "志愿者"
     # The account in whose name applications made on the phone are taken in (掌上办): one per
     # town, never signed in to.
     ONLINE_SERVICE = "online_service", "掌上办平台"
@@ -40,6 +42,15 @@ class Capability(models.TextChoices):
     MANAGE_BUDGETS = "manage_budgets", "管理预算与县级补助分配"
     MANAGE_SECURITY = "manage_security", "管理接口令牌、查看安全事件"
     MANAGE_STAFF = "manage_staff", "管理工作人员账户"
+    REPORT_LEADS = "report_leads", "上报困难线索"
+    TRIAGE_LEADS = "triage_leads", "研判处置困难线索"
+    PLAN_VISITS = "plan_visits", "管理探访对象"
+    RECORD_VISITS = "record_visits", "记录探访帮扶"
+    RUN_MONITORING = "run_monitoring", "运行低收入人口监测预警"
+    HANDLE_WARNINGS = "handle_warnings", "处置监测预警"
+    REFER = "refer", "转介部门并登记答复、提请一事一议"
+    DECIDE_DELIBERATIONS = "decide_deliberations", "记录一事一议决定"
+    MANAGE_ROSTER = "manage_roster", "维护经办队伍与购买服务"
 
 
 _ALL_STAFF_READERS = {
@@ -93,6 +104,31 @@ CAPABILITIES: dict[Capability, set[Role]] = {
     Capability.MANAGE_BUDGETS: {Role.COUNTY_ADMIN},
     Capability.MANAGE_SECURITY: {Role.COUNTY_ADMIN},
     Capability.MANAGE_STAFF: {Role.COUNTY_ADMIN},
+    # Whoever meets people in their area reports (主动发现); grid workers and volunteers do
+    # nothing else on the platform.
+    Capability.REPORT_LEADS: {
+        Role.COUNTY_ADMIN,
+        Role.TOWN_ASSISTANT,
+        Role.TOWN_APPROVER,
+        Role.VILLAGE_COORDINATOR,
+        Role.SOCIAL_WORKER,
+        Role.GRID_WORKER,
+        Role.VOLUNTEER,
+    },
+    # The town decides what becomes of a lead (it alone can open an application).
+    Capability.TRIAGE_LEADS: {Role.TOWN_ASSISTANT, Role.TOWN_APPROVER},
+    Capability.PLAN_VISITS: {Role.COUNTY_ADMIN, Role.TOWN_ASSISTANT, Role.VILLAGE_COORDINATOR},
+    Capability.RECORD_VISITS: {
+        Role.TOWN_ASSISTANT,
+        Role.VILLAGE_COORDINATOR,
+        Role.SOCIAL_WORKER,
+    },
+    Capability.RUN_MONITORING: {Role.COUNTY_ADMIN},
+    Capability.HANDLE_WARNINGS: {Role.TOWN_ASSISTANT, Role.TOWN_APPROVER},
+    Capability.REFER: {Role.TOWN_ASSISTANT, Role.TOWN_APPROVER},
+    # The county's leading group decides; its secretariat (the county office) records it.
+    Capability.DECIDE_DELIBERATIONS: {Role.COUNTY_ADMIN},
+    Capability.MANAGE_ROSTER: {Role.COUNTY_ADMIN, Role.TOWN_ASSISTANT},
 }
 
 # How much of an ID number each role sees on screen.
@@ -105,6 +141,8 @@ ID_VISIBILITY: dict[str, Visibility] = {
     Role.SOCIAL_WORKER: Visibility.PARTIAL,
     Role.AUDITOR: Visibility.PARTIAL,
     Role.DEPARTMENT_OFFICER: Visibility.HIDDEN,
+    Role.GRID_WORKER: Visibility.HIDDEN,
+    Role.VOLUNTEER: Visibility.HIDDEN,
 }
 
 

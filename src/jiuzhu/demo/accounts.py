@@ -81,9 +81,12 @@ def main_accounts() -> list[DemoAccount]:
         DemoAccount(f"{slug}_approver", Role.TOWN_APPROVER, town),
     ]
     if village is not None:
-        accounts.append(
-            DemoAccount(f"{slug}_{village.code[9:]}", Role.VILLAGE_COORDINATOR, village)
-        )
+        stem = f"{slug}_{village.code[9:]}"
+        accounts += [
+            DemoAccount(stem, Role.VILLAGE_COORDINATOR, village),
+            DemoAccount(f"{stem}_grid", Role.GRID_WORKER, village),
+            DemoAccount(f"{stem}_volunteer", Role.VOLUNTEER, village),
+        ]
     accounts += [
         DemoAccount("dept_officer", Role.DEPARTMENT_OFFICER, county, DEPARTMENT),
         DemoAccount("social_worker", Role.SOCIAL_WORKER, county),

@@ -1,0 +1,133 @@
+"""Monitoring warning rules at scale: N households (~2.5N persons) against 10·N department
+rows (deaths, and the previous and latest extracts of unemployment benefits and of
+students, 20 % each).
+
+`python -m bench --size 1000000 --only outreach_warnings`
+
+Synthetic data written straight to Parquet (no database load). Figures:
+  outreach_warnings_floor   the bare DuckDB joins the rules need (facts → persons →
+                            households), counted
+  outreach_warnings         the rules themselves (outreach.warnings.hits), hits to Arrow
+"""
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from bench.common import benchmark, record, setup_django, timer
+
+PERSONS_PER_HOUSEHOLD = 2.5
+ROWS_PER_HOUSEHOLD = 10
+TODAY = dt.date(2026, 12, 1)
+
+
+def _ids(serial: np.ndarray) -> pa.Array:
+    """18-character ID-like strings from serials (the join key; check digits do not matter)."""
+    digits = pc.utf8_lpad(pa.array(serial).cast(pa.string()), width=12, padding="0")
+    return pc.binary_join_element_wise("370124", digits, "")
+
+
+def write_inputs(size: int, folder: Path, seed: int = 15) -> dict[str, Path]:
+    rng = np.random.default_rng(seed)
+    persons = int(size * PERSONS_PER_HOUSEHOLD)
+    towns = np.array([f"370124{100 + t:03d}000" for t in range(8)])
+    paths = {name: folder / f"{name}.parquet" for name in ("households", "persons")}
+    household_ids = np.arange(1, size + 1, dtype=np.int64)
+    pq.write_table(
+        pa.table({"household_id": household_ids, "town_code": towns[household_ids % len(towns)]}),
+        paths["households"],
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "person_id": np.arange(1, persons + 1, dtype=np.int64),
+                "household_id": rng.integers(1, size + 1, persons, dtype=np.int64),
+                "id_number": _ids(np.arange(persons)),
+                "birth_date": np.datetime64("1940-01-01")
+                + rng.integers(0, 30_000, persons).astype("timedelta64[D]"),
+            }
+        ),
+        paths["persons"],
+    )
+    rows = size * ROWS_PER_HOUSEHOLD
+    # A department's rows cover many people outside the registry: a third of the serials
+    # drawn lie beyond it.
+    reach = int(persons * 1.5)
+    shares = {
+        name: 0.2
+        for name in ("deaths", "benefits_before", "benefits_now", "students_before", "students_now")
+    }
+    for name, share in shares.items():
+        n = int(rows * share)
+        ids = _ids(rng.integers(0, reach, n))
+        if name == "deaths":
+            days = rng.integers(0, 365, n).astype("timedelta64[D]")
+            table = pa.table(
+                {
+                    "id_number": ids,
+                    "extract_date": np.datetime64(TODAY) - days,
+                    "detail": pa.array(["死亡日期：2026-10-01"] * n),
+                }
+            )
+        elif name.startswith("students"):
+            table = pa.table({"id_number": ids, "detail": pa.array(["东阿镇中学 初中"] * n)})
+        else:
+            table = pa.table({"id_number": ids, "amount_fen": rng.integers(0, 200_000, n)})
+        paths[name] = folder / f"{name}.parquet"
+        pq.write_table(table, paths[name])
+    return paths
+
+
+@benchmark("outreach_warnings")
+def run(size: int) -> None:
+    setup_django()
+    # Imported after Django is set up (the module sits in an app).
+    from jiuzhu.batch.engine import DuckDBEngine
+    from jiuzhu.outreach import warnings
+
+    with tempfile.TemporaryDirectory(prefix="bench-outreach-") as folder:
+        paths = write_inputs(size, Path(folder))
+        inputs = warnings.Inputs(
+            persons=paths["persons"],
+            households=paths["households"],
+            deaths=[paths["deaths"]],
+            benefits_before=paths["benefits_before"],
+            benefits_now=paths["benefits_now"],
+            benefits_date=TODAY,
+            students_before=paths["students_before"],
+            students_now=paths["students_now"],
+            students_date=TODAY,
+        )
+        thresholds = warnings.Thresholds(
+            death_since=TODAY - dt.timedelta(days=90),
+            benefit_min_fen=50_000,
+            born_after=dt.date(2010, 12, 1),
+        )
+        engine = DuckDBEngine()
+        try:
+            with timer() as floor:
+                warnings.prepare(engine, inputs)
+                joined = engine.query(warnings.FLOOR_SQL).column("n")[0].as_py()
+            record("outreach_warnings_floor", size, floor["seconds"], rows=joined)
+        finally:
+            engine.close()
+        engine = DuckDBEngine()
+        try:
+            with timer() as rules:
+                hits = warnings.hits(engine, inputs, thresholds)
+            record(
+                "outreach_warnings",
+                size,
+                rules["seconds"],
+                "outreach_warnings_floor",
+                floor["seconds"],
+                hits=hits.num_rows,
+                department_rows=size * ROWS_PER_HOUSEHOLD,
+            )
+        finally:
+            engine.close()

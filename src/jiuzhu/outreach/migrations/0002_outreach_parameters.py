@@ -1,0 +1,25 @@
+"""Parameters of outreach (issue 15): the lead triage limit and the visit intervals.
+
+Shipped as defaults for the county to confirm (policy/data/09-outreach.toml); changed by
+adding a dated row, never by editing code.
+"""
+
+from django.db import migrations
+
+from jiuzhu.policy.parameter_files import load_parameters, unload_parameters
+
+GROUPS = ["09-outreach"]
+
+
+def ship(apps, schema_editor):
+    load_parameters(apps.get_model("policy", "Parameter"), GROUPS)
+
+
+def unship(apps, schema_editor):
+    unload_parameters(apps.get_model("policy", "Parameter"), GROUPS)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("outreach", "0001_initial"), ("policy", "0004_lean_result_table")]
+
+    operations = [migrations.RunPython(ship, unship)]

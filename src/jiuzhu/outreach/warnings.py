@@ -1,0 +1,158 @@
+"""The monitoring warning rules (低收入人口动态监测预警): plain SQL over four views, run
+unchanged on DuckDB or Spark (jiuzhu.batch.engine):
+  persons          person_id, household_id, id_digest, birth_date   (registry snapshot)
+  households       household_id, town_code              (registry snapshot)
+  deaths           id_digest, extract_date, detail       (accepted death extracts)
+  benefits_before  id_digest, amount_fen                 (the previous unemployment extract)
+  benefits_now     id_digest                             (the latest unemployment extract)
+  students_before  id_digest, detail                     (the previous students extract)
+  students_now     id_digest                             (the latest students extract)
+Each rule yields (rule, household_id, person_id, town_code, source_date, amount_fen,
+detail); its threshold comes from the policy parameters in force.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import pyarrow as pa
+
+from jiuzhu.batch.engine import Engine
+
+
+class Rule(StrEnum):
+    DEATH = "death"  # a member registered dead: the household may have lost its earner
+    BENEFIT_LOST = "benefit_lost"  # unemployment benefit paid before, no longer paid
+    LEFT_SCHOOL = "left_school"  # a child at school before, no longer
+
+
+RULE_LABELS: dict[str, str] = {
+    Rule.DEATH: "家庭成员死亡（可能失去主要劳动力）",
+    Rule.BENEFIT_LOST: "失业保险金停发",
+    Rule.LEFT_SCHOOL: "未成年子女中断学业",
+}
+# What a hit's detail column holds, by rule (shown before it as evidence).
+DETAIL_LABELS: dict[str, str] = {Rule.DEATH: "死亡日期 ", Rule.LEFT_SCHOOL: "原就读 "}
+
+# Each rule's candidates by ID number first, then one join to the members and households
+# (joining the registry once, not once per rule).
+_CANDIDATES = """
+SELECT '{death}' AS rule, d.id_digest, d.extract_date AS source_date,
+       CAST(0 AS BIGINT) AS amount_fen, d.detail
+FROM deaths d WHERE d.extract_date >= DATE '{death_since}'
+UNION ALL
+SELECT '{benefit_lost}' AS rule, b.id_digest, DATE '{benefits_date}' AS source_date,
+       b.amount_fen, '' AS detail
+FROM benefits_before b LEFT JOIN benefits_now n ON n.id_digest = b.id_digest
+WHERE n.id_digest IS NULL AND b.amount_fen >= {benefit_min_fen}
+UNION ALL
+SELECT '{left_school}' AS rule, s.id_digest, DATE '{students_date}' AS source_date,
+       CAST(0 AS BIGINT) AS amount_fen, s.detail
+FROM students_before s LEFT JOIN students_now n ON n.id_digest = s.id_digest
+WHERE n.id_digest IS NULL
+"""
+
+HITS_SQL = (
+    "SELECT c.rule, p.household_id, p.person_id, h.town_code, c.source_date, c.amount_fen, "
+    "c.detail FROM ("
+    + _CANDIDATES
+    + """) c
+JOIN persons p ON c.id_digest = p.id_digest
+JOIN households h ON h.household_id = p.household_id
+WHERE c.rule <> '{left_school}' OR p.birth_date > DATE '{born_after}'
+"""
+)
+
+# The joins the rules need, without their conditions: the floor they are measured against.
+FLOOR_SQL = """
+SELECT COUNT(*) AS n FROM (
+  SELECT d.id_digest FROM deaths d
+  UNION ALL
+  SELECT b.id_digest FROM benefits_before b
+  LEFT JOIN benefits_now n ON n.id_digest = b.id_digest WHERE n.id_digest IS NULL
+  UNION ALL
+  SELECT s.id_digest FROM students_before s
+  LEFT JOIN students_now n ON n.id_digest = s.id_digest WHERE n.id_digest IS NULL
+) c
+JOIN persons p ON c.id_digest = p.id_digest
+JOIN households h ON h.household_id = p.household_id
+"""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    death_since: dt.date
+    benefit_min_fen: int
+    born_after: dt.date  # a school leaver born after this day is a child
+
+
+@dataclass(frozen=True)
+class Inputs:
+    persons: Path
+    households: Path
+    deaths: list[Path]
+    benefits_before: Path | None
+    benefits_now: Path | None
+    benefits_date: dt.date  # the latest unemployment extract's date (the day it stopped)
+    students_before: Path | None = None
+    students_now: Path | None = None
+    students_date: dt.date | None = None
+
+
+_EMPTY = {
+    "deaths": pa.schema(
+        [("id_digest", pa.string()), ("extract_date", pa.date32()), ("detail", pa.string())]
+    ),
+    "benefits_before": pa.schema([("id_digest", pa.string()), ("amount_fen", pa.int64())]),
+    "benefits_now": pa.schema([("id_digest", pa.string())]),
+    "students_before": pa.schema([("id_digest", pa.string()), ("detail", pa.string())]),
+    "students_now": pa.schema([("id_digest", pa.string())]),
+}
+
+
+def _register(engine: Engine, view: str, paths: list[Path]) -> None:
+    if paths:
+        engine.register_parquet(view, [str(p) for p in paths], _EMPTY[view].names, {})
+    else:
+        engine.register_arrow(view, _EMPTY[view].empty_table())
+
+
+def prepare(engine: Engine, inputs: Inputs) -> None:
+    """Register the views the rules read."""
+    engine.register_parquet(
+        "persons",
+        [str(inputs.persons)],
+        ["person_id", "household_id", "id_digest", "birth_date"],
+        {},
+    )
+    engine.register_parquet(
+        "households", [str(inputs.households)], ["household_id", "town_code"], {}
+    )
+    _register(engine, "deaths", inputs.deaths)
+    _register_pair(engine, "benefits", inputs.benefits_before, inputs.benefits_now)
+    _register_pair(engine, "students", inputs.students_before, inputs.students_now)
+
+
+def _register_pair(engine: Engine, name: str, before: Path | None, now: Path | None) -> None:
+    # Without two extracts of a source nothing can have stopped.
+    pair = (before, now) if before is not None and now is not None else None
+    _register(engine, f"{name}_before", [pair[0]] if pair else [])
+    _register(engine, f"{name}_now", [pair[1]] if pair else [])
+
+
+def hits(engine: Engine, inputs: Inputs, thresholds: Thresholds) -> pa.Table:
+    """Every rule's hits."""
+    prepare(engine, inputs)
+    return engine.query(
+        HITS_SQL.format(
+            death=Rule.DEATH,
+            benefit_lost=Rule.BENEFIT_LOST,
+            death_since=thresholds.death_since.isoformat(),
+            benefits_date=inputs.benefits_date.isoformat(),
+            benefit_min_fen=int(thresholds.benefit_min_fen),
+            left_school=Rule.LEFT_SCHOOL,
+            students_date=(inputs.students_date or inputs.benefits_date).isoformat(),
+            born_after=thresholds.born_after.isoformat(),
+        )
+    )
