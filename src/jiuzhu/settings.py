@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "jiuzhu.cases",
     "jiuzhu.payments",
     "jiuzhu.funds",
+    "jiuzhu.oversight",
     "jiuzhu.portal",
     "jiuzhu.api",
     "jiuzhu.dashboard",

@@ -34,6 +34,9 @@ class Capability(models.TextChoices):
     MANAGE_BUDGETS = "manage_budgets", "管理预算与县级补助分配"
     MANAGE_SECURITY = "manage_security", "管理接口令牌、查看安全事件"
     MANAGE_STAFF = "manage_staff", "管理工作人员账户"
+    HANDLE_COMPLAINTS = "handle_complaints", "登记、调查和答复投诉举报"
+    HANDLE_ALERTS = "handle_alerts", "核查处理风险预警"
+    SUPERVISE = "supervise", "分派投诉举报和风险预警、运行风险筛查"
 
 
 _ALL_STAFF_READERS = {
@@ -85,6 +88,11 @@ CAPABILITIES: dict[Capability, set[Role]] = {
     Capability.MANAGE_BUDGETS: {Role.COUNTY_ADMIN},
     Capability.MANAGE_SECURITY: {Role.COUNTY_ADMIN},
     Capability.MANAGE_STAFF: {Role.COUNTY_ADMIN},
+    # Complaints and alerts are handled by those who do not run the cases day to day: the
+    # county's supervisors, and a town's approver when a supervisor assigns one to them.
+    Capability.HANDLE_COMPLAINTS: {Role.COUNTY_SUPERVISOR, Role.COUNTY_ADMIN, Role.TOWN_APPROVER},
+    Capability.HANDLE_ALERTS: {Role.COUNTY_SUPERVISOR, Role.COUNTY_ADMIN, Role.TOWN_APPROVER},
+    Capability.SUPERVISE: {Role.COUNTY_SUPERVISOR},
 }
 
 # How much of an ID number each role sees on screen.

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from jiuzhu.oversight import views
+
+app_name = "oversight"
+urlpatterns = [
+    path("complaints/", views.complaint_list, name="complaints"),
+    path("complaints/new/", views.complaint_new, name="complaint_new"),
+    path("complaints/<int:complaint_id>/", views.complaint_detail, name="complaint"),
+    path("complaints/<int:complaint_id>/act/", views.complaint_act, name="complaint_act"),
+    path("alerts/", views.alert_list, name="alerts"),
+    path("alerts/scan/", views.alert_scan, name="alert_scan"),
+    path("alerts/<int:alert_id>/", views.alert_detail, name="alert"),
+    path("alerts/<int:alert_id>/act/", views.alert_act, name="alert_act"),
+]

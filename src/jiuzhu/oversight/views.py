@@ -1,0 +1,270 @@
+"""Staff pages: complaints (list, overdue, record, handle) and risk warnings (scan, list,
+counts by rule and town, handle)."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from jiuzhu.core.forms import posted, refusals_shown
+from jiuzhu.core.models import Region, RegionLevel, User
+from jiuzhu.core.permissions import found_or_404, require_page
+from jiuzhu.core.roles import Capability
+from jiuzhu.core.selectors import regions_in_scope
+from jiuzhu.oversight import complaints, risk, selectors
+from jiuzhu.oversight.models import (
+    AlertConclusion,
+    Complaint,
+    ComplaintCategory,
+    ComplaintChannel,
+    ComplaintStatus,
+    Finding,
+    FollowUpKind,
+)
+from jiuzhu.oversight.rules import RULE_LABELS
+
+PAGE_SIZE = 50
+
+
+def _town_names() -> dict[str, str]:
+    return dict(Region.objects.filter(level=RegionLevel.TOWN).values_list("code", "name"))
+
+
+@login_required
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    user = require_page(request, Capability.HANDLE_COMPLAINTS)
+    today = timezone.localdate()
+    overdue = request.GET.get("view") == "overdue"
+    status = request.GET.get("status", "")
+    rows = selectors.overdue_complaints(user, today) if overdue else selectors.complaints_for(user)
+    if status in ComplaintStatus.values:
+        rows = rows.filter(status=status)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "oversight/complaints.html",
+        {
+            "page": page,
+            "overdue": overdue,
+            "status": status,
+            "statuses": ComplaintStatus.choices,
+            "counts": selectors.complaint_counts(user),
+            "overdue_count": selectors.overdue_complaints(user, today).count(),
+            "today": today,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def complaint_new(request: HttpRequest) -> HttpResponse:
+    """A complaint received by phone, letter, visit or in person."""
+    user = require_page(request, Capability.HANDLE_COMPLAINTS)
+    if request.method == "POST":
+        channel, category, town, content, name, phone, subject, evidence = posted(
+            request,
+            "channel",
+            "category",
+            "town",
+            "content",
+            "name",
+            "phone",
+            "subject",
+            "evidence",
+        )
+        with refusals_shown(request):
+            complaint = complaints.record(
+                user,
+                town=regions_in_scope(user, RegionLevel.TOWN).filter(code=town).first(),
+                channel=channel,
+                category=category,
+                content=content,
+                anonymous=request.POST.get("anonymous") == "1",
+                name=name,
+                phone=phone,
+                subject_text=subject,
+                evidence=evidence,
+            )
+            messages.success(request, f"已登记，编号 {complaint.number}。")
+            return redirect("oversight:complaint", complaint.pk)
+    return render(
+        request,
+        "oversight/complaint_new.html",
+        {
+            "channels": ComplaintChannel.choices,
+            "categories": ComplaintCategory.choices,
+            "towns": regions_in_scope(user, RegionLevel.TOWN).order_by("code"),
+            "values": request.POST,
+        },
+    )
+
+
+@login_required
+def complaint_detail(request: HttpRequest, complaint_id: int) -> HttpResponse:
+    user = require_page(request, Capability.HANDLE_COMPLAINTS)
+    complaint = found_or_404(complaints.open_complaint(user, complaint_id, request))
+    name, phone = selectors.complainant_of(user, complaint)
+    is_handler = complaint.handler_id == user.pk
+    return render(
+        request,
+        "oversight/complaint.html",
+        {
+            "c": complaint,
+            "complainant_name": name,
+            "complainant_phone": phone,
+            "notes": complaint.notes.select_related("author"),
+            "follow_ups": complaint.follow_ups.all(),
+            "can_assign": user.can(Capability.SUPERVISE)
+            and complaint.status in (ComplaintStatus.RECEIVED, ComplaintStatus.ASSIGNED),
+            "candidates": selectors.handler_candidates(user, complaint),
+            "can_investigate": is_handler and complaint.status == ComplaintStatus.ASSIGNED,
+            "can_reply": is_handler and complaint.status == ComplaintStatus.CONCLUDED,
+            "findings": Finding.choices,
+            "follow_up_kinds": FollowUpKind.choices,
+            "overdue": complaint.status != ComplaintStatus.REPLIED
+            and complaint.due_on < timezone.localdate(),
+        },
+    )
+
+
+def _assign(request: HttpRequest, user: User, complaint: Complaint) -> str:
+    handler = User.objects.filter(pk=_int(request.POST.get("handler"))).first()
+    if handler is None:
+        return "请选择承办人。"
+    complaints.assign(user, complaint, handler)
+    return "已分派。"
+
+
+def _note(request: HttpRequest, user: User, complaint: Complaint) -> str:
+    complaints.add_note(user, complaint, request.POST.get("text", ""))
+    return "调查情况已记录。"
+
+
+def _conclude(request: HttpRequest, user: User, complaint: Complaint) -> str:
+    complaints.conclude(
+        user,
+        complaint,
+        request.POST.get("finding", ""),
+        request.POST.get("conclusion", ""),
+        request.POST.getlist("follow_ups"),
+    )
+    return "已办结，请答复反映人。"
+
+
+def _reply(request: HttpRequest, user: User, complaint: Complaint) -> str:
+    complaints.reply(user, complaint, request.POST.get("reply", ""))
+    return "已答复反映人。"
+
+
+COMPLAINT_STEPS: dict[str, Callable[[HttpRequest, User, Complaint], str]] = {
+    "assign": _assign,
+    "note": _note,
+    "conclude": _conclude,
+    "reply": _reply,
+}
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
+
+
+@login_required
+@require_POST
+def complaint_act(request: HttpRequest, complaint_id: int) -> HttpResponse:
+    user = require_page(request, Capability.HANDLE_COMPLAINTS)
+    complaint = found_or_404(selectors.complaint_for(user, complaint_id))
+    step = COMPLAINT_STEPS.get(request.POST.get("action", ""))
+    if step is None:
+        raise Http404
+    with refusals_shown(request):
+        done = step(request, user, complaint)
+        (messages.success if done.startswith("已") else messages.error)(request, done)
+    return redirect("oversight:complaint", complaint.pk)
+
+
+@login_required
+def alert_list(request: HttpRequest) -> HttpResponse:
+    user = require_page(request, Capability.HANDLE_ALERTS)
+    rows = selectors.alerts_for(user)
+    rule = request.GET.get("rule", "")
+    if rule in RULE_LABELS:
+        rows = rows.filter(rule=rule)
+    if request.GET.get("open") == "1":
+        rows = rows.exclude(status="concluded")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "oversight/alerts.html",
+        {
+            "page": page,
+            "rule": rule,
+            "rules": RULE_LABELS,
+            "counts": selectors.alert_counts(user),
+            "towns": _town_names(),
+            "can_scan": user.can(Capability.SUPERVISE),
+            "scans": risk.RiskScan.objects.all()[:5] if user.can(Capability.SUPERVISE) else [],
+        },
+    )
+
+
+@login_required
+@require_POST
+def alert_scan(request: HttpRequest) -> HttpResponse:
+    user = require_page(request, Capability.SUPERVISE)
+    with refusals_shown(request):
+        done = risk.scan(user)
+        messages.success(request, f"风险筛查完成，新增预警 {done.new_alerts} 条。")
+    return redirect("oversight:alerts")
+
+
+@login_required
+def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
+    user = require_page(request, Capability.HANDLE_ALERTS)
+    alert = found_or_404(selectors.alert_for(user, alert_id))
+    return render(
+        request,
+        "oversight/alert.html",
+        {
+            "a": alert,
+            "rule_label": RULE_LABELS.get(alert.rule, ""),
+            "town": _town_names().get(alert.town_code, ""),
+            "can_assign": user.can(Capability.SUPERVISE) and alert.status != "concluded",
+            "candidates": selectors.alert_handler_candidates(user, alert),
+            "can_conclude": alert.handler_id == user.pk and alert.status == "assigned",
+            "conclusions": AlertConclusion.choices,
+            "follow_ups": alert.follow_ups.all(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def alert_act(request: HttpRequest, alert_id: int) -> HttpResponse:
+    user = require_page(request, Capability.HANDLE_ALERTS)
+    alert = found_or_404(selectors.alert_for(user, alert_id))
+    action = request.POST.get("action", "")
+    with refusals_shown(request):
+        if action == "assign":
+            handler = User.objects.filter(pk=_int(request.POST.get("handler"))).first()
+            if handler is None:
+                messages.error(request, "请选择承办人。")
+            else:
+                risk.assign_alert(user, alert, handler)
+                messages.success(request, "已分派。")
+        elif action == "conclude":
+            risk.conclude_alert(
+                user, alert, request.POST.get("conclusion", ""), request.POST.get("note", "")
+            )
+            messages.success(request, "预警已办结。")
+        else:
+            raise Http404
+    return redirect(reverse("oversight:alert", args=[alert.pk]))
