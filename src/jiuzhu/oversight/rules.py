@@ -12,6 +12,8 @@ Views (each an Arrow table or Parquet files):
   relatives   staff_id, person_id — staff's declared close relatives (近亲属备案)
   decisions   decided_by, town_code — approvals of the last twelve months
   covered     materialised: each person a recipient covers, with its programme and town
+  flagged     materialised: the facts some rule looks for, attached to whom they cover
+              (the departments' rows are read once, whatever the number of rules)
 
 Every rule answers the same columns: subject (what the hit is about: a repeated hit on
 the same subject is the same alert), town_code, household_id, staff_id, n, amount_fen,
@@ -54,6 +56,13 @@ FROM recipients r JOIN members m ON m.household_id = r.household_id
 WHERE r.person_id IS NULL OR r.person_id = m.person_id
 """
 
+FLAGGED_CATEGORIES = ("death", "payroll", "vehicle", "business")
+FLAGGED_SQL = f"""
+SELECT c.recipient_id, c.household_id, c.town_code, f.category, f.extract_date
+FROM facts f JOIN covered c ON c.id_number = f.id_number
+WHERE f.category IN ({", ".join(f"'{c}'" for c in FLAGGED_CATEGORIES)})
+"""
+
 # Programmes nobody may receive together: 特困供养 replaces 低保 (社会救助暂行办法 第十四条).
 EXCLUSIVE = ("dibao", "tekun")
 
@@ -80,51 +89,60 @@ class Rule:
 def _fact_sql(category: str) -> Callable[[Thresholds], str]:
     def sql(_: Thresholds) -> str:
         return f"""
-SELECT CAST(c.recipient_id AS STRING) AS subject, MIN(c.town_code) AS town_code,
-       MIN(c.household_id) AS household_id, {_NONE} AS staff_id, COUNT(*) AS n,
-       CAST(0 AS BIGINT) AS amount_fen, MAX(f.extract_date) AS on_date
-FROM covered c JOIN facts f ON f.id_number = c.id_number
-WHERE f.category = '{category}'
-GROUP BY c.recipient_id"""
+SELECT CAST(recipient_id AS STRING) AS subject, MIN(town_code) AS town_code,
+       MIN(household_id) AS household_id, {_NONE} AS staff_id, COUNT(*) AS n,
+       CAST(0 AS BIGINT) AS amount_fen, MAX(extract_date) AS on_date
+FROM flagged
+WHERE category = '{category}'
+GROUP BY recipient_id"""
 
     return sql
 
 
 def _deceased(_: Thresholds) -> str:
+    # One death per recipient, however many extracts report it (hukou and deaths both do).
     return f"""
-SELECT CAST(c.recipient_id AS STRING) AS subject, MIN(c.town_code) AS town_code,
-       MIN(c.household_id) AS household_id, {_NONE} AS staff_id, COUNT(*) AS n,
+SELECT CAST(f.recipient_id AS STRING) AS subject, MIN(f.town_code) AS town_code,
+       MIN(f.household_id) AS household_id, {_NONE} AS staff_id, COUNT(*) AS n,
        SUM(l.net_fen) AS amount_fen, MIN(f.extract_date) AS on_date
-FROM facts f
-JOIN covered c ON c.id_number = f.id_number
-JOIN lines l ON l.recipient_id = c.recipient_id
-WHERE f.category = 'death' AND l.for_month > f.extract_date
-GROUP BY c.recipient_id"""
+FROM (SELECT recipient_id, MIN(town_code) AS town_code, MIN(household_id) AS household_id,
+             MIN(extract_date) AS extract_date
+      FROM flagged WHERE category = 'death' GROUP BY recipient_id) f
+JOIN lines l ON l.recipient_id = f.recipient_id
+WHERE l.for_month > f.extract_date
+GROUP BY f.recipient_id"""
 
 
 def _shared_account(t: Thresholds) -> str:
+    # Grouped on the lines alone; only the accounts found meet the recipients (for a town).
     return f"""
-SELECT md5(account_number) AS subject, MIN(r.town_code) AS town_code,
-       {_NONE} AS household_id, {_NONE} AS staff_id, COUNT(DISTINCT l.household_id) AS n,
-       SUM(l.net_fen) AS amount_fen, MAX(l.for_month) AS on_date
-FROM lines l JOIN recipients r ON r.recipient_id = l.recipient_id
-WHERE l.account_number <> ''
-GROUP BY l.account_number
-HAVING COUNT(DISTINCT l.household_id) >= {int(t.shared_account_households)}"""
+SELECT md5(a.account_number) AS subject, r.town_code AS town_code,
+       {_NONE} AS household_id, {_NONE} AS staff_id, a.n AS n,
+       a.amount_fen AS amount_fen, a.on_date AS on_date
+FROM (SELECT account_number, MIN(recipient_id) AS recipient_id,
+             COUNT(DISTINCT household_id) AS n, SUM(net_fen) AS amount_fen,
+             MAX(for_month) AS on_date
+      FROM lines WHERE account_number <> ''
+      GROUP BY account_number
+      HAVING COUNT(DISTINCT household_id) >= {int(t.shared_account_households)}) a
+JOIN recipients r ON r.recipient_id = a.recipient_id"""
 
 
 def _two_places(_: Thresholds) -> str:
+    # Persons covered more than once are few: found first, then looked at closely.
     first, second = EXCLUSIVE
     return f"""
-SELECT md5(id_number) AS subject, MIN(town_code) AS town_code,
-       MIN(household_id) AS household_id, {_NONE} AS staff_id,
-       COUNT(DISTINCT town_code) AS n, CAST(0 AS BIGINT) AS amount_fen,
+SELECT md5(c.id_number) AS subject, MIN(c.town_code) AS town_code,
+       MIN(c.household_id) AS household_id, {_NONE} AS staff_id,
+       COUNT(DISTINCT c.town_code) AS n, CAST(0 AS BIGINT) AS amount_fen,
        CAST(NULL AS DATE) AS on_date
-FROM covered
-GROUP BY id_number
-HAVING COUNT(DISTINCT town_code) > 1
-    OR (SUM(CASE WHEN programme = '{first}' THEN 1 ELSE 0 END) > 0
-        AND SUM(CASE WHEN programme = '{second}' THEN 1 ELSE 0 END) > 0)"""
+FROM covered c
+JOIN (SELECT id_number FROM covered GROUP BY id_number HAVING COUNT(*) > 1) twice
+  ON twice.id_number = c.id_number
+GROUP BY c.id_number
+HAVING COUNT(DISTINCT c.town_code) > 1
+    OR (SUM(CASE WHEN c.programme = '{first}' THEN 1 ELSE 0 END) > 0
+        AND SUM(CASE WHEN c.programme = '{second}' THEN 1 ELSE 0 END) > 0)"""
 
 
 def _relatives(_: Thresholds) -> str:
@@ -254,6 +272,7 @@ def prepare(engine: Engine, inputs: dict[str, Source]) -> None:
         else:
             engine.register_parquet(view, list(source), columns, {})
     engine.materialise("covered", COVERED_SQL)
+    engine.materialise("flagged", FLAGGED_SQL)
 
 
 def run(engine: Engine, thresholds: Thresholds) -> dict[str, list[dict[str, Any]]]:
