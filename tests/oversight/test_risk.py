@@ -230,3 +230,25 @@ def test_alert_pages(county_recipients, county_supervisor, pay_staff):
         reverse("oversight:alert_act", args=[alert.pk]), {"action": "assign", "handler": "x"}
     )
     assert response.status_code == 302 and Alert.objects.get(pk=alert.pk).handler is None
+
+
+@pytest.mark.django_db
+def test_relatives_page_declares_by_id_number(pay_staff, dong_e_village):
+    admin, assistant = pay_staff["admin"], pay_staff["assistant"]
+    household = make_household(admin, dong_e_village, "吴奶奶")
+    relative = factories.head_of(household)
+    client = client_for(assistant)
+    url = reverse("oversight:relatives")
+    refused = client.post(url, {"id_number": "110101199001011234", "relation": "父母"})
+    assert refused.status_code == 302 and not RelativeDeclaration.objects.exists()
+    assert "未找到该人员，请核对身份证号。" in client.get(url).content.decode()
+    client.post(url, {"id_number": relative.id_number, "relation": "父母"})
+    declaration = RelativeDeclaration.objects.get()
+    assert (declaration.staff, declaration.person, declaration.relation) == (
+        assistant,
+        relative,
+        "父母",
+    )
+    page = client.get(url).content.decode()
+    assert "吴奶奶" in page and relative.id_number not in page  # masked on the page
+    assert "吴奶奶" not in client_for(pay_staff["approver"]).get(url).content.decode()

@@ -22,6 +22,7 @@ NAVIGATION: list[tuple[str, str, Capability | None]] = [
     ("资金预算", "funds:execution", Capability.VIEW_PAYROLL),
     ("投诉举报", "oversight:complaints", Capability.HANDLE_COMPLAINTS),
     ("风险预警", "oversight:alerts", Capability.HANDLE_ALERTS),
+    ("近亲属备案", "oversight:relatives", None),
     ("工作日历", "core:calendar", Capability.MANAGE_CALENDAR),
     ("行政区划", "core:regions", Capability.MANAGE_REGIONS),
     ("访问日志", "core:access_log", Capability.VIEW_ACCESS_LOG),

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from jiuzhu.batch.engine import DuckDBEngine
 from jiuzhu.cases.models import ACTIVE_RECIPIENT_STATUSES, Case, Recipient, Status
+from jiuzhu.core import idnumber
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.inputs import plain_text
 from jiuzhu.core.models import User
@@ -40,6 +41,7 @@ from jiuzhu.oversight.models import (
 from jiuzhu.oversight.parameters import Supervision
 from jiuzhu.payments.models import PayrollLine
 from jiuzhu.registry.models import Household, Person
+from jiuzhu.registry.selectors import household_for_intake
 from jiuzhu.registry.snapshot import export_registry
 from jiuzhu.verification.services import current_extracts
 
@@ -301,6 +303,17 @@ RELATIONS = (
     "孙子女、外孙子女",
     "其他近亲属",
 )
+
+
+def relative_by_id_number(id_number: str) -> Person | None:
+    """The registered person with this ID number, found through the registry's intake
+    look-up (a relative may live anywhere in the county)."""
+    household = household_for_intake(id_number)
+    if household is None:
+        return None
+    wanted = idnumber.normalise(id_number)
+    members = household.memberships.filter(end_date__isnull=True).select_related("person")
+    return next((m.person for m in members if m.person.id_number == wanted), None)
 
 
 def declare_relative(actor: User, person: Person | None, relation: str) -> RelativeDeclaration:

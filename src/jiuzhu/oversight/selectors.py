@@ -18,6 +18,7 @@ from jiuzhu.oversight.models import (
     AlertStatus,
     Complaint,
     ComplaintStatus,
+    RelativeDeclaration,
 )
 
 HIDDEN_IDENTITY = "（仅承办人和县级监管人员可见）"
@@ -107,6 +108,11 @@ def complaint_counts(user: User) -> dict[str, int]:
 
 
 # ------------------------------------------------------------------ alerts
+
+
+def declarations_of(user: User) -> QuerySet[RelativeDeclaration]:
+    """The close relatives a staff member has declared."""
+    return RelativeDeclaration.objects.filter(staff=user).select_related("person")
 
 
 def alerts_for(user: User) -> QuerySet[Alert]:

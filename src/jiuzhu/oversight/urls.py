@@ -8,6 +8,7 @@ urlpatterns = [
     path("complaints/new/", views.complaint_new, name="complaint_new"),
     path("complaints/<int:complaint_id>/", views.complaint_detail, name="complaint"),
     path("complaints/<int:complaint_id>/act/", views.complaint_act, name="complaint_act"),
+    path("relatives/", views.relatives, name="relatives"),
     path("alerts/", views.alert_list, name="alerts"),
     path("alerts/scan/", views.alert_scan, name="alert_scan"),
     path("alerts/<int:alert_id>/", views.alert_detail, name="alert"),

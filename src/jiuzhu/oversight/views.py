@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.core.forms import posted, refusals_shown
 from jiuzhu.core.models import Region, RegionLevel, User
-from jiuzhu.core.permissions import found_or_404, require_page
+from jiuzhu.core.permissions import found_or_404, require_page, staff
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import regions_in_scope
 from jiuzhu.oversight import complaints, risk, selectors
@@ -268,3 +268,21 @@ def alert_act(request: HttpRequest, alert_id: int) -> HttpResponse:
         else:
             raise Http404
     return redirect(reverse("oversight:alert", args=[alert.pk]))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def relatives(request: HttpRequest) -> HttpResponse:
+    """A staff member's declared close relatives (近亲属备案), and declaring one."""
+    user = staff(request)
+    if request.method == "POST":
+        id_number, relation = posted(request, "id_number", "relation")
+        with refusals_shown(request):
+            risk.declare_relative(user, risk.relative_by_id_number(id_number), relation)
+            messages.success(request, "已备案。")
+        return redirect("oversight:relatives")
+    return render(
+        request,
+        "oversight/relatives.html",
+        {"declarations": selectors.declarations_of(user), "relations": risk.RELATIONS},
+    )
