@@ -25,6 +25,7 @@ urlpatterns = [
     path("oversight/", include("jiuzhu.oversight.urls")),
     path("complaint/", oversight_public.complaint_form, name="public_complaint"),
     path("complaint/track/", oversight_public.complaint_track, name="public_complaint_track"),
+    path("blacklist/", oversight_public.blacklist, name="public_blacklist"),
     path("overview/", include("jiuzhu.dashboard.urls")),
     path("api/policy/", include("jiuzhu.policy.api_urls")),
     path("api/", include("jiuzhu.api.urls")),

@@ -22,6 +22,8 @@ NAVIGATION: list[tuple[str, str, Capability | None]] = [
     ("资金预算", "funds:execution", Capability.VIEW_PAYROLL),
     ("投诉举报", "oversight:complaints", Capability.HANDLE_COMPLAINTS),
     ("风险预警", "oversight:alerts", Capability.HANDLE_ALERTS),
+    ("失信记录", "oversight:integrity", Capability.HANDLE_COMPLAINTS),
+    ("容错纠错", "oversight:faults", Capability.SUPERVISE),
     ("近亲属备案", "oversight:relatives", None),
     ("工作日历", "core:calendar", Capability.MANAGE_CALENDAR),
     ("行政区划", "core:regions", Capability.MANAGE_REGIONS),

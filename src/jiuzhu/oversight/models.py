@@ -228,3 +228,78 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} {self.subject_key}"
+
+
+class IntegrityStatus(models.TextChoices):
+    RECORDED = "recorded", "待决定"
+    NOT_LISTED = "not_listed", "已记录，不列入名单"
+    NOTICE = "notice", "已告知，异议期内"
+    WITHDRAWN = "withdrawn", "异议成立，已撤销"
+    PUBLISHED = "published", "已公布"
+    REMOVED = "removed", "已移出名单"
+
+
+class DishonestyRecord(models.Model):
+    """A proven false declaration (失信记录): who, what, the amount obtained, the recovery
+    and fine, and the due process of the published list (黑名单)."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    region_code = models.CharField(max_length=12, db_index=True)
+    facts = models.TextField("失信事实", max_length=2000)
+    obtained_fen = models.BigIntegerField("骗取金额（分）")
+    fine_fen = models.BigIntegerField("罚款（分）", default=0)
+    investigator = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=12, choices=IntegrityStatus.choices)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision = models.TextField("决定", max_length=2000, blank=True)
+    notice_on = models.DateField("告知日期", null=True, blank=True)
+    objection_until = models.DateField("异议期至", null=True, blank=True)
+    objection = models.TextField("异议", max_length=2000, blank=True)
+    objection_resolved = models.BooleanField(null=True)
+    published_on = models.DateField("公布日期", null=True, blank=True)
+    ends_on = models.DateField("公布截止", null=True, blank=True)
+    removed_on = models.DateField("移出日期", null=True, blank=True)
+    removal_reason = models.CharField("移出原因", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "失信记录"
+        ordering = ["-recorded_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(obtained_fen__gte=0) & models.Q(fine_fen__gte=0),
+                name="dishonesty_amounts_not_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.status}"
+
+
+class FaultToleranceRecord(models.Model):
+    """A staff member's error made in good faith (容错纠错), reviewed by a supervisor: a
+    tolerated error is left out of the evaluation's penalties."""
+
+    staff = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(max_length=12, db_index=True)
+    error = models.TextField("失误情况", max_length=2000)
+    # The rules' conditions (for the public good, no personal gain, within the rules'
+    # room for judgement, corrected actively), each confirmed or not by the reviewer.
+    conditions = models.JSONField(default=dict)
+    tolerated = models.BooleanField("予以容错")
+    corrected_on = models.DateField("纠正日期", null=True, blank=True)
+    conclusion = models.TextField("复核结论", max_length=2000)
+    reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "容错纠错记录"
+        ordering = ["-reviewed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.tolerated}"

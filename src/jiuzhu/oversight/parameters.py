@@ -16,6 +16,9 @@ class Supervision:
     approval_share: Decimal
     approval_min_decisions: int
     review_overdue_days: int
+    fine_multiple: Decimal
+    objection_working_days: int
+    blacklist_months: int
 
     @classmethod
     def on(cls, day: dt.date) -> Self:
@@ -27,4 +30,7 @@ class Supervision:
             approval_share=Decimal(parameters["risk.approval_share"]),
             approval_min_decisions=int(parameters["risk.approval_min_decisions"]),
             review_overdue_days=int(parameters["risk.review_overdue_days"]),
+            fine_multiple=Decimal(parameters["integrity.fine_multiple"]),
+            objection_working_days=int(parameters["integrity.objection_working_days"]),
+            blacklist_months=int(parameters["integrity.blacklist_months"]),
         )

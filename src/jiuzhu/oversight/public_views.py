@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from jiuzhu.core.errors import DomainError
@@ -45,4 +46,13 @@ def complaint_track(request: HttpRequest) -> HttpResponse:
         request,
         "oversight/public/track.html",
         {"found": found, "asked": bool(number or code), "number": number},
+    )
+
+
+def blacklist(request: HttpRequest) -> HttpResponse:
+    """The published list of serious dishonesty (失信名单), masked."""
+    return render(
+        request,
+        "oversight/public/blacklist.html",
+        {"rows": selectors.public_blacklist(timezone.localdate())},
     )

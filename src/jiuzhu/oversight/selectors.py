@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
+from jiuzhu.core import idnumber
 from jiuzhu.core.models import User
 from jiuzhu.core.roles import Capability, Role
 from jiuzhu.core.selectors import in_area, one_of
@@ -18,6 +19,9 @@ from jiuzhu.oversight.models import (
     AlertStatus,
     Complaint,
     ComplaintStatus,
+    DishonestyRecord,
+    FaultToleranceRecord,
+    IntegrityStatus,
     RelativeDeclaration,
 )
 
@@ -163,3 +167,71 @@ def alert_counts(user: User) -> list[RuleTownCount]:
         .order_by("rule", "town_code")
     )
     return [RuleTownCount(r["rule"], r["town_code"], r["open"], r["concluded"]) for r in rows]
+
+
+# ------------------------------------------------------------------ integrity
+
+
+def dishonesty_for(user: User) -> QuerySet[DishonestyRecord]:
+    if not user.can(Capability.HANDLE_COMPLAINTS):
+        return DishonestyRecord.objects.none()
+    return DishonestyRecord.objects.filter(in_area(user, "region_code")).select_related(
+        "person", "household", "investigator", "decided_by"
+    )
+
+
+def dishonesty_record_for(user: User, record_id: int | str | None) -> DishonestyRecord | None:
+    return one_of(dishonesty_for(user), record_id)
+
+
+def _published(today: dt.date) -> QuerySet[DishonestyRecord]:
+    return DishonestyRecord.objects.filter(
+        status=IntegrityStatus.PUBLISHED, ends_on__gte=today
+    ).select_related("person")
+
+
+@dataclass(frozen=True)
+class ListedRow:
+    """One public line of the list: masked name and ID number, the facts, the period."""
+
+    name: str
+    id_number: str
+    facts: str
+    obtained_fen: int
+    published_on: dt.date | None
+    ends_on: dt.date | None
+
+
+def public_blacklist(today: dt.date) -> list[ListedRow]:
+    return [
+        ListedRow(
+            name=entry.person.name[:1] + "*" * (len(entry.person.name) - 1),
+            id_number=idnumber.mask(entry.person.id_number, idnumber.Visibility.HIDDEN),
+            facts=entry.facts,
+            obtained_fen=entry.obtained_fen,
+            published_on=entry.published_on,
+            ends_on=entry.ends_on,
+        )
+        for entry in _published(today).order_by("-published_on", "pk")
+    ]
+
+
+def blacklist_export(user: User, today: dt.date) -> list[DishonestyRecord]:
+    """The published entries in full, for the credit platform (county supervisors only)."""
+    if not user.can(Capability.SUPERVISE):
+        return []
+    return list(_published(today).filter(in_area(user, "region_code")).order_by("pk"))
+
+
+def fault_records_for(user: User) -> QuerySet[FaultToleranceRecord]:
+    if not user.can(Capability.SUPERVISE):
+        return FaultToleranceRecord.objects.none()
+    return FaultToleranceRecord.objects.filter(in_area(user, "region_code")).select_related(
+        "staff", "reviewed_by"
+    )
+
+
+def staff_in_area(user: User) -> QuerySet[User]:
+    return User.objects.filter(is_active=True, region__code__startswith=user.scope_prefix).order_by(
+        "role", "pk"
+    )
