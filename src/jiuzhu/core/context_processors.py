@@ -24,6 +24,8 @@ NAVIGATION: list[tuple[str, str, Capability | None]] = [
     ("风险预警", "oversight:alerts", Capability.HANDLE_ALERTS),
     ("失信记录", "oversight:integrity", Capability.HANDLE_COMPLAINTS),
     ("容错纠错", "oversight:faults", Capability.SUPERVISE),
+    ("绩效评价", "oversight:evaluation", Capability.TRACK_TASKS),
+    ("任务分工", "oversight:tasks", Capability.TRACK_TASKS),
     ("近亲属备案", "oversight:relatives", None),
     ("工作日历", "core:calendar", Capability.MANAGE_CALENDAR),
     ("行政区划", "core:regions", Capability.MANAGE_REGIONS),

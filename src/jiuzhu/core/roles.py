@@ -37,6 +37,7 @@ class Capability(models.TextChoices):
     HANDLE_COMPLAINTS = "handle_complaints", "登记、调查和答复投诉举报"
     HANDLE_ALERTS = "handle_alerts", "核查处理风险预警"
     SUPERVISE = "supervise", "分派投诉举报和风险预警、运行风险筛查"
+    TRACK_TASKS = "track_tasks", "查看和报送任务分工进展、绩效评价"
 
 
 _ALL_STAFF_READERS = {
@@ -93,6 +94,14 @@ CAPABILITIES: dict[Capability, set[Role]] = {
     Capability.HANDLE_COMPLAINTS: {Role.COUNTY_SUPERVISOR, Role.COUNTY_ADMIN, Role.TOWN_APPROVER},
     Capability.HANDLE_ALERTS: {Role.COUNTY_SUPERVISOR, Role.COUNTY_ADMIN, Role.TOWN_APPROVER},
     Capability.SUPERVISE: {Role.COUNTY_SUPERVISOR},
+    # The leading group's page: the county's civil affairs staff, the departments that own
+    # tasks, and the auditors.
+    Capability.TRACK_TASKS: {
+        Role.COUNTY_ADMIN,
+        Role.COUNTY_SUPERVISOR,
+        Role.DEPARTMENT_OFFICER,
+        Role.AUDITOR,
+    },
 }
 
 # How much of an ID number each role sees on screen.

@@ -303,3 +303,27 @@ class FaultToleranceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff_id} {self.tolerated}"
+
+
+class TaskProgress(models.Model):
+    """A department's progress report on one of the annex's tasks (oversight/data/tasks.toml)."""
+
+    task_number = models.PositiveSmallIntegerField("任务序号")
+    department = models.CharField("单位", max_length=40)
+    percent = models.PositiveSmallIntegerField("完成进度（%）")
+    report = models.TextField("进展情况", max_length=2000)
+    evidence = models.TextField("佐证材料", max_length=2000, blank=True)
+    reported_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "任务进展"
+        ordering = ["task_number", "-reported_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(percent__lte=100), name="task_progress_percent_0_100"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_number} {self.department} {self.percent}"

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
+from openpyxl import Workbook
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import posted, refusals_shown
@@ -22,7 +23,7 @@ from jiuzhu.core.money import parse_yuan, plain_yuan
 from jiuzhu.core.permissions import found_or_404, require_page, staff
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import regions_in_scope
-from jiuzhu.oversight import complaints, integrity, risk, selectors
+from jiuzhu.oversight import complaints, evaluation, integrity, risk, selectors, tasks
 from jiuzhu.oversight.models import (
     AlertConclusion,
     Complaint,
@@ -469,3 +470,77 @@ def _date(value: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise DomainError("纠正日期格式不正确。", field="corrected_on") from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_board(request: HttpRequest) -> HttpResponse:
+    """The leading group's page: the twelve tasks, each unit's latest report, overdue."""
+    user = require_page(request, Capability.TRACK_TASKS)
+    unit = tasks.unit_of(user)
+    if request.method == "POST":
+        number, percent, text, evidence = posted(request, "task", "percent", "report", "evidence")
+        with refusals_shown(request):
+            tasks.report(user, _int(number), _percent(percent), text, evidence)
+            messages.success(request, "进展已报送。")
+        return redirect("oversight:tasks")
+    today = timezone.localdate()
+    return render(
+        request,
+        "oversight/tasks.html",
+        {
+            "rows": tasks.board(today),
+            "unit": unit,
+            "mine": [t for t in tasks.planned() if unit and unit in t.units],
+        },
+    )
+
+
+def _percent(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise DomainError("完成进度应在0到100之间。", field="percent") from None
+
+
+@login_required
+def evaluation_page(request: HttpRequest) -> HttpResponse:
+    """Each town's yearly score with its breakdown (page, or Excel with ?format=xlsx)."""
+    user = require_page(request, Capability.TRACK_TASKS)
+    try:
+        year = min(max(int(request.GET.get("year", "")), 2000), 2100)
+    except ValueError:
+        year = timezone.localdate().year
+    scores = evaluation.evaluate(user, year)
+    if request.GET.get("format") == "xlsx":
+        return _evaluation_xlsx(year, scores)
+    return render(
+        request,
+        "oversight/evaluation.html",
+        {"year": year, "scores": scores, "indicators": evaluation.INDICATORS},
+    )
+
+
+def _evaluation_xlsx(year: int, scores: list[evaluation.TownScore]) -> HttpResponse:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(f"{year}年绩效评价")
+    labels = [label for _, label in evaluation.INDICATORS]
+    sheet.append(["镇（街道）", *labels, "不予容错失误", "得分"])
+    for row in scores:
+        shares = [row.share(code) for code, _ in evaluation.INDICATORS]
+        sheet.append(
+            [
+                row.town.name,
+                *["" if s is None else f"{s * 100:.1f}%" for s in shares],
+                row.faults,
+                float(row.score),
+            ]
+        )
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="evaluation_{year}.xlsx"'
+    return response

@@ -1,0 +1,140 @@
+"""Performance evaluation (绩效评价) of the towns for a year, computed from the data.
+
+Indicators, each a share of what was due (numerator / denominator per town):
+  decisions    applications decided within their deadline
+  spot_checks  spot-checked cases found without a problem
+  complaints   complaints about the town answered by their deadline
+  alerts       risk alerts of the town concluded
+  reviews      recipients in force whose periodic review is not overdue at year end
+The score is 100 × the weighted mean of the indicators that had anything due (weights are
+a parameter, in this order), less a penalty per staff error not tolerated on review (an
+error tolerated under 容错纠错 costs nothing). One grouped query per indicator.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Substr
+
+from jiuzhu.cases.models import ACTIVE_RECIPIENT_STATUSES, Case, Recipient, SpotCheck
+from jiuzhu.core.models import Region, RegionLevel, User
+from jiuzhu.core.roles import Capability
+from jiuzhu.oversight.models import (
+    Alert,
+    AlertStatus,
+    Complaint,
+    ComplaintStatus,
+    FaultToleranceRecord,
+)
+from jiuzhu.policy.parameters import ParameterSet
+
+INDICATORS = (
+    ("decisions", "审核确认按时办结"),
+    ("spot_checks", "抽查无问题"),
+    ("complaints", "投诉举报按时办结"),
+    ("alerts", "风险预警办结"),
+    ("reviews", "按期复核"),
+)
+TOWN_PREFIX = 9
+
+
+@dataclass(frozen=True)
+class Weights:
+    weights: tuple[Decimal, ...]
+    fault_penalty: int
+
+    @classmethod
+    def on(cls, day: dt.date) -> "Weights":
+        parameters = ParameterSet.load(day)
+        weights = tuple(Decimal(w) for w in parameters["evaluation.weights"])
+        if len(weights) != len(INDICATORS):
+            raise ValueError("evaluation.weights must have one weight per indicator")
+        return cls(weights, int(parameters["evaluation.fault_penalty"]))
+
+
+@dataclass
+class TownScore:
+    town: Region
+    counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # done, due
+    faults: int = 0
+    score: Decimal = Decimal(0)
+
+    def share(self, code: str) -> Decimal | None:
+        done, due = self.counts.get(code, (0, 0))
+        return Decimal(done) / Decimal(due) if due else None
+
+
+def _grouped(rows: QuerySet, code_field: str, done: Q) -> dict[str, tuple[int, int]]:
+    grouped = (
+        rows.annotate(town_prefix=Substr(code_field, 1, TOWN_PREFIX))
+        .values("town_prefix")
+        .annotate(due=Count("pk"), done=Count("pk", filter=done))
+    )
+    return {row["town_prefix"]: (row["done"], row["due"]) for row in grouped}
+
+
+def _indicators(year: int) -> dict[str, dict[str, tuple[int, int]]]:
+    year_end = dt.date(year, 12, 31)
+    return {
+        "decisions": _grouped(
+            Case.objects.filter(decided_at__year=year, decision_due__isnull=False),
+            "responsible_code",
+            Q(decided_at__date__lte=F("decision_due")),
+        ),
+        "spot_checks": _grouped(
+            SpotCheck.objects.filter(recorded_at__year=year, problem_found__isnull=False),
+            "case__responsible_code",
+            Q(problem_found=False),
+        ),
+        "complaints": _grouped(
+            Complaint.objects.filter(due_on__year=year),
+            "region_code",
+            Q(status=ComplaintStatus.REPLIED, replied_at__date__lte=F("due_on")),
+        ),
+        "alerts": _grouped(
+            Alert.objects.filter(first_scan__as_of__year=year),
+            "town_code",
+            Q(status=AlertStatus.CONCLUDED),
+        ),
+        "reviews": _grouped(
+            Recipient.objects.filter(status__in=ACTIVE_RECIPIENT_STATUSES),
+            "region_code",
+            Q(next_review_on__isnull=True) | Q(next_review_on__gte=year_end),
+        ),
+    }
+
+
+def evaluate(user: User, year: int) -> list[TownScore]:
+    """Each town of the user's area with its indicators and score, best first."""
+    if not user.can(Capability.TRACK_TASKS):
+        return []
+    weights = Weights.on(dt.date(year, 12, 31))
+    towns = Region.objects.filter(
+        level=RegionLevel.TOWN, code__startswith=user.scope_prefix
+    ).order_by("code")
+    indicators = _indicators(year)
+    faults = dict(
+        FaultToleranceRecord.objects.filter(reviewed_at__year=year, tolerated=False)
+        .annotate(town_prefix=Substr("region_code", 1, TOWN_PREFIX))
+        .values("town_prefix")
+        .annotate(n=Count("pk"))
+        .values_list("town_prefix", "n")
+    )
+    scores = []
+    for town in towns:
+        key = town.code[:TOWN_PREFIX]
+        row = TownScore(town, {code: indicators[code].get(key, (0, 0)) for code, _ in INDICATORS})
+        row.faults = faults.get(key, 0)
+        weighted = [
+            (weight, share)
+            for (code, _), weight in zip(INDICATORS, weights.weights, strict=True)
+            if (share := row.share(code)) is not None
+        ]
+        total = sum((weight for weight, _ in weighted), Decimal(0))
+        mean = sum((w * s for w, s in weighted), Decimal(0)) / total if total else Decimal(1)
+        raw = Decimal(100) * mean - weights.fault_penalty * row.faults
+        row.score = max(raw, Decimal(0)).quantize(Decimal("0.1"))
+        scores.append(row)
+    return sorted(scores, key=lambda r: (-r.score, r.town.code))
