@@ -1,5 +1,6 @@
-"""Supervision in the demo county: complaints at every stage, a declared relative, and the
-risk scan's alerts, some assigned and one concluded — made through the oversight services
+"""Supervision in the demo county: complaints at every stage, a declared relative, the
+risk scan's alerts (some assigned, one concluded), a published dishonesty record, a
+fault-tolerance review and progress on the task plan — made through the oversight services
 by the demo accounts (jiuzhu.demo.accounts), so that every page has something to show."""
 
 import datetime as dt
@@ -12,8 +13,8 @@ from jiuzhu.cases.models import ACTIVE_RECIPIENT_STATUSES, Recipient
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.roles import Role
 from jiuzhu.core.workdays import add_working_days
-from jiuzhu.oversight import complaints, risk
-from jiuzhu.oversight.models import Alert, Complaint, ComplaintCategory
+from jiuzhu.oversight import complaints, integrity, risk, tasks
+from jiuzhu.oversight.models import Alert, Complaint, ComplaintCategory, DishonestyRecord
 from jiuzhu.registry.models import Membership
 
 # (channel, category, anonymous, what was reported, how far it gets)
@@ -42,6 +43,7 @@ class OversightDemo:
     overdue: int = 0
     alerts: int = 0
     assigned_alerts: int = 0
+    dishonesty: int = 0
 
 
 def _one(role: Role, region: Region | None = None) -> User | None:
@@ -125,7 +127,61 @@ def seed_demo(seed: int = 5) -> OversightDemo:
     first = Alert.objects.filter(status="assigned").order_by("pk").first()
     if first is not None and first.handler is not None:
         risk.conclude_alert(first.handler, first, "correction", "已入户核实，按规定调整。")
+    done.dishonesty = _dishonesty(supervisor, towns[0])
+    _fault_and_tasks(supervisor, admin, towns[0])
     return done
+
+
+def _dishonesty(supervisor: User, town: Region) -> int:
+    """A concealed car: recorded by the town's approver, listed by the county supervisor,
+    published once the objection period is over."""
+    approver = _one(Role.TOWN_APPROVER, town)
+    membership = (
+        Membership.objects.filter(
+            end_date__isnull=True, household__registered_code__startswith=town.prefix
+        )
+        .select_related("person", "household")
+        .order_by("-pk")
+        .first()
+    )
+    if approver is None or membership is None:
+        return 0
+    entry = integrity.record_dishonesty(
+        approver,
+        membership.person,
+        membership.household,
+        "申请低保时隐瞒名下小型轿车一辆，骗取低保金。",
+        432_000,
+    )
+    integrity.decide(supervisor, entry, True, "隐瞒车辆，骗取低保金，情节严重。")
+    # The person was told a month ago and did not object: the period is over today.
+    today = timezone.localdate()
+    DishonestyRecord.objects.filter(pk=entry.pk).update(
+        notice_on=today - dt.timedelta(days=30), objection_until=today - dt.timedelta(days=20)
+    )
+    entry.refresh_from_db()
+    integrity.publish(supervisor, entry)
+    return 1
+
+
+def _fault_and_tasks(supervisor: User, admin: User, town: Region) -> None:
+    assistant = _one(Role.TOWN_ASSISTANT, town)
+    if assistant is not None:
+        integrity.review_fault(
+            supervisor,
+            assistant,
+            "核算家庭收入时漏减了一项赡养费支出，导致救助金额少算。",
+            list(integrity.TOLERANCE_CONDITIONS),
+            "出于公心、无私利，已主动补发，予以容错。",
+            timezone.localdate() - dt.timedelta(days=20),
+        )
+    for number, percent, text in (
+        (1, 100, "已接入省级社会救助平台，数据每日同步。"),
+        (4, 100, "审核确认时限压缩为15个工作日，先行救助24小时内办理。"),
+        (6, 90, "已与人社、住建、医保等部门建立核对数据交换。"),
+        (11, 60, "投诉举报、风险预警已上线，绩效评价按年度开展。"),
+    ):
+        tasks.report(admin, number, percent, text)
 
 
 def _declare_a_relative(town: Region) -> None:
