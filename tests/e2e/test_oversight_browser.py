@@ -1,12 +1,17 @@
 """Browser tests of supervision: a complaint from the public site to the reply the
-complainant reads, and a risk alert from the scan to its conclusion."""
+complainant reads, a risk alert from the scan to its conclusion, the evaluation page."""
 
 import datetime as dt
+import io
+from pathlib import Path
 
 import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
 
 from jiuzhu.cases.models import Recipient
 from jiuzhu.core.roles import Role
+from jiuzhu.oversight import integrity
 from jiuzhu.oversight.models import Alert, Complaint
 from tests import factories
 from tests.e2e.conftest import log_in
@@ -107,3 +112,26 @@ def test_an_alert_from_the_scan_to_its_conclusion(page, live_server, dong_e, don
     assert "已办结（纠正）" in page.inner_text("main")
     alert = Alert.objects.get()
     assert (alert.status, alert.conclusion, alert.handler) == ("concluded", "correction", approver)
+
+
+def test_the_evaluation_page_and_its_export(page, live_server, dong_e, meigui):
+    county = factories.county()
+    admin = factories.user(Role.COUNTY_ADMIN, county)
+    supervisor = factories.user(Role.COUNTY_SUPERVISOR, county)
+    approver = factories.user(Role.TOWN_APPROVER, meigui)
+    integrity.review_fault(supervisor, approver, "漏审一项", ["public_good"], "不予容错", None)
+
+    log_in(page, live_server, admin, factories.PASSWORD)
+    page.click("nav >> text=绩效评价")
+    year = timezone.localdate().year
+    page.wait_for_selector(f"h1:has-text('{year}年镇（街道）社会救助绩效评价')")
+    rows = page.locator("tbody tr")
+    # 东阿镇 has nothing due and no errors; 玫瑰镇 loses the penalty for its one error.
+    assert rows.nth(0).inner_text().startswith("东阿镇") and "100.0" in rows.nth(0).inner_text()
+    assert rows.nth(1).inner_text().startswith("玫瑰镇") and "98.0" in rows.nth(1).inner_text()
+    with page.expect_download() as download:
+        page.click("a:has-text('导出')")
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()), read_only=True)
+    sheet = list(book.worksheets[0].iter_rows(values_only=True))
+    assert [row[0] for row in sheet] == ["镇（街道）", "东阿镇", "玫瑰镇"]
+    assert sheet[2][-1] == 98.0
