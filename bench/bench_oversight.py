@@ -11,9 +11,12 @@ review in a hundred long overdue, the staff's relatives and a year of approvals.
   oversight_floor   the bare DuckDB joins the rules need (recipients × members, facts ×
                     members, lines × recipients, lines by account), same files
   oversight_rules   rules.prepare + rules.run: every rule's hits back in Python
+  oversight_evaluation_{sqlite,postgresql}  the towns' evaluation for a year over N
+                    households in the database (goal ≤ 1 s at 1M)
 """
 
 import datetime as dt
+import os
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -127,3 +130,56 @@ def run(size: int) -> None:
             hits={code: len(found) for code, found in hits.items()},
             **rows,
         )
+
+
+@benchmark("oversight_evaluation")
+def run_evaluation(size: int) -> None:
+    """`python -m bench --size 1000000 --only oversight_evaluation`: the towns' yearly
+    evaluation over N households, each a recipient whose case was decided this year
+    (bench_payroll's generator; BENCH_PG for PostgreSQL)."""
+    from bench.bench_payroll import _database, _drop, _flush_generated, fill_recipients
+
+    label, url = _database("jiuzhu_bench_evaluation")
+    os.environ["DATABASE_URL"] = url
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench.bench_policy import fill_registry
+    from jiuzhu.core.models import User
+    from jiuzhu.oversight import evaluation
+
+    call_command("migrate", verbosity=0)
+    try:
+        fill_registry(size)
+        fill_recipients(size)
+        with connection.cursor() as cursor:
+            # Decided this year, one in ten after its deadline; one review in a hundred due.
+            cursor.execute(
+                "UPDATE cases_case SET decided_at = %s, decision_due = %s",
+                [dt.datetime(2026, 6, 1, 9, tzinfo=dt.UTC), dt.date(2026, 6, 5)],
+            )
+            cursor.execute(
+                "UPDATE cases_case SET decision_due = %s WHERE id %% 10 = 0",
+                [dt.date(2026, 5, 1)],
+            )
+            cursor.execute(
+                "UPDATE cases_recipient SET next_review_on = %s WHERE id %% 100 = 0",
+                [dt.date(2026, 3, 1)],
+            )
+        _flush_generated(label)
+        actor = User.objects.get(username="bench_admin")
+        evaluation.evaluate(actor, 2026)  # warm pages, as a page view after another
+        with timer() as took:
+            scores = evaluation.evaluate(actor, 2026)
+        town = next(row for row in scores if row.counts["decisions"][1])
+        record(
+            f"oversight_evaluation_{label}",
+            size,
+            took["seconds"],
+            towns=len(scores),
+            decisions=town.counts["decisions"],
+            score=str(town.score),
+        )
+    finally:
+        _drop(label, url, "jiuzhu_bench_evaluation")
