@@ -12,6 +12,7 @@ from jiuzhu.core.workdays import add_working_days
 from jiuzhu.oversight import complaints, selectors
 from jiuzhu.oversight.models import Complaint, ComplaintStatus, FollowUp
 from tests.conftest import client_for
+from tests.payments.conftest import make_household
 
 pytestmark = pytest.mark.django_db
 
@@ -255,3 +256,31 @@ def test_public_pages_without_login(dong_e):
 
 def client_for_anonymous():
     return Client(REMOTE_ADDR="10.1.1.1")
+
+
+def test_staff_record_a_hotline_complaint_about_a_colleague(ov_staff, dong_e, dong_e_village):
+    supervisor, approver = ov_staff["supervisor"], ov_staff["approver"]
+    household = make_household(ov_staff["admin"], dong_e_village, "郑大爷")
+    url = reverse("oversight:complaint_new")
+    form = {
+        "channel": "hotline_12345",
+        "town": dong_e.code,
+        "category": "staff_conduct",
+        "content": "审核人员索要好处费。",
+        "name": "郑大爷",
+        "phone": "13700003333",
+        "subject_staff": str(approver.pk),
+    }
+    refused = client_for(supervisor).post(url, {**form, "household": "不存在"})
+    assert "本辖区没有这个户编号。" in refused.content.decode()
+    assert not Complaint.objects.exists()
+    client_for(supervisor).post(url, {**form, "household": household.number})
+    complaint = Complaint.objects.get()
+    assert (complaint.subject_staff, complaint.subject_household) == (approver, household)
+    assert (complaint.channel, complaint.received_by) == ("hotline_12345", supervisor)
+    page = client_for(ov_staff["supervisor2"]).get(
+        reverse("oversight:complaint", args=[complaint.pk])
+    )
+    options = page.content.decode().split('id="handler"')[1].split("</select>")[0]
+    assert f'value="{approver.pk}"' not in options
+    assert f'value="{supervisor.pk}"' in options

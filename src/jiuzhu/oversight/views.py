@@ -88,10 +88,18 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
             "subject",
             "evidence",
         )
+        household_number, staff_id = posted(request, "household", "subject_staff")
         with refusals_shown(request):
+            household = household_by_number(user, household_number) if household_number else None
+            if household_number and household is None:
+                raise DomainError("本辖区没有这个户编号。", field="household")
             complaint = complaints.record(
                 user,
                 town=regions_in_scope(user, RegionLevel.TOWN).filter(code=town).first(),
+                subject_household=household,
+                subject_staff=selectors.staff_in_area(user).filter(pk=_int(staff_id)).first()
+                if staff_id
+                else None,
                 channel=channel,
                 category=category,
                 content=content,
@@ -110,6 +118,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
             "channels": ComplaintChannel.choices,
             "categories": ComplaintCategory.choices,
             "towns": regions_in_scope(user, RegionLevel.TOWN).order_by("code"),
+            "staff": selectors.staff_in_area(user).exclude(pk=user.pk),
             "values": request.POST,
         },
     )
