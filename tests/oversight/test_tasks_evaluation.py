@@ -105,3 +105,18 @@ def test_evaluation_scores_each_town_from_the_data(ov_staff, dong_e, meigui, don
     assert rows[0][0] == "镇（街道）" and rows[2][0] == "东阿镇" and rows[2][-1] == 62.3
     assert rows[2][1:6] == ("50.0%", None, "100.0%", None, "50.0%")  # nothing due: blank
     assert client_for(ov_staff["approver"]).get(reverse("oversight:evaluation")).status_code == 404
+
+
+def test_a_decision_counts_in_time_until_local_midnight_of_its_deadline(ov_staff, dong_e_village):
+    admin = ov_staff["admin"]
+    due = dt.date(2026, 6, 5)
+    for name, local in (
+        ("甲", dt.datetime(2026, 6, 5, 23, 30)),
+        ("乙", dt.datetime(2026, 6, 6, 0, 30)),
+    ):
+        recipient = make_recipient(admin, make_household(admin, dong_e_village, name))
+        Case.objects.filter(pk=recipient.case_id).update(
+            decided_at=timezone.make_aware(local), decision_due=due
+        )
+    town = {row.town.code: row for row in evaluation.evaluate(admin, 2026)}
+    assert town[dong_e_village.parent.code].counts["decisions"] == (1, 2)

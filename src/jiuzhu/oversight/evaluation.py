@@ -15,8 +15,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db import connection
+from django.db.models import BooleanField, Count, F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from jiuzhu.cases.models import ACTIVE_RECIPIENT_STATUSES, Case, Recipient, SpotCheck
@@ -67,13 +68,40 @@ class TownScore:
         return Decimal(done) / Decimal(due) if due else None
 
 
-def _grouped(rows: QuerySet, code_field: str, done: Q) -> dict[str, tuple[int, int]]:
+def _grouped(rows: QuerySet, code_field: str, done: Q | RawSQL) -> dict[str, tuple[int, int]]:
+    """(done, due) per town: grouped by the full (indexed) region code in SQL, the few
+    hundred villages then added up to their towns here."""
     grouped = (
-        rows.annotate(town_prefix=Substr(code_field, 1, TOWN_PREFIX))
-        .values("town_prefix")
+        rows.values_list(code_field)
         .annotate(due=Count("pk"), done=Count("pk", filter=done))
+        .values_list(code_field, "done", "due")
     )
-    return {row["town_prefix"]: (row["done"], row["due"]) for row in grouped}
+    towns: dict[str, tuple[int, int]] = {}
+    for code, done_n, due_n in grouped:
+        before = towns.get(code[:TOWN_PREFIX], (0, 0))
+        towns[code[:TOWN_PREFIX]] = (before[0] + done_n, before[1] + due_n)
+    return towns
+
+
+def _decided_in_time() -> RawSQL:
+    """Decided by the end of the deadline's day, local time: decided_at (UTC) before the
+    local midnight that ends that day, computed by the database itself (Django's date cast
+    of a datetime calls Python once per row on SQLite)."""
+    zone = timezone.get_current_timezone()
+    if connection.vendor == "postgresql":
+        return RawSQL(
+            "decided_at < ((decision_due + 1)::timestamp AT TIME ZONE %s)",
+            [str(zone)],
+            output_field=BooleanField(),
+        )
+    # SQLite keeps UTC text; China has one fixed offset, no daylight saving.
+    offset = zone.utcoffset(dt.datetime(2020, 1, 1)) or dt.timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    return RawSQL(
+        "decided_at < datetime(decision_due, '+1 day', %s)",
+        [f"{-minutes:+d} minutes"],
+        output_field=BooleanField(),
+    )
 
 
 def _year(field: str, year: int, moment: bool = False) -> Q:
@@ -93,7 +121,7 @@ def _indicators(year: int) -> dict[str, dict[str, tuple[int, int]]]:
         "decisions": _grouped(
             Case.objects.filter(_year("decided_at", year, True), decision_due__isnull=False),
             "responsible_code",
-            Q(decided_at__date__lte=F("decision_due")),
+            _decided_in_time(),
         ),
         "spot_checks": _grouped(
             SpotCheck.objects.filter(_year("recorded_at", year, True), problem_found__isnull=False),
@@ -127,13 +155,14 @@ def evaluate(user: User, year: int) -> list[TownScore]:
         level=RegionLevel.TOWN, code__startswith=user.scope_prefix
     ).order_by("code")
     indicators = _indicators(year)
-    faults = dict(
-        FaultToleranceRecord.objects.filter(_year("reviewed_at", year, True), tolerated=False)
-        .annotate(town_prefix=Substr("region_code", 1, TOWN_PREFIX))
-        .values("town_prefix")
-        .annotate(n=Count("pk"))
-        .values_list("town_prefix", "n")
-    )
+    faults = {
+        town: not_tolerated
+        for town, (not_tolerated, _) in _grouped(
+            FaultToleranceRecord.objects.filter(_year("reviewed_at", year, True)),
+            "region_code",
+            Q(tolerated=False),
+        ).items()
+    }
     scores = []
     for town in towns:
         key = town.code[:TOWN_PREFIX]
