@@ -23,6 +23,7 @@ from jiuzhu.oversight.models import (
     FaultToleranceRecord,
     IntegrityStatus,
     RelativeDeclaration,
+    RiskScan,
 )
 
 HIDDEN_IDENTITY = "（仅承办人和县级监管人员可见）"
@@ -145,6 +146,13 @@ def alert_handler_candidates(user: User, alert: Alert) -> list[User]:
         if candidate.can(Capability.HANDLE_ALERTS)
         and alert.town_code.startswith(candidate.scope_prefix)
     ]
+
+
+def recent_scans(user: User, limit: int = 5) -> list[RiskScan]:
+    """The latest risk scans with their hits by rule (what the supervisors see over time)."""
+    if not user.can(Capability.SUPERVISE):
+        return []
+    return list(RiskScan.objects.all()[:limit])
 
 
 @dataclass(frozen=True)

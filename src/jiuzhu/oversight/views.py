@@ -26,6 +26,7 @@ from jiuzhu.core.selectors import regions_in_scope
 from jiuzhu.oversight import complaints, evaluation, integrity, risk, selectors, tasks
 from jiuzhu.oversight.models import (
     AlertConclusion,
+    AlertStatus,
     Complaint,
     ComplaintCategory,
     ComplaintChannel,
@@ -218,7 +219,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     if rule in RULE_LABELS:
         rows = rows.filter(rule=rule)
     if request.GET.get("open") == "1":
-        rows = rows.exclude(status="concluded")
+        rows = rows.exclude(status=AlertStatus.CONCLUDED)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -230,7 +231,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "counts": selectors.alert_counts(user),
             "towns": _town_names(),
             "can_scan": user.can(Capability.SUPERVISE),
-            "scans": risk.RiskScan.objects.all()[:5] if user.can(Capability.SUPERVISE) else [],
+            "scans": selectors.recent_scans(user),
         },
     )
 
@@ -256,9 +257,9 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             "a": alert,
             "rule_label": RULE_LABELS.get(alert.rule, ""),
             "town": _town_names().get(alert.town_code, ""),
-            "can_assign": user.can(Capability.SUPERVISE) and alert.status != "concluded",
+            "can_assign": user.can(Capability.SUPERVISE) and alert.status != AlertStatus.CONCLUDED,
             "candidates": selectors.alert_handler_candidates(user, alert),
-            "can_conclude": alert.handler_id == user.pk and alert.status == "assigned",
+            "can_conclude": alert.handler_id == user.pk and alert.status == AlertStatus.ASSIGNED,
             "conclusions": AlertConclusion.choices,
             "follow_ups": alert.follow_ups.all(),
         },
