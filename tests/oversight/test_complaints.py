@@ -284,3 +284,9 @@ def test_staff_record_a_hotline_complaint_about_a_colleague(ov_staff, dong_e, do
     options = page.content.decode().split('id="handler"')[1].split("</select>")[0]
     assert f'value="{approver.pk}"' not in options
     assert f'value="{supervisor.pk}"' in options
+
+
+def test_the_public_notice_board_links_to_the_complaint_form_and_the_list(dong_e):
+    page = client_for_anonymous().get(reverse("notice")).content.decode()
+    for name in ("public_complaint", "public_complaint_track", "public_blacklist"):
+        assert f'href="{reverse(name)}"' in page
