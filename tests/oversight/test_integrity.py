@@ -5,13 +5,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from jiuzhu.cases.models import Case
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.workdays import add_working_days
 from jiuzhu.oversight import integrity, selectors
 from jiuzhu.oversight.models import DishonestyRecord, FaultToleranceRecord, IntegrityStatus
 from tests import factories
 from tests.conftest import client_for
-from tests.payments.conftest import make_household
+from tests.payments.conftest import make_household, make_recipient
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +158,11 @@ def test_integrity_pages_record_and_decide(ov_staff, cheat):
         reverse("oversight:integrity_record", args=[entry.pk])
     )
     assert page.status_code == 404
+    recipient = make_recipient(ov_staff["admin"], household)
+    Case.objects.filter(pk=recipient.case_id).update(
+        commitment_signed_at=timezone.make_aware(dt.datetime(2025, 3, 2, 10))
+    )
+    page = client_for(ov_staff["approver"]).get(
+        reverse("oversight:integrity_record", args=[entry.pk])
+    )
+    assert f"{recipient.case.number}（最低生活保障，2025-03-02签署）" in page.content.decode()

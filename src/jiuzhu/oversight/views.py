@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from openpyxl import Workbook
 
+from jiuzhu.cases.selectors import cases_of_household
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import posted, refusals_shown
 from jiuzhu.core.models import Region, RegionLevel, User
@@ -381,6 +382,12 @@ def integrity_record(request: HttpRequest, record_id: int) -> HttpResponse:
         "oversight/integrity_record.html",
         {
             "e": entry,
+            # The commitments signed at application that the false declaration broke.
+            "commitments": cases_of_household(user, entry.household_id).filter(
+                commitment_signed_at__isnull=False
+            )
+            if entry.household_id
+            else [],
             "can_decide": decider and entry.status == IntegrityStatus.RECORDED,
             "can_object": entry.status == IntegrityStatus.NOTICE and not entry.objection,
             "can_resolve": decider
