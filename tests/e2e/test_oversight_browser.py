@@ -94,7 +94,7 @@ def test_an_alert_from_the_scan_to_its_conclusion(page, live_server, dong_e, don
     log_in(page, live_server, supervisor, factories.PASSWORD)
     page.click("nav >> text=风险预警")
     page.click("button:has-text('运行风险筛查')")
-    page.wait_for_selector(".messages >> text=风险筛查完成，新增预警 1 条。")
+    page.wait_for_selector("#scan-task >> text=风险筛查完成，新增预警 1 条。")
     page.click("a:has-text('长期未复核')")
     assert "应于2024-01-01复核，至今未复核" in page.inner_text("main")
     page.select_option("#handler", str(approver.pk))

@@ -252,3 +252,16 @@ def test_relatives_page_declares_by_id_number(pay_staff, dong_e_village):
     page = client.get(url).content.decode()
     assert "吴奶奶" in page and relative.id_number not in page  # masked on the page
     assert "吴奶奶" not in client_for(pay_staff["approver"]).get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_scan_runs_as_a_background_task(county_recipients, county_supervisor, pay_staff):
+    client = client_for(county_supervisor)
+    response = client.post(reverse("oversight:alert_scan"))
+    assert response.status_code == 302 and "?task=" in response.url
+    page = client.get(response.url).content.decode()
+    assert "风险筛查完成，新增预警 2 条。" in page
+    assert Alert.objects.count() == 2
+    assert client_for(pay_staff["admin"]).post(reverse("oversight:alert_scan")).status_code == 404
+    with pytest.raises(PermissionError):
+        risk.start_scan(pay_staff["admin"])

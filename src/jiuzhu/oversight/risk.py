@@ -20,10 +20,10 @@ from django.utils import timezone
 
 from jiuzhu.batch.engine import DuckDBEngine
 from jiuzhu.cases.models import ACTIVE_RECIPIENT_STATUSES, Case, Recipient, Status
-from jiuzhu.core import idnumber
+from jiuzhu.core import idnumber, tasks
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.inputs import plain_text
-from jiuzhu.core.models import User
+from jiuzhu.core.models import Task, User
 from jiuzhu.core.months import add_months, first_of_month
 from jiuzhu.core.permissions import require, require_area
 from jiuzhu.core.roles import Capability
@@ -188,6 +188,25 @@ def scan(actor: User, as_of: dt.date | None = None) -> RiskScan:
         risk_scan.save(update_fields=["new_alerts"])
         record_audit(actor, "risk_scan", risk_scan, {"hits": risk_scan.hits})
     return risk_scan
+
+
+TASK_KIND = "oversight.risk_scan"
+
+
+@tasks.task(TASK_KIND)
+def scan_task(params: dict[str, Any], report: tasks.Report) -> dict[str, Any]:
+    """The scan as a background task (a county's year of payroll lines is no page's work)."""
+    actor = User.objects.get(pk=params["actor"])
+    done = scan(actor, dt.date.fromisoformat(params["as_of"]))
+    report(100)
+    return {"scan": done.pk, "new_alerts": done.new_alerts}
+
+
+def start_scan(actor: User, as_of: dt.date | None = None) -> Task:
+    """Queue a scan of the county as of a day (today when not given)."""
+    require(actor, Capability.SUPERVISE)
+    day = as_of or timezone.localdate()
+    return tasks.enqueue(actor, TASK_KIND, {"actor": actor.pk, "as_of": day.isoformat()})
 
 
 def _evidence(rule: rules.Rule, row: dict[str, Any]) -> dict[str, Any]:

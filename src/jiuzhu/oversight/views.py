@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from openpyxl import Workbook
 
 from jiuzhu.cases.selectors import cases_of_household
+from jiuzhu.core import tasks as core_tasks
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import posted, refusals_shown
 from jiuzhu.core.models import Region, RegionLevel, User
@@ -233,6 +234,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "towns": _town_names(),
             "can_scan": user.can(Capability.SUPERVISE),
             "scans": selectors.recent_scans(user),
+            "scan_task": core_tasks.task_for(user, request.GET.get("task", ""), risk.TASK_KIND),
         },
     )
 
@@ -242,8 +244,8 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 def alert_scan(request: HttpRequest) -> HttpResponse:
     user = require_page(request, Capability.SUPERVISE)
     with refusals_shown(request):
-        done = risk.scan(user)
-        messages.success(request, f"风险筛查完成，新增预警 {done.new_alerts} 条。")
+        queued = risk.start_scan(user)
+        return redirect(f"{reverse('oversight:alerts')}?task={queued.pk}")
     return redirect("oversight:alerts")
 
 
