@@ -290,3 +290,18 @@ def test_the_public_notice_board_links_to_the_complaint_form_and_the_list(dong_e
     page = client_for_anonymous().get(reverse("notice")).content.decode()
     for name in ("public_complaint", "public_complaint_track", "public_blacklist"):
         assert f'href="{reverse(name)}"' in page
+
+
+def test_two_complaints_taking_one_number_at_once_get_the_next(dong_e, monkeypatch):
+    first = public(dong_e)
+    real = complaints._number
+    calls = []
+
+    def racing(now):
+        calls.append(now)
+        return first.number if len(calls) == 1 else real(now)
+
+    monkeypatch.setattr(complaints, "_number", racing)
+    second = public(dong_e, source_ip="10.0.0.5")
+    assert len(calls) == 2 and second.number == first.number[:-4] + "0002"
+    assert Complaint.objects.count() == 2

@@ -8,8 +8,10 @@ it and never sees it (selectors leave it out); only its handler writes its inves
 import datetime as dt
 import logging
 import secrets
+from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -56,10 +58,15 @@ def _phone(value: str) -> str:
 
 
 def _number(now: dt.datetime) -> str:
+    """The day's next number (TS + date + sequence)."""
     day = timezone.localtime(now).strftime("%Y%m%d")
     prefix = f"TS{day}"
-    count = Complaint.objects.filter(number__startswith=prefix).count()
-    return f"{prefix}{count + 1:04d}"
+    last = Complaint.objects.filter(number__startswith=prefix).aggregate(last=Max("number"))
+    sequence = int(last["last"][len(prefix) :]) if last["last"] else 0
+    return f"{prefix}{sequence + 1:04d}"
+
+
+NUMBER_ATTEMPTS = 5
 
 
 def _create(
@@ -95,30 +102,43 @@ def _create(
         raise DomainError("实名反映请填写姓名和联系电话；不愿留名可选择匿名。", field="name")
     now = timezone.now()
     limit = Supervision.on(timezone.localdate(now)).complaint_working_days
+    fields: dict[str, Any] = dict(
+        query_code=f"{secrets.randbelow(1_000_000):06d}",
+        channel=channel,
+        category=category,
+        anonymous=anonymous,
+        complainant_name=name,
+        complainant_phone=phone,
+        town=town,
+        subject_household=subject_household,
+        subject_staff=subject_staff,
+        subject_text=subject_text,
+        content=content,
+        evidence=evidence,
+        received_at=now,
+        received_by=received_by,
+        source_ip=source_ip,
+        due_on=add_working_days(timezone.localdate(now), limit),
+    )
+    for _ in range(NUMBER_ATTEMPTS - 1):
+        try:
+            return _save(number=_number(now), **fields)
+        except IntegrityError:
+            continue  # another complaint took this number at the same moment: take the next
+    return _save(number=_number(now), **fields)
+
+
+def _save(**fields: Any) -> Complaint:
+    town = fields["town"]
     with transaction.atomic():
         complaint = Complaint.objects.create(
-            number=_number(now),
-            query_code=f"{secrets.randbelow(1_000_000):06d}",
-            channel=channel,
-            category=category,
-            anonymous=anonymous,
-            complainant_name=name,
-            complainant_phone=phone,
-            town=town,
-            region_code=town.code,
-            subject_household=subject_household,
-            subject_staff=subject_staff,
-            subject_text=subject_text,
-            content=content,
-            evidence=evidence,
-            status=ComplaintStatus.RECEIVED,
-            received_at=now,
-            received_by=received_by,
-            source_ip=source_ip,
-            due_on=add_working_days(timezone.localdate(now), limit),
+            region_code=town.code, status=ComplaintStatus.RECEIVED, **fields
         )
         record_audit(
-            received_by, "receive_complaint", complaint, {"channel": channel, "town": town.code}
+            fields["received_by"],
+            "receive_complaint",
+            complaint,
+            {"channel": fields["channel"], "town": town.code},
         )
     return complaint
 
