@@ -113,6 +113,13 @@ def without_hashes(found):
 def test_each_rule_on_a_small_county():
     found = run_on(DuckDBEngine())
     assert without_hashes(found) == EXPECTED
+    engine = DuckDBEngine()
+    rules.prepare(engine, small_inputs())
+    hits = rules.run(engine, THRESHOLDS)
+    engine.close()
+    assert [hit["households"] for hit in hits["shared_account"]] == [[10, 20]]
+    assert [hit["households"] for hit in hits["two_places"]] == [[30, 40]]
+    assert "households" not in hits["vehicle_owner"][0]
     assert len(found["shared_account"][0][0]) == 32  # the account itself is not kept
 
 

@@ -215,6 +215,7 @@ def _evidence(rule: rules.Rule, row: dict[str, Any]) -> dict[str, Any]:
         "n": int(row["n"] or 0),
         "amount_fen": int(row["amount_fen"] or 0),
         "on_date": row["on_date"].isoformat() if row["on_date"] else "",
+        "households": row.get("households", []),
     }
 
 

@@ -113,19 +113,38 @@ WHERE l.for_month > f.extract_date
 GROUP BY f.recipient_id"""
 
 
-def _shared_account(t: Thresholds) -> str:
-    # Grouped on the lines alone; only the accounts found meet the recipients (for a town).
+SHARED_ACCOUNTS_SQL = """
+SELECT account_number, MIN(recipient_id) AS recipient_id,
+       COUNT(DISTINCT household_id) AS n, SUM(net_fen) AS amount_fen,
+       MAX(for_month) AS on_date
+FROM lines WHERE account_number <> ''
+GROUP BY account_number
+HAVING COUNT(DISTINCT household_id) >= {households}"""
+
+
+def _shared_account(_: Thresholds) -> str:
+    # The accounts are found on the lines alone (materialised by `run`); only those meet
+    # the recipients, for a town.
     return f"""
 SELECT md5(a.account_number) AS subject, r.town_code AS town_code,
        {_NONE} AS household_id, {_NONE} AS staff_id, a.n AS n,
        a.amount_fen AS amount_fen, a.on_date AS on_date
-FROM (SELECT account_number, MIN(recipient_id) AS recipient_id,
-             COUNT(DISTINCT household_id) AS n, SUM(net_fen) AS amount_fen,
-             MAX(for_month) AS on_date
-      FROM lines WHERE account_number <> ''
-      GROUP BY account_number
-      HAVING COUNT(DISTINCT household_id) >= {int(t.shared_account_households)}) a
-JOIN recipients r ON r.recipient_id = a.recipient_id"""
+FROM shared_accounts a JOIN recipients r ON r.recipient_id = a.recipient_id"""
+
+
+# The households behind a hit whose subject is not one household: the handler's evidence.
+HIT_HOUSEHOLDS_SQL = {
+    "shared_account": """
+SELECT md5(a.account_number) AS subject, l.household_id AS household_id
+FROM shared_accounts a JOIN lines l ON l.account_number = a.account_number
+GROUP BY md5(a.account_number), l.household_id""",
+    "two_places": """
+SELECT md5(c.id_number) AS subject, c.household_id AS household_id
+FROM covered c
+JOIN (SELECT id_number FROM covered GROUP BY id_number HAVING COUNT(*) > 1) twice
+  ON twice.id_number = c.id_number
+GROUP BY md5(c.id_number), c.household_id""",
+}
 
 
 def _two_places(_: Thresholds) -> str:
@@ -276,5 +295,18 @@ def prepare(engine: Engine, inputs: dict[str, Source]) -> None:
 
 
 def run(engine: Engine, thresholds: Thresholds) -> dict[str, list[dict[str, Any]]]:
-    """Every rule's hits, by rule code."""
-    return {rule.code: engine.query(rule.sql(thresholds)).to_pylist() for rule in RULES}
+    """Every rule's hits, by rule code; a hit about several households lists them."""
+    engine.materialise(
+        "shared_accounts",
+        SHARED_ACCOUNTS_SQL.format(households=int(thresholds.shared_account_households)),
+    )
+    hits = {rule.code: engine.query(rule.sql(thresholds)).to_pylist() for rule in RULES}
+    for code, sql in HIT_HOUSEHOLDS_SQL.items():
+        if not hits[code]:
+            continue
+        behind: dict[str, list[int]] = {}
+        for row in engine.query(sql).to_pylist():
+            behind.setdefault(row["subject"], []).append(int(row["household_id"]))
+        for hit in hits[code]:
+            hit["households"] = sorted(behind.get(hit["subject"], []))
+    return hits

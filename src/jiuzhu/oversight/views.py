@@ -40,7 +40,7 @@ from jiuzhu.oversight.models import (
 )
 from jiuzhu.oversight.rules import RULE_LABELS
 from jiuzhu.registry.models import Household, Person
-from jiuzhu.registry.selectors import household_by_number
+from jiuzhu.registry.selectors import household_by_number, households_in_scope
 
 PAGE_SIZE = 50
 
@@ -259,6 +259,9 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
         {
             "a": alert,
             "rule_label": RULE_LABELS.get(alert.rule, ""),
+            "households": households_in_scope(user).filter(
+                pk__in=alert.evidence.get("households", [])
+            ),
             "town": _town_names().get(alert.town_code, ""),
             "can_assign": user.can(Capability.SUPERVISE) and alert.status != AlertStatus.CONCLUDED,
             "candidates": selectors.alert_handler_candidates(user, alert),
