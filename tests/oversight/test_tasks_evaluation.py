@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from jiuzhu.cases.models import Case, Recipient
+from jiuzhu.cases.models import AdvancePayment, Case, Recipient
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.roles import Role
 from jiuzhu.oversight import complaints, evaluation, integrity, tasks
@@ -83,6 +83,7 @@ def test_evaluation_scores_each_town_from_the_data(ov_staff, dong_e, meigui, don
     dong = scores[dong_e.code]
     assert dong.counts == {
         "decisions": (1, 2),
+        "advance": (0, 0),
         "spot_checks": (0, 0),
         "complaints": (1, 1),
         "alerts": (0, 0),
@@ -103,7 +104,7 @@ def test_evaluation_scores_each_town_from_the_data(ov_staff, dong_e, meigui, don
     )
     rows = list(load_workbook(io.BytesIO(export.content)).worksheets[0].iter_rows(values_only=True))
     assert rows[0][0] == "镇（街道）" and rows[2][0] == "东阿镇" and rows[2][-1] == 62.3
-    assert rows[2][1:6] == ("50.0%", None, "100.0%", None, "50.0%")  # nothing due: blank
+    assert rows[2][1:7] == ("50.0%", None, None, "100.0%", None, "50.0%")  # nothing due: blank
     assert client_for(ov_staff["approver"]).get(reverse("oversight:evaluation")).status_code == 404
 
 
@@ -120,3 +121,21 @@ def test_a_decision_counts_in_time_until_local_midnight_of_its_deadline(ov_staff
         )
     town = {row.town.code: row for row in evaluation.evaluate(admin, 2026)}
     assert town[dong_e_village.parent.code].counts["decisions"] == (1, 2)
+
+
+def test_advance_aid_counts_when_paid_within_its_limit(ov_staff, dong_e_village):
+    admin = ov_staff["admin"]
+    limit = timezone.make_aware(dt.datetime(2026, 3, 2, 10))
+    for name, paid in (("甲", dt.timedelta(hours=-1)), ("乙", dt.timedelta(hours=1)), ("丙", None)):
+        recipient = make_recipient(admin, make_household(admin, dong_e_village, name))
+        Case.objects.filter(pk=recipient.case_id).update(advance_due_at=limit)
+        if paid is not None:
+            AdvancePayment.objects.create(
+                case_id=recipient.case_id,
+                amount=Decimal("500.00"),
+                method="现金",
+                paid_at=limit + paid,
+                recorded_by=admin,
+            )
+    town = {row.town.code: row for row in evaluation.evaluate(admin, 2026)}
+    assert town[dong_e_village.parent.code].counts["advance"] == (1, 3)

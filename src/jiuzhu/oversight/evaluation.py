@@ -2,6 +2,7 @@
 
 Indicators, each a share of what was due (numerator / denominator per town):
   decisions    applications decided within their deadline
+  advance      advance aid (先行救助) paid within its 24-hour limit
   spot_checks  spot-checked cases found without a problem
   complaints   complaints about the town answered by their deadline
   alerts       risk alerts of the town concluded
@@ -34,6 +35,7 @@ from jiuzhu.policy.parameters import ParameterSet
 
 INDICATORS = (
     ("decisions", "审核确认按时办结"),
+    ("advance", "先行救助24小时内发放"),
     ("spot_checks", "抽查无问题"),
     ("complaints", "投诉举报按时办结"),
     ("alerts", "风险预警办结"),
@@ -122,6 +124,11 @@ def _indicators(year: int) -> dict[str, dict[str, tuple[int, int]]]:
             Case.objects.filter(_year("decided_at", year, True), decision_due__isnull=False),
             "responsible_code",
             _decided_in_time(),
+        ),
+        "advance": _grouped(
+            Case.objects.filter(_year("advance_due_at", year, True)),
+            "responsible_code",
+            Q(advance_payment__paid_at__lte=F("advance_due_at")),
         ),
         "spot_checks": _grouped(
             SpotCheck.objects.filter(_year("recorded_at", year, True), problem_found__isnull=False),
