@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "jiuzhu.payments",
     "jiuzhu.funds",
     "jiuzhu.outreach",
+    "jiuzhu.oversight",
     "jiuzhu.portal",
     "jiuzhu.api",
     "jiuzhu.dashboard",

@@ -4,6 +4,7 @@ from jiuzhu.cases import public_views
 from jiuzhu.core import views as core_views
 from jiuzhu.core.inputs import guard_page_views
 from jiuzhu.dashboard import views as dashboard_views
+from jiuzhu.oversight import public_views as oversight_public
 from jiuzhu.portal import views as portal_views
 
 urlpatterns = [
@@ -23,6 +24,10 @@ urlpatterns = [
     path("payments/", include("jiuzhu.payments.urls")),
     path("funds/", include("jiuzhu.funds.urls")),
     path("outreach/", include("jiuzhu.outreach.urls")),
+    path("oversight/", include("jiuzhu.oversight.urls")),
+    path("complaint/", oversight_public.complaint_form, name="public_complaint"),
+    path("complaint/track/", oversight_public.complaint_track, name="public_complaint_track"),
+    path("blacklist/", oversight_public.blacklist, name="public_blacklist"),
     path("overview/", include("jiuzhu.dashboard.urls")),
     path("api/policy/", include("jiuzhu.policy.api_urls")),
     path("api/", include("jiuzhu.api.urls")),

@@ -51,6 +51,10 @@ class Capability(models.TextChoices):
     REFER = "refer", "转介部门并登记答复、提请一事一议"
     DECIDE_DELIBERATIONS = "decide_deliberations", "记录一事一议决定"
     MANAGE_ROSTER = "manage_roster", "维护经办队伍与购买服务"
+    HANDLE_COMPLAINTS = "handle_complaints", "登记、调查和答复投诉举报"
+    HANDLE_ALERTS = "handle_alerts", "核查处理风险预警"
+    SUPERVISE = "supervise", "分派投诉举报和风险预警、运行风险筛查"
+    TRACK_TASKS = "track_tasks", "查看和报送任务分工进展、绩效评价"
 
 
 _ALL_STAFF_READERS = {
@@ -129,6 +133,19 @@ CAPABILITIES: dict[Capability, set[Role]] = {
     # The county's leading group decides; its secretariat (the county office) records it.
     Capability.DECIDE_DELIBERATIONS: {Role.COUNTY_ADMIN},
     Capability.MANAGE_ROSTER: {Role.COUNTY_ADMIN, Role.TOWN_ASSISTANT},
+    # Complaints and alerts are handled by those who do not run the cases day to day: the
+    # county's supervisors, and a town's approver when a supervisor assigns one to them.
+    Capability.HANDLE_COMPLAINTS: {Role.COUNTY_SUPERVISOR, Role.COUNTY_ADMIN, Role.TOWN_APPROVER},
+    Capability.HANDLE_ALERTS: {Role.COUNTY_SUPERVISOR, Role.COUNTY_ADMIN, Role.TOWN_APPROVER},
+    Capability.SUPERVISE: {Role.COUNTY_SUPERVISOR},
+    # The leading group's page: the county's civil affairs staff, the departments that own
+    # tasks, and the auditors.
+    Capability.TRACK_TASKS: {
+        Role.COUNTY_ADMIN,
+        Role.COUNTY_SUPERVISOR,
+        Role.DEPARTMENT_OFFICER,
+        Role.AUDITOR,
+    },
 }
 
 # How much of an ID number each role sees on screen.

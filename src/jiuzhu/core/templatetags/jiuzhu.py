@@ -11,6 +11,22 @@ from jiuzhu.core.months import long_date, long_moment, long_month
 register = template.Library()
 
 AUDIT_ACTIONS = {
+    "assign_alert": "分派风险预警",
+    "assign_complaint": "分派投诉举报",
+    "conclude_alert": "办结风险预警",
+    "conclude_complaint": "办结投诉举报",
+    "decide_dishonesty": "认定失信",
+    "declare_relative": "近亲属备案",
+    "note_complaint": "记录调查情况",
+    "object_dishonesty": "登记失信异议",
+    "publish_dishonesty": "公布失信名单",
+    "record_dishonesty": "登记失信记录",
+    "remove_dishonesty": "移出失信名单",
+    "reply_complaint": "答复投诉举报",
+    "report_task": "报送任务进展",
+    "resolve_objection": "处理失信异议",
+    "review_fault": "容错纠错复核",
+    "risk_scan": "运行风险筛查",
     "add_contract": "登记购买服务合同",
     "add_monitored_household": "纳入低收入人口监测",
     "add_staff": "登记经办人员",

@@ -10,8 +10,9 @@ from django.db import migrations
 
 from jiuzhu.policy.parameter_files import group_names, load_parameters, unload_parameters
 
-# The payments and funds parameters came later (0003); every other file is this history.
-LATER = {"08-payments-funds"}
+# The payments and funds parameters came later (0003), oversight's in its own app; every
+# other file is this history.
+LATER = {"08-payments-funds", "09-oversight"}
 
 
 def shipped_groups() -> list[str]:

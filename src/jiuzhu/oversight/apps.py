@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class OversightConfig(AppConfig):
+    name = "jiuzhu.oversight"
+    label = "oversight"
+    verbose_name = "监督管理"
+
+    def ready(self) -> None:
+        # Registers the risk scan's background task kind (core.tasks looks kinds up by name).
+        from jiuzhu.oversight import risk  # noqa: F401

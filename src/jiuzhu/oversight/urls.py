@@ -1,0 +1,22 @@
+from django.urls import path
+
+from jiuzhu.oversight import views
+
+app_name = "oversight"
+urlpatterns = [
+    path("complaints/", views.complaint_list, name="complaints"),
+    path("complaints/new/", views.complaint_new, name="complaint_new"),
+    path("complaints/<int:complaint_id>/", views.complaint_detail, name="complaint"),
+    path("complaints/<int:complaint_id>/act/", views.complaint_act, name="complaint_act"),
+    path("integrity/", views.integrity_list, name="integrity"),
+    path("integrity/<int:record_id>/", views.integrity_record, name="integrity_record"),
+    path("integrity/<int:record_id>/act/", views.integrity_act, name="integrity_act"),
+    path("faults/", views.faults, name="faults"),
+    path("tasks/", views.task_board, name="tasks"),
+    path("evaluation/", views.evaluation_page, name="evaluation"),
+    path("relatives/", views.relatives, name="relatives"),
+    path("alerts/", views.alert_list, name="alerts"),
+    path("alerts/scan/", views.alert_scan, name="alert_scan"),
+    path("alerts/<int:alert_id>/", views.alert_detail, name="alert"),
+    path("alerts/<int:alert_id>/act/", views.alert_act, name="alert_act"),
+]
