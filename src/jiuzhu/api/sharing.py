@@ -14,9 +14,11 @@ from collections.abc import Iterable
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
+from jiuzhu.api.models import CrossCountyMatch, ProvincialList
 from jiuzhu.cases.models import Case, CaseEvent, Recipient
 from jiuzhu.core.models import User
 from jiuzhu.core.months import add_months
+from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area
 from jiuzhu.payments.models import Payroll, PayrollLine, line_id_range
 from jiuzhu.registry.models import Membership, Person
@@ -127,3 +129,17 @@ def verification_reports(user: User) -> QuerySet[VerificationReport]:
         .select_related("job", "household")
         .annotate(changed=F("created_at"))
     )
+
+
+def latest_provincial_list() -> ProvincialList | None:
+    return ProvincialList.objects.select_related("imported_by").first()
+
+
+def cross_county_matches(user: User, listing: ProvincialList) -> QuerySet[CrossCountyMatch]:
+    """The listing's persons receiving here and in another county, in the user's area (none
+    for a role that may not view households)."""
+    if not user.can(Capability.VIEW_HOUSEHOLDS):
+        return CrossCountyMatch.objects.none()
+    return CrossCountyMatch.objects.filter(
+        in_area(user, "region_code"), listing=listing
+    ).select_related("person", "household", "household__registered_region__parent")
