@@ -227,6 +227,20 @@ def test_cursor_pages_and_incremental_sync(world, county_officer):
     assert modified.status_code == 200
 
 
+def test_rows_changed_at_the_same_moment_are_paged_by_id(world, county_officer):
+    # A bulk load stamps many rows alike: the cursor's id keeps each on exactly one page.
+    Recipient.objects.update(updated_at=MOMENTS[7])
+    api = partner_client(world.admin, county_officer, "sharing.recipients")
+    first = api.get(RECIPIENTS, {"month": "2026-06", "limit": 1}).json()
+    query = {"month": "2026-06", "limit": 1, "cursor": first["next_cursor"]}
+    second = api.get(RECIPIENTS, query).json()
+    assert [row["id"] for row in first["results"] + second["results"]] == [
+        world.wang_recipient.pk,
+        world.li_recipient.pk,
+    ]
+    assert second["next_cursor"] is None
+
+
 def test_a_suspension_stamps_the_recipient(world):
     before = Recipient.objects.get(pk=world.wang_recipient.pk).updated_at
     assert before == MOMENTS[0]

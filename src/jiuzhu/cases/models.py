@@ -319,7 +319,8 @@ class Recipient(models.Model):
     next_review_on = models.DateField("下次复核", null=True, blank=True, db_index=True)
     end_reason = models.CharField(max_length=200, blank=True)
     # When the row last changed, for partners' incremental sync (api/views/sharing.py): the
-    # services set it on every update; bulk loaders get the database default.
+    # services set it on every update, the demo's bulk writer with the rows; raw SQL loaders
+    # (benchmarks) get the database default.
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
