@@ -4,6 +4,8 @@ and incremental sync, bad input, who may not, and the access log."""
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
 from rest_framework.test import APIClient
 
@@ -366,3 +368,22 @@ def test_verification_reports_of_finished_jobs(world, county_officer, dong_e):
         "businesses": 0,
     }
     assert logged("shared_report") == [(row["id"], world.wang.pk)]
+
+
+@pytest.mark.parametrize(
+    ("path", "scope", "query"),
+    [
+        (RECIPIENTS, "sharing.recipients", {"month": "2026-06"}),
+        ("/api/sharing/children/", "sharing.children", {"month": "2026-06"}),
+        ("/api/sharing/cases/", "sharing.cases", {}),
+    ],
+)
+def test_a_page_costs_the_same_queries_whatever_its_size(world, county_officer, path, scope, query):
+    api = partner_client(world.admin, county_officer, scope)
+    api.get(path, query)  # the token's first use is recorded once
+    counts = []
+    for limit in (1, 3):
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(path, {**query, "limit": limit}).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

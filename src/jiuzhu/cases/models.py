@@ -319,8 +319,9 @@ class Recipient(models.Model):
     next_review_on = models.DateField("下次复核", null=True, blank=True, db_index=True)
     end_reason = models.CharField(max_length=200, blank=True)
     # When the row last changed, for partners' incremental sync (api/views/sharing.py): the
-    # services set it on every update, the demo's bulk writer with the rows; raw SQL loaders
-    # (benchmarks) get the database default.
+    # services set it on every update, the demo's bulk writer with the rows. Raw SQL loaders
+    # get the database default, which on SQLite is text in another format than Django's
+    # (times compare as text there): such a load stamps the rows again through the ORM.
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
