@@ -14,6 +14,7 @@ from django.test import Client
 
 from jiuzhu.api.exchange import exchange_dir
 from jiuzhu.api.models import CrossCountyMatch, ProvincialList
+from jiuzhu.cases.models import Recipient
 from jiuzhu.core.models import AuditEntry
 from jiuzhu.core.roles import Role
 from jiuzhu.payments import services as pay
@@ -259,3 +260,19 @@ def test_provincial_list_header_twice_and_who_may_import(world, tmp_path, dong_e
     with pytest.raises(CommandError, match=r"^该文件已经导入过。$"):
         call_command("import_provincial_list", str(path), "--user", world.admin.username)
     assert ProvincialList.objects.count() == 1
+
+
+def test_receiving_means_in_the_programme_that_month_and_not_suspended(world, tmp_path):
+    li = factories.head_of(world.li)  # ended from July: receiving in June, not in August
+    wang = factories.head_of(world.wang)
+    Recipient.objects.filter(pk=world.wang_recipient.pk).update(status="suspended")
+    path = provincial_file(
+        tmp_path,
+        [
+            [li.id_number, "李四", "370102", "dibao", "2026-06"],
+            [li.id_number, "李四", "370102", "dibao", "2026-08"],
+            [wang.id_number, "王建国", "370102", "dibao", "2026-06"],
+        ],
+    )
+    call_command("import_provincial_list", str(path), "--user", world.admin.username)
+    assert list(CrossCountyMatch.objects.values_list("person_id", "month")) == [(li.pk, JUNE)]

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from jiuzhu.api import sharing
 from jiuzhu.api.models import CrossCountyMatch, ProvincialList
-from jiuzhu.cases.models import ACTIVE_RECIPIENT_STATUSES
+from jiuzhu.cases.models import RecipientStatus
 from jiuzhu.core import idnumber
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import PREFIX_LENGTH, RegionLevel, User
@@ -88,8 +88,9 @@ def _month(day: dt.date | None) -> str:
 def _recipient_rows(actor: User, month: dt.date) -> Iterator[tuple[Any, ...]]:
     """One row per person a recipient covers (the recipient's amount on each of its rows)."""
     rows = sharing.recipients(actor, month).order_by("pk")
-    for start in range(0, rows.count(), CHUNK):
-        page = list(rows[start : start + CHUNK])
+    last = 0
+    while page := list(rows.filter(pk__gt=last)[:CHUNK]):
+        last = page[-1].pk
         people = sharing.covered_persons(page)
         for r in page:
             for person in people[r.pk]:
@@ -308,20 +309,20 @@ def _receiving_here(
             person_id__in=by_pk, end_date__isnull=True, co_resident=True
         ).values_list("person_id", "household_id")
     )
+    listed_in: dict[int, list[int]] = {}
+    for person_id, household_id in households.items():
+        listed_in.setdefault(household_id, []).append(person_id)
     months = {row.month for row in rows}
     found: dict[tuple[str, dt.date], list[dict[str, Any]]] = {}
     for month in months:
+        # Receiving that month: in the programme then (ended later included), not suspended.
         recipients = (
             sharing.recipients(actor, month)
-            .filter(status__in=ACTIVE_RECIPIENT_STATUSES)
+            .exclude(status=RecipientStatus.SUSPENDED)
             .filter(_covering(by_pk, households))
         )
         for r in recipients:
-            covered = (
-                [r.person_id]
-                if r.person_id
-                else [pk for pk, household in households.items() if household == r.household_id]
-            )
+            covered = [r.person_id] if r.person_id else listed_in.get(r.household_id, [])
             for pk in covered:
                 found.setdefault((by_pk[pk], month), []).append(
                     {
