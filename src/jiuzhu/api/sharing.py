@@ -10,6 +10,7 @@ docs/sharing.md lists the fields and why.
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -53,22 +54,37 @@ def recipients(user: User, month: dt.date, programme: str = "") -> QuerySet[Reci
     return rows.annotate(changed=F("updated_at"))
 
 
-def covered_persons(rows: Iterable[Recipient]) -> dict[int, list[Person]]:
+@dataclass(frozen=True)
+class CoveredPerson:
+    """What a feed or an export tells of a person (no model: a page holds thousands)."""
+
+    id_number: str
+    name: str
+    birth_date: dt.date
+
+
+PERSON_FIELDS = ("id_number", "name", "birth_date")
+
+
+def covered_persons(rows: Iterable[Recipient]) -> dict[int, list[CoveredPerson]]:
     """For each recipient of a page: the person it is for, or the household's current
     co-resident members (those a household programme covers), in two queries."""
     rows = list(rows)
     households = {r.household_id for r in rows if r.person_id is None}
-    members: dict[int, list[Person]] = {}
+    members: dict[int, list[CoveredPerson]] = {}
     current = (
         Membership.objects.filter(
             household_id__in=households, end_date__isnull=True, co_resident=True
         )
-        .select_related("person")
         .order_by("household_id", "pk")
+        .values_list("household_id", *(f"person__{name}" for name in PERSON_FIELDS))
     )
-    for membership in current:
-        members.setdefault(membership.household_id, []).append(membership.person)
-    persons = Person.objects.in_bulk([r.person_id for r in rows if r.person_id is not None])
+    for household_id, *fields in current:
+        members.setdefault(household_id, []).append(CoveredPerson(*fields))
+    alone = Person.objects.filter(pk__in=[r.person_id for r in rows if r.person_id is not None])
+    persons = {
+        pk: CoveredPerson(*fields) for pk, *fields in alone.values_list("pk", *PERSON_FIELDS)
+    }
     return {
         r.pk: [persons[r.person_id]] if r.person_id is not None else members.get(r.household_id, [])
         for r in rows
@@ -96,7 +112,7 @@ def recipients_with_children(
     )
 
 
-def children_of(rows: Iterable[Recipient], month: dt.date) -> dict[int, list[Person]]:
+def children_of(rows: Iterable[Recipient], month: dt.date) -> dict[int, list[CoveredPerson]]:
     """The children each recipient of a page covers."""
     cutoff = child_cutoff(month)
     return {
