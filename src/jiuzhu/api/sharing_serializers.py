@@ -18,16 +18,12 @@ PENDING = "pending"
 RESULT_LABELS = {**dict(ResultStatus.choices), PENDING: "待银行回盘"}
 
 
-def month_text(month: dt.date | None) -> str | None:
-    return f"{month:%Y-%m}" if month is not None else None
-
-
 @extend_schema_field({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"})
-class Month(serializers.Field[dt.date, dt.date, str | None, Any]):
-    """A month as "YYYY-MM" (null for none)."""
+class Month(serializers.Field[dt.date, dt.date, str, Any]):
+    """A month as "YYYY-MM" (DRF writes null for none without asking)."""
 
-    def to_representation(self, value: dt.date) -> str | None:
-        return month_text(value)
+    def to_representation(self, value: dt.date) -> str:
+        return f"{value:%Y-%m}"
 
 
 class Row(serializers.Serializer[Any]):
