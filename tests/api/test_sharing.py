@@ -258,9 +258,11 @@ def test_a_suspension_stamps_the_recipient(world):
         ({}, "month", "请给出月份，格式 YYYY-MM，例如 2026-12。"),
         ({"month": "2026-13"}, "month", "请给出月份，格式 YYYY-MM，例如 2026-12。"),
         ({"month": "2026-12", "programme": "xyz"}, "programme", "“xyz” 不是有效的救助项目。"),
+        ({"month": "2026-12", "programme": ""}, "programme", "“” 不是有效的救助项目。"),
         ({"month": "2026-12", "cursor": "bm9wZQ"}, "cursor", BAD_CURSOR),
         ({"month": "2026-12", "since": "yesterday"}, "since", "应为带时区的时间"),
         ({"month": "2026-12", "limit": "0"}, "limit", "应为1-500的整数。"),
+        ({"month": "2026-12", "programm": "dibao"}, "programm", "未知的查询参数。"),
     ],
 )
 def test_bad_queries_get_a_chinese_400_and_nothing_is_logged(

@@ -101,6 +101,9 @@ class SharingView(RegistryView):
     token_scope: ClassVar[TokenScope]
     serializer: ClassVar[type[Serializer[Any]]]
     logged_as: ClassVar[str]
+    # The query parameters the feed reads; any other is refused (a misspelt filter would
+    # otherwise silently widen what is read).
+    parameters: ClassVar[tuple[str, ...]] = ("limit", "cursor", "since")
 
     def rows(self, user: User) -> QuerySet[Any]:
         raise NotImplementedError
@@ -110,6 +113,9 @@ class SharingView(RegistryView):
 
     def get(self, request: Request) -> Response:
         user = staff(request)
+        unknown = sorted(set(request.query_params) - set(self.parameters))
+        if unknown:
+            raise ValidationError({name: ["未知的查询参数。"] for name in unknown})
         limit = Pagination().get_limit(request)
         since = parse_since(_one(request, "since"))
         cursor = decode_cursor(_one(request, "cursor"))
@@ -144,14 +150,16 @@ class SharingView(RegistryView):
 class MonthlyView(SharingView):
     # A feed of one month, optionally one programme: ?month=YYYY-MM&programme=.
 
+    parameters = (*SharingView.parameters, "month", "programme")
+
     def month_and_programme(self) -> tuple[dt.date, str]:
         month = _one(self.request, "month")
         if month is None or not _MONTH.match(month):
             raise ValidationError({"month": ["请给出月份，格式 YYYY-MM，例如 2026-12。"]})
-        programme = _one(self.request, "programme") or ""
-        if programme and programme not in Programme.values:
+        programme = _one(self.request, "programme")
+        if programme is not None and programme not in Programme.values:
             raise ValidationError({"programme": [f"“{programme}” 不是有效的救助项目。"]})
-        return dt.date(int(month[:4]), int(month[5:]), 1), programme
+        return dt.date(int(month[:4]), int(month[5:]), 1), programme or ""
 
 
 # --- OpenAPI ----------------------------------------------------------------------------
