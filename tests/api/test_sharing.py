@@ -2,8 +2,10 @@
 and incremental sync, bad input, who may not, and the access log."""
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
@@ -15,7 +17,7 @@ from jiuzhu.cases.services import recipients as recipient_services
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import AccessLog, ApiToken, AuditEntry
 from jiuzhu.core.roles import Role
-from jiuzhu.core.tokens import PARTNER_ONLY, issue_partner_token
+from jiuzhu.core.tokens import PARTNER_ONLY, issue_partner_token, token_digest
 from jiuzhu.payments import services as pay
 from jiuzhu.payments.models import line_ref
 from jiuzhu.verification.models import JobScope, JobStatus, VerificationJob, VerificationReport
@@ -389,3 +391,28 @@ def test_a_page_costs_the_same_queries_whatever_its_size(world, county_officer, 
             assert api.get(path, {**query, "limit": limit}).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_command_grants_a_partner_token_printed_once(world, county_officer):
+    out = io.StringIO()
+    call_command(
+        "issue_partner_token",
+        county_officer.username,
+        "sharing.cases",
+        "--admin",
+        world.admin.username,
+        stdout=out,
+    )
+    labels, clear = out.getvalue().splitlines()
+    token = ApiToken.objects.get(user=county_officer)
+    assert labels.startswith("共享：救助申请及办理环节，") and token.scopes == ["sharing.cases"]
+    assert token_digest(clear) == token.digest
+    with pytest.raises(CommandError, match=r"^请从以下共享权限范围中选择："):
+        call_command(
+            "issue_partner_token",
+            county_officer.username,
+            "registry.read",
+            "--admin",
+            world.admin.username,
+        )
+    assert ApiToken.objects.filter(user=county_officer).count() == 1
