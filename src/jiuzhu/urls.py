@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from jiuzhu.api import pages as exchange_pages
 from jiuzhu.cases import public_views
 from jiuzhu.core import views as core_views
 from jiuzhu.core.inputs import guard_page_views
@@ -29,6 +30,7 @@ urlpatterns = [
     path("complaint/track/", oversight_public.complaint_track, name="public_complaint_track"),
     path("blacklist/", oversight_public.blacklist, name="public_blacklist"),
     path("overview/", include("jiuzhu.dashboard.urls")),
+    path("exchange/cross-county/", exchange_pages.cross_county, name="cross_county"),
     path("api/policy/", include("jiuzhu.policy.api_urls")),
     path("api/", include("jiuzhu.api.urls")),
 ]

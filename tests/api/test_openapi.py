@@ -21,6 +21,11 @@ EXPECTED = {
     "/api/persons/{person_id}/": {"get", "patch"},
     "/api/persons/{person_id}/move/": {"post"},
     "/api/persons/{person_id}/leave/": {"post"},
+    "/api/sharing/recipients/": {"get"},
+    "/api/sharing/children/": {"get"},
+    "/api/sharing/cases/": {"get"},
+    "/api/sharing/payments/": {"get"},
+    "/api/sharing/verification-reports/": {"get"},
 }
 
 

@@ -29,6 +29,15 @@ urlpatterns = [
     path("persons/<int:person_id>/", views.PersonDetailView.as_view(), name="person"),
     path("persons/<int:person_id>/move/", views.PersonMoveView.as_view(), name="person-move"),
     path("persons/<int:person_id>/leave/", views.PersonLeaveView.as_view(), name="person-leave"),
+    path("sharing/recipients/", views.SharedRecipientsView.as_view(), name="sharing-recipients"),
+    path("sharing/children/", views.SharedChildrenView.as_view(), name="sharing-children"),
+    path("sharing/cases/", views.SharedCasesView.as_view(), name="sharing-cases"),
+    path("sharing/payments/", views.SharedPaymentsView.as_view(), name="sharing-payments"),
+    path(
+        "sharing/verification-reports/",
+        views.SharedReportsView.as_view(),
+        name="sharing-verification-reports",
+    ),
     # Last: whatever else is asked under /api/ gets the API's JSON 404.
     re_path(r"^[\s\S]*$", views.UnknownPathView.as_view(), name="unknown"),
 ]

@@ -164,6 +164,9 @@ def recipients_table(recipients: Sequence[NewRecipient], today: dt.date) -> Tabl
                 date_texts([_next_review(classes[r.household_id], r, today) for r in recipients]),
             ),
             Column("end_reason", "text", [""] * count),
+            # Written as Django writes it: partners' sync cursors compare it (SQLite
+            # compares times as text, and its database default has another format).
+            Column("updated_at", "text", Stamps().text([timezone.now()] * count)),
         ],
     )
 

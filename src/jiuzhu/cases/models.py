@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 
 from jiuzhu.core.models import Region, User
 from jiuzhu.core.programmes import Programme
@@ -317,10 +318,18 @@ class Recipient(models.Model):
     review_class = models.CharField(max_length=1, choices=ReviewClass.choices, blank=True)
     next_review_on = models.DateField("下次复核", null=True, blank=True, db_index=True)
     end_reason = models.CharField(max_length=200, blank=True)
+    # When the row last changed, for partners' incremental sync (api/views/sharing.py): the
+    # services set it on every update, the demo's bulk writer with the rows. Raw SQL loaders
+    # get the database default, which on SQLite is text in another format than Django's
+    # (times compare as text there): such a load stamps the rows again through the ORM.
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         verbose_name = "救助对象"
-        indexes = [models.Index(fields=["programme", "status", "region_code"])]
+        indexes = [
+            models.Index(fields=["programme", "status", "region_code"]),
+            models.Index(fields=["updated_at", "id"], name="recipient_changed"),
+        ]
         constraints = [
             # One person cannot be in a programme twice at once.
             models.UniqueConstraint(

@@ -299,6 +299,13 @@ class TokenScope(models.TextChoices):
     READ = "registry.read", "读取家庭档案"
     WRITE = "registry.write", "编辑家庭档案"
     CALCULATE = "policy.calculate", "救助测算"
+    # Partner scopes (api/views/sharing.py): granted to a department's officer by a county
+    # administrator, each reading only the fields that department needs.
+    SHARED_RECIPIENTS = "sharing.recipients", "共享：救助对象类别（医保参保资助）"
+    SHARED_CHILDREN = "sharing.children", "共享：救助家庭在学年龄儿童（教育资助）"
+    SHARED_CASES = "sharing.cases", "共享：救助申请及办理环节"
+    SHARED_PAYMENTS = "sharing.payments", "共享：发放明细"
+    SHARED_VERIFICATION = "sharing.verification", "共享：经济状况核对报告"
 
 
 class ApiToken(models.Model):

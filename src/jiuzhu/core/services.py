@@ -56,14 +56,32 @@ def log_access(
     request: HttpRequest | None = None,
 ) -> None:
     """Record that a user opened a household or person file (page or API), with the address."""
-    audit_chain.append(
+    log_accesses(user, channel, object_type, [(object_id, household_id)], request)
+
+
+def log_accesses(
+    user: User,
+    channel: str,
+    object_type: str,
+    records: Iterable[tuple[int, int | None]],
+    request: HttpRequest | None = None,
+) -> None:
+    """Record that a user read these records (id, household id) at once, e.g. a page of
+    shared data: one access-log entry per record, so an auditor finds each household."""
+    ip = client_ip(request)
+    audit_chain.append_many(
         "access",
-        user=user,
-        channel=channel,
-        object_type=object_type,
-        object_id=object_id,
-        household_id=household_id,
-        ip=client_ip(request),
+        [
+            {
+                "user": user,
+                "channel": channel,
+                "object_type": object_type,
+                "object_id": object_id,
+                "household_id": household_id,
+                "ip": ip,
+            }
+            for object_id, household_id in records
+        ],
     )
 
 

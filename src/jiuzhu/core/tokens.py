@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import ApiToken, TokenScope, User
 from jiuzhu.core.permissions import require
-from jiuzhu.core.roles import Capability, role_can
+from jiuzhu.core.roles import Capability, Role, role_can
 from jiuzhu.core.services import record_audit
 
 if TYPE_CHECKING:
@@ -45,6 +45,11 @@ SCOPE_NEEDS: dict[TokenScope, Capability | None] = {
     TokenScope.WRITE: Capability.EDIT_HOUSEHOLDS,
     TokenScope.CALCULATE: None,
 }
+# A department's data (api/views/sharing.py) is never asked for: a county administrator
+# grants these to a department officer's token (issue_partner_token), so each department
+# reads what it was granted and nothing else.
+PARTNER_SCOPES = tuple(scope for scope in TokenScope if scope not in SCOPE_NEEDS)
+PARTNER_ONLY = "共享数据的权限范围由县级管理员授予部门数据专员，不能自行申请。"
 # Asked for no scope, a token may read and calculate (writing must be asked for).
 DEFAULT_SCOPES = (TokenScope.READ, TokenScope.CALCULATE)
 
@@ -55,6 +60,8 @@ def token_digest(clear: str) -> str:
 
 def _role_allows(user: User, scope: TokenScope) -> bool:
     # The role alone: the area (and whether the user has one) is checked on every request.
+    if scope in PARTNER_SCOPES:
+        return False
     needed = SCOPE_NEEDS[scope]
     return needed is None or role_can(user.role, needed)
 
@@ -69,6 +76,8 @@ def issue_token(user: User, scopes: list[str] | None = None) -> tuple[ApiToken, 
     refused, no scope asked gives the defaults the role allows."""
     if scopes is None:
         chosen = [scope.value for scope in DEFAULT_SCOPES if _role_allows(user, scope)]
+    elif any(TokenScope(scope) in PARTNER_SCOPES for scope in scopes):
+        raise DomainError(PARTNER_ONLY, field="scopes")
     else:
         beyond = [
             TokenScope(scope) for scope in scopes if not _role_allows(user, TokenScope(scope))
@@ -77,6 +86,32 @@ def issue_token(user: User, scopes: list[str] | None = None) -> tuple[ApiToken, 
             names = "、".join(str(scope.label) for scope in beyond)
             raise DomainError(f"您的角色不能申请以下权限范围：{names}。", field="scopes")
         chosen = [scope.value for scope in TokenScope if scope.value in scopes]
+    return _new_token(user, chosen)
+
+
+def issue_partner_token(actor: User, officer: User, scopes: list[str]) -> tuple[ApiToken, str]:
+    """A county administrator grants a department officer of their area a token for that
+    department's shared data (audited); the clear token is handed over once."""
+    require(actor, Capability.MANAGE_SECURITY)
+    if officer.region is None or not officer.region.code.startswith(actor.scope_prefix):
+        raise DomainError("未找到该工作人员。", field="officer")
+    if officer.role != Role.DEPARTMENT_OFFICER or not officer.is_active:
+        raise DomainError("共享数据的令牌只发给在职的部门数据专员。", field="officer")
+    chosen = [scope.value for scope in PARTNER_SCOPES if scope.value in scopes]
+    if not scopes or len(chosen) != len(set(scopes)):
+        names = "、".join(str(scope.label) for scope in PARTNER_SCOPES)
+        raise DomainError(f"请从以下共享权限范围中选择：{names}。", field="scopes")
+    token, clear = _new_token(officer, chosen)
+    record_audit(
+        actor,
+        "issue_partner_token",
+        token,
+        {"owner": officer.username, "scopes": token.scopes},
+    )
+    return token, clear
+
+
+def _new_token(user: User, chosen: list[str]) -> tuple[ApiToken, str]:
     clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = timezone.now()
     token = ApiToken.objects.create(

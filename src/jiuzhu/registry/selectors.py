@@ -240,3 +240,15 @@ def household_for_intake(id_number: str) -> Household | None:
         .first()
     )
     return membership.household if membership else None
+
+
+def persons_with_id_numbers(id_numbers: set[str]) -> dict[str, Person]:
+    """The registered persons among these (valid, normalised) ID numbers, by ID number:
+    for matching another system's list (the exchange with the province). Not scoped to an
+    area: the caller keeps only what concerns its own recipients."""
+    found: dict[str, Person] = {}
+    numbers = sorted(id_numbers)
+    for start in range(0, len(numbers), 500):
+        for person in Person.objects.filter(id_number__in=numbers[start : start + 500]):
+            found[person.id_number] = person
+    return found

@@ -24,6 +24,13 @@ from jiuzhu.api.views.records import (
     HouseholdIncomesView,
 )
 from jiuzhu.api.views.regions import RegionListView
+from jiuzhu.api.views.sharing import (
+    SharedCasesView,
+    SharedChildrenView,
+    SharedPaymentsView,
+    SharedRecipientsView,
+    SharedReportsView,
+)
 from jiuzhu.api.views.tokens import TokenView
 
 __all__ = [
@@ -39,6 +46,11 @@ __all__ = [
     "PersonLeaveView",
     "PersonMoveView",
     "RegionListView",
+    "SharedCasesView",
+    "SharedChildrenView",
+    "SharedPaymentsView",
+    "SharedRecipientsView",
+    "SharedReportsView",
     "TokenView",
     "UnknownPathView",
 ]

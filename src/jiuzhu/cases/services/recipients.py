@@ -148,6 +148,7 @@ def terminate(actor: User, case: Case, version: int, reason: str) -> Case:
             status=RecipientStatus.ENDED,
             end_month=first_of_next_month(today),
             end_reason=reason[:200],
+            updated_at=timezone.now(),
         )
         notifications.notify(
             case,
@@ -190,6 +191,7 @@ def review(actor: User, case: Case, version: int, reason: str) -> Recipient:
             members_covered=1 if recipient.person_id else members_covered(case),
             end_month=month if status == RecipientStatus.ENDED else None,
             end_reason=reason[:200] if status == RecipientStatus.ENDED else "",
+            updated_at=timezone.now(),
         )
         move(
             actor,
@@ -221,7 +223,9 @@ def suspend(actor: User, case: Case, version: int, reason: str) -> Recipient:
     reason = require_text(reason, "暂停发放的理由")
     with transaction.atomic():
         move(actor, case, Action.SUSPEND, version, Status.IN_FORCE, reason)
-        Recipient.objects.filter(pk=recipient.pk).update(status=RecipientStatus.SUSPENDED)
+        Recipient.objects.filter(pk=recipient.pk).update(
+            status=RecipientStatus.SUSPENDED, updated_at=timezone.now()
+        )
         notifications.notify(
             case, f"您的{case.get_programme_display()}（{case.number}）暂停发放，理由：{reason}"
         )
@@ -237,7 +241,9 @@ def reinstate(actor: User, case: Case, version: int, comment: str = "") -> Recip
         raise DomainError("没有暂停，无需恢复。")
     with transaction.atomic():
         move(actor, case, Action.REINSTATE, version, Status.IN_FORCE, comment)
-        Recipient.objects.filter(pk=recipient.pk).update(status=RecipientStatus.ACTIVE)
+        Recipient.objects.filter(pk=recipient.pk).update(
+            status=RecipientStatus.ACTIVE, updated_at=timezone.now()
+        )
         notifications.notify(case, f"您的{case.get_programme_display()}（{case.number}）恢复发放。")
     recipient.refresh_from_db()
     return recipient
