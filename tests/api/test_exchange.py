@@ -10,7 +10,6 @@ import stat
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import Client
 
 from jiuzhu.api.exchange import exchange_dir
 from jiuzhu.api.models import CrossCountyMatch, ProvincialList
@@ -21,6 +20,7 @@ from jiuzhu.payments import services as pay
 from jiuzhu.payments.models import line_ref
 from tests import factories
 from tests.api.sharing_data import build, officer
+from tests.conftest import client_for as staff_client
 from tests.payments.conftest import give_account
 
 pytestmark = pytest.mark.django_db
@@ -209,18 +209,15 @@ def test_provincial_list_finds_persons_receiving_in_two_counties(world, tmp_path
     ) == (head, world.wang, "370124102201", "dibao", JUNE, "370102", "dibao")
     assert AuditEntry.objects.filter(action="import_provincial_list").count() == 1
 
-    page = Client()
-    page.force_login(world.admin)
+    page = staff_client(world.admin)
     html = page.get("/exchange/cross-county/").content.decode()
     assert "王建国" in html and head.id_number in html and "370102" in html
     assert "东阿镇东阿村" in html and "赵玫" not in html
     # Another town's staff see none of it; a department officer not the page at all.
-    rose_staff = Client()
-    rose_staff.force_login(factories.user(Role.TOWN_ASSISTANT, rose))
+    rose_staff = staff_client(factories.user(Role.TOWN_ASSISTANT, rose))
     other = rose_staff.get("/exchange/cross-county/").content.decode()
     assert "王建国" not in other and "您的辖区内没有发现跨县重复享受的人员。" in other
-    department = Client()
-    department.force_login(officer(factories.county()))
+    department = staff_client(officer(factories.county()))
     assert department.get("/exchange/cross-county/").status_code == 404
 
 

@@ -175,6 +175,15 @@ ACCESS_OBJECTS = {
     "intake": "受理时查找家庭",
     "VerificationJob": "核对任务",
     "VerificationReport": "核对报告",
+    "Complaint": "投诉举报",
+    "lead": "困难线索",
+    "photo": "线索或探访照片",
+    "visit_target": "探访对象",
+    "shared_recipient": "共享：救助对象",
+    "shared_children": "共享：救助家庭儿童",
+    "shared_case": "共享：救助申请",
+    "shared_payment": "共享：发放记录",
+    "shared_report": "共享：核对报告",
 }
 
 

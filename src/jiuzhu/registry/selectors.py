@@ -247,8 +247,9 @@ def persons_with_id_numbers(id_numbers: set[str]) -> dict[str, Person]:
     for matching another system's list (the exchange with the province). Not scoped to an
     area: the caller keeps only what concerns its own recipients."""
     found: dict[str, Person] = {}
-    numbers = sorted(id_numbers)
-    for start in range(0, len(numbers), 500):
-        for person in Person.objects.filter(id_number__in=numbers[start : start + 500]):
-            found[person.id_number] = person
+    by_digest = dict(zip(crypto.digest_many(sorted(id_numbers)), sorted(id_numbers), strict=True))
+    digests = list(by_digest)
+    for start in range(0, len(digests), 500):
+        for person in Person.objects.filter(id_digest__in=digests[start : start + 500]):
+            found[by_digest[person.id_digest]] = person
     return found
