@@ -25,6 +25,8 @@ from jiuzhu.demo.accounts import (
 )
 from jiuzhu.demo.cases import generate_cases
 from jiuzhu.demo.load import load_households
+from jiuzhu.demo.outreach import seed_demo as seed_outreach
+from jiuzhu.demo.oversight import seed_demo as seed_oversight
 from jiuzhu.demo.payrolls import pay_history
 from jiuzhu.demo.portal import seed_demo as seed_portal
 from jiuzhu.registry.models import Household
@@ -99,10 +101,21 @@ class Command(BaseCommand):
             f"本年度县级预算 {paid.budgets} 项，"
             f"用时 {paid.seconds:.1f} 秒。"
         )
-        self._later_features()
+        self._later_features(options["seed"])
 
-    def _later_features(self) -> None:
+    def _later_features(self, seed: int) -> None:
         """The records every later page needs (with the paid months: the full demo)."""
+        outreach = seed_outreach(seed)
+        self.stdout.write(
+            f"已生成困难线索 {outreach.leads} 条（已研判 {outreach.triaged} 条），"
+            f"探访对象 {outreach.targets} 人、探访记录 {outreach.visits} 次，"
+            f"低收入监测对象 {outreach.monitored} 户。"
+        )
+        oversight = seed_oversight(seed)
+        self.stdout.write(
+            f"已生成投诉举报 {oversight.complaints} 件（已答复 {oversight.replied} 件），"
+            f"风险预警 {oversight.alerts} 条，失信记录 {oversight.dishonesty} 条。"
+        )
         applicants = seed_portal()
         self.stdout.write(f"已生成掌上办申请 {len(applicants)} 件，可用以下身份登录掌上办：")
         for line in applicants:
