@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "jiuzhu.cases",
     "jiuzhu.payments",
     "jiuzhu.funds",
+    "jiuzhu.medical",
     "jiuzhu.portal",
     "jiuzhu.api",
     "jiuzhu.dashboard",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("policy/", include("jiuzhu.policy.urls")),
     path("payments/", include("jiuzhu.payments.urls")),
     path("funds/", include("jiuzhu.funds.urls")),
+    path("medical/", include("jiuzhu.medical.urls")),
     path("overview/", include("jiuzhu.dashboard.urls")),
     path("api/policy/", include("jiuzhu.policy.api_urls")),
     path("api/", include("jiuzhu.api.urls")),

@@ -21,6 +21,7 @@ NAVIGATION: list[tuple[str, str, Capability | None]] = [
     ("发放名册", "payments:list", Capability.VIEW_PAYROLL),
     ("多发追回", "payments:claims", Capability.VIEW_PAYROLL),
     ("资金预算", "funds:execution", Capability.VIEW_PAYROLL),
+    ("医疗救助", "medical:bills", Capability.VIEW_PAYROLL),
     ("工作日历", "core:calendar", Capability.MANAGE_CALENDAR),
     ("行政区划", "core:regions", Capability.MANAGE_REGIONS),
     ("访问日志", "core:access_log", Capability.VIEW_ACCESS_LOG),

@@ -63,6 +63,9 @@ AUDIT_ACTIONS = {
     "change_staff": "修改工作人员",
     "reactivate_staff": "恢复工作人员账户",
     "revoke_token": "吊销接口令牌",
+    "record_medical_bills": "录入医疗救助票据",
+    "approve_medical_bill": "审批医疗救助",
+    "make_medical_payment_file": "生成医疗救助银行发放文件",
 }
 
 
