@@ -76,7 +76,7 @@ def test_the_data_files_are_what_the_database_holds_after_migrate():
         for row in Parameter.objects.all()
     }
     assert stored == shipped
-    assert len(stored) == 79
+    assert len(stored) == 85
     assert stored[("dibao.standard.rural", D(2019, 4, 1))] == (
         "456.67",
         "元/人·月",
