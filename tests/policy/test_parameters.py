@@ -113,7 +113,7 @@ def test_loading_again_adds_nothing_and_keeps_what_the_county_entered():
     assert out.getvalue() == "新增参数取值 0 条；已有的取值保持不变。\n"
     row.refresh_from_db()
     assert (row.value, row.source) == ("800.00", "县里改过")
-    assert Parameter.objects.count() == 79
+    assert Parameter.objects.count() == 85
 
 
 def test_the_command_adds_what_is_missing_for_the_groups_named():
