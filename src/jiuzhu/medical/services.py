@@ -28,7 +28,7 @@ from jiuzhu.payments.models import BankAccount
 from jiuzhu.payments.selectors import valid_accounts
 from jiuzhu.policy.accessors import MedicalRule
 from jiuzhu.registry.models import Membership, Person
-from jiuzhu.registry.selectors import id_number_is
+from jiuzhu.registry.selectors import current_memberships_by_id_number
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def _category(programmes: set[str]) -> Category | None:
     return None
 
 
-def _check(actor: User, item: BillInput) -> _Checked:
+def _check_parts(item: BillInput) -> None:
     if not item.hospital.strip():
         raise DomainError("请填写医疗机构。", field="hospital")
     if item.admitted_on > item.discharged_on:
@@ -78,26 +78,45 @@ def _check(actor: User, item: BillInput) -> _Checked:
             "不符（总费用 = 基本医保 + 大病保险 + 政策内自付 + 政策外自费）。",
             field="total",
         )
-    person = Person.objects.filter(id_number_is(item.id_number)).first()
-    if person is None:
+
+
+def _check_all(actor: User, items: Sequence[BillInput]) -> list[_Checked | DomainError]:
+    """Each bill checked, or why not: people, households and programmes are read in a few
+    queries for the whole extract, not per row."""
+    members = current_memberships_by_id_number({item.id_number for item in items})
+    by_day: dict[dt.date, set[int]] = defaultdict(set)
+    for item in items:
+        if item.id_number in members:
+            by_day[item.discharged_on].add(members[item.id_number].person_id)
+    programmes = {day: programmes_of_persons(ids, day) for day, ids in by_day.items()}
+    out: list[_Checked | DomainError] = []
+    for item in items:
+        try:
+            _check_parts(item)
+            out.append(_person_of(actor, item, members, programmes))
+        except DomainError as error:
+            out.append(error)
+    return out
+
+
+def _person_of(
+    actor: User,
+    item: BillInput,
+    members: dict[str, Membership],
+    programmes: dict[dt.date, dict[int, set[str]]],
+) -> _Checked:
+    membership = members.get(item.id_number)
+    if membership is None:
         raise DomainError("未找到该身份证号的人员，请先在家庭档案中登记。", field="id_number")
-    membership = (
-        Membership.objects.filter(person=person, end_date__isnull=True)
-        .select_related("household")
-        .first()
-    )
-    if membership is None or not membership.household.registered_code.startswith(
-        actor.scope_prefix
-    ):
+    person, household = membership.person, membership.household
+    if not household.registered_code.startswith(actor.scope_prefix):
         raise DomainError(f"{person.name}的户籍不在本人管辖区域内。", field="id_number")
-    found = programmes_of_persons([person.pk], item.discharged_on)
-    category = _category(found.get(person.pk, set()))
+    category = _category(programmes[item.discharged_on].get(person.pk, set()))
     if category is None:
         raise DomainError(
             f"{person.name}在出院日不是特困人员或低保对象，不属于医疗救助对象。",
             field="id_number",
         )
-    household = membership.household
     return _Checked(item, person, household.pk, household.registered_code, category)
 
 
@@ -111,13 +130,13 @@ def record_bills(actor: User, items: Sequence[BillInput], source: str) -> list[B
     many = source == BillSource.IMPORTED
     checked: list[_Checked] = []
     errors: list[str] = []
-    for number, item in enumerate(items, start=1):
-        try:
-            checked.append(_check(actor, item))
-        except DomainError as error:
-            if not many:
-                raise
-            errors.append(f"第{number}条：{error.message}")
+    for number, outcome in enumerate(_check_all(actor, items), start=1):
+        if isinstance(outcome, _Checked):
+            checked.append(outcome)
+        elif not many:
+            raise outcome
+        else:
+            errors.append(f"第{number}条：{outcome.message}")
     if errors:
         raise refusal(errors)
     with transaction.atomic():
