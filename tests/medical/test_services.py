@@ -3,9 +3,11 @@ refused in Chinese with nothing written; who may not."""
 
 import csv
 import datetime as dt
+import io
 
 import pytest
 from django.utils import timezone
+from openpyxl import Workbook
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.funds.selectors import execution
@@ -190,3 +192,27 @@ def test_the_bureau_extract_is_read_by_headers():
         DomainError, match=r"^第2行：出院日期应为日期，例如 2026-03-05。未导入任何票据。$"
     ):
         importer.parse("x.csv", bad)
+
+
+def test_an_xlsx_extract_with_date_and_number_cells():
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["身份证号", "医疗机构", "入院日期", "出院日期", "医疗总费用", "基本医保支付"])
+    sheet.append(["370124197005170011", "县医院", dt.datetime(2026, 3, 1), dt.date(2026, 3, 10)])
+    sheet.cell(row=2, column=5, value=17000.5)
+    sheet.cell(row=2, column=6, value=6000)
+    for column, header, value in ((7, "大病保险支付", 1000), (8, "政策范围内自付", 10000.5)):
+        sheet.cell(row=1, column=column, value=header)
+        sheet.cell(row=2, column=column, value=value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    (item,) = importer.parse("extract.XLSX", buffer.getvalue())
+    assert (item.admitted_on, item.discharged_on) == (dt.date(2026, 3, 1), dt.date(2026, 3, 10))
+    assert (item.total_fen, item.basic_fen, item.eligible_fen, item.one_stop) == (
+        1_700_050,
+        600_000,
+        1_000_050,
+        False,
+    )
+    with pytest.raises(DomainError, match=r"^无法读取该 Excel 文件，请确认是 xlsx 格式。$"):
+        importer.parse("extract.xlsx", b"not a workbook")
