@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "jiuzhu.funds",
     "jiuzhu.outreach",
     "jiuzhu.oversight",
+    "jiuzhu.medical",
     "jiuzhu.portal",
     "jiuzhu.api",
     "jiuzhu.dashboard",

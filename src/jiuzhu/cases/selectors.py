@@ -3,6 +3,7 @@ and by the town (or village) that took it in; the intake town sees only what it 
 the case's progress, never the household's file (全县通办 is no way into another town)."""
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -10,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jiuzhu.cases.models import (
+    ACTIVE_RECIPIENT_STATUSES,
     PAID_RECIPIENT_STATUSES,
     UNDECIDED_STATUSES,
     Action,
@@ -26,7 +28,7 @@ from jiuzhu.core.months import long_date, long_moment, long_month
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.core.workdays import Calendar
-from jiuzhu.registry.models import Household
+from jiuzhu.registry.models import Household, Membership
 from jiuzhu.registry.sections import Entry
 from jiuzhu.verification.models import Authorisation
 
@@ -250,3 +252,29 @@ def household_entries(user: User, household: Household) -> list[Entry]:
             )
         )
     return entries
+
+
+def programmes_of_persons(person_ids: Collection[int], on: dt.date) -> dict[int, set[str]]:
+    """The programmes each person receives on a day, as a member of a recipient household
+    or in person (medical and education aid follow from them)."""
+    in_force = Recipient.objects.filter(
+        status__in=ACTIVE_RECIPIENT_STATUSES, start_month__lte=on
+    ).filter(Q(end_month__isnull=True) | Q(end_month__gte=on.replace(day=1)))
+    found: dict[int, set[str]] = {pk: set() for pk in person_ids}
+    for person_id, programme in in_force.filter(person_id__in=person_ids).values_list(
+        "person_id", "programme"
+    ):
+        found[person_id].add(programme)
+    household_of = dict(
+        Membership.objects.filter(person_id__in=person_ids, end_date__isnull=True).values_list(
+            "person_id", "household_id"
+        )
+    )
+    by_household: dict[int, set[str]] = {}
+    for household_id, programme in in_force.filter(
+        person__isnull=True, household_id__in=set(household_of.values())
+    ).values_list("household_id", "programme"):
+        by_household.setdefault(household_id, set()).add(programme)
+    for person_id, household_id in household_of.items():
+        found[person_id] |= by_household.get(household_id, set())
+    return found

@@ -35,6 +35,7 @@ NAVIGATION: list[tuple[str, str, Capability | None]] = [
     ("绩效评价", "oversight:evaluation", Capability.TRACK_TASKS),
     ("任务分工", "oversight:tasks", Capability.TRACK_TASKS),
     ("近亲属备案", "oversight:relatives", None),
+    ("医疗救助", "medical:bills", Capability.VIEW_PAYROLL),
     ("工作日历", "core:calendar", Capability.MANAGE_CALENDAR),
     ("行政区划", "core:regions", Capability.MANAGE_REGIONS),
     ("访问日志", "core:access_log", Capability.VIEW_ACCESS_LOG),

@@ -76,11 +76,16 @@ def banks_of(payroll: Payroll) -> list[str]:
     )
 
 
-def _rows(payroll_id: int, lines: Iterable[tuple[object, ...]]) -> Iterator[list[str]]:
+Reference = Callable[[int, int], str]  # (file's owner id, line number) → what banks echo
+
+
+def _rows(
+    payroll_id: int, lines: Iterable[tuple[object, ...]], ref: Reference
+) -> Iterator[list[str]]:
     for no, account, holder, id_number, net, programme, month in lines:
         assert isinstance(month, dt.date)
         yield [
-            line_ref(payroll_id, int(str(no))),
+            ref(payroll_id, int(str(no))),
             str(account),
             str(holder),
             str(id_number),
@@ -90,13 +95,15 @@ def _rows(payroll_id: int, lines: Iterable[tuple[object, ...]]) -> Iterator[list
         ]
 
 
-def write_csv(path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]]) -> tuple[int, int]:
+def write_csv(
+    path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]], ref: Reference = line_ref
+) -> tuple[int, int]:
     """The bank's lines as CSV with a BOM and a totals row: (rows, total fen)."""
     count = total = 0
     with open(_create_private(path), "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(HEADER)
-        for row in _rows(payroll_id, lines):
+        for row in _rows(payroll_id, lines, ref):
             writer.writerow(row)
             count += 1
             total += int(row[4].replace(".", ""))
@@ -104,14 +111,16 @@ def write_csv(path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]]) 
     return count, total
 
 
-def write_xlsx(path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]]) -> tuple[int, int]:
+def write_xlsx(
+    path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]], ref: Reference = line_ref
+) -> tuple[int, int]:
     """The bank's lines as XLSX with a totals row: (rows, total fen)."""
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("发放明细")
     sheet.append(HEADER)
     count = total = 0
-    for row in _rows(payroll_id, lines):
+    for row in _rows(payroll_id, lines, ref):
         # Account and ID stay text (Excel would round 18 digits); the amount is a string of
         # yuan so that no binary float ever holds money.
         sheet.append(row)

@@ -1,6 +1,7 @@
 """Reads of the payments app, always within the caller's area."""
 
 import datetime as dt
+from collections.abc import Callable, Collection
 from typing import Any
 
 from django.db import connection
@@ -288,9 +289,23 @@ def _claim_entries(household: Household) -> list[Entry]:
     return entries
 
 
+# Programmes paid outside the payroll (medical assistance's bank files and one-stop
+# settlements) report their spending here, so that budget execution counts it without
+# payments depending on them.
+Spending = Callable[[int, str], list[tuple[int, str, str, int]]]
+_spending: list[Spending] = []
+
+
+def register_spending(source: Spending) -> Spending:
+    if source not in _spending:
+        _spending.append(source)
+    return source
+
+
 def paid_by_month(year: int, prefix: str) -> list[tuple[int, str, str, int]]:
     """(month, programme, town code, fen) actually paid: approved payrolls' lines of the year,
-    less lines the bank reported failed (their re-issue counts when it is approved)."""
+    less lines the bank reported failed (their re-issue counts when it is approved), and
+    what the registered sources paid outside the payroll."""
     rows = (
         PayrollLine.objects.filter(
             payroll__locked=True,
@@ -302,7 +317,8 @@ def paid_by_month(year: int, prefix: str) -> list[tuple[int, str, str, int]]:
         .annotate(fen=Sum("net_fen"))
         .order_by("payroll__month")
     )
-    return [(month.month, programme, town, int(fen or 0)) for month, programme, town, fen in rows]
+    paid = [(month.month, programme, town, int(fen or 0)) for month, programme, town, fen in rows]
+    return paid + [row for source in _spending for row in source(year, prefix)]
 
 
 def failed_in_year(year: int, prefix: str) -> int:
@@ -348,3 +364,9 @@ def household_payments(
             }
         )
     return rows
+
+
+def valid_accounts(person_ids: Collection[int]) -> dict[int, BankAccount]:
+    """Each person's account in force (programmes paid outside the payroll use it too)."""
+    accounts = BankAccount.objects.filter(person_id__in=person_ids, valid=True)
+    return {account.person_id: account for account in accounts}

@@ -162,3 +162,26 @@ def temporary_limits(parameters: ParameterSet, area_type: str, members: int) -> 
         county_months=int(parameters["temporary.county_limit_months"]),
         quick_months=int(parameters["temporary.small_quick_months"]),
     )
+
+
+_MEDICAL = {
+    "assisted": ("medical.assisted.deductible", "medical.assisted.share", "medical.assisted.cap"),
+    "edge": ("medical.edge.deductible", "medical.edge.share", "medical.edge.cap"),
+}
+
+
+@dataclass(frozen=True)
+class MedicalRule:
+    """Medical assistance for one recipient category: per person and calendar year."""
+
+    deductible_fen: int
+    share: Decimal
+    cap_fen: int
+
+    @classmethod
+    def on(cls, day: dt.date, group: str) -> Self:
+        """`group` is "assisted" (tekun, dibao, returned to poverty) or "edge" (edge and
+        monitored households)."""
+        deductible, share, cap = _MEDICAL[group]
+        parameters = ParameterSet.load(day)
+        return cls(parameters.fen(deductible), Decimal(parameters[share]), parameters.fen(cap))

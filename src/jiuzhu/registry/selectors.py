@@ -81,6 +81,16 @@ def id_number_is(id_number: str, through: str = "") -> Q:
     return Q(**{f"{through}id_digest": crypto.digest(idnumber.normalise(id_number))})
 
 
+def current_memberships_by_id_number(id_numbers: Collection[str]) -> dict[str, Membership]:
+    """Each known ID number's current membership (person and household loaded), for imports
+    that name people by ID number: one query, by the digests."""
+    wanted = {crypto.digest(idnumber.normalise(number)): number for number in id_numbers}
+    found = Membership.objects.filter(
+        person__id_digest__in=list(wanted), end_date__isnull=True
+    ).select_related("person", "household")
+    return {wanted[membership.person.id_digest]: membership for membership in found}
+
+
 MAX_SEARCH_PAGES = 20
 
 

@@ -11,6 +11,9 @@ from jiuzhu.core.months import long_date, long_moment, long_month
 register = template.Library()
 
 AUDIT_ACTIONS = {
+    "export_exchange": "导出省市平台交换文件",
+    "import_provincial_list": "导入全省救助对象名单",
+    "issue_partner_token": "发放部门数据共享令牌",
     "assign_alert": "分派风险预警",
     "assign_complaint": "分派投诉举报",
     "conclude_alert": "办结风险预警",
@@ -98,6 +101,9 @@ AUDIT_ACTIONS = {
     "change_staff": "修改工作人员",
     "reactivate_staff": "恢复工作人员账户",
     "revoke_token": "吊销接口令牌",
+    "record_medical_bills": "录入医疗救助票据",
+    "approve_medical_bill": "审批医疗救助",
+    "make_medical_payment_file": "生成医疗救助银行发放文件",
 }
 
 
