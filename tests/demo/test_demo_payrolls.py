@@ -38,3 +38,5 @@ def test_two_months_of_payrolls_paid_with_accounts_results_figures_and_budgets()
     assert "已发放近2个月的名册" in printed and "回盘失败 2 笔" in printed
     # The full demo also holds the records of the later pages (the phone applications).
     assert "已生成掌上办申请 6 件" in printed
+    for later in ("医疗救助票据", "困难线索", "投诉举报"):
+        assert f"已生成{later}" in printed

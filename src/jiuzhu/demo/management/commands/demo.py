@@ -25,6 +25,7 @@ from jiuzhu.demo.accounts import (
 )
 from jiuzhu.demo.cases import generate_cases
 from jiuzhu.demo.load import load_households
+from jiuzhu.demo.medical import seed_demo as seed_medical
 from jiuzhu.demo.outreach import seed_demo as seed_outreach
 from jiuzhu.demo.oversight import seed_demo as seed_oversight
 from jiuzhu.demo.payrolls import pay_history
@@ -105,6 +106,8 @@ class Command(BaseCommand):
 
     def _later_features(self, seed: int) -> None:
         """The records every later page needs (with the paid months: the full demo)."""
+        bills = seed_medical()
+        self.stdout.write(f"已生成医疗救助票据 {bills} 张。")
         outreach = seed_outreach(seed)
         self.stdout.write(
             f"已生成困难线索 {outreach.leads} 条（已研判 {outreach.triaged} 条），"
