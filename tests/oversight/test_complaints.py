@@ -86,7 +86,7 @@ def test_journey_assign_investigate_conclude_reply_texts_the_complainant(ov_staf
     complaint.refresh_from_db()
     assert complaint.status == ComplaintStatus.REPLIED
     assert [f.kind for f in FollowUp.objects.filter(complaint=complaint)] == ["recovery"]
-    assert RecordingSmsBackend.outbox == []  # sent only once the reply is committed
+    assert list(RecordingSmsBackend.outbox) == []  # sent only once the reply is committed
 
 
 def test_reply_is_texted_after_commit(ov_staff, dong_e, django_capture_on_commit_callbacks):
@@ -96,7 +96,7 @@ def test_reply_is_texted_after_commit(ov_staff, dong_e, django_capture_on_commit
     RecordingSmsBackend.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         complaints.reply(ov_staff["approver"], complaint, "经核实不属实。")
-    assert RecordingSmsBackend.outbox == [
+    assert list(RecordingSmsBackend.outbox) == [
         ("13800001111", f"您反映的问题（编号{complaint.number}）已办结：经核实不属实。")
     ]
     found = selectors.track(complaint.number, complaint.query_code)

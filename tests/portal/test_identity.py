@@ -46,7 +46,7 @@ def test_unknown_id_or_wrong_name_gets_the_same_answer_and_no_text(
         unknown = ask(client, id_number(dt.date(1960, 1, 1)), "张三")
         wrong_name = ask(client, head.id_number, "王老二")
     assert SENT in unknown and SENT in wrong_name
-    assert RecordingSmsBackend.outbox == []
+    assert list(RecordingSmsBackend.outbox) == []
     # Whatever is typed, no code signs in a person that is not there.
     assert "验证码不正确或已失效" in enter(client, head.id_number, "000000").content.decode()
     assert ApplicantSession.objects.count() == 0

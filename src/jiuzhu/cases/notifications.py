@@ -5,6 +5,7 @@ messages (development and tests); production plugs in the county's SMS platform.
 """
 
 import logging
+from collections import deque
 from typing import Protocol
 
 from django.conf import settings
@@ -23,14 +24,17 @@ class SmsBackend(Protocol):
 
 
 class RecordingSmsBackend:
-    """Keeps messages in memory (and the Notification table keeps them for good), and logs
-    them: with no gateway, whoever tries the applicant's sign-in reads the code there."""
+    """Keeps the latest messages in memory (the Notification table keeps them for good).
+    In development (DEBUG) it also logs them, the number masked, so that whoever tries the
+    applicant's sign-in reads the code there; a production log never holds them."""
 
-    outbox: list[tuple[str, str]] = []
+    outbox: deque[tuple[str, str]] = deque(maxlen=1000)
 
     def send(self, phone: str, text: str) -> None:
         self.outbox.append((phone, text))
-        logger.info("SMS (not sent, no gateway) to %s: %s", phone, text)
+        if settings.DEBUG:
+            masked = phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
+            logger.info("SMS (not sent, no gateway) to %s: %s", masked, text)
 
 
 def backend() -> SmsBackend:
