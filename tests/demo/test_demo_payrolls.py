@@ -7,6 +7,7 @@ from jiuzhu.core.models import Region, RegionLevel
 from jiuzhu.dashboard.models import MonthlyFigure
 from jiuzhu.funds.models import Budget
 from jiuzhu.payments.models import BankAccount, LineResult, Payroll, PayrollLine, ResultStatus
+from jiuzhu.verification.models import Authorisation, VerificationJob
 from tests.demo.helpers import run_demo
 
 pytestmark = pytest.mark.django_db
@@ -40,3 +41,9 @@ def test_two_months_of_payrolls_paid_with_accounts_results_figures_and_budgets()
     assert "已生成掌上办申请 6 件" in printed
     for later in ("医疗救助票据", "困难线索", "投诉举报"):
         assert f"已生成{later}" in printed
+    # Department data and one finished county-wide verification (five planted findings).
+    job = VerificationJob.objects.get()
+    # Every household that had applied before the verification signed, and was verified.
+    filed = Authorisation.objects.filter(checked_at__isnull=False, notes="演示数据：纸质原件存档")
+    assert job.status == "done" and job.reports.count() == job.households_total == filed.count()
+    assert job.households_total > 50
