@@ -58,4 +58,10 @@ def test_every_task_kind_is_registered_once_django_is_set_up():
     done = subprocess.run(
         [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
     )
-    assert done.stdout.split() == ["dashboard.refresh", "payments.prepare", "policy.simulate"]
+    assert done.stdout.split() == [
+        "dashboard.refresh",
+        "outreach.warnings",
+        "oversight.risk_scan",
+        "payments.prepare",
+        "policy.simulate",
+    ]
