@@ -9,7 +9,7 @@ dibao, care standards as shares of the previous year's minimum wage.
 import datetime as dt
 import json
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -33,6 +33,7 @@ class Constraint:
     rule: str  # the rule, as the policy states it
     ok: bool
     detail: str
+    remedy: str = ""  # what the county must enter for the rule to hold
 
 
 def parse_value(key: str, raw: Any) -> Any:
@@ -100,8 +101,12 @@ def _ratio_rule(prefix: str, name: str, on: dt.date, pending: dict[str, Any]) ->
         if limit == 1
         else f"{name}城乡标准之比不超过{limit}:1（{since}）"
     )
+    floor = (urban / limit).quantize(Decimal("0.01"), ROUND_UP)
     return Constraint(
-        rule, ratio <= limit, f"城市{_yuan(urban)}元 : 农村{_yuan(rural)}元 = {ratio:.3f} : 1"
+        rule,
+        ratio <= limit,
+        f"城市{_yuan(urban)}元 : 农村{_yuan(rural)}元 = {ratio:.3f} : 1",
+        f"录入农村{name}标准不低于{_yuan(floor)}元（或新的城乡标准）",
     )
 
 
@@ -121,6 +126,7 @@ def _tekun_rule(area: str, on: dt.date, pending: dict[str, Any]) -> Constraint |
         f"{area_name}特困人员基本生活标准不低于低保标准的{times}倍",
         basic >= floor,
         f"基本生活标准{_yuan(basic)}元，低保标准{_yuan(dibao)}元 × {times} = {_yuan(floor)}元",
+        f"录入{area_name}特困人员基本生活标准不低于{_yuan(floor)}元",
     )
 
 
@@ -136,7 +142,9 @@ def _care_rule(key: str, on: dt.date, value: Any) -> Constraint | None:
     return Constraint(
         f"{label(key)}不低于上年度最低工资标准的{share * 100:.0f}%",
         Decimal(str(value)) >= floor,
-        f"上年度最低工资{_yuan(wage)}元 × {share * 100:.0f}% = {_yuan(floor)}元",
+        f"{label(key)}{_yuan(value)}元，上年度最低工资{_yuan(wage)}元 × {share * 100:.0f}%"
+        f" = {_yuan(floor)}元",
+        f"录入{label(key)}不低于{_yuan(floor)}元",
     )
 
 

@@ -203,7 +203,8 @@ def standards(request: HttpRequest) -> HttpResponse:
         "source": request.POST.get("source", ""),
         "note": request.POST.get("note", ""),
         "histories": selectors.histories(on, standards_only=False),
-        "warnings": selectors.history_warnings(),
+        "breaches": selectors.breaches(),
+        "due": selectors.standards_due(today),
     }
     return render(request, "policy/standards.html", context, status=status)
 
