@@ -7,9 +7,15 @@ from decimal import Decimal
 import pytest
 
 from jiuzhu.policy.models import Parameter
-from jiuzhu.policy.parameters import entry_at, value_at
-from jiuzhu.policy.selectors import breaches, breaches_in_month, standards_due
+from jiuzhu.policy.parameters import SPECS, entry_at, value_at
+from jiuzhu.policy.selectors import (
+    breaches,
+    breaches_in_month,
+    rules_for_a_period,
+    standards_due,
+)
 from jiuzhu.policy.services import set_parameter
+from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -100,3 +106,15 @@ def test_the_standards_due_are_the_years_without_figures():
         if "特困人员基本生活" in d.label or "补贴" in d.label
     ]
     assert Parameter.objects.filter(effective_from__year=2025, key__startswith="dibao").count() == 0
+
+
+def test_rules_of_the_transition_period_say_when_they_end(county_admin):
+    periods = {spec.label: spec.period for spec in rules_for_a_period()}
+    poor = [key for key in SPECS if "registered_poor" in key]
+    assert poor and all(SPECS[key].period for key in poor)
+    assert periods["建档立卡贫困户另不计入的类别"].startswith("脱贫攻坚过渡期（2021—2025年）")
+    page = client_for(county_admin).get("/policy/standards/").content.decode()
+    assert (
+        "<li>低保边缘家庭收入上限（低保标准的倍数）：山东省低保边缘家庭认定办法有效期"
+        "2022-11-01至2027-10-31；期满后的比例待县里确认。</li>"
+    ) in page

@@ -127,3 +127,8 @@ def standards_due(today: dt.date) -> list[Due]:
             years = f"{first}年" if first == today.year else f"{first}—{today.year}年"
             due.append(Due(spec.label, day, years))
     return due
+
+
+def rules_for_a_period() -> list[Spec]:
+    """Parameters tied to a period, each with its end or what the county must confirm."""
+    return [spec for spec in SPECS.values() if spec.period]

@@ -205,6 +205,7 @@ def standards(request: HttpRequest) -> HttpResponse:
         "histories": selectors.histories(on, standards_only=False),
         "breaches": selectors.breaches(),
         "due": selectors.standards_due(today),
+        "periods": selectors.rules_for_a_period(),
     }
     return render(request, "policy/standards.html", context, status=status)
 
