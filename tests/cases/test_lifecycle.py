@@ -87,7 +87,7 @@ def test_dibao_from_any_town_to_notice_to_in_force(staff, poor_household, monkey
         f"您的申请（{number}）已审核确认批准，"
         f"自{case.notice_starts_on:%m月%d日}起在村（社区）公示7天。",
         f"您的最低生活保障（{number}）已生效，"
-        f"每月{case.monthly_amount}元，自{recipient.start_month:%Y年%m月}起发放。",
+        f"每月1,744.80元，自{recipient.start_month:%Y年%m月}起发放。",
     ]
 
 

@@ -36,10 +36,29 @@ def test_calculate_api(dong_e_assistant):
     data = response.json()
     dibao = next(r for r in data["results"] if r["programme"] == "dibao")
     # (494 × 2 − 200) + two elderly top-ups of 49.40
-    assert dibao["eligible"] and dibao["monthly_amount"] == "886.80"
+    assert (dibao["status"], dibao["status_label"]) == ("eligible", "符合条件")
+    assert dibao["monthly_amount"] == "886.80" and "eligible" not in dibao
     assert data["means_test"]["per_capita_income"] == "100.00"
     assert any(p["key"] == "dibao.standard.rural" for p in data["parameters"])
     assert data["explanation"][0]["title"] == "收入核算"
+
+
+def test_calculate_api_says_phase_out_for_a_household_still_paid(dong_e_assistant):
+    # A dibao household whose income rose above the line, in its first month above it.
+    body = {
+        **BODY,
+        "incomes": [{"category": "wages", "monthly_amount": "3000.00"}],
+        "dibao_recipient": True,
+        "months_above_line": 1,
+        "previous_monthly_amount": "300.00",
+        "programmes": ["dibao"],
+    }
+    (dibao,) = post(client_for(dong_e_assistant), body).json()["results"]
+    assert (dibao["status"], dibao["status_label"]) == ("phase_out", "渐退期（继续发放）")
+    assert dibao["monthly_amount"] == "300.00"
+    after = {**body, "months_above_line": 7}
+    (ended,) = post(client_for(dong_e_assistant), after).json()["results"]
+    assert (ended["status"], ended["monthly_amount"]) == ("not_eligible", "0.00")
 
 
 @pytest.mark.parametrize(
