@@ -118,3 +118,9 @@ def test_rules_of_the_transition_period_say_when_they_end(county_admin):
         "<li>低保边缘家庭收入上限（低保标准的倍数）：山东省低保边缘家庭认定办法有效期"
         "2022-11-01至2027-10-31；期满后的比例待县里确认。</li>"
     ) in page
+
+
+def test_the_checks_read_the_history_with_one_query(django_assert_num_queries):
+    # The payroll page runs them on every view: never a query per date and rule.
+    with django_assert_num_queries(1):
+        assert len(breaches()) == 12

@@ -1,12 +1,13 @@
 """Reads of the policy app: parameter histories and the constraints they meet or break."""
 
 import datetime as dt
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from django.db.models import Max, Q
 
 from jiuzhu.policy.models import Parameter
-from jiuzhu.policy.parameters import SPECS, Spec, entry_at
+from jiuzhu.policy.parameters import SPECS, InForce, Spec
 from jiuzhu.policy.services import CARE, Constraint, constraints_for
 
 
@@ -60,16 +61,30 @@ _CHECKED = (
 )
 
 
-def _check_days() -> list[dt.date]:
-    rows = Parameter.objects.filter(
-        Q(key__in=_CHECKED) | Q(key__startswith="constraint.") | Q(key="minimum_wage")
-    ).values_list("key", "effective_from")
-    days = set()
-    for key, day in rows:
-        days.add(day)
-        if key == "minimum_wage":  # care standards follow the previous year's minimum wage
-            days.add(dt.date(day.year + 1, 1, 1))
-    return sorted(days)
+class _History:
+    """The values the constraints read, loaded once: one query for the whole history."""
+
+    def __init__(self) -> None:
+        rows = Parameter.objects.filter(
+            Q(key__in=_CHECKED) | Q(key__startswith="constraint.") | Q(key="minimum_wage")
+        ).order_by("key", "effective_from")
+        self.by_key: dict[str, list[InForce]] = {}
+        for row in rows:
+            self.by_key.setdefault(row.key, []).append(InForce.of(row))
+
+    def at(self, key: str, on: dt.date) -> InForce | None:
+        entries = self.by_key.get(key, [])
+        found = bisect_right([entry.effective_from for entry in entries], on)
+        return entries[found - 1] if found else None
+
+    def check_days(self) -> list[dt.date]:
+        days = set()
+        for key, entries in self.by_key.items():
+            for entry in entries:
+                days.add(entry.effective_from)
+                if key == "minimum_wage":  # care follows the previous year's minimum wage
+                    days.add(dt.date(entry.effective_from.year + 1, 1, 1))
+        return sorted(days)
 
 
 def breaches() -> list[Breach]:
@@ -78,13 +93,14 @@ def breaches() -> list[Breach]:
     over standards already in force (1,114 : 884 after 2024-12-31, when they must be equal)."""
     open_: dict[str, Breach] = {}
     found: list[Breach] = []
-    for day in _check_days():
+    history = _History()
+    for day in history.check_days():
         broken: dict[str, Constraint] = {}
         for key in _CHECKED:
-            entry = entry_at(key, day)
+            entry = history.at(key, day)
             if entry is None:
                 continue
-            for c in constraints_for(key, day, entry.value):
+            for c in constraints_for(key, day, entry.value, history.at):
                 if not c.ok:
                     broken[c.rule] = c
         # A breach ends when the rule holds again, or when new figures break it anew.
