@@ -209,7 +209,11 @@ def review(actor: User, case: Case, version: int, reason: str) -> Recipient:
             notifications.notify(
                 case,
                 f"经复核，您的{case.get_programme_display()}自{month:%Y年%m月}起"
-                + (f"调整为每月{amount}元。" if status != RecipientStatus.ENDED else "停止发放。"),
+                + (
+                    f"调整为每月{format_yuan(amount, fen=False)}元。"
+                    if status != RecipientStatus.ENDED
+                    else "停止发放。"
+                ),
             )
     return recipient
 
