@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from jiuzhu.cases import services
 from jiuzhu.cases.models import Case, CaseDocument, CaseEvent, Status
+from jiuzhu.core.money import format_yuan
 from jiuzhu.registry.models import Relation
 from jiuzhu.verification.models import Authorisation
 from tests.cases.conftest import investigate
@@ -91,7 +92,7 @@ def test_the_intake_town_sees_progress_and_its_own_entries_only(
     assert spouse.name not in page
     assert head.id_number not in page and spouse.id_number not in page
     assert poor_household.number not in page
-    assert "计算说明" not in page and str(case.monthly_amount) not in page
+    assert "计算说明" not in page and format_yuan(case.monthly_amount, fen=False) not in page
     assert "家中无车" not in page and "符合条件" not in page
     # Nor documents others added, nor any action or upload form.
     assert "病历.pdf" not in page
@@ -99,7 +100,7 @@ def test_the_intake_town_sees_progress_and_its_own_entries_only(
     # The town responsible sees the whole file.
     full = client_for(staff["assistant"]).get(f"/cases/{case.pk}/").content.decode()
     assert "病历.pdf" in full
-    assert f"<dt>月救助金额</dt><dd>{case.monthly_amount} 元</dd>" in full
+    assert f"<dt>月救助金额</dt><dd>{format_yuan(case.monthly_amount, fen=False)} 元</dd>" in full
     assert poor_household.number in full
 
 

@@ -44,9 +44,9 @@ def test_dibao_from_any_town_to_notice_to_in_force(staff, poor_household, monkey
     assert case.status == Status.DECIDING
     services.approve(staff["approver"], case, case.version, "符合条件")
     assert case.status == Status.NOTICE
-    # Rural standard minus per-capita income, times two members: a positive amount.
-    # Two members with 200 yuan of pension: the policy engine's amount, to the fen.
-    assert case.monthly_amount == Decimal("886.80")
+    # Two members with 200 yuan of pension, rural standard 884 (2024): 884 × 2 − 200 plus
+    # two elderly top-ups of 88.40.
+    assert case.monthly_amount == Decimal("1744.80")
     assert case.explanation
     assert (case.notice_ends_on - case.notice_starts_on).days == 6  # 7 days inclusive
 
@@ -87,7 +87,7 @@ def test_dibao_from_any_town_to_notice_to_in_force(staff, poor_household, monkey
         f"您的申请（{number}）已审核确认批准，"
         f"自{case.notice_starts_on:%m月%d日}起在村（社区）公示7天。",
         f"您的最低生活保障（{number}）已生效，"
-        f"每月{case.monthly_amount}元，自{recipient.start_month:%Y年%m月}起发放。",
+        f"每月1,744.80元，自{recipient.start_month:%Y年%m月}起发放。",
     ]
 
 
@@ -283,5 +283,5 @@ def test_a_person_is_never_in_dibao_and_tekun_at_once(staff, poor_household, mon
     after = Recipient.objects.get(case=dibao)
     assert after.members_covered == 1
     # One member left in the dibao unit: the spouse's share leaves with her.
-    assert (before.monthly_amount, after.monthly_amount) == (Decimal("886.80"), Decimal("443.40"))
+    assert (before.monthly_amount, after.monthly_amount) == (Decimal("1744.80"), Decimal("872.40"))
     assert dibao.events.filter(action="review", comment__contains=tekun.number).exists()

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from jiuzhu.cases import public, services
 from jiuzhu.cases.models import Case, Status
+from jiuzhu.core.money import format_yuan
 from jiuzhu.registry.models import Relation
 from tests import factories
 from tests.cases.conftest import investigate, set_today, submit
@@ -108,7 +109,7 @@ def test_public_notice_shows_only_what_the_rules_allow(staff, poor_household, mo
     case = _in_notice(staff, poor_household, monkeypatch)
     head = head_of(poor_household)
     page = Client().get("/notice/", {"town": "370124102000"}).content.decode()
-    assert "王*汉" in page and str(case.monthly_amount) in page
+    assert "王*汉" in page and format_yuan(case.monthly_amount, fen=False) in page
     assert "王老汉" not in page and head.id_number not in page
     assert head.phone not in page
     set_today(monkeypatch, case.notice_ends_on + dt.timedelta(days=1))

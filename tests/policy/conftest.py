@@ -5,7 +5,7 @@ import pytest
 
 from jiuzhu.policy.household import HouseholdIn, IncomeIn, MemberIn
 
-MONTH = dt.date(2026, 12, 1)  # rural standard 494, urban 740 (Jinan 2020 figures in force)
+MONTH = dt.date(2020, 12, 1)  # rural standard 494, urban 740 (Jinan 2020 figures in force)
 
 
 def hh(members=None, incomes=(), assets=(), month=MONTH, area="rural", **extra) -> HouseholdIn:

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from jiuzhu.core.models import AuditEntry, Task
 from jiuzhu.policy.batch import run_entitlements, simulate
@@ -18,7 +19,7 @@ from tests.conftest import client_for
 pytestmark = pytest.mark.django_db
 
 BODY = {
-    "month": "2026-12",
+    "month": "2020-12",  # the 2020 figures: rural standard 494
     "area_type": "rural",
     "members": [{"name": "王老汉", "age": 76}, {"name": "刘大娘", "birth_date": "1953-07-09"}],
     "incomes": [{"category": "pension", "monthly_amount": "200.00"}],
@@ -35,10 +36,29 @@ def test_calculate_api(dong_e_assistant):
     data = response.json()
     dibao = next(r for r in data["results"] if r["programme"] == "dibao")
     # (494 × 2 − 200) + two elderly top-ups of 49.40
-    assert dibao["eligible"] and dibao["monthly_amount"] == "886.80"
+    assert (dibao["status"], dibao["status_label"]) == ("eligible", "符合条件")
+    assert dibao["monthly_amount"] == "886.80" and "eligible" not in dibao
     assert data["means_test"]["per_capita_income"] == "100.00"
     assert any(p["key"] == "dibao.standard.rural" for p in data["parameters"])
     assert data["explanation"][0]["title"] == "收入核算"
+
+
+def test_calculate_api_says_phase_out_for_a_household_still_paid(dong_e_assistant):
+    # A dibao household whose income rose above the line, in its first month above it.
+    body = {
+        **BODY,
+        "incomes": [{"category": "wages", "monthly_amount": "3000.00"}],
+        "dibao_recipient": True,
+        "months_above_line": 1,
+        "previous_monthly_amount": "300.00",
+        "programmes": ["dibao"],
+    }
+    (dibao,) = post(client_for(dong_e_assistant), body).json()["results"]
+    assert (dibao["status"], dibao["status_label"]) == ("phase_out", "渐退期（继续发放）")
+    assert dibao["monthly_amount"] == "300.00"
+    after = {**body, "months_above_line": 7}
+    (ended,) = post(client_for(dong_e_assistant), after).json()["results"]
+    assert (ended["status"], ended["monthly_amount"]) == ("not_eligible", "0.00")
 
 
 @pytest.mark.parametrize(
@@ -89,7 +109,7 @@ def test_calculator_page_is_open_to_applicants():
     response = client.post(
         "/policy/calculator/",
         {
-            "month": "2026-12",
+            "month": "2020-12",
             "area_type": "rural",
             "m0_name": "王老汉",
             "m0_age": "76",
@@ -133,22 +153,22 @@ def test_admin_sets_a_new_standard_history_kept(county_admin):
     client = client_for(county_admin)
     page = client.get("/policy/standards/?key=dibao.standard.rural&on=2027-01-01")
     assert page.status_code == 200 and "建议值" in page.content.decode()
-    # 2027: standards must be equal (1:1 from 2024-12-31): urban is 740. Tekun basic must
-    # stay ≥ 1.5 × dibao, so the rural tekun standard is raised first.
+    # 2027: standards must be equal (1:1 from 2024-12-31): urban is 1,114. Tekun basic must
+    # stay ≥ 1.5 × dibao (1,671), so the rural tekun standard is raised first.
     before = Parameter.objects.count()
-    refused = set_standard(client, "dibao.standard.rural", "2027-01-01", "740")
+    refused = set_standard(client, "dibao.standard.rural", "2027-01-01", "1114")
     assert refused.status_code == 400 and "不低于低保标准的1.5倍" in refused.content.decode()
     assert Parameter.objects.count() == before and not AuditEntry.objects.exists()
-    assert set_standard(client, "tekun.basic.rural", "2027-01-01", "1110").status_code == 302
-    response = set_standard(client, "dibao.standard.rural", "2027-01-01", "740")
+    assert set_standard(client, "tekun.basic.rural", "2027-01-01", "1671").status_code == 302
+    response = set_standard(client, "dibao.standard.rural", "2027-01-01", "1114")
     assert response.status_code == 302
-    assert value_at("dibao.standard.rural", dt.date(2027, 1, 1)) == Decimal("740.00")
-    assert value_at("dibao.standard.rural", dt.date(2026, 12, 31)) == Decimal("494.00")
+    assert value_at("dibao.standard.rural", dt.date(2027, 1, 1)) == Decimal("1114.00")
+    assert value_at("dibao.standard.rural", dt.date(2026, 12, 31)) == Decimal("884.00")
     assert AuditEntry.objects.filter(action="set_parameter").count() == 2
     # Nothing is overwritten.
     again = set_standard(client, "dibao.standard.rural", "2027-01-01", "750")
     assert again.status_code == 400 and "历史记录不可修改" in again.content.decode()
-    assert value_at("dibao.standard.rural", dt.date(2027, 1, 1)) == Decimal("740.00")
+    assert value_at("dibao.standard.rural", dt.date(2027, 1, 1)) == Decimal("1114.00")
     bad_date = set_standard(client, "dibao.standard.rural", "2027-13-01", "750")
     assert bad_date.status_code == 400
     assert (
@@ -160,10 +180,10 @@ def test_admin_sets_a_new_standard_history_kept(county_admin):
     ("key", "on", "value", "rule"),
     [
         ("dibao.standard.rural", "2020-06-01", "520", "不超过1.4:1"),  # 740/520 = 1.42
-        ("dibao.standard.rural", "2022-01-01", "560", "不超过1.3:1"),  # 740/560 = 1.32
+        ("dibao.standard.rural", "2022-01-01", "760", "不超过1.3:1"),  # 995/760 = 1.31
         ("dibao.standard.rural", "2025-01-01", "700", "应统一"),
         ("tekun.basic.urban", "2026-01-01", "1100", "不低于低保标准的1.5倍"),
-        ("tekun.care.dependent", "2026-01-01", "500", "最低工资标准的35%"),  # 1640 × 35 % = 574
+        ("tekun.care.dependent", "2026-01-01", "500", "最低工资标准的35%"),  # 2210 × 35 % = 773.50
         ("dibao.standard.urban", "2026-01-01", "-1", "负数"),
     ],
 )
@@ -186,17 +206,25 @@ def test_compliant_2020_rural_standard_is_accepted(county_admin):
     assert value_at("dibao.standard.rural", dt.date(2020, 4, 1)) == Decimal("494.00")
 
 
-def test_the_jinan_2020_pair_is_flagged(county_admin):
+def test_the_jinan_2020_pair_is_flagged(county_admin, monkeypatch):
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: dt.date(2026, 12, 1))
     page = client_for(county_admin).get("/policy/standards/").content.decode()
     assert (
-        '<li class="error">2020年4月1日：不符合“低保城乡标准之比不超过1.4:1（2020年1月1日起）”'
-        "（城市740.00元 : 农村494.00元 = 1.498 : 1）</li>"
+        '<li class="error">2020年4月1日起至2021年1月1日：不符合“低保城乡标准之比不超过1.4:1'
+        "（2020年1月1日起）”（城市740.00元 : 农村494.00元 = 1.498 : 1），已由新标准纠正。</li>"
     ) in page
-    # A rule that takes effect later binds the values still in force on its date.
+    # A rule that takes effect later binds the values still in force on its date, and the
+    # page says what the county must enter.
     assert (
-        '<li class="error">2024年12月31日：不符合“低保城乡标准应统一（1:1，2024年12月31日起）”'
-        "（城市740.00元 : 农村494.00元 = 1.498 : 1）</li>"
+        '<li class="error">2024年12月31日起：不符合“低保城乡标准应统一（1:1，2024年12月31日起）”'
+        "（城市1,114.00元 : 农村884.00元 = 1.260 : 1）。"
+        "县里须录入农村低保标准不低于1,114.00元（或新的城乡标准）。</li>"
     ) in page
+    # The 2025 and 2026 figures were not found: the county enters them.
+    assert (
+        "<li>城市低保标准：现行取值为2024年1月1日起，2025—2026年的标准尚未录入，请县里录入。</li>"
+        in page
+    )
 
 
 def test_proposal_from_consumption_and_minimum_wage():
@@ -206,7 +234,7 @@ def test_proposal_from_consumption_and_minimum_wage():
         "上年度人均消费支出26,731.00元 × 0.33 ÷ 12 ≈ 735.00元/月（消费支出2020年1月1日起"
     )
     value, _ = propose("tekun.care.semi_dependent", dt.date(2020, 4, 1))
-    assert value == Decimal("328.00")  # 20 % of 1640
+    assert value == Decimal("346.00")  # 20 % of 1730, the 2019 minimum wage
 
 
 def test_town_assistant_cannot_set_a_standard(dong_e_assistant):
@@ -248,7 +276,7 @@ def _registry(county_admin, dong_e_village):
 
 def test_simulation_counts_gains_and_cost_by_town(county_admin, dong_e_village):
     _registry(county_admin, dong_e_village)
-    sim = simulate(dt.date(2026, 12, 1), {"dibao.standard.rural": "600"})
+    sim = simulate(dt.date(2020, 12, 1), {"dibao.standard.rural": "600"})
     (town,) = sim.towns
     assert town.name == "东阿镇"
     assert (town.gain, town.lose, town.change) == (1, 0, 1)
@@ -257,7 +285,7 @@ def test_simulation_counts_gains_and_cost_by_town(county_admin, dong_e_village):
     assert town.after_fen == 112000 + 6000
     # The page runs it as a background task and shows the result when it is done.
     page = client_for(county_admin).post(
-        "/policy/simulation/", {"area": "rural", "value": "600", "month": "2026-12"}, follow=True
+        "/policy/simulation/", {"area": "rural", "value": "600", "month": "2020-12"}, follow=True
     )
     text = page.content.decode()
     assert page.status_code == 200
@@ -284,7 +312,7 @@ def test_a_simulation_that_cannot_run_is_refused_and_not_queued(county_admin, fo
 
 def test_entitlement_run_writes_results(county_admin, dong_e_village):
     poor, near = _registry(county_admin, dong_e_village)
-    run = run_entitlements(dt.date(2026, 12, 1))
+    run = run_entitlements(dt.date(2020, 12, 1))
     rows = {(r.household_id, r.programme): r for r in EntitlementResult.objects.filter(run=run)}
     assert rows[(poor.pk, "dibao")].amount_fen == 88680 and rows[(poor.pk, "dibao")].eligible
     assert not rows[(near.pk, "dibao")].eligible and rows[(near.pk, "dibao")].reason_code == 1

@@ -52,9 +52,9 @@ def test_defaults_say_so():
 
 def test_parameter_set_records_what_was_read():
     ps = ParameterSet.load(D(2026, 12, 1))
-    assert ps.fen("dibao.standard.rural") == 49400
+    assert ps.fen("dibao.standard.rural") == 88400
     assert set(ps.used) == {"dibao.standard.rural"}
-    assert ps.used["dibao.standard.rural"].effective_from == D(2020, 4, 1)
+    assert ps.used["dibao.standard.rural"].effective_from == D(2024, 1, 1)
 
 
 def test_every_shipped_parameter_is_described():
@@ -76,7 +76,8 @@ def test_the_data_files_are_what_the_database_holds_after_migrate():
         for row in Parameter.objects.all()
     }
     assert stored == shipped
-    assert len(stored) == 112  # 79 + 16 of 09-outreach + 11 of 09-oversight + 6 of 09-medical
+    # 79 + 16 of 09-outreach + 11 of 09-oversight + 6 of 09-medical + 25 standards 2021–2025
+    assert len(stored) == 137
     assert stored[("dibao.standard.rural", D(2019, 4, 1))] == (
         "456.67",
         "元/人·月",
@@ -113,7 +114,7 @@ def test_loading_again_adds_nothing_and_keeps_what_the_county_entered():
     assert out.getvalue() == "新增参数取值 0 条；已有的取值保持不变。\n"
     row.refresh_from_db()
     assert (row.value, row.source) == ("800.00", "县里改过")
-    assert Parameter.objects.count() == 112
+    assert Parameter.objects.count() == 137
 
 
 def test_the_command_adds_what_is_missing_for_the_groups_named():

@@ -40,7 +40,7 @@ def test_an_old_couple_learns_what_they_may_apply_for():
         )
         .content.decode()
     )
-    assert "<strong>最低生活保障：可以申请</strong>。符合低保条件，每月786.80元" in page
+    assert "<strong>最低生活保障：可以申请</strong>。符合低保条件，每月1,644.80元" in page
     assert "<strong>困境儿童保障：暂不符合</strong>。无孤儿或事实无人抚养儿童" in page
     assert "<strong>残疾人两项补贴：可以申请</strong>。1人，每月180.00元" in page
     assert "not_eligible" not in page and "eligible" not in page

@@ -3,6 +3,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from jiuzhu.cases import services
+from jiuzhu.core.money import format_yuan
 from tests.cases.conftest import investigate, submit
 from tests.factories import head_of
 
@@ -28,7 +29,7 @@ def test_applicant_sees_progress_and_messages(staff, poor_household):
     )
     assert "<dd><strong>公示中</strong></dd>" in page
     assert "<dt>办理单位</dt><dd>东阿镇</dd>" in page
-    assert f"<dt>月救助金额</dt><dd>{case.monthly_amount} 元</dd>" in page
+    assert f"<dt>月救助金额</dt><dd>{format_yuan(case.monthly_amount, fen=False)} 元</dd>" in page
     assert "已受理" in page and "审核确认：批准" in page
     # No staff names, and no other member of the household.
     for who in ("assistant", "approver"):

@@ -32,6 +32,7 @@ from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import log_access
 from jiuzhu.core.workdays import Calendar
+from jiuzhu.policy.calculator import stored_calculation
 from jiuzhu.registry.models import Household, Person
 from jiuzhu.registry.selectors import household_for, household_for_intake
 from jiuzhu.verification.selectors import reports_for_household
@@ -238,6 +239,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "advance_cases": case.advance_cases.all(),
             "verification_reports": reports_for_household(user, case.household),
             "authorisations": selectors.authorisations_for(case),
+            "calculation": stored_calculation(case.explanation, case.programme),
         },
     )
 

@@ -29,6 +29,7 @@ from jiuzhu.payments import files, selectors, services
 from jiuzhu.payments.models import BankAccount, FileFormat, LineKind, PaymentFile, Payroll, Reason
 from jiuzhu.payments.payroll import Rules
 from jiuzhu.payments.workflow import PayrollAction, offered
+from jiuzhu.policy import selectors as policy_selectors
 from jiuzhu.registry.selectors import household_by_number, household_for
 
 ACCOUNT_REQUESTED = "账户变更已提交，经审核人员审核后生效（此前原账户继续有效）。"
@@ -110,6 +111,7 @@ def payroll_detail(request: HttpRequest, payroll_id: int) -> HttpResponse:
             "pending_accounts": selectors.pending_accounts(user, payroll),
             "without_account": selectors.without_account(payroll),
             "can_record_accounts": user.can(Capability.PREPARE_PAYROLL),
+            "standard_breaches": policy_selectors.breaches_in_month(payroll.month),
         },
     )
 

@@ -38,6 +38,9 @@ class Spec:
     kind: str
     unit: str = ""
     standard: bool = False  # set on the standards page, with constraint checks
+    # A rule for a limited period (the transition after poverty alleviation): when it ends,
+    # or what the county must confirm about its end.
+    period: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,13 @@ def _definition(group: str, entry: dict[str, Any]) -> Definition:
     kind = entry.get("kind")
     if kind not in KINDS or not entry.get("label") or not entry.get("docs"):
         raise ValueError(f"{where}: label, docs and a kind among {KINDS} are required")
-    spec = Spec(entry["label"], kind, entry.get("unit", ""), bool(entry.get("standard", False)))
+    spec = Spec(
+        entry["label"],
+        kind,
+        entry.get("unit", ""),
+        bool(entry.get("standard", False)),
+        entry.get("period", ""),
+    )
     values = []
     for dated in entry.get("values", []):
         if not isinstance(dated.get("from"), dt.date) or not dated.get("source"):

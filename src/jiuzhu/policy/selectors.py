@@ -1,11 +1,14 @@
 """Reads of the policy app: parameter histories and the constraints they meet or break."""
 
 import datetime as dt
+from bisect import bisect_right
 from dataclasses import dataclass
 
+from django.db.models import Max, Q
+
 from jiuzhu.policy.models import Parameter
-from jiuzhu.policy.parameters import SPECS, Spec, entry_at, parse
-from jiuzhu.policy.services import constraints_for
+from jiuzhu.policy.parameters import SPECS, InForce, Spec
+from jiuzhu.policy.services import CARE, Constraint, constraints_for
 
 
 @dataclass
@@ -34,34 +37,114 @@ def histories(on: dt.date, standards_only: bool = False) -> list[History]:
 
 
 @dataclass
-class Warning:
-    on: dt.date
+class Breach:
+    """A rule the standards in force break, from `since` until `until` (None: still broken)."""
+
+    since: dt.date
+    until: dt.date | None
     rule: str
-    detail: str
+    detail: str  # the figures on `since`
+    remedy: str  # what the county must enter
+
+    def overlaps(self, first: dt.date, last: dt.date) -> bool:
+        return self.since <= last and (self.until is None or first < self.until)
 
 
-def history_warnings() -> list[Warning]:
-    """Past values that break a rule in force on their date (e.g. Jinan 2020: 740 : 494)."""
-    warnings: list[Warning] = []
-    rows = Parameter.objects.filter(key__in=[k for k, s in SPECS.items() if s.standard])
-    for row in rows.order_by("effective_from", "key"):
-        for c in constraints_for(row.key, row.effective_from, parse(row.key, row.value)):
-            if not c.ok:
-                warnings.append(Warning(row.effective_from, c.rule, c.detail))
-    # Rules that take effect later also bind the values still in force then.
-    later = Parameter.objects.filter(key="constraint.urban_rural_max_ratio")
-    for rule in later:
-        for key in ("dibao.standard.urban", "tekun.basic.urban"):
-            entry = entry_at(key, rule.effective_from)
-            if entry is None or entry.effective_from == rule.effective_from:
+# The keys whose values the constraints compare; a change of any of them, or of a rule, is a
+# day on which a rule can start or stop being broken.
+_CHECKED = (
+    "dibao.standard.urban",
+    "dibao.standard.rural",
+    "tekun.basic.urban",
+    "tekun.basic.rural",
+    *(f"tekun.care.{level}" for level in CARE),
+)
+
+
+class _History:
+    """The values the constraints read, loaded once: one query for the whole history."""
+
+    def __init__(self) -> None:
+        rows = Parameter.objects.filter(
+            Q(key__in=_CHECKED) | Q(key__startswith="constraint.") | Q(key="minimum_wage")
+        ).order_by("key", "effective_from")
+        self.by_key: dict[str, list[InForce]] = {}
+        for row in rows:
+            self.by_key.setdefault(row.key, []).append(InForce.of(row))
+
+    def at(self, key: str, on: dt.date) -> InForce | None:
+        entries = self.by_key.get(key, [])
+        found = bisect_right([entry.effective_from for entry in entries], on)
+        return entries[found - 1] if found else None
+
+    def check_days(self) -> list[dt.date]:
+        days = set()
+        for key, entries in self.by_key.items():
+            for entry in entries:
+                days.add(entry.effective_from)
+                if key == "minimum_wage":  # care follows the previous year's minimum wage
+                    days.add(dt.date(entry.effective_from.year + 1, 1, 1))
+        return sorted(days)
+
+
+def breaches() -> list[Breach]:
+    """Every rule broken by the standards in force, since when and until when: a standard
+    entered against a rule (the Jinan 2020 pair 740 : 494), and a rule that comes into force
+    over standards already in force (1,114 : 884 after 2024-12-31, when they must be equal)."""
+    open_: dict[str, Breach] = {}
+    found: list[Breach] = []
+    history = _History()
+    for day in history.check_days():
+        broken: dict[str, Constraint] = {}
+        for key in _CHECKED:
+            entry = history.at(key, day)
+            if entry is None:
                 continue
-            for c in constraints_for(key, rule.effective_from, entry.value):
-                if not c.ok and "城乡" in c.rule:
-                    warnings.append(Warning(rule.effective_from, c.rule, c.detail))
-    seen: set[tuple[dt.date, str]] = set()
-    unique = []
-    for w in sorted(warnings, key=lambda w: (w.on, w.rule)):
-        if (w.on, w.rule) not in seen:
-            seen.add((w.on, w.rule))
-            unique.append(w)
-    return unique
+            for c in constraints_for(key, day, entry.value, history.at):
+                if not c.ok:
+                    broken[c.rule] = c
+        # A breach ends when the rule holds again, or when new figures break it anew.
+        for rule, breach in list(open_.items()):
+            if rule not in broken or broken[rule].detail != breach.detail:
+                breach.until = day
+                del open_[rule]
+        for rule, c in broken.items():
+            if rule not in open_:
+                open_[rule] = Breach(day, None, rule, c.detail, c.remedy)
+                found.append(open_[rule])
+    return sorted(found, key=lambda b: (b.since, b.rule))
+
+
+def breaches_in_month(month: dt.date) -> list[Breach]:
+    """The rules the standards in force during `month` break (the payroll's warning)."""
+    first = month.replace(day=1)
+    last = (first + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
+    return [breach for breach in breaches() if breach.overlaps(first, last)]
+
+
+@dataclass
+class Due:
+    label: str
+    latest: dt.date
+    years: str  # the years without a value, as pages write them
+
+
+def standards_due(today: dt.date) -> list[Due]:
+    """Standards whose latest value is from before this year: the county enters this year's
+    (and the missing years') figures, e.g. Jinan's 2025 and 2026 standards, not yet found."""
+    standards = [key for key, spec in SPECS.items() if spec.standard]
+    rows = Parameter.objects.filter(key__in=standards).values("key")
+    latest = dict(rows.annotate(day=Max("effective_from")).values_list("key", "day"))
+    due = []
+    for key, spec in SPECS.items():
+        day = latest.get(key)
+        if spec.standard and day is not None and day.year < today.year:
+            first = day.year + 1
+            years = f"{first}年" if first == today.year else f"{first}—{today.year}年"
+            due.append(Due(spec.label, day, years))
+    return due
+
+
+def rules_for_a_period() -> list[Spec]:
+    """Parameters tied to a period, each with its end or what the county must confirm."""
+    return [spec for spec in SPECS.values() if spec.period]

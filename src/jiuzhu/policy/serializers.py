@@ -10,6 +10,7 @@ from rest_framework import serializers
 from jiuzhu.core.money import to_fen
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.rest.fields import Choice, Flag, StrictSerializer, Text, Whole, Yuan
+from jiuzhu.policy.calculator.results import STATUS_LABELS
 from jiuzhu.policy.household import AssetIn, HouseholdIn, IncomeIn, MemberIn, TemporaryKind
 from jiuzhu.registry.api_fields import AreaType
 from jiuzhu.registry.models import AssetKind, DisabilityCategory, IncomeCategory, LabourCapacity
@@ -167,8 +168,12 @@ class BeneficiarySerializer(serializers.Serializer):
 class ProgrammeResultSerializer(serializers.Serializer):
     programme = serializers.ChoiceField(choices=Programme.choices)
     label = serializers.CharField()  # type: ignore[assignment]
-    eligible = serializers.BooleanField()
-    phase_out = serializers.BooleanField()
+    status = serializers.ChoiceField(
+        choices=list(STATUS_LABELS.items()),
+        help_text="eligible 符合条件；phase_out 渐退期（收入已超过标准，仍按月发放）；"
+        "not_eligible 不符合条件",
+    )
+    status_label = serializers.CharField()
     monthly_amount = serializers.CharField(help_text="元，两位小数")
     one_off_amount = serializers.CharField(allow_null=True)
     reason = serializers.CharField()

@@ -8,8 +8,9 @@ dibao, care standards as shares of the previous year's minimum wage.
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -22,10 +23,22 @@ from jiuzhu.core.permissions import require
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.policy.models import Parameter
-from jiuzhu.policy.parameters import INT, LIST, MONEY, RATIO, SPECS, entry_at, label, to_json
+from jiuzhu.policy.parameters import (
+    INT,
+    LIST,
+    MONEY,
+    RATIO,
+    SPECS,
+    InForce,
+    entry_at,
+    label,
+    to_json,
+)
 from jiuzhu.registry.models import HukouType
 
 CARE = ("self_care", "semi_dependent", "dependent")
+# The value of a key in force on a day (the database's `entry_at`, or a history in memory).
+Lookup = Callable[[str, dt.date], InForce | None]
 
 
 @dataclass
@@ -33,6 +46,7 @@ class Constraint:
     rule: str  # the rule, as the policy states it
     ok: bool
     detail: str
+    remedy: str = ""  # what the county must enter for the rule to hold
 
 
 def parse_value(key: str, raw: Any) -> Any:
@@ -66,15 +80,15 @@ def parse_value(key: str, raw: Any) -> Any:
     return str(raw)
 
 
-def _in_force(key: str, on: dt.date, pending: dict[str, Any]) -> Decimal | None:
+def _in_force(key: str, on: dt.date, pending: dict[str, Any], at: Lookup) -> Decimal | None:
     if key in pending:
         return Decimal(str(pending[key]))
-    entry = entry_at(key, on)
+    entry = at(key, on)
     return None if entry is None else Decimal(str(entry.value))
 
 
-def previous_year_minimum_wage(on: dt.date) -> Decimal | None:
-    entry = entry_at("minimum_wage", dt.date(on.year - 1, 12, 31))
+def previous_year_minimum_wage(on: dt.date, at: Lookup = entry_at) -> Decimal | None:
+    entry = at("minimum_wage", dt.date(on.year - 1, 12, 31))
     return None if entry is None else Decimal(str(entry.value))
 
 
@@ -83,13 +97,15 @@ def _yuan(amount: Any) -> str:
     return format_yuan(Decimal(str(amount)), fen=False)
 
 
-def _ratio_rule(prefix: str, name: str, on: dt.date, pending: dict[str, Any]) -> Constraint | None:
+def _ratio_rule(
+    prefix: str, name: str, on: dt.date, pending: dict[str, Any], at: Lookup
+) -> Constraint | None:
     """Urban : rural standards within the ratio in force (docs/policy/standards.md#constraints)."""
-    max_ratio_entry = entry_at("constraint.urban_rural_max_ratio", on)
+    max_ratio_entry = at("constraint.urban_rural_max_ratio", on)
     if max_ratio_entry is None:
         return None
-    urban = _in_force(f"{prefix}.urban", on, pending)
-    rural = _in_force(f"{prefix}.rural", on, pending)
+    urban = _in_force(f"{prefix}.urban", on, pending, at)
+    rural = _in_force(f"{prefix}.rural", on, pending, at)
     if urban is None or rural is None or rural == 0:
         return None
     limit = Decimal(str(max_ratio_entry.value))
@@ -100,18 +116,22 @@ def _ratio_rule(prefix: str, name: str, on: dt.date, pending: dict[str, Any]) ->
         if limit == 1
         else f"{name}城乡标准之比不超过{limit}:1（{since}）"
     )
+    floor = (urban / limit).quantize(Decimal("0.01"), ROUND_UP)
     return Constraint(
-        rule, ratio <= limit, f"城市{_yuan(urban)}元 : 农村{_yuan(rural)}元 = {ratio:.3f} : 1"
+        rule,
+        ratio <= limit,
+        f"城市{_yuan(urban)}元 : 农村{_yuan(rural)}元 = {ratio:.3f} : 1",
+        f"录入农村{name}标准不低于{_yuan(floor)}元（或新的城乡标准）",
     )
 
 
-def _tekun_rule(area: str, on: dt.date, pending: dict[str, Any]) -> Constraint | None:
+def _tekun_rule(area: str, on: dt.date, pending: dict[str, Any], at: Lookup) -> Constraint | None:
     """The tekun basic standard at least the multiple of the dibao standard in force."""
-    min_ratio_entry = entry_at("constraint.tekun_basic_min_ratio", on)
+    min_ratio_entry = at("constraint.tekun_basic_min_ratio", on)
     if min_ratio_entry is None:
         return None
-    basic = _in_force(f"tekun.basic.{area}", on, pending)
-    dibao = _in_force(f"dibao.standard.{area}", on, pending)
+    basic = _in_force(f"tekun.basic.{area}", on, pending, at)
+    dibao = _in_force(f"dibao.standard.{area}", on, pending, at)
     if basic is None or dibao is None:
         return None
     times = Decimal(str(min_ratio_entry.value))
@@ -121,14 +141,15 @@ def _tekun_rule(area: str, on: dt.date, pending: dict[str, Any]) -> Constraint |
         f"{area_name}特困人员基本生活标准不低于低保标准的{times}倍",
         basic >= floor,
         f"基本生活标准{_yuan(basic)}元，低保标准{_yuan(dibao)}元 × {times} = {_yuan(floor)}元",
+        f"录入{area_name}特困人员基本生活标准不低于{_yuan(floor)}元",
     )
 
 
-def _care_rule(key: str, on: dt.date, value: Any) -> Constraint | None:
+def _care_rule(key: str, on: dt.date, value: Any, at: Lookup) -> Constraint | None:
     """A care standard at least its share of last year's minimum wage."""
     level = key.rsplit(".", 1)[1]
-    share_entry = entry_at(f"constraint.care_share.{level}", on)
-    wage = previous_year_minimum_wage(on)
+    share_entry = at(f"constraint.care_share.{level}", on)
+    wage = previous_year_minimum_wage(on, at)
     if share_entry is None or wage is None:
         return None
     share = Decimal(str(share_entry.value))
@@ -136,23 +157,29 @@ def _care_rule(key: str, on: dt.date, value: Any) -> Constraint | None:
     return Constraint(
         f"{label(key)}不低于上年度最低工资标准的{share * 100:.0f}%",
         Decimal(str(value)) >= floor,
-        f"上年度最低工资{_yuan(wage)}元 × {share * 100:.0f}% = {_yuan(floor)}元",
+        f"{label(key)}{_yuan(value)}元，上年度最低工资{_yuan(wage)}元 × {share * 100:.0f}%"
+        f" = {_yuan(floor)}元",
+        f"录入{label(key)}不低于{_yuan(floor)}元",
     )
 
 
-def constraints_for(key: str, on: dt.date, value: Any) -> list[Constraint]:
-    """The constraints in force on `on` that concern `key`, checked against `value`."""
+def constraints_for(key: str, on: dt.date, value: Any, at: Lookup = entry_at) -> list[Constraint]:
+    """The constraints in force on `on` that concern `key`, checked against `value`; `at`
+    looks up the other values in force (the database, or a history already read)."""
     pending = {key: value}
     area = key.rsplit(".", 1)[1]
     if key.startswith("dibao.standard."):
-        found = [_ratio_rule("dibao.standard", "低保", on, pending), _tekun_rule(area, on, pending)]
+        found = [
+            _ratio_rule("dibao.standard", "低保", on, pending, at),
+            _tekun_rule(area, on, pending, at),
+        ]
     elif key.startswith("tekun.basic."):
         found = [
-            _ratio_rule("tekun.basic", "特困人员基本生活", on, pending),
-            _tekun_rule(area, on, pending),
+            _ratio_rule("tekun.basic", "特困人员基本生活", on, pending, at),
+            _tekun_rule(area, on, pending, at),
         ]
     elif key.startswith("tekun.care."):
-        found = [_care_rule(key, on, value)]
+        found = [_care_rule(key, on, value, at)]
     else:
         found = []
     return [constraint for constraint in found if constraint is not None]

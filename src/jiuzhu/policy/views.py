@@ -203,7 +203,9 @@ def standards(request: HttpRequest) -> HttpResponse:
         "source": request.POST.get("source", ""),
         "note": request.POST.get("note", ""),
         "histories": selectors.histories(on, standards_only=False),
-        "warnings": selectors.history_warnings(),
+        "breaches": selectors.breaches(),
+        "due": selectors.standards_due(today),
+        "periods": selectors.rules_for_a_period(),
     }
     return render(request, "policy/standards.html", context, status=status)
 

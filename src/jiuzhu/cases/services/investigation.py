@@ -19,7 +19,9 @@ from jiuzhu.cases.services.common import check_allowed, move, require_text
 from jiuzhu.cases.services.documents import prepare_upload, store_upload
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
+from jiuzhu.core.months import first_of_next_month
 from jiuzhu.core.workdays import Calendar
+from jiuzhu.policy.calculator import CALCULATED
 
 
 def start_investigation(actor: User, case: Case, version: int, comment: str = "") -> Case:
@@ -147,8 +149,23 @@ def complete_investigation(actor: User, case: Case, version: int, comment: str =
     target = (
         Status.COMMUNITY_REVIEW if rules.needs_community_review(case.programme) else Status.DECIDING
     )
+    # The approver sees the calculation before deciding, not first at the approve button
+    # (charity decides case by case: nothing to calculate).
+    calculated = (
+        rules.entitlement(case, first_of_next_month(timezone.localdate())).explanation
+        if case.programme in CALCULATED
+        else {}
+    )
     with transaction.atomic():
-        move(actor, case, Action.COMPLETE_INVESTIGATION, version, target, comment)
+        move(
+            actor,
+            case,
+            Action.COMPLETE_INVESTIGATION,
+            version,
+            target,
+            comment,
+            explanation=calculated,
+        )
     return case
 
 

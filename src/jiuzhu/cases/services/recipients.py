@@ -20,6 +20,7 @@ from jiuzhu.cases.models import (
 from jiuzhu.cases.services.common import check_allowed, move, require_text
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
+from jiuzhu.core.money import format_yuan
 from jiuzhu.core.months import first_of_next_month
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.services import record_audit
@@ -62,7 +63,8 @@ def put_in_force(actor: User, case: Case) -> Recipient | None:
     notifications.notify(
         case,
         f"您的{case.get_programme_display()}（{case.number}）已生效，"
-        f"每月{case.monthly_amount}元，自{recipient.start_month:%Y年%m月}起发放。",
+        f"每月{format_yuan(case.monthly_amount, fen=False)}元，"
+        f"自{recipient.start_month:%Y年%m月}起发放。",
     )
     if case.programme == Programme.TEKUN:
         _rebase_dibao(actor, case)
@@ -209,7 +211,11 @@ def review(actor: User, case: Case, version: int, reason: str) -> Recipient:
             notifications.notify(
                 case,
                 f"经复核，您的{case.get_programme_display()}自{month:%Y年%m月}起"
-                + (f"调整为每月{amount}元。" if status != RecipientStatus.ENDED else "停止发放。"),
+                + (
+                    f"调整为每月{format_yuan(amount, fen=False)}元。"
+                    if status != RecipientStatus.ENDED
+                    else "停止发放。"
+                ),
             )
     return recipient
 

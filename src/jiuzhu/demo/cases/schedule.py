@@ -28,7 +28,10 @@ def schedule(plans: list[Plan], rng: np.random.Generator, days: Days, ps: Parame
         if plan.status != Status.IN_FORCE:
             by_town.setdefault(plan.household.code[:9], []).append(plan)
     for town_plans in by_town.values():
-        undecided = [pl for pl in town_plans if pl.status in UNDECIDED_STATUSES]
+        # Special hardship cases have their own clock (advance aid): never the overdue ones.
+        undecided = [
+            pl for pl in town_plans if pl.status in UNDECIDED_STATUSES and not pl.special_hardship
+        ]
         late = max(2, round(len(undecided) * OVERDUE_SHARE))
         soon = max(2, round(len(undecided) * DUE_SOON_SHARE))
         timing = {id(pl): "overdue" for pl in undecided[:late]}
@@ -36,7 +39,6 @@ def schedule(plans: list[Plan], rng: np.random.Generator, days: Days, ps: Parame
         for plan in town_plans:
             when = timing.get(id(plan), "")
             _schedule_open(plan, rng, days, notice_days, when)
-            plan.special_hardship &= not when  # keep the town's overdue ones overdue
             if plan.special_hardship:
                 _special_hardship(plan, rng, days, ps)
 

@@ -18,7 +18,9 @@ from jiuzhu.policy.calculator.results import (
     Calculation,
     ProgrammeResult,
     Section,
+    StoredCalculation,
     check_programmes,
+    stored_calculation,
 )
 from jiuzhu.policy.calculator.run import calculate
 
@@ -28,6 +30,8 @@ __all__ = [
     "Calculation",
     "ProgrammeResult",
     "Section",
+    "StoredCalculation",
     "calculate",
     "check_programmes",
+    "stored_calculation",
 ]

@@ -22,6 +22,12 @@ CALCULATED = [
 ]
 
 
+# The status of a programme's result (the API's `status`): eligible, paid in its phase-out
+# after income rose above the line, or not eligible.
+ELIGIBLE, PHASE_OUT, NOT_ELIGIBLE = "eligible", "phase_out", "not_eligible"
+STATUS_LABELS = {ELIGIBLE: "符合条件", PHASE_OUT: "渐退期（继续发放）", NOT_ELIGIBLE: "不符合条件"}
+
+
 @dataclass
 class Beneficiary:
     member: int
@@ -43,6 +49,13 @@ class ProgrammeResult:
     phase_out: bool = False
 
     @property
+    def status(self) -> str:
+        """One clear status: a household in its phase-out is paid, not "not eligible"."""
+        if self.phase_out:
+            return PHASE_OUT
+        return ELIGIBLE if self.eligible else NOT_ELIGIBLE
+
+    @property
     def monthly_amount(self) -> Decimal:
         return to_yuan(self.monthly_fen)
 
@@ -55,8 +68,8 @@ class ProgrammeResult:
         return {
             "programme": self.programme,
             "label": self.label,
-            "eligible": self.eligible,
-            "phase_out": self.phase_out,
+            "status": self.status,
+            "status_label": STATUS_LABELS[self.status],
             "monthly_amount": str(self.monthly_amount),
             "one_off_amount": None if self.one_off_amount is None else str(self.one_off_amount),
             "reason": self.reason,
@@ -144,3 +157,25 @@ def check_programmes(programmes: list[str] | None) -> list[str]:
             field="programmes",
         )
     return [name for name in CALCULATED if name in programmes]
+
+
+@dataclass
+class StoredCalculation:
+    """A calculation stored with a case (`Calculation.as_dict`), as its page shows it."""
+
+    status_label: str
+    summary: str
+    sections: list[Section]
+
+
+def stored_calculation(stored: dict[str, Any], programme: str) -> StoredCalculation | None:
+    """The stored calculation's result for `programme` and its explanation; None when the
+    case has none."""
+    result = next((r for r in stored.get("results", []) if r["programme"] == programme), None)
+    if result is None:
+        return None
+    status = result.get("status") or (  # stored before results had one status
+        PHASE_OUT if result.get("phase_out") else ELIGIBLE if result["eligible"] else NOT_ELIGIBLE
+    )
+    sections = [Section(s["title"], s["lines"]) for s in stored.get("explanation", [])]
+    return StoredCalculation(STATUS_LABELS[status], result["summary"], sections)
