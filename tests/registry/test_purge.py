@@ -15,7 +15,7 @@ from jiuzhu.cases.retention import purge_registry, retention_cutoff
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import AuditEntry
 from jiuzhu.core.roles import Role
-from jiuzhu.registry import services
+from jiuzhu.registry import anonymise, services
 from jiuzhu.registry.models import Asset, Household, Income, Membership, Person, Relation
 from tests import factories
 from tests.cases.conftest import submit
@@ -197,7 +197,7 @@ def test_only_the_county_administrator_may_purge(world, role):
     with pytest.raises(PermissionError) as refused:
         purge_registry(actor, retention_cutoff(), dry_run=False)
     with pytest.raises(PermissionError):
-        services.anonymise_household(actor, household, [])
+        anonymise.anonymise_household(actor, household, [])
 
     assert str(refused.value) == "无权管理接口令牌、查看安全事件。"
     assert Household.objects.get(pk=household.pk).address == ADDRESS
@@ -208,7 +208,7 @@ def test_anonymise_refuses_a_person_of_another_household(world):
     stranger = factories.head_of(_household(world["admin"], world["village"], "外人", 1960, "外"))
 
     with pytest.raises(DomainError) as refused:
-        services.anonymise_household(world["admin"], household, [stranger])
+        anonymise.anonymise_household(world["admin"], household, [stranger])
 
     assert refused.value.message == "只能匿名化本户成员。"
     assert Person.objects.get(pk=stranger.pk).name == "外人"

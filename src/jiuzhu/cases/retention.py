@@ -42,8 +42,8 @@ from jiuzhu.core.permissions import require
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area
 from jiuzhu.core.services import record_audit
+from jiuzhu.registry.anonymise import ANONYMISED_ADDRESS, anonymise_household
 from jiuzhu.registry.models import Household, Membership, Person
-from jiuzhu.registry.services import ANONYMISED_ADDRESS, anonymise_household
 
 CLOSED_STATUSES = (Status.REFUSED, Status.REJECTED, Status.WITHDRAWN, Status.ENDED)
 ANONYMISED = "（已超过保存期限，内容已匿名化）"

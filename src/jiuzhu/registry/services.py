@@ -44,8 +44,6 @@ from jiuzhu.registry.selectors import id_number_is
 
 # MAX_MEMBERS, HouseholdInput and MemberInput are also used from here by forms and the API.
 
-ANONYMISED_NAME = "（已匿名化）"
-ANONYMISED_ADDRESS = "（已超过保存期限，已匿名化）"
 ONE_HEAD = "本户已有户主，一户只能有一名户主。"
 SAVE_RACE = "保存失败：该人员或户主刚被其他人登记，请刷新后重试。"
 
@@ -467,43 +465,3 @@ def remove_asset(actor: User, household: Household, asset_id: int) -> None:
     with transaction.atomic():
         asset = household.assets.filter(pk=asset_id).first()
         _remove_record(actor, household, asset, Action.REMOVE_ASSET, "该财产记录不存在。")
-
-
-def anonymous_id_number(person: Person) -> str:
-    """The placeholder that replaces an anonymised person's ID number: unique (the column
-    is), 18 characters like an ID number, and never a valid one (letters)."""
-    return f"ANON{person.pk:014d}"
-
-
-def anonymise_household(actor: User, household: Household, persons: list[Person]) -> None:
-    """PIPL: erase who a closed household was (cases/retention.py decides which and when).
-
-    The household keeps its number, regions and type, so that payment history and
-    statistics stay; its address becomes a marker, its incomes and assets are deleted, and
-    its memberships' reasons are blanked. Each of `persons` (members of the household whom
-    nothing else keeps) loses name, ID number and phone; sex, birth date, regions and
-    disability stay for the statistics. Saved through the model, so that however the ID
-    number is stored, the placeholder is stored the same way."""
-    require(actor, Capability.MANAGE_SECURITY)
-    members = set(household.memberships.values_list("person_id", flat=True))
-    if any(person.pk not in members for person in persons):
-        raise DomainError("只能匿名化本户成员。")
-    with transaction.atomic():
-        household.address = ANONYMISED_ADDRESS
-        household.save(update_fields=["address", "updated_at"])
-        incomes, _ = household.incomes.all().delete()
-        assets, _ = household.assets.all().delete()
-        household.memberships.update(end_reason="")
-        for person in persons:
-            person.id_number = anonymous_id_number(person)
-            person.id_suffix = ""
-            person.name = ANONYMISED_NAME
-            person.name_initials = ""
-            person.phone = ""
-            person.save()
-        record_audit(
-            actor,
-            Action.ANONYMISE_HOUSEHOLD,
-            household,
-            {"人员": len(persons), "收入": incomes, "财产": assets},
-        )
