@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.cases.models import RecipientStatus
+from jiuzhu.cases.rules import decision_deadline_working_days
 from jiuzhu.core import lists
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import refusals_shown
@@ -85,6 +86,7 @@ def overview(request: HttpRequest) -> HttpResponseBase:
             "o": figures,
             "charts": _charts(figures),
             "can_set_population": user.can(Capability.MANAGE_REGIONS),
+            "decision_working_days": decision_deadline_working_days(timezone.localdate()),
             "this_year": timezone.localdate().year,
         },
     )

@@ -41,7 +41,11 @@ def _case_tasks(user: User, today: dt.date) -> list[Task]:
             reverse("cases:overdue"),
             True,
         ),
-        Task("3个工作日内到期的申请", cases.due_soon(user, today, Calendar()).count(), listed),
+        Task(
+            f"{cases.WARNING_WORKING_DAYS}个工作日内到期的申请",
+            cases.due_soon(user, today, Calendar()).count(),
+            listed,
+        ),
         Task(
             "待受理的申请",
             in_scope.filter(status=Status.SUBMITTED).count(),

@@ -13,6 +13,7 @@ from fpdf import FPDF
 
 from jiuzhu.cases.models import Case, Status
 from jiuzhu.cases.public import FONT, mask_name
+from jiuzhu.cases.rules import decision_deadline_working_days
 from jiuzhu.core import idnumber
 from jiuzhu.core.models import Region
 from jiuzhu.portal.models import IssuedPaper, PaperKind
@@ -198,7 +199,8 @@ def receipt_pdf(case: Case, paper: IssuedPaper, verify_url: str) -> bytes:
         ]
     )
     pdf.line_of(
-        "您的申请已提交。乡镇（街道）受理后一般在15个工作日内作出审核确认决定，"
+        "您的申请已提交。乡镇（街道）受理后一般在"
+        f"{decision_deadline_working_days(timezone.localdate())}个工作日内作出审核确认决定，"
         "办理进度和结果会以短信告知，也可在手机上随时查询。"
     )
     return pdf.finish(
