@@ -20,7 +20,7 @@ import time
 
 from bench.bench_demo import record_p95_on_demo
 from bench.bench_search import USERNAME
-from bench.common import benchmark, percentile, setup_django
+from bench.common import benchmark, page_figures, setup_django
 
 REQUESTS = 200
 WARM_UP = 10
@@ -76,22 +76,11 @@ def measure() -> dict[str, float | int]:
         timings[kind].append(elapsed)
         queries[kind] = len(captured.captured_queries)
         bare.append(bare_elapsed)
-    every = [t for kind in LISTS for t in timings[kind]]
-    ms = 1000.0
-    figures: dict[str, float | int] = {
-        "requests": len(every),
+    return {
         "open_cases": selectors.case_list(user, "open").count(),
         "overdue_cases": selectors.overdue_cases(user).count(),
-        "p50_ms": round(percentile(every, 0.5) * ms, 2),
-        "p95_ms": round(percentile(every, 0.95) * ms, 2),
-        "max_ms": round(max(every) * ms, 2),
-        "baseline_p95_ms": round(percentile(bare, 0.95) * ms, 3),
+        **page_figures(timings, queries, bare),
     }
-    for kind in LISTS:
-        figures[f"{kind}_p50_ms"] = round(percentile(timings[kind], 0.5) * ms, 2)
-        figures[f"{kind}_p95_ms"] = round(percentile(timings[kind], 0.95) * ms, 2)
-        figures[f"{kind}_queries"] = queries[kind]
-    return figures
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import re
 import time
 
 from bench.bench_demo import record_p95_on_demo
-from bench.common import benchmark, percentile, setup_django
+from bench.common import benchmark, page_figures, setup_django
 
 REQUESTS = 200
 WARM_UP = 10
@@ -84,20 +84,7 @@ def measure() -> dict[str, float | int]:
         timings[kind].append(elapsed)
         queries[kind] = len(captured.captured_queries)
         bare.append(bare_elapsed)
-    every = [t for kind in pages for t in timings[kind]]
-    ms = 1000.0
-    figures: dict[str, float | int] = {
-        "requests": len(every),
-        "p50_ms": round(percentile(every, 0.5) * ms, 2),
-        "p95_ms": round(percentile(every, 0.95) * ms, 2),
-        "max_ms": round(max(every) * ms, 2),
-        "baseline_p95_ms": round(percentile(bare, 0.95) * ms, 3),
-    }
-    for kind in pages:
-        figures[f"{kind}_p50_ms"] = round(percentile(timings[kind], 0.5) * ms, 2)
-        figures[f"{kind}_p95_ms"] = round(percentile(timings[kind], 0.95) * ms, 2)
-        figures[f"{kind}_queries"] = queries[kind]
-    return figures
+    return page_figures(timings, queries, bare)
 
 
 if __name__ == "__main__":

@@ -101,6 +101,27 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def page_figures(
+    timings: dict[str, list[float]], queries: dict[str, int], bare: list[float]
+) -> dict[str, float | int]:
+    """Latency figures of page requests by kind (ms): all together, then each kind with its
+    query count; `bare` is the floor they are compared with."""
+    every = [t for kind in timings for t in timings[kind]]
+    ms = 1000.0
+    figures: dict[str, float | int] = {
+        "requests": len(every),
+        "p50_ms": round(percentile(every, 0.5) * ms, 2),
+        "p95_ms": round(percentile(every, 0.95) * ms, 2),
+        "max_ms": round(max(every) * ms, 2),
+        "baseline_p95_ms": round(percentile(bare, 0.95) * ms, 3),
+    }
+    for kind, values in timings.items():
+        figures[f"{kind}_p50_ms"] = round(percentile(values, 0.5) * ms, 2)
+        figures[f"{kind}_p95_ms"] = round(percentile(values, 0.95) * ms, 2)
+        figures[f"{kind}_queries"] = queries[kind]
+    return figures
+
+
 BENCHMARKS: dict[str, Callable[[int], None]] = {}
 
 
