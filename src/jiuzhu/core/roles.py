@@ -55,6 +55,7 @@ class Capability(models.TextChoices):
     HANDLE_ALERTS = "handle_alerts", "核查处理风险预警"
     SUPERVISE = "supervise", "分派投诉举报和风险预警、运行风险筛查"
     TRACK_TASKS = "track_tasks", "查看和报送任务分工进展、绩效评价"
+    RECORD_WORKING_FUNDS = "record_working_funds", "登记工作经费支出"
 
 
 _ALL_STAFF_READERS = {
@@ -146,6 +147,8 @@ CAPABILITIES: dict[Capability, set[Role]] = {
         Role.DEPARTMENT_OFFICER,
         Role.AUDITOR,
     },
+    # A town's working funds are spent by its office; the county records its own too.
+    Capability.RECORD_WORKING_FUNDS: {Role.COUNTY_ADMIN, Role.TOWN_ASSISTANT},
 }
 
 # How much of an ID number each role sees on screen.

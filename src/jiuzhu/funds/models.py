@@ -102,3 +102,72 @@ class AllocationLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.allocation_id} {self.town_id} {self.amount_fen}"
+
+
+class WorkingFundKind(models.TextChoices):
+    """What a town's working funds (工作经费) pay for (docs/policy/county-opinions.md#capacity)."""
+
+    STAFF = "staff", "人员经费"
+    SERVICES = "services", "购买服务"
+    TRAINING = "training", "业务培训"
+    PLATFORM = "platform", "信息平台建设与运维"
+
+
+class WorkingBudget(models.Model):
+    """A town's working-funds budget line of a year, beside the assistance lines (Budget)."""
+
+    year = models.PositiveSmallIntegerField("年度")
+    town = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    town_code = models.CharField(max_length=12, db_index=True)
+    kind = models.CharField("经费类别", max_length=10, choices=WorkingFundKind.choices)
+    amount_fen = models.BigIntegerField("预算金额（分）")
+    note = models.CharField("说明", max_length=200, blank=True)
+    updated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "工作经费预算"
+        ordering = ["year", "town_code", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "town", "kind"], name="one_working_budget_per_kind"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_fen__gte=0), name="working_budget_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.town_code} {self.kind}"
+
+
+class WorkingSpending(models.Model):
+    """One payment out of a town's working funds, with its voucher (a scan, stored outside
+    the web root) so that the county and the auditors can check it."""
+
+    town = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    town_code = models.CharField(max_length=12, db_index=True)
+    kind = models.CharField("经费类别", max_length=10, choices=WorkingFundKind.choices)
+    spent_on = models.DateField("支出日期")
+    amount_fen = models.BigIntegerField("金额（分）")
+    purpose = models.CharField("用途与收款方", max_length=200)
+    voucher_no = models.CharField("凭证号", max_length=40, blank=True)
+    evidence_path = models.CharField(max_length=200)
+    evidence_name = models.CharField("凭证文件名", max_length=120)
+    evidence_type = models.CharField(max_length=40)
+    evidence_sha256 = models.CharField(max_length=64)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "工作经费支出"
+        ordering = ["-spent_on", "-pk"]
+        indexes = [models.Index(fields=["town_code", "spent_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_fen__gt=0), name="working_spending_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.spent_on} {self.town_code} {self.kind} {self.amount_fen}"

@@ -3,11 +3,19 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
-from jiuzhu.core.models import User
+from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.roles import Capability
-from jiuzhu.funds.models import Allocation, Budget, TownFiscalIndex
+from jiuzhu.core.selectors import in_area
+from jiuzhu.funds.models import (
+    Allocation,
+    Budget,
+    TownFiscalIndex,
+    WorkingBudget,
+    WorkingFundKind,
+    WorkingSpending,
+)
 from jiuzhu.payments.selectors import failed_in_year, paid_by_month
 from jiuzhu.policy.accessors import Funds
 
@@ -86,3 +94,93 @@ def not_paid(user: User, year: int) -> int:
     if not user.can(Capability.VIEW_PAYROLL):
         return 0
     return failed_in_year(year, user.scope_prefix)
+
+
+@dataclass
+class TownFunds:
+    """What a town received and spent in a year: the assistance itself and, by kind, its
+    working funds."""
+
+    town: Region
+    assistance_budget: int = 0
+    assistance_paid: int = 0
+    # kind -> [budget, spent], in WorkingFundKind's order.
+    working: dict[str, list[int]] = field(
+        default_factory=lambda: {kind: [0, 0] for kind in WorkingFundKind.values}
+    )
+
+    @property
+    def working_budget(self) -> int:
+        return sum(budget for budget, _ in self.working.values())
+
+    @property
+    def working_spent(self) -> int:
+        return sum(spent for _, spent in self.working.values())
+
+    @property
+    def received(self) -> int:
+        return self.assistance_budget + self.working_budget
+
+    @property
+    def spent(self) -> int:
+        return self.assistance_paid + self.working_spent
+
+    @property
+    def working_rows(self) -> list[tuple[str, int, int]]:
+        """(kind label, budget, spent) for the page."""
+        return [
+            (WorkingFundKind(kind).label, budget, spent)
+            for kind, (budget, spent) in self.working.items()
+        ]
+
+
+def town_funds(user: User, year: int) -> list[TownFunds]:
+    """Each town in the user's area: assistance budgeted and paid, working funds budgeted
+    and spent by kind, in the year."""
+    if not user.can(Capability.VIEW_PAYROLL):
+        return []
+    towns = {
+        town.code: TownFunds(town)
+        for town in Region.objects.filter(level=RegionLevel.TOWN)
+        .filter(in_area(user, "code"))
+        .order_by("code")
+    }
+    for code, fen in (
+        Budget.objects.filter(year=year, region_code__in=towns)
+        .values_list("region_code")
+        .annotate(fen=Sum("amount_fen"))
+    ):
+        towns[code].assistance_budget = int(fen)
+    for _, _, town_code, fen in paid_by_month(year, user.scope_prefix):
+        for row in towns.values():
+            if town_code.startswith(row.town.prefix):
+                row.assistance_paid += fen
+    for code, kind, fen in WorkingBudget.objects.filter(year=year, town_code__in=towns).values_list(
+        "town_code", "kind", "amount_fen"
+    ):
+        towns[code].working[kind][0] = int(fen)
+    for code, kind, fen in (
+        WorkingSpending.objects.filter(spent_on__year=year, town_code__in=towns)
+        .values_list("town_code", "kind")
+        .annotate(fen=Sum("amount_fen"))
+    ):
+        towns[code].working[kind][1] = int(fen)
+    return list(towns.values())
+
+
+def working_spending(user: User, year: int) -> QuerySet[WorkingSpending]:
+    """The working-funds spending entries of the year in the user's area."""
+    if not user.can(Capability.VIEW_PAYROLL):
+        return WorkingSpending.objects.none()
+    return (
+        WorkingSpending.objects.filter(spent_on__year=year)
+        .filter(in_area(user, "town_code"))
+        .select_related("town")
+    )
+
+
+def spending_entry(user: User, pk: int) -> WorkingSpending | None:
+    """One spending entry in the user's area (for its voucher), or None."""
+    if not user.can(Capability.VIEW_PAYROLL):
+        return None
+    return WorkingSpending.objects.filter(in_area(user, "town_code"), pk=pk).first()

@@ -104,6 +104,11 @@ AUDIT_ACTIONS = {
     "record_medical_bills": "录入医疗救助票据",
     "approve_medical_bill": "审批医疗救助",
     "make_medical_payment_file": "生成医疗救助银行发放文件",
+    "set_working_budget": "设置工作经费预算",
+    "change_working_budget": "修改工作经费预算",
+    "record_working_spending": "登记工作经费支出",
+    "apply_poverty_list": "按扶贫部门名单更新脱贫户与监测对象标识",
+    "save_town_office": "维护乡镇经办窗口",
 }
 
 
