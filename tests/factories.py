@@ -11,7 +11,14 @@ from jiuzhu.core import idnumber
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.roles import Role
 from jiuzhu.registry import services
-from jiuzhu.registry.models import Household, HukouType, Person, Relation
+from jiuzhu.registry.models import (
+    Household,
+    HukouType,
+    Person,
+    PovertyKind,
+    PovertyListing,
+    Relation,
+)
 
 PASSWORD = "correct-horse-battery"
 _sequence = itertools.count(1)
@@ -95,7 +102,8 @@ def household(
     village_region = village_region or village()
     actor = actor or user(Role.COUNTY_ADMIN, county())
     members = members or [member(residence=village_region)]
-    return services.create_household(
+    poor = extra.pop("registered_poor", False)
+    created = services.create_household(
         actor,
         services.HouseholdInput(
             registered_region=village_region,
@@ -105,6 +113,18 @@ def household(
             **extra,
         ),
     )
+    if poor:
+        listed_poor(created)
+    return created
+
+
+def listed_poor(household_obj: Household, since: dt.date = dt.date(2016, 1, 1)) -> None:
+    """The household as on the bureau's list (what an imported list does, without one)."""
+    PovertyListing.objects.create(
+        household=household_obj, kind=PovertyKind.REGISTERED_POOR, since=since, source="测试"
+    )
+    Household.objects.filter(pk=household_obj.pk).update(registered_poor=True)
+    household_obj.registered_poor = True
 
 
 # --- shared by the cases, payments and policy tests ---------------------------------------

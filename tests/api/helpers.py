@@ -70,7 +70,6 @@ def household_payload(village: Region, members: list[dict[str, Any]] | None = No
         "residence_region": village.code,
         "area_type": "rural",
         "address": "东阿村1组1号",
-        "registered_poor": False,
         "members": members if members is not None else [member_payload(village)],
     }
     data.update(extra)

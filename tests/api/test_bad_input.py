@@ -130,7 +130,11 @@ def _cases(village, other_village):
             "members.0.disability_grade",
         ),
         "grade as text": (_bad_member(village, disability_grade="二"), "应为整数。", None),
-        "boolean as text": (household_payload(village, registered_poor="yes"), None, None),
+        "poverty flag by hand": (
+            household_payload(village, registered_poor=True),
+            "未知字段。",
+            "registered_poor",
+        ),
         "name as number": (_bad_member(village, name=123), "应为字符串。", "members.0.name"),
         "members not a list": (household_payload(village, members={"a": 1}), None, "members"),
         "unknown field": (household_payload(village, number="X1"), "未知字段。", "number"),

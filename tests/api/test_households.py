@@ -116,11 +116,12 @@ def test_create_household_with_members(api, assistant, dong_e_village, dong_e_vi
     body = created(
         api,
         "/api/households/",
-        household_payload(dong_e_village, [head, child], registered_poor=True),
+        household_payload(dong_e_village, [head, child]),
     )
     household = Household.objects.get(pk=body["id"])
     assert household.number.startswith("370124102201")
-    assert household.registered_poor is True
+    # The poverty flag comes from the bureau's list, never from a partner system.
+    assert household.registered_poor is False
     assert [m["name"] for m in body["members"]] == ["孙大海", "孙小红"]
     child_row = body["members"][1]
     assert child_row["relation"] == "child"
@@ -189,18 +190,21 @@ def test_detail_has_members_past_members_incomes_assets_and_is_logged(
 def test_patch_household_changes_only_the_fields_given(api, dong_e_household, dong_e_village2):
     response = api.patch(
         f"/api/households/{dong_e_household.pk}/",
-        {"residence_region": dong_e_village2.code, "registered_poor": True},
+        {"residence_region": dong_e_village2.code},
         format="json",
     )
     assert response.status_code == 200, response.json()
     dong_e_household.refresh_from_db()
     assert dong_e_household.residence_code == dong_e_village2.code
-    assert dong_e_household.registered_poor is True
     assert dong_e_household.address == "东阿村3组12号"
     assert dong_e_household.area_type == "rural"
     assert response.json()["residence_region"]["code"] == dong_e_village2.code
     entry = AuditEntry.objects.get(action="update_household")
-    assert set(entry.changes) == {"residence_region", "registered_poor"}
+    assert set(entry.changes) == {"residence_region"}
+    refused = api.patch(
+        f"/api/households/{dong_e_household.pk}/", {"registered_poor": True}, format="json"
+    )
+    assert refused.status_code == 400
 
 
 def test_patch_household_to_a_region_outside_the_area_is_refused(

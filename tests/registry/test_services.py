@@ -31,7 +31,6 @@ def test_create_household_with_members(dong_e_assistant, dong_e_village):
             factories.member(Relation.HEAD, "张三", dong_e_village, id_number=head_id),
             factories.member(Relation.SPOUSE, "李四", dong_e_village),
         ],
-        registered_poor=True,
     )
     assert household.number == "37012410220100001"
     assert household.registered_code == dong_e_village.code

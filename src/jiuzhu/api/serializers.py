@@ -118,7 +118,6 @@ class HouseholdFieldsMixin(serializers.Serializer[Any]):
     residence_region = RegionCode(help_text="居住地（村、社区）12位区划代码")
     area_type = AreaType(help_text="城乡类别")
     address = Text(max_length=120, required=False, allow_blank=True, help_text="详细地址")
-    registered_poor = Flag(required=False, help_text="建档立卡贫困户")
 
 
 class HouseholdCreateSerializer(StrictSerializer, HouseholdFieldsMixin):

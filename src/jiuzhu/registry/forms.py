@@ -47,7 +47,6 @@ class HouseholdForm(forms.Form):
     residence_region = VillageField(Region.objects.none(), label="居住地（村、社区）")
     area_type = forms.ChoiceField(label="城乡类别", choices=HukouType.choices)
     address = forms.CharField(label="详细地址", max_length=120, required=False)
-    registered_poor = forms.BooleanField(label="建档立卡贫困户", required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

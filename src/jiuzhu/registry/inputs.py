@@ -50,7 +50,6 @@ class HouseholdInput:
     residence_region: Region
     area_type: str
     address: str = ""
-    registered_poor: bool = False
     members: list[MemberInput] = field(default_factory=list)
 
 

@@ -233,3 +233,42 @@ class Asset(HouseholdRecord):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.value}"
+
+
+class PovertyKind(models.TextChoices):
+    """The poverty-alleviation bureau's lists (docs/policy/county-opinions.md#registered-poor)."""
+
+    REGISTERED_POOR = "registered_poor", "建档立卡脱贫户"
+    MONITORED = "monitored", "防止返贫监测对象"
+
+
+class PovertyListing(models.Model):
+    """A household's time on one of the bureau's lists, as its monthly list said: set when
+    the household first appears, ended when a later list no longer names it. Never typed
+    in by hand; Household.registered_poor follows the open registered-poor listing."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="poverty_listings"
+    )
+    kind = models.CharField("类别", max_length=16, choices=PovertyKind.choices)
+    since = models.DateField("纳入日期")
+    until = models.DateField("退出日期", null=True, blank=True)
+    source = models.CharField("来源", max_length=100)
+    # The department extract (verification app) whose list started / ended it.
+    started_by = models.BigIntegerField(null=True, blank=True)
+    ended_by = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "脱贫户与监测对象标识"
+        ordering = ["household_id", "kind", "since"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "kind"],
+                condition=Q(until__isnull=True),
+                name="one_open_poverty_listing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.kind} {self.since}–{self.until}"

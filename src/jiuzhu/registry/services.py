@@ -172,7 +172,6 @@ def create_household(actor: User, data: HouseholdInput) -> Household:
                 residence_code=data.residence_region.code,
                 area_type=data.area_type,
                 address=data.address.strip(),
-                registered_poor=data.registered_poor,
             )
             for member, fact in zip(data.members, facts, strict=True):
                 _join(household, _create_person(member, fact), member, today)
@@ -184,7 +183,6 @@ def create_household(actor: User, data: HouseholdInput) -> Household:
                     "registered_region": data.registered_region.code,
                     "residence_region": data.residence_region.code,
                     "area_type": data.area_type,
-                    "registered_poor": data.registered_poor,
                     "members": [_member_audit(m) for m in data.members],
                 },
             )
@@ -203,7 +201,8 @@ def _diff(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def update_household(actor: User, household: Household, data: HouseholdInput) -> Household:
-    """Change a household's regions, area type, address or poverty flag; the changes are audited."""
+    """Change a household's regions, area type or address; the changes are audited (the
+    poverty flags come from the bureau's list only: registry/poverty.py)."""
     require(actor, Capability.EDIT_HOUSEHOLDS)
     check_household_fields(actor, data)
     values = {
@@ -211,7 +210,6 @@ def update_household(actor: User, household: Household, data: HouseholdInput) ->
         "residence_region": data.residence_region,
         "area_type": data.area_type,
         "address": data.address.strip(),
-        "registered_poor": data.registered_poor,
     }
     with transaction.atomic():
         changes = _diff(household, values)

@@ -27,7 +27,7 @@ from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.registry.models import Household, Membership, Person
 from jiuzhu.registry.selectors import households_in_scope
-from jiuzhu.verification import importer
+from jiuzhu.verification import importer, poverty
 from jiuzhu.verification.models import (
     Authorisation,
     Engine,
@@ -217,11 +217,20 @@ def _extract_fields(
 def _decided(actor: User, extract: ExtractImport, on_errors: OnErrors) -> ImportOutcome:
     """A pending extract kept or rejected at once when `on_errors` (or no error) says so."""
     if extract.error_count == 0 or on_errors == OnErrors.KEEP_VALID:
-        decide_extract(actor, extract.pk, keep_valid=True)
-        extract.refresh_from_db()
+        with transaction.atomic():
+            decide_extract(actor, extract.pk, keep_valid=True)
+            extract.refresh_from_db()
+            # A complete list (the poverty bureau's) sets and ends the households' flags.
+            listed = (
+                poverty.apply_extract(actor, extract)
+                if get_source(extract.source).complete_list
+                else None
+            )
         kept = f"已导入 {extract.rows_valid:,} 行。"
         if extract.error_count:
             kept += f" 另有 {extract.rows_invalid:,} 行有错误，已舍弃。"
+        if listed is not None:
+            kept += listed.message
         return ImportOutcome(extract, kept)
     if on_errors == OnErrors.REJECT:
         decide_extract(actor, extract.pk, keep_valid=False)
@@ -231,6 +240,20 @@ def _decided(actor: User, extract: ExtractImport, on_errors: OnErrors) -> Import
         extract,
         f"文件有 {extract.rows_invalid:,} 行错误、{extract.rows_valid:,} 行有效，"
         "请选择整体退回或仅导入有效行。",
+    )
+
+
+def _incomplete_list(result: importer.ValidationResult) -> str:
+    """Why a complete list with bad rows is refused whole: its first errors, by row."""
+    first = "；".join(
+        f"第{error.row}行{error.column}：{error.message}"
+        if error.column
+        else f"第{error.row}行：{error.message}"
+        for error in result.errors[:3]
+    )
+    return (
+        f"名单有 {result.rows_invalid:,} 行错误（{first}），须整份无误才能导入，"
+        "未导入，原有标识未改变。"
     )
 
 
@@ -269,6 +292,9 @@ def import_extract(
         provenance={"imported_by": actor.username, "file_name": file_name[:200]},
         sha256=sha256,
     )
+    if source.complete_list and result.error_count:
+        staged.unlink(missing_ok=True)
+        raise DomainError(_incomplete_list(result))
     fields = _extract_fields(actor, source.code, extract_date, path, file_name, channel, result)
     if result.rows_valid == 0:
         staged.unlink(missing_ok=True)

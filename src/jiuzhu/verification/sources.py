@@ -63,6 +63,8 @@ class Source:
     detail_columns: tuple[str, ...] = ()
     # (column, value) -> (kind, category) for rows that differ from the default.
     overrides: dict[tuple[str, str], tuple[str, Category]] = field(default_factory=dict)
+    # A complete list (each extract replaces the last in full): refused whole on any bad row.
+    complete_list: bool = False
 
     @property
     def all_columns(self) -> tuple[Column, ...]:
@@ -108,6 +110,7 @@ KIND_LABELS: dict[str, str] = {
     "death": "死亡或火化",
     "student": "在校学生",
     "public_payroll": "财政供养人员",
+    "poverty_listing": "脱贫户或防止返贫监测对象",
 }
 
 CATEGORY_LABELS: dict[str, str] = {
@@ -150,6 +153,7 @@ def _source(row: dict[str, Any]) -> Source:
             )
             for override in row.get("overrides", ())
         },
+        complete_list=row.get("complete_list", False),
     )
 
 
