@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "jiuzhu.oversight",
     "jiuzhu.medical",
     "jiuzhu.portal",
+    "jiuzhu.publicity",
     "jiuzhu.api",
     "jiuzhu.dashboard",
     "jiuzhu.demo",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("verification/", include("jiuzhu.verification.urls")),
     path("portal/progress/", portal_views.progress, name="portal_progress"),
     path("portal/", include("jiuzhu.portal.urls")),
+    path("guide/", include("jiuzhu.publicity.urls")),
     path("notice/", public_views.notice_board, name="notice"),
     path("notice/screen/", public_views.notice_screen, name="notice_screen"),
     path("notice/print.pdf", public_views.notice_pdf, name="notice_pdf"),

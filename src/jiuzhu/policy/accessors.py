@@ -185,3 +185,77 @@ class MedicalRule:
         deductible, share, cap = _MEDICAL[group]
         parameters = ParameterSet.load(day)
         return cls(parameters.fen(deductible), Decimal(parameters[share]), parameters.fen(cap))
+
+
+# The figures the public programme pages quote (publicity app): money in fen, shares as
+# Decimal, counts as int; a figure not in force on the day is left out.
+_PUBLIC_MONEY = (
+    "dibao.standard.urban",
+    "dibao.standard.rural",
+    "tekun.basic.urban",
+    "tekun.basic.rural",
+    "tekun.care.self_care",
+    "tekun.care.semi_dependent",
+    "tekun.care.dependent",
+    "children.standard.institutional",
+    "children.standard.dispersed",
+    "disability.living_subsidy",
+    "disability.nursing_subsidy",
+    "elderly.subsidy",
+    "medical.assisted.deductible",
+    "medical.assisted.cap",
+    "medical.edge.deductible",
+    "medical.edge.cap",
+)
+_PUBLIC_COUNTS = (
+    "children.max_age",
+    "temporary.town_limit_months",
+    "temporary.county_limit_months",
+    "disability.nursing_max_grade",
+    "elderly.min_age",
+    "procedure.decision_working_days",
+    "procedure.notice_days",
+    "procedure.advance_aid_hours",
+)
+_PUBLIC_SHARES = ("medical.assisted.share", "medical.edge.share")
+
+
+@dataclass(frozen=True)
+class PublicStandards:
+    """The standards in force on a day as the public leaflets quote them, by name
+    (`money("dibao.standard.rural")`); None for one the county has not entered yet."""
+
+    on_day: dt.date
+    figures: dict[str, int | Decimal]
+
+    @classmethod
+    def on(cls, day: dt.date) -> Self:
+        parameters = ParameterSet.load(day)
+        figures: dict[str, int | Decimal] = {}
+        for key in _PUBLIC_MONEY:
+            if key in parameters:
+                figures[key] = parameters.fen(key)
+        for key in _PUBLIC_COUNTS:
+            if key in parameters:
+                figures[key] = int(parameters[key])
+        for key in _PUBLIC_SHARES:
+            if key in parameters:
+                figures[key] = Decimal(parameters[key])
+        return cls(day, figures)
+
+    def money(self, key: str) -> int | None:
+        value = self.figures.get(key)
+        return int(value) if value is not None else None
+
+    def count(self, key: str) -> int | None:
+        value = self.figures.get(key)
+        return int(value) if value is not None else None
+
+    def percent(self, key: str) -> int | None:
+        value = self.figures.get(key)
+        return int(Decimal(value) * 100) if value is not None else None
+
+    @staticmethod
+    def standard_keys() -> tuple[str, ...]:
+        """The money standards whose history the public page lists."""
+        return _PUBLIC_MONEY

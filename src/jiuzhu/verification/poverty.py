@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 from jiuzhu.core.models import User
 from jiuzhu.core.services import record_audit
 from jiuzhu.registry.models import PovertyKind
-from jiuzhu.registry.poverty import ListOutcome, Listed, apply_list
+from jiuzhu.registry.poverty import Listed, ListOutcome, apply_list
 from jiuzhu.verification.models import ExtractImport
 from jiuzhu.verification.sources import get_source
 
