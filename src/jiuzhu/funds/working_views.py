@@ -96,7 +96,7 @@ def working_funds(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def voucher(request: HttpRequest, pk: int) -> HttpResponse:
+def voucher(request: HttpRequest, pk: int) -> FileResponse:
     """A spending entry's voucher, to staff who see the town's funds."""
     user = require_page(request, Capability.VIEW_PAYROLL)
     entry = selectors.spending_entry(user, pk)

@@ -28,12 +28,12 @@ def _percent(standards: PublicStandards, key: str) -> str:
     return f"{value}%" if value is not None else NOT_SET
 
 
-def usual_duration(standards: PublicStandards) -> str:
+def usual_duration(s: PublicStandards) -> str:
     """The time limit of an ordinary application, from the procedure's parameters."""
     return (
-        f"乡镇（街道）自受理之日起{_count(standards, 'procedure.decision_working_days', '个工作日')}"
-        f"内作出决定，其间在村（社区）公示{_count(standards, 'procedure.notice_days', '天')}；"
-        f"情况紧急的，先行救助，{_count(standards, 'procedure.advance_aid_hours', '小时')}内到位。"
+        f"乡镇（街道）自受理之日起{_count(s, 'procedure.decision_working_days', '个工作日')}"
+        f"内作出决定，其间在村（社区）公示{_count(s, 'procedure.notice_days', '天')}；"
+        f"情况紧急的，先行救助，{_count(s, 'procedure.advance_aid_hours', '小时')}内到位。"
     )
 
 
@@ -80,8 +80,10 @@ def _education(_: PublicStandards) -> list[str]:
 def _temporary(s: PublicStandards) -> list[str]:
     return [
         "按困难程度一次性救助。",
-        f"乡镇（街道）可审批每人最多{_count(s, 'temporary.town_limit_months', '个月')}的当地低保标准；"
-        f"超过的报县级审批，每户最多{_count(s, 'temporary.county_limit_months', '个月')}的低保标准。",
+        "乡镇（街道）可审批每人最多"
+        f"{_count(s, 'temporary.town_limit_months', '个月')}的当地低保标准；"
+        f"超过的报县级审批，每户最多{_count(s, 'temporary.county_limit_months', '个月')}"
+        "的低保标准。",
     ]
 
 
