@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.urls import Resolver404, resolve
 
@@ -25,10 +26,12 @@ from jiuzhu.core.models import User
 from jiuzhu.core.roles import Capability, Role
 from jiuzhu.core.templatetags.jiuzhu import AUDIT_ACTIONS
 from jiuzhu.funds import services as funds
+from jiuzhu.funds import working
 from jiuzhu.payments import files
 from jiuzhu.payments import services as pay
 from jiuzhu.policy import services as policy
 from jiuzhu.policy.models import Parameter
+from jiuzhu.publicity import services as publicity
 from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Relation
 from jiuzhu.verification import jobs
@@ -327,6 +330,13 @@ def county(dong_e, meigui, dong_e_village, meigui_village, monkeypatch, tmp_path
         "死亡未报",
     )
     funds.set_budget(admin, 2026, "dibao", dong_e, 12_000_000, "年初预算")
+    # Working funds with a spending entry, a town office, an imported poverty list.
+    working.set_working_budget(admin, 2026, dong_e, "training", 50_000, "年度培训")
+    voucher = SimpleUploadedFile("发票.pdf", b"%PDF-1.4\n")
+    working.record_spending(admin, dong_e, "training", dt.date(2026, 6, 1), 12_345, "培训", voucher)
+    publicity.save_office(admin, dong_e, "东阿镇便民服务中心", "东阿镇政府大院", "0531-87451234")
+    listed = {"id_number": head.id_number, "name": head.name, "category": "防止返贫监测对象"}
+    import_rows(officer, tmp_path, "poverty", [listed], extract_date=dt.date(2026, 11, 30))
     policy.set_parameter(
         admin,
         "consumption.per_capita.rural",

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.management.commands.import_regions import load_shipped_regions
@@ -24,12 +25,14 @@ from jiuzhu.demo.accounts import (
     create_staff,
 )
 from jiuzhu.demo.cases import generate_cases
+from jiuzhu.demo.funds import seed_working_funds
 from jiuzhu.demo.load import load_households
 from jiuzhu.demo.medical import seed_demo as seed_medical
 from jiuzhu.demo.outreach import seed_demo as seed_outreach
 from jiuzhu.demo.oversight import seed_demo as seed_oversight
 from jiuzhu.demo.payrolls import pay_history
 from jiuzhu.demo.portal import seed_demo as seed_portal
+from jiuzhu.demo.publicity import seed_offices
 from jiuzhu.demo.verification import seed_demo as seed_verification
 from jiuzhu.registry.models import Household
 
@@ -67,6 +70,7 @@ class Command(BaseCommand):
             self.stdout.write(f"已导入平阴县行政区划 {load_shipped_regions()} 条。")
         self.stdout.write(f"已创建工作人员账号 {create_staff()} 个。")
         self.stdout.write(f"已为须两步验证的账号绑定演示身份验证器 {create_authenticators()} 个。")
+        self.stdout.write(f"已登记政策宣传页面的经办窗口 {seed_offices()} 个。")
         if households:
             self._households_and_cases(households, options)
         self._print_accounts()
@@ -125,6 +129,8 @@ class Command(BaseCommand):
             f"已生成投诉举报 {oversight.complaints} 件（已答复 {oversight.replied} 件），"
             f"风险预警 {oversight.alerts} 条，失信记录 {oversight.dishonesty} 条。"
         )
+        spent = seed_working_funds(seed, timezone.localdate())
+        self.stdout.write(f"已生成各乡镇工作经费预算和支出 {spent} 笔。")
         applicants = seed_portal()
         self.stdout.write(f"已生成掌上办申请 {len(applicants)} 件，可用以下身份登录掌上办：")
         for line in applicants:

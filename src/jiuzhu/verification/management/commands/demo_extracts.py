@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
-from jiuzhu.registry.models import Membership
+from jiuzhu.registry.models import Household, Membership
 from jiuzhu.verification import services
 from jiuzhu.verification.sources import SOURCES
 
@@ -70,7 +70,33 @@ def build(seed: int = 1) -> dict[str, list[dict[str, str]]]:
                     "address": "平阴县榆山街道",
                 }
             )
+    rows["poverty"] = poverty_list(members, random.Random(seed + 1))
     return rows
+
+
+def poverty_list(members: list[Membership], rng: random.Random) -> list[dict[str, str]]:
+    """The poverty bureau's list: the heads of the registered-poor households, and a few
+    other households under monitoring (防止返贫监测对象)."""
+    poor = set(Household.objects.filter(registered_poor=True).values_list("pk", flat=True))
+    listed = []
+    for m in members:
+        if m.relation != "head":
+            continue
+        p = m.person
+        ident = {"id_number": p.id_number, "name": p.name, "birth_date": p.birth_date.isoformat()}
+        if m.household_id in poor:
+            since = f"{rng.choice((2014, 2015, 2016))}-{rng.randint(1, 12):02d}-01"
+            listed.append({**ident, "category": "建档立卡脱贫户", "since": since})
+        elif rng.random() < 0.03:
+            listed.append(
+                {
+                    **ident,
+                    "category": "防止返贫监测对象",
+                    "since": f"2025-{rng.randint(1, 12):02d}-01",
+                    "monitoring_type": rng.choice(("边缘易致贫户", "突发严重困难户")),
+                }
+            )
+    return listed
 
 
 class Command(BaseCommand):
