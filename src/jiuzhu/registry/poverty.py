@@ -19,6 +19,9 @@ from jiuzhu.core.permissions import require
 from jiuzhu.core.roles import Capability
 from jiuzhu.registry.models import Household, Membership, PovertyKind, PovertyListing
 
+# Keys per query when looking up or ending listings.
+CHUNK = 5000
+
 
 @dataclass(frozen=True)
 class Listed:
@@ -51,12 +54,14 @@ def apply_list(
     transaction (the caller, the extract's import, records the audit entry)."""
     require(actor, Capability.IMPORT_EXTRACTS)
     rows = list(rows)
-    households = dict(
-        Membership.objects.filter(
-            person__id_digest__in={row.id_digest for row in rows if row.id_digest},
-            end_date__isnull=True,
-        ).values_list("person__id_digest", "household_id")
-    )
+    digests = sorted({row.id_digest for row in rows if row.id_digest})
+    households: dict[str, int] = {}
+    for start in range(0, len(digests), CHUNK):  # SQLite bounds a query's parameters
+        households.update(
+            Membership.objects.filter(
+                person__id_digest__in=digests[start : start + CHUNK], end_date__isnull=True
+            ).values_list("person__id_digest", "household_id")
+        )
     wanted: dict[tuple[int, str], dt.date] = {}
     outcome = ListOutcome()
     for row in rows:
@@ -72,10 +77,11 @@ def apply_list(
             (listing.household_id, listing.kind): listing
             for listing in PovertyListing.objects.select_for_update().filter(until__isnull=True)
         }
-        ended = [key for key in open_now if key not in wanted]
-        PovertyListing.objects.filter(pk__in=[open_now[key].pk for key in ended]).update(
-            until=as_of, ended_by=extract_id
-        )
+        ended = [open_now[key].pk for key in open_now if key not in wanted]
+        for start in range(0, len(ended), CHUNK):
+            PovertyListing.objects.filter(pk__in=ended[start : start + CHUNK]).update(
+                until=as_of, ended_by=extract_id
+            )
         PovertyListing.objects.bulk_create(
             PovertyListing(
                 household_id=household_id,
@@ -90,7 +96,11 @@ def apply_list(
         outcome.ended = len(ended)
         outcome.kept = sum(1 for key in wanted if key in open_now)
         outcome.started = len(wanted) - outcome.kept
-        poor = {household for household, kind in wanted if kind == PovertyKind.REGISTERED_POOR}
+        # The flag the formulas read follows the open registered-poor listings (subqueries:
+        # no list of keys however long the list).
+        poor = PovertyListing.objects.filter(
+            kind=PovertyKind.REGISTERED_POOR, until__isnull=True
+        ).values("household_id")
         Household.objects.filter(registered_poor=True).exclude(pk__in=poor).update(
             registered_poor=False
         )
