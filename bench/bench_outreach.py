@@ -1,6 +1,7 @@
 """Monitoring warning rules at scale: N households (~2.5N persons) against 10·N department
-rows (deaths, and the previous and latest extracts of unemployment benefits and of
-students, 20 % each).
+rows: deaths 10 %, the previous and latest extracts of unemployment benefits and of
+students 15 % each, the year's medical spending 15 %, disability certificates 5 %,
+disaster losses 10 %. Joined on 32-character ID digests, as the snapshots hold them.
 
 `python -m bench --size 1000000 --only outreach_warnings`
 
@@ -27,9 +28,10 @@ TODAY = dt.date(2026, 12, 1)
 
 
 def _ids(serial: np.ndarray) -> pa.Array:
-    """18-character ID-like strings from serials (the join key; check digits do not matter)."""
-    digits = pc.utf8_lpad(pa.array(serial).cast(pa.string()), width=12, padding="0")
-    return pc.binary_join_element_wise("370124", digits, "")
+    """32-character digest-like strings from serials (core.crypto.DIGEST_CHARS), the
+    varying digits first as in a real digest."""
+    digits = pc.utf8_lpad(pa.array(serial).cast(pa.string()), width=32, padding="0")
+    return pc.utf8_reverse(digits)
 
 
 def write_inputs(size: int, folder: Path, seed: int = 15) -> dict[str, Path]:
@@ -47,7 +49,7 @@ def write_inputs(size: int, folder: Path, seed: int = 15) -> dict[str, Path]:
             {
                 "person_id": np.arange(1, persons + 1, dtype=np.int64),
                 "household_id": rng.integers(1, size + 1, persons, dtype=np.int64),
-                "id_number": _ids(np.arange(persons)),
+                "id_digest": _ids(np.arange(persons)),
                 "birth_date": np.datetime64("1940-01-01")
                 + rng.integers(0, 30_000, persons).astype("timedelta64[D]"),
             }
@@ -59,28 +61,66 @@ def write_inputs(size: int, folder: Path, seed: int = 15) -> dict[str, Path]:
     # drawn lie beyond it.
     reach = int(persons * 1.5)
     shares = {
-        name: 0.2
-        for name in ("deaths", "benefits_before", "benefits_now", "students_before", "students_now")
+        "deaths": 0.10,
+        "benefits_before": 0.15,
+        "benefits_now": 0.15,
+        "students_before": 0.15,
+        "students_now": 0.15,
+        "medical": 0.15,
+        "disabilities": 0.05,
+        "disasters": 0.10,
     }
     for name, share in shares.items():
         n = int(rows * share)
-        ids = _ids(rng.integers(0, reach, n))
-        if name == "deaths":
-            days = rng.integers(0, 365, n).astype("timedelta64[D]")
-            table = pa.table(
-                {
-                    "id_number": ids,
-                    "extract_date": np.datetime64(TODAY) - days,
-                    "detail": pa.array(["死亡日期：2026-10-01"] * n),
-                }
-            )
-        elif name.startswith("students"):
-            table = pa.table({"id_number": ids, "detail": pa.array(["东阿镇中学 初中"] * n)})
-        else:
-            table = pa.table({"id_number": ids, "amount_fen": rng.integers(0, 200_000, n)})
         paths[name] = folder / f"{name}.parquet"
-        pq.write_table(table, paths[name])
+        pq.write_table(_department(name, _ids(rng.integers(0, reach, n)), rng), paths[name])
     return paths
+
+
+def _recent(rng: np.random.Generator, n: int) -> np.ndarray:
+    return np.datetime64(TODAY) - rng.integers(0, 365, n).astype("timedelta64[D]")
+
+
+def _department(name: str, ids: pa.Array, rng: np.random.Generator) -> pa.Table:
+    """One department's rows as the importer stores them (own columns as col_<name>)."""
+    n = len(ids)
+    if name == "deaths":
+        return pa.table(
+            {
+                "id_digest": ids,
+                "extract_date": _recent(rng, n),
+                "detail": pa.array(["2026-10-01"] * n),
+            }
+        )
+    if name.startswith("students"):
+        return pa.table({"id_digest": ids, "detail": pa.array(["东阿镇中学 初中"] * n)})
+    if name == "medical":
+        return pa.table(
+            {
+                "id_digest": ids,
+                "col_year": np.full(n, TODAY.year, dtype=np.int64),
+                "amount_fen": rng.integers(0, 5_000_000, n),
+            }
+        )
+    if name == "disabilities":
+        return pa.table(
+            {
+                "id_digest": ids,
+                "col_grade": rng.integers(1, 5, n),
+                "col_registered_on": _recent(rng, n),
+                "detail": pa.array(["肢体 2"] * n),
+            }
+        )
+    if name == "disasters":
+        return pa.table(
+            {
+                "id_digest": ids,
+                "col_occurred_on": _recent(rng, n),
+                "amount_fen": rng.integers(0, 2_000_000, n),
+                "detail": pa.array(["暴雨 房屋严重损坏"] * n),
+            }
+        )
+    return pa.table({"id_digest": ids, "amount_fen": rng.integers(0, 200_000, n)})
 
 
 @benchmark("outreach_warnings")
@@ -102,11 +142,19 @@ def run(size: int) -> None:
             students_before=paths["students_before"],
             students_now=paths["students_now"],
             students_date=TODAY,
+            medical=paths["medical"],
+            disabilities=paths["disabilities"],
+            disasters=[paths["disasters"]],
         )
         thresholds = warnings.Thresholds(
             death_since=TODAY - dt.timedelta(days=90),
             benefit_min_fen=50_000,
             born_after=dt.date(2010, 12, 1),
+            medical_min_fen=2_000_000,
+            disability_since=TODAY - dt.timedelta(days=90),
+            severe_grade=2,
+            disaster_since=TODAY - dt.timedelta(days=90),
+            disaster_min_fen=500_000,
         )
         engine = DuckDBEngine()
         try:

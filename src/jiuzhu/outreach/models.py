@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from jiuzhu.cases.models import Case
 from jiuzhu.core.models import Region, User
-from jiuzhu.outreach.warnings import RULE_LABELS
+from jiuzhu.outreach.warnings import AMOUNT_LABELS, RULE_LABELS
 from jiuzhu.registry.models import Household, Person
 
 
@@ -241,6 +241,11 @@ class MonitoringWarning(models.Model):
     @property
     def rule_label(self) -> str:
         return RULE_LABELS.get(self.rule, self.rule)
+
+    @property
+    def amount_label(self) -> str:
+        """What the evidence's amount is ("" for a rule without one)."""
+        return AMOUNT_LABELS.get(self.rule, "")
 
 
 class MonitoringReason(models.TextChoices):

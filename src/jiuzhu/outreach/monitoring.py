@@ -39,6 +39,9 @@ TASK_KIND = "outreach.warnings"
 DEATHS_SOURCE = "deaths"
 BENEFITS_SOURCE = "unemployment"
 STUDENTS_SOURCE = "students"
+MEDICAL_SOURCE = "medical_expenses"
+DISABILITY_SOURCE = "disability"
+DISASTER_SOURCE = "disasters"
 
 
 def _accepted() -> QuerySet[ExtractImport]:
@@ -54,7 +57,18 @@ def _last_two(source: str, today: dt.date) -> tuple[Path | None, Path | None, dt
     return Path(latest[1].parquet_path), Path(latest[0].parquet_path), latest[0].extract_date
 
 
-def _inputs(directory: Path, today: dt.date) -> warnings.Inputs:
+def _latest(source: str) -> Path | None:
+    latest = _accepted().filter(source=source).order_by("-extract_date", "-pk").first()
+    return Path(latest.parquet_path) if latest else None
+
+
+def _since(source: str, day: dt.date) -> list[Path]:
+    """The accepted extracts of a source dated from `day` on."""
+    chosen = _accepted().filter(source=source, extract_date__gte=day)
+    return [Path(path) for path in chosen.values_list("parquet_path", flat=True)]
+
+
+def _inputs(directory: Path, today: dt.date, thresholds: warnings.Thresholds) -> warnings.Inputs:
     snapshot = export_registry(Household.objects.all(), directory, chunk_size=1_000_000)
     deaths = _accepted().filter(source=DEATHS_SOURCE).values_list("parquet_path", flat=True)
     benefits_before, benefits_now, benefits_date = _last_two(BENEFITS_SOURCE, today)
@@ -69,6 +83,9 @@ def _inputs(directory: Path, today: dt.date) -> warnings.Inputs:
         students_before=students_before,
         students_now=students_now,
         students_date=students_date,
+        medical=_latest(MEDICAL_SOURCE),
+        disabilities=_latest(DISABILITY_SOURCE),
+        disasters=_since(DISASTER_SOURCE, thresholds.disaster_since),
     )
 
 
@@ -87,9 +104,14 @@ def run_rules(actor: User, today: dt.date) -> int:
         death_since=today - dt.timedelta(days=limits.death_lookback_days),
         benefit_min_fen=limits.benefit_lost_min_fen,
         born_after=_years_before(today, limits.school_leaver_max_age),
+        medical_min_fen=limits.medical_out_of_pocket_min_fen,
+        disability_since=today - dt.timedelta(days=limits.disability_lookback_days),
+        severe_grade=limits.severe_disability_max_grade,
+        disaster_since=today - dt.timedelta(days=limits.disaster_lookback_days),
+        disaster_min_fen=limits.disaster_loss_min_fen,
     )
     with tempfile.TemporaryDirectory(prefix="warnings-") as folder:
-        inputs = _inputs(Path(folder), today)
+        inputs = _inputs(Path(folder), today, thresholds)
         engine = DuckDBEngine()
         try:
             found = warnings.hits(engine, inputs, thresholds).to_pylist()

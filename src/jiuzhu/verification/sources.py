@@ -108,6 +108,9 @@ KIND_LABELS: dict[str, str] = {
     "death": "死亡或火化",
     "student": "在校学生",
     "public_payroll": "财政供养人员",
+    "medical_out_of_pocket": "医疗费用个人自付（年度累计）",
+    "disability_certificate": "残疾人证",
+    "disaster_loss": "自然灾害损失",
 }
 
 CATEGORY_LABELS: dict[str, str] = {
