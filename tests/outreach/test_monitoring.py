@@ -9,7 +9,7 @@ from jiuzhu.core.models import Task
 from jiuzhu.core.workdays import Calendar
 from jiuzhu.outreach import monitoring, selectors
 from jiuzhu.outreach.models import MonitoredHousehold, MonitoringWarning
-from jiuzhu.policy.models import CalculationRun, EntitlementResult
+from jiuzhu.policy.models import CalculationRun, EntitlementResult, Parameter
 from jiuzhu.registry.models import Relation
 from jiuzhu.verification.models import ExtractStatus
 from tests import factories
@@ -302,3 +302,130 @@ def test_the_monitoring_page_adds_a_household_and_says_why_not(people, families)
     town.post("/outreach/monitoring/", {**form, "household_number": families["jobless"].number})
     assert MonitoredHousehold.objects.get().reason == "return_risk"
     assert client_for(people["coordinator"]).post("/outreach/monitoring/", form).status_code == 404
+
+
+def test_medical_disability_and_disaster_rules_with_their_thresholds(
+    people, families, officer, tmp_path
+):
+    today = timezone.localdate()
+    recent, old = today - dt.timedelta(days=10), today - dt.timedelta(days=200)
+    medical = [
+        {**identity(families["dead"]), "year": today.year, "out_of_pocket": "25000.00"},
+        {**identity(families["jobless"]), "year": today.year, "out_of_pocket": "19999.99"},
+    ]
+    import_rows(officer, tmp_path, "medical_expenses", medical, recent)
+    certificates = [
+        {
+            **identity(families["small"]),
+            "disability_type": "肢体",
+            "grade": 1,
+            "registered_on": recent,
+        },
+        {
+            **identity(families["jobless"]),
+            "disability_type": "视力",
+            "grade": 3,
+            "registered_on": recent,
+        },  # not severe
+        {
+            **identity(families["meigui"]),
+            "disability_type": "智力",
+            "grade": 2,
+            "registered_on": old,
+        },  # not new
+        {
+            **identity(families["dead"]),
+            "disability_type": "精神",
+            "grade": 0,
+            "registered_on": recent,
+        },  # no such grade
+    ]
+    import_rows(officer, tmp_path, "disability", certificates, recent)
+    losses = [
+        {
+            **identity(families["meigui"]),
+            "disaster": "7·20暴雨",
+            "occurred_on": recent,
+            "damage": "房屋倒塌",
+            "loss": "8000.00",
+        },
+        {
+            **identity(families["small"]),
+            "disaster": "7·20暴雨",
+            "occurred_on": recent,
+            "damage": "农作物绝收",
+            "loss": "4999.00",
+        },  # under the threshold
+        {
+            **identity(families["jobless"]),
+            "disaster": "春季冰雹",
+            "occurred_on": old,
+            "damage": "房屋严重损坏",
+            "loss": "30000.00",
+        },  # too long ago
+    ]
+    import_rows(officer, tmp_path, "disasters", losses, recent)
+
+    assert monitoring.run_rules(people["admin"], today) == 3
+    found = {
+        (
+            w.rule,
+            w.person.name,
+            w.town_code,
+            w.rule_label,
+            w.amount_label,
+            tuple(w.evidence.items()),
+        )
+        for w in MonitoringWarning.objects.select_related("person")
+    }
+    assert found == {
+        (
+            "medical_spending",
+            "赵一",
+            "370124102000",
+            "医疗费用个人负担过重",
+            "本年度个人自付",
+            (("source_date", f"{today.year}-01-01"), ("amount_fen", 2_500_000), ("detail", "")),
+        ),
+        (
+            "severe_disability",
+            "孙三",
+            "370124102000",
+            "新增重度残疾",
+            "",
+            (("source_date", str(recent)), ("amount_fen", 0), ("detail", "新办残疾人证 肢体 1级")),
+        ),
+        (
+            "disaster_damage",
+            "李四",
+            "370124106000",
+            "遭受自然灾害损失",
+            "核定损失",
+            (
+                ("source_date", str(recent)),
+                ("amount_fen", 800_000),
+                ("detail", "受灾 7·20暴雨 房屋倒塌"),
+            ),
+        ),
+    }
+    # A later medical extract of the same year does not raise the same warning again.
+    import_rows(officer, tmp_path, "medical_expenses", medical[:1], today)
+    assert monitoring.run_rules(people["admin"], today) == 0
+    page = client_for(people["assistant"]).get("/outreach/warnings/").content.decode()
+    assert "本年度个人自付 25,000.00 元" in page and "新办残疾人证 肢体 1级" in page
+    assert "李四" not in page  # 玫瑰镇's warning is not 东阿镇's to see
+
+
+def test_a_lower_threshold_in_force_widens_the_rule(people, families, officer, tmp_path):
+    today = timezone.localdate()
+    row = {**identity(families["jobless"]), "year": today.year, "out_of_pocket": "12000.00"}
+    import_rows(officer, tmp_path, "medical_expenses", [row], today)
+    assert monitoring.run_rules(people["admin"], today) == 0
+    Parameter.objects.create(
+        key="outreach.warning.medical_out_of_pocket_min",
+        effective_from=today - dt.timedelta(days=1),
+        value="10000.00",
+        unit="元/年",
+        source="县民政局通知",
+    )
+    assert monitoring.run_rules(people["admin"], today) == 1
