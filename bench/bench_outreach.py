@@ -9,6 +9,15 @@ Synthetic data written straight to Parquet (no database load). Figures:
   outreach_warnings_floor   the bare DuckDB joins the rules need (facts → persons →
                             households), counted
   outreach_warnings         the rules themselves (outreach.warnings.hits), hits to Arrow
+
+The "should be helped and is not" list over N households in the database (the policy
+benchmark's synthetic registry, one in three households on the monitoring list, an
+entitlement run of the month), run on a database of its own:
+  DATABASE_URL=postgres://postgres@127.0.0.1:5432/jiuzhu_bench \
+      python -m bench --size 1000000 --only outreach_unhelped
+  policy_read               the policy job's floor: the bare read of the registry columns
+  outreach_unhelped         the county's list: households per town and the first page
+                            (outreach.unhelped.unhelped), against that floor
 """
 
 import datetime as dt
@@ -179,3 +188,63 @@ def run(size: int) -> None:
             )
         finally:
             engine.close()
+
+
+LISTED_EVERY = 3  # one household in three on the monitoring list
+
+
+@benchmark("outreach_unhelped")
+def run_unhelped(size: int) -> None:
+    from bench.bench_policy import MONTH, _setup, fill_registry
+
+    _setup()
+    from django.db import connection
+
+    from jiuzhu.core.models import Region, User
+    from jiuzhu.core.roles import Role
+    from jiuzhu.outreach import unhelped
+    from jiuzhu.policy import batch
+    from jiuzhu.registry.models import Household
+
+    if not Household.objects.exists():
+        fill_registry(size)
+    n = Household.objects.count()
+    batch.read_registry()  # warm pages, as the policy benchmark reads them
+    with timer() as floor:
+        batch.read_registry()
+    record("policy_read", n, floor["seconds"])
+    run = batch.run_entitlements(MONTH)
+    county = User.objects.create_user(
+        username="bench_unhelped",
+        role=Role.COUNTY_ADMIN,
+        region=Region.objects.get(code="370124000000"),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO outreach_monitoredhousehold (household_id, reason, town_code, since,"
+            " until, note, added_by_id) SELECT id, 'edge', substr(registered_code, 1, 9) ||"
+            f" '000', '{MONTH}', NULL, '', NULL FROM registry_household"
+            f" WHERE id % {LISTED_EVERY} = 0"
+        )
+        cursor.execute("ANALYZE")
+    try:
+        unhelped.unhelped(county)  # warm
+        with timer() as listed:
+            found = unhelped.unhelped(county)
+        record(
+            "outreach_unhelped",
+            n,
+            listed["seconds"],
+            "policy_read",
+            floor["seconds"],
+            listed=n // LISTED_EVERY,
+            unhelped=found.total,
+            page=len(found.rows),
+            goal_ratio=2.0,
+        )
+    finally:
+        with connection.cursor() as cursor:  # set-based clean-up, not an ORM cascade
+            cursor.execute("DELETE FROM outreach_monitoredhousehold WHERE added_by_id IS NULL")
+            cursor.execute("DELETE FROM policy_entitlementresult WHERE run_id = %s", [run.pk])
+            cursor.execute("DELETE FROM policy_calculationrun WHERE id = %s", [run.pk])
+        county.delete()

@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -7,7 +8,10 @@ from jiuzhu.cases.models import Recipient
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Task
 from jiuzhu.core.workdays import Calendar
-from jiuzhu.outreach import monitoring, selectors
+from jiuzhu.outreach import monitoring, selectors, unhelped
+from jiuzhu.policy import batch as policy_batch
+from jiuzhu.policy.parameters import ParameterSet
+from jiuzhu.registry import services as registry_services
 from jiuzhu.outreach.models import MonitoredHousehold, MonitoringWarning
 from jiuzhu.policy.models import CalculationRun, EntitlementResult, Parameter
 from jiuzhu.registry.models import Relation
@@ -210,10 +214,10 @@ def test_the_town_adds_a_household_for_its_own_reasons_only(people, families):
 def test_should_be_helped_and_is_not(people, families):
     today = timezone.localdate()
     for name in ("jobless", "small"):
-        monitoring.add_to_list(people["assistant"], families[name], "edge", "收入略高于低保标准")
+        monitoring.add_to_list(people["assistant"], families[name], "expenditure", "医疗支出大")
     make_recipient(people["admin"], families["small"], programme="elderly")
     unlisted = families["dead"]
-    assert selectors.unhelped(people["assistant"]) == (None, [])
+    assert unhelped.unhelped(people["assistant"]) == unhelped.UnhelpedList(None)
     run = CalculationRun.objects.create(kind="entitlements", month=today.replace(day=1))
     EntitlementResult.objects.bulk_create(
         [
@@ -229,12 +233,18 @@ def test_should_be_helped_and_is_not(people, families):
             )
         ]
     )
-    found_run, rows = selectors.unhelped(people["assistant"])
-    assert found_run == run
-    assert [(u.household, u.programmes, u.monthly_fen) for u in rows] == [
+    found = unhelped.unhelped(people["assistant"])
+    assert found.run == run
+    assert [(u.household, u.programmes, u.monthly_fen) for u in found.rows] == [
         (families["jobless"], ["最低生活保障", "临时救助"], 50_000)
     ]
-    assert selectors.unhelped(people["other_assistant"]) == (run, [])
+    assert [(t.code, t.name, t.households) for t in found.towns] == [("370124102000", "东阿镇", 1)]
+    assert unhelped.unhelped(people["other_assistant"]) == unhelped.UnhelpedList(run)
+    # The county sees every town; a town outside the list, or not a town at all, lists nobody.
+    county = unhelped.unhelped(people["admin"], "370124102000")
+    assert (county.total, [u.household for u in county.rows]) == (1, [families["jobless"]])
+    assert unhelped.unhelped(people["admin"], "370124106000").rows == []
+    assert unhelped.unhelped(people["admin"], "x' OR 1=1 --").rows == []
     page = client_for(people["assistant"]).get("/outreach/monitoring/").content.decode()
     assert families["jobless"].number in page and "最低生活保障、临时救助" in page
 
@@ -429,3 +439,39 @@ def test_a_lower_threshold_in_force_widens_the_rule(people, families, officer, t
         source="县民政局通知",
     )
     assert monitoring.run_rules(people["admin"], today) == 1
+
+
+def test_edge_households_join_and_leave_the_list_by_the_policy_engine(people, dong_e_village):
+    today = timezone.localdate()
+    standard = Decimal(ParameterSet.load(today).fen("dibao.standard.rural")) / 100
+
+    def single(name, born, monthly):
+        return factories.household_with_incomes(
+            people["admin"],
+            dong_e_village,
+            [factories.born(Relation.HEAD, name, dong_e_village, born)],
+            incomes=(("pension", str(monthly)),) if monthly else (),
+        )
+
+    edge = single("冯边缘", dt.date(1955, 1, 1), standard * Decimal("1.2"))
+    single("陈较好", dt.date(1956, 1, 1), standard * 2)  # above the multiple
+    single("褚无收入", dt.date(1957, 1, 1), 0)  # under the standard: dibao, not edge
+    assert list(policy_batch.edge_households(today)) == [edge.pk]
+    assert monitoring.refresh_list(people["admin"], today) == (1, 0)
+    row = MonitoredHousehold.objects.get()
+    assert (row.household, row.reason, row.town_code, row.since, row.until) == (
+        edge,
+        "edge",
+        "370124102000",
+        today,
+        None,
+    )
+    with pytest.raises(DomainError, match=r"^请选择由乡镇认定的纳入原因。$"):
+        monitoring.add_to_list(people["assistant"], edge, "edge", "收入略高")
+    # A new income lifts the household above the multiple: it leaves, its row kept.
+    registry_services.add_income(people["admin"], edge, "wages", standard)
+    later = today + dt.timedelta(days=31)
+    assert monitoring.refresh_list(people["admin"], later) == (0, 1)
+    history = selectors.monitoring_history(people["assistant"]).get()
+    assert (history.reason, history.since, history.until) == ("edge", today, later)
+    assert selectors.monitoring_history(people["other_assistant"]).count() == 0

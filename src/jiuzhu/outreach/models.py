@@ -257,8 +257,14 @@ class MonitoringReason(models.TextChoices):
     RETURN_RISK = "return_risk", "易返贫致贫家庭"
 
 
-# Kept up to date by the monitoring job; the others are entered and ended by the town.
-AUTOMATIC_REASONS = (MonitoringReason.DIBAO, MonitoringReason.TEKUN, MonitoringReason.WARNING)
+# Kept up to date by the monitoring job (edge households computed by the policy engine);
+# the others are entered and ended by the town.
+AUTOMATIC_REASONS = (
+    MonitoringReason.DIBAO,
+    MonitoringReason.TEKUN,
+    MonitoringReason.WARNING,
+    MonitoringReason.EDGE,
+)
 
 
 class MonitoredHousehold(models.Model):

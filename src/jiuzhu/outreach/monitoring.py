@@ -31,6 +31,7 @@ from jiuzhu.outreach.models import (
     WarningHandling,
 )
 from jiuzhu.outreach.parameters import Monitoring
+from jiuzhu.policy import batch as policy_batch
 from jiuzhu.registry.models import Household
 from jiuzhu.registry.snapshot import export_registry
 from jiuzhu.verification.models import ExtractImport, ExtractStatus
@@ -148,10 +149,14 @@ def run_rules(actor: User, today: dt.date) -> int:
     return new
 
 
-def _should_be_listed() -> set[tuple[int, str]]:
+def _should_be_listed(today: dt.date) -> set[tuple[int, str]]:
     """(household, reason) for every automatic reason that holds now: a dibao or tekun
-    recipient, a warning not closed as needing nothing."""
-    wanted: set[tuple[int, str]] = set()
+    recipient, a warning not closed as needing nothing, an edge household by the policy
+    engine's means test of this month."""
+    wanted = {
+        (int(household_id), MonitoringReason.EDGE.value)
+        for household_id in policy_batch.edge_households(today)
+    }
     for programme, reason in (
         (Programme.DIBAO, MonitoringReason.DIBAO),
         (Programme.TEKUN, MonitoringReason.TEKUN),
@@ -172,7 +177,7 @@ def refresh_list(actor: User, today: dt.date) -> tuple[int, int]:
     qualify join from today, those that no longer do leave today (their rows stay, as
     history). How many joined and left."""
     require(actor, Capability.RUN_MONITORING)
-    wanted = _should_be_listed()
+    wanted = _should_be_listed(today)
     with transaction.atomic():
         current = {
             (household_id, reason): pk
@@ -210,8 +215,8 @@ def refresh_list(actor: User, today: dt.date) -> tuple[int, int]:
 
 
 def add_to_list(actor: User, household: Household, reason: str, note: str) -> MonitoredHousehold:
-    """The town lists a household for a reason no job can see (edge, large essential
-    spending, risk of returning to poverty), with a note."""
+    """The town lists a household for a reason no job can see (large essential spending,
+    risk of returning to poverty), with a note."""
     require(actor, Capability.HANDLE_WARNINGS)
     if reason not in MonitoringReason.values or reason in AUTOMATIC_REASONS:
         raise DomainError("请选择由乡镇认定的纳入原因。", field="reason")
