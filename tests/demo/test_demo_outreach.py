@@ -9,7 +9,6 @@ from jiuzhu.cases.models import ACTIVE_RECIPIENT_STATUSES, Case, Channel, Recipi
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.demo.accounts import DEMO_PASSWORD
 from jiuzhu.demo.outreach import seed_demo
-from jiuzhu.policy import batch as policy_batch
 from jiuzhu.outreach.models import (
     Deliberation,
     Lead,
@@ -21,6 +20,7 @@ from jiuzhu.outreach.models import (
     Visit,
     VisitTarget,
 )
+from jiuzhu.policy import batch as policy_batch
 from tests import factories
 from tests.demo.helpers import run_demo
 

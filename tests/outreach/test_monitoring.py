@@ -9,11 +9,11 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Task
 from jiuzhu.core.workdays import Calendar
 from jiuzhu.outreach import monitoring, selectors, unhelped
+from jiuzhu.outreach.models import MonitoredHousehold, MonitoringWarning
 from jiuzhu.policy import batch as policy_batch
+from jiuzhu.policy.models import CalculationRun, EntitlementResult, Parameter
 from jiuzhu.policy.parameters import ParameterSet
 from jiuzhu.registry import services as registry_services
-from jiuzhu.outreach.models import MonitoredHousehold, MonitoringWarning
-from jiuzhu.policy.models import CalculationRun, EntitlementResult, Parameter
 from jiuzhu.registry.models import Relation
 from jiuzhu.verification.models import ExtractStatus
 from tests import factories

@@ -148,6 +148,16 @@ def warnings_in_area(user: User) -> QuerySet[MonitoringWarning]:
     )
 
 
+def open_warnings(user: User) -> QuerySet[MonitoringWarning]:
+    """Warnings of the area not handled yet."""
+    return warnings_in_area(user).filter(handled_at__isnull=True)
+
+
+def overdue_warnings(user: User, today: dt.date) -> QuerySet[MonitoringWarning]:
+    """Warnings of the area not handled by their deadline."""
+    return open_warnings(user).filter(handling_due__lt=today)
+
+
 def warning_for(user: User, warning_id: int | str) -> MonitoringWarning | None:
     return one_of(warnings_in_area(user), warning_id)
 

@@ -174,8 +174,7 @@ _STORED = {name: f"col_{name}" for name in ("year", "grade", "registered_on", "o
 def _register(engine: Engine, view: str, paths: list[Path]) -> None:
     if paths:
         columns = [
-            f"{_STORED[name]} AS {name}" if name in _STORED else name
-            for name in _EMPTY[view].names
+            f"{_STORED[name]} AS {name}" if name in _STORED else name for name in _EMPTY[view].names
         ]
         engine.register_parquet(view, [str(p) for p in paths], columns, {})
     else:
