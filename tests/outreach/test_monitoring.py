@@ -384,7 +384,7 @@ def test_medical_disability_and_disaster_rules_with_their_thresholds(
             w.town_code,
             w.rule_label,
             w.amount_label,
-            tuple(w.evidence.items()),
+            tuple(sorted(w.evidence.items())),
         )
         for w in MonitoringWarning.objects.select_related("person")
     }
@@ -395,7 +395,7 @@ def test_medical_disability_and_disaster_rules_with_their_thresholds(
             "370124102000",
             "医疗费用个人负担过重",
             "本年度个人自付",
-            (("source_date", f"{today.year}-01-01"), ("amount_fen", 2_500_000), ("detail", "")),
+            (("amount_fen", 2_500_000), ("detail", ""), ("source_date", f"{today.year}-01-01")),
         ),
         (
             "severe_disability",
@@ -403,7 +403,7 @@ def test_medical_disability_and_disaster_rules_with_their_thresholds(
             "370124102000",
             "新增重度残疾",
             "",
-            (("source_date", str(recent)), ("amount_fen", 0), ("detail", "新办残疾人证 肢体 1级")),
+            (("amount_fen", 0), ("detail", "新办残疾人证 肢体 1级"), ("source_date", str(recent))),
         ),
         (
             "disaster_damage",
@@ -412,9 +412,9 @@ def test_medical_disability_and_disaster_rules_with_their_thresholds(
             "遭受自然灾害损失",
             "核定损失",
             (
-                ("source_date", str(recent)),
                 ("amount_fen", 800_000),
                 ("detail", "受灾 7·20暴雨 房屋倒塌"),
+                ("source_date", str(recent)),
             ),
         ),
     }
