@@ -159,6 +159,8 @@ def run(size: int) -> None:
             death_since=TODAY - dt.timedelta(days=90),
             benefit_min_fen=50_000,
             born_after=dt.date(2010, 12, 1),
+            earner_born_after=dt.date(1966, 12, 1),
+            earner_born_by=dt.date(2010, 12, 1),
             medical_min_fen=2_000_000,
             disability_since=TODAY - dt.timedelta(days=90),
             severe_grade=2,

@@ -40,13 +40,16 @@ def test_the_lead_list_logs_every_lead_shown(people, dong_e_village, household):
 def test_the_warnings_page_logs_every_warning_shown(people, household, officer, tmp_path):
     today = timezone.localdate()
     person = head_of(household)
-    death = {
+    loss = {
         "id_number": person.id_number,
         "name": person.name,
         "birth_date": person.birth_date,
-        "death_date": today - dt.timedelta(days=3),
+        "disaster": "暴雨",
+        "occurred_on": today - dt.timedelta(days=3),
+        "damage": "房屋倒塌",
+        "loss": "9000.00",
     }
-    import_rows(officer, tmp_path, "deaths", [death], today)
+    import_rows(officer, tmp_path, "disasters", [loss], today)
     monitoring.run_rules(people["admin"], today)
     warning = MonitoringWarning.objects.get()
     client_for(people["assistant"]).get("/outreach/warnings/")

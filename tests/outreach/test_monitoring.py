@@ -37,10 +37,11 @@ def families(people, dong_e_village, meigui_village):
         )
 
     return {
-        "dead": family(dong_e_village, "赵一", dt.date(1960, 1, 1)),
+        "dead": family(dong_e_village, "赵一", dt.date(1970, 1, 1)),
         "jobless": family(dong_e_village, "钱二", dt.date(1980, 2, 2)),
         "small": family(dong_e_village, "孙三", dt.date(1981, 3, 3)),
         "meigui": family(meigui_village, "李四", dt.date(1982, 4, 4)),
+        "elder": family(dong_e_village, "周老", dt.date(1940, 5, 5)),
     }
 
 
@@ -54,9 +55,10 @@ def test_rules_raise_warnings_for_the_town_with_evidence_once(people, families, 
     recent, old = today - dt.timedelta(days=10), today - dt.timedelta(days=200)
     deaths = [
         {**identity(families["dead"]), "death_date": recent},
+        {**identity(families["elder"]), "death_date": recent},  # past working age
         {**identity(families["meigui"]), "death_date": old},
     ]
-    for extract_date, rows in ((old, deaths[1:]), (recent, deaths[:1])):
+    for extract_date, rows in ((old, deaths[2:]), (recent, deaths[:2])):
         imported = import_rows(officer, tmp_path, "deaths", rows, extract_date)
         assert imported.extract.status == ExtractStatus.ACCEPTED
     before = [
@@ -81,7 +83,7 @@ def test_rules_raise_warnings_for_the_town_with_evidence_once(people, families, 
     }
     death = MonitoringWarning.objects.get(rule="death")
     assert death.evidence["source_date"] == str(recent)
-    assert death.rule_label == "家庭成员死亡（可能失去主要劳动力）"
+    assert death.rule_label == "劳动年龄家庭成员死亡（可能失去主要劳动力）"
     # Run again: the same hits are not raised twice.
     assert monitoring.run_rules(people["admin"], today) == 0
     assert selectors.warnings_in_area(people["other_assistant"]).count() == 0

@@ -105,6 +105,8 @@ def run_rules(actor: User, today: dt.date) -> int:
         death_since=today - dt.timedelta(days=limits.death_lookback_days),
         benefit_min_fen=limits.benefit_lost_min_fen,
         born_after=_years_before(today, limits.school_leaver_max_age),
+        earner_born_after=_years_before(today, limits.working_age[1]),
+        earner_born_by=_years_before(today, limits.working_age[0]),
         medical_min_fen=limits.medical_out_of_pocket_min_fen,
         disability_since=today - dt.timedelta(days=limits.disability_lookback_days),
         severe_grade=limits.severe_disability_max_grade,

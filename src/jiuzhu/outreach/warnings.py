@@ -30,7 +30,7 @@ from jiuzhu.batch.engine import Engine
 
 
 class Rule(StrEnum):
-    DEATH = "death"  # a member registered dead: the household may have lost its earner
+    DEATH = "death"  # a member of working age registered dead: the household lost an earner
     BENEFIT_LOST = "benefit_lost"  # unemployment benefit paid before, no longer paid
     LEFT_SCHOOL = "left_school"  # a child at school before, no longer
     MEDICAL = "medical_spending"  # the year's out-of-pocket medical spending is large
@@ -39,7 +39,7 @@ class Rule(StrEnum):
 
 
 RULE_LABELS: dict[str, str] = {
-    Rule.DEATH: "家庭成员死亡（可能失去主要劳动力）",
+    Rule.DEATH: "劳动年龄家庭成员死亡（可能失去主要劳动力）",
     Rule.BENEFIT_LOST: "失业保险金停发",
     Rule.LEFT_SCHOOL: "未成年子女中断学业",
     Rule.MEDICAL: "医疗费用个人负担过重",
@@ -98,7 +98,9 @@ HITS_SQL = (
     + """) c
 JOIN persons p ON c.id_digest = p.id_digest
 JOIN households h ON h.household_id = p.household_id
-WHERE c.rule <> '{left_school}' OR p.birth_date > DATE '{born_after}'
+WHERE (c.rule <> '{left_school}' OR p.birth_date > DATE '{born_after}')
+  AND (c.rule <> '{death}' OR (p.birth_date > DATE '{earner_born_after}'
+                               AND p.birth_date <= DATE '{earner_born_by}'))
 """
 )
 
@@ -129,6 +131,10 @@ class Thresholds:
     death_since: dt.date
     benefit_min_fen: int
     born_after: dt.date  # a school leaver born after this day is a child
+    # A member who died is taken for an earner when of working age: born after the first
+    # day (under the upper age) and by the second (at least the lower age).
+    earner_born_after: dt.date
+    earner_born_by: dt.date
     medical_min_fen: int
     disability_since: dt.date
     severe_grade: int  # grades 1 (the worst) to this one are severe
@@ -223,6 +229,8 @@ def hits(engine: Engine, inputs: Inputs, thresholds: Thresholds) -> pa.Table:
             benefit_min_fen=int(thresholds.benefit_min_fen),
             students_date=(inputs.students_date or inputs.benefits_date).isoformat(),
             born_after=thresholds.born_after.isoformat(),
+            earner_born_after=thresholds.earner_born_after.isoformat(),
+            earner_born_by=thresholds.earner_born_by.isoformat(),
             medical_min_fen=int(thresholds.medical_min_fen),
             disability_since=thresholds.disability_since.isoformat(),
             severe_grade=int(thresholds.severe_grade),
