@@ -249,6 +249,13 @@ def test_should_be_helped_and_is_not(people, families):
     assert unhelped.unhelped(people["admin"], "x' OR 1=1 --").rows == []
     page = client_for(people["assistant"]).get("/outreach/monitoring/").content.decode()
     assert families["jobless"].number in page and "最低生活保障、临时救助" in page
+    county = client_for(people["admin"])
+    chosen = county.get("/outreach/monitoring/?town=370124102000").content.decode()
+    assert '<a href="?town=370124102000">东阿镇</a>（当前）' in chosen
+    assert families["jobless"].number in chosen
+    other = county.get("/outreach/monitoring/?town=370124106000").content.decode()
+    assert "没有应救未救的家庭。" in other
+    assert client_for(people["volunteer"]).get("/outreach/monitoring/").status_code == 404
 
 
 def test_a_child_who_left_school_is_warned_an_adult_is_not(
