@@ -3,6 +3,7 @@ visit plans with visits, made through the outreach services."""
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from jiuzhu.cases.models import ACTIVE_RECIPIENT_STATUSES, Case, Channel, Recipient
 from jiuzhu.core.models import Region, RegionLevel, User
@@ -19,6 +20,7 @@ from jiuzhu.outreach.models import (
     Visit,
     VisitTarget,
 )
+from jiuzhu.policy import batch as policy_batch
 from tests import factories
 from tests.demo.helpers import run_demo
 
@@ -44,7 +46,12 @@ def test_leads_and_visits_for_the_first_villages_of_every_town():
     assert made.visits == Visit.objects.count() > 0
     listed = MonitoredHousehold.objects.filter(until__isnull=True)
     assert made.monitored == listed.count()
-    assert listed.filter(reason="edge").count() == towns * 3
+    assert listed.filter(reason="expenditure").count() == towns * 3
+    edge = policy_batch.edge_households(timezone.localdate())
+    assert sorted(listed.filter(reason="edge").values_list("household_id", flat=True)) == sorted(
+        edge.tolist()
+    )
+    assert len(edge) > 0
     assert (
         listed.filter(reason="dibao").count()
         == Recipient.objects.filter(programme="dibao", status__in=ACTIVE_RECIPIENT_STATUSES)
@@ -65,7 +72,9 @@ def test_leads_and_visits_for_the_first_villages_of_every_town():
     assert "（其中超期 2 条）" in page
     visits = client.get("/outreach/visits/").content.decode()
     assert "下次应探访" in visits
-    assert "低保边缘家庭" in client.get("/outreach/monitoring/").content.decode()
+    monitored = client.get("/outreach/monitoring/").content.decode()
+    assert "低保边缘家庭" in monitored and "刚性支出困难家庭" in monitored
+    assert "应救未救名单（" in monitored  # the month's run is there
     assert "缺" in client.get("/outreach/staff/").content.decode()
     referrals_page = client.get("/outreach/referrals/").content.decode()
     assert (

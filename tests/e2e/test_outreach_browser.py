@@ -6,7 +6,7 @@ from django.utils import timezone
 from jiuzhu.cases.models import Case, Channel
 from jiuzhu.core.roles import Role
 from jiuzhu.outreach import services
-from jiuzhu.outreach.models import Lead, LeadStatus, Visit
+from jiuzhu.outreach.models import Lead, LeadStatus, MonitoringWarning, Visit
 from jiuzhu.registry.models import Relation
 from tests import factories
 from tests.e2e.conftest import log_in
@@ -111,3 +111,44 @@ def test_a_village_coordinator_records_a_visit_on_a_phone(
     assert fits(phone)
     visit = Visit.objects.get()
     assert (visit.visitor, visit.visited_on, visit.photos.count()) == (coordinator, today, 1)
+
+
+def test_the_town_handles_a_warning_from_its_worklist(
+    page, live_server, dong_e_village, dong_e_assistant, county_admin
+):
+    household = factories.household(
+        county_admin,
+        dong_e_village,
+        members=[factories.born(Relation.HEAD, "赵大山", dong_e_village, dt.date(1975, 3, 4))],
+    )
+    today = timezone.localdate()
+    MonitoringWarning.objects.create(
+        key="disaster_damage:1",
+        rule="disaster_damage",
+        household=household,
+        person=head_of(household),
+        town_code="370124102000",
+        evidence={"source_date": str(today), "amount_fen": 800_000, "detail": "受灾 暴雨 房屋倒塌"},
+        raised_at=timezone.now(),
+        handling_due=today - dt.timedelta(days=1),
+    )
+    log_in(page, live_server, dong_e_assistant, factories.PASSWORD)
+    page.click("text=超过处置时限的监测预警")
+    page.wait_for_url("**/outreach/warnings/")
+    card = page.locator(".card.warning", has_text="赵大山")
+    assert "遭受自然灾害损失" in card.inner_text() and "核定损失 8,000.00 元" in card.inner_text()
+    card.locator("select[name=handling]").select_option("application")
+    card.locator("input[name=note]").fill("   ")  # blank once the spaces are trimmed
+    card.locator("button:has-text('记录处置')").click()
+    page.wait_for_selector("text=请选择处置方式并填写处置说明。")
+    assert MonitoringWarning.objects.get().handled_at is None
+    card = page.locator(".card.warning", has_text="赵大山")
+    card.locator("select[name=handling]").select_option("application")
+    card.locator("input[name=note]").fill("已受理临时救助申请")
+    card.locator("button:has-text('记录处置')").click()
+    page.wait_for_selector("text=处置情况已记录。")
+    page.wait_for_selector("td:has-text('已受理临时救助申请')")
+    handled = MonitoringWarning.objects.get()
+    assert (handled.handling, handled.handled_by) == ("application", dong_e_assistant)
+    page.goto(live_server.url + "/")
+    page.wait_for_selector("text=今天没有待办事项。")

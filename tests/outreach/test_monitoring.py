@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -7,9 +8,12 @@ from jiuzhu.cases.models import Recipient
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Task
 from jiuzhu.core.workdays import Calendar
-from jiuzhu.outreach import monitoring, selectors
+from jiuzhu.outreach import monitoring, selectors, unhelped
 from jiuzhu.outreach.models import MonitoredHousehold, MonitoringWarning
-from jiuzhu.policy.models import CalculationRun, EntitlementResult
+from jiuzhu.policy import batch as policy_batch
+from jiuzhu.policy.models import CalculationRun, EntitlementResult, Parameter
+from jiuzhu.policy.parameters import ParameterSet
+from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Relation
 from jiuzhu.verification.models import ExtractStatus
 from tests import factories
@@ -33,10 +37,11 @@ def families(people, dong_e_village, meigui_village):
         )
 
     return {
-        "dead": family(dong_e_village, "赵一", dt.date(1960, 1, 1)),
+        "dead": family(dong_e_village, "赵一", dt.date(1970, 1, 1)),
         "jobless": family(dong_e_village, "钱二", dt.date(1980, 2, 2)),
         "small": family(dong_e_village, "孙三", dt.date(1981, 3, 3)),
         "meigui": family(meigui_village, "李四", dt.date(1982, 4, 4)),
+        "elder": family(dong_e_village, "周老", dt.date(1940, 5, 5)),
     }
 
 
@@ -50,9 +55,10 @@ def test_rules_raise_warnings_for_the_town_with_evidence_once(people, families, 
     recent, old = today - dt.timedelta(days=10), today - dt.timedelta(days=200)
     deaths = [
         {**identity(families["dead"]), "death_date": recent},
+        {**identity(families["elder"]), "death_date": recent},  # past working age
         {**identity(families["meigui"]), "death_date": old},
     ]
-    for extract_date, rows in ((old, deaths[1:]), (recent, deaths[:1])):
+    for extract_date, rows in ((old, deaths[2:]), (recent, deaths[:2])):
         imported = import_rows(officer, tmp_path, "deaths", rows, extract_date)
         assert imported.extract.status == ExtractStatus.ACCEPTED
     before = [
@@ -77,7 +83,7 @@ def test_rules_raise_warnings_for_the_town_with_evidence_once(people, families, 
     }
     death = MonitoringWarning.objects.get(rule="death")
     assert death.evidence["source_date"] == str(recent)
-    assert death.rule_label == "家庭成员死亡（可能失去主要劳动力）"
+    assert death.rule_label == "劳动年龄家庭成员死亡（可能失去主要劳动力）"
     # Run again: the same hits are not raised twice.
     assert monitoring.run_rules(people["admin"], today) == 0
     assert selectors.warnings_in_area(people["other_assistant"]).count() == 0
@@ -210,10 +216,10 @@ def test_the_town_adds_a_household_for_its_own_reasons_only(people, families):
 def test_should_be_helped_and_is_not(people, families):
     today = timezone.localdate()
     for name in ("jobless", "small"):
-        monitoring.add_to_list(people["assistant"], families[name], "edge", "收入略高于低保标准")
+        monitoring.add_to_list(people["assistant"], families[name], "expenditure", "医疗支出大")
     make_recipient(people["admin"], families["small"], programme="elderly")
     unlisted = families["dead"]
-    assert selectors.unhelped(people["assistant"]) == (None, [])
+    assert unhelped.unhelped(people["assistant"]) == unhelped.UnhelpedList(None)
     run = CalculationRun.objects.create(kind="entitlements", month=today.replace(day=1))
     EntitlementResult.objects.bulk_create(
         [
@@ -229,14 +235,27 @@ def test_should_be_helped_and_is_not(people, families):
             )
         ]
     )
-    found_run, rows = selectors.unhelped(people["assistant"])
-    assert found_run == run
-    assert [(u.household, u.programmes, u.monthly_fen) for u in rows] == [
+    found = unhelped.unhelped(people["assistant"])
+    assert found.run == run
+    assert [(u.household, u.programmes, u.monthly_fen) for u in found.rows] == [
         (families["jobless"], ["最低生活保障", "临时救助"], 50_000)
     ]
-    assert selectors.unhelped(people["other_assistant"]) == (run, [])
+    assert [(t.code, t.name, t.households) for t in found.towns] == [("370124102000", "东阿镇", 1)]
+    assert unhelped.unhelped(people["other_assistant"]) == unhelped.UnhelpedList(run)
+    # The county sees every town; a town outside the list, or not a town at all, lists nobody.
+    county = unhelped.unhelped(people["admin"], "370124102000")
+    assert (county.total, [u.household for u in county.rows]) == (1, [families["jobless"]])
+    assert unhelped.unhelped(people["admin"], "370124106000").rows == []
+    assert unhelped.unhelped(people["admin"], "x' OR 1=1 --").rows == []
     page = client_for(people["assistant"]).get("/outreach/monitoring/").content.decode()
     assert families["jobless"].number in page and "最低生活保障、临时救助" in page
+    county = client_for(people["admin"])
+    chosen = county.get("/outreach/monitoring/?town=370124102000").content.decode()
+    assert '<a href="?town=370124102000">东阿镇</a>（当前）' in chosen
+    assert families["jobless"].number in chosen
+    other = county.get("/outreach/monitoring/?town=370124106000").content.decode()
+    assert "没有应救未救的家庭。" in other
+    assert client_for(people["volunteer"]).get("/outreach/monitoring/").status_code == 404
 
 
 def test_a_child_who_left_school_is_warned_an_adult_is_not(
@@ -302,3 +321,166 @@ def test_the_monitoring_page_adds_a_household_and_says_why_not(people, families)
     town.post("/outreach/monitoring/", {**form, "household_number": families["jobless"].number})
     assert MonitoredHousehold.objects.get().reason == "return_risk"
     assert client_for(people["coordinator"]).post("/outreach/monitoring/", form).status_code == 404
+
+
+def test_medical_disability_and_disaster_rules_with_their_thresholds(
+    people, families, officer, tmp_path
+):
+    today = timezone.localdate()
+    recent, old = today - dt.timedelta(days=10), today - dt.timedelta(days=200)
+    medical = [
+        {**identity(families["dead"]), "year": today.year, "out_of_pocket": "25000.00"},
+        {**identity(families["jobless"]), "year": today.year, "out_of_pocket": "19999.99"},
+    ]
+    import_rows(officer, tmp_path, "medical_expenses", medical, recent)
+    certificates = [
+        {
+            **identity(families["small"]),
+            "disability_type": "肢体",
+            "grade": 1,
+            "registered_on": recent,
+        },
+        {
+            **identity(families["jobless"]),
+            "disability_type": "视力",
+            "grade": 3,
+            "registered_on": recent,
+        },  # not severe
+        {
+            **identity(families["meigui"]),
+            "disability_type": "智力",
+            "grade": 2,
+            "registered_on": old,
+        },  # not new
+        {
+            **identity(families["dead"]),
+            "disability_type": "精神",
+            "grade": 0,
+            "registered_on": recent,
+        },  # no such grade
+    ]
+    import_rows(officer, tmp_path, "disability", certificates, recent)
+    losses = [
+        {
+            **identity(families["meigui"]),
+            "disaster": "7·20暴雨",
+            "occurred_on": recent,
+            "damage": "房屋倒塌",
+            "loss": "8000.00",
+        },
+        {
+            **identity(families["small"]),
+            "disaster": "7·20暴雨",
+            "occurred_on": recent,
+            "damage": "农作物绝收",
+            "loss": "4999.00",
+        },  # under the threshold
+        {
+            **identity(families["jobless"]),
+            "disaster": "春季冰雹",
+            "occurred_on": old,
+            "damage": "房屋严重损坏",
+            "loss": "30000.00",
+        },  # too long ago
+    ]
+    import_rows(officer, tmp_path, "disasters", losses, recent)
+
+    assert monitoring.run_rules(people["admin"], today) == 3
+    found = {
+        (
+            w.rule,
+            w.person.name,
+            w.town_code,
+            w.rule_label,
+            w.amount_label,
+            tuple(sorted(w.evidence.items())),
+        )
+        for w in MonitoringWarning.objects.select_related("person")
+    }
+    assert found == {
+        (
+            "medical_spending",
+            "赵一",
+            "370124102000",
+            "医疗费用个人负担过重",
+            "本年度个人自付",
+            (("amount_fen", 2_500_000), ("detail", ""), ("source_date", f"{today.year}-01-01")),
+        ),
+        (
+            "severe_disability",
+            "孙三",
+            "370124102000",
+            "新增重度残疾",
+            "",
+            (("amount_fen", 0), ("detail", "新办残疾人证 肢体 1级"), ("source_date", str(recent))),
+        ),
+        (
+            "disaster_damage",
+            "李四",
+            "370124106000",
+            "遭受自然灾害损失",
+            "核定损失",
+            (
+                ("amount_fen", 800_000),
+                ("detail", "受灾 7·20暴雨 房屋倒塌"),
+                ("source_date", str(recent)),
+            ),
+        ),
+    }
+    # A later medical extract of the same year does not raise the same warning again.
+    import_rows(officer, tmp_path, "medical_expenses", medical[:1], today)
+    assert monitoring.run_rules(people["admin"], today) == 0
+    page = client_for(people["assistant"]).get("/outreach/warnings/").content.decode()
+    assert "本年度个人自付 25,000.00 元" in page and "新办残疾人证 肢体 1级" in page
+    assert "李四" not in page  # 玫瑰镇's warning is not 东阿镇's to see
+
+
+def test_a_lower_threshold_in_force_widens_the_rule(people, families, officer, tmp_path):
+    today = timezone.localdate()
+    row = {**identity(families["jobless"]), "year": today.year, "out_of_pocket": "12000.00"}
+    import_rows(officer, tmp_path, "medical_expenses", [row], today)
+    assert monitoring.run_rules(people["admin"], today) == 0
+    Parameter.objects.create(
+        key="outreach.warning.medical_out_of_pocket_min",
+        effective_from=today - dt.timedelta(days=1),
+        value="10000.00",
+        unit="元/年",
+        source="县民政局通知",
+    )
+    assert monitoring.run_rules(people["admin"], today) == 1
+
+
+def test_edge_households_join_and_leave_the_list_by_the_policy_engine(people, dong_e_village):
+    today = timezone.localdate()
+    standard = Decimal(ParameterSet.load(today).fen("dibao.standard.rural")) / 100
+
+    def single(name, born, monthly):
+        return factories.household_with_incomes(
+            people["admin"],
+            dong_e_village,
+            [factories.born(Relation.HEAD, name, dong_e_village, born)],
+            incomes=(("pension", str(monthly)),) if monthly else (),
+        )
+
+    edge = single("冯边缘", dt.date(1955, 1, 1), standard * Decimal("1.2"))
+    single("陈较好", dt.date(1956, 1, 1), standard * 2)  # above the multiple
+    single("褚无收入", dt.date(1957, 1, 1), 0)  # under the standard: dibao, not edge
+    assert list(policy_batch.edge_households(today)) == [edge.pk]
+    assert monitoring.refresh_list(people["admin"], today) == (1, 0)
+    row = MonitoredHousehold.objects.get()
+    assert (row.household, row.reason, row.town_code, row.since, row.until) == (
+        edge,
+        "edge",
+        "370124102000",
+        today,
+        None,
+    )
+    with pytest.raises(DomainError, match=r"^请选择由乡镇认定的纳入原因。$"):
+        monitoring.add_to_list(people["assistant"], edge, "edge", "收入略高")
+    # A new income lifts the household above the multiple: it leaves, its row kept.
+    registry_services.add_income(people["admin"], edge, "wages", standard)
+    later = today + dt.timedelta(days=31)
+    assert monitoring.refresh_list(people["admin"], later) == (0, 1)
+    history = selectors.monitoring_history(people["assistant"]).get()
+    assert (history.reason, history.since, history.until) == ("edge", today, later)
+    assert selectors.monitoring_history(people["other_assistant"]).count() == 0

@@ -145,7 +145,9 @@ def test_visit_pages_are_scoped_and_logged(people, household):
     page = client.get(f"/outreach/visits/{target.pk}/")
     assert page.status_code == 200 and "记录探访" in page.content.decode()
     assert f'value="{today.isoformat()}"' in page.content.decode()  # a date input's format
-    assert AccessLog.objects.get().object_type == "visit_target"
+    # The plan shown after adding, again after the refusal, then the person's page.
+    logged = AccessLog.objects.order_by("pk").values_list("object_type", "object_id")
+    assert list(logged) == [("visit_target", target.pk)] * 3
     refused = client.post(
         f"/outreach/visits/{target.pk}/",
         {"visited_on": today.isoformat(), "findings": "在家", "photos": [pdf("记录.pdf")]},
@@ -159,12 +161,14 @@ def test_visit_pages_are_scoped_and_logged(people, household):
     assert (
         "探访记录已保存。" in saved.content.decode() and "服务：生活照料" in saved.content.decode()
     )
-    logged = AccessLog.objects.filter(object_type="visit_target", object_id=target.pk).count()
-    assert logged == 3  # opened, refused and shown again, saved and shown again
+    # Refused and shown again, saved and shown again with its visit.
+    visit = Visit.objects.get()
+    assert list(logged.all()) == [("visit_target", target.pk)] * 5 + [("visit", visit.pk)]
+    assert AccessLog.objects.get(object_type="visit").household_id == household.pk
     for outsider in ("other_coordinator", "other_assistant", "volunteer"):
         assert client_for(people[outsider]).get(f"/outreach/visits/{target.pk}/").status_code == 404
     assert client_for(people["volunteer"]).get("/outreach/visits/").status_code == 404
-    assert AccessLog.objects.count() == logged
+    assert AccessLog.objects.count() == 6
     # The auditor reads but neither plans nor records.
     audit = client_for(people["auditor"]).get(f"/outreach/visits/{target.pk}/").content.decode()
     assert "记录探访" not in audit and "移出探访计划" not in audit

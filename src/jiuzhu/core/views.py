@@ -179,6 +179,8 @@ ACCESS_OBJECTS = {
     "lead": "困难线索",
     "photo": "线索或探访照片",
     "visit_target": "探访对象",
+    "visit": "探访记录",
+    "warning": "监测预警",
     "shared_recipient": "共享：救助对象",
     "shared_children": "共享：救助家庭儿童",
     "shared_case": "共享：救助申请",

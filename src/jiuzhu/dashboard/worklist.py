@@ -13,6 +13,7 @@ from jiuzhu.core.models import User
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area
 from jiuzhu.core.workdays import Calendar
+from jiuzhu.outreach import selectors as outreach
 from jiuzhu.payments.models import AccountReview, BankAccount, Payroll, PayrollStatus
 from jiuzhu.registry.models import Household
 
@@ -83,6 +84,31 @@ def _payroll_tasks(user: User) -> list[Task]:
     return tasks
 
 
+def _outreach_tasks(user: User, today: dt.date) -> list[Task]:
+    """Leads waiting for the town's triage and warnings waiting for its handling."""
+    tasks = []
+    if user.can(Capability.TRIAGE_LEADS):
+        leads = reverse("outreach:leads")
+        tasks += [
+            Task(
+                "超过研判时限的困难线索", outreach.overdue_leads(user, today).count(), leads, True
+            ),
+            Task("待研判的困难线索", outreach.open_leads(user).count(), leads),
+        ]
+    if user.can(Capability.HANDLE_WARNINGS):
+        warnings = reverse("outreach:warnings")
+        tasks += [
+            Task(
+                "超过处置时限的监测预警",
+                outreach.overdue_warnings(user, today).count(),
+                warnings,
+                True,
+            ),
+            Task("待处置的监测预警", outreach.open_warnings(user).count(), warnings),
+        ]
+    return tasks
+
+
 def worklist(user: User, today: dt.date) -> list[Task]:
     """The tasks waiting in the user's area, the urgent first; empty ones left out."""
     tasks: list[Task] = []
@@ -90,6 +116,7 @@ def worklist(user: User, today: dt.date) -> list[Task]:
         tasks += _case_tasks(user, today)
     if user.can(Capability.VIEW_PAYROLL):
         tasks += _payroll_tasks(user)
+    tasks += _outreach_tasks(user, today)
     return sorted((t for t in tasks if t.count), key=lambda t: not t.urgent)
 
 

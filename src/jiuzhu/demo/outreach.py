@@ -30,12 +30,13 @@ from jiuzhu.outreach.models import (
     Urgency,
     VisitTarget,
 )
+from jiuzhu.policy import batch as policy_batch
 from jiuzhu.registry.models import Household, Membership, Relation
 
 VILLAGES_PER_TOWN = 2
 LEADS_PER_VILLAGE = 4
 TARGETS_PER_VILLAGE = 6
-EDGE_PER_TOWN = 3
+EXPENDITURE_PER_TOWN = 3
 
 _STORIES = [
     (Hardship.ILLNESS, "患尿毒症需长期透析，医药费负担重，家中无其他收入。"),
@@ -88,8 +89,9 @@ def _villages() -> list[tuple[Region, list[Region]]]:
 
 
 def seed_demo(seed: int = 1, today: dt.date | None = None) -> OutreachDemo:
-    """Leads and visit plans for the first villages of each town, the monitoring list
-    (recipients, and a few edge households per town); returns the counts."""
+    """Leads and visit plans for the first villages of each town, the month's entitlement
+    run and the monitoring list (recipients, edge households by the policy engine, a few
+    households per town listed by the town for their spending); returns the counts."""
     rng = random.Random(seed)
     today = today or timezone.localdate()
     made = OutreachDemo()
@@ -103,9 +105,10 @@ def seed_demo(seed: int = 1, today: dt.date | None = None) -> OutreachDemo:
             if coordinator is not None:
                 _visits(rng, village, coordinator, today, made)
         if assistant is not None:
-            _edge_households(town, assistant)
+            _spending_households(town, assistant)
     admin = User.objects.filter(role=Role.COUNTY_ADMIN, is_active=True).order_by("pk").first()
     if admin is not None:
+        policy_batch.run_entitlements(today, admin)  # what the "should be helped" list reads
         monitoring.refresh_list(admin, today)
         made.staff = _roster(rng, admin, today)
         made.deliberations = _deliberation(admin, today)
@@ -113,16 +116,17 @@ def seed_demo(seed: int = 1, today: dt.date | None = None) -> OutreachDemo:
     return made
 
 
-def _edge_households(town: Region, assistant: User) -> None:
-    """Households of the town that receive nothing, listed by the town as edge households."""
+def _spending_households(town: Region, assistant: User) -> None:
+    """Households of the town that receive nothing, listed by the town for their large
+    essential spending."""
     receiving = Recipient.objects.values("household_id")
     for household in (
         Household.objects.filter(registered_code__startswith=town.prefix)
         .exclude(pk__in=receiving)
-        .order_by("pk")[:EDGE_PER_TOWN]
+        .order_by("pk")[:EXPENDITURE_PER_TOWN]
     ):
         monitoring.add_to_list(
-            assistant, household, MonitoringReason.EDGE, "人均收入略高于低保标准，入户核实后纳入"
+            assistant, household, MonitoringReason.EXPENDITURE, "家人重病，年医疗自付逾三万元"
         )
 
 

@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from jiuzhu.cases.models import Case
 from jiuzhu.core.models import Region, User
-from jiuzhu.outreach.warnings import RULE_LABELS
+from jiuzhu.outreach.warnings import AMOUNT_LABELS, RULE_LABELS
 from jiuzhu.registry.models import Household, Person
 
 
@@ -242,6 +242,11 @@ class MonitoringWarning(models.Model):
     def rule_label(self) -> str:
         return RULE_LABELS.get(self.rule, self.rule)
 
+    @property
+    def amount_label(self) -> str:
+        """What the evidence's amount is ("" for a rule without one)."""
+        return AMOUNT_LABELS.get(self.rule, "")
+
 
 class MonitoringReason(models.TextChoices):
     DIBAO = "dibao", "低保对象"
@@ -252,8 +257,14 @@ class MonitoringReason(models.TextChoices):
     RETURN_RISK = "return_risk", "易返贫致贫家庭"
 
 
-# Kept up to date by the monitoring job; the others are entered and ended by the town.
-AUTOMATIC_REASONS = (MonitoringReason.DIBAO, MonitoringReason.TEKUN, MonitoringReason.WARNING)
+# Kept up to date by the monitoring job (edge households computed by the policy engine);
+# the others are entered and ended by the town.
+AUTOMATIC_REASONS = (
+    MonitoringReason.DIBAO,
+    MonitoringReason.TEKUN,
+    MonitoringReason.WARNING,
+    MonitoringReason.EDGE,
+)
 
 
 class MonitoredHousehold(models.Model):

@@ -31,6 +31,7 @@ from jiuzhu.outreach.models import (
     WarningHandling,
 )
 from jiuzhu.outreach.parameters import Monitoring
+from jiuzhu.policy import batch as policy_batch
 from jiuzhu.registry.models import Household
 from jiuzhu.registry.snapshot import export_registry
 from jiuzhu.verification.models import ExtractImport, ExtractStatus
@@ -39,6 +40,9 @@ TASK_KIND = "outreach.warnings"
 DEATHS_SOURCE = "deaths"
 BENEFITS_SOURCE = "unemployment"
 STUDENTS_SOURCE = "students"
+MEDICAL_SOURCE = "medical_expenses"
+DISABILITY_SOURCE = "disability"
+DISASTER_SOURCE = "disasters"
 
 
 def _accepted() -> QuerySet[ExtractImport]:
@@ -54,7 +58,18 @@ def _last_two(source: str, today: dt.date) -> tuple[Path | None, Path | None, dt
     return Path(latest[1].parquet_path), Path(latest[0].parquet_path), latest[0].extract_date
 
 
-def _inputs(directory: Path, today: dt.date) -> warnings.Inputs:
+def _latest(source: str) -> Path | None:
+    latest = _accepted().filter(source=source).order_by("-extract_date", "-pk").first()
+    return Path(latest.parquet_path) if latest else None
+
+
+def _since(source: str, day: dt.date) -> list[Path]:
+    """The accepted extracts of a source dated from `day` on."""
+    chosen = _accepted().filter(source=source, extract_date__gte=day)
+    return [Path(path) for path in chosen.values_list("parquet_path", flat=True)]
+
+
+def _inputs(directory: Path, today: dt.date, thresholds: warnings.Thresholds) -> warnings.Inputs:
     snapshot = export_registry(Household.objects.all(), directory, chunk_size=1_000_000)
     deaths = _accepted().filter(source=DEATHS_SOURCE).values_list("parquet_path", flat=True)
     benefits_before, benefits_now, benefits_date = _last_two(BENEFITS_SOURCE, today)
@@ -69,6 +84,9 @@ def _inputs(directory: Path, today: dt.date) -> warnings.Inputs:
         students_before=students_before,
         students_now=students_now,
         students_date=students_date,
+        medical=_latest(MEDICAL_SOURCE),
+        disabilities=_latest(DISABILITY_SOURCE),
+        disasters=_since(DISASTER_SOURCE, thresholds.disaster_since),
     )
 
 
@@ -87,9 +105,16 @@ def run_rules(actor: User, today: dt.date) -> int:
         death_since=today - dt.timedelta(days=limits.death_lookback_days),
         benefit_min_fen=limits.benefit_lost_min_fen,
         born_after=_years_before(today, limits.school_leaver_max_age),
+        earner_born_after=_years_before(today, limits.working_age[1]),
+        earner_born_by=_years_before(today, limits.working_age[0]),
+        medical_min_fen=limits.medical_out_of_pocket_min_fen,
+        disability_since=today - dt.timedelta(days=limits.disability_lookback_days),
+        severe_grade=limits.severe_disability_max_grade,
+        disaster_since=today - dt.timedelta(days=limits.disaster_lookback_days),
+        disaster_min_fen=limits.disaster_loss_min_fen,
     )
     with tempfile.TemporaryDirectory(prefix="warnings-") as folder:
-        inputs = _inputs(Path(folder), today)
+        inputs = _inputs(Path(folder), today, thresholds)
         engine = DuckDBEngine()
         try:
             found = warnings.hits(engine, inputs, thresholds).to_pylist()
@@ -126,10 +151,14 @@ def run_rules(actor: User, today: dt.date) -> int:
     return new
 
 
-def _should_be_listed() -> set[tuple[int, str]]:
+def _should_be_listed(today: dt.date) -> set[tuple[int, str]]:
     """(household, reason) for every automatic reason that holds now: a dibao or tekun
-    recipient, a warning not closed as needing nothing."""
-    wanted: set[tuple[int, str]] = set()
+    recipient, a warning not closed as needing nothing, an edge household by the policy
+    engine's means test of this month."""
+    wanted = {
+        (int(household_id), MonitoringReason.EDGE.value)
+        for household_id in policy_batch.edge_households(today)
+    }
     for programme, reason in (
         (Programme.DIBAO, MonitoringReason.DIBAO),
         (Programme.TEKUN, MonitoringReason.TEKUN),
@@ -150,7 +179,7 @@ def refresh_list(actor: User, today: dt.date) -> tuple[int, int]:
     qualify join from today, those that no longer do leave today (their rows stay, as
     history). How many joined and left."""
     require(actor, Capability.RUN_MONITORING)
-    wanted = _should_be_listed()
+    wanted = _should_be_listed(today)
     with transaction.atomic():
         current = {
             (household_id, reason): pk
@@ -188,8 +217,8 @@ def refresh_list(actor: User, today: dt.date) -> tuple[int, int]:
 
 
 def add_to_list(actor: User, household: Household, reason: str, note: str) -> MonitoredHousehold:
-    """The town lists a household for a reason no job can see (edge, large essential
-    spending, risk of returning to poverty), with a note."""
+    """The town lists a household for a reason no job can see (large essential spending,
+    risk of returning to poverty), with a note."""
     require(actor, Capability.HANDLE_WARNINGS)
     if reason not in MonitoringReason.values or reason in AUTOMATIC_REASONS:
         raise DomainError("请选择由乡镇认定的纳入原因。", field="reason")

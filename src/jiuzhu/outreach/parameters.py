@@ -38,6 +38,13 @@ class Monitoring:
     benefit_lost_min_fen: int
     school_leaver_max_age: int
     handling_working_days: int
+    # Working age, as the policy defines incapacity (under the first age or from the second).
+    working_age: tuple[int, int]
+    medical_out_of_pocket_min_fen: int
+    severe_disability_max_grade: int
+    disability_lookback_days: int
+    disaster_loss_min_fen: int
+    disaster_lookback_days: int
 
     @classmethod
     def on(cls, day: dt.date) -> Self:
@@ -47,6 +54,19 @@ class Monitoring:
             benefit_lost_min_fen=parameters.fen("outreach.warning.benefit_lost_min"),
             school_leaver_max_age=int(parameters["outreach.warning.school_leaver_max_age"]),
             handling_working_days=int(parameters["outreach.warning_handling_working_days"]),
+            working_age=(
+                int(parameters["tekun.incapacity_under_age"]),
+                int(parameters["tekun.incapacity_min_age"]),
+            ),
+            medical_out_of_pocket_min_fen=parameters.fen(
+                "outreach.warning.medical_out_of_pocket_min"
+            ),
+            severe_disability_max_grade=int(
+                parameters["outreach.warning.severe_disability_max_grade"]
+            ),
+            disability_lookback_days=int(parameters["outreach.warning.disability_lookback_days"]),
+            disaster_loss_min_fen=parameters.fen("outreach.warning.disaster_loss_min"),
+            disaster_lookback_days=int(parameters["outreach.warning.disaster_lookback_days"]),
         )
 
 

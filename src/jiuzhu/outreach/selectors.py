@@ -7,9 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from jiuzhu.cases.models import ACTIVE_RECIPIENT_STATUSES, Recipient
 from jiuzhu.core.models import User
-from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.outreach.models import (
@@ -24,7 +22,6 @@ from jiuzhu.outreach.models import (
     VisitTarget,
 )
 from jiuzhu.outreach.parameters import Outreach
-from jiuzhu.policy.models import CalculationRun, EntitlementResult
 from jiuzhu.registry.models import Household, Membership, Person, Relation
 
 DUE_SOON_DAYS = 7
@@ -151,6 +148,16 @@ def warnings_in_area(user: User) -> QuerySet[MonitoringWarning]:
     )
 
 
+def open_warnings(user: User) -> QuerySet[MonitoringWarning]:
+    """Warnings of the area not handled yet."""
+    return warnings_in_area(user).filter(handled_at__isnull=True)
+
+
+def overdue_warnings(user: User, today: dt.date) -> QuerySet[MonitoringWarning]:
+    """Warnings of the area not handled by their deadline."""
+    return open_warnings(user).filter(handling_due__lt=today)
+
+
 def warning_for(user: User, warning_id: int | str) -> MonitoringWarning | None:
     return one_of(warnings_in_area(user), warning_id)
 
@@ -182,45 +189,6 @@ def monitoring_history(user: User) -> QuerySet[MonitoredHousehold]:
         .select_related("household")
         .order_by("-until", "-pk")
     )
-
-
-@dataclass
-class Unhelped:
-    household: Household
-    town_code: str
-    programmes: list[str]
-    monthly_fen: int
-
-
-def unhelped(user: User) -> tuple[CalculationRun | None, list[Unhelped]]:
-    """The monthly "should be helped and is not" list: households on the area's monitoring
-    list that the latest entitlement run finds eligible but that receive nothing."""
-    run = (
-        CalculationRun.objects.filter(kind=CalculationRun.Kind.ENTITLEMENTS)
-        .order_by("-month", "-created_at")
-        .first()
-    )
-    if run is None:
-        return None, []
-    listed = monitored_in_area(user).values("household_id")
-    receiving = Recipient.objects.filter(status__in=ACTIVE_RECIPIENT_STATUSES).values(
-        "household_id"
-    )
-    results = (
-        EntitlementResult.objects.filter(run=run, eligible=True, household_id__in=listed)
-        .exclude(household_id__in=receiving)
-        .order_by("household_id", "programme")
-        .values_list("household_id", "programme", "amount_fen")
-    )
-    by_household: dict[int, tuple[list[str], int]] = {}
-    for household_id, programme, amount in results:
-        names, total = by_household.get(household_id, ([], 0))
-        by_household[household_id] = ([*names, Programme(programme).label], total + amount)
-    households = Household.objects.in_bulk(list(by_household))
-    return run, [
-        Unhelped(households[pk], households[pk].registered_code[:9] + "000", names, total)
-        for pk, (names, total) in by_household.items()
-    ]
 
 
 # --- referrals and deliberations ------------------------------------------------------------

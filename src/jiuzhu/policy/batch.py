@@ -282,6 +282,17 @@ def run_entitlements(month: dt.date, actor: User | None = None) -> CalculationRu
     return run
 
 
+def edge_households(month: dt.date) -> I64:
+    """The ids of the registry's edge households (低保边缘家庭) in a month: countable income
+    above the dibao line but under its multiple (dibao.edge_ratio), property within the
+    limits, nobody on the public payroll. Read and computed set-based, as the entitlements."""
+    params = f.Params.from_set(ParameterSet.load(month.replace(day=1)))
+    households, persons, household_ids, _town = columns(read_registry(), month, params)
+    means = f.means_test(households, persons, params)
+    edge = means.edge & (means.asset_fail == 0) & ~means.public_payroll
+    return household_ids[edge]
+
+
 @dataclass
 class TownImpact:
     code: str

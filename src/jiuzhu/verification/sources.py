@@ -111,6 +111,9 @@ KIND_LABELS: dict[str, str] = {
     "student": "在校学生",
     "public_payroll": "财政供养人员",
     "poverty_listing": "脱贫户或防止返贫监测对象",
+    "medical_out_of_pocket": "医疗费用个人自付（年度累计）",
+    "disability_certificate": "残疾人证",
+    "disaster_loss": "自然灾害损失",
 }
 
 CATEGORY_LABELS: dict[str, str] = {

@@ -1,5 +1,5 @@
 """Leads: filed from a phone, the town's triage, the reporter's outcomes, their photos.
-Every opening of a lead or a photo is written to the access log."""
+Every lead or photo shown, in a list or opened, is written to the access log."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +17,7 @@ from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import User
 from jiuzhu.core.permissions import found_or_404, require_page, staff
 from jiuzhu.core.roles import Capability
-from jiuzhu.core.services import log_access
+from jiuzhu.core.services import log_access, log_accesses
 from jiuzhu.outreach import forms as outreach_forms
 from jiuzhu.outreach import photos, selectors, services
 from jiuzhu.outreach.models import Lead, LeadStatus
@@ -33,15 +33,20 @@ def leads(request: HttpRequest) -> HttpResponse:
     if not (user.can(Capability.REPORT_LEADS) or user.can(Capability.VIEW_HOUSEHOLDS)):
         raise Http404
     today = timezone.localdate()
+    waiting = list(selectors.open_leads(user)[:200])
+    handled = list(selectors.leads_in_area(user).exclude(status=LeadStatus.OPEN)[:50])
+    mine = list(selectors.my_leads(user)[:50])
+    shown = {lead.pk: lead.household_id for lead in [*waiting, *handled, *mine]}
+    log_accesses(user, PAGE, "lead", shown.items(), request)
     return render(
         request,
         "outreach/leads.html",
         {
             "today": today,
-            "open": selectors.open_leads(user)[:200],
+            "open": waiting,
             "overdue": selectors.overdue_leads(user, today).count(),
-            "handled": selectors.leads_in_area(user).exclude(status=LeadStatus.OPEN)[:50],
-            "mine": selectors.my_leads(user)[:50],
+            "handled": handled,
+            "mine": mine,
             "can_report": user.can(Capability.REPORT_LEADS),
             "sees_area": user.can(Capability.VIEW_HOUSEHOLDS),
         },

@@ -1,4 +1,5 @@
-"""The monitoring warnings and the low-income monitoring list."""
+"""The monitoring warnings (each one shown is written to the access log) and the
+low-income monitoring list."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,9 +13,10 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.permissions import found_or_404, require_page
 from jiuzhu.core.roles import Capability
+from jiuzhu.core.services import log_accesses
 from jiuzhu.outreach import forms as outreach_forms
-from jiuzhu.outreach import monitoring, selectors
-from jiuzhu.outreach.views.common import household_numbered
+from jiuzhu.outreach import monitoring, selectors, unhelped
+from jiuzhu.outreach.views.common import PAGE, household_numbered
 
 
 @login_required
@@ -44,14 +46,18 @@ def monitoring_warnings(request: HttpRequest) -> HttpResponse:
             raise Http404
         return redirect("outreach:warnings")
     rows = selectors.warnings_in_area(user)
+    waiting = list(rows.filter(handled_at__isnull=True)[:200])
+    handled = list(rows.filter(handled_at__isnull=False).order_by("-handled_at")[:50])
+    shown = [(warning.pk, warning.household_id) for warning in [*waiting, *handled]]
+    log_accesses(user, PAGE, "warning", shown, request)
     return render(
         request,
         "outreach/warnings.html",
         {
             "today": today,
-            "open": rows.filter(handled_at__isnull=True)[:200],
+            "open": waiting,
             "overdue": rows.filter(handled_at__isnull=True, handling_due__lt=today).count(),
-            "handled": rows.filter(handled_at__isnull=False).order_by("-handled_at")[:50],
+            "handled": handled,
             "form": outreach_forms.HandleWarningForm()
             if user.can(Capability.HANDLE_WARNINGS)
             else None,
@@ -79,7 +85,7 @@ def monitoring_list(request: HttpRequest) -> HttpResponse:
                 )
                 messages.success(request, f"已将户编号{household.number}纳入监测。")
                 return redirect("outreach:monitoring")
-    run, unhelped = selectors.unhelped(user)
+    town = request.GET.get("town", "")
     return render(
         request,
         "outreach/monitoring.html",
@@ -87,8 +93,8 @@ def monitoring_list(request: HttpRequest) -> HttpResponse:
             "by_reason": selectors.monitored_by_reason(user),
             "listed": selectors.monitored_in_area(user)[:200],
             "left": selectors.monitoring_history(user)[:50],
-            "run": run,
-            "unhelped": unhelped,
+            "unhelped": unhelped.unhelped(user, town),
+            "town": town,
             "form": form if can_add else None,
         },
     )

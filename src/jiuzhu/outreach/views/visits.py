@@ -1,4 +1,5 @@
-"""Visits: the plans with what is due, a person's visits, recording one from a phone."""
+"""Visits: the plans with what is due, a person's visits, recording one from a phone.
+Every person on a plan and every visit shown is written to the access log."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,7 +13,7 @@ from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import User
 from jiuzhu.core.permissions import page_object, require_page
 from jiuzhu.core.roles import Capability
-from jiuzhu.core.services import log_access
+from jiuzhu.core.services import log_access, log_accesses
 from jiuzhu.outreach import forms as outreach_forms
 from jiuzhu.outreach import roster, selectors, services
 from jiuzhu.outreach.views.common import PAGE, household_numbered
@@ -47,6 +48,8 @@ def visits(request: HttpRequest) -> HttpResponse:
                 return redirect("outreach:visits")
     today = timezone.localdate()
     planned = selectors.planned_visits(user, today)
+    shown = [(row.target.pk, row.target.household_id) for row in planned]
+    log_accesses(user, PAGE, "visit_target", shown, request)
     return render(
         request,
         "outreach/visits.html",
@@ -109,12 +112,14 @@ def target(request: HttpRequest, target_id: int) -> HttpResponse:
                     messages.success(request, "探访记录已保存。")
                     return redirect("outreach:target", found.pk)
     log_access(user, PAGE, "visit_target", found.pk, found.household_id, request)
+    visits = list(found.visits.select_related("visitor").prefetch_related("photos"))
+    log_accesses(user, PAGE, "visit", [(visit.pk, found.household_id) for visit in visits], request)
     return render(
         request,
         "outreach/target.html",
         {
             "target": found,
-            "visits": found.visits.select_related("visitor").prefetch_related("photos"),
+            "visits": visits,
             "visit_form": visit_form if user.can(Capability.RECORD_VISITS) else None,
             "end_form": end_form if user.can(Capability.PLAN_VISITS) else None,
             "serve_form": outreach_forms.ServeForm(contracts)
