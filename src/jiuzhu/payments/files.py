@@ -7,13 +7,13 @@ amount that differs, another payroll) is refused whole, with a report; nothing i
 
 import csv
 import io
-import itertools
 import os
 import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -73,9 +73,9 @@ class BankColumns:
 def bank_columns(rows: Sequence[Sequence[Any]]) -> BankColumns:
     """Lines given as rows (line no, account, holder, ID number, net fen, programme,
     month as a date or ISO text) as a chunk of columns."""
-    if not rows:
-        return BankColumns([], [], [], [], [], [], [])
-    no, account, holder, id_number, net, programme, month = map(list, zip(*rows, strict=True))
+    no, account, holder, id_number, net, programme, month = (
+        list(map(itemgetter(i), rows)) for i in range(7)
+    )
     return BankColumns(no, account, holder, id_number, net, programme, [str(m)[:7] for m in month])
 
 
@@ -119,7 +119,7 @@ def _columns(owner_id: int, chunk: BankColumns, ref: Reference) -> list[Sequence
         chunk.account,
         chunk.holder,
         chunk.id_number,
-        list(map(plain_yuan, chunk.net_fen)),
+        [f"{v // 100}.{v % 100:02d}" if v >= 0 else plain_yuan(v) for v in chunk.net_fen],
         chunk.programme,
         chunk.month,
     ]
@@ -140,7 +140,7 @@ def write_csv(
         writer.writerow(HEADER)
         for chunk in chunks:
             columns = _columns(owner_id, chunk, ref)
-            if _NEEDS_QUOTES.search("".join(itertools.chain(*columns))):
+            if any(_NEEDS_QUOTES.search("".join(column)) for column in columns[1:]):
                 writer.writerows(zip(*columns, strict=True))
             elif columns[0]:
                 fh.write("\r\n".join(map(",".join, zip(*columns, strict=True))) + "\r\n")
@@ -157,7 +157,7 @@ def write_xlsx(
     account and ID stay as written (Excel would round 18 digits), and the amount is a
     string of yuan so that no binary float ever holds money."""
     count = total = 0
-    sheet = SheetWriter(_create_private(path), "发放明细", len(HEADER))
+    sheet = SheetWriter(_create_private(path), "发放明细")
     try:
         sheet.rows([[name] for name in HEADER])
         for chunk in chunks:

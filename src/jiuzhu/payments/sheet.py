@@ -8,7 +8,7 @@ the same at a sixth of the speed (a cell object per value).
 
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -44,11 +44,23 @@ _STYLES = (
     'xfId="0"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" '
     'builtinId="0"/></cellStyles></styleSheet>'
 )
-_CELL = '<c t="inlineStr"><is><t xml:space="preserve">{}</t></is></c>'
-_EMPTY = _CELL.format("")  # an empty text is no value at all, as openpyxl writes it
-_MARKUP = re.compile(r"[&<>]")
+_CELL = '<c t="inlineStr"><is><t>{}</t></is></c>'
+# Leading or trailing spaces survive only where the text says so (as openpyxl writes it).
+_KEPT_CELL = '<c t="inlineStr"><is><t xml:space="preserve">{}</t></is></c>'
+# An empty text is no value at all, as openpyxl writes it.
+_EMPTY = (_CELL.format(""), _KEPT_CELL.format(""))
+_SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())  # all that strip() strips
 # XML 1.0 has no place for these (openpyxl refuses them too): no cell may hold one.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _edge_spaces(values: Sequence[str]) -> bool:
+    """Whether a value starts or ends with a space (looked for one by one only when the
+    column holds a space at all: a search for each kind of space over the whole column)."""
+    joined = "".join(values)
+    if not any(space in joined for space in _SPACES):
+        return False
+    return any(value != value.strip() for value in values)
 
 
 def _workbook(sheet_name: str) -> str:
@@ -65,7 +77,7 @@ def text_column(values: Sequence[str]) -> Sequence[str]:
     joined = "".join(values)
     if _ILLEGAL.search(joined):
         raise ValueError("单元格内容含有控制字符。")
-    if _MARKUP.search(joined):
+    if "&" in joined or "<" in joined or ">" in joined:
         return [escape(value) for value in values]
     return values
 
@@ -74,7 +86,7 @@ class SheetWriter:
     """One sheet of text rows, streamed into the XLSX at `path`: `rows` takes a batch of
     columns (each a sequence of texts, escaped by `text_column`), `close` ends the file."""
 
-    def __init__(self, path: Path, sheet_name: str, width: int) -> None:
+    def __init__(self, path: Path, sheet_name: str) -> None:
         self.book = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
         for name, content in (
             ("[Content_Types].xml", _CONTENT_TYPES),
@@ -86,10 +98,14 @@ class SheetWriter:
             self.book.writestr(name, content)
         self.sheet = self.book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
         self.sheet.write(f'{_XML}<worksheet xmlns="{_MAIN}"><sheetData>'.encode())
-        self.row = "<row>" + _CELL * width + "</row>"
 
-    def rows(self, columns: Iterable[Sequence[str]]) -> None:
-        xml = "".join(map(self.row.format, *columns)).replace(_EMPTY, "<c/>")
+    def rows(self, columns: Sequence[Sequence[str]]) -> None:
+        cells = (_KEPT_CELL if _edge_spaces(column) else _CELL for column in columns)
+        row = "<row>" + "".join(cells) + "</row>"
+        xml = "".join(map(row.format, *columns))
+        if any("" in column for column in columns):
+            for empty in _EMPTY:
+                xml = xml.replace(empty, "<c/>")
         self.sheet.write(xml.encode())
 
     def close(self) -> None:
