@@ -51,8 +51,7 @@ def queries() -> dict[str, str]:
     return {
         # (household id, urban, registered poor, town code: first nine digits)
         "households": (
-            "SELECT id, urban, registered_poor, town_code "
-            f"FROM ({households_sql()}) households"
+            f"SELECT id, urban, registered_poor, town_code FROM ({households_sql()}) households"
         ),
         # (household id, person id, birth YYYYMMDD, disability grade and category code,
         #  serious illness, no labour capacity, co-resident, membership id)

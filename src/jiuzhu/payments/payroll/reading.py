@@ -92,9 +92,7 @@ def recipients_sql(prefix: str, month: dt.date) -> tuple[str, list[Any]]:
 def read_recipients(prefix: str, month: dt.date) -> Recipients:
     """The town's recipients for `month` as columns, one row per recipient."""
     sql, params = recipients_sql(prefix, month)
-    numbers, details = read_columns(
-        sql, params, len(RECIPIENT_NUMBERS), DETAIL_COLUMNS, order=(0,)
-    )
+    numbers, details = read_columns(sql, params, len(RECIPIENT_NUMBERS), DETAIL_COLUMNS, order=(0,))
     recipients = Recipients(**dict(zip(RECIPIENT_NUMBERS, numbers, strict=True)), details=details)
     rid = recipients.rid
     if recipients.n and np.any(rid[1:] == rid[:-1]):  # two open "head" rows: pay one line
