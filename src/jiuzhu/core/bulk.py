@@ -147,13 +147,16 @@ def timestamps() -> dict[str, Any]:
 
 
 class PostgresRebuild:
-    """Drop some tables' foreign keys and non-unique indexes, and put them back.
+    """Drop some tables' foreign keys and indexes but their primary keys, and put them back.
 
     PostgreSQL runs each insert's foreign-key check as a trigger at commit and updates
-    eleven indexes per person; building them once after COPY is several times faster.
-    DDL is transactional there: this runs inside the load's transaction, so an interrupted
-    load leaves schema and data as they were. Unique indexes stay, to catch duplicates
-    as they come. Readers of these tables wait until the load commits.
+    every index per row (a unique index on a digest at a random place each time); building
+    them once after COPY is several times faster. DDL is transactional there: this runs
+    inside the load's transaction, so an interrupted load leaves schema and data as they
+    were. Unique indexes and constraints come back at the end of the load, and a duplicate
+    then refuses the whole load (nothing is kept). Primary keys stay (other tables' foreign
+    keys point at them), as do unique constraints another table's foreign key relies on.
+    Readers of these tables wait until the load commits.
     """
 
     def __init__(self, models: Iterable[type[Model]]) -> None:
@@ -167,16 +170,22 @@ class PostgresRebuild:
             # Checks queued by earlier inserts in this transaction must run before ALTER.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            # Indexes of their own (not a constraint's), unique or not, but primary keys.
             cursor.execute(
                 "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
-                "WHERE indrelid = ANY(%s::regclass[]) AND NOT indisunique AND NOT indisprimary",
+                "WHERE indrelid = ANY(%s::regclass[]) AND NOT indisprimary AND NOT EXISTS "
+                "(SELECT 1 FROM pg_constraint c WHERE c.conindid = indexrelid)",
                 [tables],
             )
             indexes = cursor.fetchall()
+            # Foreign keys first (dropped first, added last), then unique constraints no
+            # foreign key relies on.
             cursor.execute(
                 "SELECT conrelid::regclass::text, quote_ident(conname), "
-                "pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
+                "pg_get_constraintdef(oid) FROM pg_constraint c "
+                "WHERE conrelid = ANY(%s::regclass[]) AND (contype = 'f' OR contype = 'u' "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' "
+                "AND f.conindid = c.conindid)) ORDER BY contype = 'u', conname",
                 [tables],
             )
             self.constraints = cursor.fetchall()
@@ -190,8 +199,9 @@ class PostgresRebuild:
         with connection.cursor() as cursor:
             for definition in self.indexes:
                 cursor.execute(definition)
-            # Adding a foreign key checks every row in one join, not row by row.
-            for table, name, definition in self.constraints:
+            # Adding a constraint checks every row at once (a join, an index build), not
+            # row by row: unique constraints before the foreign keys.
+            for table, name, definition in reversed(self.constraints):
                 cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
