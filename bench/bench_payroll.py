@@ -217,14 +217,16 @@ def _measure(size: int, label: str) -> None:
     services.approve_payroll(approver, made)
     bank = "平阴农商银行"
     for fmt, goal in (("csv", 1_000_000), ("xlsx", 60_000)):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         out = files.make_payment_file(actor, made, bank, fmt)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         record(
             f"payroll_file_{fmt}_{label}",
             out.rows,
             seconds,
             bytes=Path(out.stored_path).stat().st_size,
+            # This process's CPU time: on a shared machine it varies less than the wall time.
+            per_cpu_second=round(out.rows / cpu),
             goal_per_second=goal,
         )
         Path(out.stored_path).unlink(missing_ok=True)
