@@ -18,7 +18,7 @@ from typing import Any
 from bench.bench_payroll import _database, _drop, fill_recipients
 from bench.common import benchmark, record
 
-PG_NAME = "jiuzhu_bench_exports"
+PG_NAME = os.environ.get("BENCH_DB_PREFIX", "jiuzhu_bench") + "_exports"
 
 
 @benchmark("exports")

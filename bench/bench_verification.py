@@ -10,7 +10,8 @@ layout (ID numbers as their search digests, as the importer and the snapshot kee
                             findings written to Parquet files
   verification_one_household the job for one household against all the sources
   verification_import_csv   validating a CSV extract of 100·N rows (at most 10M) into
-                            Parquet (its own entry: `--only verification_import_csv`;
+                            Parquet, in rows/s and MB/s (goal 200 MB/s with validation;
+                            its own entry: `--only verification_import_csv`;
                             --size 10000 gives 1M rows, --size 100000 the 10M-row file)
 """
 
@@ -270,10 +271,13 @@ def run_import(size: int) -> None:
         after = resource.getrusage(resource.RUSAGE_SELF)
         assert result.rows_valid == csv_rows, result.errors[:3]
         cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        mb = csv_path.stat().st_size / 1e6
         record(
             "verification_import_csv",
             csv_rows,
             imported["seconds"],
-            mb=round(csv_path.stat().st_size / 1e6),
+            mb=round(mb),
+            mb_per_second=round(mb / imported["seconds"], 1),
+            goal_mb_per_second=200,
             cpu_seconds=round(cpu, 2),
         )

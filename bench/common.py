@@ -1,8 +1,12 @@
 """Shared by every benchmark: timing, peak memory, and bench/results/latest.json.
 
 Each benchmark records {name, size, seconds, per_second, peak_mb, baseline, ratio}; the
-baseline is the figure it is compared with in the same run (a floor such as a bare read),
-and ratio = seconds / baseline seconds.
+baseline is the figure it is compared with in the same run, and ratio = seconds / baseline
+seconds. A batch job's baseline is the physical floor (`read_floor`, `write_floor`): the
+binary COPY out of the base tables of exactly the columns the job needs (no join, sort or
+expression), plus for writes the binary COPY in of the rows written into an unindexed
+table. The former baseline (the job's own query) is kept beside it as old_baseline and
+old_ratio. peak_mb is the process's resident high-water mark when the figure is taken.
 """
 
 import json
@@ -43,9 +47,18 @@ def record(
     seconds: float,
     baseline: str | None = None,
     baseline_seconds: float | None = None,
+    old_baseline: str | None = None,
+    old_baseline_seconds: float | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """Print one figure and merge it into bench/results/latest.json (keyed by name+size)."""
+    """Print one figure and merge it into bench/results/latest.json (keyed by name+size);
+    `old_baseline` is the figure it was compared with before the floors, shown beside."""
+    old = {}
+    if old_baseline and old_baseline_seconds:
+        old = {
+            "old_baseline": old_baseline,
+            "old_ratio": round(seconds / old_baseline_seconds, 2),
+        }
     entry = {
         "name": name,
         "size": size,
@@ -54,6 +67,7 @@ def record(
         "peak_mb": peak_mb(),
         "baseline": baseline,
         "ratio": round(seconds / baseline_seconds, 2) if baseline_seconds else None,
+        **old,
         **extra,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -67,11 +81,76 @@ def record(
     tmp.write_text(json.dumps(existing, ensure_ascii=False, indent=2) + "\n")
     os.replace(tmp, RESULTS)
     ratio = f"  ratio {entry['ratio']} × {baseline}" if entry["ratio"] else ""
+    if old:
+        ratio += f" (was {old['old_ratio']} × {old_baseline})"
     print(
         f"{name:<40} size {size:>9,}  {seconds:9.3f} s  "
         f"{entry['per_second'] or 0:>12,.0f}/s  peak {entry['peak_mb']} MiB{ratio}"
     )
     return entry
+
+
+def read_floor(tables: dict[str, str]) -> float:
+    """Seconds of the physical read floor, best of two after a warming read: each table's
+    listed columns (table → "col, col") copied out whole, binary, to this process
+    (PostgreSQL), or fetched by a bare SELECT (SQLite)."""
+    from django.db import connection
+
+    def once() -> float:
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            for table, columns in tables.items():
+                if connection.vendor == "postgresql":
+                    sql = f"COPY {table} ({columns}) TO STDOUT (FORMAT binary)"
+                    with cursor.copy(sql) as copy:
+                        for _ in copy:
+                            pass
+                else:
+                    cursor.execute(f"SELECT {columns} FROM {table}")
+                    cursor.fetchall()
+        return time.perf_counter() - started
+
+    once()
+    return min(once(), once())
+
+
+def write_floor(table: str, columns: str, where: str) -> float:
+    """Seconds of the physical write floor: the rows a job wrote (`table`'s `columns` where
+    `where`), copied in binary into a table of the same columns without any index or
+    constraint (PostgreSQL), or inserted by one executemany (SQLite). The copy is dropped."""
+    from django.db import connection, transaction
+
+    floor = f"bench_floor_{table}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {floor}")
+        cursor.execute(f"CREATE TABLE {floor} AS SELECT {columns} FROM {table} WHERE 1 = 0")
+        try:
+            if connection.vendor == "postgresql":
+                data = bytearray()
+                out = (
+                    f"COPY (SELECT {columns} FROM {table} WHERE {where}) TO STDOUT (FORMAT binary)"
+                )
+                with cursor.copy(out) as copy:
+                    for chunk in copy:
+                        data += chunk
+                with transaction.atomic():
+                    started = time.perf_counter()
+                    with cursor.copy(f"COPY {floor} FROM STDIN (FORMAT binary)") as copy:
+                        copy.write(bytes(data))
+                    seconds = time.perf_counter() - started
+            else:
+                cursor.execute(f"SELECT {columns} FROM {table} WHERE {where}")
+                rows = cursor.fetchall()
+                marks = ", ".join("?" * len(cursor.description))
+                raw = connection.connection.cursor()
+                with transaction.atomic():
+                    started = time.perf_counter()
+                    raw.executemany(f"INSERT INTO {floor} VALUES ({marks})", rows)
+                    seconds = time.perf_counter() - started
+                raw.close()
+        finally:
+            cursor.execute(f"DROP TABLE IF EXISTS {floor}")
+    return seconds
 
 
 def setup_django() -> None:

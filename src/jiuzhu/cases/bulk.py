@@ -16,6 +16,7 @@ text each database's bulk insert takes.
 """
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -112,11 +113,10 @@ class NewRecipient:
     start_month: dt.date
 
 
-def _next_review(class_code: str, recipient: NewRecipient, today: dt.date) -> dt.date:
+def _next_review(interval: int, recipient: NewRecipient, today: dt.date) -> dt.date:
     """The class's interval after the first month paid, rolled on past the reviews already
     held: this month at the earliest (due now), or later."""
     this_month = today.replace(day=1)
-    interval = rules.review_interval_months(class_code, recipient.area_type, this_month)
     review = add_months(recipient.start_month, interval - 1)
     while review < this_month:
         review = add_months(review, interval)
@@ -130,6 +130,12 @@ def recipients_table(recipients: Sequence[NewRecipient], today: dt.date) -> Tabl
     classes = rules.review_classes(households)
     covered = members_covered_by_household(households)
     count = len(recipients)
+    # This month's parameters, read once per review class and area (not once per row).
+    interval = functools.cache(
+        lambda class_code, area: rules.review_interval_months(
+            class_code, area, today.replace(day=1)
+        )
+    )
     return Table(
         Recipient._meta.db_table,
         [
@@ -161,7 +167,12 @@ def recipients_table(recipients: Sequence[NewRecipient], today: dt.date) -> Tabl
             Column(
                 "next_review_on",
                 "text",
-                date_texts([_next_review(classes[r.household_id], r, today) for r in recipients]),
+                date_texts(
+                    [
+                        _next_review(interval(classes[r.household_id], r.area_type), r, today)
+                        for r in recipients
+                    ]
+                ),
             ),
             Column("end_reason", "text", [""] * count),
             # Written as Django writes it: partners' sync cursors compare it (SQLite

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.db import connection
 from django.db.models import Max, Model
 from django.utils import timezone
@@ -67,17 +69,19 @@ def _sqlite_values(column: Column) -> list[Any]:
     return list(column.values)
 
 
-def _copy_values(column: Column) -> list[str]:
+def _copy_values(column: Column) -> pa.Array:
+    """A column as COPY's text fields, converted in Arrow (no Python loop per value)."""
     # Text columns come from the generator's own pools: no tab, newline or backslash to escape.
     if column.kind == "int":
-        return list(column.values.astype(str).tolist())
+        return pc.cast(pa.array(np.asarray(column.values, dtype=np.int64)), pa.string())
     if column.kind == "nint":
-        return list(np.where(column.values < 0, r"\N", column.values.astype(str)).tolist())
+        values = pa.array(np.asarray(column.values, dtype=np.int64))
+        return pc.if_else(pc.less(values, 0), r"\N", pc.cast(values, pa.string()))
     if column.kind == "bool":
-        return list(np.where(column.values, "t", "f").tolist())
+        return pc.if_else(pa.array(np.asarray(column.values, dtype=np.bool_)), "t", "f")
     if column.kind == "date":
-        return list(np.datetime_as_string(column.values, unit="D").tolist())
-    return list(column.values)
+        return pa.array(np.datetime_as_string(column.values, unit="D"), pa.string())
+    return pa.array(column.values, pa.string())
 
 
 def _quoted(names: Iterable[str]) -> str:
@@ -95,12 +99,16 @@ def write_table(table: Table, stamps: dict[str, Any]) -> None:
     if rows == 0:
         return
     if connection.vendor == "postgresql":
-        columns = [_copy_values(c) for c in table.columns]
-        columns += [[str(v)] * rows for v in stamps.values()]
-        data = "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+        fields = [_copy_values(c) for c in table.columns]
+        fields += [pa.scalar(str(v), pa.string()) for v in stamps.values()]
+        # Each row's fields joined by tabs and ended by a newline, the rows back to back in
+        # the result's data buffer: that buffer is the whole COPY input.
+        lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*fields, "\t"), "", "\n")
+        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
+        start, end = offsets[lines.offset], offsets[lines.offset + len(lines)]
         sql = f"COPY {connection.ops.quote_name(table.name)} ({_quoted(names)}) FROM STDIN"
         with connection.cursor() as cursor, cursor.copy(sql) as copy:
-            copy.write(data)
+            copy.write(memoryview(lines.buffers()[2])[start:end])
         return
     values = [_sqlite_values(c) for c in table.columns]
     values += [list(itertools.repeat(v, rows)) for v in stamps.values()]
@@ -139,13 +147,16 @@ def timestamps() -> dict[str, Any]:
 
 
 class PostgresRebuild:
-    """Drop some tables' foreign keys and non-unique indexes, and put them back.
+    """Drop some tables' foreign keys and indexes but their primary keys, and put them back.
 
     PostgreSQL runs each insert's foreign-key check as a trigger at commit and updates
-    eleven indexes per person; building them once after COPY is several times faster.
-    DDL is transactional there: this runs inside the load's transaction, so an interrupted
-    load leaves schema and data as they were. Unique indexes stay, to catch duplicates
-    as they come. Readers of these tables wait until the load commits.
+    every index per row (a unique index on a digest at a random place each time); building
+    them once after COPY is several times faster. DDL is transactional there: this runs
+    inside the load's transaction, so an interrupted load leaves schema and data as they
+    were. Unique indexes and constraints come back at the end of the load, and a duplicate
+    then refuses the whole load (nothing is kept). Primary keys stay (other tables' foreign
+    keys point at them), as do unique constraints another table's foreign key relies on.
+    Readers of these tables wait until the load commits.
     """
 
     def __init__(self, models: Iterable[type[Model]]) -> None:
@@ -159,16 +170,22 @@ class PostgresRebuild:
             # Checks queued by earlier inserts in this transaction must run before ALTER.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            # Indexes of their own (not a constraint's), unique or not, but primary keys.
             cursor.execute(
                 "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
-                "WHERE indrelid = ANY(%s::regclass[]) AND NOT indisunique AND NOT indisprimary",
+                "WHERE indrelid = ANY(%s::regclass[]) AND NOT indisprimary AND NOT EXISTS "
+                "(SELECT 1 FROM pg_constraint c WHERE c.conindid = indexrelid)",
                 [tables],
             )
             indexes = cursor.fetchall()
+            # Foreign keys first (dropped first, added last), then unique constraints no
+            # foreign key relies on.
             cursor.execute(
                 "SELECT conrelid::regclass::text, quote_ident(conname), "
-                "pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
+                "pg_get_constraintdef(oid) FROM pg_constraint c "
+                "WHERE conrelid = ANY(%s::regclass[]) AND (contype = 'f' OR contype = 'u' "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' "
+                "AND f.conindid = c.conindid)) ORDER BY contype = 'u', conname",
                 [tables],
             )
             self.constraints = cursor.fetchall()
@@ -182,8 +199,9 @@ class PostgresRebuild:
         with connection.cursor() as cursor:
             for definition in self.indexes:
                 cursor.execute(definition)
-            # Adding a foreign key checks every row in one join, not row by row.
-            for table, name, definition in self.constraints:
+            # Adding a constraint checks every row at once (a join, an index build), not
+            # row by row: unique constraints before the foreign keys.
+            for table, name, definition in reversed(self.constraints):
                 cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 

@@ -23,7 +23,7 @@ from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.medical import formulas
 from jiuzhu.medical.models import RULE_GROUP, Bill, BillSource, BillStatus, Category, PaymentBatch
-from jiuzhu.payments.files import files_dir, write_csv
+from jiuzhu.payments.files import bank_columns, files_dir, write_csv
 from jiuzhu.payments.models import BankAccount
 from jiuzhu.payments.selectors import valid_accounts
 from jiuzhu.policy.accessors import MedicalRule
@@ -351,7 +351,7 @@ def _write(
     ]
     stamp = timezone.now().strftime("%Y%m%d%H%M%S")
     path = files_dir() / f"medical{batch.pk}_{stamp}.csv"
-    rows, total = write_csv(path, batch.pk, lines, medical_ref)
+    rows, total = write_csv(path, batch.pk, [bank_columns(lines)], medical_ref)
     batch.rows, batch.total_fen = rows, total
     batch.sha256, batch.stored_path = file_sha256(path), str(path)
     batch.save(update_fields=["rows", "total_fen", "sha256", "stored_path"])

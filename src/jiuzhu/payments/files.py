@@ -6,21 +6,24 @@ amount that differs, another payroll) is refused whole, with a report; nothing i
 """
 
 import csv
-import datetime as dt
 import io
 import os
+import re
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
+from jiuzhu.core.crypto import decrypt_many
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.files import file_sha256
 from jiuzhu.core.models import User
@@ -34,9 +37,11 @@ from jiuzhu.payments.models import (
     Payroll,
     PayrollLine,
     ResultStatus,
+    line_id_range,
     line_ref,
     plain_yuan,
 )
+from jiuzhu.payments.sheet import SheetWriter, text_column
 from jiuzhu.payments.signals import payroll_changed
 from jiuzhu.payments.workflow import PayrollAction, enforce
 
@@ -46,23 +51,51 @@ PAID_WORDS = {"成功", "paid", "success", "0"}
 FAILED_WORDS = {"失败", "failed", "fail", "1"}
 
 
-def bank_lines(payroll: Payroll, bank: str) -> Iterator[tuple[object, ...]]:
-    """The lines one bank pays, streamed in line order (a million fit without a list)."""
-    return (
-        PayrollLine.objects.of_payroll(payroll.pk)
-        .filter(bank=bank, account_id__isnull=False)
-        .order_by("id")
-        .values_list(
-            "line_no",
-            "account_number",
-            "holder_name",
-            "id_number",
-            "net_fen",
-            "programme",
-            "for_month",
-        )
-        .iterator(chunk_size=20_000)
+# Lines read, formatted and written per chunk, so that a file of a million lines takes
+# the memory of one chunk.
+CHUNK_LINES = 100_000
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
+
+
+@dataclass
+class BankColumns:
+    """A chunk of a bank file's lines as columns, in line order, numbers in plain text."""
+
+    line_no: list[int]
+    account: list[str]
+    holder: list[str]
+    id_number: list[str]
+    net_fen: list[int]
+    programme: list[str]
+    month: list[str]  # YYYY-MM
+
+
+def bank_columns(rows: Sequence[Sequence[Any]]) -> BankColumns:
+    """Lines given as rows (line no, account, holder, ID number, net fen, programme,
+    month as a date or ISO text) as a chunk of columns."""
+    no, account, holder, id_number, net, programme, month = (
+        list(map(itemgetter(i), rows)) for i in range(7)
     )
+    return BankColumns(no, account, holder, id_number, net, programme, [str(m)[:7] for m in month])
+
+
+def bank_lines(payroll: Payroll, bank: str) -> Iterator[BankColumns]:
+    """The lines one bank pays, in line order, chunk by chunk of line ids (the payroll's
+    lines are one range of ids), the sealed numbers opened a chunk at a time."""
+    after, before = line_id_range(payroll.pk)
+    sql = (
+        "SELECT line_no, account_number, holder_name, id_number, net_fen, programme, for_month "
+        "FROM payments_payrollline WHERE id > %s AND id <= %s AND bank = %s "
+        "AND account_id IS NOT NULL ORDER BY id"
+    )
+    last = PayrollLine.objects.of_payroll(payroll.pk).aggregate(m=Max("pk"))["m"] or after
+    with connection.cursor() as cursor:
+        for start in range(after, min(last, before), CHUNK_LINES):
+            cursor.execute(sql, [start, start + CHUNK_LINES, bank])
+            chunk = bank_columns(cursor.fetchall())
+            chunk.account = decrypt_many(chunk.account)
+            chunk.id_number = decrypt_many(chunk.id_number)
+            yield chunk
 
 
 def banks_of(payroll: Payroll) -> list[str]:
@@ -79,55 +112,61 @@ def banks_of(payroll: Payroll) -> list[str]:
 Reference = Callable[[int, int], str]  # (file's owner id, line number) → what banks echo
 
 
-def _rows(
-    payroll_id: int, lines: Iterable[tuple[object, ...]], ref: Reference
-) -> Iterator[list[str]]:
-    for no, account, holder, id_number, net, programme, month in lines:
-        assert isinstance(month, dt.date)
-        yield [
-            ref(payroll_id, int(str(no))),
-            str(account),
-            str(holder),
-            str(id_number),
-            plain_yuan(int(str(net))),
-            str(programme),
-            f"{month:%Y-%m}",
-        ]
+def _columns(owner_id: int, chunk: BankColumns, ref: Reference) -> list[Sequence[str]]:
+    """A chunk's cells as text, in HEADER's order."""
+    return [
+        [ref(owner_id, no) for no in chunk.line_no],
+        chunk.account,
+        chunk.holder,
+        chunk.id_number,
+        [f"{v // 100}.{v % 100:02d}" if v >= 0 else plain_yuan(v) for v in chunk.net_fen],
+        chunk.programme,
+        chunk.month,
+    ]
+
+
+def _totals(count: int, total: int) -> list[str]:
+    return ["合计", f"{count}笔", "", "", plain_yuan(total), "", ""]
 
 
 def write_csv(
-    path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]], ref: Reference = line_ref
+    path: Path, owner_id: int, chunks: Iterable[BankColumns], ref: Reference = line_ref
 ) -> tuple[int, int]:
-    """The bank's lines as CSV with a BOM and a totals row: (rows, total fen)."""
+    """The bank's lines as CSV with a BOM and a totals row: (rows, total fen). The bytes
+    are the csv module's (quoted only where a value needs it, CRLF), a chunk joined at once."""
     count = total = 0
     with open(_create_private(path), "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(HEADER)
-        for row in _rows(payroll_id, lines, ref):
-            writer.writerow(row)
-            count += 1
-            total += int(row[4].replace(".", ""))
-        writer.writerow(["合计", f"{count}笔", "", "", plain_yuan(total), "", ""])
+        for chunk in chunks:
+            columns = _columns(owner_id, chunk, ref)
+            if any(_NEEDS_QUOTES.search("".join(column)) for column in columns[1:]):
+                writer.writerows(zip(*columns, strict=True))
+            elif columns[0]:
+                fh.write("\r\n".join(map(",".join, zip(*columns, strict=True))) + "\r\n")
+            count += len(chunk.line_no)
+            total += sum(chunk.net_fen)
+        writer.writerow(_totals(count, total))
     return count, total
 
 
 def write_xlsx(
-    path: Path, payroll_id: int, lines: Iterable[tuple[object, ...]], ref: Reference = line_ref
+    path: Path, owner_id: int, chunks: Iterable[BankColumns], ref: Reference = line_ref
 ) -> tuple[int, int]:
-    """The bank's lines as XLSX with a totals row: (rows, total fen)."""
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("发放明细")
-    sheet.append(HEADER)
+    """The bank's lines as XLSX with a totals row: (rows, total fen). Every cell is text:
+    account and ID stay as written (Excel would round 18 digits), and the amount is a
+    string of yuan so that no binary float ever holds money."""
     count = total = 0
-    for row in _rows(payroll_id, lines, ref):
-        # Account and ID stay text (Excel would round 18 digits); the amount is a string of
-        # yuan so that no binary float ever holds money.
-        sheet.append(row)
-        count += 1
-        total += int(row[4].replace(".", ""))
-    sheet.append(["合计", f"{count}笔", "", "", plain_yuan(total), "", ""])
-    workbook.save(_create_private(path))
+    sheet = SheetWriter(_create_private(path), "发放明细")
+    try:
+        sheet.rows([[name] for name in HEADER])
+        for chunk in chunks:
+            sheet.rows([text_column(c) for c in _columns(owner_id, chunk, ref)])
+            count += len(chunk.line_no)
+            total += sum(chunk.net_fen)
+        sheet.rows([[value] for value in _totals(count, total)])
+    finally:
+        sheet.close()
     return count, total
 
 

@@ -51,15 +51,14 @@ def queries() -> dict[str, str]:
     return {
         # (household id, urban, registered poor, town code: first nine digits)
         "households": (
-            "SELECT id, urban, registered_poor, town_code "
-            f"FROM ({households_sql()}) households ORDER BY id"
+            f"SELECT id, urban, registered_poor, town_code FROM ({households_sql()}) households"
         ),
         # (household id, person id, birth YYYYMMDD, disability grade and category code,
-        #  serious illness, no labour capacity, co-resident), in membership order
+        #  serious illness, no labour capacity, co-resident, membership id)
         "persons": (
             "SELECT household_id, person_id, birth_ymd, disability_grade, "
-            f"{_DISABILITY_CODE}, serious_illness, no_labour_capacity, co_resident "
-            f"FROM ({current_members_sql()}) members ORDER BY household_id, membership_id"
+            f"{_DISABILITY_CODE}, serious_illness, no_labour_capacity, co_resident, "
+            f"membership_id FROM ({current_members_sql()}) members"
         ),
         # (household id, category code, fen): the household's income by category
         "incomes": (
@@ -91,7 +90,9 @@ def queries() -> dict[str, str]:
     }
 
 
-WIDTHS = {"households": 4, "persons": 8, "incomes": 3, "wages": 3, "own_incomes": 3, "assets": 5}
+WIDTHS = {"households": 4, "persons": 9, "incomes": 3, "wages": 3, "own_incomes": 3, "assets": 5}
+# Households in id order, persons in membership order within them (core.columnar.read_columns).
+ORDERS = {"households": (0,), "persons": (0, 8)}
 
 
 @dataclass
@@ -107,7 +108,12 @@ class Raw:
 
 def read_registry() -> Raw:
     """Every read of `queries()`, as int64 columns."""
-    return Raw({name: read_numbers(sql, WIDTHS[name]) for name, sql in queries().items()})
+    return Raw(
+        {
+            name: read_numbers(sql, WIDTHS[name], order=ORDERS.get(name, ()))
+            for name, sql in queries().items()
+        }
+    )
 
 
 def _row_index(household_ids: I64) -> Callable[[I64], I64]:
@@ -185,7 +191,7 @@ def columns(raw: Raw, month: dt.date, params: f.Params) -> tuple[f.Households, f
     """Registry columns → formula columns (household ids and town codes alongside)."""
     household_ids, _urban, poor, town = raw.cols["households"]
     index = _row_index(household_ids)
-    person_household, _ids, born, grade, category, ill, no_labour, counted = raw.cols["persons"]
+    person_household, _ids, born, grade, category, ill, no_labour, counted, _ = raw.cols["persons"]
     person_rows = index(person_household)
     month_ymd = month.year * 10000 + month.month * 100 + month.day
     persons = registry_persons(

@@ -1,9 +1,11 @@
 """Working days for the demo's dates: back from today, decision dates, memoised."""
 
+import bisect
 import datetime as dt
 
 from jiuzhu.core.workdays import Calendar
 from jiuzhu.policy.accessors import Procedure
+from jiuzhu.policy.models import Parameter
 from jiuzhu.policy.parameters import ParameterSet
 
 
@@ -16,6 +18,8 @@ class Days:
         self.working_back: list[dt.date] = []
         self._due: dict[dt.date, dt.date] = {}
         self._limit = ps_cache
+        # The parameters in force change only on their effective dates: one load per period.
+        self._changes = sorted(set(Parameter.objects.values_list("effective_from", flat=True)))
 
     def back(self, n: int) -> dt.date:
         """The working day n working days before today (0: today, or the last working day)."""
@@ -27,10 +31,12 @@ class Days:
         return self.working_back[n]
 
     def decision_days(self, accepted_on: dt.date) -> int:
-        if accepted_on not in self._limit:
+        at = bisect.bisect_right(self._changes, accepted_on)
+        period = self._changes[at - 1] if at else dt.date.min
+        if period not in self._limit:
             ps = ParameterSet.load(accepted_on)
-            self._limit[accepted_on] = Procedure.from_set(ps).decision_working_days
-        return self._limit[accepted_on]
+            self._limit[period] = Procedure.from_set(ps).decision_working_days
+        return self._limit[period]
 
     def due(self, accepted_on: dt.date) -> dt.date:
         if accepted_on not in self._due:

@@ -84,8 +84,7 @@ def recipients_sql(prefix: str, month: dt.date) -> tuple[str, list[Any]]:
         f"LEFT JOIN ({heads_sql()}) hm ON r.person_id IS NULL "
         "AND hm.household_id = r.household_id "
         f"LEFT JOIN ({persons_sql()}) p ON p.id = COALESCE(r.person_id, hm.person_id) "
-        "LEFT JOIN payments_bankaccount a ON a.person_id = p.id AND a.valid "
-        "ORDER BY r.id"
+        "LEFT JOIN payments_bankaccount a ON a.person_id = p.id AND a.valid"
     )
     return sql, params
 
@@ -93,7 +92,7 @@ def recipients_sql(prefix: str, month: dt.date) -> tuple[str, list[Any]]:
 def read_recipients(prefix: str, month: dt.date) -> Recipients:
     """The town's recipients for `month` as columns, one row per recipient."""
     sql, params = recipients_sql(prefix, month)
-    numbers, details = read_columns(sql, params, len(RECIPIENT_NUMBERS), DETAIL_COLUMNS)
+    numbers, details = read_columns(sql, params, len(RECIPIENT_NUMBERS), DETAIL_COLUMNS, order=(0,))
     recipients = Recipients(**dict(zip(RECIPIENT_NUMBERS, numbers, strict=True)), details=details)
     rid = recipients.rid
     if recipients.n and np.any(rid[1:] == rid[:-1]):  # two open "head" rows: pay one line
