@@ -55,10 +55,12 @@ def queries() -> dict[str, str]:
             f"FROM ({households_sql()}) households ORDER BY id"
         ),
         # (household id, person id, birth YYYYMMDD, disability grade and category code,
-        #  serious illness, no labour capacity, co-resident), in membership order
+        #  serious illness, no labour capacity, co-resident, urban registration, head),
+        #  in membership order
         "persons": (
             "SELECT household_id, person_id, birth_ymd, disability_grade, "
-            f"{_DISABILITY_CODE}, serious_illness, no_labour_capacity, co_resident "
+            f"{_DISABILITY_CODE}, serious_illness, no_labour_capacity, co_resident, "
+            "urban_registration, head "
             f"FROM ({current_members_sql()}) members ORDER BY household_id, membership_id"
         ),
         # (household id, category code, fen): the household's income by category
@@ -91,7 +93,7 @@ def queries() -> dict[str, str]:
     }
 
 
-WIDTHS = {"households": 4, "persons": 8, "incomes": 3, "wages": 3, "own_incomes": 3, "assets": 5}
+WIDTHS = {"households": 4, "persons": 10, "incomes": 3, "wages": 3, "own_incomes": 3, "assets": 5}
 
 
 @dataclass
@@ -185,7 +187,9 @@ def columns(raw: Raw, month: dt.date, params: f.Params) -> tuple[f.Households, f
     """Registry columns → formula columns (household ids and town codes alongside)."""
     household_ids, _urban, poor, town = raw.cols["households"]
     index = _row_index(household_ids)
-    person_household, _ids, born, grade, category, ill, no_labour, counted = raw.cols["persons"]
+    person_household, _ids, born, grade, category, ill, no_labour, counted, urban, head = raw.cols[
+        "persons"
+    ]
     person_rows = index(person_household)
     month_ymd = month.year * 10000 + month.month * 100 + month.day
     persons = registry_persons(
@@ -197,6 +201,8 @@ def columns(raw: Raw, month: dt.date, params: f.Params) -> tuple[f.Households, f
         labour_none=no_labour.astype(bool),
         counted=counted.astype(bool),
         own_income=_own_income(raw, params, person_rows, poor),
+        urban=urban.astype(bool),
+        head=head.astype(bool),
     )
     return _households(raw, index), persons, household_ids, town
 
