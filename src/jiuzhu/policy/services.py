@@ -22,8 +22,8 @@ from jiuzhu.core.months import long_date
 from jiuzhu.core.permissions import require
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
-from jiuzhu.policy.models import Parameter
 from jiuzhu.policy.mixed import MIXED_RULE, rule_code
+from jiuzhu.policy.models import Parameter
 from jiuzhu.policy.parameters import (
     INT,
     LIST,
