@@ -20,12 +20,14 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 
-from jiuzhu.batch.engine import DuckDBEngine
 from jiuzhu.registry.models import DuplicateReason
 
+COLUMNS = ["person_id", "household_id", "birth_ymd", "seq", "name"]
+COLUMNS = ["person_id", "household_id", "birth_ymd", "seq", "name"]
 BODY = 17  # an ID number less its check character
 _DIGITS = 8  # of the birth date, YYYYMMDD
 
@@ -70,15 +72,14 @@ class Found:
 def find(people: pa.Table, open_numbers: Opener) -> Found:
     """The pairs in `people` (person_id, household_id, birth_ymd, seq, name)."""
     started = time.perf_counter()
-    engine = DuckDBEngine()
+    con = duckdb.connect()
     try:
-        engine.register_arrow(
-            "people", people.select(["person_id", "household_id", "birth_ymd", "seq", "name"])
-        )
-        same = engine.query(SAME_NAME_BIRTH)
-        candidates = engine.query(ONE_DIGIT_CANDIDATES)
+        # A view over the Arrow columns, not a copy: each join reads them where they are.
+        con.register("people", people.select(COLUMNS))
+        same = con.sql(SAME_NAME_BIRTH).to_arrow_table()
+        candidates = con.sql(ONE_DIGIT_CANDIDATES).to_arrow_table()
     finally:
-        engine.close()
+        con.close()
     pairs = [
         (int(a), int(b), DuplicateReason.NAME_BIRTH.value)
         for a, b in zip(same["first"].to_pylist(), same["second"].to_pylist(), strict=True)
