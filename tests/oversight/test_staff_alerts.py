@@ -17,7 +17,8 @@ from jiuzhu.oversight.staff_alerts.delivery import produce, send_digests
 from jiuzhu.payments.models import Payroll
 from jiuzhu.verification.models import VerificationJob
 from tests import factories
-from tests.cases.conftest import poor_household, submit  # noqa: F401  (fixture)
+from tests.cases.conftest import poor_household as poor_household  # the fixture
+from tests.cases.conftest import submit
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db

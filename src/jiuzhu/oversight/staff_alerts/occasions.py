@@ -54,6 +54,7 @@ def _cases(today: dt.date, now: dt.datetime) -> Iterator[Occasion]:
         decision_due__lte=limit,
     ).only("pk", "number", "responsible_code", "decision_due", "investigator_id")
     for case in due:
+        assert case.decision_due is not None  # filtered on it
         text = f"申请 {case.number} 将于{long_date(case.decision_due)}到期，请及时办结。"
         link = reverse("cases:detail", args=[case.pk])
         key = f"deadline:{case.pk}:{case.decision_due:%Y%m%d}"
@@ -133,16 +134,19 @@ def occasions(today: dt.date, now: dt.datetime) -> list[Occasion]:
     ]
 
 
+_CAPABILITY: dict[str, Capability] = {
+    Kind.LEAD: Capability.TRIAGE_LEADS,
+    Kind.REFERRAL: Capability.REFER,
+    Kind.PAYROLL: Capability.APPROVE_PAYROLL,
+}
+
+
 def _told(kind: str) -> Q:
     """Who of the staff is told about an occasion of this kind in their area."""
     town_level = ~Q(region__level=RegionLevel.COUNTY)
     if kind in (Kind.DEADLINE, Kind.ADVANCE_AID):
         return Q(role__in=CASEWORKERS) & town_level
-    needed = {
-        Kind.LEAD: Capability.TRIAGE_LEADS,
-        Kind.REFERRAL: Capability.REFER,
-        Kind.PAYROLL: Capability.APPROVE_PAYROLL,
-    }[kind]
+    needed = _CAPABILITY[kind]
     roles = Q(role__in=list(CAPABILITIES[needed]))
     return roles if kind == Kind.PAYROLL else roles & town_level
 
