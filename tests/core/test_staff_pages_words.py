@@ -30,6 +30,8 @@ from jiuzhu.payments import services as pay
 from jiuzhu.policy import services as policy
 from jiuzhu.policy.models import Parameter
 from jiuzhu.registry import services as registry_services
+from jiuzhu.oversight.staff_alerts.delivery import produce as produce_alerts
+from jiuzhu.registry.duplicates.job import scan_registry
 from jiuzhu.registry.models import Relation
 from jiuzhu.verification import jobs
 from tests import factories
@@ -96,6 +98,10 @@ EXPECTED = {
     Role.GRID_WORKER: {"home", "outreach:leads", "outreach:lead_new"},
     Role.VOLUNTEER: {"home", "outreach:leads", "outreach:lead_new"},
 }
+for _role in EXPECTED:  # staff alerts: every member of staff's inbox and settings
+    EXPECTED[_role] |= {"oversight:inbox", "oversight:alert_preferences"}
+for _role in (Role.COUNTY_ADMIN, Role.COUNTY_SUPERVISOR, Role.AUDITOR):  # the county's list
+    EXPECTED[_role] |= {"registry:duplicates", "registry:duplicate"}
 
 NAMES = {
     Role.COUNTY_ADMIN: ("赵", "县管"),
@@ -341,6 +347,9 @@ def county(dong_e, meigui, dong_e_village, meigui_village, monkeypatch, tmp_path
     case_services.approve(workflow["approver"], in_force, in_force.version)
     set_today(monkeypatch, in_force.notice_ends_on + dt.timedelta(days=1))
     case_services.close_notice(workflow["assistant"], in_force, in_force.version)
+    poor("刘老汉")  # registered twice: the duplicate list has pairs
+    scan_registry()
+    produce_alerts()
     return staff
 
 
