@@ -24,6 +24,7 @@ from jiuzhu.demo.accounts import (
     create_staff,
 )
 from jiuzhu.demo.cases import generate_cases
+from jiuzhu.demo.duplicates import seed_demo as seed_duplicates
 from jiuzhu.demo.load import load_households
 from jiuzhu.demo.medical import seed_demo as seed_medical
 from jiuzhu.demo.outreach import seed_demo as seed_outreach
@@ -124,6 +125,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"已生成投诉举报 {oversight.complaints} 件（已答复 {oversight.replied} 件），"
             f"风险预警 {oversight.alerts} 条，失信记录 {oversight.dishonesty} 条。"
+        )
+        duplicates = seed_duplicates()
+        self.stdout.write(
+            f"疑似重复人员 {duplicates.pairs} 对（外县已登记 {duplicates.flagged} 人），"
+            f"工作提醒 {duplicates.alerts} 条。"
         )
         applicants = seed_portal()
         self.stdout.write(f"已生成掌上办申请 {len(applicants)} 件，可用以下身份登录掌上办：")
