@@ -25,12 +25,12 @@ from jiuzhu.core.models import User
 from jiuzhu.core.roles import Capability, Role
 from jiuzhu.core.templatetags.jiuzhu import AUDIT_ACTIONS
 from jiuzhu.funds import services as funds
+from jiuzhu.oversight.staff_alerts.delivery import produce as produce_alerts
 from jiuzhu.payments import files
 from jiuzhu.payments import services as pay
 from jiuzhu.policy import services as policy
 from jiuzhu.policy.models import Parameter
 from jiuzhu.registry import services as registry_services
-from jiuzhu.oversight.staff_alerts.delivery import produce as produce_alerts
 from jiuzhu.registry.duplicates.job import scan_registry
 from jiuzhu.registry.models import Relation
 from jiuzhu.verification import jobs
