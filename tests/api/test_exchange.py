@@ -18,6 +18,7 @@ from jiuzhu.core.models import AuditEntry
 from jiuzhu.core.roles import Role
 from jiuzhu.payments import services as pay
 from jiuzhu.payments.models import line_ref
+from jiuzhu.registry.models import RegisteredElsewhere
 from tests import factories
 from tests.api.sharing_data import build, officer
 from tests.conftest import client_for as staff_client
@@ -208,6 +209,9 @@ def test_provincial_list_finds_persons_receiving_in_two_counties(world, tmp_path
         match.other_programme,
     ) == (head, world.wang, "370124102201", "dibao", JUNE, "370102", "dibao")
     assert AuditEntry.objects.filter(action="import_provincial_list").count() == 1
+    # The registry flags the person as registered in another county (the duplicate pages).
+    flags = RegisteredElsewhere.objects.values_list("person_id", "county_code", "month")
+    assert list(flags) == [(head.pk, "370102", JUNE)]
 
     page = staff_client(world.admin)
     html = page.get("/exchange/cross-county/").content.decode()

@@ -27,12 +27,14 @@ from jiuzhu.core.roles import Capability, Role
 from jiuzhu.core.templatetags.jiuzhu import AUDIT_ACTIONS
 from jiuzhu.funds import services as funds
 from jiuzhu.funds import working
+from jiuzhu.oversight.staff_alerts.delivery import produce as produce_alerts
 from jiuzhu.payments import files
 from jiuzhu.payments import services as pay
 from jiuzhu.policy import services as policy
 from jiuzhu.policy.models import Parameter
 from jiuzhu.publicity import services as publicity
 from jiuzhu.registry import services as registry_services
+from jiuzhu.registry.duplicates.job import scan_registry
 from jiuzhu.registry.models import Relation
 from jiuzhu.verification import jobs
 from tests import factories
@@ -99,6 +101,10 @@ EXPECTED = {
     Role.GRID_WORKER: {"home", "outreach:leads", "outreach:lead_new"},
     Role.VOLUNTEER: {"home", "outreach:leads", "outreach:lead_new"},
 }
+for _role in EXPECTED:  # staff alerts: every member of staff's inbox and settings
+    EXPECTED[_role] |= {"oversight:inbox", "oversight:alert_preferences"}
+for _role in (Role.COUNTY_ADMIN, Role.COUNTY_SUPERVISOR, Role.AUDITOR):  # the county's list
+    EXPECTED[_role] |= {"registry:duplicates", "registry:duplicate"}
 
 NAMES = {
     Role.COUNTY_ADMIN: ("赵", "县管"),
@@ -351,6 +357,9 @@ def county(dong_e, meigui, dong_e_village, meigui_village, monkeypatch, tmp_path
     case_services.approve(workflow["approver"], in_force, in_force.version)
     set_today(monkeypatch, in_force.notice_ends_on + dt.timedelta(days=1))
     case_services.close_notice(workflow["assistant"], in_force, in_force.version)
+    poor("刘老汉")  # registered twice: the duplicate list has pairs
+    scan_registry()
+    produce_alerts()
     return staff
 
 

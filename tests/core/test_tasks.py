@@ -62,6 +62,8 @@ def test_every_task_kind_is_registered_once_django_is_set_up():
         "dashboard.refresh",
         "outreach.warnings",
         "oversight.risk_scan",
+        "oversight.staff_alerts",
         "payments.prepare",
         "policy.simulate",
+        "registry.duplicates",
     ]

@@ -40,6 +40,7 @@ from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.payments.models import line_ref
 from jiuzhu.registry import selectors as registry
+from jiuzhu.registry.duplicates.merge import flag_registered_elsewhere
 from jiuzhu.registry.models import Membership
 
 SCHEMA_VERSION = 1
@@ -290,6 +291,8 @@ def import_provincial_list(actor: User, file_name: str, content: bytes) -> Provi
             for found in here.get((row.id_number, row.month), [])
         )
         listing.matches = len(matches)
+        # The registry flags these persons as registered in another county.
+        flag_registered_elsewhere((m.person_id, m.other_county_code, m.month) for m in matches)
         listing.save(update_fields=["matches"])
         record_audit(actor, "import_provincial_list", listing, {"rows": len(rows)})
     return listing

@@ -9,6 +9,7 @@ from jiuzhu.core.two_factor import second_step_due
 # (label, url name, capability needed or None for every staff member)
 NAVIGATION: list[tuple[str, str, Capability | None]] = [
     ("首页", "home", None),
+    ("工作提醒", "oversight:inbox", None),
     ("统计概览", "dashboard:overview", Capability.VIEW_HOUSEHOLDS),
     ("家庭档案", "registry:search", Capability.VIEW_HOUSEHOLDS),
     ("新建家庭", "registry:create", Capability.EDIT_HOUSEHOLDS),

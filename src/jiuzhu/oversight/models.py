@@ -327,3 +327,63 @@ class TaskProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_number} {self.department} {self.percent}"
+
+
+class StaffAlertKind(models.TextChoices):
+    DEADLINE = "deadline", "申请即将到期"
+    ADVANCE_AID = "advance_aid", "先行救助超过12小时未发放"
+    LEAD = "lead", "新的困难线索"
+    REFERRAL = "referral", "新的转介"
+    PAYROLL = "payroll", "发放名册待审批"
+    VERIFICATION = "verification", "核对任务已完成"
+
+
+class StaffAlert(models.Model):
+    """Something waiting for one member of staff (oversight/staff_alerts/): shown in their
+    inbox, texted when they chose so. `key` names the occasion (the case and its deadline,
+    the lead …): one alert per user and occasion, however often the task runs."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField("类型", max_length=12, choices=StaffAlertKind.choices)
+    key = models.CharField(max_length=80)
+    text = models.CharField("内容", max_length=300)
+    link = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    # SMS: sent on its own (immediate), or in the day's digest; never both.
+    sms_sent_at = models.DateTimeField(null=True, blank=True)
+    sms_error = models.CharField(max_length=200, blank=True)
+    digest_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "工作提醒"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_alert_per_occasion")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key}"
+
+
+class SmsMode(models.TextChoices):
+    OFF = "off", "不发短信"
+    EACH = "each", "每条提醒发一条短信"
+    DIGEST = "digest", "每天汇总发一条短信"
+
+
+class AlertPreference(models.Model):
+    """How a member of staff wants to be told (the preferences page); without a row, in
+    the platform only."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="+")
+    in_platform = models.BooleanField("平台内提醒", default=True)
+    sms = models.CharField("短信提醒", max_length=8, choices=SmsMode.choices, default=SmsMode.OFF)
+    phone = models.CharField("接收短信的手机号", max_length=11, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "提醒设置"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.sms}"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from jiuzhu.oversight import views
+from jiuzhu.oversight.staff_alerts import views as inbox
 
 app_name = "oversight"
 urlpatterns = [
@@ -19,4 +20,8 @@ urlpatterns = [
     path("alerts/scan/", views.alert_scan, name="alert_scan"),
     path("alerts/<int:alert_id>/", views.alert_detail, name="alert"),
     path("alerts/<int:alert_id>/act/", views.alert_act, name="alert_act"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/read/", inbox.read_all, name="inbox_read_all"),
+    path("inbox/<int:alert_id>/", inbox.open_alert, name="inbox_open"),
+    path("inbox/settings/", inbox.preferences, name="alert_preferences"),
 ]

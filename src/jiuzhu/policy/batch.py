@@ -54,10 +54,12 @@ def queries() -> dict[str, str]:
             f"SELECT id, urban, registered_poor, town_code FROM ({households_sql()}) households"
         ),
         # (household id, person id, birth YYYYMMDD, disability grade and category code,
-        #  serious illness, no labour capacity, co-resident, membership id)
+        #  serious illness, no labour capacity, co-resident, urban registration, head,
+        #  membership id)
         "persons": (
             "SELECT household_id, person_id, birth_ymd, disability_grade, "
             f"{_DISABILITY_CODE}, serious_illness, no_labour_capacity, co_resident, "
+            "urban_registration, head, "
             f"membership_id FROM ({current_members_sql()}) members"
         ),
         # (household id, category code, fen): the household's income by category
@@ -90,9 +92,9 @@ def queries() -> dict[str, str]:
     }
 
 
-WIDTHS = {"households": 4, "persons": 9, "incomes": 3, "wages": 3, "own_incomes": 3, "assets": 5}
+WIDTHS = {"households": 4, "persons": 11, "incomes": 3, "wages": 3, "own_incomes": 3, "assets": 5}
 # Households in id order, persons in membership order within them (core.columnar.read_columns).
-ORDERS = {"households": (0,), "persons": (0, 8)}
+ORDERS = {"households": (0,), "persons": (0, 10)}
 
 
 @dataclass
@@ -191,7 +193,9 @@ def columns(raw: Raw, month: dt.date, params: f.Params) -> tuple[f.Households, f
     """Registry columns → formula columns (household ids and town codes alongside)."""
     household_ids, _urban, poor, town = raw.cols["households"]
     index = _row_index(household_ids)
-    person_household, _ids, born, grade, category, ill, no_labour, counted, _ = raw.cols["persons"]
+    person_household, _ids, born, grade, category, ill, no_labour, counted, urban, head, _ = (
+        raw.cols["persons"]
+    )
     person_rows = index(person_household)
     month_ymd = month.year * 10000 + month.month * 100 + month.day
     persons = registry_persons(
@@ -203,6 +207,8 @@ def columns(raw: Raw, month: dt.date, params: f.Params) -> tuple[f.Households, f
         labour_none=no_labour.astype(bool),
         counted=counted.astype(bool),
         own_income=_own_income(raw, params, person_rows, poor),
+        urban=urban.astype(bool),
+        head=head.astype(bool),
     )
     return _households(raw, index), persons, household_ids, town
 

@@ -91,6 +91,8 @@ class Persons:
     orphan: B  # orphan or de-facto orphan (事实无人抚养儿童)
     own_income: I64  # countable income attributed to the person, fen
     tekun_member: B  # already supported as tekun: not in the dibao unit (互斥)
+    urban: B  # the member's own registration is urban (城镇户口)
+    head: B  # the household's current head (户主)
 
     @property
     def m(self) -> int:
@@ -105,7 +107,9 @@ class MeansTest:
     poverty_excluded: I64  # the three registered-poor items
     work_cost: I64
     countable: I64
-    standard: I64  # dibao standard per person, fen
+    standard: I64  # dibao standard per person, fen (a mixed household's: line ÷ members)
+    line: I64  # the household's dibao line: the standards of its counted members, fen
+    person_urban: B  # per person: the urban standard applies (policy.mixed)
     income_ok: B  # countable < standard × members
     edge: B  # income above the standard but below edge_ratio × standard
     asset_fail: npt.NDArray[Any]  # ASSET_* bit mask
@@ -181,6 +185,8 @@ def registry_persons(
     labour_none: B,
     counted: B,
     own_income: I64,
+    urban: B,
+    head: B,
 ) -> Persons:
     """Person columns from what the registry records; what only a case knows (public
     payroll, daily activities, supporters, care homes, orphans, tekun) is left false/zero."""
@@ -200,4 +206,6 @@ def registry_persons(
         orphan=none,
         own_income=own_income,
         tekun_member=none,
+        urban=urban,
+        head=head,
     )

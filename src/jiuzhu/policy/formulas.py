@@ -45,6 +45,7 @@ from jiuzhu.policy.columns import (
     sum_by,
 )
 from jiuzhu.policy.columns import INCOME_CATEGORIES as INCOME_CATEGORIES
+from jiuzhu.policy.mixed import MIXED_RULE, applied_urban, rule_code
 from jiuzhu.policy.parameters import ParameterSet
 
 
@@ -86,6 +87,7 @@ class Params:
     nursing_max_grade: int
     elderly_subsidy: int
     elderly_min_age: int
+    mixed_rule: int  # policy.mixed: HEAD, RESIDENCE or MEMBER
 
     @classmethod
     def from_set(cls, parameters: ParameterSet) -> "Params":
@@ -134,6 +136,7 @@ class Params:
             nursing_max_grade=parameters["disability.nursing_max_grade"],
             elderly_subsidy=parameters.fen("elderly.subsidy"),
             elderly_min_age=parameters["elderly.min_age"],
+            mixed_rule=rule_code(parameters[MIXED_RULE]),
         )
 
 
@@ -158,7 +161,13 @@ def means_test(households: Households, persons: Persons, params: Params) -> Mean
             not_counted += column
         elif category in params.not_counted_poor:
             poverty += np.where(households.registered_poor, column, 0)
-    standard = pick(households.urban, params.dibao_std)
+    # Each counted member's standard, by the county's rule for mixed households.
+    person_urban = applied_urban(households, persons, params.mixed_rule)
+    counted_std = np.where(persons.counted, pick(person_urban, params.dibao_std), 0)
+    line = sum_by(persons.hh, counted_std, n)
+    standard = np.where(
+        members > 0, line // np.maximum(members, 1), pick(households.urban, params.dibao_std)
+    )
     share_num, share_den = _ratio(params.work_cost_share)
     cap_num, cap_den = _ratio(params.work_cost_cap_share)
     work_cost = np.minimum(
@@ -166,11 +175,10 @@ def means_test(households: Households, persons: Persons, params: Params) -> Mean
         standard * cap_num * households.working_members.astype(np.int64) // cap_den,
     )
     countable = np.maximum(gross - not_counted - poverty - work_cost, 0)
-    line = standard * members
     income_ok = countable < line
     edge_num, edge_den = _ratio(params.edge_ratio)
     edge = ~income_ok & (countable * edge_den < line * edge_num)
-    financial_limit = standard * params.financial_months * members
+    financial_limit = line * params.financial_months
     asset_fail = (
         np.where(households.vehicles > params.vehicles_allowed, ASSET_VEHICLE, 0)
         | np.where(households.houses > params.houses_allowed, ASSET_HOUSING, 0)
@@ -186,6 +194,8 @@ def means_test(households: Households, persons: Persons, params: Params) -> Mean
         work_cost=work_cost,
         countable=countable,
         standard=standard,
+        line=line,
+        person_urban=person_urban,
         income_ok=income_ok,
         edge=edge,
         asset_fail=asset_fail,
@@ -227,7 +237,6 @@ def tekun(
 ) -> TekunResult:
     """Per person: no capacity to work, no means, no supporter → basic + care standard
     (docs/policy/tekun.md#conditions, #support)."""
-    urban = households.urban[persons.hh]
     capacity = ~no_capacity(persons, params)
     # An adult member able to work is a supporter living with the person.
     adult_able = capacity & persons.counted & (persons.age >= params.topup_under_age)
@@ -248,7 +257,7 @@ def tekun(
     )
     eligible = reason == Tekun.ELIGIBLE
     level = care_level(persons.adl_unable, params)
-    basic = pick(urban, params.tekun_basic)
+    basic = pick(means.person_urban, params.tekun_basic)
     care = np.asarray(params.care, dtype=np.int64)[level]
     amount = np.where(eligible, basic + care, 0)
     return TekunResult(eligible, amount, reason, basic, care, level)
@@ -288,12 +297,12 @@ def _single_units(
     them, whose own income is below the standard (docs/policy/dibao.md#single-person-unit)."""
     rows = persons.hh
     open_to = open_to & (households.registered_poor | means.edge)
-    own_standard = means.standard[rows]
+    own_standard = pick(means.person_urban, params.dibao_std)
     in_unit = persons.counted & ~persons.tekun_member
     candidate = in_unit & (_severe(persons, params) | persons.serious_illness)
     candidate &= open_to[rows] & (persons.own_income < own_standard)
-    minimum = pick(households.urban, params.minimum)[rows]
-    topup = pick(households.urban, params.topup)[rows]
+    minimum = pick(means.person_urban, params.minimum)
+    topup = pick(means.person_urban, params.topup)
     return np.where(candidate, np.maximum(own_standard - persons.own_income, minimum) + topup, 0)
 
 
@@ -306,18 +315,19 @@ def dibao(
     n = households.n
     in_unit = persons.counted & ~persons.tekun_member
     unit = sum_by(persons.hh, in_unit, n)
-    standard = means.standard
-    minimum = pick(households.urban, params.minimum)
-    topup = pick(households.urban, params.topup)
+    # Minimum and top-ups per member of the unit, at the standard that applies to each.
+    minimum = sum_by(persons.hh, np.where(in_unit, pick(means.person_urban, params.minimum), 0), n)
+    topped = in_unit & _topup_members(persons, params)
+    topups = sum_by(persons.hh, topped, n)
+    topup_fen = sum_by(persons.hh, np.where(topped, pick(means.person_urban, params.topup), 0), n)
     assets_ok = means.asset_fail == 0
-    topups = sum_by(persons.hh, in_unit & _topup_members(persons, params), n)
     # Difference method: (standard − per-capita income) × unit, exact in fen.
     members = np.maximum(means.members, 1)
-    gap = standard * means.members - means.countable
+    gap = means.line - means.countable
     base = np.where(unit == means.members, gap, gap * unit // members)
-    base = np.maximum(base, minimum * unit)
+    base = np.maximum(base, minimum)
     whole = means.income_ok & assets_ok & ~means.public_payroll & (unit > 0)
-    amount = np.where(whole, base + topup * topups, 0)
+    amount = np.where(whole, base + topup_fen, 0)
     # Phase-out: a recipient whose income rose above the line keeps it for a while.
     phase_months, taper_percent = _phase_out(households, params)
     phase_month = households.months_above_line
@@ -348,7 +358,7 @@ def dibao(
         unit=unit,
         base=np.where(whole, base, 0),
         topups=np.where(whole, topups, 0),
-        topup_fen=np.where(whole, topup * topups, 0),
+        topup_fen=np.where(whole, topup_fen, 0),
         single_units=single_units,
         phase_month=phase_month,
         phase_months=phase_months,

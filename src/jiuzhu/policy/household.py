@@ -17,7 +17,14 @@ from jiuzhu.core import idnumber
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.months import first_of_month
 from jiuzhu.policy.formulas import DISABILITY_CODES, INCOME_CATEGORIES, Households, Params, Persons
-from jiuzhu.registry.models import AssetKind, Household, HukouType, IncomeCategory, LabourCapacity
+from jiuzhu.registry.models import (
+    AssetKind,
+    Household,
+    HukouType,
+    IncomeCategory,
+    LabourCapacity,
+    Relation,
+)
 
 FINANCIAL_KINDS = {AssetKind.DEPOSIT, AssetKind.SECURITIES, AssetKind.COMMERCIAL_INSURANCE}
 
@@ -44,6 +51,8 @@ class MemberIn:
     institutional: bool = False
     orphan: bool = False
     tekun_member: bool = False  # already supported as tekun (not in the dibao unit)
+    hukou_type: str = ""  # the member's own registration; "" = the household's category
+    head: bool = False  # the household's head (户主)
 
 
 @dataclass
@@ -84,6 +93,11 @@ class HouseholdIn:
             raise DomainError("至少应有一名共同生活的家庭成员。", field="members")
         if self.area_type not in HukouType.values:
             raise DomainError("城乡类别应为 urban 或 rural。", field="area_type")
+        for i, member in enumerate(self.members):
+            if member.hukou_type not in ("", *HukouType.values):
+                raise DomainError("户口性质应为 urban 或 rural。", field=f"members.{i}.hukou_type")
+        if sum(1 for member in self.members if member.head) > 1:
+            raise DomainError("一户只能有一名户主。", field="members")
         for i, income in enumerate(self.incomes):
             if income.monthly_fen < 0:
                 raise DomainError("收入不能为负数。", field=f"incomes.{i}.monthly_amount")
@@ -189,6 +203,9 @@ def to_columns(households: Sequence[HouseholdIn], params: Params) -> tuple[House
         months_above_line=each(lambda household: household.months_above_line, np.int64),
         previous_amount=each(lambda household: household.previous_amount_fen, np.int64),
     )
+    own_urban = [
+        (row[1].hukou_type or households[row[0]].area_type) == HukouType.URBAN for row in rows
+    ]
     persons = Persons(
         hh=column([row[0] for row in rows], np.int64),
         age=member(lambda m: m.age, np.int64),
@@ -206,6 +223,8 @@ def to_columns(households: Sequence[HouseholdIn], params: Params) -> tuple[House
         orphan=member(lambda m: m.orphan, np.bool_),
         own_income=column([row[2] for row in rows], np.int64),
         tekun_member=member(lambda m: m.tekun_member, np.bool_),
+        urban=column(own_urban, np.bool_),
+        head=member(lambda m: m.head, np.bool_),
     )
     return columns, persons
 
@@ -237,6 +256,8 @@ def from_registry(
             labour_capacity=m.person.labour_capacity,
             counted=m.co_resident,
             tekun_member=m.person_id in tekun_person_ids,
+            hukou_type=m.person.hukou_type,
+            head=m.relation == Relation.HEAD,
         )
         for m in memberships
     ]

@@ -13,7 +13,13 @@ from jiuzhu.core.rest.fields import Choice, Flag, StrictSerializer, Text, Whole,
 from jiuzhu.policy.calculator.results import STATUS_LABELS
 from jiuzhu.policy.household import AssetIn, HouseholdIn, IncomeIn, MemberIn, TemporaryKind
 from jiuzhu.registry.api_fields import AreaType
-from jiuzhu.registry.models import AssetKind, DisabilityCategory, IncomeCategory, LabourCapacity
+from jiuzhu.registry.models import (
+    AssetKind,
+    DisabilityCategory,
+    HukouType,
+    IncomeCategory,
+    LabourCapacity,
+)
 
 NEGATIVE = "不能为负数。"
 MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
@@ -49,6 +55,10 @@ class CalcMemberSerializer(StrictSerializer):
     institutional = Flag(default=False, help_text="集中供养（养育）")
     orphan = Flag(default=False, help_text="孤儿或事实无人抚养儿童")
     tekun_member = Flag(default=False, help_text="已纳入特困供养")
+    hukou_type = Choice(
+        choices=HukouType.choices, default="", allow_blank=True, help_text="户口性质（默认同家庭）"
+    )
+    head = Flag(default=False, help_text="户主")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("age") is None and attrs.get("birth_date") is None:
@@ -135,6 +145,8 @@ class CalculateSerializer(StrictSerializer):
                     institutional=m["institutional"],
                     orphan=m["orphan"],
                     tekun_member=m["tekun_member"],
+                    hukou_type=m["hukou_type"],
+                    head=m["head"],
                 )
             )
         return HouseholdIn(

@@ -22,6 +22,7 @@ from jiuzhu.core.months import long_date
 from jiuzhu.core.permissions import require
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
+from jiuzhu.policy.mixed import MIXED_RULE, rule_code
 from jiuzhu.policy.models import Parameter
 from jiuzhu.policy.parameters import (
     INT,
@@ -77,7 +78,10 @@ def parse_value(key: str, raw: Any) -> Any:
         if not isinstance(raw, list):
             raise DomainError(f"“{spec.label}”应为JSON列表。", field="value")
         return raw
-    return str(raw)
+    text = str(raw).strip()
+    if key == MIXED_RULE:
+        rule_code(text)  # one of the county's three choices, or refused
+    return text
 
 
 def _in_force(key: str, on: dt.date, pending: dict[str, Any], at: Lookup) -> Decimal | None:

@@ -12,3 +12,5 @@ class RegistryConfig(AppConfig):
         from jiuzhu.registry.selectors import household_ids_by_number, numbers_of_households
 
         name_households(HouseholdNumbers(of=numbers_of_households, ids=household_ids_by_number))
+        # The duplicate scan's background task.
+        from jiuzhu.registry.duplicates import job  # noqa: F401

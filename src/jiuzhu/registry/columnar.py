@@ -33,14 +33,16 @@ def households_sql() -> str:
 
 def current_members_sql() -> str:
     """(household_id, membership_id, co_resident, person_id, birth_ymd, disability_grade,
-    disability_category, serious_illness, no_labour_capacity) of every current member;
-    flags as 0/1, birth as YYYYMMDD."""
+    disability_category, serious_illness, no_labour_capacity, urban_registration, head) of
+    every current member; flags as 0/1, birth as YYYYMMDD."""
     return (
         "SELECT m.household_id, m.id AS membership_id, "
         "CASE WHEN m.co_resident THEN 1 ELSE 0 END AS co_resident, p.id AS person_id, "
         f"{date_int('p.birth_date')} AS birth_ymd, p.disability_grade, p.disability_category, "
         "CASE WHEN p.serious_illness THEN 1 ELSE 0 END AS serious_illness, "
-        "CASE WHEN p.labour_capacity = 'none' THEN 1 ELSE 0 END AS no_labour_capacity "
+        "CASE WHEN p.labour_capacity = 'none' THEN 1 ELSE 0 END AS no_labour_capacity, "
+        "CASE WHEN p.hukou_type = 'urban' THEN 1 ELSE 0 END AS urban_registration, "
+        "CASE WHEN m.relation = 'head' THEN 1 ELSE 0 END AS head "
         "FROM registry_membership m JOIN registry_person p ON p.id = m.person_id "
         "WHERE m.end_date IS NULL"
     )
@@ -55,3 +57,16 @@ def incomes_sql() -> str:
 def assets_sql() -> str:
     """(household_id, kind, quantity, value) of every declared asset."""
     return "SELECT household_id, kind, quantity, value FROM registry_asset"
+
+
+def duplicate_scan_sql() -> str:
+    """(person_id, household_id, birth_ymd, seq, region_code, name) of every current member:
+    seq is the ID number's three sequence digits (the plain last four, less the check
+    character), region_code the household's place of registration. Together with the birth
+    date (the ID number's digits 7-14) the only digits not in plain are the first six."""
+    return (
+        f"SELECT p.id AS person_id, m.household_id, {date_int('p.birth_date')} AS birth_ymd, "
+        "CAST(substr(p.id_suffix, 1, 3) AS INTEGER) AS seq, h.registered_code AS region_code, "
+        "p.name FROM registry_membership m JOIN registry_person p ON p.id = m.person_id "
+        "JOIN registry_household h ON h.id = m.household_id WHERE m.end_date IS NULL"
+    )

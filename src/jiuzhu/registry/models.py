@@ -272,3 +272,83 @@ class PovertyListing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.kind} {self.since}–{self.until}"
+
+
+class DuplicateReason(models.TextChoices):
+    NAME_BIRTH = "name_birth", "姓名和出生日期相同"
+    ONE_DIGIT = "one_digit", "姓名相同、身份证号仅一位数字不同"
+
+
+class DuplicateStatus(models.TextChoices):
+    OPEN = "open", "待核实"
+    DISMISSED = "dismissed", "不是同一人"
+    MERGED = "merged", "已合并"
+
+
+class DuplicatePair(models.Model):
+    """Two persons in different households who may be one (the nightly scan,
+    registry/duplicates/scan.py); `first` has the lower id. A decided pair keeps its
+    decision: the scan never reopens it."""
+
+    first = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    second = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField("疑似原因", max_length=12, choices=DuplicateReason.choices)
+    status = models.CharField(
+        "状态", max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
+    )
+    # The first person's household's place of registration, for area scoping.
+    region_code = models.CharField(max_length=12, db_index=True)
+    found_at = models.DateTimeField("发现时间", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "疑似重复人员"
+        ordering = ["region_code", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="one_pair_per_two_persons"),
+            models.CheckConstraint(condition=Q(first__lt=models.F("second")), name="pair_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id}~{self.second_id} {self.status}"
+
+
+class PersonMerge(models.Model):
+    """`merged` was folded into `kept`: its memberships, incomes, assets and every other
+    app's rows now point at `kept` (the counts moved are in `moved`); the merged record
+    stays, with no household, so its ID number is still known."""
+
+    kept = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    merged = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="+")
+    pair = models.ForeignKey(DuplicatePair, on_delete=models.PROTECT, null=True, related_name="+")
+    moved = models.JSONField(default=dict)
+    merged_by = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
+    merged_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField("合并理由", max_length=200)
+
+    class Meta:
+        verbose_name = "人员合并记录"
+
+    def __str__(self) -> str:
+        return f"{self.merged_id}→{self.kept_id}"
+
+
+class RegisteredElsewhere(models.Model):
+    """A person the provincial list shows registered (receiving) in another county."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    county_code = models.CharField("外县区划代码", max_length=6)
+    month = models.DateField("名单月份")
+
+    class Meta:
+        verbose_name = "外县登记"
+        constraints = [
+            models.UniqueConstraint(fields=["person", "county_code"], name="one_flag_per_county")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.county_code}"

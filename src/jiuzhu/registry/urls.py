@@ -1,6 +1,7 @@
 from django.urls import path
 
 from jiuzhu.registry import views
+from jiuzhu.registry.duplicates import views as duplicates
 
 app_name = "registry"
 HOUSEHOLD = "<int:household_id>/"
@@ -17,4 +18,7 @@ urlpatterns = [
     path(f"{MEMBER}leave/", views.leave_view, name="leave"),
     path(f"{HOUSEHOLD}incomes/", views.income_view, name="incomes"),
     path(f"{HOUSEHOLD}assets/", views.asset_view, name="assets"),
+    path("duplicates/", duplicates.duplicate_list, name="duplicates"),
+    path("duplicates/<int:pair_id>/", duplicates.duplicate_detail, name="duplicate"),
+    path("duplicates/<int:pair_id>/decide/", duplicates.duplicate_decide, name="duplicate_decide"),
 ]

@@ -20,6 +20,7 @@ from jiuzhu.core.permissions import found_or_404, page_object, require_page
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import log_access
 from jiuzhu.registry import selectors, services
+from jiuzhu.registry.duplicates.selectors import may_view as may_view_duplicates
 from jiuzhu.registry.forms import (
     AssetForm,
     HouseholdForm,
@@ -103,7 +104,14 @@ def search_view(request: HttpRequest) -> HttpResponse:
         )
     template = "registry/_results.html" if partial else "registry/search.html"
     return render(
-        request, template, {"form": form, "result": result, "visibility": user.id_visibility}
+        request,
+        template,
+        {
+            "form": form,
+            "result": result,
+            "visibility": user.id_visibility,
+            "duplicates": may_view_duplicates(user),
+        },
     )
 
 

@@ -50,6 +50,8 @@ AUDIT_ACTIONS = {
     "serve_under_contract": "登记合同服务",
     "submit_deliberation": "提请一事一议",
     "anonymise_household": "超过保存期限，家庭信息匿名化",
+    "merge_persons": "合并重复登记的人员档案",
+    "dismiss_duplicate": "核实疑似重复人员：不是同一人",
     "enable_two_factor": "启用两步验证",
     "disable_two_factor": "停用两步验证",
     "renew_recovery_codes": "重新生成恢复码",

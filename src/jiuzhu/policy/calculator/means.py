@@ -10,6 +10,7 @@ from jiuzhu.policy import formulas as f
 from jiuzhu.policy.calculator.explained import Explained
 from jiuzhu.policy.calculator.results import Section
 from jiuzhu.policy.household import IncomeIn
+from jiuzhu.policy.mixed import is_mixed
 from jiuzhu.policy.parameters import ParameterSet
 from jiuzhu.registry.models import HukouType, IncomeCategory
 
@@ -33,6 +34,17 @@ def _income_line(explained: Explained, income: IncomeIn) -> str:
     return f"计入：{amount}。"
 
 
+def _mixed_line(explained: Explained) -> str:
+    """A mixed household: how many members at each standard, by the county's rule."""
+    means, persons = explained.outcome.means, explained.persons
+    urban = int((means.person_urban & persons.counted).sum())
+    rural = int((~means.person_urban & persons.counted).sum())
+    return (
+        f"城乡混合户（{explained.line('household.mixed_rule')}）：按城市标准计{urban}人、"
+        f"按农村标准计{rural}人，家庭低保标准合计 {yuan(int(means.line[0]))}元。"
+    )
+
+
 def income_section(explained: Explained) -> Section:
     """收入核算: who counts, each income, the deduction and the test against the standard."""
     household, params, means = explained.household, explained.params, explained.outcome.means
@@ -42,6 +54,8 @@ def income_section(explained: Explained) -> Section:
         f"共同生活家庭成员{int(means.members[0])}人（共登记{len(household.members)}人）。",
         explained.line(f"dibao.standard.{household.area_type}"),
     ]
+    if bool(is_mixed(explained.columns, explained.persons)[0]):
+        lines.append(_mixed_line(explained))
     for i, member in enumerate(household.members):
         if not member.counted:
             lines.append(f"成员{i + 1}{member.name}：非共同生活成员，不计入家庭人口。")

@@ -25,6 +25,7 @@ from jiuzhu.demo.accounts import (
     create_staff,
 )
 from jiuzhu.demo.cases import generate_cases
+from jiuzhu.demo.duplicates import seed_demo as seed_duplicates
 from jiuzhu.demo.funds import seed_working_funds
 from jiuzhu.demo.load import load_households
 from jiuzhu.demo.medical import seed_demo as seed_medical
@@ -131,6 +132,11 @@ class Command(BaseCommand):
         )
         spent = seed_working_funds(seed, timezone.localdate())
         self.stdout.write(f"已生成各乡镇工作经费预算和支出 {spent} 笔。")
+        duplicates = seed_duplicates()
+        self.stdout.write(
+            f"疑似重复人员 {duplicates.pairs} 对（外县已登记 {duplicates.flagged} 人），"
+            f"工作提醒 {duplicates.alerts} 条。"
+        )
         applicants = seed_portal()
         self.stdout.write(f"已生成掌上办申请 {len(applicants)} 件，可用以下身份登录掌上办：")
         for line in applicants:
