@@ -64,4 +64,5 @@ def test_every_task_kind_is_registered_once_django_is_set_up():
         "oversight.risk_scan",
         "payments.prepare",
         "policy.simulate",
+        "portal.signed_papers",
     ]

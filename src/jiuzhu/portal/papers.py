@@ -12,10 +12,11 @@ from django.utils import timezone
 from fpdf import FPDF
 
 from jiuzhu.cases.models import Case, Status
-from jiuzhu.cases.public import FONT, mask_name
+from jiuzhu.cases.public import mask_name
 from jiuzhu.cases.rules import decision_deadline_working_days
 from jiuzhu.core import idnumber
 from jiuzhu.core.models import Region
+from jiuzhu.portal import font
 from jiuzhu.portal.models import IssuedPaper, PaperKind
 from jiuzhu.registry.models import Household, Person
 
@@ -100,7 +101,7 @@ class _Paper(FPDF):
     def __init__(self, title: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.set_auto_page_break(auto=True, margin=40)
-        self.add_font("paper", fname=str(FONT))
+        font.add_to(self)
         self.set_title(title)
         self.add_page()
         self.set_font("paper", size=18)
@@ -139,7 +140,7 @@ class _Paper(FPDF):
         return buffer.getvalue()
 
 
-def _programme(case: Case) -> str:
+def programme_of(case: Case) -> str:
     label = case.get_programme_display()
     return f"{label}（{case.get_temporary_kind_display()}）" if case.temporary_kind else label
 
@@ -191,7 +192,7 @@ def receipt_pdf(case: Case, paper: IssuedPaper, verify_url: str) -> bytes:
     pdf.facts(
         [
             ("申请编号", case.number),
-            ("申请项目", _programme(case)),
+            ("申请项目", programme_of(case)),
             ("申请人", case.applicant.name),
             ("提交时间", f"{timezone.localtime(case.submitted_at):%Y年%m月%d日 %H:%M}"),
             ("申请渠道", case.get_channel_display()),
@@ -219,7 +220,7 @@ def decision_pdf(
     rows = [
         ("申请编号", case.number),
         ("申请人", case.applicant.name),
-        ("申请项目", _programme(case)),
+        ("申请项目", programme_of(case)),
         ("决定", "批准" if approved else "不予批准"),
     ]
     if approved and case.monthly_amount is not None:
@@ -251,7 +252,7 @@ def termination_pdf(
         [
             ("申请编号", case.number),
             ("救助对象", case.applicant.name),
-            ("救助项目", _programme(case)),
+            ("救助项目", programme_of(case)),
             ("停止发放", f"自{end_month:%Y年%m月}起"),
         ]
     )

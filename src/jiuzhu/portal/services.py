@@ -8,8 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from io import BytesIO
 
-from django.contrib.auth.hashers import make_password
-from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
@@ -17,12 +16,17 @@ from PIL import Image, UnidentifiedImageError
 from jiuzhu.cases import services as cases
 from jiuzhu.cases.models import Case, Channel, DocumentKind
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.models import Region, User
 from jiuzhu.core.programmes import Programme
-from jiuzhu.core.roles import Role
 from jiuzhu.portal import papers
-from jiuzhu.portal.models import ApplicantMessage, IssuedPaper, MessageKind, PaperKind
+from jiuzhu.portal.models import (
+    ApplicantMessage,
+    IssuedPaper,
+    MessageKind,
+    PaperKind,
+    SignedRecord,
+)
 from jiuzhu.portal.selectors import applicant_household, case_of
+from jiuzhu.portal.signing import online_account, render_soon
 from jiuzhu.portal.uploads import shrink
 from jiuzhu.registry.models import Household, Membership, Person
 
@@ -39,21 +43,6 @@ APPLICANT_KINDS = (
     DocumentKind.INCIDENT_PROOF,
     DocumentKind.OTHER,
 )
-
-
-def online_account(town: Region) -> User:
-    """The town's 掌上办 account: the one that takes phone applications in, never signed in
-    to (no usable password)."""
-    account, _ = User.objects.get_or_create(
-        username=f"zhangshangban-{town.code}",
-        defaults={
-            "role": Role.ONLINE_SERVICE,
-            "region": town,
-            "last_name": "掌上办",
-            "password": make_password(None),
-        },
-    )
-    return account
 
 
 @dataclass
@@ -146,12 +135,10 @@ def apply(person: Person, data: PhoneApplication, verify_url: str) -> Case:
     beneficiary = _beneficiary(household, data.beneficiary_id)
     by_residence = _away(household)
     town = cases.route(household, by_residence)
-    code = papers.new_code()
-    programme = Programme(data.programme).label
-    signed = papers.authorisation_pdf(programme, household, signature, town, code, verify_url)
+    account = online_account(town)
     with transaction.atomic():
         case = cases.submit_application(
-            online_account(town),
+            account,
             cases.ApplicationInput(
                 household=household,
                 applicant=person,
@@ -165,23 +152,27 @@ def apply(person: Person, data: PhoneApplication, verify_url: str) -> Case:
                 temporary_kind=data.temporary_kind,
                 by_residence=by_residence,
                 commitment_signed=True,
-                authorisation=cases.SignedAuthorisation(
-                    SimpleUploadedFile("授权书和承诺书.pdf", signed, "application/pdf"),
-                    timezone.localdate(now),
-                    person,
-                ),
                 documents=documents,
             ),
         )
-        papers.issue(
+        paper = papers.issue(
             PaperKind.AUTHORISATION,
             household=household,
             person=person,
             issuer=town,
             summary=f"申请人签署的核对授权书和承诺书（申请{case.number}）",
             case=case,
-            code=code,
         )
+        # What was signed, kept now; its PDF is rendered and attached in the background.
+        SignedRecord.objects.create(
+            paper=paper,
+            typed=signature.typed,
+            drawn=signature.drawn,
+            on_behalf_of=signature.on_behalf_of,
+            verify_url=verify_url[:200],
+            signed_at=now,
+        )
+    render_soon(account)
     return case
 
 
