@@ -36,10 +36,13 @@ class Applicant(HttpUser):
             raise StopUser()
         applicant = APPLICANTS[index]
         self.client.cookies.set("jiuzhu_applicant", applicant["token"], path="/portal/")
-        page = self.client.get("/portal/apply/", name="GET /portal/apply/")
-        token = _CSRF.search(page.text)
+        with self.client.get(
+            "/portal/apply/", name="GET /portal/apply/", catch_response=True
+        ) as page:
+            token = _CSRF.search(page.text or "")
+            if token is None:
+                page.failure(f"no form on the apply page: {page.status_code}")
         if token is None:
-            page.failure("no form on the apply page")
             raise StopUser()
         with self.client.post(
             "/portal/apply/",

@@ -22,7 +22,7 @@ from jiuzhu.core.models import User
 from jiuzhu.core.roles import Capability
 from jiuzhu.payments.selectors import household_payments
 from jiuzhu.portal.models import ApplicantMessage
-from jiuzhu.registry.models import Household, Membership, Person
+from jiuzhu.registry.models import Asset, Household, Income, Membership, Person
 from jiuzhu.registry.selectors import current_household_id, id_number_is
 
 # Steps an applicant is shown; internal acts (uploads, spot checks) stay internal.
@@ -93,6 +93,14 @@ def members_of(household: Household) -> list[Membership]:
         Membership.objects.filter(household=household, end_date__isnull=True)
         .select_related("person")
         .order_by("pk")
+    )
+
+
+def means_of(household: Household) -> tuple[list[Income], list[Asset]]:
+    """The household's registered incomes and assets, for the applicant to confirm."""
+    return (
+        list(household.incomes.select_related("person").order_by("pk")),
+        list(household.assets.select_related("person").order_by("pk")),
     )
 
 

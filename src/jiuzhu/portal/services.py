@@ -17,6 +17,7 @@ from jiuzhu.cases import services as cases
 from jiuzhu.cases.models import Case, Channel, DocumentKind
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.programmes import Programme
+from jiuzhu.portal import household as declared
 from jiuzhu.portal import papers
 from jiuzhu.portal.models import (
     ApplicantMessage,
@@ -61,6 +62,8 @@ class PhoneApplication:
     # A family member or village coordinator operating the phone for the applicant.
     on_behalf: str = ""
     documents: list[tuple[str, UploadedFile]] = field(default_factory=list)
+    # Members, incomes and assets the applicant confirmed or entered.
+    declaration: declared.Declaration = field(default_factory=declared.Declaration)
 
 
 def _drawn(data_url: str) -> bytes:
@@ -133,20 +136,23 @@ def apply(person: Person, data: PhoneApplication, verify_url: str) -> Case:
     signature = _signature(person, data, now)
     documents = _documents(data)
     beneficiary = _beneficiary(household, data.beneficiary_id)
+    declared.check(household, person, data.declaration)
     by_residence = _away(household)
     town = cases.route(household, by_residence)
     account = online_account(town)
     with transaction.atomic():
+        notes = [
+            # Staff see who operated the phone for the applicant, and what was declared.
+            f"（{signature.on_behalf_of}）" if signature.on_behalf_of else "",
+            declared.record(account, household, data.declaration),
+        ]
         case = cases.submit_application(
             account,
             cases.ApplicationInput(
                 household=household,
                 applicant=person,
                 programme=data.programme,
-                # Staff see who operated the phone for the applicant.
-                reason=f"{data.reason.strip()}\n（{signature.on_behalf_of}）"
-                if signature.on_behalf_of
-                else data.reason,
+                reason="\n".join([data.reason.strip(), *filter(None, notes)]),
                 channel=Channel.PHONE,
                 beneficiary=beneficiary,
                 temporary_kind=data.temporary_kind,
