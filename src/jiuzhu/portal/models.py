@@ -50,6 +50,7 @@ class PaperKind(models.TextChoices):
     DECISION = "decision", "审核确认决定书"
     CERTIFICATE = "certificate", "救助证明"
     TERMINATION = "termination", "停止救助通知书"
+    HOME_VISIT = "home_visit", "入户调查记录"
 
 
 class IssuedPaper(models.Model):

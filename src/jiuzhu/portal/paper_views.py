@@ -38,6 +38,16 @@ def decision_pdf(request: HttpRequest, person: Person, number: str) -> HttpRespo
 
 
 @applicant_required
+def home_visit_pdf(request: HttpRequest, person: Person, number: str) -> HttpResponse:
+    view = selectors.case_view(person, number)
+    if view is None or view.home_visit is None:
+        raise Http404
+    paper = services.home_visit_paper(person, view.case, view.home_visit)
+    verify = request.build_absolute_uri(reverse("portal:verify"))
+    return _pdf(papers.home_visit_pdf(view.case, view.home_visit, paper, verify), "home-visit.pdf")
+
+
+@applicant_required
 def termination_pdf(request: HttpRequest, person: Person, number: str) -> HttpResponse:
     view = selectors.case_view(person, number)
     if view is None or view.end_month is None:

@@ -13,6 +13,7 @@ from jiuzhu.cases.models import (
     Action,
     Case,
     CaseEvent,
+    HomeVisit,
     Notification,
     Recipient,
     Status,
@@ -133,6 +134,8 @@ class CaseView:
     # Ended (停止救助): the month it ends after, and why.
     end_month: dt.date | None = None
     end_reason: str = ""
+    # The latest home visit (入户调查), whose record the applicant may print.
+    home_visit: HomeVisit | None = None
 
 
 def case_view(person: Person, number: str) -> CaseView | None:
@@ -153,6 +156,7 @@ def case_view(person: Person, number: str) -> CaseView | None:
         recipient.start_month if recipient else None,
         recipient.end_month if recipient and case.status == Status.ENDED else None,
         recipient.end_reason if recipient and case.status == Status.ENDED else "",
+        case.home_visits.order_by("-visited_on", "-pk").first(),
     )
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from jiuzhu.cases import services as cases
-from jiuzhu.cases.models import Case, Channel, DocumentKind
+from jiuzhu.cases.models import Case, Channel, DocumentKind, HomeVisit
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.programmes import Programme
 from jiuzhu.portal import household as declared
@@ -237,6 +237,17 @@ def decision_paper(person: Person, case: Case) -> IssuedPaper:
         person=person,
         issuer=case.responsible_town,
         summary=f"申请{case.number}的审核确认决定（{case.get_status_display()}）",
+        case=case,
+    )
+
+
+def home_visit_paper(person: Person, case: Case, visit: HomeVisit) -> IssuedPaper:
+    return papers.issue(
+        PaperKind.HOME_VISIT,
+        household=case.household,
+        person=person,
+        issuer=case.responsible_town,
+        summary=f"申请{case.number}的入户调查记录（{visit.visited_on:%Y年%m月%d日}入户）",
         case=case,
     )
 

@@ -19,6 +19,11 @@ urlpatterns = [
         paper_views.termination_pdf,
         name="termination_pdf",
     ),
+    path(
+        "applications/<str:number>/home-visit.pdf",
+        paper_views.home_visit_pdf,
+        name="home_visit_pdf",
+    ),
     path("certificate.pdf", paper_views.certificate_pdf, name="certificate_pdf"),
     path("write/", views.write, name="write"),
     path("verify/", paper_views.verify, name="verify"),
