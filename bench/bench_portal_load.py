@@ -10,6 +10,7 @@ The sessions are made beforehand through the sign-in services (code texted to th
 recording backend, then checked), so the run measures applying, not signing in.
 """
 
+import base64
 import csv
 import json
 import os
@@ -42,6 +43,11 @@ def portal_apply_load_postgres(size: int) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="jiuzhu-bench-") as data_dir:
             env = child_env(data_dir, url)
+            # Production's keys (the server runs without DEBUG, which would derive them).
+            env.update(
+                JIUZHU_DATA_KEYS="k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+                JIUZHU_SEARCH_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
+            )
             jiuzhu(env, "migrate", "--noinput", "-v", "0")
             jiuzhu(env, "demo", "--households", str(size), "--no-progress", "--paid-months", "0")
             applicants = Path(data_dir) / "applicants.json"
@@ -97,7 +103,14 @@ def _run_locust(env: dict[str, str], data_dir: str, applicants: Path) -> dict[st
     )
     waitress = str(Path(sys.executable).with_name("waitress-serve"))
     server = subprocess.Popen(
-        [waitress, "--threads=8", f"--listen=127.0.0.1:{port}", "jiuzhu.wsgi:application"],
+        [
+            waitress,
+            "--threads=8",
+            # Every applicant's connection accepted (waitress keeps 100 by default).
+            "--connection-limit=400",
+            f"--listen=127.0.0.1:{port}",
+            "jiuzhu.wsgi:application",
+        ],
         env=server_env,
     )
     try:

@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from jiuzhu.portal import papers, selectors, services
+from jiuzhu.portal import papers, selectors, services, signing
 from jiuzhu.portal.models import PaperKind
 from jiuzhu.portal.views import applicant_required
 from jiuzhu.registry.models import Person
@@ -35,6 +35,25 @@ def decision_pdf(request: HttpRequest, person: Person, number: str) -> HttpRespo
     paper = services.decision_paper(person, view.case)
     verify = request.build_absolute_uri(reverse("portal:verify"))
     return _pdf(papers.decision_pdf(view.case, view.start_month, paper, verify), "decision.pdf")
+
+
+@applicant_required
+def authorisation_pdf(request: HttpRequest, person: Person, number: str) -> HttpResponse:
+    """The authorisation and commitment as signed on the phone (the same paper, code and
+    signature the case keeps)."""
+    found = selectors.case_of(person, number)
+    record = selectors.signed_record_of(found) if found else None
+    if found is None or record is None:
+        raise Http404
+    content = papers.authorisation_pdf(
+        papers.programme_of(found),
+        found.household,
+        signing.signature_of(record),
+        record.paper.issuer,
+        record.paper.code,
+        record.verify_url,
+    )
+    return _pdf(content, "authorisation.pdf")
 
 
 @applicant_required

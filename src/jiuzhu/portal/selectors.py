@@ -22,7 +22,7 @@ from jiuzhu.core import idnumber
 from jiuzhu.core.models import User
 from jiuzhu.core.roles import Capability
 from jiuzhu.payments.selectors import household_payments
-from jiuzhu.portal.models import ApplicantMessage
+from jiuzhu.portal.models import ApplicantMessage, PaperKind, SignedRecord
 from jiuzhu.registry.models import Asset, Household, Income, Membership, Person
 from jiuzhu.registry.selectors import current_household_id, id_number_is
 
@@ -105,6 +105,15 @@ def means_of(household: Household) -> tuple[list[Income], list[Asset]]:
     )
 
 
+def signed_record_of(case: Case) -> SignedRecord | None:
+    """The authorisation and commitment signed on the phone for this application."""
+    return (
+        SignedRecord.objects.filter(paper__case=case, paper__kind=PaperKind.AUTHORISATION)
+        .select_related("paper__issuer", "paper__person")
+        .first()
+    )
+
+
 def _household_cases(person: Person) -> QuerySet[Case]:
     household_id = current_household_id(person)
     if household_id is None:
@@ -136,6 +145,7 @@ class CaseView:
     end_reason: str = ""
     # The latest home visit (入户调查), whose record the applicant may print.
     home_visit: HomeVisit | None = None
+    signed_on_phone: bool = False
 
 
 def case_view(person: Person, number: str) -> CaseView | None:
@@ -157,6 +167,7 @@ def case_view(person: Person, number: str) -> CaseView | None:
         recipient.end_month if recipient and case.status == Status.ENDED else None,
         recipient.end_reason if recipient and case.status == Status.ENDED else "",
         case.home_visits.order_by("-visited_on", "-pk").first(),
+        SignedRecord.objects.filter(paper__case=case).exists(),
     )
 
 

@@ -20,6 +20,11 @@ urlpatterns = [
         name="termination_pdf",
     ),
     path(
+        "applications/<str:number>/authorisation.pdf",
+        paper_views.authorisation_pdf,
+        name="authorisation_pdf",
+    ),
+    path(
         "applications/<str:number>/home-visit.pdf",
         paper_views.home_visit_pdf,
         name="home_visit_pdf",
