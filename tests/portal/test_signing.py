@@ -79,3 +79,27 @@ def test_the_font_is_read_once_and_every_paper_embeds_its_own_subset(tmp_path):
     assert "签名：张三丰" in texts[0].stdout.decode() and "李四光" not in texts[0].stdout.decode()
     assert "签名：李四光" in texts[1].stdout.decode()
     assert "2026年01月02日" in texts[1].stdout.decode()
+
+
+def test_the_applicant_downloads_the_authorisation_they_signed(
+    poor_household, django_capture_on_commit_callbacks
+):
+    client = signed_in_client(head_of(poor_household), django_capture_on_commit_callbacks)
+    client.post("/portal/apply/", form(poor_household, on_behalf="王小明（儿子）"))
+    case = Case.objects.get()
+    page = client.get(f"/portal/applications/{case.number}/").content.decode()
+    assert "下载已签署的核对授权书和承诺书（PDF）" in page
+    response = client.get(f"/portal/applications/{case.number}/authorisation.pdf")
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=response.content, capture_output=True, check=True
+    ).stdout.decode()
+    record = SignedRecord.objects.get()
+    for expected in (
+        "家庭经济状况核对授权书和承诺书",
+        "签名：王老汉（输入签名）",
+        "手机在线签署，由王小明（儿子）代为操作",
+        f"验证码：{record.paper.code}",
+    ):
+        assert expected in text
+    # The same text as the copy the case keeps.
+    assert text == pdf_text(CaseDocument.objects.get(kind="authorisation"))
