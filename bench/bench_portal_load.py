@@ -1,7 +1,8 @@
-"""Applicants submitting at once: `users` (default 200) signed-in applicants, each of a
+"""Applicants applying at once: `users` (default 200) signed-in applicants, each of a
 different household of a demo county of `size` households on PostgreSQL, open the apply
-page and submit one application with a photo, all started within a few seconds (locust,
-headless, loopback, one waitress server with 8 threads). Recorded: the p95 of the
+page, fill it in (20-60 s each, see locustfile_portal.py) and submit one application with a
+photo, all started within a few seconds (locust, headless, loopback, one waitress server
+with 8 threads). Recorded: the p95 of the
 submissions (goal: under 500 ms) and the number of failures (goal: none); the baseline is
 the p95 of the apply page's GET in the same run; also how long after the run the background
 task took to render and attach every signed authorisation, and the server's own CPU time

@@ -61,15 +61,15 @@ def signature_of(record: SignedRecord) -> papers.Signature:
 
 
 def _attach(pk: int) -> int:
+    """Render one waiting record and attach it to its case; claimed first (an update, which
+    also takes SQLite's write lock), so two workers never attach the same record twice."""
     with transaction.atomic():
-        record = (
-            SignedRecord.objects.select_for_update(of=("self",))
-            .filter(pk=pk, attached_at__isnull=True)
-            .select_related("paper__case__household", "paper__person", "paper__issuer")
-            .first()
-        )
-        if record is None:  # another worker took it
-            return 0
+        now = timezone.now()
+        if not SignedRecord.objects.filter(pk=pk, attached_at__isnull=True).update(attached_at=now):
+            return 0  # another worker took it
+        record = SignedRecord.objects.select_related(
+            "paper__case__household", "paper__person", "paper__issuer"
+        ).get(pk=pk)
         paper = record.paper
         case = paper.case
         assert case is not None
@@ -94,8 +94,6 @@ def _attach(pk: int) -> int:
             )
         except DomainError:
             logger.warning("signed record %s could not be attached to its case", pk)
-        record.attached_at = timezone.now()
-        record.save(update_fields=["attached_at"])
     return 1
 
 
