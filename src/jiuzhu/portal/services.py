@@ -17,6 +17,8 @@ from jiuzhu.cases import services as cases
 from jiuzhu.cases.models import Case, Channel, DocumentKind, HomeVisit
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.programmes import Programme
+from jiuzhu.oversight import complaints
+from jiuzhu.oversight.models import Complaint, ComplaintCategory, ComplaintChannel
 from jiuzhu.portal import household as declared
 from jiuzhu.portal import papers
 from jiuzhu.portal.models import (
@@ -196,9 +198,18 @@ def answer_request(person: Person, number: str, documents: list[tuple[str, Uploa
     return case
 
 
-def write_to_town(person: Person, kind: str, text: str) -> ApplicantMessage:
+@dataclass
+class Written:
+    """What the applicant wrote, and the complaint it became (to follow its reply)."""
+
+    message: ApplicantMessage
+    complaint: Complaint | None = None
+
+
+def write_to_town(person: Person, kind: str, text: str, source_ip: str | None = None) -> Written:
     """A change of circumstances or a complaint, to the town of the household's residence
-    (where it is looked after)."""
+    (where it is looked after); a complaint is also filed with the complaints and reports
+    (投诉举报) as sent from the phone, assigned and answered there."""
     if kind not in MessageKind.values:
         raise DomainError("请选择留言类别。", field="kind")
     text = text.strip()
@@ -208,15 +219,29 @@ def write_to_town(person: Person, kind: str, text: str) -> ApplicantMessage:
     if household is None:
         raise DomainError("没有找到您的家庭档案，请到乡镇（街道）窗口办理。")
     town = cases.town_of(household.residence_region)
-    return ApplicantMessage.objects.create(
-        kind=kind,
-        person=person,
-        household=household,
-        town=town,
-        town_code=town.code,
-        text=text,
-        created_at=timezone.now(),
-    )
+    with transaction.atomic():
+        complaint = None
+        if kind == MessageKind.COMPLAINT:
+            complaint = complaints.submit_public(
+                town=town,
+                category=ComplaintCategory.OTHER,
+                content=text,
+                anonymous=False,
+                name=person.name,
+                phone=person.phone,
+                source_ip=source_ip,
+                channel=ComplaintChannel.PORTAL,
+            )
+        message = ApplicantMessage.objects.create(
+            kind=kind,
+            person=person,
+            household=household,
+            town=town,
+            town_code=town.code,
+            text=text,
+            created_at=timezone.now(),
+        )
+    return Written(message, complaint)
 
 
 def receipt_paper(person: Person, case: Case) -> IssuedPaper:

@@ -319,12 +319,12 @@ def write(request: HttpRequest, person: Person) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             sent = services.write_to_town(
-                person, form.cleaned_data["kind"], form.cleaned_data["text"]
+                person, form.cleaned_data["kind"], form.cleaned_data["text"], client_ip(request)
             )
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:
-            form = WriteForm(initial={"kind": sent.kind})
+            form = WriteForm(initial={"kind": sent.message.kind})
     return render(request, "portal/write.html", {"form": form, "sent": sent})
 
 
