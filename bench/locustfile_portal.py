@@ -1,19 +1,24 @@
 """Locust users for bench/bench_portal_load.py: each signed-in applicant (a session token
-prepared beforehand, one per household) opens the apply page and submits one application
-with a phone photo, then stops. Run only by that benchmark (loopback, bounded)."""
+prepared beforehand, one per household) opens the apply page, fills it in for a while (a
+think time drawn from JIUZHU_PORTAL_THINK_SECONDS, "20-60" by default: choosing, typing,
+taking a photo and signing take at least that on a phone), then submits one application
+with a phone photo and stops. Run only by that benchmark (loopback, bounded)."""
 
 import itertools
 import json
 import os
+import random
 import re
 from io import BytesIO
 
+import gevent
 from locust import HttpUser, constant, task
 from locust.exception import StopUser
 from PIL import Image
 
 APPLICANTS = json.loads(open(os.environ["JIUZHU_PORTAL_APPLICANTS"]).read())  # noqa: SIM115
 _next = itertools.count()
+_LOW, _HIGH = (float(x) for x in os.environ.get("JIUZHU_PORTAL_THINK_SECONDS", "20-60").split("-"))
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -36,11 +41,16 @@ class Applicant(HttpUser):
             raise StopUser()
         applicant = APPLICANTS[index]
         self.client.cookies.set("jiuzhu_applicant", applicant["token"], path="/portal/")
-        page = self.client.get("/portal/apply/", name="GET /portal/apply/")
-        token = _CSRF.search(page.text)
+        with self.client.get(
+            "/portal/apply/", name="GET /portal/apply/", catch_response=True
+        ) as page:
+            token = _CSRF.search(page.text or "")
+            if token is None:
+                page.failure(f"no form on the apply page: {page.status_code}")
         if token is None:
-            page.failure("no form on the apply page")
             raise StopUser()
+        # Filling in the form (the same draw for the same applicant in every run).
+        gevent.sleep(random.Random(index).uniform(_LOW, _HIGH))
         with self.client.post(
             "/portal/apply/",
             data={

@@ -65,5 +65,6 @@ def test_every_task_kind_is_registered_once_django_is_set_up():
         "oversight.staff_alerts",
         "payments.prepare",
         "policy.simulate",
+        "portal.signed_papers",
         "registry.duplicates",
     ]

@@ -2,7 +2,8 @@ import pytest
 
 from jiuzhu.cases.models import Case, Channel, Status
 from jiuzhu.demo.portal import seed_demo
-from jiuzhu.portal.models import ApplicantMessage, IssuedPaper, PaperKind
+from jiuzhu.portal.models import ApplicantMessage, IssuedPaper, PaperKind, SignedRecord
+from jiuzhu.registry.models import Income
 from tests.demo.helpers import run_demo
 
 pytestmark = pytest.mark.django_db
@@ -24,8 +25,12 @@ def test_seed_demo_applies_on_the_phone_and_writes_to_towns():
     for case in phone:
         assert f"{case.applicant.name} {case.applicant.id_number}（{case.number}）" in lines
         assert case.documents.filter(kind="household_booklet").count() == 1
+        assert case.documents.filter(kind="authorisation").count() == 1
     assert IssuedPaper.objects.filter(kind=PaperKind.RECEIPT).count() == 4
     assert IssuedPaper.objects.filter(kind=PaperKind.AUTHORISATION).count() == 4
+    assert not SignedRecord.objects.filter(attached_at__isnull=True).exists()
+    declared = Income.objects.get(note="申请人手机申报")
+    assert (declared.category, declared.monthly_amount) == ("wages", 600)
     assert sorted(ApplicantMessage.objects.values_list("kind", flat=True)) == [
         "change",
         "complaint",

@@ -8,6 +8,7 @@ from PIL import Image
 from jiuzhu.cases import services
 from jiuzhu.cases.models import Case
 from jiuzhu.cases.notifications import RecordingSmsBackend
+from jiuzhu.registry.models import Income
 from tests import factories
 from tests.e2e.conftest import log_in
 from tests.factories import head_of
@@ -20,6 +21,12 @@ def camera_photo() -> bytes:
     buffer = BytesIO()
     Image.new("RGB", (2400, 3200), (210, 200, 180)).save(buffer, "JPEG", quality=90)
     return buffer.getvalue()
+
+
+def pdf_text(content: bytes) -> str:
+    return subprocess.run(
+        ["pdftotext", "-", "-"], input=content, capture_output=True, check=True
+    ).stdout.decode()
 
 
 def fits_the_phone(phone) -> None:
@@ -51,6 +58,10 @@ def test_applicant_applies_on_a_phone_and_follows_to_the_decision_letter(
     phone.click("button:has-text('登录')")
     phone.wait_for_selector("h1:has-text('王老汉，您好')")
     fits_the_phone(phone)
+    # Large type, for the rest of the journey: still one column on the phone.
+    phone.click("text=大字号")
+    phone.wait_for_selector("body.large")
+    fits_the_phone(phone)
 
     phone.click("nav >> text=我要申请")
     phone.select_option("#id_programme", "dibao")
@@ -59,6 +70,9 @@ def test_applicant_applies_on_a_phone_and_follows_to_the_decision_letter(
         "#id_household_booklet",
         files=[{"name": "户口簿.jpg", "mimeType": "image/jpeg", "buffer": camera_photo()}],
     )
+    # The household as the applicant declares it: a pension the register lacks.
+    phone.select_option("#income_category_0", "pension")
+    phone.fill("#income_amount_0", "150")
     phone.check("#id_agree_authorisation")
     phone.check("#id_agree_commitment")
     # Signed with a finger on the pad.
@@ -75,6 +89,7 @@ def test_applicant_applies_on_a_phone_and_follows_to_the_decision_letter(
     phone.wait_for_selector("text=申请已提交")
     case = Case.objects.get()
     assert case.channel == "phone" and case.documents.count() == 2
+    assert Income.objects.get(household=poor_household, note="申请人手机申报").monthly_amount == 150
 
     # The town accepts it on its own screen, like any application from its window.
     log_in(page, live_server, staff["assistant"], factories.PASSWORD)
@@ -104,6 +119,9 @@ def test_applicant_applies_on_a_phone_and_follows_to_the_decision_letter(
         services.record_community_review(
             assistant, case, case.version, timezone.localdate(), 9, "一致同意"
         )
+    phone.reload()
+    href = phone.get_attribute("#home-visit-record", "href")
+    assert "入户调查记录" in pdf_text(phone.request.get(f"{live_server.url}{href}").body())
     services.approve(staff["approver"], case, case.version)
     phone.reload()
     phone.wait_for_selector("#decision >> text=批准")
@@ -112,7 +130,5 @@ def test_applicant_applies_on_a_phone_and_follows_to_the_decision_letter(
     href = phone.get_attribute("#decision-letter", "href")
     letter = phone.request.get(f"{live_server.url}{href}")
     assert letter.headers["content-type"] == "application/pdf"
-    text = subprocess.run(
-        ["pdftotext", "-", "-"], input=letter.body(), capture_output=True, check=True
-    ).stdout.decode()
+    text = pdf_text(letter.body())
     assert "社会救助审核确认决定书" in text and f"{case.monthly_amount}元" in text

@@ -11,6 +11,7 @@ from jiuzhu.cases.models import Case, CaseDocument, Channel, Status
 from jiuzhu.cases.services import upload_root
 from jiuzhu.cases.services.documents import read_document
 from jiuzhu.core.roles import Role
+from jiuzhu.oversight.models import Complaint
 from jiuzhu.portal.models import ApplicantMessage, IssuedPaper, PaperKind
 from jiuzhu.registry.models import Relation
 from jiuzhu.verification.models import Authorisation
@@ -215,3 +216,14 @@ def test_change_and_complaint_reach_the_town(
     assert "老伴住院了" in inbox and "家庭情况变化报告" in inbox
     other = client_for(staff["other_assistant"]).get("/portal/inbox/").content.decode()
     assert "老伴住院了" not in other
+    # A complaint is also filed with the complaints and reports, as sent from the phone.
+    page = client.post("/portal/write/", {"kind": "complaint", "text": "低保金三个月没到账"})
+    complaint = Complaint.objects.get()
+    assert (complaint.channel, complaint.town.name, complaint.content) == (
+        "portal",
+        "东阿镇",
+        "低保金三个月没到账",
+    )
+    assert complaint.complainant_name == "王老汉" and not complaint.anonymous
+    assert f"投诉编号 {complaint.number}，查询码 {complaint.query_code}" in page.content.decode()
+    assert ApplicantMessage.objects.filter(kind="complaint").count() == 1

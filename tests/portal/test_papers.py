@@ -2,6 +2,7 @@ import subprocess
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from jiuzhu.cases import services as cases
 from jiuzhu.portal.models import IssuedPaper, PaperKind
@@ -117,3 +118,45 @@ def test_undecided_application_has_no_decision_letter_and_no_certificate(
     assert client.get("/portal/certificate.pdf").status_code == 404
     assert Client().get(f"/portal/applications/{case.number}/receipt.pdf").status_code == 302
     assert IssuedPaper.objects.count() == 0
+
+
+def test_home_visit_record_pdf_and_its_code(
+    staff, poor_household, django_capture_on_commit_callbacks
+):
+    case = submit(staff["assistant"], poor_household)
+    client = signed_in_client(head_of(poor_household), django_capture_on_commit_callbacks)
+    assert (
+        "下载入户调查记录"
+        not in client.get(f"/portal/applications/{case.number}/").content.decode()
+    )
+    assert client.get(f"/portal/applications/{case.number}/home-visit.pdf").status_code == 404
+    investigate(case, staff["assistant"])
+    page = client.get(f"/portal/applications/{case.number}/").content.decode()
+    assert "下载入户调查记录（PDF）" in page
+    text = text_of(client.get(f"/portal/applications/{case.number}/home-visit.pdf").content)
+    paper = IssuedPaper.objects.get(kind=PaperKind.HOME_VISIT)
+    today = timezone.localdate()
+    for expected in (
+        "入户调查记录",
+        case.number,
+        "王老汉",
+        "最低生活保障",
+        poor_household.number,
+        f"{today:%Y年%m月%d日}",
+        "东阿镇工作人员2名",
+        "已核实",
+        "核实共同生活家庭成员",
+        "未核实",
+        "走访邻里、村（居）民委员会",
+        "调查情况：家中无车，住房简陋，二人均无劳动能力。",
+        "被调查家庭签字确认：已签字",
+        "东阿镇人民政府",
+        f"验证码：{paper.code}",
+    ):
+        assert expected in text
+    # Staff names stay off the applicant's copy.
+    assert "李协理员" not in text
+    client.get(f"/portal/applications/{case.number}/home-visit.pdf")
+    assert IssuedPaper.objects.filter(kind=PaperKind.HOME_VISIT).count() == 1
+    page = genuine(paper.code)
+    assert "此文书真实有效" in page and "入户调查记录" in page and "王*汉" in page

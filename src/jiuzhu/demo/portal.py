@@ -5,12 +5,14 @@ something in them. Everything goes through the portal's own services."""
 from io import BytesIO
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.utils import override_settings
 from PIL import Image, ImageDraw
 
 from jiuzhu.cases.models import OPEN_STATUSES, Case
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.programmes import Programme
 from jiuzhu.portal import services
+from jiuzhu.portal.household import Declaration, NewIncome
 from jiuzhu.portal.models import MessageKind
 from jiuzhu.registry.models import Membership, Relation
 
@@ -35,8 +37,15 @@ def _booklet_photo() -> SimpleUploadedFile:
 
 def seed_demo(applications: int = 6, verify_url: str = "/portal/verify/") -> list[str]:
     """Phone applications from heads of households with a mobile and no open application
-    (alternately dibao and emergency temporary aid), and two messages to towns. Returns
-    one line per applicant who can sign in (name and ID number: the code is texted)."""
+    (alternately dibao and emergency temporary aid; the first declares an income the
+    register lacks), and two messages to towns. The signed authorisations are rendered here,
+    not by a worker outliving the command. Returns one line per applicant who can sign in
+    (name and ID number: the code is texted)."""
+    with override_settings(JIUZHU_TASKS_INLINE=True):
+        return _seed(applications, verify_url)
+
+
+def _seed(applications: int, verify_url: str) -> list[str]:
     heads = (
         Membership.objects.filter(relation=Relation.HEAD, end_date__isnull=True)
         .exclude(person__phone="")
@@ -62,6 +71,9 @@ def seed_demo(applications: int = 6, verify_url: str = "/portal/verify/") -> lis
                     agree_commitment=True,
                     typed_signature=person.name,
                     documents=[("household_booklet", _booklet_photo())],
+                    declaration=Declaration(
+                        incomes=[NewIncome("wages", "600", person.pk)] if not made else []
+                    ),
                 ),
                 verify_url,
             )

@@ -50,6 +50,7 @@ class PaperKind(models.TextChoices):
     DECISION = "decision", "审核确认决定书"
     CERTIFICATE = "certificate", "救助证明"
     TERMINATION = "termination", "停止救助通知书"
+    HOME_VISIT = "home_visit", "入户调查记录"
 
 
 class IssuedPaper(models.Model):
@@ -70,6 +71,27 @@ class IssuedPaper(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class SignedRecord(models.Model):
+    """The authorisation and commitment as the applicant signed them on the phone (the
+    signer and the issuer are the paper's): kept as signed, and rendered as the PDF the case
+    keeps by a background task, so that submitting does not wait for the PDF."""
+
+    paper = models.OneToOneField(IssuedPaper, on_delete=models.CASCADE, related_name="signed")
+    typed = models.CharField(max_length=40, blank=True)
+    drawn = models.BinaryField(blank=True, default=b"")
+    on_behalf_of = models.CharField(max_length=60, blank=True)
+    # The public check's address printed on the paper, as the applicant's site named it.
+    verify_url = models.CharField(max_length=200)
+    signed_at = models.DateTimeField()
+    attached_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = "手机签署记录"
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} {self.signed_at:%Y-%m-%d %H:%M}"
 
 
 class MessageKind(models.TextChoices):

@@ -11,11 +11,12 @@ import segno
 from django.utils import timezone
 from fpdf import FPDF
 
-from jiuzhu.cases.models import Case, Status
-from jiuzhu.cases.public import FONT, mask_name
-from jiuzhu.cases.rules import decision_deadline_working_days
+from jiuzhu.cases.models import Case, HomeVisit, Status
+from jiuzhu.cases.public import mask_name
+from jiuzhu.cases.rules import HOME_VISIT_CHECKLIST, decision_deadline_working_days
 from jiuzhu.core import idnumber
 from jiuzhu.core.models import Region
+from jiuzhu.portal import font
 from jiuzhu.portal.models import IssuedPaper, PaperKind
 from jiuzhu.registry.models import Household, Person
 
@@ -62,6 +63,8 @@ def issue(
     existing = IssuedPaper.objects.filter(kind=kind, case=case, household=household)
     if kind == PaperKind.CERTIFICATE:
         existing = existing.filter(issued_at__date=timezone.localdate())
+    if kind == PaperKind.HOME_VISIT:  # one per visit: the summary names it
+        existing = existing.filter(summary=summary[:200])
     found = existing.first()
     if found is not None:
         return found
@@ -100,7 +103,7 @@ class _Paper(FPDF):
     def __init__(self, title: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.set_auto_page_break(auto=True, margin=40)
-        self.add_font("paper", fname=str(FONT))
+        font.add_to(self)
         self.set_title(title)
         self.add_page()
         self.set_font("paper", size=18)
@@ -139,7 +142,7 @@ class _Paper(FPDF):
         return buffer.getvalue()
 
 
-def _programme(case: Case) -> str:
+def programme_of(case: Case) -> str:
     label = case.get_programme_display()
     return f"{label}（{case.get_temporary_kind_display()}）" if case.temporary_kind else label
 
@@ -191,7 +194,7 @@ def receipt_pdf(case: Case, paper: IssuedPaper, verify_url: str) -> bytes:
     pdf.facts(
         [
             ("申请编号", case.number),
-            ("申请项目", _programme(case)),
+            ("申请项目", programme_of(case)),
             ("申请人", case.applicant.name),
             ("提交时间", f"{timezone.localtime(case.submitted_at):%Y年%m月%d日 %H:%M}"),
             ("申请渠道", case.get_channel_display()),
@@ -219,7 +222,7 @@ def decision_pdf(
     rows = [
         ("申请编号", case.number),
         ("申请人", case.applicant.name),
-        ("申请项目", _programme(case)),
+        ("申请项目", programme_of(case)),
         ("决定", "批准" if approved else "不予批准"),
     ]
     if approved and case.monthly_amount is not None:
@@ -251,13 +254,47 @@ def termination_pdf(
         [
             ("申请编号", case.number),
             ("救助对象", case.applicant.name),
-            ("救助项目", _programme(case)),
+            ("救助项目", programme_of(case)),
             ("停止发放", f"自{end_month:%Y年%m月}起"),
         ]
     )
     pdf.line_of(f"理由：{reason}")
     pdf.ln(2)
     pdf.line_of(HOW_TO_OBJECT)
+    return pdf.finish(
+        issuer_name(case.responsible_town),
+        paper.code,
+        verify_url,
+        timezone.localdate(paper.issued_at),
+    )
+
+
+def home_visit_pdf(case: Case, visit: HomeVisit, paper: IssuedPaper, verify_url: str) -> bytes:
+    """入户调查记录: when the household was visited, by two staff of the town, what they
+    checked and found, and whether the household signed the record."""
+    pdf = _Paper("入户调查记录")
+    pdf.facts(
+        [
+            ("申请编号", case.number),
+            ("申请人", case.applicant.name),
+            ("申请项目", programme_of(case)),
+            ("家庭户编号", case.household.number),
+            ("入户日期", f"{visit.visited_on:%Y年%m月%d日}"),
+            ("调查人员", f"{case.responsible_town.name}工作人员2名"),
+        ]
+    )
+    pdf.set_font("paper", size=14)
+    pdf.cell(0, 10, "调查项目", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("paper", size=12)
+    pdf.facts(
+        [
+            ("已核实" if visit.checklist.get(key) else "未核实", label)
+            for key, label in HOME_VISIT_CHECKLIST.items()
+        ]
+    )
+    pdf.line_of(f"调查情况：{visit.findings}")
+    pdf.ln(2)
+    pdf.line_of(f"被调查家庭签字确认：{'已签字' if visit.household_signed else '未签字'}")
     return pdf.finish(
         issuer_name(case.responsible_town),
         paper.code,

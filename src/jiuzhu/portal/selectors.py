@@ -13,6 +13,7 @@ from jiuzhu.cases.models import (
     Action,
     Case,
     CaseEvent,
+    HomeVisit,
     Notification,
     Recipient,
     Status,
@@ -21,8 +22,8 @@ from jiuzhu.core import idnumber
 from jiuzhu.core.models import User
 from jiuzhu.core.roles import Capability
 from jiuzhu.payments.selectors import household_payments
-from jiuzhu.portal.models import ApplicantMessage
-from jiuzhu.registry.models import Household, Membership, Person
+from jiuzhu.portal.models import ApplicantMessage, PaperKind, SignedRecord
+from jiuzhu.registry.models import Asset, Household, Income, Membership, Person
 from jiuzhu.registry.selectors import current_household_id, id_number_is
 
 # Steps an applicant is shown; internal acts (uploads, spot checks) stay internal.
@@ -96,6 +97,23 @@ def members_of(household: Household) -> list[Membership]:
     )
 
 
+def means_of(household: Household) -> tuple[list[Income], list[Asset]]:
+    """The household's registered incomes and assets, for the applicant to confirm."""
+    return (
+        list(household.incomes.select_related("person").order_by("pk")),
+        list(household.assets.select_related("person").order_by("pk")),
+    )
+
+
+def signed_record_of(case: Case) -> SignedRecord | None:
+    """The authorisation and commitment signed on the phone for this application."""
+    return (
+        SignedRecord.objects.filter(paper__case=case, paper__kind=PaperKind.AUTHORISATION)
+        .select_related("paper__issuer", "paper__person")
+        .first()
+    )
+
+
 def _household_cases(person: Person) -> QuerySet[Case]:
     household_id = current_household_id(person)
     if household_id is None:
@@ -125,6 +143,9 @@ class CaseView:
     # Ended (停止救助): the month it ends after, and why.
     end_month: dt.date | None = None
     end_reason: str = ""
+    # The latest home visit (入户调查), whose record the applicant may print.
+    home_visit: HomeVisit | None = None
+    signed_on_phone: bool = False
 
 
 def case_view(person: Person, number: str) -> CaseView | None:
@@ -145,6 +166,8 @@ def case_view(person: Person, number: str) -> CaseView | None:
         recipient.start_month if recipient else None,
         recipient.end_month if recipient and case.status == Status.ENDED else None,
         recipient.end_reason if recipient and case.status == Status.ENDED else "",
+        case.home_visits.order_by("-visited_on", "-pk").first(),
+        SignedRecord.objects.filter(paper__case=case).exists(),
     )
 
 

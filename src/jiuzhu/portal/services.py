@@ -8,21 +8,28 @@ import datetime as dt
 from dataclasses import dataclass, field
 from io import BytesIO
 
-from django.contrib.auth.hashers import make_password
-from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from jiuzhu.cases import services as cases
-from jiuzhu.cases.models import Case, Channel, DocumentKind
+from jiuzhu.cases.models import Case, Channel, DocumentKind, HomeVisit
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.models import Region, User
 from jiuzhu.core.programmes import Programme
-from jiuzhu.core.roles import Role
+from jiuzhu.oversight import complaints
+from jiuzhu.oversight.models import Complaint, ComplaintCategory, ComplaintChannel
+from jiuzhu.portal import household as declared
 from jiuzhu.portal import papers
-from jiuzhu.portal.models import ApplicantMessage, IssuedPaper, MessageKind, PaperKind
+from jiuzhu.portal.models import (
+    ApplicantMessage,
+    IssuedPaper,
+    MessageKind,
+    PaperKind,
+    SignedRecord,
+)
 from jiuzhu.portal.selectors import applicant_household, case_of
+from jiuzhu.portal.signing import online_account, render_soon
 from jiuzhu.portal.uploads import shrink
 from jiuzhu.registry.models import Household, Membership, Person
 
@@ -41,21 +48,6 @@ APPLICANT_KINDS = (
 )
 
 
-def online_account(town: Region) -> User:
-    """The town's 掌上办 account: the one that takes phone applications in, never signed in
-    to (no usable password)."""
-    account, _ = User.objects.get_or_create(
-        username=f"zhangshangban-{town.code}",
-        defaults={
-            "role": Role.ONLINE_SERVICE,
-            "region": town,
-            "last_name": "掌上办",
-            "password": make_password(None),
-        },
-    )
-    return account
-
-
 @dataclass
 class PhoneApplication:
     """What the apply page collects."""
@@ -72,6 +64,8 @@ class PhoneApplication:
     # A family member or village coordinator operating the phone for the applicant.
     on_behalf: str = ""
     documents: list[tuple[str, UploadedFile]] = field(default_factory=list)
+    # Members, incomes and assets the applicant confirmed or entered.
+    declaration: declared.Declaration = field(default_factory=declared.Declaration)
 
 
 def _drawn(data_url: str) -> bytes:
@@ -144,44 +138,49 @@ def apply(person: Person, data: PhoneApplication, verify_url: str) -> Case:
     signature = _signature(person, data, now)
     documents = _documents(data)
     beneficiary = _beneficiary(household, data.beneficiary_id)
+    declared.check(household, person, data.declaration)
     by_residence = _away(household)
     town = cases.route(household, by_residence)
-    code = papers.new_code()
-    programme = Programme(data.programme).label
-    signed = papers.authorisation_pdf(programme, household, signature, town, code, verify_url)
+    account = online_account(town)
     with transaction.atomic():
+        notes = [
+            # Staff see who operated the phone for the applicant, and what was declared.
+            f"（{signature.on_behalf_of}）" if signature.on_behalf_of else "",
+            declared.record(account, household, data.declaration),
+        ]
         case = cases.submit_application(
-            online_account(town),
+            account,
             cases.ApplicationInput(
                 household=household,
                 applicant=person,
                 programme=data.programme,
-                # Staff see who operated the phone for the applicant.
-                reason=f"{data.reason.strip()}\n（{signature.on_behalf_of}）"
-                if signature.on_behalf_of
-                else data.reason,
+                reason="\n".join([data.reason.strip(), *filter(None, notes)]),
                 channel=Channel.PHONE,
                 beneficiary=beneficiary,
                 temporary_kind=data.temporary_kind,
                 by_residence=by_residence,
                 commitment_signed=True,
-                authorisation=cases.SignedAuthorisation(
-                    SimpleUploadedFile("授权书和承诺书.pdf", signed, "application/pdf"),
-                    timezone.localdate(now),
-                    person,
-                ),
                 documents=documents,
             ),
         )
-        papers.issue(
+        paper = papers.issue(
             PaperKind.AUTHORISATION,
             household=household,
             person=person,
             issuer=town,
             summary=f"申请人签署的核对授权书和承诺书（申请{case.number}）",
             case=case,
-            code=code,
         )
+        # What was signed, kept now; its PDF is rendered and attached in the background.
+        SignedRecord.objects.create(
+            paper=paper,
+            typed=signature.typed,
+            drawn=signature.drawn,
+            on_behalf_of=signature.on_behalf_of,
+            verify_url=verify_url[:200],
+            signed_at=now,
+        )
+    render_soon(account)
     return case
 
 
@@ -199,9 +198,18 @@ def answer_request(person: Person, number: str, documents: list[tuple[str, Uploa
     return case
 
 
-def write_to_town(person: Person, kind: str, text: str) -> ApplicantMessage:
+@dataclass
+class Written:
+    """What the applicant wrote, and the complaint it became (to follow its reply)."""
+
+    message: ApplicantMessage
+    complaint: Complaint | None = None
+
+
+def write_to_town(person: Person, kind: str, text: str, source_ip: str | None = None) -> Written:
     """A change of circumstances or a complaint, to the town of the household's residence
-    (where it is looked after)."""
+    (where it is looked after); a complaint is also filed with the complaints and reports
+    (投诉举报) as sent from the phone, assigned and answered there."""
     if kind not in MessageKind.values:
         raise DomainError("请选择留言类别。", field="kind")
     text = text.strip()
@@ -211,15 +219,29 @@ def write_to_town(person: Person, kind: str, text: str) -> ApplicantMessage:
     if household is None:
         raise DomainError("没有找到您的家庭档案，请到乡镇（街道）窗口办理。")
     town = cases.town_of(household.residence_region)
-    return ApplicantMessage.objects.create(
-        kind=kind,
-        person=person,
-        household=household,
-        town=town,
-        town_code=town.code,
-        text=text,
-        created_at=timezone.now(),
-    )
+    with transaction.atomic():
+        complaint = None
+        if kind == MessageKind.COMPLAINT:
+            complaint = complaints.submit_public(
+                town=town,
+                category=ComplaintCategory.OTHER,
+                content=text,
+                anonymous=False,
+                name=person.name,
+                phone=person.phone,
+                source_ip=source_ip,
+                channel=ComplaintChannel.PORTAL,
+            )
+        message = ApplicantMessage.objects.create(
+            kind=kind,
+            person=person,
+            household=household,
+            town=town,
+            town_code=town.code,
+            text=text,
+            created_at=timezone.now(),
+        )
+    return Written(message, complaint)
 
 
 def receipt_paper(person: Person, case: Case) -> IssuedPaper:
@@ -240,6 +262,17 @@ def decision_paper(person: Person, case: Case) -> IssuedPaper:
         person=person,
         issuer=case.responsible_town,
         summary=f"申请{case.number}的审核确认决定（{case.get_status_display()}）",
+        case=case,
+    )
+
+
+def home_visit_paper(person: Person, case: Case, visit: HomeVisit) -> IssuedPaper:
+    return papers.issue(
+        PaperKind.HOME_VISIT,
+        household=case.household,
+        person=person,
+        issuer=case.responsible_town,
+        summary=f"申请{case.number}的入户调查记录（{visit.visited_on:%Y年%m月%d日}入户）",
         case=case,
     )
 

@@ -40,12 +40,16 @@ def shrink(upload: UploadedFile) -> UploadedFile:
         with Image.open(BytesIO(content)) as image:
             if image.format not in ("JPEG", "PNG") or image.width * image.height > MAX_PIXELS:
                 raise _bad(upload)
+            # A camera's JPEG is decoded at the nearest smaller scale that still covers
+            # LONGEST_SIDE (libjpeg's own scaling: a fraction of the work of full size).
+            image.draft("RGB", (LONGEST_SIDE, LONGEST_SIDE))
             image.load()
-            picture = ImageOps.exif_transpose(image).convert("RGB")
+            picture = image if image.mode == "RGB" else image.convert("RGB")
+            ImageOps.exif_transpose(picture, in_place=True)
+            picture.thumbnail((LONGEST_SIDE, LONGEST_SIDE))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise _bad(upload) from exc
-    picture.thumbnail((LONGEST_SIDE, LONGEST_SIDE))
     out = BytesIO()
-    picture.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    picture.save(out, "JPEG", quality=JPEG_QUALITY)
     stem = (upload.name or "photo").rsplit(".", 1)[0][:100]
     return SimpleUploadedFile(f"{stem}.jpg", out.getvalue(), "image/jpeg")

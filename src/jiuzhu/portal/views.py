@@ -21,8 +21,9 @@ from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import client_ip
 from jiuzhu.portal import assessment, identity, papers, selectors, services
-from jiuzhu.portal.models import MessageKind, PaperKind
-from jiuzhu.registry.models import LabourCapacity, Person
+from jiuzhu.portal import household as declared
+from jiuzhu.portal.models import MessageKind
+from jiuzhu.registry.models import AssetKind, IncomeCategory, LabourCapacity, Person
 
 # Guessing case numbers and ID numbers is slowed down per address and per case number.
 MAX_LOOKUPS = 10
@@ -221,6 +222,7 @@ def apply(request: HttpRequest, person: Person) -> HttpResponse:
     if household is None:
         return render(request, "portal/no_household.html", {"person": person})
     members = selectors.members_of(household)
+    incomes, assets = selectors.means_of(household)
     choices = [(m.person_id, f"{m.person.name}（{m.get_relation_display()}）") for m in members]
     form = ApplyForm(request.POST or None, request.FILES or None, members=choices)
     if request.method == "POST" and form.is_valid():
@@ -240,6 +242,7 @@ def apply(request: HttpRequest, person: Person) -> HttpResponse:
                     drawn_signature=data["drawn_signature"],
                     on_behalf=data["on_behalf"],
                     documents=[(kind, data[name]) for name, kind in UPLOAD_FIELDS if data[name]],
+                    declaration=declared.read(request.POST, request.POST.getlist("gone")),
                 ),
                 request.build_absolute_uri(reverse("portal:verify")),
             )
@@ -252,8 +255,16 @@ def apply(request: HttpRequest, person: Person) -> HttpResponse:
         "portal/apply.html",
         {
             "form": form,
+            "person": person,
             "household": household,
             "members": members,
+            "incomes": incomes,
+            "assets": assets,
+            "rows": declared.typed_rows(request.POST),
+            "gone": request.POST.getlist("gone"),
+            "relations": declared.NEW_RELATIONS,
+            "income_categories": IncomeCategory.choices,
+            "asset_kinds": AssetKind.choices,
             "authorisation_text": papers.AUTHORISATION_TEXT,
             "commitment_text": papers.COMMITMENT_TEXT,
         },
@@ -292,63 +303,6 @@ def case(request: HttpRequest, person: Person, number: str) -> HttpResponse:
     )
 
 
-def _pdf(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
-
-
-@applicant_required
-def receipt_pdf(request: HttpRequest, person: Person, number: str) -> HttpResponse:
-    found = selectors.case_of(person, number)
-    if found is None:
-        raise Http404
-    paper = services.receipt_paper(person, found)
-    verify = request.build_absolute_uri(reverse("portal:verify"))
-    return _pdf(papers.receipt_pdf(found, paper, verify), "receipt.pdf")
-
-
-@applicant_required
-def decision_pdf(request: HttpRequest, person: Person, number: str) -> HttpResponse:
-    view = selectors.case_view(person, number)
-    if view is None or not view.decided:
-        raise Http404
-    paper = services.decision_paper(person, view.case)
-    verify = request.build_absolute_uri(reverse("portal:verify"))
-    return _pdf(papers.decision_pdf(view.case, view.start_month, paper, verify), "decision.pdf")
-
-
-@applicant_required
-def termination_pdf(request: HttpRequest, person: Person, number: str) -> HttpResponse:
-    view = selectors.case_view(person, number)
-    if view is None or view.end_month is None:
-        raise Http404
-    paper = services.termination_paper(person, view.case)
-    verify = request.build_absolute_uri(reverse("portal:verify"))
-    return _pdf(
-        papers.termination_pdf(view.case, view.end_month, view.end_reason, paper, verify),
-        "termination.pdf",
-    )
-
-
-@applicant_required
-def certificate_pdf(request: HttpRequest, person: Person) -> HttpResponse:
-    household = selectors.applicant_household(person)
-    recipients = selectors.in_force(household) if household else []
-    if household is None or not recipients:
-        raise Http404
-    lines = [
-        papers.CertificateLine(r.get_programme_display(), str(r.monthly_amount), r.start_month)
-        for r in recipients
-    ]
-    paper = services.certificate_paper(person, household, [line.programme for line in lines])
-    verify = request.build_absolute_uri(reverse("portal:verify"))
-    town = services.cases.town_of(household.residence_region)
-    return _pdf(
-        papers.certificate_pdf(person, household, lines, town, paper, verify), "certificate.pdf"
-    )
-
-
 class WriteForm(forms.Form):
     kind = forms.ChoiceField(label="类别", choices=MessageKind.choices, widget=forms.RadioSelect)
     text = forms.CharField(
@@ -365,12 +319,12 @@ def write(request: HttpRequest, person: Person) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             sent = services.write_to_town(
-                person, form.cleaned_data["kind"], form.cleaned_data["text"]
+                person, form.cleaned_data["kind"], form.cleaned_data["text"], client_ip(request)
             )
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:
-            form = WriteForm(initial={"kind": sent.kind})
+            form = WriteForm(initial={"kind": sent.message.kind})
     return render(request, "portal/write.html", {"form": form, "sent": sent})
 
 
@@ -448,24 +402,7 @@ def assess(request: HttpRequest) -> HttpResponse:
     )
 
 
-# --- public check of a paper, and the towns' inbox -----------------------------------------
-
-
-def verify(request: HttpRequest) -> HttpResponse:
-    """Anyone holding a paper checks its code: genuine or not, and what it says."""
-    code = request.GET.get("code", "")[:40]
-    paper = papers.resolve(code) if code else None
-    return render(
-        request,
-        "portal/verify.html",
-        {
-            "code": code,
-            "paper": paper,
-            "holder": papers.masked_holder(paper) if paper else "",
-            "issuer": papers.issuer_name(paper.issuer) if paper else "",
-            "kinds": PaperKind,
-        },
-    )
+# --- the towns' inbox -----------------------------------------------------------------------
 
 
 @login_required

@@ -191,6 +191,32 @@ def submit_application(actor: User, data: ApplicationInput) -> Case:
     return case
 
 
+def attach_authorisation(
+    actor: User, case: Case, authorisation: SignedAuthorisation, signed_at: dt.datetime
+) -> None:
+    """The signed 授权书 of an application submitted without its file (signed on the phone,
+    its PDF rendered afterwards): stored and recorded as at intake, signed when it was."""
+    with transaction.atomic():
+        prepared = _prepared_authorisation(
+            ApplicationInput(
+                household=case.household,
+                applicant=case.applicant,
+                programme=case.programme,
+                reason=case.reason,
+                authorisation=authorisation,
+            )
+        )
+        assert prepared is not None
+        event = record_event(case, actor, Action.UPLOAD, case.status, case.status, "", {})
+        scan = store_upload(case, actor, event, prepared)
+        Case.objects.filter(pk=case.pk, authorisation_signed_at__isnull=True).update(
+            authorisation_signed_at=signed_at
+        )
+        record_case_authorisation(
+            actor, case, scan, authorisation.signed_on, authorisation.signed_by
+        )
+
+
 def _open_advance_aid(actor: User, case: Case, now: dt.datetime) -> Case:
     hours = rules.advance_aid_hours(now.date())
     advance = Case.objects.create(
