@@ -28,6 +28,7 @@ from jiuzhu.core.money import parse_yuan
 from jiuzhu.core.services import record_audit
 from jiuzhu.core.tasks import supervised
 from jiuzhu.payments.models import (
+    PAYABLE,
     FileFormat,
     LineResult,
     PaymentFile,
@@ -50,7 +51,7 @@ def bank_lines(payroll: Payroll, bank: str) -> Iterator[tuple[object, ...]]:
     """The lines one bank pays, streamed in line order (a million fit without a list)."""
     return (
         PayrollLine.objects.of_payroll(payroll.pk)
-        .filter(bank=bank, account_id__isnull=False)
+        .filter(PAYABLE, bank=bank)
         .order_by("id")
         .values_list(
             "line_no",
@@ -69,7 +70,7 @@ def banks_of(payroll: Payroll) -> list[str]:
     """The banks the payroll's lines with an account are paid through."""
     return list(
         PayrollLine.objects.of_payroll(payroll.pk)
-        .filter(account_id__isnull=False)
+        .filter(PAYABLE)
         .values_list("bank", flat=True)
         .distinct()
         .order_by("bank")
@@ -310,7 +311,7 @@ def import_results(
     lines = {
         line_ref(payroll.pk, no): (pk, net)
         for pk, no, net in PayrollLine.objects.of_payroll(payroll.pk)
-        .filter(bank=payment_file.bank, account_id__isnull=False)
+        .filter(PAYABLE, bank=payment_file.bank)
         .values_list("pk", "line_no", "net_fen")
     }
     problems = _mismatches(rows, lines)

@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from jiuzhu.cases.services.care import end_children_at_age_limit
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.inputs import plain_text
 from jiuzhu.core.models import Region, RegionLevel, User
@@ -94,6 +95,7 @@ def prepare_payroll(
     if pending is not None:
         raise DomainError(f"{town.name}{pending.month:%Y年%m月}的名册尚未审批，请先审批。")
     prefix = town.prefix
+    children_ended = end_children_at_age_limit(prefix, month)  # 18 or out of school: ended
     progress(5)
     recipients = pr.read_recipients(prefix, month)
     progress(40)
@@ -102,7 +104,7 @@ def prepare_payroll(
     pr.net_recoveries(lines, open_claims(prefix, lines))
     progress(60)
     summary = pr.totals(lines)
-    summary["skipped_no_payee"] = int((recipients.payee == 0).sum())
+    summary.update(skipped_no_payee=int((recipients.payee == 0).sum()), ended=children_ended)
     try:
         with transaction.atomic():
             payroll = _new_payroll(actor, PayrollKind.REGULAR, month, town, rules.used)
@@ -232,7 +234,7 @@ def approve_payroll(actor: User, payroll: Payroll) -> Payroll:
                 "INSERT INTO payments_lineresult (line_id, payment_file_id, status, reason, "
                 "imported_at, reissued_in_id) SELECT id, NULL, %s, %s, %s, NULL "
                 "FROM payments_payrollline WHERE id > %s AND id < %s AND account_id IS NULL "
-                "AND net_fen > 0",
+                "AND institution_id IS NULL AND net_fen > 0",
                 [ResultStatus.FAILED.value, NO_ACCOUNT, now, *line_id_range(payroll.pk)],
             )
         updated = Payroll.objects.filter(pk=payroll.pk, locked=False).update(
@@ -273,9 +275,8 @@ def discard_payroll(actor: User, payroll: Payroll, reason: str) -> None:
 
 
 def _reissuable(town: Region) -> tuple[list[LineResult], dict[int, BankAccount]]:
-    """The town's failed lines not yet re-issued whose payee now has another valid
-    account (their results locked, inside the caller's transaction), and those accounts by
-    person."""
+    """The town's failed lines not yet re-issued whose payee now has another valid account
+    (results locked, inside the caller's transaction), and those accounts by person."""
     failed = list(
         LineResult.objects.select_for_update(of=("self",))
         .filter(
@@ -372,8 +373,7 @@ def create_claim(
     instalment_fen: int,
     reason: str,
 ) -> RecoveryClaim:
-    """Record an overpayment to recover (多发追回), netted from later payrolls at most
-    `instalment_fen` a month."""
+    """Record an overpayment (多发追回), netted from later payrolls at most `instalment_fen` a month."""
     require(actor, Capability.PREPARE_PAYROLL)
     require_area(actor, household.registered_code)
     if programme not in Programme.values:

@@ -23,12 +23,13 @@ from jiuzhu.core.columnar import codes, read_numbers, yuan_to_fen
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.tasks import task
 from jiuzhu.policy import formulas as f
-from jiuzhu.policy.columns import registry_persons
+from jiuzhu.policy.columns import CareColumns, registry_persons
 from jiuzhu.policy.household import FINANCIAL_KINDS
 from jiuzhu.policy.models import CalculationRun, EntitlementResult
 from jiuzhu.policy.parameters import ParameterSet
 from jiuzhu.registry.columnar import (
     assets_sql,
+    care_facts_sql,
     current_members_sql,
     households_sql,
     incomes_sql,
@@ -55,11 +56,17 @@ def queries() -> dict[str, str]:
             f"FROM ({households_sql()}) households ORDER BY id"
         ),
         # (household id, person id, birth YYYYMMDD, disability grade and category code,
-        #  serious illness, no labour capacity, co-resident), in membership order
+        #  serious illness, no labour capacity, co-resident, then the care facts: activities
+        #  the person cannot do, able supporter, institutional, orphan, education until
+        #  YYYYMMDD), in membership order
         "persons": (
-            "SELECT household_id, person_id, birth_ymd, disability_grade, "
-            f"{_DISABILITY_CODE}, serious_illness, no_labour_capacity, co_resident "
-            f"FROM ({current_members_sql()}) members ORDER BY household_id, membership_id"
+            "SELECT household_id, members.person_id, birth_ymd, disability_grade, "
+            f"{_DISABILITY_CODE}, serious_illness, no_labour_capacity, co_resident, "
+            "COALESCE(care.adl_unable, 0), COALESCE(care.has_supporter, 0), "
+            "COALESCE(care.institutional, 0), COALESCE(care.orphan, 0), "
+            "COALESCE(care.education_until, 0) "
+            f"FROM ({current_members_sql()}) members LEFT JOIN ({care_facts_sql()}) care "
+            "ON care.person_id = members.person_id ORDER BY household_id, membership_id"
         ),
         # (household id, category code, fen): the household's income by category
         "incomes": (
@@ -91,7 +98,7 @@ def queries() -> dict[str, str]:
     }
 
 
-WIDTHS = {"households": 4, "persons": 8, "incomes": 3, "wages": 3, "own_incomes": 3, "assets": 5}
+WIDTHS = {"households": 4, "persons": 13, "incomes": 3, "wages": 3, "own_incomes": 3, "assets": 5}
 
 
 @dataclass
@@ -185,7 +192,10 @@ def columns(raw: Raw, month: dt.date, params: f.Params) -> tuple[f.Households, f
     """Registry columns → formula columns (household ids and town codes alongside)."""
     household_ids, _urban, poor, town = raw.cols["households"]
     index = _row_index(household_ids)
-    person_household, _ids, born, grade, category, ill, no_labour, counted = raw.cols["persons"]
+    person_household, _ids, born, grade, category, ill, no_labour, counted, *care = raw.cols[
+        "persons"
+    ]
+    adl_unable, supporter, institutional, orphan, education_until = care
     person_rows = index(person_household)
     month_ymd = month.year * 10000 + month.month * 100 + month.day
     persons = registry_persons(
@@ -197,6 +207,13 @@ def columns(raw: Raw, month: dt.date, params: f.Params) -> tuple[f.Households, f
         labour_none=no_labour.astype(bool),
         counted=counted.astype(bool),
         own_income=_own_income(raw, params, person_rows, poor),
+        care=CareColumns(
+            adl_unable=adl_unable,
+            has_supporter=supporter.astype(bool),
+            institutional=institutional.astype(bool),
+            orphan=orphan.astype(bool),
+            in_education=education_until >= month_ymd,
+        ),
     )
     return _households(raw, index), persons, household_ids, town
 

@@ -233,3 +233,14 @@ class Asset(HouseholdRecord):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.value}"
+
+
+# The care facts of tekun people and children in hardship (registry/care/models.py),
+# imported here so that Django loads them with the registry's other tables.
+from jiuzhu.registry.care.models import (  # noqa: E402
+    CareArrangement as CareArrangement,
+    CareInstitution as CareInstitution,
+    ChildHardship as ChildHardship,
+    SelfCareAssessment as SelfCareAssessment,
+    SupporterCapacity as SupporterCapacity,
+)

@@ -10,6 +10,11 @@ recipients (in force, review, suspension, end), spot_checks, verification_bridge
 import from here: `from jiuzhu.cases import services; services.accept(...)`.
 """
 
+from jiuzhu.cases.services.care import (
+    assess_self_care,
+    end_children_at_age_limit,
+    record_child,
+)
 from jiuzhu.cases.services.common import (
     STALE,
     check_allowed,
