@@ -373,7 +373,8 @@ def create_claim(
     instalment_fen: int,
     reason: str,
 ) -> RecoveryClaim:
-    """Record an overpayment (多发追回), netted from later payrolls at most `instalment_fen` a month."""
+    """Record an overpayment to recover (多发追回), netted from later payrolls at most
+    `instalment_fen` a month."""
     require(actor, Capability.PREPARE_PAYROLL)
     require_area(actor, household.registered_code)
     if programme not in Programme.values:
@@ -387,10 +388,9 @@ def create_claim(
         raise DomainError("每月抵扣金额应大于0且不超过追回金额。", field="instalment")
     if to_month < from_month:
         raise DomainError("多发截止月份不能早于起始月份。", field="to_month")
-    with transaction.atomic():
-        # The household's row lock: the same claim sent twice at once is recorded once.
+    period = {"from_month": first_of_month(from_month), "to_month": first_of_month(to_month)}
+    with transaction.atomic():  # the household's row lock: a claim sent twice is recorded once
         Household.objects.select_for_update().filter(pk=household.pk).first()
-        period = {"from_month": first_of_month(from_month), "to_month": first_of_month(to_month)}
         twin = RecoveryClaim.objects.filter(
             household=household,
             programme=programme,

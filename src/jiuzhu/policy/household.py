@@ -16,8 +16,8 @@ from django.db import models
 from jiuzhu.core import idnumber
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.months import first_of_month
-from jiuzhu.registry.care.selectors import care_facts
 from jiuzhu.policy.formulas import DISABILITY_CODES, INCOME_CATEGORIES, Households, Params, Persons
+from jiuzhu.registry.care.selectors import care_facts
 from jiuzhu.registry.models import AssetKind, Household, HukouType, IncomeCategory, LabourCapacity
 
 FINANCIAL_KINDS = {AssetKind.DEPOSIT, AssetKind.SECURITIES, AssetKind.COMMERCIAL_INSURANCE}

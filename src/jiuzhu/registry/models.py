@@ -237,10 +237,8 @@ class Asset(HouseholdRecord):
 
 # The care facts of tekun people and children in hardship (registry/care/models.py),
 # imported here so that Django loads them with the registry's other tables.
-from jiuzhu.registry.care.models import (  # noqa: E402
-    CareArrangement as CareArrangement,
-    CareInstitution as CareInstitution,
-    ChildHardship as ChildHardship,
-    SelfCareAssessment as SelfCareAssessment,
-    SupporterCapacity as SupporterCapacity,
-)
+from jiuzhu.registry.care.models import CareArrangement as CareArrangement  # noqa: E402
+from jiuzhu.registry.care.models import CareInstitution as CareInstitution  # noqa: E402
+from jiuzhu.registry.care.models import ChildHardship as ChildHardship  # noqa: E402
+from jiuzhu.registry.care.models import SelfCareAssessment as SelfCareAssessment  # noqa: E402
+from jiuzhu.registry.care.models import SupporterCapacity as SupporterCapacity  # noqa: E402

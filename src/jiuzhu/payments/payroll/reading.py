@@ -16,10 +16,10 @@ import pyarrow as pa
 from jiuzhu.cases import columnar as cases_columnar
 from jiuzhu.core.columnar import codes, date_int, read_columns, yuan_to_fen
 from jiuzhu.core.months import add_months
+from jiuzhu.core.programmes import Programme
 from jiuzhu.payments.models import PayrollKind
 from jiuzhu.payments.payroll.codes import I64, PROGRAMMES, STATUS_CODES, StatusCode
 from jiuzhu.payments.payroll.rules import Rules
-from jiuzhu.core.programmes import Programme
 from jiuzhu.registry.columnar import heads_sql, households_sql, payment_targets_sql, persons_sql
 
 # Read with each recipient and frozen into its lines beside the numbers: the recipient's
