@@ -1,6 +1,5 @@
 """Recipients in force: put in force, reviewed, suspended, reinstated, terminated."""
 
-import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -9,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from jiuzhu.cases import care, notifications, rules
+from jiuzhu.cases import notifications, rules
 from jiuzhu.cases.models import (
     ACTIVE_RECIPIENT_STATUSES,
     Action,
@@ -25,8 +24,7 @@ from jiuzhu.core.money import format_yuan
 from jiuzhu.core.months import first_of_next_month
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.services import record_audit
-from jiuzhu.registry.care.selectors import care_facts
-from jiuzhu.registry.models import Membership, Person
+from jiuzhu.registry.models import Membership
 
 
 def put_in_force(actor: User, case: Case) -> Recipient | None:
@@ -56,7 +54,6 @@ def put_in_force(actor: User, case: Case) -> Recipient | None:
                 monthly_amount=case.monthly_amount or Decimal("0"),
                 members_covered=1 if person else members_covered(case),
                 start_month=first_of_next_month(today),
-                end_month=_support_ends(case, person, today),
                 review_class=review_class,
                 next_review_on=rules.next_review(household, review_class, today),
             )
@@ -72,14 +69,6 @@ def put_in_force(actor: User, case: Case) -> Recipient | None:
     if case.programme == Programme.TEKUN:
         _rebase_dibao(actor, case)
     return recipient
-
-
-def _support_ends(case: Case, person: Person | None, today: dt.date) -> dt.date | None:
-    """A child's allowance ends at 18 (or when full-time education ends): known at once,
-    so the recipient carries its end day and the payroll stops by itself."""
-    if case.programme != Programme.CHILDREN or person is None:
-        return None
-    return care.support_ends(person, care_facts([person.pk])[person.pk], today)
 
 
 def covered(members: int, tekun_members: int) -> int:

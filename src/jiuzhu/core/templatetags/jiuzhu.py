@@ -104,6 +104,11 @@ AUDIT_ACTIONS = {
     "record_medical_bills": "录入医疗救助票据",
     "approve_medical_bill": "审批医疗救助",
     "make_medical_payment_file": "生成医疗救助银行发放文件",
+    "assess_self_care": "录入生活自理能力评估",
+    "record_care_arrangement": "登记供养（养育）方式",
+    "record_supporter": "登记法定义务人履行能力",
+    "record_child_hardship": "录入困境儿童认定",
+    "add_care_institution": "登记供养（养育）机构",
 }
 
 

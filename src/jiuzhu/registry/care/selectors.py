@@ -5,7 +5,7 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 
 from jiuzhu.registry.care.models import (
     CareArrangement,
@@ -97,6 +97,13 @@ def care_history(person_id: int) -> CareHistory:
         supporters=list(SupporterCapacity.objects.filter(person_id=person_id)),
         children=list(ChildHardship.objects.filter(child_id=person_id).select_related("guardian")),
     )
+
+
+def reassessment_due(person_ref: str) -> Subquery:
+    """For annotating rows that name a person (`person_ref`): the due date of that
+    person's current self-care assessment (null without one)."""
+    latest = SelfCareAssessment.objects.filter(person=OuterRef(person_ref)).order_by("-pk")
+    return Subquery(latest.values("reassess_by")[:1])
 
 
 def institutions_for(prefix: str) -> QuerySet[CareInstitution]:
