@@ -218,7 +218,7 @@ def columns(raw: Raw, month: dt.date, params: f.Params) -> tuple[f.Households, f
     return _households(raw, index), persons, household_ids, town
 
 
-PROGRAMME_ROWS = ("dibao", "tekun", "disability", "elderly")
+PROGRAMME_ROWS = ("dibao", "tekun", "children", "disability", "elderly")
 
 
 def write_results(run: CalculationRun, hid: I64, outcome: f.Outcome, hh: f.IntArr, n: int) -> int:
