@@ -6,6 +6,7 @@ from django import forms
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.registry.care.models import (
     ACTIVITIES,
+    CareInstitution,
     ParentStatus,
     SupporterRelation,
     SupportMode,
@@ -36,7 +37,9 @@ class AssessmentForm(forms.Form):
 class ArrangementForm(forms.Form):
     mode = forms.ChoiceField(label="供养（养育）方式", choices=SupportMode.choices)
     institution = forms.ModelChoiceField(
-        label="入住机构（集中供养、养育时选择）", queryset=None, required=False
+        label="入住机构（集中供养、养育时选择）",
+        queryset=CareInstitution.objects.none(),
+        required=False,
     )
     since = _date("起始日期")
     note = forms.CharField(label="说明", max_length=200, required=False)
@@ -78,7 +81,7 @@ class ChildForm(forms.Form):
 
 class InstitutionForm(forms.Form):
     name = forms.CharField(label="机构名称", max_length=60)
-    town = forms.ModelChoiceField(label="所在乡镇（街道）", queryset=None)
+    town = forms.ModelChoiceField(label="所在乡镇（街道）", queryset=Region.objects.none())
     address = forms.CharField(label="地址", max_length=120, required=False)
     credit_code = forms.CharField(label="统一社会信用代码", max_length=18)
     bank = forms.CharField(label="开户银行", max_length=40)
