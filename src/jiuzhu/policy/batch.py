@@ -56,17 +56,17 @@ def queries() -> dict[str, str]:
             f"FROM ({households_sql()}) households ORDER BY id"
         ),
         # (household id, person id, birth YYYYMMDD, disability grade and category code,
-        #  serious illness, no labour capacity, co-resident, then the care facts: activities
-        #  the person cannot do, able supporter, institutional, orphan, education until
-        #  YYYYMMDD), in membership order
+        #  serious illness, no labour capacity, co-resident), in membership order
         "persons": (
-            "SELECT household_id, members.person_id, birth_ymd, disability_grade, "
-            f"{_DISABILITY_CODE}, serious_illness, no_labour_capacity, co_resident, "
-            "COALESCE(care.adl_unable, 0), COALESCE(care.has_supporter, 0), "
-            "COALESCE(care.institutional, 0), COALESCE(care.orphan, 0), "
-            "COALESCE(care.education_until, 0) "
-            f"FROM ({current_members_sql()}) members LEFT JOIN ({care_facts_sql()}) care "
-            "ON care.person_id = members.person_id ORDER BY household_id, membership_id"
+            "SELECT household_id, person_id, birth_ymd, disability_grade, "
+            f"{_DISABILITY_CODE}, serious_illness, no_labour_capacity, co_resident "
+            f"FROM ({current_members_sql()}) members ORDER BY household_id, membership_id"
+        ),
+        # (person id, activities not possible, able supporter, institutional, orphan,
+        #  education until YYYYMMDD): the few persons with a care fact (registry/care)
+        "care": (
+            "SELECT person_id, adl_unable, has_supporter, institutional, orphan, "
+            f"education_until FROM ({care_facts_sql()}) care"
         ),
         # (household id, category code, fen): the household's income by category
         "incomes": (
@@ -98,7 +98,15 @@ def queries() -> dict[str, str]:
     }
 
 
-WIDTHS = {"households": 4, "persons": 13, "incomes": 3, "wages": 3, "own_incomes": 3, "assets": 5}
+WIDTHS = {
+    "households": 4,
+    "persons": 8,
+    "care": 6,
+    "incomes": 3,
+    "wages": 3,
+    "own_incomes": 3,
+    "assets": 5,
+}
 
 
 @dataclass
@@ -188,14 +196,31 @@ def _own_income(raw: Raw, params: f.Params, person_rows: I64, poor: I64) -> I64:
     return own
 
 
+def _care(raw: Raw, month_ymd: int) -> CareColumns:
+    """The care facts on the person rows (a lookup by person id, no join on the big read)."""
+    person_ids = raw.cols["persons"][1]
+    care = CareColumns.none(len(person_ids))
+    person, adl_unable, supporter, institutional, orphan, education_until = raw.cols["care"]
+    if not len(person) or not len(person_ids):
+        return care
+    row_of = np.full(int(max(person_ids.max(), person.max())) + 1, -1, dtype=np.int64)
+    row_of[person_ids] = np.arange(len(person_ids), dtype=np.int64)
+    rows = row_of[person]
+    found = rows >= 0
+    rows = rows[found]
+    care.adl_unable[rows] = adl_unable[found]
+    care.has_supporter[rows] = supporter[found].astype(bool)
+    care.institutional[rows] = institutional[found].astype(bool)
+    care.orphan[rows] = orphan[found].astype(bool)
+    care.in_education[rows] = education_until[found] >= month_ymd
+    return care
+
+
 def columns(raw: Raw, month: dt.date, params: f.Params) -> tuple[f.Households, f.Persons, I64, I64]:
     """Registry columns → formula columns (household ids and town codes alongside)."""
     household_ids, _urban, poor, town = raw.cols["households"]
     index = _row_index(household_ids)
-    person_household, _ids, born, grade, category, ill, no_labour, counted, *care = raw.cols[
-        "persons"
-    ]
-    adl_unable, supporter, institutional, orphan, education_until = care
+    person_household, _ids, born, grade, category, ill, no_labour, counted = raw.cols["persons"]
     person_rows = index(person_household)
     month_ymd = month.year * 10000 + month.month * 100 + month.day
     persons = registry_persons(
@@ -207,13 +232,7 @@ def columns(raw: Raw, month: dt.date, params: f.Params) -> tuple[f.Households, f
         labour_none=no_labour.astype(bool),
         counted=counted.astype(bool),
         own_income=_own_income(raw, params, person_rows, poor),
-        care=CareColumns(
-            adl_unable=adl_unable,
-            has_supporter=supporter.astype(bool),
-            institutional=institutional.astype(bool),
-            orphan=orphan.astype(bool),
-            in_education=education_until >= month_ymd,
-        ),
+        care=_care(raw, month_ymd),
     )
     return _households(raw, index), persons, household_ids, town
 
