@@ -275,8 +275,8 @@ def discard_payroll(actor: User, payroll: Payroll, reason: str) -> None:
 
 
 def _reissuable(town: Region) -> tuple[list[LineResult], dict[int, BankAccount]]:
-    """The town's failed lines not yet re-issued whose payee now has another valid account
-    (results locked, inside the caller's transaction), and those accounts by person."""
+    """The town's failed lines to persons not yet re-issued whose payee now has another valid
+    account (results locked, in the caller's transaction), and those accounts by person."""
     failed = list(
         LineResult.objects.select_for_update(of=("self",))
         .filter(
@@ -290,7 +290,7 @@ def _reissuable(town: Region) -> tuple[list[LineResult], dict[int, BankAccount]]
     accounts = {
         account.person_id: account
         for account in BankAccount.objects.filter(
-            valid=True, person_id__in=[result.line.payee_id for result in failed]
+            valid=True, person_id__in=[r.line.payee_id for r in failed if not r.line.institution_id]
         )
     }
     ready = [
