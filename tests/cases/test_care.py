@@ -424,3 +424,26 @@ def test_full_time_education_carries_the_allowance_past_18(
     assert Recipient.objects.get(case=case).status == RecipientStatus.ACTIVE
     assert care.care_due(staff["assistant"], TODAY) == []  # not due within three months
     assert selectors.case_for(staff["assistant"], case.pk) is not None
+
+
+def test_the_batch_pays_a_child_at_school_past_18_until_the_school_ends(
+    staff, dong_e_village, county_admin
+):
+    household, grandmother, child = _child_household(
+        county_admin, dong_e_village, birth=dt.date(2009, 1, 15)
+    )
+    services.record_child(
+        staff["assistant"], child, "deceased", "deceased", "死亡证明", TODAY, grandmother, "祖母",
+        education_until=dt.date(2027, 6, 30),
+    )  # fmt: skip
+
+    def children_fen(month):
+        run = run_entitlements(month)
+        rows = EntitlementResult.objects.filter(
+            run=run, household_id=household.pk, programme="children"
+        )
+        return [row.amount_fen for row in rows]
+
+    assert children_fen(dt.date(2026, 12, 1)) == [186500]  # 17
+    assert children_fen(dt.date(2027, 6, 1)) == [186500]  # 18, still at school
+    assert children_fen(dt.date(2027, 7, 1)) == []  # school over
