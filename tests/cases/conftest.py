@@ -99,3 +99,11 @@ def in_force(staff, household, monkeypatch, programme="dibao", **extra) -> Case:
     set_today(monkeypatch, case.notice_ends_on + dt.timedelta(days=1))
     services.close_notice(staff["assistant"], case, case.version)
     return case
+
+
+def assess(actor, person, unable=(), on: dt.date | None = None):
+    """A self-care assessment of `person` (the activities in `unable` not possible), due a
+    year later: tekun cannot be decided without one."""
+    return services.assess_self_care(
+        actor, person, on or timezone.localdate(), "王评估", "县社会福利中心", unable
+    )

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from jiuzhu.cases import rules, selectors, services
+from jiuzhu.cases import care, rules, selectors, services
 from jiuzhu.cases.models import (
     Action,
     Case,
@@ -19,7 +19,7 @@ from jiuzhu.core.months import first_of_next_month
 from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Relation
 from tests import factories
-from tests.cases.conftest import in_force, investigate, set_today, submit
+from tests.cases.conftest import assess, in_force, investigate, set_today, submit
 from tests.conftest import client_for
 from tests.factories import head_of
 
@@ -206,8 +206,15 @@ def test_tekun_for_an_elderly_person_living_alone(staff, dong_e_village, county_
     assert not Case.objects.filter(household=household).exists()  # nothing written
     case = submit(staff["assistant"], household, "tekun", beneficiary=person)
     investigate(case, staff["assistant"])
+    # No self-care assessment: no care level, no decision (docs/policy/tekun.md#self-care).
+    with pytest.raises(DomainError) as no_level:
+        services.approve(staff["approver"], case, case.version)
+    assert no_level.value.message == care.NO_ASSESSMENT
+    assert Case.objects.get(pk=case.pk).status == Status.DECIDING  # nothing written
+    assess(staff["assistant"], person, {"bathing", "walking"})
     services.approve(staff["approver"], case, case.version)
-    assert case.status == Status.NOTICE and case.monthly_amount > 0
+    # Rural tekun basic 1,356 (2022) + semi-dependent care 491 (2024): 2 of 6 not possible.
+    assert case.status == Status.NOTICE and case.monthly_amount == Decimal("1847.00")
 
 
 def test_temporary_assistance_is_one_off_without_notice(staff, poor_household):
@@ -278,6 +285,7 @@ def test_a_person_is_never_in_dibao_and_tekun_at_once(staff, poor_household, mon
     assert before.members_covered == 2
 
     spouse = poor_household.memberships.get(relation="spouse").person
+    assess(staff["assistant"], spouse)
     tekun = in_force(staff, poor_household, monkeypatch, "tekun", beneficiary=spouse)
 
     after = Recipient.objects.get(case=dibao)

@@ -9,7 +9,9 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         """Show the household's cases on its registry page."""
         # Imported here, not at the top: models may be imported only once the apps are ready.
+        from jiuzhu.cases import care
         from jiuzhu.cases.selectors import household_entries
         from jiuzhu.registry import sections
 
         sections.register(household_entries)
+        sections.register(care.household_entries)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiuzhu.cases import views
+from jiuzhu.cases import care_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -12,4 +12,10 @@ urlpatterns = [
     path("<int:case_id>/act/<slug:action>/", views.act, name="act"),
     path("<int:case_id>/upload/", views.upload, name="upload"),
     path("documents/<int:document_id>/", views.document, name="document"),
+]
+
+# The care facts of tekun people and children in hardship (care_views.py).
+urlpatterns += [
+    path("care/<int:household_id>/<int:person_id>/", care_views.person_care, name="person_care"),
+    path("care/institutions/", care_views.institutions, name="institutions"),
 ]

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jiuzhu.cases import selectors, services
+from jiuzhu.cases import care, selectors, services
 from jiuzhu.cases.actions import STEPS
 from jiuzhu.cases.forms import (
     ApplicationForm,
@@ -94,6 +94,7 @@ def case_list(request: HttpRequest) -> HttpResponseBase:
             "can_take_in": user.can(Capability.EDIT_HOUSEHOLDS),
             "due_soon": selectors.due_soon(user, today, calendar)[:20],
             "reviews_due": selectors.reviews_due(user)[:20],
+            "care_due": care.care_due(user, today)[:20],
             "now": timezone.now(),
         },
     )

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from jiuzhu.cases import selectors as cases
+from jiuzhu.cases.care import care_due_count
 from jiuzhu.cases.models import Status
 from jiuzhu.core.models import User
 from jiuzhu.core.roles import Capability
@@ -63,6 +64,7 @@ def _case_tasks(user: User, today: dt.date) -> list[Task]:
             f"{listed}?status={Status.NOTICE}",
         ),
         Task("到期应复核的救助对象", cases.reviews_due(user, today).count(), listed),
+        Task("评估到期与年满18周岁提醒", care_due_count(user, today), listed),
     ]
 
 

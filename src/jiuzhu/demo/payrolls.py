@@ -26,7 +26,7 @@ from jiuzhu.dashboard import figures
 from jiuzhu.dashboard.models import MonthlyFigure
 from jiuzhu.funds.services import set_budget
 from jiuzhu.payments import files, services
-from jiuzhu.payments.models import BankAccount, FileFormat, PayrollLine, line_ref
+from jiuzhu.payments.models import PAYABLE, BankAccount, FileFormat, PayrollLine, line_ref
 from jiuzhu.registry.columnar import heads_sql
 from jiuzhu.registry.models import Household, Person
 
@@ -119,7 +119,7 @@ def pay_month(
         rows = [
             (line_ref(payroll.pk, no), fen)
             for no, fen in PayrollLine.objects.of_payroll(payroll.pk)
-            .filter(bank=bank, account_id__isnull=False)
+            .filter(PAYABLE, bank=bank)
             .order_by("line_no")
             .values_list("line_no", "net_fen")
         ]

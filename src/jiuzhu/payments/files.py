@@ -31,6 +31,7 @@ from jiuzhu.core.money import parse_yuan
 from jiuzhu.core.services import record_audit
 from jiuzhu.core.tasks import supervised
 from jiuzhu.payments.models import (
+    PAYABLE,
     FileFormat,
     LineResult,
     PaymentFile,
@@ -86,7 +87,7 @@ def bank_lines(payroll: Payroll, bank: str) -> Iterator[BankColumns]:
     sql = (
         "SELECT line_no, account_number, holder_name, id_number, net_fen, programme, for_month "
         "FROM payments_payrollline WHERE id > %s AND id <= %s AND bank = %s "
-        "AND account_id IS NOT NULL ORDER BY id"
+        "AND (account_id IS NOT NULL OR institution_id IS NOT NULL) ORDER BY id"
     )
     last = PayrollLine.objects.of_payroll(payroll.pk).aggregate(m=Max("pk"))["m"] or after
     with connection.cursor() as cursor:
@@ -102,7 +103,7 @@ def banks_of(payroll: Payroll) -> list[str]:
     """The banks the payroll's lines with an account are paid through."""
     return list(
         PayrollLine.objects.of_payroll(payroll.pk)
-        .filter(account_id__isnull=False)
+        .filter(PAYABLE)
         .values_list("bank", flat=True)
         .distinct()
         .order_by("bank")
@@ -349,7 +350,7 @@ def import_results(
     lines = {
         line_ref(payroll.pk, no): (pk, net)
         for pk, no, net in PayrollLine.objects.of_payroll(payroll.pk)
-        .filter(bank=payment_file.bank, account_id__isnull=False)
+        .filter(PAYABLE, bank=payment_file.bank)
         .values_list("pk", "line_no", "net_fen")
     }
     problems = _mismatches(rows, lines)

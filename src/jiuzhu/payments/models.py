@@ -226,6 +226,9 @@ class PayrollLine(models.Model):
     payee_name = models.CharField(max_length=40)
     id_number = EncryptedCharField(plain_max_length=18)
     account_id = models.BigIntegerField(null=True, blank=True)
+    # A care institution paid instead of the person (registry CareInstitution): its account
+    # is the snapshot's, and account_id stays empty.
+    institution_id = models.BigIntegerField(null=True, blank=True)
     bank = models.CharField(max_length=40, blank=True)
     account_number = EncryptedCharField(plain_max_length=32, blank=True)
     holder_name = models.CharField(max_length=40, blank=True)
@@ -258,6 +261,10 @@ class PayrollLine(models.Model):
     @property
     def ref(self) -> str:
         return line_ref(self.payroll_id, self.line_no)
+
+
+# Lines the bank pays: to a person's valid account, or to a care institution's account.
+PAYABLE = Q(account_id__isnull=False) | Q(institution_id__isnull=False)
 
 
 def line_ref(payroll_id: int, line_no: int) -> str:

@@ -73,7 +73,7 @@ def without_account(payroll: Payroll) -> tuple[int, int]:
     records them as failed, so the approver is told before locking."""
     totals = (
         PayrollLine.objects.of_payroll(payroll.pk)
-        .filter(account_id__isnull=True, net_fen__gt=0)
+        .filter(account_id__isnull=True, institution_id__isnull=True, net_fen__gt=0)
         .aggregate(lines=Count("pk"), fen=Sum("net_fen"))
     )
     return int(totals["lines"]), int(totals["fen"] or 0)

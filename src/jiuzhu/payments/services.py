@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from jiuzhu.cases.services.care import end_children_at_age_limit
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.inputs import plain_text
 from jiuzhu.core.models import Region, RegionLevel, User
@@ -94,6 +95,7 @@ def prepare_payroll(
     if pending is not None:
         raise DomainError(f"{town.name}{pending.month:%Y年%m月}的名册尚未审批，请先审批。")
     prefix = town.prefix
+    children_ended = end_children_at_age_limit(prefix, month)  # 18 or out of school: ended
     progress(5)
     recipients = pr.read_recipients(prefix, month)
     progress(40)
@@ -102,7 +104,7 @@ def prepare_payroll(
     pr.net_recoveries(lines, open_claims(prefix, lines))
     progress(60)
     summary = pr.totals(lines)
-    summary["skipped_no_payee"] = int((recipients.payee == 0).sum())
+    summary.update(skipped_no_payee=int((recipients.payee == 0).sum()), ended=children_ended)
     try:
         with transaction.atomic():
             payroll = _new_payroll(actor, PayrollKind.REGULAR, month, town, rules.used)
@@ -232,7 +234,7 @@ def approve_payroll(actor: User, payroll: Payroll) -> Payroll:
                 "INSERT INTO payments_lineresult (line_id, payment_file_id, status, reason, "
                 "imported_at, reissued_in_id) SELECT id, NULL, %s, %s, %s, NULL "
                 "FROM payments_payrollline WHERE id > %s AND id < %s AND account_id IS NULL "
-                "AND net_fen > 0",
+                "AND institution_id IS NULL AND net_fen > 0",
                 [ResultStatus.FAILED.value, NO_ACCOUNT, now, *line_id_range(payroll.pk)],
             )
         updated = Payroll.objects.filter(pk=payroll.pk, locked=False).update(
@@ -273,9 +275,8 @@ def discard_payroll(actor: User, payroll: Payroll, reason: str) -> None:
 
 
 def _reissuable(town: Region) -> tuple[list[LineResult], dict[int, BankAccount]]:
-    """The town's failed lines not yet re-issued whose payee now has another valid
-    account (their results locked, inside the caller's transaction), and those accounts by
-    person."""
+    """The town's failed lines to persons not yet re-issued whose payee now has another valid
+    account (results locked, in the caller's transaction), and those accounts by person."""
     failed = list(
         LineResult.objects.select_for_update(of=("self",))
         .filter(
@@ -289,7 +290,7 @@ def _reissuable(town: Region) -> tuple[list[LineResult], dict[int, BankAccount]]
     accounts = {
         account.person_id: account
         for account in BankAccount.objects.filter(
-            valid=True, person_id__in=[result.line.payee_id for result in failed]
+            valid=True, person_id__in=[r.line.payee_id for r in failed if not r.line.institution_id]
         )
     }
     ready = [
@@ -387,10 +388,9 @@ def create_claim(
         raise DomainError("每月抵扣金额应大于0且不超过追回金额。", field="instalment")
     if to_month < from_month:
         raise DomainError("多发截止月份不能早于起始月份。", field="to_month")
-    with transaction.atomic():
-        # The household's row lock: the same claim sent twice at once is recorded once.
+    period = {"from_month": first_of_month(from_month), "to_month": first_of_month(to_month)}
+    with transaction.atomic():  # the household's row lock: a claim sent twice is recorded once
         Household.objects.select_for_update().filter(pk=household.pk).first()
-        period = {"from_month": first_of_month(from_month), "to_month": first_of_month(to_month)}
         twin = RecoveryClaim.objects.filter(
             household=household,
             programme=programme,

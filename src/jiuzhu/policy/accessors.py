@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Self
 
+import numpy as np
+
 from jiuzhu.policy import formulas
 from jiuzhu.policy.formulas import TemporaryLimits
 from jiuzhu.policy.parameters import ParameterSet
@@ -259,3 +261,34 @@ class PublicStandards:
     def standard_keys() -> tuple[str, ...]:
         """The money standards whose history the public page lists."""
         return _PUBLIC_MONEY
+
+
+@dataclass(frozen=True)
+class Care:
+    """Tekun's self-care assessment and the children's age limit
+    (docs/policy/tekun.md#self-care, docs/policy/other-programmes.md#children)."""
+
+    semi_dependent_from: int  # activities of six the person cannot do
+    dependent_from: int
+    reassessment_months: int  # an assessment is valid at most this long
+    children_max_age: int  # supported until this birthday
+    children_reminder_months: int  # the birthday is on the worklist this long before
+
+    @classmethod
+    def on(cls, day: dt.date) -> Self:
+        parameters = ParameterSet.load(day)
+        return cls(
+            semi_dependent_from=int(parameters["tekun.semi_dependent_from"]),
+            dependent_from=int(parameters["tekun.dependent_from"]),
+            reassessment_months=int(parameters["tekun.reassessment_months"]),
+            children_max_age=int(parameters["children.max_age"]),
+            children_reminder_months=int(parameters["children.age_limit_reminder_months"]),
+        )
+
+    def level(self, unable: int) -> int:
+        """The care level (formulas.SELF_CARE …) for a count of activities the person
+        cannot do: the formula the payroll's batch applies, on one person."""
+        levels = formulas.care_level(
+            np.array([unable]), self.semi_dependent_from, self.dependent_from
+        )
+        return int(levels[0])

@@ -23,12 +23,13 @@ from jiuzhu.core.columnar import codes, read_numbers, yuan_to_fen
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.tasks import task
 from jiuzhu.policy import formulas as f
-from jiuzhu.policy.columns import registry_persons
+from jiuzhu.policy.columns import CareColumns, registry_persons
 from jiuzhu.policy.household import FINANCIAL_KINDS
 from jiuzhu.policy.models import CalculationRun, EntitlementResult
 from jiuzhu.policy.parameters import ParameterSet
 from jiuzhu.registry.columnar import (
     assets_sql,
+    care_facts_sql,
     current_members_sql,
     households_sql,
     incomes_sql,
@@ -62,6 +63,12 @@ def queries() -> dict[str, str]:
             "urban_registration, head, "
             f"membership_id FROM ({current_members_sql()}) members"
         ),
+        # (person id, activities not possible, able supporter, institutional, orphan,
+        #  education until YYYYMMDD): the few persons with a care fact (registry/care)
+        "care": (
+            "SELECT person_id, adl_unable, has_supporter, institutional, orphan, "
+            f"education_until FROM ({care_facts_sql()}) care"
+        ),
         # (household id, category code, fen): the household's income by category
         "incomes": (
             f"SELECT household_id, {_CATEGORY_CODE}, {yuan_to_fen('SUM(monthly_amount)')} "
@@ -92,7 +99,15 @@ def queries() -> dict[str, str]:
     }
 
 
-WIDTHS = {"households": 4, "persons": 11, "incomes": 3, "wages": 3, "own_incomes": 3, "assets": 5}
+WIDTHS = {
+    "households": 4,
+    "persons": 11,
+    "care": 6,
+    "incomes": 3,
+    "wages": 3,
+    "own_incomes": 3,
+    "assets": 5,
+}
 # Households in id order, persons in membership order within them (core.columnar.read_columns).
 ORDERS = {"households": (0,), "persons": (0, 10)}
 
@@ -189,6 +204,26 @@ def _own_income(raw: Raw, params: f.Params, person_rows: I64, poor: I64) -> I64:
     return own
 
 
+def _care(raw: Raw, month_ymd: int) -> CareColumns:
+    """The care facts on the person rows (a lookup by person id, no join on the big read)."""
+    person_ids = raw.cols["persons"][1]
+    care = CareColumns.none(len(person_ids))
+    person, adl_unable, supporter, institutional, orphan, education_until = raw.cols["care"]
+    if not len(person) or not len(person_ids):
+        return care
+    row_of = np.full(int(max(person_ids.max(), person.max())) + 1, -1, dtype=np.int64)
+    row_of[person_ids] = np.arange(len(person_ids), dtype=np.int64)
+    rows = row_of[person]
+    found = rows >= 0
+    rows = rows[found]
+    care.adl_unable[rows] = adl_unable[found]
+    care.has_supporter[rows] = supporter[found].astype(bool)
+    care.institutional[rows] = institutional[found].astype(bool)
+    care.orphan[rows] = orphan[found].astype(bool)
+    care.in_education[rows] = education_until[found] >= month_ymd
+    return care
+
+
 def columns(raw: Raw, month: dt.date, params: f.Params) -> tuple[f.Households, f.Persons, I64, I64]:
     """Registry columns → formula columns (household ids and town codes alongside)."""
     household_ids, _urban, poor, town = raw.cols["households"]
@@ -209,11 +244,12 @@ def columns(raw: Raw, month: dt.date, params: f.Params) -> tuple[f.Households, f
         own_income=_own_income(raw, params, person_rows, poor),
         urban=urban.astype(bool),
         head=head.astype(bool),
+        care=_care(raw, month_ymd),
     )
     return _households(raw, index), persons, household_ids, town
 
 
-PROGRAMME_ROWS = ("dibao", "tekun", "disability", "elderly")
+PROGRAMME_ROWS = ("dibao", "tekun", "children", "disability", "elderly")
 
 
 def write_results(run: CalculationRun, hid: I64, outcome: f.Outcome, hh: f.IntArr, n: int) -> int:

@@ -89,6 +89,7 @@ class Persons:
     has_supporter: B  # someone with a legal duty of support able to support
     institutional: B  # tekun / children: living in a care home
     orphan: B  # orphan or de-facto orphan (事实无人抚养儿童)
+    in_education: B  # a child in full-time education (the children's scheme continues)
     own_income: I64  # countable income attributed to the person, fen
     tekun_member: B  # already supported as tekun: not in the dibao unit (互斥)
     urban: B  # the member's own registration is urban (城镇户口)
@@ -187,9 +188,10 @@ def registry_persons(
     own_income: I64,
     urban: B,
     head: B,
+    care: "CareColumns",
 ) -> Persons:
-    """Person columns from what the registry records; what only a case knows (public
-    payroll, daily activities, supporters, care homes, orphans, tekun) is left false/zero."""
+    """Person columns from what the registry records, its care facts included; what only a
+    case knows (public payroll, tekun already in force) is left false."""
     none = np.zeros(len(hh), dtype=np.bool_)
     return Persons(
         hh=hh,
@@ -200,12 +202,31 @@ def registry_persons(
         labour_none=labour_none,
         counted=counted,
         public_payroll=none,
-        adl_unable=np.zeros(len(hh), dtype=np.int64),
-        has_supporter=none,
-        institutional=none,
-        orphan=none,
+        adl_unable=care.adl_unable,
+        has_supporter=care.has_supporter,
+        institutional=care.institutional,
+        orphan=care.orphan,
+        in_education=care.in_education,
         own_income=own_income,
         tekun_member=none,
         urban=urban,
         head=head,
     )
+
+
+@dataclass
+class CareColumns:
+    """The registry's care facts per person row (registry/care): activities of the six the
+    person cannot do, an able legal supporter, care in an institution, an orphan or de facto
+    unsupported child, in full-time education this month."""
+
+    adl_unable: IntArr
+    has_supporter: B
+    institutional: B
+    orphan: B
+    in_education: B
+
+    @classmethod
+    def none(cls, m: int) -> "CareColumns":
+        false = np.zeros(m, dtype=np.bool_)
+        return cls(np.zeros(m, dtype=np.int64), false, false.copy(), false.copy(), false.copy())

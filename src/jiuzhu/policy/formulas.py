@@ -223,12 +223,13 @@ def no_capacity(persons: Persons, params: Params) -> B:
     return too_old | too_young | listed | persons.labour_none
 
 
-def care_level(adl_unable: IntArr, params: Params) -> IntArr:
-    """Care level from the number of the six daily activities a person cannot do."""
+def care_level(adl_unable: IntArr, semi_from: int, dependent_from: int) -> IntArr:
+    """Care level from the number of the six daily activities a person cannot do
+    (docs/policy/tekun.md#self-care)."""
     return np.where(
-        adl_unable >= params.dependent_from,
+        adl_unable >= dependent_from,
         DEPENDENT,
-        np.where(adl_unable >= params.semi_from, SEMI_DEPENDENT, SELF_CARE),
+        np.where(adl_unable >= semi_from, SEMI_DEPENDENT, SELF_CARE),
     )
 
 
@@ -256,7 +257,7 @@ def tekun(
         default=Tekun.ELIGIBLE,
     )
     eligible = reason == Tekun.ELIGIBLE
-    level = care_level(persons.adl_unable, params)
+    level = care_level(persons.adl_unable, params.semi_from, params.dependent_from)
     basic = pick(means.person_urban, params.tekun_basic)
     care = np.asarray(params.care, dtype=np.int64)[level]
     amount = np.where(eligible, basic + care, 0)
@@ -369,8 +370,10 @@ def dibao(
 
 
 def children(persons: Persons, params: Params) -> PersonAmounts:
-    """Orphans and de-facto orphans: basic living allowance, dispersed or institutional."""
-    eligible = persons.orphan & (persons.age < params.children_max_age)
+    """Orphans and de-facto orphans under the age limit, or past it while in full-time
+    education: basic living allowance, dispersed or institutional
+    (docs/policy/other-programmes.md#children)."""
+    eligible = persons.orphan & ((persons.age < params.children_max_age) | persons.in_education)
     amount = np.where(eligible, pick(persons.institutional, params.children_std), 0)
     return PersonAmounts(eligible, amount)
 

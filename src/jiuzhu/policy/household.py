@@ -17,6 +17,7 @@ from jiuzhu.core import idnumber
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.months import first_of_month
 from jiuzhu.policy.formulas import DISABILITY_CODES, INCOME_CATEGORIES, Households, Params, Persons
+from jiuzhu.registry.care.selectors import care_facts
 from jiuzhu.registry.models import (
     AssetKind,
     Household,
@@ -50,6 +51,7 @@ class MemberIn:
     has_supporter: bool = False
     institutional: bool = False
     orphan: bool = False
+    in_education: bool = False  # a child in full-time education past the age limit
     tekun_member: bool = False  # already supported as tekun (not in the dibao unit)
     hukou_type: str = ""  # the member's own registration; "" = the household's category
     head: bool = False  # the household's head (户主)
@@ -221,6 +223,7 @@ def to_columns(households: Sequence[HouseholdIn], params: Params) -> tuple[House
         has_supporter=member(lambda m: m.has_supporter, np.bool_),
         institutional=member(lambda m: m.institutional, np.bool_),
         orphan=member(lambda m: m.orphan, np.bool_),
+        in_education=member(lambda m: m.in_education, np.bool_),
         own_income=column([row[2] for row in rows], np.int64),
         tekun_member=member(lambda m: m.tekun_member, np.bool_),
         urban=column(own_urban, np.bool_),
@@ -237,7 +240,9 @@ def from_registry(
     previous_amount_fen: int = 0,
     tekun_person_ids: frozenset[int] = frozenset(),
 ) -> HouseholdIn:
-    """One registry household as calculator input (current co-resident members).
+    """One registry household as calculator input (current co-resident members), with the
+    members' recorded care facts: self-care assessment, supporters, care in an institution,
+    a child's hardship (registry/care), as the batch reads them (policy/batch.py).
 
     `tekun_person_ids`: members already supported as tekun, outside the dibao unit
     (a person is never in both).
@@ -246,6 +251,7 @@ def from_registry(
         household.memberships.filter(end_date__isnull=True).select_related("person").order_by("pk")
     )
     index = {m.person_id: i for i, m in enumerate(memberships)}
+    facts = care_facts(index)
     members = [
         MemberIn(
             age=idnumber.age_on(m.person.birth_date, month),
@@ -255,6 +261,11 @@ def from_registry(
             serious_illness=m.person.serious_illness,
             labour_capacity=m.person.labour_capacity,
             counted=m.co_resident,
+            adl_unable=facts[m.person_id].adl_unable,
+            has_supporter=facts[m.person_id].has_supporter,
+            institutional=facts[m.person_id].institutional,
+            orphan=facts[m.person_id].orphan(),
+            in_education=facts[m.person_id].in_education(first_of_month(month)),
             tekun_member=m.person_id in tekun_person_ids,
             hukou_type=m.person.hukou_type,
             head=m.relation == Relation.HEAD,

@@ -70,3 +70,57 @@ def duplicate_scan_sql() -> str:
         "p.name FROM registry_membership m JOIN registry_person p ON p.id = m.person_id "
         "JOIN registry_household h ON h.id = m.household_id WHERE m.end_date IS NULL"
     )
+
+
+def _latest_sql(table: str, person: str = "person_id") -> str:
+    """The latest record (highest id) of each person in a care-facts table."""
+    return f"SELECT MAX(id) AS id FROM {table} GROUP BY {person}"
+
+
+def care_facts_sql() -> str:
+    """(person_id, adl_unable, has_supporter, institutional, orphan, education_until) of
+    every person with a care fact recorded (registry/care): the current self-care
+    assessment's count of activities the person cannot do, an able legal supporter, care in
+    an institution, an orphan or de facto unsupported child, and the date a child's recorded
+    full-time education runs to (0 if none)."""
+    people = (
+        "SELECT person_id FROM registry_selfcareassessment UNION "
+        "SELECT person_id FROM registry_carearrangement UNION "
+        "SELECT person_id FROM registry_supportercapacity UNION "
+        "SELECT child_id FROM registry_childhardship"
+    )
+    return (
+        "SELECT x.person_id, COALESCE(s.unable_count, 0) AS adl_unable, "
+        "CASE WHEN EXISTS (SELECT 1 FROM registry_supportercapacity c WHERE "
+        "c.person_id = x.person_id AND c.able AND NOT c.superseded) THEN 1 ELSE 0 END "
+        "AS has_supporter, CASE WHEN a.mode = 'institutional' THEN 1 ELSE 0 END "
+        "AS institutional, CASE WHEN h.category IN ('orphan', 'de_facto') THEN 1 ELSE 0 END "
+        f"AS orphan, {date_int('h.education_until')} AS education_until "
+        f"FROM ({people}) x "
+        "LEFT JOIN registry_selfcareassessment s ON s.person_id = x.person_id "
+        f"AND s.id IN ({_latest_sql('registry_selfcareassessment')}) "
+        "LEFT JOIN registry_carearrangement a ON a.person_id = x.person_id "
+        f"AND a.id IN ({_latest_sql('registry_carearrangement')}) "
+        "LEFT JOIN registry_childhardship h ON h.child_id = x.person_id "
+        f"AND h.id IN ({_latest_sql('registry_childhardship', 'child_id')})"
+    )
+
+
+def payment_targets_sql() -> str:
+    """(person_id, guardian_id, institution_id, institution_name, credit_code, bank,
+    account_number, holder_name) of every person whose current care arrangement is in an
+    institution or whose current hardship record names a guardian: where a child's or a
+    tekun person's monthly support goes. Institution columns are null without one;
+    credit_code and account_number sealed (core/crypto.py), copied as they are."""
+    return (
+        "SELECT x.person_id, h.guardian_id, i.id AS institution_id, i.name AS institution_name, "
+        "i.credit_code, i.bank, i.account_number, i.holder_name FROM ("
+        "SELECT person_id FROM registry_carearrangement WHERE mode = 'institutional' UNION "
+        "SELECT child_id FROM registry_childhardship WHERE guardian_id IS NOT NULL) x "
+        "LEFT JOIN registry_carearrangement a ON a.person_id = x.person_id "
+        f"AND a.id IN ({_latest_sql('registry_carearrangement')}) "
+        "LEFT JOIN registry_careinstitution i ON i.id = a.institution_id "
+        "AND a.mode = 'institutional' "
+        "LEFT JOIN registry_childhardship h ON h.child_id = x.person_id "
+        f"AND h.id IN ({_latest_sql('registry_childhardship', 'child_id')})"
+    )

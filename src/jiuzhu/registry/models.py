@@ -352,3 +352,12 @@ class RegisteredElsewhere(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}@{self.county_code}"
+
+
+# The care facts of tekun people and children in hardship (registry/care/models.py),
+# imported here so that Django loads them with the registry's other tables.
+from jiuzhu.registry.care.models import CareArrangement as CareArrangement  # noqa: E402
+from jiuzhu.registry.care.models import CareInstitution as CareInstitution  # noqa: E402
+from jiuzhu.registry.care.models import ChildHardship as ChildHardship  # noqa: E402
+from jiuzhu.registry.care.models import SelfCareAssessment as SelfCareAssessment  # noqa: E402
+from jiuzhu.registry.care.models import SupporterCapacity as SupporterCapacity  # noqa: E402

@@ -10,6 +10,11 @@ recipients (in force, review, suspension, end), spot_checks, verification_bridge
 import from here: `from jiuzhu.cases import services; services.accept(...)`.
 """
 
+from jiuzhu.cases.services.care import (
+    assess_self_care,
+    end_children_at_age_limit,
+    record_child,
+)
 from jiuzhu.cases.services.common import (
     STALE,
     check_allowed,
@@ -101,6 +106,7 @@ __all__ = [
     "accept",
     "add_documents",
     "approve",
+    "assess_self_care",
     "attach_authorisation",
     "barred_to_opener",
     "case_number",
@@ -109,6 +115,7 @@ __all__ = [
     "close_notice",
     "complete_investigation",
     "covered",
+    "end_children_at_age_limit",
     "grant_advance_aid",
     "in_responsible_area",
     "intake_region_of",
@@ -124,6 +131,7 @@ __all__ = [
     "read_document",
     "recipient_of",
     "record_case_authorisation",
+    "record_child",
     "record_community_review",
     "record_event",
     "record_home_visit",

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from jiuzhu.cases import notifications, rules
+from jiuzhu.cases import care, notifications, rules
 from jiuzhu.cases.models import (
     Action,
     AdvancePayment,
@@ -53,6 +53,9 @@ def approve(actor: User, case: Case, version: int, note: str = "") -> Case:
     if unfinished:
         raise DomainError(unfinished)
     today = timezone.localdate()
+    refusal = care.decision_refusal(case, today)
+    if refusal:
+        raise DomainError(refusal)
     if case.decision_due and today > case.decision_due:
         note = (note + "（超期办结）").strip()
     result = rules.entitlement(case, first_of_next_month(today))

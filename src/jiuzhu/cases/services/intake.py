@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from jiuzhu.cases import notifications, rules
+from jiuzhu.cases import care, notifications, rules
 from jiuzhu.cases.models import (
     OPEN_STATUSES,
     Action,
@@ -37,6 +37,7 @@ from jiuzhu.core.models import User
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Role
 from jiuzhu.core.workdays import Calendar
+from jiuzhu.registry.care.selectors import care_facts
 from jiuzhu.registry.models import Household, Membership, Person
 from jiuzhu.verification.services import NO_SIGNED_DOCUMENT
 
@@ -97,6 +98,11 @@ def _check_application(data: ApplicationInput) -> None:
     _member(data.household, data.beneficiary, "救助对象")
     if rules.programme_is_personal(data.programme) and data.beneficiary is None:
         raise DomainError("该项目须指定救助对象（个人）。", field="beneficiary")
+    if data.programme == Programme.CHILDREN and data.beneficiary is not None:
+        facts = care_facts([data.beneficiary.pk])[data.beneficiary.pk]
+        too_old = care.over_age_limit(data.beneficiary, timezone.localdate(), facts)
+        if too_old:
+            raise DomainError(too_old, field="beneficiary")
     if data.single_person_unit and data.beneficiary is None:
         raise DomainError("单人户申请须指定救助对象。", field="beneficiary")
 

@@ -111,6 +111,11 @@ AUDIT_ACTIONS = {
     "record_working_spending": "登记工作经费支出",
     "apply_poverty_list": "按扶贫部门名单更新脱贫户与监测对象标识",
     "save_town_office": "维护乡镇经办窗口",
+    "assess_self_care": "录入生活自理能力评估",
+    "record_care_arrangement": "登记供养（养育）方式",
+    "record_supporter": "登记法定义务人履行能力",
+    "record_child_hardship": "录入困境儿童认定",
+    "add_care_institution": "登记供养（养育）机构",
 }
 
 

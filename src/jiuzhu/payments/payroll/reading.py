@@ -16,13 +16,15 @@ import pyarrow as pa
 from jiuzhu.cases import columnar as cases_columnar
 from jiuzhu.core.columnar import codes, date_int, read_columns, yuan_to_fen
 from jiuzhu.core.months import add_months
+from jiuzhu.core.programmes import Programme
 from jiuzhu.payments.models import PayrollKind
 from jiuzhu.payments.payroll.codes import I64, PROGRAMMES, STATUS_CODES, StatusCode
 from jiuzhu.payments.payroll.rules import Rules
-from jiuzhu.registry.columnar import heads_sql, households_sql, persons_sql
+from jiuzhu.registry.columnar import heads_sql, households_sql, payment_targets_sql, persons_sql
 
 # Read with each recipient and frozen into its lines beside the numbers: the recipient's
-# area, its payee's name and ID number, and the payee's valid account (0 / '' if none).
+# area, its payee's name and ID number, and the payee's valid account (0 / '' if none) —
+# or the care institution's name, credit code and account.
 DETAIL_COLUMNS = (
     "region_code",
     "payee_name",
@@ -31,6 +33,7 @@ DETAIL_COLUMNS = (
     "bank",
     "account_number",
     "holder_name",
+    "institution_id",  # a care institution paid instead of the person (0 if none)
 )
 
 RECIPIENT_NUMBERS = (
@@ -69,21 +72,43 @@ class Recipients:
 def recipients_sql(prefix: str, month: dt.date) -> tuple[str, list[Any]]:
     """Recipients of a town possibly paid in `month` (and the ones that ended in it), each
     with the payee snapshot: 11 integer columns, then DETAIL_COLUMNS. The recipients come
-    from the cases app's select, the head, payee and household from the registry's."""
+    from the cases app's select, the head, payee, household and care facts from the
+    registry's. The payee is the recipient person, or the household's head; a child's
+    guardian for the children's allowance; and a tekun person or a child cared for in an
+    institution is paid through the institution's account (docs/policy/tekun.md#support)."""
     recipients, params = cases_columnar.recipients_sql(prefix, month)
+    institutional = (
+        f"r0.programme IN ('{Programme.TEKUN.value}', '{Programme.CHILDREN.value}') "
+        "AND t.institution_id IS NOT NULL"
+    )
+    guardian = f"r0.programme = '{Programme.CHILDREN.value}' AND t.guardian_id IS NOT NULL"
+    paid = (
+        f"SELECT r0.*, CASE WHEN {guardian} THEN t.guardian_id "
+        "ELSE COALESCE(r0.person_id, hm.person_id, 0) END AS payee, "
+        f"CASE WHEN {institutional} THEN t.institution_id END AS institution_id, "
+        + ", ".join(
+            f"CASE WHEN {institutional} THEN t.{column} END AS i_{column}"
+            for column in ("institution_name", "credit_code", "bank", "account_number")
+        )
+        + f", CASE WHEN {institutional} THEN t.holder_name END AS i_holder_name "
+        f"FROM ({recipients}) r0 LEFT JOIN ({heads_sql()}) hm ON r0.person_id IS NULL "
+        "AND hm.household_id = r0.household_id "
+        f"LEFT JOIN ({payment_targets_sql()}) t ON t.person_id = r0.person_id"
+    )
     sql = (
-        "SELECT r.id, r.household_id, COALESCE(r.person_id, hm.person_id, 0), "
+        f"SELECT r.id, r.household_id, r.payee, "
         f"{codes('r.programme', PROGRAMMES, 0)}, "
         f"{codes('r.status', STATUS_CODES, StatusCode.ENDED)}, "
         f"{yuan_to_fen('r.monthly_amount')}, "
         f"{date_int('r.start_month')}, {date_int('r.end_month')}, "
         f"{date_int('r.phase_out_until')}, h.registered_poor, r.members_covered, "
-        "r.region_code, COALESCE(p.name, ''), COALESCE(p.id_number, ''), COALESCE(a.id, 0), "
-        "COALESCE(a.bank, ''), COALESCE(a.account_number, ''), COALESCE(a.holder_name, '') "
-        f"FROM ({recipients}) r JOIN ({households_sql()}) h ON h.id = r.household_id "
-        f"LEFT JOIN ({heads_sql()}) hm ON r.person_id IS NULL "
-        "AND hm.household_id = r.household_id "
-        f"LEFT JOIN ({persons_sql()}) p ON p.id = COALESCE(r.person_id, hm.person_id) "
+        "r.region_code, COALESCE(r.i_institution_name, p.name, ''), "
+        "COALESCE(r.i_credit_code, p.id_number, ''), "
+        "CASE WHEN r.institution_id IS NULL THEN COALESCE(a.id, 0) ELSE 0 END, "
+        "COALESCE(r.i_bank, a.bank, ''), COALESCE(r.i_account_number, a.account_number, ''), "
+        "COALESCE(r.i_holder_name, a.holder_name, ''), COALESCE(r.institution_id, 0) "
+        f"FROM ({paid}) r JOIN ({households_sql()}) h ON h.id = r.household_id "
+        f"LEFT JOIN ({persons_sql()}) p ON p.id = r.payee "
         "LEFT JOIN payments_bankaccount a ON a.person_id = p.id AND a.valid"
     )
     return sql, params

@@ -30,6 +30,7 @@ def _line_batch(
     n = len(range(*rows.indices(lines.n)))
     details = recipients.details.take(pa.array(lines.row[rows]))
     account = details.column("account_id").to_numpy()
+    institution = details.column("institution_id").to_numpy()
     line_no = np.arange(n, dtype=np.int64) + (first_line_no + (rows.start or 0))
     claim, origin = lines.claim[rows], lines.origin[rows]
     return pa.record_batch(
@@ -53,6 +54,7 @@ def _line_batch(
             "origin_line_id": pa.array(origin, mask=origin == 0),
             **{name: details.column(name).combine_chunks() for name in DETAIL_COLUMNS},
             "account_id": pa.array(account, mask=account == 0),
+            "institution_id": pa.array(institution, mask=institution == 0),
         }
     )
 

@@ -24,6 +24,7 @@ from jiuzhu.demo.accounts import (
     create_authenticators,
     create_staff,
 )
+from jiuzhu.demo.care import seed_demo as seed_care
 from jiuzhu.demo.cases import generate_cases
 from jiuzhu.demo.duplicates import seed_demo as seed_duplicates
 from jiuzhu.demo.funds import seed_working_funds
@@ -119,6 +120,12 @@ class Command(BaseCommand):
         )
         bills = seed_medical()
         self.stdout.write(f"已生成医疗救助票据 {bills} 张。")
+        cared = seed_care(seed)
+        self.stdout.write(
+            f"已登记供养（养育）机构 {cared.institutions} 家，"
+            f"录入特困人员生活自理能力评估 {cared.assessed} 人，"
+            f"批准困境儿童保障 {cared.children} 人。"
+        )
         outreach = seed_outreach(seed)
         self.stdout.write(
             f"已生成困难线索 {outreach.leads} 条（已研判 {outreach.triaged} 条），"
