@@ -28,6 +28,8 @@ def _width(pg_type: str) -> int:
         return INTEGER_WIDTHS[pg_type]
     if pg_type == "date":
         return 4
+    if pg_type == "boolean":
+        return 1
     if pg_type.startswith(("varchar", "text")):
         return 0
     raise ValueError(f"binary COPY does not encode {pg_type}")
