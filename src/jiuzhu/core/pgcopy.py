@@ -39,6 +39,8 @@ def _integers(column: pa.Array, pg_type: str) -> np.ndarray:
     if pg_type == "date":  # days since PostgreSQL's epoch
         days = column.cast(pa.int32()).fill_null(0).to_numpy(zero_copy_only=False)
         return days.astype(np.int64) - POSTGRES_EPOCH_DAYS
+    if pg_type == "boolean":  # one byte, 0 or 1
+        column = column.cast(pa.int8())
     return column.fill_null(0).to_numpy(zero_copy_only=False)
 
 

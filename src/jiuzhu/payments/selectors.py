@@ -14,6 +14,7 @@ from jiuzhu.cases.models import Recipient, RecipientStatus
 from jiuzhu.core.models import User
 from jiuzhu.core.money import format_yuan
 from jiuzhu.core.months import add_months, long_month
+from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.payments.models import (
@@ -81,6 +82,30 @@ def without_account(payroll: Payroll) -> tuple[int, int]:
 
 def lines_of(payroll: Payroll) -> QuerySet[PayrollLine]:
     return PayrollLine.objects.of_payroll(payroll.pk).order_by("id")
+
+
+LINE_PROBLEMS = {"no_account": "无账户", "failed": "发放失败", "no_result": "尚无回盘"}
+
+
+def lines_filtered(
+    payroll: Payroll, kind: str = "", programme: str = "", name: str = "", problem: str = ""
+) -> QuerySet[PayrollLine]:
+    """A payroll's lines of a kind and programme, payees whose name holds `name`, and
+    those with a problem (LINE_PROBLEMS); an unknown value filters nothing."""
+    lines = lines_of(payroll).select_related("result")
+    if kind in LineKind.values:
+        lines = lines.filter(kind=kind)
+    if programme in Programme.values:
+        lines = lines.filter(programme=programme)
+    if name:
+        lines = lines.filter(payee_name__contains=name)
+    if problem == "no_account":
+        lines = lines.filter(account_id__isnull=True)
+    elif problem == "failed":
+        lines = lines.filter(result__status=ResultStatus.FAILED)
+    elif problem == "no_result":
+        lines = lines.filter(result__isnull=True)
+    return lines
 
 
 def previous_regular(payroll: Payroll) -> Payroll | None:
