@@ -92,3 +92,59 @@ def test_other_towns_and_roles_without_payroll_access_may_not(pay_staff, payroll
     assert client_for(pay_staff["other_approver"]).get(url).status_code == 404
     coordinator = client_for(pay_staff["coordinator"]).get(url, {"format": "xlsx"})
     assert coordinator.status_code == 404  # a village coordinator reads no payroll
+
+
+@pytest.fixture
+def claims(pay_staff, dong_e_village, meigui_village):
+    """Two claims in 东阿镇 (30.00 for 甲, 120.00 for 乙) and one in 玫瑰镇."""
+    admin, made = pay_staff["admin"], []
+    for village, name, fen in (
+        (dong_e_village, "甲", 3000),
+        (dong_e_village, "乙", 12000),
+        (meigui_village, "丁", 5000),
+    ):
+        household = make_household(admin, village, name)
+        made.append(
+            services.create_claim(
+                admin, household, "dibao", dt.date(2026, 1, 1), MONTH, fen, 1000, "收入未报告"
+            )
+        )
+    return made
+
+
+def _households(page: str) -> list[str]:
+    return [part.split("</a>")[0].split(">")[-1] for part in page.split('data-label="户号">')[1:]]
+
+
+def test_claims_are_filtered_sorted_paged_and_exported(pay_staff, claims):
+    client = client_for(pay_staff["approver"])
+    numbers = [claim.household.number for claim in claims]
+    page = client.get("/payments/claims/", {"sort": 4}).content.decode()
+    assert _households(page) == numbers[:2] and "共 2 条" in page  # 东阿镇's only
+    assert _households(
+        client.get("/payments/claims/", {"sort": 4, "dir": "desc"}).content.decode()
+    ) == [
+        numbers[1],
+        numbers[0],
+    ]
+    one = client.get("/payments/claims/", {"q": numbers[1]}).content.decode()
+    assert _households(one) == [numbers[1]]
+    assert (
+        "没有符合条件的多发追回。"
+        in client.get("/payments/claims/", {"status": "waived"}).content.decode()
+    )
+    response = client.get("/payments/claims/", {"sort": 4, "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    title, header, *rows, totals = sheet.iter_rows(values_only=True)
+    assert title[0] == "多发追回" and header[4] == "追回金额（元）"
+    assert [(row[0], row[4], row[6]) for row in rows] == [
+        (numbers[0], 30, "追回中"),
+        (numbers[1], 120, "追回中"),
+    ]
+    assert totals[0] == "合计（2条）" and totals[4] == 150
+
+
+def test_claims_list_refuses_who_may_not_read_payrolls(pay_staff, claims):
+    assert client_for(pay_staff["coordinator"]).get("/payments/claims/").status_code == 404
+    county = client_for(pay_staff["admin"]).get("/payments/claims/", {"page": "x"})
+    assert "共 3 条" in county.content.decode()

@@ -20,6 +20,7 @@ from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.payments.models import (
     AccountReview,
     BankAccount,
+    ClaimStatus,
     LineKind,
     PaymentFile,
     Payroll,
@@ -222,6 +223,21 @@ def claims_in_scope(user: User) -> QuerySet[RecoveryClaim]:
         .annotate(repaid=Sum("repayments__amount_fen"))
         .select_related("household", "created_by")
     )
+
+
+def claims_filtered(
+    user: User, status: str = "", programme: str = "", household: str = ""
+) -> QuerySet[RecoveryClaim]:
+    """The area's claims of a status and programme, of households whose number holds
+    `household`; an unknown value filters nothing. Newest first."""
+    claims = claims_in_scope(user).order_by("-pk")
+    if status in ClaimStatus.values:
+        claims = claims.filter(status=status)
+    if programme in Programme.values:
+        claims = claims.filter(programme=programme)
+    if household:
+        claims = claims.filter(household__number__contains=household)
+    return claims
 
 
 def claim_for(user: User, claim_id: int | str) -> RecoveryClaim | None:

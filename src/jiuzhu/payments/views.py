@@ -26,6 +26,7 @@ from jiuzhu.core.roles import Capability
 from jiuzhu.payments import files, selectors, services
 from jiuzhu.payments.models import (
     BankAccount,
+    ClaimStatus,
     FileFormat,
     LineKind,
     PaymentFile,
@@ -334,9 +335,21 @@ def accounts(request: HttpRequest, household_id: int) -> HttpResponse:
     )
 
 
+CLAIM_COLUMNS = [
+    lists.Column("户号", "household__number"),
+    lists.Column("救助项目", "programme", choices=dict(Programme.choices)),
+    lists.Column("多发起始月份", "from_month", "month"),
+    lists.Column("多发截止月份", "to_month", "month"),
+    lists.Column("追回金额（元）", "amount_fen", "fen", total=True),
+    lists.Column("已追回（元）", "repaid", "fen", total=True),
+    lists.Column("状态", "status", choices=dict(ClaimStatus.choices)),
+    lists.Column("原因", "reason"),
+]
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
-def claims(request: HttpRequest) -> HttpResponse:
+def claims(request: HttpRequest) -> HttpResponseBase:
     """Recovery claims of the area, and recording a new one."""
     user = require_page(request, Capability.VIEW_PAYROLL)
     if request.method == "POST":
@@ -362,11 +375,24 @@ def claims(request: HttpRequest) -> HttpResponse:
             messages.success(request, "已登记多发追回。")
             return redirect("payments:claim", claim.pk)
         return redirect("payments:claims")
+    chosen = {
+        name: request.GET.get(name, "").strip()[:40] for name in ("status", "programme", "q")
+    }
+    claims = selectors.claims_filtered(user, chosen["status"], chosen["programme"], chosen["q"])
+    sort = lists.sorting(request, CLAIM_COLUMNS)
+    claims = lists.sorted_rows(claims, CLAIM_COLUMNS, sort)
+    if request.GET.get("format") == "xlsx":
+        return lists.xlsx_response("recovery_claims", "多发追回", CLAIM_COLUMNS, claims)
     return render(
         request,
         "payments/claims.html",
         {
-            "claims": selectors.claims_in_scope(user)[:200],
+            "page": lists.page(request, claims),
+            "headers": lists.headers(request, CLAIM_COLUMNS, sort),
+            "query_string": lists.page_query(request),
+            "export": lists.export_query(request),
+            "chosen": chosen,
+            "statuses": ClaimStatus.choices,
             "programmes": Programme.choices,
             "can_prepare": user.can(Capability.PREPARE_PAYROLL),
         },
