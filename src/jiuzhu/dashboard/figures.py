@@ -111,6 +111,7 @@ def refresh_town_month(month: dt.date, town_code: str) -> int:
     prefix = town_code[:9]
     figures: dict[tuple[str, str], MonthlyFigure] = {}
     with transaction.atomic():
+        signature = _signature(payrolls)
         if payrolls:
             for village, programme, recipients, households, persons, fen in _sums(payrolls):
                 figures[(village, programme)] = MonthlyFigure(
@@ -122,14 +123,16 @@ def refresh_town_month(month: dt.date, town_code: str) -> int:
                     persons=int(persons or 0),
                     amount_fen=int(fen or 0),
                 )
-            for village, programme, fen in _failed(payrolls):
+            # Results come only from an imported results file (payments/files.py): none
+            # imported, none failed.
+            for village, programme, fen in _failed(payrolls) if signature["results"] else ():
                 figures[(village, programme)].amount_fen -= int(fen or 0)
         MonthlyFigure.objects.filter(month=month, region_code__startswith=prefix).delete()
         MonthlyFigure.objects.bulk_create(figures.values(), batch_size=2000)
         RefreshedMonth.objects.update_or_create(
             month=month,
             town_code=town_code,
-            defaults={"refreshed_at": timezone.now(), "payrolls": _signature(payrolls)},
+            defaults={"refreshed_at": timezone.now(), "payrolls": signature},
         )
     return len(figures)
 

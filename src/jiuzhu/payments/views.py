@@ -375,9 +375,7 @@ def claims(request: HttpRequest) -> HttpResponseBase:
             messages.success(request, "已登记多发追回。")
             return redirect("payments:claim", claim.pk)
         return redirect("payments:claims")
-    chosen = {
-        name: request.GET.get(name, "").strip()[:40] for name in ("status", "programme", "q")
-    }
+    chosen = {name: request.GET.get(name, "").strip()[:40] for name in ("status", "programme", "q")}
     claims = selectors.claims_filtered(user, chosen["status"], chosen["programme"], chosen["q"])
     sort = lists.sorting(request, CLAIM_COLUMNS)
     claims = lists.sorted_rows(claims, CLAIM_COLUMNS, sort)
