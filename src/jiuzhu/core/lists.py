@@ -22,8 +22,9 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, QueryDict
+from django.utils import timezone
 
-Kind = Literal["text", "count", "fen", "yuan", "date", "month"]
+Kind = Literal["text", "count", "fen", "yuan", "date", "month", "moment"]
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -127,8 +128,8 @@ def _cell(value: Any, column: Column) -> Any:
         return round(int(value) / 100, 2)
     if kind == "yuan":
         return float(Decimal(value))
-    if kind in ("date", "month") and isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
+    if kind in ("date", "month", "moment") and isinstance(value, dt.datetime):
+        return timezone.localtime(value).replace(tzinfo=None) if value.tzinfo else value
     return value
 
 
@@ -151,6 +152,7 @@ def xlsx_response(
             "count": book.add_format({"num_format": "#,##0"}),
             "date": book.add_format({"num_format": 'yyyy"年"m"月"d"日"'}),
             "month": book.add_format({"num_format": 'yyyy"年"m"月"'}),
+            "moment": book.add_format({"num_format": 'yyyy"年"m"月"d"日" hh:mm'}),
         }
         sheet.write_string(0, 0, title, bold)
         for position, column in enumerate(columns):
