@@ -282,7 +282,7 @@ def test_income_and_asset_pages(dong_e_assistant, dong_e_household):
     client = client_for(dong_e_assistant)
     url = f"/households/{dong_e_household.pk}/incomes/"
     response = client.post(url, {"action": "add", "category": "wages", "monthly_amount": "-5"})
-    assert "确保该值大于或等于0。" in response.content.decode()
+    assert "不能小于 0。" in response.content.decode()
     assert not dong_e_household.incomes.exists()
     response = client.post(url, {"action": "add", "category": "wages", "monthly_amount": "800"})
     assert response.status_code == 302
