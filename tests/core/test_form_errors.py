@@ -41,7 +41,7 @@ def test_a_refused_form_shows_the_summary_its_field_message_and_keeps_the_values
     data["address"] = "东阿村3组"
     page = client_for(dong_e_assistant).post("/households/new/", data).content.decode()
     summary = page.split('id="error-summary"')[1].split("</div>")[0]
-    assert "提交未成功，请修改以下后再提交：" in summary
+    assert "提交未成功，请按以下提示修改后再提交：" in summary
     assert '<a href="#id_area_type">城乡类别：请从列表中选择。</a>' in summary
     field = page.split('<label for="id_area_type">')[1].split("</div>")[0]
     assert "请从列表中选择。" in field  # next to its field too
