@@ -34,7 +34,7 @@ def test_an_approver_sorts_filters_and_exports_the_payroll_lines(
     assert _names(page) == ["王老汉"]
     with page.expect_download() as info:
         page.click("text=导出Excel（当前筛选的全部 1 条）")
-    title, header, *rows, totals = downloaded_rows(info.value)
+    _, header, *rows, totals = downloaded_rows(info.value)
     assert header[8] == "实发（元）"
     assert [(row[3], row[8]) for row in rows] == [("王老汉", 500)]
     assert totals[0] == "合计（1条）" and totals[8] == 500
