@@ -165,7 +165,7 @@ def test_the_intake_form_shows_only_the_person_presenting_the_card(staff, poor_h
     assert "救助对象身份证号" in text
     # Another member is named by the ID number the applicant gives, never chosen from a list.
     response = client.post("/cases/new/", intake_form(head, applicant=spouse.pk))
-    assert "选择一个有效的选项" in response.content.decode()
+    assert "请从列表中选择。" in response.content.decode()
     assert not Case.objects.exists()
     response = client.post(
         "/cases/new/",

@@ -252,3 +252,22 @@ def test_a_village_list_sorts_by_a_column_and_exports_what_it_shows(
     assert rows[2][4:6] == (2, 300.5) and rows[-1][0] == "合计（3条）"
     assert rows[-1][4:6] == (6, 600.5)
     assert not list((data_dir / "tmp").iterdir())  # nothing left on disk
+
+
+def test_a_household_with_two_recipients_counts_once(
+    pay_staff, dong_e, dong_e_village, django_capture_on_commit_callbacks
+):
+    """Husband and wife each a recipient of their own (one person each): two recipients,
+    one household; another household's one recipient makes a second household."""
+    admin = pay_staff["admin"]
+    household = make_household(admin, dong_e_village, "戊")
+    for membership in household.memberships.all():
+        recipient = make_recipient(admin, household, "300.00")
+        recipient.person = membership.person
+        recipient.save()
+    make_recipient(admin, make_household(admin, dong_e_village, "己"), "100.00")
+    payroll = _approve(pay_staff, dong_e, django_capture_on_commit_callbacks)
+    marked = PayrollLine.objects.of_payroll(payroll.pk).filter(household_first=True)
+    assert marked.count() == 2
+    # (the amount is not this test's: the payees have no bank accounts here)
+    assert [row[:6] for row in _figures()] == [(MONTH, dong_e_village.code, "dibao", 3, 2, 6)]

@@ -105,3 +105,58 @@ def test_line_ids_are_renumbered_with_their_references(county_admin, dong_e_vill
         with connection.cursor() as cursor:
             for table in ("lineresult", "repayment", "recoveryclaim", "payrollline", "payroll"):
                 cursor.execute(f"DELETE FROM payments_{table}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_lines_get_their_household_first_mark(county_admin, dong_e_village, dong_e):
+    hh = make_household(county_admin, dong_e_village)
+    old = _migrate(("payments", "0008_payroll_line_members"))
+    try:
+        common = {"town_id": dong_e.pk, "town_code": dong_e.code, "status": "prepared"}
+        common |= {"prepared_by_id": county_admin.pk, "prepared_at": timezone.now()}
+        payroll = old.get_model("payments", "Payroll").objects.create(
+            kind="regular", month=MONTH, **common
+        )
+        snapshot = {
+            "for_month": MONTH,
+            "payee_id": 1,
+            "region_code": dong_e_village.code,
+            "reason": 0,
+            "amount_fen": 100,
+            "net_fen": 100,
+            "payee_name": "王老汉",
+            "id_number": "",
+        }
+        rows = [  # (kind, recipient, household, programme)
+            ("regular", 1, hh.pk, "dibao"),
+            ("regular", 2, hh.pk, "dibao"),  # the spouse's own: same household
+            ("regular", 3, hh.pk, "tekun"),
+            ("arrears", 1, hh.pk + 1, "dibao"),
+            ("regular", 4, hh.pk + 1, "dibao"),
+        ]
+        Line = old.get_model("payments", "PayrollLine")
+        for no, (kind, recipient, household, programme) in enumerate(rows, start=1):
+            Line.objects.create(
+                id=line_id(payroll.pk, no),
+                payroll_id=payroll.pk,
+                line_no=no,
+                kind=kind,
+                recipient_id=recipient,
+                household_id=household,
+                programme=programme,
+                **snapshot,
+            )
+        new = _migrate(("payments", "0010_payroll_line_household_first"))
+        marked = new.get_model("payments", "PayrollLine").objects.order_by("line_no")
+        assert list(marked.values_list("household_first", flat=True)) == [
+            True,
+            False,
+            True,
+            False,
+            True,
+        ]
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("payments")[0])
+        with connection.cursor() as cursor:
+            for table in ("payrollline", "payroll"):
+                cursor.execute(f"DELETE FROM payments_{table}")

@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 
 import pytest
@@ -57,11 +58,12 @@ def test_pages_walk_the_steps(pay_staff, prepared):
     assert head.id_number in lines
     export = approver.get(f"/payments/{payroll.pk}/export.xlsx")
     sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
-    header, *rows = sheet.iter_rows(values_only=True)
-    assert header[3:9] == ("姓名", "身份证号", "救助项目", "应发", "抵扣", "实发")
+    _, header, *rows, totals = sheet.iter_rows(values_only=True)
+    assert header[3:9] == ("姓名", "身份证号", "救助项目", "应发（元）", "抵扣（元）", "实发（元）")
     assert [row[2:9] for row in rows] == [
-        ("2026-12", head.name, head.id_number, "最低生活保障", "500.00", "0.00", "500.00")
+        (dt.datetime(2026, 12, 1), head.name, head.id_number, "最低生活保障", 500, 0, 500)
     ]
+    assert totals[:9] == ("合计（1条）", None, None, None, None, None, 500, 0, 500)
 
 
 def test_page_steps_refused_say_why_and_change_nothing(pay_staff, prepared):

@@ -209,12 +209,12 @@ def test_auditor_searches_the_access_log(dong_e_assistant, dong_e_household, cou
     dong_e_assistant.save()
     client_for(dong_e_assistant).get(f"/households/{dong_e_household.pk}/")
     auditor = factories.user(Role.AUDITOR, factories.county())
-    row = '<td data-label="工作人员">孙助理（乡镇助理员）</td>'
+    row = '<td data-label="工作人员">孙助理</td><td data-label="岗位">乡镇助理员</td>'
     # By person, and by the household's number (户号); never a login or an internal id.
     for query in ({"staff": dong_e_assistant.pk}, {"household": dong_e_household.number}):
         page = client_for(auditor).get("/core/access-log/", query).content.decode()
         assert row in page and dong_e_assistant.username not in page
-        assert f'<td data-label="家庭">{dong_e_household.number}</td>' in page
+        assert f'<td data-label="户号">{dong_e_household.number}</td>' in page
         assert '<td data-label="对象">家庭档案</td>' in page
     page = client_for(auditor).get("/core/access-log/", {"household": "不存在"}).content.decode()
     assert "没有记录。" in page and row not in page
@@ -282,7 +282,7 @@ def test_income_and_asset_pages(dong_e_assistant, dong_e_household):
     client = client_for(dong_e_assistant)
     url = f"/households/{dong_e_household.pk}/incomes/"
     response = client.post(url, {"action": "add", "category": "wages", "monthly_amount": "-5"})
-    assert "确保该值大于或等于0。" in response.content.decode()
+    assert "不能小于 0。" in response.content.decode()
     assert not dong_e_household.incomes.exists()
     response = client.post(url, {"action": "add", "category": "wages", "monthly_amount": "800"})
     assert response.status_code == 302

@@ -11,7 +11,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         """Revoke API tokens when their owner logs out or changes standing; one Chinese
-        message for NUL characters in every text field."""
+        message for NUL characters in every text field, plain ones for every form."""
         # Imported here: models may not be imported before the app registry is ready.
         from django.contrib.auth.signals import user_logged_out
         from django.db.models.signals import post_save, pre_save
@@ -29,3 +29,7 @@ class CoreConfig(AppConfig):
         # validator (PostgreSQL cannot store them); Django's own Chinese translation says
         # "empty string", which misleads, so the message is set once for all of them here.
         ProhibitNullCharactersValidator.message = NUL_REFUSAL
+        # Plain Chinese for Django's form messages (core/forms.py).
+        from jiuzhu.core.forms import use_plain_messages
+
+        use_plain_messages()

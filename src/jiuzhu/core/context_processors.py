@@ -17,6 +17,7 @@ NAVIGATION: list[tuple[str, str, Capability | None]] = [
     ("抽查", "cases:spot_checks", Capability.SPOT_CHECK),
     ("经济状况核对", "verification:jobs", Capability.VIEW_VERIFICATION),
     ("核对数据导入", "verification:extracts", Capability.IMPORT_EXTRACTS),
+    ("跨县重复核查", "cross_county", Capability.VIEW_HOUSEHOLDS),
     ("救助测算", "policy:calculator", Capability.VIEW_HOUSEHOLDS),
     ("救助标准", "policy:standards", Capability.MANAGE_STANDARDS),
     ("发放名册", "payments:list", Capability.VIEW_PAYROLL),

@@ -11,7 +11,7 @@ one of a hundred.
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
@@ -22,8 +22,9 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, QueryDict
+from django.utils import timezone
 
-Kind = Literal["text", "count", "fen", "yuan", "date"]
+Kind = Literal["text", "count", "fen", "yuan", "date", "month", "moment"]
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -34,8 +35,11 @@ class Column:
     field: str  # the value's path from the list's model (also what a click sorts by)
     kind: Kind = "text"
     total: bool = False  # summed in the export's totals row
-    choices: Mapping[str, str] | None = None  # a code's words (statuses, programmes)
+    choices: Mapping[Any, str] | None = None  # a code's words (statuses, programmes)
     sortable: bool = True
+    # The cell as the page shows it when that is not the stored value (an ID number masked
+    # by the viewer's role, a line's bank reference from its number): written as text.
+    shown: Callable[[Any], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -116,14 +120,16 @@ def _cell(value: Any, column: Column) -> Any:
     kind = column.kind
     if value is None:
         return None
+    if column.shown is not None:
+        return column.shown(value)
     if column.choices is not None:
         return column.choices.get(value, value)
     if kind == "fen":
         return round(int(value) / 100, 2)
     if kind == "yuan":
         return float(Decimal(value))
-    if kind == "date" and isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
+    if kind in ("date", "month", "moment") and isinstance(value, dt.datetime):
+        return timezone.localtime(value).replace(tzinfo=None) if value.tzinfo else value
     return value
 
 
@@ -145,6 +151,8 @@ def xlsx_response(
             "yuan": book.add_format({"num_format": "#,##0.00"}),
             "count": book.add_format({"num_format": "#,##0"}),
             "date": book.add_format({"num_format": 'yyyy"年"m"月"d"日"'}),
+            "month": book.add_format({"num_format": 'yyyy"年"m"月"'}),
+            "moment": book.add_format({"num_format": 'yyyy"年"m"月"d"日" hh:mm'}),
         }
         sheet.write_string(0, 0, title, bold)
         for position, column in enumerate(columns):
@@ -157,7 +165,7 @@ def xlsx_response(
                 value = _cell(row[position], column)
                 if value is None or value == "":
                     continue
-                if column.kind == "text":
+                if column.kind == "text" or column.shown is not None:
                     sheet.write_string(number, position, str(value))
                 else:
                     sheet.write(number, position, value, formats[column.kind])

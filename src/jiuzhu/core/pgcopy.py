@@ -28,6 +28,8 @@ def _width(pg_type: str) -> int:
         return INTEGER_WIDTHS[pg_type]
     if pg_type == "date":
         return 4
+    if pg_type == "boolean":
+        return 1
     if pg_type.startswith(("varchar", "text")):
         return 0
     raise ValueError(f"binary COPY does not encode {pg_type}")
@@ -37,6 +39,8 @@ def _integers(column: pa.Array, pg_type: str) -> np.ndarray:
     if pg_type == "date":  # days since PostgreSQL's epoch
         days = column.cast(pa.int32()).fill_null(0).to_numpy(zero_copy_only=False)
         return days.astype(np.int64) - POSTGRES_EPOCH_DAYS
+    if pg_type == "boolean":  # one byte, 0 or 1
+        column = column.cast(pa.int8())
     return column.fill_null(0).to_numpy(zero_copy_only=False)
 
 

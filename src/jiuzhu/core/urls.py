@@ -29,6 +29,7 @@ urlpatterns = [
     path("two-factor/enrol/", two_factor_views.enrol, name="two_factor_enrol"),
     path("two-factor/recovery-codes/", two_factor_views.renew_codes, name="two_factor_codes"),
     path("two-factor/disable/", two_factor_views.disable, name="two_factor_disable"),
+    path("security/tokens/new/", security_views.partner_token_new, name="partner_token_new"),
     path(
         "security/tokens/<int:token_id>/revoke/",
         security_views.token_revoke,

@@ -212,6 +212,9 @@ class PayrollLine(models.Model):
     programme = models.CharField(max_length=16, choices=Programme.choices)
     # The persons the recipient covered that month (保障人数), for the monthly statistics.
     members = models.PositiveSmallIntegerField(default=1)
+    # The household's first regular line in its programme in this payroll: the monthly
+    # statistics count households by summing it, not by a distinct count over the lines.
+    household_first = models.BooleanField(default=False)
     region_code = models.CharField(max_length=12)
     reason = models.SmallIntegerField(choices=Reason.choices)
     share_permille = models.PositiveSmallIntegerField(default=1000)

@@ -14,11 +14,13 @@ from jiuzhu.cases.models import Recipient, RecipientStatus
 from jiuzhu.core.models import User
 from jiuzhu.core.money import format_yuan
 from jiuzhu.core.months import add_months, long_month
+from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.payments.models import (
     AccountReview,
     BankAccount,
+    ClaimStatus,
     LineKind,
     PaymentFile,
     Payroll,
@@ -81,6 +83,30 @@ def without_account(payroll: Payroll) -> tuple[int, int]:
 
 def lines_of(payroll: Payroll) -> QuerySet[PayrollLine]:
     return PayrollLine.objects.of_payroll(payroll.pk).order_by("id")
+
+
+LINE_PROBLEMS = {"no_account": "无账户", "failed": "发放失败", "no_result": "尚无回盘"}
+
+
+def lines_filtered(
+    payroll: Payroll, kind: str = "", programme: str = "", name: str = "", problem: str = ""
+) -> QuerySet[PayrollLine]:
+    """A payroll's lines of a kind and programme, payees whose name holds `name`, and
+    those with a problem (LINE_PROBLEMS); an unknown value filters nothing."""
+    lines = lines_of(payroll).select_related("result")
+    if kind in LineKind.values:
+        lines = lines.filter(kind=kind)
+    if programme in Programme.values:
+        lines = lines.filter(programme=programme)
+    if name:
+        lines = lines.filter(payee_name__contains=name)
+    if problem == "no_account":
+        lines = lines.filter(account_id__isnull=True, institution_id__isnull=True)
+    elif problem == "failed":
+        lines = lines.filter(result__status=ResultStatus.FAILED)
+    elif problem == "no_result":
+        lines = lines.filter(result__isnull=True)
+    return lines
 
 
 def previous_regular(payroll: Payroll) -> Payroll | None:
@@ -197,6 +223,21 @@ def claims_in_scope(user: User) -> QuerySet[RecoveryClaim]:
         .annotate(repaid=Sum("repayments__amount_fen"))
         .select_related("household", "created_by")
     )
+
+
+def claims_filtered(
+    user: User, status: str = "", programme: str = "", household: str = ""
+) -> QuerySet[RecoveryClaim]:
+    """The area's claims of a status and programme, of households whose number holds
+    `household`; an unknown value filters nothing. Newest first."""
+    claims = claims_in_scope(user).order_by("-pk")
+    if status in ClaimStatus.values:
+        claims = claims.filter(status=status)
+    if programme in Programme.values:
+        claims = claims.filter(programme=programme)
+    if household:
+        claims = claims.filter(household__number__contains=household)
+    return claims
 
 
 def claim_for(user: User, claim_id: int | str) -> RecoveryClaim | None:

@@ -7,26 +7,34 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
-from openpyxl import Workbook
 
-from jiuzhu.core import tasks
+from jiuzhu.core import lists, tasks
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import posted, refusals_shown
 from jiuzhu.core.idnumber import mask
 from jiuzhu.core.models import User
-from jiuzhu.core.money import format_yuan, parse_yuan, plain_yuan
+from jiuzhu.core.money import format_yuan, parse_yuan
 from jiuzhu.core.months import parse_month
 from jiuzhu.core.permissions import found_or_404, page_object, require_page
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.payments import files, selectors, services
-from jiuzhu.payments.models import BankAccount, FileFormat, LineKind, PaymentFile, Payroll, Reason
+from jiuzhu.payments.models import (
+    BankAccount,
+    ClaimStatus,
+    FileFormat,
+    LineKind,
+    PaymentFile,
+    Payroll,
+    Reason,
+    ResultStatus,
+    line_ref,
+)
 from jiuzhu.payments.payroll import Rules
 from jiuzhu.payments.workflow import PayrollAction, offered
 from jiuzhu.policy import selectors as policy_selectors
@@ -207,63 +215,74 @@ def payroll_act(request: HttpRequest, payroll_id: int, action: str) -> HttpRespo
     return redirect("payments:detail", payroll.pk)
 
 
-@login_required
-def payroll_lines(request: HttpRequest, payroll_id: int) -> HttpResponse:
-    """A payroll's lines, 100 a page, ID numbers masked by the viewer's role."""
-    user, payroll = _payroll_page(request, payroll_id)
-    page = Paginator(selectors.lines_of(payroll).select_related("result"), 100).get_page(
-        request.GET.get("page")
+def _line_columns(payroll: Payroll, user: User) -> list[lists.Column]:
+    """The lines' columns: the bank reference from the line number, the ID number masked
+    by the viewer's role (core/roles.py ID_VISIBILITY)."""
+    visibility = user.id_visibility
+    return [
+        lists.Column("参考号", "line_no", shown=lambda no: line_ref(payroll.pk, no)),
+        lists.Column("类型", "kind", choices=dict(LineKind.choices)),
+        lists.Column("所属月份", "for_month", "month"),
+        lists.Column("姓名", "payee_name"),
+        lists.Column("身份证号", "id_number", sortable=False, shown=lambda n: mask(n, visibility)),
+        lists.Column("救助项目", "programme", choices=dict(Programme.choices)),
+        lists.Column("应发（元）", "amount_fen", "fen", total=True),
+        lists.Column("抵扣（元）", "recovery_fen", "fen", total=True),
+        lists.Column("实发（元）", "net_fen", "fen", total=True),
+        lists.Column("说明", "reason", choices=dict(Reason.choices)),
+        lists.Column("开户银行", "bank"),
+        lists.Column("回盘", "result__status", choices=dict(ResultStatus.choices)),
+    ]
+
+
+def _lines_xlsx(payroll: Payroll, columns: list[lists.Column], lines: Any) -> FileResponse:
+    return lists.xlsx_response(
+        f"payroll_{payroll.pk}",
+        f"发放名册_{payroll.town.name}_{payroll.month:%Y%m}",
+        columns,
+        lines,
     )
+
+
+@login_required
+def payroll_lines(request: HttpRequest, payroll_id: int) -> HttpResponseBase:
+    """A payroll's lines, 100 a page: filtered, sorted by a column, exported as filtered."""
+    user, payroll = _payroll_page(request, payroll_id)
+    columns = _line_columns(payroll, user)
+    chosen = {
+        name: request.GET.get(name, "").strip()[:40]
+        for name in ("kind", "programme", "q", "problem")
+    }
+    lines = selectors.lines_filtered(
+        payroll, chosen["kind"], chosen["programme"], chosen["q"], chosen["problem"]
+    )
+    sort = lists.sorting(request, columns)
+    lines = lists.sorted_rows(lines, columns, sort)
+    if request.GET.get("format") == "xlsx":
+        return _lines_xlsx(payroll, columns, lines)
     return render(
         request,
         "payments/lines.html",
-        {"payroll": payroll, "page": page, "visibility": user.id_visibility},
+        {
+            "payroll": payroll,
+            "page": lists.page(request, lines, 100),
+            "visibility": user.id_visibility,
+            "headers": lists.headers(request, columns, sort),
+            "query_string": lists.page_query(request),
+            "export": lists.export_query(request),
+            "chosen": chosen,
+            "kinds": LineKind.choices,
+            "programmes": Programme.choices,
+            "problems": list(selectors.LINE_PROBLEMS.items()),
+        },
     )
 
 
 @login_required
 def payroll_export(request: HttpRequest, payroll_id: int) -> FileResponse:
-    """The lines as Excel for the town's records (ID numbers masked by the viewer's role)."""
+    """All the lines as Excel for the town's records (ID numbers masked by role)."""
     user, payroll = _payroll_page(request, payroll_id)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("发放名册")
-    sheet.append(
-        [
-            "参考号",
-            "类型",
-            "所属月份",
-            "姓名",
-            "身份证号",
-            "救助项目",
-            "应发",
-            "抵扣",
-            "实发",
-            "说明",
-            "开户银行",
-        ]
-    )
-    visibility = user.id_visibility
-    for line in selectors.lines_of(payroll).iterator(chunk_size=10_000):
-        sheet.append(
-            [
-                line.ref,
-                line.get_kind_display(),
-                f"{line.for_month:%Y-%m}",
-                line.payee_name,
-                mask(line.id_number, visibility),
-                line.get_programme_display(),
-                plain_yuan(line.amount_fen),
-                plain_yuan(line.recovery_fen),
-                plain_yuan(line.net_fen),
-                Reason(line.reason).label,
-                line.bank,
-            ]
-        )
-    return FileResponse(
-        files.spooled_workbook(book.save),
-        as_attachment=True,
-        filename=f"发放名册_{payroll.town.name}_{payroll.month:%Y%m}.xlsx",
-    )
+    return _lines_xlsx(payroll, _line_columns(payroll, user), selectors.lines_of(payroll))
 
 
 @login_required
@@ -316,9 +335,21 @@ def accounts(request: HttpRequest, household_id: int) -> HttpResponse:
     )
 
 
+CLAIM_COLUMNS = [
+    lists.Column("户号", "household__number"),
+    lists.Column("救助项目", "programme", choices=dict(Programme.choices)),
+    lists.Column("多发起始月份", "from_month", "month"),
+    lists.Column("多发截止月份", "to_month", "month"),
+    lists.Column("追回金额（元）", "amount_fen", "fen", total=True),
+    lists.Column("已追回（元）", "repaid", "fen", total=True),
+    lists.Column("状态", "status", choices=dict(ClaimStatus.choices)),
+    lists.Column("原因", "reason"),
+]
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
-def claims(request: HttpRequest) -> HttpResponse:
+def claims(request: HttpRequest) -> HttpResponseBase:
     """Recovery claims of the area, and recording a new one."""
     user = require_page(request, Capability.VIEW_PAYROLL)
     if request.method == "POST":
@@ -344,11 +375,22 @@ def claims(request: HttpRequest) -> HttpResponse:
             messages.success(request, "已登记多发追回。")
             return redirect("payments:claim", claim.pk)
         return redirect("payments:claims")
+    chosen = {name: request.GET.get(name, "").strip()[:40] for name in ("status", "programme", "q")}
+    claims = selectors.claims_filtered(user, chosen["status"], chosen["programme"], chosen["q"])
+    sort = lists.sorting(request, CLAIM_COLUMNS)
+    claims = lists.sorted_rows(claims, CLAIM_COLUMNS, sort)
+    if request.GET.get("format") == "xlsx":
+        return lists.xlsx_response("recovery_claims", "多发追回", CLAIM_COLUMNS, claims)
     return render(
         request,
         "payments/claims.html",
         {
-            "claims": selectors.claims_in_scope(user)[:200],
+            "page": lists.page(request, claims),
+            "headers": lists.headers(request, CLAIM_COLUMNS, sort),
+            "query_string": lists.page_query(request),
+            "export": lists.export_query(request),
+            "chosen": chosen,
+            "statuses": ClaimStatus.choices,
             "programmes": Programme.choices,
             "can_prepare": user.can(Capability.PREPARE_PAYROLL),
         },

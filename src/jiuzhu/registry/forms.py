@@ -22,6 +22,7 @@ class VillageField(forms.ModelChoiceField):
     """A village select grouped by town."""
 
     def __init__(self, queryset: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("empty_label", "请选择")
         super().__init__(queryset=queryset.select_related("parent"), **kwargs)
 
     def label_from_instance(self, obj: Region) -> str:
@@ -55,6 +56,10 @@ class HouseholdForm(forms.Form):
         assert isinstance(registered, VillageField) and isinstance(residence, VillageField)
         registered.queryset = regions_in_scope(user, RegionLevel.VILLAGE)
         residence.queryset = villages_of_county()
+        only = list(registered.queryset[:2])
+        if len(only) == 1:  # a village coordinator: their village, preselected
+            for name in ("registered_region", "residence_region"):
+                self.initial.setdefault(name, only[0].pk)
 
     def to_input(self, members: list[services.MemberInput]) -> services.HouseholdInput:
         return _input(services.HouseholdInput, self.cleaned_data, members=members)

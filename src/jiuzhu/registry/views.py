@@ -173,7 +173,11 @@ def add_member_view(request: HttpRequest, household_id: int) -> HttpResponse:
     user, household = _household(request, household_id)
     form = MemberForm(
         request.POST or None,
-        initial={"residence_region": household.residence_region, "relation": "child"},
+        initial={
+            "residence_region": household.residence_region,
+            "registered_region": household.registered_region,  # not "outside the county"
+            "relation": "child",
+        },
     )
     if request.method == "POST" and form.is_valid():
         with refusals_shown(request, form):

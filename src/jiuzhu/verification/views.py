@@ -12,13 +12,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from openpyxl import Workbook
 
-from jiuzhu.core import tasks
+from jiuzhu.core import lists, tasks
 from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import User
 from jiuzhu.core.permissions import found_or_404, page_object, require_page
@@ -28,7 +28,7 @@ from jiuzhu.core.services import log_access
 from jiuzhu.registry.selectors import household_by_number
 from jiuzhu.verification import jobs, selectors, services
 from jiuzhu.verification.matching import REASONS
-from jiuzhu.verification.models import Engine, JobStatus, VerificationJob
+from jiuzhu.verification.models import Conclusion, Engine, JobStatus, VerificationJob
 from jiuzhu.verification.sources import SOURCE_CHOICES, SOURCES
 
 
@@ -146,21 +146,48 @@ def _stale(job: VerificationJob) -> bool:
     )
 
 
+REPORT_COLUMNS = [
+    lists.Column("户号", "household__number"),
+    lists.Column("结论", "conclusion", choices=dict(Conclusion.choices)),
+    lists.Column("核实月收入（元）", "income_fen", "fen"),
+    lists.Column("申报月收入（元）", "declared_income_fen", "fen"),
+    lists.Column("金融资产（元）", "financial_fen", "fen"),
+    lists.Column("车辆", "vehicles", "count", total=True),
+    lists.Column("房产", "houses", "count", total=True),
+    lists.Column("工商登记", "businesses", "count", total=True),
+]
+
+
 @login_required
-def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
-    """A job's summary by town and its households with findings (access logged)."""
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponseBase:
+    """A job's summary by town and its households with findings (access logged): filtered
+    by conclusion, sorted by a column, paged, exported as filtered."""
     user, job = _job_or_404(request, job_id)
     log_access(user, "page", "VerificationJob", job.pk, None, request)
-    page = Paginator(selectors.households_with_findings(user, job), 50).get_page(
-        request.GET.get("page")
-    )
+    conclusion = request.GET.get("conclusion", "")
+    reports = selectors.households_with_findings(user, job).select_related("household")
+    if conclusion in (Conclusion.NEEDS_EXPLANATION, Conclusion.OVER_LIMIT):
+        reports = reports.filter(conclusion=conclusion)
+    sort = lists.sorting(request, REPORT_COLUMNS)
+    reports = lists.sorted_rows(reports, REPORT_COLUMNS, sort)
+    if request.GET.get("format") == "xlsx":
+        return lists.xlsx_response(
+            f"verification_{job.pk}_findings", "有发现的家庭", REPORT_COLUMNS, reports
+        )
     return render(
         request,
         "verification/job.html",
         {
             "job": job,
             "towns": selectors.summary_by_town(user, job),
-            "page": page,
+            "page": lists.page(request, reports),
+            "headers": lists.headers(request, REPORT_COLUMNS, sort),
+            "query_string": lists.page_query(request),
+            "export": lists.export_query(request),
+            "conclusion": conclusion,
+            "conclusions": [
+                (c.value, c.label) for c in (Conclusion.NEEDS_EXPLANATION, Conclusion.OVER_LIMIT)
+            ],
             "stale": _stale(job),
             "can_run": user.can(Capability.RUN_VERIFICATION),
         },

@@ -6,6 +6,7 @@ import itertools
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.db import connection
@@ -14,7 +15,7 @@ from psycopg.copy import QueuedLibpqWriter
 from jiuzhu.core import pgcopy
 from jiuzhu.payments.models import PayrollLine, line_id
 from jiuzhu.payments.payroll.amounts import Lines
-from jiuzhu.payments.payroll.codes import KINDS, PROGRAMMES
+from jiuzhu.payments.payroll.codes import KINDS, PROGRAMMES, KindCode
 from jiuzhu.payments.payroll.guard import insert_guard_lifted
 from jiuzhu.payments.payroll.reading import DETAIL_COLUMNS, Recipients
 
@@ -23,8 +24,22 @@ KIND_VALUES = np.array([kind.value for kind in KINDS], dtype=object)
 PROGRAMME_VALUES = np.array(PROGRAMMES, dtype=object)
 
 
+def household_first(lines: Lines) -> npt.NDArray[np.bool_]:
+    """True on each household's first regular line in a programme (see the model)."""
+    first = np.zeros(lines.n, dtype=bool)
+    regular = np.flatnonzero(lines.kind == KindCode.REGULAR)
+    key = lines.hid[regular] * len(PROGRAMMES) + lines.programme[regular]
+    first[regular[np.unique(key, return_index=True)[1]]] = True
+    return first
+
+
 def _line_batch(
-    payroll_id: int, lines: Lines, recipients: Recipients, first_line_no: int, rows: slice
+    payroll_id: int,
+    lines: Lines,
+    recipients: Recipients,
+    first_line_no: int,
+    rows: slice,
+    first: npt.NDArray[np.bool_],
 ) -> pa.RecordBatch:
     """The lines in `rows` as they are stored, with their payees' snapshot."""
     n = len(range(*rows.indices(lines.n)))
@@ -45,6 +60,7 @@ def _line_batch(
             "payee_id": pa.array(lines.payee[rows]),
             "programme": pa.array(PROGRAMME_VALUES[lines.programme[rows]]),
             "members": pa.array(lines.members[rows]),
+            "household_first": pa.array(first[rows]),
             "reason": pa.array(lines.reason[rows]),
             "share_permille": pa.array(lines.share[rows]),
             "amount_fen": pa.array(lines.amount[rows]),
@@ -79,9 +95,14 @@ def _copy_lines(
 ) -> None:
     """PostgreSQL: binary COPY, each batch built, encoded and handed over while the server
     inserts the last."""
-    first = _line_batch(payroll_id, lines, recipients, first_line_no, slice(0, COPY_BATCH))
+    households = household_first(lines)
+    first = _line_batch(
+        payroll_id, lines, recipients, first_line_no, slice(0, COPY_BATCH), households
+    )
     rest = (
-        _line_batch(payroll_id, lines, recipients, first_line_no, slice(at, at + COPY_BATCH))
+        _line_batch(
+            payroll_id, lines, recipients, first_line_no, slice(at, at + COPY_BATCH), households
+        )
         for at in range(COPY_BATCH, lines.n, COPY_BATCH)
     )
     types, nullable = pgcopy.model_columns(PayrollLine)
@@ -106,7 +127,16 @@ def _insert_lines(
     the kind and the month, no recovery) goes in as a literal: each bound value costs per
     line. The line id is always bound, so that even a single line is one row to insert."""
     table = pa.Table.from_batches(
-        [_line_batch(payroll_id, lines, recipients, first_line_no, slice(0, lines.n))]
+        [
+            _line_batch(
+                payroll_id,
+                lines,
+                recipients,
+                first_line_no,
+                slice(0, lines.n),
+                household_first(lines),
+            )
+        ]
     )
     names, values, bound = [], [], []
     for name, column in zip(table.column_names, table.columns, strict=True):
@@ -135,6 +165,8 @@ def _one_value(column: pa.ChunkedArray) -> bool:
 def _sql_literal(value: Any) -> str:
     if value is None:
         return "NULL"
+    if isinstance(value, bool):
+        return str(int(value))
     if isinstance(value, int):
         return str(value)
     return "'" + str(value).replace("'", "''") + "'"  # text, or a date as ISO text
