@@ -8,4 +8,4 @@ class OversightConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the risk scan's background task kind (core.tasks looks kinds up by name).
-        from jiuzhu.oversight import risk  # noqa: F401
+        from jiuzhu.oversight import risk, tally  # noqa: F401
