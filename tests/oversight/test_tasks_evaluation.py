@@ -95,21 +95,23 @@ def test_evaluation_scores_each_town_from_the_data(ov_staff, dong_e, meigui, don
     # Weights (2026 on) 0.15 decisions, 0.1 complaints, 0.1 reviews, 0.1 coverage, 0.05
     # roster, 0.05 usage count (the others had nothing due):
     # 100 × (0.15 × 0.5 + 0.1 × 1 + 0.1 × 0.5 + 0 + 0 + 0) / 0.55 − 2 = 38.9
-    assert dong.score == Decimal("43.0")
-    assert scores[meigui.code].score == Decimal("100.0")  # nothing due, no errors
+    assert dong.score == Decimal("38.9")
+    # 玫瑰镇: nothing due but its staff posts, none filled.
+    assert scores[meigui.code].score == Decimal("0.0")
     ranked = evaluation.evaluate(admin, year).scores
-    assert [row.town.code for row in ranked] == [meigui.code, dong_e.code]
+    assert [row.town.code for row in ranked] == [dong_e.code, meigui.code]
     assert evaluation.evaluate(ov_staff["assistant"], year).scores == []
 
     response = client_for(admin).get(reverse("oversight:evaluation"), {"year": year})
-    assert "62.3" in response.content.decode()
+    page = response.content.decode()
+    assert "38.9" in page and "数据统计至" in page and "平台使用率 5%" in page
     export = client_for(admin).get(
         reverse("oversight:evaluation"), {"year": year, "format": "xlsx"}
     )
     book = load_workbook(io.BytesIO(export.content))
     rows = list(book.worksheets[0].iter_rows(values_only=True))
-    assert rows[0][0] == "镇（街道）" and rows[2][0] == "东阿镇" and rows[2][-1] == 38.9
-    assert rows[2][1:7] == ("50.0%", None, None, "100.0%", None, "50.0%")  # nothing due: blank
+    assert rows[0][0] == "镇（街道）" and rows[1][0] == "东阿镇" and rows[1][-1] == 38.9
+    assert rows[1][1:7] == ("50.0%", None, None, "100.0%", None, "50.0%")  # nothing due: blank
     months = list(book.worksheets[1].iter_rows(values_only=True))
     decisions = next(r for r in months if r[:2] == ("东阿镇", "审核确认按时办结"))
     assert decisions[2 + timezone.localdate().month - 1] == "1/2" and decisions[-2:] == (1, 2)
