@@ -183,7 +183,7 @@ def run_evaluation(size: int) -> None:
                 [village.parent.code, dt.date(2026, 1, 1)],
             )
             cursor.execute(
-                "INSERT INTO outreach_visittarget (person_id, household_id, \"group\", "
+                'INSERT INTO outreach_visittarget (person_id, household_id, "group", '
                 "village_id, village_code, since, end_reason, last_visited_on, created_by_id) "
                 "SELECT h.i * 4 + 1, h.i, 'elderly_alone', %s, %s, %s, '', "
                 "CASE WHEN h.i %% 3 = 0 THEN NULL ELSE %s END, %s "

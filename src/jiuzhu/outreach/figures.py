@@ -49,7 +49,9 @@ def leads_triaged(year: int) -> dict[tuple[str, int], tuple[int, int]]:
     those triaged by it."""
     in_time = ~Q(status=LeadStatus.OPEN) & Q(triaged_at__date__lte=F("triage_due"))
     rows = (
-        Lead.objects.filter(triage_due__gte=dt.date(year, 1, 1), triage_due__lt=dt.date(year + 1, 1, 1))
+        Lead.objects.filter(
+            triage_due__gte=dt.date(year, 1, 1), triage_due__lt=dt.date(year + 1, 1, 1)
+        )
         .annotate(month=ExtractMonth("triage_due"))
         .values_list("region_code", "month")
         .annotate(due=Count("pk"), done=Count("pk", filter=in_time))

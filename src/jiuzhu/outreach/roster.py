@@ -166,9 +166,7 @@ def gaps(user: User, today: dt.date) -> list[Gap]:
     )
 
 
-def gaps_of(
-    regions: QuerySet[Region], entries: QuerySet[RosterEntry], today: dt.date
-) -> list[Gap]:
+def gaps_of(regions: QuerySet[Region], entries: QuerySet[RosterEntry], today: dt.date) -> list[Gap]:
     """`regions`, post by post, against what the policy requires, counting `entries`."""
     staffing = Staffing.on(today)
     present: dict[tuple[int, str], int] = {}

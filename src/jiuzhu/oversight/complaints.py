@@ -23,13 +23,13 @@ from jiuzhu.core.permissions import require, require_area
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import log_access, record_audit
 from jiuzhu.core.workdays import add_working_days
+from jiuzhu.oversight.follow_ups import ClaimInput, open_follow_ups
 from jiuzhu.oversight.models import (
     Complaint,
     ComplaintCategory,
     ComplaintChannel,
     ComplaintStatus,
     Finding,
-    FollowUp,
     FollowUpKind,
 )
 from jiuzhu.oversight.parameters import Supervision
@@ -263,9 +263,15 @@ def add_note(actor: User, complaint: Complaint, text: str) -> Complaint:
 
 
 def conclude(
-    actor: User, complaint: Complaint, finding: str, conclusion: str, follow_ups: list[str]
+    actor: User,
+    complaint: Complaint,
+    finding: str,
+    conclusion: str,
+    follow_ups: list[str],
+    claim: ClaimInput | None = None,
 ) -> Complaint:
-    """The handler's finding and decision, with the follow-up actions it sets off."""
+    """The handler's finding and decision, with the follow-up actions it sets off (opened
+    in cases and payments, oversight/follow_ups.py)."""
     _require_handler(actor, complaint, ComplaintStatus.ASSIGNED)
     if finding not in Finding.values:
         raise DomainError("请选择调查结论。", field="finding")
@@ -275,14 +281,15 @@ def conclude(
     if finding == Finding.UNFOUNDED and follow_ups:
         raise DomainError("反映不属实时不需要后续措施。", field="follow_ups")
     with transaction.atomic():
+        # The follow-ups first: one refused leaves the complaint untouched, also in memory.
+        open_follow_ups(
+            actor, complaint, follow_ups, f"投诉举报{complaint.number}：{conclusion}", claim
+        )
         complaint.finding = finding
         complaint.conclusion = conclusion
         complaint.concluded_at = timezone.now()
         complaint.status = ComplaintStatus.CONCLUDED
         complaint.save(update_fields=["finding", "conclusion", "concluded_at", "status"])
-        FollowUp.objects.bulk_create(
-            [FollowUp(complaint=complaint, kind=kind, created_by=actor) for kind in follow_ups]
-        )
         record_audit(
             actor, "conclude_complaint", complaint, {"finding": finding, "follow_ups": follow_ups}
         )

@@ -82,7 +82,9 @@ def evaluate(user: User, year: int) -> Evaluation:
     towns = Region.objects.filter(
         level=RegionLevel.TOWN, code__startswith=user.scope_prefix
     ).order_by("code")
-    rows = EvaluationTally.objects.filter(year=year, town_code__startswith=user.scope_prefix[:TOWN_PREFIX])
+    rows = EvaluationTally.objects.filter(
+        year=year, town_code__startswith=user.scope_prefix[:TOWN_PREFIX]
+    )
     stamp = rows.aggregate(as_of=Min("as_of"), at=Max("computed_at"))
     cells: dict[str, dict[str, list[tuple[int, int]]]] = {}
     for town, indicator, month, done, due in rows.values_list(

@@ -367,7 +367,9 @@ class Evidence(models.Model):
         ordering = ["uploaded_at", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(complaint__isnull=False, alert__isnull=True, dishonesty__isnull=True)
+                condition=models.Q(
+                    complaint__isnull=False, alert__isnull=True, dishonesty__isnull=True
+                )
                 | models.Q(complaint__isnull=True, alert__isnull=False, dishonesty__isnull=True)
                 | models.Q(complaint__isnull=True, alert__isnull=True, dishonesty__isnull=False),
                 name="evidence_of_one_thing",

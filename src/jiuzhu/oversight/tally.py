@@ -37,6 +37,7 @@ from jiuzhu.core.models import Region, RegionLevel, Task, User
 from jiuzhu.core.permissions import require
 from jiuzhu.core.roles import Capability
 from jiuzhu.funds.models import Budget, Level
+from jiuzhu.outreach import figures
 from jiuzhu.oversight.models import (
     Alert,
     AlertStatus,
@@ -45,7 +46,6 @@ from jiuzhu.oversight.models import (
     EvaluationTally,
     FaultToleranceRecord,
 )
-from jiuzhu.outreach import figures
 from jiuzhu.payments.selectors import paid_by_month
 
 TOWN_PREFIX = 9
@@ -169,7 +169,9 @@ def _recipients(as_of: dt.date) -> dict[str, Cells]:
         .values_list("region_code")
         .annotate(
             due=Count("pk"),
-            reviewed=Count("pk", filter=Q(next_review_on__isnull=True) | Q(next_review_on__gte=as_of)),
+            reviewed=Count(
+                "pk", filter=Q(next_review_on__isnull=True) | Q(next_review_on__gte=as_of)
+            ),
             platform=Count("pk", filter=Q(case__decided_by__isnull=False)),
             households=Count("household_id", distinct=True),
             monitored=Count("household_id", distinct=True, filter=Q(listed=True)),
@@ -217,9 +219,8 @@ def tally_year(actor: User, year: int, today: dt.date | None = None) -> int:
     as_of = min(today, dt.date(year, 12, 31))
     cells = count(year, as_of)
     towns = {
-        _town(code) for code in Region.objects.filter(level=RegionLevel.TOWN).values_list(
-            "code", flat=True
-        )
+        _town(code)
+        for code in Region.objects.filter(level=RegionLevel.TOWN).values_list("code", flat=True)
     }
     now = timezone.now()
     rows = [

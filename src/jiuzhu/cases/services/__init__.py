@@ -80,6 +80,7 @@ from jiuzhu.cases.services.routing import (
     town_of,
 )
 from jiuzhu.cases.services.spot_checks import record_spot_check, select_spot_checks
+from jiuzhu.cases.services.supervision import request_review
 from jiuzhu.cases.services.verification_bridge import (
     check_case_authorisation,
     record_case_authorisation,
@@ -130,6 +131,7 @@ __all__ = [
     "refuse_intake",
     "reinstate",
     "reject",
+    "request_review",
     "request_verification",
     "require_text",
     "reseal_documents",

@@ -20,6 +20,7 @@ from jiuzhu.oversight.models import (
 )
 from jiuzhu.oversight.rules import RULE_LABELS
 from jiuzhu.oversight.views.common import PAGE_SIZE, town_names, whole_number
+from jiuzhu.oversight.views.complaints import posted_claim
 from jiuzhu.registry.selectors import households_in_scope
 
 
@@ -77,7 +78,7 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             "candidates": selectors.alert_handler_candidates(user, alert),
             "can_conclude": alert.handler_id == user.pk and alert.status == AlertStatus.ASSIGNED,
             "conclusions": AlertConclusion.choices,
-            "follow_ups": alert.follow_ups.all(),
+            "follow_ups": alert.follow_ups.select_related("case", "claim"),
         },
     )
 
@@ -97,8 +98,13 @@ def alert_act(request: HttpRequest, alert_id: int) -> HttpResponse:
                 risk.assign_alert(user, alert, handler)
                 messages.success(request, "已分派。")
         elif action == "conclude":
+            conclusion = request.POST.get("conclusion", "")
             risk.conclude_alert(
-                user, alert, request.POST.get("conclusion", ""), request.POST.get("note", "")
+                user,
+                alert,
+                conclusion,
+                request.POST.get("note", ""),
+                posted_claim(request, conclusion == AlertConclusion.RECOVERY),
             )
             messages.success(request, "预警已办结。")
         else:

@@ -17,6 +17,7 @@ from jiuzhu.core.permissions import found_or_404, require_page
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import regions_in_scope
 from jiuzhu.oversight import complaints, selectors
+from jiuzhu.oversight.follow_ups import ClaimInput
 from jiuzhu.oversight.models import (
     Complaint,
     ComplaintCategory,
@@ -123,7 +124,7 @@ def complaint_detail(request: HttpRequest, complaint_id: int) -> HttpResponse:
             "complainant_name": name,
             "complainant_phone": phone,
             "notes": complaint.notes.select_related("author"),
-            "follow_ups": complaint.follow_ups.all(),
+            "follow_ups": complaint.follow_ups.select_related("case", "claim"),
             "can_assign": user.can(Capability.SUPERVISE)
             and complaint.status in (ComplaintStatus.RECEIVED, ComplaintStatus.ASSIGNED),
             "candidates": selectors.handler_candidates(user, complaint),
@@ -150,13 +151,22 @@ def _note(request: HttpRequest, user: User, complaint: Complaint) -> str:
     return "调查情况已记录。"
 
 
+def posted_claim(request: HttpRequest, wanted: bool) -> ClaimInput | None:
+    """The recovery claim's fields of a conclusion form, when a recovery is chosen."""
+    if not wanted:
+        return None
+    return ClaimInput.parse(*posted(request, "from_month", "to_month", "amount", "instalment"))
+
+
 def _conclude(request: HttpRequest, user: User, complaint: Complaint) -> str:
+    follow_ups = request.POST.getlist("follow_ups")
     complaints.conclude(
         user,
         complaint,
         request.POST.get("finding", ""),
         request.POST.get("conclusion", ""),
-        request.POST.getlist("follow_ups"),
+        follow_ups,
+        posted_claim(request, FollowUpKind.RECOVERY in follow_ups),
     )
     return "已办结，请答复反映人。"
 
