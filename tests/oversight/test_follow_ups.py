@@ -86,7 +86,7 @@ def test_a_founded_complaint_starts_a_review_and_records_a_claim(ov_staff, paid)
 
 
 def test_a_follow_up_refused_undoes_the_conclusion(ov_staff, paid):
-    household, recipient, complaint = paid
+    _, recipient, complaint = paid
     approver = ov_staff["approver"]
     with pytest.raises(DomainError, match=r"^追回多发资金请填写金额、月份和每月抵扣金额。$"):
         complaints.conclude(approver, complaint, "founded", "追回", ["case_review", "recovery"])
