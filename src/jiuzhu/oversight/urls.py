@@ -19,4 +19,5 @@ urlpatterns = [
     path("alerts/scan/", views.alert_scan, name="alert_scan"),
     path("alerts/<int:alert_id>/", views.alert_detail, name="alert"),
     path("alerts/<int:alert_id>/act/", views.alert_act, name="alert_act"),
+    path("evidence/<int:evidence_id>/", views.evidence_file, name="evidence"),
 ]

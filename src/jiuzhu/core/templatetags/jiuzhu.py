@@ -28,6 +28,8 @@ AUDIT_ACTIONS = {
     "reply_complaint": "答复投诉举报",
     "report_task": "报送任务进展",
     "resolve_objection": "处理失信异议",
+    "request_review": "监督发起复核",
+    "upload_evidence": "上传证据材料",
     "review_fault": "容错纠错复核",
     "risk_scan": "运行风险筛查",
     "add_contract": "登记购买服务合同",

@@ -19,7 +19,7 @@ from jiuzhu.oversight.models import (
     AlertStatus,
 )
 from jiuzhu.oversight.rules import RULE_LABELS
-from jiuzhu.oversight.views.common import PAGE_SIZE, town_names, whole_number
+from jiuzhu.oversight.views.common import PAGE_SIZE, evidence_added, town_names, whole_number
 from jiuzhu.oversight.views.complaints import posted_claim
 from jiuzhu.registry.selectors import households_in_scope
 
@@ -79,6 +79,8 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             "can_conclude": alert.handler_id == user.pk and alert.status == AlertStatus.ASSIGNED,
             "conclusions": AlertConclusion.choices,
             "follow_ups": alert.follow_ups.select_related("case", "claim"),
+            "files": alert.files.all(),
+            "can_upload": alert.status != AlertStatus.CONCLUDED,
         },
     )
 
@@ -97,6 +99,8 @@ def alert_act(request: HttpRequest, alert_id: int) -> HttpResponse:
             else:
                 risk.assign_alert(user, alert, handler)
                 messages.success(request, "已分派。")
+        elif action == "evidence":
+            messages.success(request, evidence_added(request, user, alert))
         elif action == "conclude":
             conclusion = request.POST.get("conclusion", "")
             risk.conclude_alert(

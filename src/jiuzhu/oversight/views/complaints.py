@@ -26,7 +26,7 @@ from jiuzhu.oversight.models import (
     Finding,
     FollowUpKind,
 )
-from jiuzhu.oversight.views.common import PAGE_SIZE, whole_number
+from jiuzhu.oversight.views.common import PAGE_SIZE, evidence_added, whole_number
 from jiuzhu.registry.selectors import household_by_number
 
 
@@ -94,6 +94,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                 phone=phone,
                 subject_text=subject,
                 evidence=evidence,
+                files=request.FILES.getlist("files"),
             )
             messages.success(request, f"已登记，编号 {complaint.number}。")
             return redirect("oversight:complaint", complaint.pk)
@@ -125,6 +126,8 @@ def complaint_detail(request: HttpRequest, complaint_id: int) -> HttpResponse:
             "complainant_phone": phone,
             "notes": complaint.notes.select_related("author"),
             "follow_ups": complaint.follow_ups.select_related("case", "claim"),
+            "files": complaint.files.all(),
+            "can_upload": complaint.status != ComplaintStatus.REPLIED,
             "can_assign": user.can(Capability.SUPERVISE)
             and complaint.status in (ComplaintStatus.RECEIVED, ComplaintStatus.ASSIGNED),
             "candidates": selectors.handler_candidates(user, complaint),
@@ -177,6 +180,7 @@ def _reply(request: HttpRequest, user: User, complaint: Complaint) -> str:
 
 
 COMPLAINT_STEPS: dict[str, Callable[[HttpRequest, User, Complaint], str]] = {
+    "evidence": evidence_added,
     "assign": _assign,
     "note": _note,
     "conclude": _conclude,

@@ -22,6 +22,7 @@ from jiuzhu.oversight.models import (
     DishonestyRecord,
     IntegrityStatus,
 )
+from jiuzhu.oversight.views.common import evidence_added
 from jiuzhu.registry.models import Household, Person
 from jiuzhu.registry.selectors import household_by_number
 
@@ -131,6 +132,8 @@ def integrity_record(request: HttpRequest, record_id: int) -> HttpResponse:
             and entry.objection_resolved is None,
             "can_publish": decider and entry.status == IntegrityStatus.NOTICE,
             "can_remove": decider and entry.status == IntegrityStatus.PUBLISHED,
+            "files": entry.files.all(),
+            "can_upload": entry.status not in (IntegrityStatus.REMOVED, IntegrityStatus.WITHDRAWN),
         },
     )
 
@@ -163,6 +166,7 @@ def _remove(request: HttpRequest, user: User, entry: DishonestyRecord) -> str:
 
 
 INTEGRITY_STEPS: dict[str, Callable[[HttpRequest, User, DishonestyRecord], str]] = {
+    "evidence": evidence_added,
     "decide": _decide,
     "object": _object,
     "resolve": _resolve,
