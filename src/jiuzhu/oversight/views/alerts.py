@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jiuzhu.core import tasks as core_tasks
@@ -42,6 +43,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "rule": rule,
             "rules": RULE_LABELS,
             "counts": selectors.alert_counts(user),
+            "over_time": selectors.alerts_over_time(user, timezone.localdate()),
             "towns": town_names(),
             "can_scan": user.can(Capability.SUPERVISE),
             "scans": selectors.recent_scans(user),
