@@ -87,17 +87,17 @@ def evaluate(user: User, year: int) -> Evaluation:
     )
     stamp = rows.aggregate(as_of=Min("as_of"), at=Max("computed_at"))
     cells: dict[str, dict[str, list[tuple[int, int]]]] = {}
-    for town, indicator, month, done, due in rows.values_list(
+    for code, indicator, month, done, due in rows.values_list(
         "town_code", "indicator", "month", "done", "due"
     ):
-        months = cells.setdefault(town, {}).setdefault(indicator, [(0, 0)] * 12)
-        months[month - 1] = (done, due)
+        cell = cells.setdefault(code, {}).setdefault(indicator, [(0, 0)] * 12)
+        cell[month - 1] = (done, due)
     scores = []
     for town in towns:
-        months = cells.get(town.code[:TOWN_PREFIX], {})
+        of_town = cells.get(town.code[:TOWN_PREFIX], {})
         row = TownScore(town)
         for code, _ in [*INDICATORS, (FAULTS, "")]:
-            by_month = months.get(code, [(0, 0)] * 12)
+            by_month = of_town.get(code, [(0, 0)] * 12)
             row.months[code] = by_month
             row.counts[code] = (sum(d for d, _ in by_month), sum(n for _, n in by_month))
         row.faults = row.counts[FAULTS][0]
