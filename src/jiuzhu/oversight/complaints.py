@@ -273,6 +273,20 @@ def add_note(actor: User, complaint: Complaint, text: str) -> Complaint:
     return complaint
 
 
+def link_household(actor: User, complaint: Complaint, household: Household | None) -> Complaint:
+    """The handler names the household the complaint turned out to be about (a public
+    complaint names none), so that a review or a recovery can follow."""
+    _require_handler(actor, complaint, ComplaintStatus.ASSIGNED)
+    if household is None:
+        raise DomainError("本辖区没有这个户编号。", field="household")
+    require_area(actor, household.registered_code)
+    with transaction.atomic():
+        complaint.subject_household = household
+        complaint.save(update_fields=["subject_household"])
+        record_audit(actor, "link_complaint_household", complaint, {"household": household.pk})
+    return complaint
+
+
 def conclude(
     actor: User,
     complaint: Complaint,

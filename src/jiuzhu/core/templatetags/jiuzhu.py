@@ -29,6 +29,7 @@ AUDIT_ACTIONS = {
     "report_task": "报送任务进展",
     "resolve_objection": "处理失信异议",
     "request_review": "监督发起复核",
+    "link_complaint_household": "投诉举报关联家庭",
     "upload_evidence": "上传证据材料",
     "review_fault": "容错纠错复核",
     "risk_scan": "运行风险筛查",

@@ -149,6 +149,14 @@ def _assign(request: HttpRequest, user: User, complaint: Complaint) -> str:
     return "已分派。"
 
 
+def _household(request: HttpRequest, user: User, complaint: Complaint) -> str:
+    number = request.POST.get("household", "").strip()
+    complaints.link_household(
+        user, complaint, household_by_number(user, number) if number else None
+    )
+    return "已关联涉及的家庭。"
+
+
 def _note(request: HttpRequest, user: User, complaint: Complaint) -> str:
     complaints.add_note(user, complaint, request.POST.get("text", ""))
     return "调查情况已记录。"
@@ -182,6 +190,7 @@ def _reply(request: HttpRequest, user: User, complaint: Complaint) -> str:
 COMPLAINT_STEPS: dict[str, Callable[[HttpRequest, User, Complaint], str]] = {
     "evidence": evidence_added,
     "assign": _assign,
+    "household": _household,
     "note": _note,
     "conclude": _conclude,
     "reply": _reply,
