@@ -171,3 +171,18 @@ def test_alert_conclusions_open_a_review_or_a_claim(ov_staff, paid):
         50000,
         "风险预警：隐瞒车辆，追回。",
     )
+
+
+def test_only_the_handler_names_the_household_of_their_area(ov_staff, dong_e, paid):
+    household, _, _ = paid
+    complaint = complaints.submit_public(
+        town=dong_e, category="eligibility", content="x", anonymous=True, source_ip="10.0.0.4"
+    )
+    complaints.assign(ov_staff["supervisor"], complaint, ov_staff["approver"])
+    with pytest.raises(PermissionError, match=r"^只有承办人可以办理这件投诉举报。$"):
+        complaints.link_household(ov_staff["supervisor"], complaint, household)
+    with pytest.raises(DomainError, match=r"^本辖区没有这个户编号。$"):
+        complaints.link_household(ov_staff["approver"], complaint, None)
+    complaints.link_household(ov_staff["approver"], complaint, household)
+    complaint.refresh_from_db()
+    assert complaint.subject_household == household
