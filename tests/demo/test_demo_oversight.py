@@ -9,7 +9,10 @@ from jiuzhu.oversight import selectors
 from jiuzhu.oversight.models import (
     Alert,
     Complaint,
+    EvaluationTally,
+    Evidence,
     FaultToleranceRecord,
+    FollowUp,
     RelativeDeclaration,
     TaskProgress,
 )
@@ -31,7 +34,10 @@ def test_seed_demo_fills_complaints_alerts_and_a_declared_relative():
     assert RelativeDeclaration.objects.count() == 1
     assert Alert.objects.filter(rule="staff_relative").count() == 1
     assert done.alerts == Alert.objects.count() > 0
-    assert Alert.objects.filter(status="concluded").count() == 1
+    concluded = Alert.objects.get(status="concluded")
+    (review,) = FollowUp.objects.filter(alert=concluded)
+    assert review.kind == "case_review" and review.case.household_id == concluded.household_id
+    assert Evidence.objects.get().complaint.channel == "website"
     assert done.dishonesty == 1 and len(selectors.public_blacklist(timezone.localdate())) == 1
     assert FaultToleranceRecord.objects.filter(tolerated=True).count() == 1
     assert TaskProgress.objects.count() == 4
@@ -39,3 +45,7 @@ def test_seed_demo_fills_complaints_alerts_and_a_declared_relative():
     page = client_for(supervisor).get("/oversight/complaints/?view=overdue")
     assert page.content.decode().count("已逾期") == 1
     assert client_for(supervisor).get("/oversight/alerts/").status_code == 200
+    year = timezone.localdate().year
+    assert EvaluationTally.objects.filter(year=year, indicator="decisions").exists()
+    page = client_for(supervisor).get("/oversight/evaluation/").content.decode()
+    assert "数据统计至" in page

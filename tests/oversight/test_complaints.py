@@ -74,7 +74,7 @@ def test_journey_assign_investigate_conclude_reply_texts_the_complainant(ov_staf
     complaint = public(dong_e)
     complaints.assign(supervisor, complaint, approver)
     complaints.add_note(approver, complaint, "入户核实，该户名下确有一辆轿车。")
-    complaints.conclude(approver, complaint, "founded", "停发低保并追回。", ["recovery"])
+    complaints.conclude(approver, complaint, "founded", "停发低保并追回。", ["discipline"])
     RecordingSmsBackend.outbox.clear()
     with pytest.raises(DomainError, match=r"^请填写答复内容。$"):
         complaints.reply(approver, complaint, " ")
@@ -85,7 +85,7 @@ def test_journey_assign_investigate_conclude_reply_texts_the_complainant(ov_staf
     complaints.reply(approver, complaint, "经核实反映属实，已停发并追回。")
     complaint.refresh_from_db()
     assert complaint.status == ComplaintStatus.REPLIED
-    assert [f.kind for f in FollowUp.objects.filter(complaint=complaint)] == ["recovery"]
+    assert [f.kind for f in FollowUp.objects.filter(complaint=complaint)] == ["discipline"]
     assert list(RecordingSmsBackend.outbox) == []  # sent only once the reply is committed
 
 

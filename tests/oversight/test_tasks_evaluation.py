@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from jiuzhu.cases.models import AdvancePayment, Case, Recipient
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.roles import Role
-from jiuzhu.oversight import complaints, evaluation, integrity, tasks
+from jiuzhu.oversight import complaints, evaluation, integrity, tally, tasks
 from jiuzhu.oversight.models import Complaint, TaskProgress
 from tests import factories
 from tests.conftest import client_for
@@ -79,32 +79,42 @@ def test_evaluation_scores_each_town_from_the_data(ov_staff, dong_e, meigui, don
     integrity.review_fault(supervisor, approver, "漏审一项", every[:1], "不予容错", None)
     integrity.review_fault(supervisor, approver, "笔误", every, "予以容错", None)
 
-    scores = {row.town.code: row for row in evaluation.evaluate(admin, year)}
+    assert evaluation.evaluate(admin, year).as_of is None  # not tallied yet
+    tally.tally_year(admin, year, dt.date(year, 12, 31))
+    scores = {row.town.code: row for row in evaluation.evaluate(admin, year).scores}
     dong = scores[dong_e.code]
-    assert dong.counts == {
+    assert {code: dong.counts[code] for code in ("decisions", "complaints", "reviews")} == {
         "decisions": (1, 2),
-        "advance": (0, 0),
-        "spot_checks": (0, 0),
         "complaints": (1, 1),
-        "alerts": (0, 0),
         "reviews": (1, 2),
     }
+    assert dong.counts["usage"] == (0, 2)  # decided outside the platform's decision step
+    assert dong.counts["coverage"] == (0, 2)  # not on the monitoring list
     assert dong.faults == 1
-    # Weights 0.3 decisions, 0.2 complaints, 0.2 reviews count (the others had nothing due):
-    # 100 × (0.3 × 0.5 + 0.2 × 1 + 0.2 × 0.5) / 0.7 − 2 = 62.3
-    assert dong.score == Decimal("62.3")
-    assert scores[meigui.code].score == Decimal("100.0")  # nothing due, no errors
-    assert [row.town.code for row in evaluation.evaluate(admin, year)] == [meigui.code, dong_e.code]
-    assert evaluation.evaluate(ov_staff["assistant"], year) == []
+    assert dong.counts["roster"][0] == 0  # no staff on the roster: every post a gap
+    # Weights (2026 on) 0.15 decisions, 0.1 complaints, 0.1 reviews, 0.1 coverage, 0.05
+    # roster, 0.05 usage count (the others had nothing due):
+    # 100 × (0.15 × 0.5 + 0.1 × 1 + 0.1 × 0.5 + 0 + 0 + 0) / 0.55 − 2 = 38.9
+    assert dong.score == Decimal("38.9")
+    # 玫瑰镇: nothing due but its staff posts, none filled.
+    assert scores[meigui.code].score == Decimal("0.0")
+    ranked = evaluation.evaluate(admin, year).scores
+    assert [row.town.code for row in ranked] == [dong_e.code, meigui.code]
+    assert evaluation.evaluate(ov_staff["assistant"], year).scores == []
 
     response = client_for(admin).get(reverse("oversight:evaluation"), {"year": year})
-    assert "62.3" in response.content.decode()
+    page = response.content.decode()
+    assert "38.9" in page and "数据统计至" in page and "平台使用率 5%" in page
     export = client_for(admin).get(
         reverse("oversight:evaluation"), {"year": year, "format": "xlsx"}
     )
-    rows = list(load_workbook(io.BytesIO(export.content)).worksheets[0].iter_rows(values_only=True))
-    assert rows[0][0] == "镇（街道）" and rows[2][0] == "东阿镇" and rows[2][-1] == 62.3
-    assert rows[2][1:7] == ("50.0%", None, None, "100.0%", None, "50.0%")  # nothing due: blank
+    book = load_workbook(io.BytesIO(export.content))
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    assert rows[0][0] == "镇（街道）" and rows[1][0] == "东阿镇" and rows[1][-1] == 38.9
+    assert rows[1][1:7] == ("50.0%", None, None, "100.0%", None, "50.0%")  # nothing due: blank
+    months = list(book.worksheets[1].iter_rows(values_only=True))
+    decisions = next(r for r in months if r[:2] == ("东阿镇", "审核确认按时办结"))
+    assert decisions[2 + timezone.localdate().month - 1] == "1/2" and decisions[-2:] == (1, 2)
     assert client_for(ov_staff["approver"]).get(reverse("oversight:evaluation")).status_code == 404
 
 
@@ -119,8 +129,10 @@ def test_a_decision_counts_in_time_until_local_midnight_of_its_deadline(ov_staff
         Case.objects.filter(pk=recipient.case_id).update(
             decided_at=timezone.make_aware(local), decision_due=due
         )
-    town = {row.town.code: row for row in evaluation.evaluate(admin, 2026)}
+    tally.tally_year(admin, 2026, dt.date(2026, 12, 31))
+    town = {row.town.code: row for row in evaluation.evaluate(admin, 2026).scores}
     assert town[dong_e_village.parent.code].counts["decisions"] == (1, 2)
+    assert town[dong_e_village.parent.code].months["decisions"][5] == (1, 2)  # June
 
 
 def test_advance_aid_counts_when_paid_within_its_limit(ov_staff, dong_e_village):
@@ -137,5 +149,6 @@ def test_advance_aid_counts_when_paid_within_its_limit(ov_staff, dong_e_village)
                 paid_at=limit + paid,
                 recorded_by=admin,
             )
-    town = {row.town.code: row for row in evaluation.evaluate(admin, 2026)}
+    tally.tally_year(admin, 2026, dt.date(2026, 12, 31))
+    town = {row.town.code: row for row in evaluation.evaluate(admin, 2026).scores}
     assert town[dong_e_village.parent.code].counts["advance"] == (1, 3)

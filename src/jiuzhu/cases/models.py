@@ -160,6 +160,7 @@ class Action(models.TextChoices):
     UPLOAD = "upload", "上传材料"
     REQUEST_VERIFICATION = "request_verification", "发起经济状况核对"
     SPOT_CHECK = "spot_check", "抽查"
+    REQUEST_REVIEW = "request_review", "监督发起复核"
 
 
 class CaseEvent(models.Model):

@@ -1,19 +1,21 @@
 """Supervision in the demo county: complaints at every stage, a declared relative, the
-risk scan's alerts (some assigned, one concluded), a published dishonesty record, a
-fault-tolerance review and progress on the task plan — made through the oversight services
+risk scan's alerts (some assigned, one concluded with its household's case sent back for
+review), a published dishonesty record, a fault-tolerance review, progress on the task
+plan and the year's evaluation tally — made through the oversight services
 by the demo accounts (jiuzhu.demo.accounts), so that every page has something to show."""
 
 import datetime as dt
 import random
 from dataclasses import dataclass
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from jiuzhu.cases.models import ACTIVE_RECIPIENT_STATUSES, Recipient
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.roles import Role
 from jiuzhu.core.workdays import add_working_days
-from jiuzhu.oversight import complaints, integrity, risk, tasks
+from jiuzhu.oversight import complaints, integrity, risk, tally, tasks
 from jiuzhu.oversight.models import Alert, Complaint, ComplaintCategory, DishonestyRecord
 from jiuzhu.registry.models import Membership
 
@@ -34,6 +36,11 @@ STORIES = (
     ("website", "not_paid", True, "特困供养金已经两个月没发了。", "received"),
 )
 SURNAMES = "王李张刘陈杨赵黄周吴"
+# A 1×1 grey PNG: the evidence the first public complaint came with.
+PHOTO = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010800000000"
+    "3a7e9b550000000a49444154789c636800000082008177cd72b60000000049454e44ae426082"
+)
 
 
 @dataclass
@@ -75,6 +82,7 @@ def seed_demo(seed: int = 5) -> OversightDemo:
                 channel=channel,
                 name=name,
                 phone=phone,
+                files=[SimpleUploadedFile("现场照片.png", PHOTO)] if number == 0 else [],
             )
         else:
             complaint = complaints.record(
@@ -124,12 +132,28 @@ def seed_demo(seed: int = 5) -> OversightDemo:
         if risk.may_handle_alert(handler, alert):
             risk.assign_alert(supervisor, alert, handler)
             done.assigned_alerts += 1
-    first = Alert.objects.filter(status="assigned").order_by("pk").first()
-    if first is not None and first.handler is not None:
-        risk.conclude_alert(first.handler, first, "correction", "已入户核实，按规定调整。")
+    _correct_an_alert(supervisor)
     done.dishonesty = _dishonesty(supervisor, towns[0])
     _fault_and_tasks(supervisor, admin, towns[0])
+    tally.tally_year(admin, timezone.localdate().year)
     return done
+
+
+def _correct_an_alert(supervisor: User) -> None:
+    """The county supervisor (who decides no case) takes an alert on a household in force
+    and concludes it with a correction: the household's case goes back for review."""
+    alert = (
+        Alert.objects.filter(
+            status__in=("open", "assigned"),
+            household__recipients__status__in=ACTIVE_RECIPIENT_STATUSES,
+        )
+        .exclude(staff_involved=supervisor)
+        .order_by("pk")
+        .first()
+    )
+    if alert is not None:
+        risk.assign_alert(supervisor, alert, supervisor)
+        risk.conclude_alert(supervisor, alert, "correction", "已入户核实，按规定调整。")
 
 
 def _dishonesty(supervisor: User, town: Region) -> int:

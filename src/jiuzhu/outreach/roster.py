@@ -151,6 +151,7 @@ class Gap:
     required: str  # "1-2" or "5"
     present: int
     missing: int
+    minimum: int = 0
 
 
 def gaps(user: User, today: dt.date) -> list[Gap]:
@@ -158,15 +159,21 @@ def gaps(user: User, today: dt.date) -> list[Gap]:
     missing > 0 marks a gap."""
     if not user.can(Capability.VIEW_HOUSEHOLDS):
         return []
+    return gaps_of(
+        Region.objects.filter(in_area(user, "code")),
+        RosterEntry.objects.filter(in_area(user, "region_code"), until__isnull=True),
+        today,
+    )
+
+
+def gaps_of(regions: QuerySet[Region], entries: QuerySet[RosterEntry], today: dt.date) -> list[Gap]:
+    """`regions`, post by post, against what the policy requires, counting `entries`."""
     staffing = Staffing.on(today)
     present: dict[tuple[int, str], int] = {}
-    for region_id, post in RosterEntry.objects.filter(
-        in_area(user, "region_code"), until__isnull=True
-    ).values_list("region_id", "post"):
+    for region_id, post in entries.values_list("region_id", "post"):
         present[(region_id, post)] = present.get((region_id, post), 0) + 1
     rows = []
-    regions = Region.objects.filter(in_area(user, "code")).order_by("code")
-    for region in regions:
+    for region in regions.order_by("code"):
         for post, low, high in staffing.required(RegionLevel(region.level)):
             have = present.get((region.pk, post), 0)
             rows.append(
@@ -176,6 +183,7 @@ def gaps(user: User, today: dt.date) -> list[Gap]:
                     f"{low}-{high}" if high != low else str(low),
                     have,
                     max(low - have, 0),
+                    low,
                 )
             )
     return rows

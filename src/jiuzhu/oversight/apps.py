@@ -8,5 +8,5 @@ class OversightConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the risk scan's background task kind (core.tasks looks kinds up by name).
-        from jiuzhu.oversight import risk  # noqa: F401
+        from jiuzhu.oversight import risk, tally  # noqa: F401
         from jiuzhu.oversight.staff_alerts import delivery  # noqa: F401  (staff alerts)

@@ -10,12 +10,14 @@ import logging
 import secrets
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 
 from jiuzhu.cases.notifications import backend
+from jiuzhu.cases.services import PreparedUpload
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.inputs import plain_text
 from jiuzhu.core.models import AccessLog, Region, RegionLevel, User
@@ -23,13 +25,14 @@ from jiuzhu.core.permissions import require, require_area
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import log_access, record_audit
 from jiuzhu.core.workdays import add_working_days
+from jiuzhu.oversight import evidence as evidence_files
+from jiuzhu.oversight.follow_ups import ClaimInput, open_follow_ups
 from jiuzhu.oversight.models import (
     Complaint,
     ComplaintCategory,
     ComplaintChannel,
     ComplaintStatus,
     Finding,
-    FollowUp,
     FollowUpKind,
 )
 from jiuzhu.oversight.parameters import Supervision
@@ -84,6 +87,7 @@ def _create(
     subject_staff: User | None = None,
     received_by: User | None = None,
     source_ip: str | None = None,
+    files: list[PreparedUpload] | None = None,
 ) -> Complaint:
     if town is None or town.level != RegionLevel.TOWN:
         raise DomainError("请选择所反映问题所在的镇（街道）。", field="town")
@@ -122,18 +126,19 @@ def _create(
     )
     for _ in range(NUMBER_ATTEMPTS - 1):
         try:
-            return _save(number=_number(now), **fields)
+            return _save(files or [], number=_number(now), **fields)
         except IntegrityError:
             continue  # another complaint took this number at the same moment: take the next
-    return _save(number=_number(now), **fields)
+    return _save(files or [], number=_number(now), **fields)
 
 
-def _save(**fields: Any) -> Complaint:
+def _save(files: list[PreparedUpload], **fields: Any) -> Complaint:
     town = fields["town"]
     with transaction.atomic():
         complaint = Complaint.objects.create(
             region_code=town.code, status=ComplaintStatus.RECEIVED, **fields
         )
+        evidence_files.store(complaint, files, fields["received_by"])
         record_audit(
             fields["received_by"],
             "receive_complaint",
@@ -154,9 +159,11 @@ def submit_public(
     subject_text: str = "",
     source_ip: str | None = None,
     channel: str = ComplaintChannel.WEBSITE,
+    files: list[UploadedFile] | None = None,
 ) -> Complaint:
-    """A complaint sent from the public site or the phone portal, without login. One source
-    may send only so many an hour (a parameter), so the form cannot be flooded."""
+    """A complaint sent from the public site or the phone portal, without login, with a
+    few evidence files. One source may send only so many an hour (a parameter), so the
+    form cannot be flooded."""
     if channel not in (ComplaintChannel.WEBSITE, ComplaintChannel.PORTAL):
         raise DomainError("请选择反映渠道。", field="channel")
     per_hour = Supervision.on(timezone.localdate()).public_complaints_per_hour
@@ -175,6 +182,7 @@ def submit_public(
         phone=phone,
         subject_text=subject_text,
         source_ip=source_ip,
+        files=evidence_files.checked(files or [], evidence_files.PUBLIC_FILES),
     )
 
 
@@ -192,8 +200,10 @@ def record(
     evidence: str = "",
     subject_household: Household | None = None,
     subject_staff: User | None = None,
+    files: list[UploadedFile] | None = None,
 ) -> Complaint:
-    """A complaint received by phone, letter, visit or in person, entered by staff."""
+    """A complaint received by phone, letter, visit or in person, entered by staff (with
+    the evidence files handed in)."""
     require(actor, Capability.HANDLE_COMPLAINTS)
     if town is not None:
         require_area(actor, town.code)
@@ -212,6 +222,7 @@ def record(
         subject_household=subject_household,
         subject_staff=subject_staff,
         received_by=actor,
+        files=evidence_files.checked(files or [], evidence_files.STAFF_FILES),
     )
 
 
@@ -262,10 +273,30 @@ def add_note(actor: User, complaint: Complaint, text: str) -> Complaint:
     return complaint
 
 
+def link_household(actor: User, complaint: Complaint, household: Household | None) -> Complaint:
+    """The handler names the household the complaint turned out to be about (a public
+    complaint names none), so that a review or a recovery can follow."""
+    _require_handler(actor, complaint, ComplaintStatus.ASSIGNED)
+    if household is None:
+        raise DomainError("本辖区没有这个户编号。", field="household")
+    require_area(actor, household.registered_code)
+    with transaction.atomic():
+        complaint.subject_household = household
+        complaint.save(update_fields=["subject_household"])
+        record_audit(actor, "link_complaint_household", complaint, {"household": household.pk})
+    return complaint
+
+
 def conclude(
-    actor: User, complaint: Complaint, finding: str, conclusion: str, follow_ups: list[str]
+    actor: User,
+    complaint: Complaint,
+    finding: str,
+    conclusion: str,
+    follow_ups: list[str],
+    claim: ClaimInput | None = None,
 ) -> Complaint:
-    """The handler's finding and decision, with the follow-up actions it sets off."""
+    """The handler's finding and decision, with the follow-up actions it sets off (opened
+    in cases and payments, oversight/follow_ups.py)."""
     _require_handler(actor, complaint, ComplaintStatus.ASSIGNED)
     if finding not in Finding.values:
         raise DomainError("请选择调查结论。", field="finding")
@@ -275,14 +306,15 @@ def conclude(
     if finding == Finding.UNFOUNDED and follow_ups:
         raise DomainError("反映不属实时不需要后续措施。", field="follow_ups")
     with transaction.atomic():
+        # The follow-ups first: one refused leaves the complaint untouched, also in memory.
+        open_follow_ups(
+            actor, complaint, follow_ups, f"投诉举报{complaint.number}：{conclusion}", claim
+        )
         complaint.finding = finding
         complaint.conclusion = conclusion
         complaint.concluded_at = timezone.now()
         complaint.status = ComplaintStatus.CONCLUDED
         complaint.save(update_fields=["finding", "conclusion", "concluded_at", "status"])
-        FollowUp.objects.bulk_create(
-            [FollowUp(complaint=complaint, kind=kind, created_by=actor) for kind in follow_ups]
-        )
         record_audit(
             actor, "conclude_complaint", complaint, {"finding": finding, "follow_ups": follow_ups}
         )

@@ -134,6 +134,14 @@ class FollowUp(models.Model):
     note = models.CharField("说明", max_length=200, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # What the follow-up opened in the app that owns it: the case whose review it started,
+    # the recovery claim it recorded.
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    claim = models.ForeignKey(
+        "payments.RecoveryClaim", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -387,3 +395,77 @@ class AlertPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.sms}"
+
+
+class Evidence(models.Model):
+    """A file (image or PDF) given as evidence for a complaint, an alert or a dishonesty
+    record: checked by its first bytes, sealed on disk like case documents, every read
+    logged."""
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, null=True, blank=True, related_name="files"
+    )
+    alert = models.ForeignKey(
+        Alert, on_delete=models.PROTECT, null=True, blank=True, related_name="files"
+    )
+    dishonesty = models.ForeignKey(
+        DishonestyRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="files"
+    )
+    original_name = models.CharField("文件名", max_length=120)
+    stored_path = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    # None when sent with the public form.
+    uploaded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "证据材料"
+        ordering = ["uploaded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    complaint__isnull=False, alert__isnull=True, dishonesty__isnull=True
+                )
+                | models.Q(complaint__isnull=True, alert__isnull=False, dishonesty__isnull=True)
+                | models.Q(complaint__isnull=True, alert__isnull=True, dishonesty__isnull=False),
+                name="evidence_of_one_thing",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class EvaluationTally(models.Model):
+    """One indicator of one town for one month of a year (done of due), as counted by the
+    evaluation's tally (oversight/tally.py); the yearly scores are read from these rows.
+    State indicators (reviews, visits, coverage, funds, roster, usage) are counted as of
+    the tally's day and kept under its month."""
+
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    town_code = models.CharField(max_length=12)
+    indicator = models.CharField(max_length=16)
+    done = models.BigIntegerField()
+    due = models.BigIntegerField()
+    as_of = models.DateField("统计截止日")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "绩效评价统计"
+        ordering = ["year", "town_code", "indicator", "month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "town_code", "indicator", "month"], name="one_tally_per_cell"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(done__gte=0) & models.Q(due__gte=0), name="tally_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month} {self.town_code} {self.indicator}"

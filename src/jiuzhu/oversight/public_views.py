@@ -31,6 +31,7 @@ def complaint_form(request: HttpRequest) -> HttpResponse:
                 phone=phone,
                 subject_text=subject,
                 source_ip=client_ip(request),
+                files=request.FILES.getlist("files"),
             )
         except DomainError as error:
             context["error"] = error.message

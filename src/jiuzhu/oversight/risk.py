@@ -29,11 +29,11 @@ from jiuzhu.core.permissions import require, require_area
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
 from jiuzhu.oversight import rules
+from jiuzhu.oversight.follow_ups import ClaimInput, open_follow_ups
 from jiuzhu.oversight.models import (
     Alert,
     AlertConclusion,
     AlertStatus,
-    FollowUp,
     FollowUpKind,
     RelativeDeclaration,
     RiskScan,
@@ -289,7 +289,11 @@ CONCLUSION_FOLLOW_UP = {
 }
 
 
-def conclude_alert(actor: User, alert: Alert, conclusion: str, note: str) -> Alert:
+def conclude_alert(
+    actor: User, alert: Alert, conclusion: str, note: str, claim: ClaimInput | None = None
+) -> Alert:
+    """The handler's conclusion; a correction starts a review of the household's case, a
+    recovery records the claim in payments, a referral is recorded (follow_ups.py)."""
     if alert.handler_id != actor.pk or not may_handle_alert(actor, alert):
         raise PermissionError("只有承办人可以办结这条预警。")
     if alert.status != AlertStatus.ASSIGNED:
@@ -301,15 +305,18 @@ def conclude_alert(actor: User, alert: Alert, conclusion: str, note: str) -> Ale
         raise DomainError("请填写处理说明。", field="note")
     if len(note) > 2000:
         raise DomainError("处理说明不能超过2000字。", field="note")
+    follow_up = CONCLUSION_FOLLOW_UP.get(AlertConclusion(conclusion))
+    if follow_up == FollowUpKind.CASE_REVIEW and alert.household_id is None:
+        follow_up = FollowUpKind.CORRECTION  # a staff member's error: corrected, recorded
     with transaction.atomic():
+        # The follow-up first: refused, it leaves the alert untouched, also in memory.
+        if follow_up is not None:
+            open_follow_ups(actor, alert, [follow_up], f"风险预警：{note}", claim)
         alert.conclusion = conclusion
         alert.conclusion_note = note
         alert.concluded_at = timezone.now()
         alert.status = AlertStatus.CONCLUDED
         alert.save(update_fields=["conclusion", "conclusion_note", "concluded_at", "status"])
-        follow_up = CONCLUSION_FOLLOW_UP.get(AlertConclusion(conclusion))
-        if follow_up is not None:
-            FollowUp.objects.create(alert=alert, kind=follow_up, created_by=actor)
         record_audit(actor, "conclude_alert", alert, {"conclusion": conclusion})
     return alert
 

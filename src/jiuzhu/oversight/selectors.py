@@ -8,9 +8,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
 
 from jiuzhu.core import idnumber
 from jiuzhu.core.models import User
+from jiuzhu.core.months import add_months, first_of_month
 from jiuzhu.core.roles import Capability, Role
 from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.oversight.models import (
@@ -163,6 +165,34 @@ class RuleTownCount:
     concluded: int
 
 
+@dataclass(frozen=True)
+class RuleTownMonths:
+    rule: str
+    town_code: str
+    months: list[int]  # alerts first raised in each month, oldest first
+
+
+def alerts_over_time(
+    user: User, today: dt.date, months: int = 12
+) -> tuple[list[dt.date], list[RuleTownMonths]]:
+    """New alerts of the user's view by rule, town and month of the scan that first raised
+    them, over the last `months` months."""
+    first = add_months(first_of_month(today), 1 - months)
+    labels = [add_months(first, n) for n in range(months)]
+    rows = (
+        alerts_for(user)
+        .filter(first_scan__as_of__gte=first)
+        .annotate(month=TruncMonth("first_scan__as_of"))
+        .values_list("rule", "town_code", "month")
+        .annotate(n=Count("pk"))
+        .order_by("rule", "town_code")
+    )
+    grouped: dict[tuple[str, str], list[int]] = {}
+    for rule, town, month, n in rows:
+        grouped.setdefault((rule, town), [0] * months)[labels.index(month)] += n
+    return labels, [RuleTownMonths(rule, town, counts) for (rule, town), counts in grouped.items()]
+
+
 def alert_counts(user: User) -> list[RuleTownCount]:
     """Alerts of the user's view by rule and town: still open, and concluded."""
     rows = (
@@ -225,10 +255,18 @@ def public_blacklist(today: dt.date) -> list[ListedRow]:
 
 
 def blacklist_export(user: User, today: dt.date) -> list[DishonestyRecord]:
-    """The published entries in full, for the credit platform (county supervisors only)."""
+    """For the credit platform (county supervisors only), in full: the entries on the list
+    today, and those taken off it (credit repair, or the period over) for the platform to
+    take off too."""
     if not user.can(Capability.SUPERVISE):
         return []
-    return list(_published(today).filter(in_area(user, "region_code")).order_by("pk"))
+    listed = Q(status=IntegrityStatus.PUBLISHED, ends_on__gte=today)
+    off = Q(status=IntegrityStatus.REMOVED) | Q(status=IntegrityStatus.PUBLISHED, ends_on__lt=today)
+    return list(
+        DishonestyRecord.objects.filter(listed | off, in_area(user, "region_code"))
+        .select_related("person", "decided_by")
+        .order_by("pk")
+    )
 
 
 def fault_records_for(user: User) -> QuerySet[FaultToleranceRecord]:

@@ -24,4 +24,5 @@ urlpatterns = [
     path("inbox/read/", inbox.read_all, name="inbox_read_all"),
     path("inbox/<int:alert_id>/", inbox.open_alert, name="inbox_open"),
     path("inbox/settings/", inbox.preferences, name="alert_preferences"),
+    path("evidence/<int:evidence_id>/", views.evidence_file, name="evidence"),
 ]

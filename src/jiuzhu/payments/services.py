@@ -372,10 +372,11 @@ def create_claim(
     amount_fen: int,
     instalment_fen: int,
     reason: str,
+    found_by: Capability = Capability.PREPARE_PAYROLL,
 ) -> RecoveryClaim:
     """Record an overpayment to recover (多发追回), netted from later payrolls at most
-    `instalment_fen` a month."""
-    require(actor, Capability.PREPARE_PAYROLL)
+    `instalment_fen` a month (found_by: the duty of a handler whose finding grounds it)."""
+    require(actor, found_by)
     require_area(actor, household.registered_code)
     if programme not in Programme.values:
         raise DomainError("救助项目不正确，请从列表中选择。", field="programme")

@@ -86,6 +86,7 @@ from jiuzhu.cases.services.routing import (
     town_of,
 )
 from jiuzhu.cases.services.spot_checks import record_spot_check, select_spot_checks
+from jiuzhu.cases.services.supervision import request_review
 from jiuzhu.cases.services.verification_bridge import (
     check_case_authorisation,
     record_case_authorisation,
@@ -140,6 +141,7 @@ __all__ = [
     "refuse_intake",
     "reinstate",
     "reject",
+    "request_review",
     "request_verification",
     "require_text",
     "reseal_documents",

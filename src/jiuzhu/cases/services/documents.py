@@ -59,24 +59,25 @@ class PreparedUpload:
     extension: str
 
 
-def prepare_upload(kind: str, upload: UploadedFile) -> PreparedUpload:
-    """Check an upload's kind, size and first bytes (JPG, PNG or PDF) and read it."""
-    if kind not in DocumentKind.values:
-        raise DomainError("材料类别无效。", field="documents")
+def prepare_upload(kind: str, upload: UploadedFile, field: str = "documents") -> PreparedUpload:
+    """Check an upload's kind, size and first bytes (JPG, PNG or PDF) and read it (the
+    oversight app checks its evidence files here too, with `kind` empty)."""
+    if kind and kind not in DocumentKind.values:
+        raise DomainError("材料类别无效。", field=field)
     size = upload.size or 0
     if size > MAX_UPLOAD_BYTES:
         raise DomainError(
-            f"文件“{upload.name}”超过{MAX_UPLOAD_BYTES // 1024 // 1024}MB。", field="documents"
+            f"文件“{upload.name}”超过{MAX_UPLOAD_BYTES // 1024 // 1024}MB。", field=field
         )
     if size == 0:
-        raise DomainError(f"文件“{upload.name}”是空文件。", field="documents")
+        raise DomainError(f"文件“{upload.name}”是空文件。", field=field)
     content = upload.read(MAX_UPLOAD_BYTES + 1)
     for signature, (content_type, extension) in FILE_SIGNATURES.items():
         if content.startswith(signature):
             name = Path(upload.name or "file").name[:120]
             return PreparedUpload(kind, name, content, content_type, extension)
     raise DomainError(
-        f"文件“{upload.name}”的格式不被接受，只能上传JPG、PNG图片或PDF。", field="documents"
+        f"文件“{upload.name}”的格式不被接受，只能上传JPG、PNG图片或PDF。", field=field
     )
 
 

@@ -4,6 +4,7 @@ from jiuzhu.oversight.views.alerts import alert_act as alert_act
 from jiuzhu.oversight.views.alerts import alert_detail as alert_detail
 from jiuzhu.oversight.views.alerts import alert_list as alert_list
 from jiuzhu.oversight.views.alerts import alert_scan as alert_scan
+from jiuzhu.oversight.views.common import evidence_file as evidence_file
 from jiuzhu.oversight.views.complaints import complaint_act as complaint_act
 from jiuzhu.oversight.views.complaints import complaint_detail as complaint_detail
 from jiuzhu.oversight.views.complaints import complaint_list as complaint_list

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jiuzhu.core import tasks as core_tasks
@@ -19,7 +20,8 @@ from jiuzhu.oversight.models import (
     AlertStatus,
 )
 from jiuzhu.oversight.rules import RULE_LABELS
-from jiuzhu.oversight.views.common import PAGE_SIZE, town_names, whole_number
+from jiuzhu.oversight.views.common import PAGE_SIZE, evidence_added, town_names, whole_number
+from jiuzhu.oversight.views.complaints import posted_claim
 from jiuzhu.registry.selectors import households_in_scope
 
 
@@ -41,6 +43,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "rule": rule,
             "rules": RULE_LABELS,
             "counts": selectors.alert_counts(user),
+            "over_time": selectors.alerts_over_time(user, timezone.localdate()),
             "towns": town_names(),
             "can_scan": user.can(Capability.SUPERVISE),
             "scans": selectors.recent_scans(user),
@@ -77,7 +80,9 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             "candidates": selectors.alert_handler_candidates(user, alert),
             "can_conclude": alert.handler_id == user.pk and alert.status == AlertStatus.ASSIGNED,
             "conclusions": AlertConclusion.choices,
-            "follow_ups": alert.follow_ups.all(),
+            "follow_ups": alert.follow_ups.select_related("case", "claim"),
+            "files": alert.files.all(),
+            "can_upload": alert.status != AlertStatus.CONCLUDED,
         },
     )
 
@@ -96,9 +101,16 @@ def alert_act(request: HttpRequest, alert_id: int) -> HttpResponse:
             else:
                 risk.assign_alert(user, alert, handler)
                 messages.success(request, "已分派。")
+        elif action == "evidence":
+            messages.success(request, evidence_added(request, user, alert))
         elif action == "conclude":
+            conclusion = request.POST.get("conclusion", "")
             risk.conclude_alert(
-                user, alert, request.POST.get("conclusion", ""), request.POST.get("note", "")
+                user,
+                alert,
+                conclusion,
+                request.POST.get("note", ""),
+                posted_claim(request, conclusion == AlertConclusion.RECOVERY),
             )
             messages.success(request, "预警已办结。")
         else:

@@ -17,6 +17,7 @@ from jiuzhu.core.permissions import found_or_404, require_page
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import regions_in_scope
 from jiuzhu.oversight import complaints, selectors
+from jiuzhu.oversight.follow_ups import ClaimInput
 from jiuzhu.oversight.models import (
     Complaint,
     ComplaintCategory,
@@ -25,7 +26,7 @@ from jiuzhu.oversight.models import (
     Finding,
     FollowUpKind,
 )
-from jiuzhu.oversight.views.common import PAGE_SIZE, whole_number
+from jiuzhu.oversight.views.common import PAGE_SIZE, evidence_added, whole_number
 from jiuzhu.registry.selectors import household_by_number
 
 
@@ -93,6 +94,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                 phone=phone,
                 subject_text=subject,
                 evidence=evidence,
+                files=request.FILES.getlist("files"),
             )
             messages.success(request, f"已登记，编号 {complaint.number}。")
             return redirect("oversight:complaint", complaint.pk)
@@ -123,7 +125,9 @@ def complaint_detail(request: HttpRequest, complaint_id: int) -> HttpResponse:
             "complainant_name": name,
             "complainant_phone": phone,
             "notes": complaint.notes.select_related("author"),
-            "follow_ups": complaint.follow_ups.all(),
+            "follow_ups": complaint.follow_ups.select_related("case", "claim"),
+            "files": complaint.files.all(),
+            "can_upload": complaint.status != ComplaintStatus.REPLIED,
             "can_assign": user.can(Capability.SUPERVISE)
             and complaint.status in (ComplaintStatus.RECEIVED, ComplaintStatus.ASSIGNED),
             "candidates": selectors.handler_candidates(user, complaint),
@@ -145,18 +149,35 @@ def _assign(request: HttpRequest, user: User, complaint: Complaint) -> str:
     return "已分派。"
 
 
+def _household(request: HttpRequest, user: User, complaint: Complaint) -> str:
+    number = request.POST.get("household", "").strip()
+    complaints.link_household(
+        user, complaint, household_by_number(user, number) if number else None
+    )
+    return "已关联涉及的家庭。"
+
+
 def _note(request: HttpRequest, user: User, complaint: Complaint) -> str:
     complaints.add_note(user, complaint, request.POST.get("text", ""))
     return "调查情况已记录。"
 
 
+def posted_claim(request: HttpRequest, wanted: bool) -> ClaimInput | None:
+    """The recovery claim's fields of a conclusion form, when a recovery is chosen."""
+    if not wanted:
+        return None
+    return ClaimInput.parse(*posted(request, "from_month", "to_month", "amount", "instalment"))
+
+
 def _conclude(request: HttpRequest, user: User, complaint: Complaint) -> str:
+    follow_ups = request.POST.getlist("follow_ups")
     complaints.conclude(
         user,
         complaint,
         request.POST.get("finding", ""),
         request.POST.get("conclusion", ""),
-        request.POST.getlist("follow_ups"),
+        follow_ups,
+        posted_claim(request, FollowUpKind.RECOVERY in follow_ups),
     )
     return "已办结，请答复反映人。"
 
@@ -167,7 +188,9 @@ def _reply(request: HttpRequest, user: User, complaint: Complaint) -> str:
 
 
 COMPLAINT_STEPS: dict[str, Callable[[HttpRequest, User, Complaint], str]] = {
+    "evidence": evidence_added,
     "assign": _assign,
+    "household": _household,
     "note": _note,
     "conclude": _conclude,
     "reply": _reply,

@@ -13,15 +13,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.cases.selectors import cases_of_household
 from jiuzhu.core.forms import posted, refusals_shown
-from jiuzhu.core.models import User
+from jiuzhu.core.models import AccessLog, User
 from jiuzhu.core.money import parse_yuan, plain_yuan
 from jiuzhu.core.permissions import found_or_404, require_page, staff
 from jiuzhu.core.roles import Capability
+from jiuzhu.core.services import log_accesses
 from jiuzhu.oversight import integrity, risk, selectors
 from jiuzhu.oversight.models import (
     DishonestyRecord,
     IntegrityStatus,
 )
+from jiuzhu.oversight.views.common import evidence_added
 from jiuzhu.registry.models import Household, Person
 from jiuzhu.registry.selectors import household_by_number
 
@@ -65,7 +67,7 @@ def integrity_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, "失信记录已登记，待县级监管人员决定。")
             return redirect("oversight:integrity_record", entry.pk)
     if request.GET.get("format") == "csv":
-        return _blacklist_csv(user)
+        return _blacklist_csv(request, user)
     return render(
         request,
         "oversight/integrity.html",
@@ -76,6 +78,9 @@ def integrity_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+CREDIT_AUTHORITY = "县民政局"
+
+
 def _member(household: Household | None, id_number: str) -> Person | None:
     if household is None:
         return None
@@ -84,22 +89,55 @@ def _member(household: Household | None, id_number: str) -> Person | None:
     return next((m.person for m in members if m.person.id_number == wanted), None)
 
 
-def _blacklist_csv(user: User) -> HttpResponse:
+def _blacklist_csv(request: HttpRequest, user: User) -> HttpResponse:
+    """The list for the credit platform: on it now, and taken off it; full ID numbers, so
+    each row's read is logged."""
     if not user.can(Capability.SUPERVISE):
         raise Http404
     rows = selectors.blacklist_export(user, timezone.localdate())
+    log_accesses(
+        user,
+        AccessLog.Channel.PAGE,
+        "DishonestyRecord",
+        [(entry.pk, entry.household_id) for entry in rows],
+        request,
+    )
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["姓名", "身份证号", "失信事实", "骗取金额（元）", "公布日期", "公布截止"])
+    writer.writerow(
+        [
+            "姓名",
+            "身份证号",
+            "失信事实",
+            "骗取金额（元）",
+            "罚款（元）",
+            "认定日期",
+            "认定单位",
+            "公布日期",
+            "公布截止",
+            "名单状态",
+            "移出日期",
+            "移出原因",
+        ]
+    )
+    today = timezone.localdate()
     for entry in rows:
+        ends = entry.ends_on
+        on_list = entry.status == IntegrityStatus.PUBLISHED and ends is not None and ends >= today
         writer.writerow(
             [
                 entry.person.name,
                 entry.person.id_number,
                 entry.facts,
                 plain_yuan(entry.obtained_fen),
+                plain_yuan(entry.fine_fen),
+                entry.notice_on,
+                CREDIT_AUTHORITY,
                 entry.published_on,
                 entry.ends_on,
+                "在列" if on_list else "已移出",
+                entry.removed_on or ("" if on_list else entry.ends_on),
+                entry.removal_reason or ("" if on_list else "公布期满"),
             ]
         )
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
@@ -131,6 +169,8 @@ def integrity_record(request: HttpRequest, record_id: int) -> HttpResponse:
             and entry.objection_resolved is None,
             "can_publish": decider and entry.status == IntegrityStatus.NOTICE,
             "can_remove": decider and entry.status == IntegrityStatus.PUBLISHED,
+            "files": entry.files.all(),
+            "can_upload": entry.status not in (IntegrityStatus.REMOVED, IntegrityStatus.WITHDRAWN),
         },
     )
 
@@ -163,6 +203,7 @@ def _remove(request: HttpRequest, user: User, entry: DishonestyRecord) -> str:
 
 
 INTEGRITY_STEPS: dict[str, Callable[[HttpRequest, User, DishonestyRecord], str]] = {
+    "evidence": evidence_added,
     "decide": _decide,
     "object": _object,
     "resolve": _resolve,

@@ -2,20 +2,23 @@
 
 import datetime as dt
 import io
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from openpyxl import Workbook
 
+from jiuzhu.core import tasks as core_tasks
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import posted, refusals_shown
 from jiuzhu.core.permissions import require_page
 from jiuzhu.core.roles import Capability
-from jiuzhu.oversight import evaluation, integrity, selectors, tasks
+from jiuzhu.oversight import evaluation, integrity, selectors, tally, tasks
 from jiuzhu.oversight.views.common import whole_number
 
 
@@ -91,43 +94,80 @@ def _percent(value: str) -> int:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def evaluation_page(request: HttpRequest) -> HttpResponse:
-    """Each town's yearly score with its breakdown (page, or Excel with ?format=xlsx)."""
+    """Each town's yearly score with its breakdown (page, or Excel with ?format=xlsx); a
+    POST counts the year again in the background."""
     user = require_page(request, Capability.TRACK_TASKS)
     try:
-        year = min(max(int(request.GET.get("year", "")), 2000), 2100)
+        year = min(max(int(request.GET.get("year") or request.POST.get("year", "")), 2000), 2100)
     except ValueError:
         year = timezone.localdate().year
-    scores = evaluation.evaluate(user, year)
+    if request.method == "POST":
+        with refusals_shown(request):
+            queued = tally.start_tally(user, year)
+            return redirect(f"{reverse('oversight:evaluation')}?year={year}&task={queued.pk}")
+        return redirect(f"{reverse('oversight:evaluation')}?year={year}")
+    result = evaluation.evaluate(user, year)
     if request.GET.get("format") == "xlsx":
-        return _evaluation_xlsx(year, scores)
+        return _evaluation_xlsx(result)
     return render(
         request,
         "oversight/evaluation.html",
-        {"year": year, "scores": scores, "indicators": evaluation.INDICATORS},
+        {
+            "year": year,
+            "result": result,
+            "indicators": evaluation.INDICATORS,
+            "weights": [
+                (label, weight * 100)
+                for (_, label), weight in zip(
+                    evaluation.INDICATORS, result.weights.weights, strict=True
+                )
+            ],
+            "task": core_tasks.task_for(user, request.GET.get("task", ""), tally.TASK_KIND),
+        },
     )
 
 
-def _evaluation_xlsx(year: int, scores: list[evaluation.TownScore]) -> HttpResponse:
+def _percent_text(share: Decimal | None) -> str:
+    return "" if share is None else f"{share * 100:.1f}%"
+
+
+def _evaluation_xlsx(result: evaluation.Evaluation) -> HttpResponse:
+    """Two sheets: the scores with each indicator's share, done and due; then each
+    indicator of each town month by month."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(f"{year}年绩效评价")
+    sheet = book.create_sheet(f"{result.year}年绩效评价")
     labels = [label for _, label in evaluation.INDICATORS]
     sheet.append(["镇（街道）", *labels, "不予容错失误", "得分"])
-    for row in scores:
-        shares = [row.share(code) for code, _ in evaluation.INDICATORS]
+    for row in result.scores:
         sheet.append(
             [
                 row.town.name,
-                *["" if s is None else f"{s * 100:.1f}%" for s in shares],
+                *[_percent_text(row.share(code)) for code, _ in evaluation.INDICATORS],
                 row.faults,
                 float(row.score),
             ]
         )
+    months = book.create_sheet("分月明细")
+    months.append(["镇（街道）", "指标", *[f"{m}月" for m in range(1, 13)], "全年完成", "全年应办"])
+    for row in result.scores:
+        for code, label in evaluation.INDICATORS:
+            done, due = row.counts[code]
+            months.append(
+                [
+                    row.town.name,
+                    label,
+                    *[f"{d}/{n}" if n else "" for d, n in row.months[code]],
+                    done,
+                    due,
+                ]
+            )
     out = io.BytesIO()
     book.save(out)
     response = HttpResponse(
         out.getvalue(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = f'attachment; filename="evaluation_{year}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="evaluation_{result.year}.xlsx"'
     return response
