@@ -47,6 +47,17 @@ class TemporaryKind(models.TextChoices):
     EXPENDITURE = "expenditure", "支出型"
 
 
+class ExpenseKind(models.TextChoices):
+    """What the hardship of a temporary-aid application is (its evidence says so)."""
+
+    NONE = "", "—"
+    MEDICAL = "medical", "医疗支出"
+    EDUCATION = "education", "教育支出"
+    LIVING = "living", "基本生活支出"
+    HOUSING = "housing", "住房及生活设施受损"
+    ACCIDENT = "accident", "意外事故、灾害损失"
+
+
 class Channel(models.TextChoices):
     WINDOW = "window", "乡镇窗口"
     VILLAGE = "village", "村（社区）代办"
@@ -66,6 +77,14 @@ class Case(models.Model):
     temporary_kind = models.CharField(
         "临时救助类型", max_length=12, choices=TemporaryKind.choices, blank=True
     )
+    # Temporary aid: the hardship's amount and kind, and the evidence it was entered from.
+    temporary_expense = models.DecimalField(
+        "困难金额", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    temporary_expense_kind = models.CharField(
+        "困难类别", max_length=12, choices=ExpenseKind.choices, blank=True
+    )
+    temporary_evidence = models.CharField("证明材料", max_length=500, blank=True)
     single_person_unit = models.BooleanField("单人户", default=False)
     status = models.CharField("状态", max_length=20, choices=Status.choices)
     channel = models.CharField("申请渠道", max_length=10, choices=Channel.choices)
@@ -148,6 +167,7 @@ class Action(models.TextChoices):
     COMPLETE_INVESTIGATION = "complete_investigation", "调查完成"
     RECORD_COMMUNITY_REVIEW = "record_community_review", "民主评议"
     APPROVE = "approve", "审核确认：批准"
+    COUNTY_APPROVE = "county_approve", "县级审批：批准"
     REJECT = "reject", "审核确认：不予批准"
     RECORD_OBJECTION = "record_objection", "公示异议"
     CLOSE_NOTICE = "close_notice", "公示期满生效"

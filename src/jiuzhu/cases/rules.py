@@ -198,6 +198,7 @@ def entitlement(case: Case, month: dt.date) -> Entitlement:
         beneficiary_id=case.beneficiary_id,
         single_person_unit=case.single_person_unit,
         temporary_kind=case.temporary_kind,
+        temporary_expense_fen=to_fen(case.temporary_expense or Decimal("0")),
         current=current,
         tekun_person_ids=frozenset(tekun.values_list("person_id", flat=True)),
     )

@@ -24,6 +24,7 @@ from jiuzhu.cases.services.decision import (
     approve,
     barred_to_opener,
     close_notice,
+    county_approve,
     grant_advance_aid,
     record_objection,
     reject,
@@ -41,6 +42,7 @@ from jiuzhu.cases.services.documents import (
 )
 from jiuzhu.cases.services.intake import (
     ApplicationInput,
+    Hardship,
     SignedAuthorisation,
     accept,
     refuse_intake,
@@ -94,6 +96,7 @@ __all__ = [
     "STALE",
     "STEM_LENGTH",
     "ApplicationInput",
+    "Hardship",
     "HomeVisitInput",
     "PreparedUpload",
     "SignedAuthorisation",
@@ -106,6 +109,7 @@ __all__ = [
     "check_case_authorisation",
     "close_notice",
     "complete_investigation",
+    "county_approve",
     "covered",
     "grant_advance_aid",
     "in_responsible_area",

@@ -3,6 +3,7 @@ for special hardship."""
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -15,6 +16,7 @@ from jiuzhu.cases.models import (
     Case,
     Channel,
     DocumentKind,
+    ExpenseKind,
     Status,
     TemporaryKind,
 )
@@ -60,6 +62,37 @@ class SignedAuthorisation:
     signed_by: Person | None = None
 
 
+@dataclass(frozen=True)
+class Hardship:
+    """Temporary aid: the household's hardship (necessary spending or loss), its kind and
+    the evidence it was entered from (docs/policy/other-programmes.md#temporary)."""
+
+    amount: Decimal | None = None
+    kind: str = ""
+    evidence: str = ""
+
+    def check(self, programme: str, temporary_kind: str) -> None:
+        given = self.amount is not None or self.kind or self.evidence.strip()
+        if programme != Programme.TEMPORARY:
+            if given:
+                raise DomainError("只有临时救助需要填写困难金额。", field="temporary_expense")
+            return
+        if self.kind not in ExpenseKind.values:
+            raise DomainError("困难类别无效。", field="temporary_expense_kind")
+        if self.amount is not None and self.amount < 0:
+            raise DomainError("困难金额不能为负数。", field="temporary_expense")
+        if temporary_kind == TemporaryKind.EXPENDITURE and not self.amount:
+            raise DomainError(
+                "支出型临时救助须填写家庭难以承受的必需支出金额。", field="temporary_expense"
+            )
+        if self.amount and not self.kind:
+            raise DomainError("请选择困难类别。", field="temporary_expense_kind")
+        if self.amount and not self.evidence.strip():
+            raise DomainError(
+                "请填写困难金额的证明材料（票据、诊断书等）。", field="temporary_evidence"
+            )
+
+
 @dataclass
 class ApplicationInput:
     """What the intake form collects for one application."""
@@ -71,6 +104,7 @@ class ApplicationInput:
     channel: str = Channel.WINDOW
     beneficiary: Person | None = None
     temporary_kind: str = ""
+    hardship: Hardship = Hardship()
     single_person_unit: bool = False
     special_hardship: bool = False
     by_residence: bool = False
@@ -88,6 +122,7 @@ def _check_application(data: ApplicationInput) -> None:
         raise DomainError("临时救助须选择急难型或支出型。", field="temporary_kind")
     if data.programme != Programme.TEMPORARY and data.temporary_kind:
         raise DomainError("只有临时救助需要选择类型。", field="temporary_kind")
+    data.hardship.check(data.programme, data.temporary_kind)
     reason = data.reason.strip()
     if not reason or len(reason) > 2000:
         raise DomainError("请填写申请理由（最多2000字）。", field="reason")
@@ -151,6 +186,9 @@ def submit_application(actor: User, data: ApplicationInput) -> Case:
             beneficiary=data.beneficiary,
             programme=data.programme,
             temporary_kind=data.temporary_kind,
+            temporary_expense=data.hardship.amount or None,
+            temporary_expense_kind=data.hardship.kind,
+            temporary_evidence=data.hardship.evidence.strip(),
             single_person_unit=data.single_person_unit,
             status=Status.SUBMITTED,
             channel=data.channel,
