@@ -185,9 +185,10 @@ def terminate(actor: User, case: Case, version: int, reason: str) -> Case:
 
 
 def recipient_of(case: Case) -> Recipient:
-    """The case's recipient record (a DomainError for one-off aid, which has none)."""
+    """The case's recipient record to review, suspend or end (a DomainError for one-off aid:
+    it is paid once and has nothing to review)."""
     recipient = Recipient.objects.filter(case=case).first()
-    if recipient is None:
+    if recipient is None or case.programme == Programme.TEMPORARY:
         raise DomainError("该申请没有救助对象记录（一次性救助无需复核）。")
     return recipient
 
