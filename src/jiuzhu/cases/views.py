@@ -178,6 +178,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
                         data["temporary_expense_kind"] or "",
                         data["temporary_evidence"] or "",
                     ),
+                    schooling=services.Schooling(data["school_stage"] or "", data["school_term"]),
                     reason=data["reason"],
                     channel=data["channel"],
                     single_person_unit=data["single_person_unit"],

@@ -169,6 +169,11 @@ def temporary_max_per_year(day: dt.date) -> int:
     return int(ParameterSet.load(day)["temporary.max_per_year"])
 
 
+def education_term_fen(day: dt.date, stage: str) -> int:
+    """Education aid for one student and one term at a school stage, in force on `day`."""
+    return ParameterSet.load(day).fen(f"education.term_amount.{stage}")
+
+
 _MEDICAL = {
     "assisted": ("medical.assisted.deductible", "medical.assisted.share", "medical.assisted.cap"),
     "edge": ("medical.edge.deductible", "medical.edge.share", "medical.edge.cap"),

@@ -43,6 +43,7 @@ from jiuzhu.cases.services.documents import (
 from jiuzhu.cases.services.intake import (
     ApplicationInput,
     Hardship,
+    Schooling,
     SignedAuthorisation,
     accept,
     refuse_intake,
@@ -99,6 +100,7 @@ __all__ = [
     "Hardship",
     "HomeVisitInput",
     "PreparedUpload",
+    "Schooling",
     "SignedAuthorisation",
     "accept",
     "add_documents",
