@@ -27,7 +27,8 @@ from jiuzhu.core.roles import Capability
 from jiuzhu.outreach.models import MonitoredHousehold, MonitoringReason
 from jiuzhu.registry.models import Membership, Relation
 
-# The usual age on the term's first day of each stage (the town corrects it on confirming).
+# The usual age of each stage on 1 September of the school year (the town corrects it on
+# confirming).
 STAGE_AGES = (
     (3, SchoolStage.PRESCHOOL),
     (6, SchoolStage.PRIMARY),
@@ -78,6 +79,7 @@ def proposals(user: User, term: dt.date) -> list[Proposal]:
     if term_of(term) != term:
         raise DomainError("学期应从3月1日（春季）或9月1日（秋季）开始。", field="term")
     prefix = user.scope_prefix
+    school_year = dt.date(term.year if term.month == 9 else term.year - 1, 9, 1)
     why: dict[int, str] = {}
     for reason, household in (
         MonitoredHousehold.objects.filter(
@@ -110,7 +112,7 @@ def proposals(user: User, term: dt.date) -> list[Proposal]:
     )
     for membership in members:
         person = membership.person
-        age = idnumber.age_on(person.birth_date, term)
+        age = idnumber.age_on(person.birth_date, school_year)
         stage = stage_for(age)
         if stage and person.pk not in asked:
             found.append(
