@@ -20,6 +20,7 @@ from jiuzhu.payments.models import PayrollLine
 from jiuzhu.registry.models import Relation
 from tests import factories
 from tests.cases.conftest import in_force, investigate, set_today, submit
+from tests.conftest import client_for
 from tests.payments.conftest import give_account
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +180,27 @@ def test_who_may_not_list_or_confirm(staff, family, monkeypatch):
         education.proposals(staff["assistant"], dt.date(2026, 9, 2))
     assert bad_term.value.message == "学期应从3月1日（春季）或9月1日（秋季）开始。"
     assert not Case.objects.filter(programme="education").exists()
+
+
+def test_the_town_confirms_on_the_proposals_page(staff, family, monkeypatch):
+    on_dibao(staff, family, monkeypatch)
+    client = client_for(staff["assistant"])
+    page = client.get("/outreach/education/?term=2026-09-01").content.decode()
+    assert "2026年秋季学期" in page and "赵小军" in page and "赵小红" in page
+    assert "赵小宝" not in page
+    son = member(family, "赵小军")
+    response = client.post(
+        "/outreach/education/",
+        {"term": "2026-09-01", "pick": [str(son.pk)], f"stage_{son.pk}": "senior"},
+        follow=True,
+    )
+    assert "已为1名学生登记2026年秋季学期教育救助申请。" in response.content.decode()
+    case = Case.objects.get(programme="education")
+    assert (case.beneficiary, case.school_stage) == (son, "senior")  # the town's correction
+    refused = client.post(
+        "/outreach/education/", {"term": "2026-09-01", "pick": [str(son.pk)]}, follow=True
+    )
+    assert "所选学生不在本学期的建议名单中" in refused.content.decode()
+    assert Case.objects.filter(programme="education").count() == 1
+    auditor = factories.user(Role.AUDITOR, factories.county(), username="edu_page_auditor")
+    assert client_for(auditor).get("/outreach/education/").status_code == 404  # not offered
