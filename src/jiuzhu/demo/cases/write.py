@@ -177,6 +177,8 @@ def _case_table(
             Column("temporary_expense", "text", _money([pl.hardship_fen for pl in plans])),
             Column("temporary_expense_kind", "text", [str(pl.hardship_kind) for pl in plans]),
             Column("temporary_evidence", "text", [pl.hardship_evidence for pl in plans]),
+            Column("school_stage", "text", [""] * n),
+            Column("school_term", "text", [bulk.null()] * n),
             Column("single_person_unit", "bool", np.zeros(n, dtype=bool)),
             Column("status", "text", [str(pl.status) for pl in plans]),
             Column("channel", "text", [str(pl.channel) for pl in plans]),
