@@ -218,12 +218,20 @@ def test_tekun_for_an_elderly_person_living_alone(staff, dong_e_village, county_
 
 
 def test_temporary_assistance_is_one_off_without_notice(staff, poor_household):
-    case = submit(staff["assistant"], poor_household, "temporary", temporary_kind="expenditure")
+    hardship = services.Hardship(Decimal("900"), "medical", "门诊票据")
+    case = submit(
+        staff["assistant"],
+        poor_household,
+        "temporary",
+        temporary_kind="expenditure",
+        hardship=hardship,
+    )
     investigate(case, staff["assistant"])
     services.approve(staff["approver"], case, case.version)
-    assert case.status == Status.IN_FORCE
-    assert case.one_off_amount and case.one_off_amount > 0
-    assert not Recipient.objects.filter(case=case).exists()
+    assert case.status == Status.IN_FORCE and case.notice_starts_on is None
+    assert case.one_off_amount == Decimal("884.00")  # one whole month of the standard
+    # Paid once: a one-month recipient, ended from the start (tests/cases/test_temporary_aid).
+    assert Recipient.objects.get(case=case).status == RecipientStatus.ENDED
 
 
 def test_household_page_shows_the_case(staff, poor_household):

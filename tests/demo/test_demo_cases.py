@@ -203,3 +203,14 @@ def test_public_notice_shows_masked_names(county):
     page = Client().get("/notice/")
     assert page.status_code == 200
     assert rows[0].name in page.content.decode()
+
+
+def test_expenditure_temporary_aid_carries_its_hardship(county):
+    temporary = Case.objects.filter(programme=Programme.TEMPORARY, advance_for__isnull=True)
+    expenditure = temporary.filter(temporary_kind="expenditure")
+    assert expenditure.exists()
+    assert not expenditure.filter(temporary_expense__isnull=True).exists()
+    assert not expenditure.filter(temporary_evidence="").exists()
+    amounts = set(expenditure.values_list("temporary_expense", flat=True))
+    assert amounts <= {Decimal("1800"), Decimal("3500"), Decimal("6000"), Decimal("12000")}
+    assert not temporary.filter(temporary_kind="emergency", temporary_expense__isnull=False)

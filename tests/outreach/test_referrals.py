@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -107,6 +108,7 @@ def test_deliberation_from_the_town_to_the_county_and_into_temporary_aid(people,
         "emergency",
         Channel.REFERRAL,
     )
+    assert (case.temporary_expense, case.temporary_expense_kind) == (Decimal("8000"), "accident")
     assert case.reason.startswith(
         f"一事一议{item.number}决定给予临时救助8000.00元（依据：《山东省临时救助办法》第十二条）"
     )

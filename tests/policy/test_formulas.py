@@ -279,11 +279,11 @@ def test_orphan_goes_to_the_children_scheme_not_tekun():
 def test_temporary_limits_disability_and_elderly_subsidies():
     members = [MemberIn(age=82), MemberIn(age=50, disability_grade=1, disability_category="visual")]
     r = calculate(hh(members, temporary_kind="emergency"))
-    assert r.result("temporary").one_off_fen == 3 * RURAL * 2
-    assert r.result("temporary").summary == "急难型临时救助，一次性不超过2,964.00元"
+    assert r.result("temporary").one_off_fen == RURAL  # nothing declared: small, quick aid
+    assert r.result("temporary").summary == "急难型临时救助，一次性494.00元"
     assert lines_of(r, "临时救助")[3:] == [
         "乡镇审批上限 2,964.00元（2人），县级审批上限 5,928.00元，小额快救上限 494.00元。",
-        "急难型：由乡镇在上限2,964.00元内确定救助金额。",
+        "急难型：未申报困难金额，按小额快救发放494.00元。",
     ]
     assert r.result("disability").monthly_fen == 9000 + 9000  # living + nursing
     assert lines_of(r, "残疾人两项补贴") == [
@@ -296,8 +296,15 @@ def test_temporary_limits_disability_and_elderly_subsidies():
     spend = calculate(hh(members, temporary_kind="expenditure", temporary_expense_fen=10_000_000))
     assert spend.result("temporary").one_off_fen == 12 * RURAL  # county limit
     assert lines_of(spend, "临时救助")[-1] == (
-        "支出型：申报必需支出100,000.00元，建议救助5,928.00元（超过乡镇审批权限，须报县级审批）。"
+        "支出型：申报困难金额100,000.00元，按低保标准494.00元的整月数建议救助5,928.00元"
+        "（超过乡镇审批权限，须报县级审批）。"
     )
+    # Whole months of the standard: 1,500 is 3 months of 494 (1,482); under a month, itself.
+    for declared, aid, county in ((150_000, 3 * RURAL, False), (30_000, 30_000, False)):
+        result = calculate(
+            hh(members, temporary_kind="expenditure", temporary_expense_fen=declared)
+        ).result("temporary")
+        assert (result.one_off_fen, "县级" in result.summary) == (aid, county)
     none = calculate(hh(members), ["temporary", "medical"])
     assert (none.result("temporary").eligible, none.result("temporary").reason) == (
         False,

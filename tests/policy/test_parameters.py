@@ -77,7 +77,7 @@ def test_the_data_files_are_what_the_database_holds_after_migrate():
     }
     assert stored == shipped
     # 79 + 16 of 09-outreach + 12 of 09-oversight + 6 of 09-medical + 25 standards 2021–2025
-    assert len(stored) == 146
+    assert len(stored) == 152
     assert stored[("dibao.standard.rural", D(2019, 4, 1))] == (
         "456.67",
         "元/人·月",
@@ -114,7 +114,7 @@ def test_loading_again_adds_nothing_and_keeps_what_the_county_entered():
     assert out.getvalue() == "新增参数取值 0 条；已有的取值保持不变。\n"
     row.refresh_from_db()
     assert (row.value, row.source) == ("800.00", "县里改过")
-    assert Parameter.objects.count() == 146
+    assert Parameter.objects.count() == 152
 
 
 def test_the_command_adds_what_is_missing_for_the_groups_named():

@@ -227,3 +227,21 @@ def test_change_and_complaint_reach_the_town(
     assert complaint.complainant_name == "王老汉" and not complaint.anonymous
     assert f"投诉编号 {complaint.number}，查询码 {complaint.query_code}" in page.content.decode()
     assert ApplicantMessage.objects.filter(kind="complaint").count() == 1
+
+
+def test_phone_expenditure_aid_carries_its_hardship(
+    staff, poor_household, django_capture_on_commit_callbacks
+):
+    client = signed_in_client(head_of(poor_household), django_capture_on_commit_callbacks)
+    temporary = {"programme": "temporary", "temporary_kind": "expenditure"}
+    refused = client.post("/portal/apply/", form(poor_household, **temporary), follow=True)
+    assert "支出型临时救助须填写家庭难以承受的必需支出金额。" in refused.content.decode()
+    assert not Case.objects.exists()
+    hardship = {
+        "temporary_expense": "3000",
+        "temporary_expense_kind": "medical",
+        "temporary_evidence": "住院费用票据",
+    }
+    client.post("/portal/apply/", form(poor_household, **temporary, **hardship), follow=True)
+    case = Case.objects.get()
+    assert (str(case.temporary_expense), case.temporary_expense_kind) == ("3000.00", "medical")

@@ -45,6 +45,7 @@ STEPS: dict[str, Step] = {
     Action.COMPLETE_INVESTIGATION: Step(CommentForm, services.complete_investigation),
     Action.RECORD_COMMUNITY_REVIEW: Step(CommunityReviewForm, services.record_community_review),
     Action.APPROVE: Step(CommentForm, services.approve),
+    Action.COUNTY_APPROVE: Step(CommentForm, services.county_approve),
     Action.REJECT: Step(RejectForm, services.reject),
     Action.RECORD_OBJECTION: Step(ObjectionForm, services.record_objection),
     Action.CLOSE_NOTICE: Step(None, services.close_notice),

@@ -9,7 +9,6 @@ from typing import Any
 
 from jiuzhu.cases.models import RecipientStatus
 from jiuzhu.core.months import add_months
-from jiuzhu.core.programmes import Programme
 
 RECIPIENT_COLUMNS = (
     "id, household_id, person_id, programme, status, monthly_amount, start_month, "
@@ -23,19 +22,18 @@ def recipients_sql(prefix: str, month: dt.date) -> tuple[str, list[Any]]:
     included), not suspended: (id, household_id, person_id, programme, status,
     monthly_amount, start_month, end_month, phase_out_until, region_code, members_covered).
     person_id is
-    null for a household recipient. Temporary aid is paid once, never monthly: left out."""
+    null for a household recipient. Temporary aid is a recipient of one month (paid once)."""
     sql = (
         f"SELECT {RECIPIENT_COLUMNS} FROM cases_recipient "
         "WHERE region_code LIKE %s AND start_month < %s "
         "AND (end_month IS NULL OR end_month > %s) "
-        f"AND status <> '{RecipientStatus.SUSPENDED.value}' "
-        f"AND programme <> '{Programme.TEMPORARY.value}'"
+        f"AND status <> '{RecipientStatus.SUSPENDED.value}'"
     )
     return sql, [prefix + "%", add_months(month, 1), month]
 
 
 def recipients_started_sql(prefix: str, since: dt.date, before: dt.date) -> tuple[str, list[Any]]:
-    """Recipients of the area `prefix` in a monthly programme whose start month lies in
+    """Recipients of the area `prefix` (one-off temporary aid included) whose start month lies in
     [since, before), whatever became of them since except a suspension: (id, start_month,
     end_month). The payroll looks among them for months a late decision left unpaid."""
     statuses = ", ".join(
@@ -45,7 +43,7 @@ def recipients_started_sql(prefix: str, since: dt.date, before: dt.date) -> tupl
     sql = (
         "SELECT id, start_month, end_month FROM cases_recipient "
         "WHERE region_code LIKE %s AND start_month >= %s AND start_month < %s "
-        f"AND status IN ({statuses}) AND programme <> '{Programme.TEMPORARY.value}'"
+        f"AND status IN ({statuses})"
     )
     return sql, [prefix + "%", since, before]
 

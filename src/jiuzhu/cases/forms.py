@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from jiuzhu.cases import services
-from jiuzhu.cases.models import Channel, DocumentKind, TemporaryKind
+from jiuzhu.cases.models import Channel, DocumentKind, ExpenseKind, SchoolStage, TemporaryKind
 from jiuzhu.cases.rules import HOME_VISIT_CHECKLIST
 from jiuzhu.core import idnumber
 from jiuzhu.core.errors import DomainError
@@ -78,6 +78,26 @@ class ApplicationForm(forms.Form):
     programme = forms.ChoiceField(label="救助项目", choices=Programme.choices)
     temporary_kind = forms.ChoiceField(
         label="临时救助类型", choices=TemporaryKind.choices, required=False
+    )
+    temporary_expense = forms.DecimalField(
+        label="临时救助：困难金额（元，必需支出或损失）",
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+    )
+    temporary_expense_kind = forms.ChoiceField(
+        label="临时救助：困难类别", choices=ExpenseKind.choices, required=False
+    )
+    temporary_evidence = forms.CharField(
+        label="临时救助：证明材料（票据、诊断书等）", required=False, max_length=500
+    )
+    school_stage = forms.ChoiceField(
+        label="教育救助：学段", choices=SchoolStage.choices, required=False
+    )
+    school_term = forms.DateField(
+        label="教育救助：学期开始日（春季3月1日，秋季9月1日）",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     applicant = forms.TypedChoiceField(label="申请人", coerce=int)
     beneficiary = forms.TypedChoiceField(

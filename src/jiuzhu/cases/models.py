@@ -1,5 +1,7 @@
 """An application's whole life: intake, investigation, decision, public notice, in force."""
 
+import datetime as dt
+
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
@@ -47,6 +49,42 @@ class TemporaryKind(models.TextChoices):
     EXPENDITURE = "expenditure", "支出型"
 
 
+class SchoolStage(models.TextChoices):
+    """Education aid's school stages (amounts: policy `education.term_amount.*`)."""
+
+    NONE = "", "—"
+    PRESCHOOL = "preschool", "学前教育"
+    PRIMARY = "primary", "小学"
+    JUNIOR = "junior", "初中"
+    SENIOR = "senior", "高中（含中职）"
+    COLLEGE = "college", "大学（含高职）"
+
+
+def term_of(day: dt.date) -> dt.date:
+    """The first day of the school term `day` falls in: spring from 1 March, autumn from
+    1 September (January and February belong to the autumn term before)."""
+    if day.month >= 9:
+        return dt.date(day.year, 9, 1)
+    if day.month >= 3:
+        return dt.date(day.year, 3, 1)
+    return dt.date(day.year - 1, 9, 1)
+
+
+def term_label(term: dt.date) -> str:
+    return f"{term.year}年{'春季' if term.month == 3 else '秋季'}学期"
+
+
+class ExpenseKind(models.TextChoices):
+    """What the hardship of a temporary-aid application is (its evidence says so)."""
+
+    NONE = "", "—"
+    MEDICAL = "medical", "医疗支出"
+    EDUCATION = "education", "教育支出"
+    LIVING = "living", "基本生活支出"
+    HOUSING = "housing", "住房及生活设施受损"
+    ACCIDENT = "accident", "意外事故、灾害损失"
+
+
 class Channel(models.TextChoices):
     WINDOW = "window", "乡镇窗口"
     VILLAGE = "village", "村（社区）代办"
@@ -66,6 +104,17 @@ class Case(models.Model):
     temporary_kind = models.CharField(
         "临时救助类型", max_length=12, choices=TemporaryKind.choices, blank=True
     )
+    # Temporary aid: the hardship's amount and kind, and the evidence it was entered from.
+    temporary_expense = models.DecimalField(
+        "困难金额", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    temporary_expense_kind = models.CharField(
+        "困难类别", max_length=12, choices=ExpenseKind.choices, blank=True
+    )
+    temporary_evidence = models.CharField("证明材料", max_length=500, blank=True)
+    # Education aid: the student's school stage and the term it is paid for (its 1st day).
+    school_stage = models.CharField("学段", max_length=10, choices=SchoolStage.choices, blank=True)
+    school_term = models.DateField("学期", null=True, blank=True)
     single_person_unit = models.BooleanField("单人户", default=False)
     status = models.CharField("状态", max_length=20, choices=Status.choices)
     channel = models.CharField("申请渠道", max_length=10, choices=Channel.choices)
@@ -133,6 +182,11 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def term_name(self) -> str:
+        """The education aid's term, as pages say it (2026年秋季学期)."""
+        return term_label(self.school_term) if self.school_term else ""
+
 
 class Action(models.TextChoices):
     """What was done to a case: the transitions below and the events that move no status."""
@@ -148,6 +202,7 @@ class Action(models.TextChoices):
     COMPLETE_INVESTIGATION = "complete_investigation", "调查完成"
     RECORD_COMMUNITY_REVIEW = "record_community_review", "民主评议"
     APPROVE = "approve", "审核确认：批准"
+    COUNTY_APPROVE = "county_approve", "县级审批：批准"
     REJECT = "reject", "审核确认：不予批准"
     RECORD_OBJECTION = "record_objection", "公示异议"
     CLOSE_NOTICE = "close_notice", "公示期满生效"

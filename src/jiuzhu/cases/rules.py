@@ -16,12 +16,14 @@ from jiuzhu.cases.models import (
     Recipient,
     RecipientStatus,
     ReviewClass,
+    SchoolStage,
+    term_label,
 )
 from jiuzhu.core import idnumber
-from jiuzhu.core.money import to_fen
+from jiuzhu.core.money import format_yuan, to_fen, to_yuan
 from jiuzhu.core.months import add_months
 from jiuzhu.core.programmes import Programme
-from jiuzhu.policy.accessors import Procedure
+from jiuzhu.policy.accessors import Procedure, education_term_fen
 from jiuzhu.policy.entitlements import Claim, CurrentRecipient, Entitlement, temporary_limit
 from jiuzhu.policy.entitlements import entitlement as policy_entitlement
 from jiuzhu.registry.models import Household, Income, IncomeCategory, LabourCapacity, Membership
@@ -198,10 +200,20 @@ def entitlement(case: Case, month: dt.date) -> Entitlement:
         beneficiary_id=case.beneficiary_id,
         single_person_unit=case.single_person_unit,
         temporary_kind=case.temporary_kind,
+        temporary_expense_fen=to_fen(case.temporary_expense or Decimal("0")),
         current=current,
         tekun_person_ids=frozenset(tekun.values_list("person_id", flat=True)),
     )
-    return policy_entitlement(case.household, claim, month)
+    result = policy_entitlement(case.household, claim, month)
+    if case.programme == Programme.EDUCATION and result.eligible and case.school_term:
+        # Paid per term: the amount of the student's stage in force on the term's 1st day.
+        amount = to_yuan(education_term_fen(case.school_term, case.school_stage))
+        result.one_off_amount = amount
+        result.summary = (
+            f"{term_label(case.school_term)}{SchoolStage(case.school_stage).label}教育救助"
+            f"{format_yuan(amount, fen=False)}元"
+        )
+    return result
 
 
 def advance_aid_limit(case: Case, on: dt.date) -> Decimal:

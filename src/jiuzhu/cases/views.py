@@ -174,6 +174,12 @@ def new_case(request: HttpRequest) -> HttpResponse:
                     beneficiary=form.person("beneficiary"),
                     programme=data["programme"],
                     temporary_kind=data["temporary_kind"] or "",
+                    hardship=services.Hardship(
+                        data["temporary_expense"],
+                        data["temporary_expense_kind"] or "",
+                        data["temporary_evidence"] or "",
+                    ),
+                    schooling=services.Schooling(data["school_stage"] or "", data["school_term"]),
                     reason=data["reason"],
                     channel=data["channel"],
                     single_person_unit=data["single_person_unit"],

@@ -95,6 +95,14 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({Role.TOWN_ASSISTANT, Role.VILLAGE_COORDINATOR}),
         ),
         Transition(Action.APPROVE, "审核确认：批准", (Status.DECIDING,), None, DECIDERS),
+        # Temporary aid above the town's limit (docs/policy/other-programmes.md#temporary).
+        Transition(
+            Action.COUNTY_APPROVE,
+            "县级审批：批准临时救助（超乡镇权限）",
+            (Status.DECIDING,),
+            Status.IN_FORCE,
+            frozenset({Role.COUNTY_ADMIN}),
+        ),
         Transition(
             Action.REJECT, "审核确认：不予批准", (Status.DECIDING,), Status.REJECTED, DECIDERS
         ),

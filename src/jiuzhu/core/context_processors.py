@@ -31,6 +31,7 @@ NAVIGATION: list[tuple[str, str, Capability | None]] = [
     ("监测预警", "outreach:warnings", Capability.VIEW_HOUSEHOLDS),
     ("转介与一事一议", "outreach:referrals", Capability.VIEW_HOUSEHOLDS),
     ("经办队伍", "outreach:staff", Capability.VIEW_HOUSEHOLDS),
+    ("教育救助名单", "outreach:education", Capability.EDIT_HOUSEHOLDS),
     ("投诉举报", "oversight:complaints", Capability.HANDLE_COMPLAINTS),
     ("风险预警", "oversight:alerts", Capability.HANDLE_ALERTS),
     ("失信记录", "oversight:integrity", Capability.HANDLE_COMPLAINTS),

@@ -7,10 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiuzhu.cases import services as cases
-from jiuzhu.cases.models import Case, Channel, TemporaryKind
+from jiuzhu.cases.models import Case, Channel, ExpenseKind, TemporaryKind
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, RegionLevel, User
-from jiuzhu.core.money import plain_yuan
+from jiuzhu.core.money import plain_yuan, to_yuan
 from jiuzhu.core.permissions import require, require_area
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
@@ -176,6 +176,14 @@ def open_aid(actor: User, deliberation: Deliberation, applicant: Person | None) 
                 applicant=applicant,
                 programme=Programme.TEMPORARY,
                 temporary_kind=TemporaryKind.EMERGENCY,
+                # The deliberated amount is the hardship the aid is computed from.
+                hardship=cases.Hardship(
+                    to_yuan(deliberation.amount_fen),
+                    ExpenseKind.ACCIDENT,
+                    f"一事一议{deliberation.number}会议决定",
+                )
+                if deliberation.amount_fen
+                else cases.Hardship(),
                 reason=(
                     f"一事一议{deliberation.number}决定给予临时救助"
                     f"{plain_yuan(deliberation.amount_fen or 0)}元"

@@ -14,4 +14,5 @@ urlpatterns = [
     path("monitoring/", views.monitoring_list, name="monitoring"),
     path("referrals/", views.referral_list, name="referrals"),
     path("staff/", views.staff_roster, name="staff"),
+    path("education/", views.education_proposals, name="education"),
 ]

@@ -166,6 +166,16 @@ def temporary_limits(parameters: ParameterSet, area_type: str, members: int) -> 
     )
 
 
+def temporary_max_per_year(day: dt.date) -> int:
+    """How many temporary-aid grants one household may have in a calendar year."""
+    return int(ParameterSet.load(day)["temporary.max_per_year"])
+
+
+def education_term_fen(day: dt.date, stage: str) -> int:
+    """Education aid for one student and one term at a school stage, in force on `day`."""
+    return ParameterSet.load(day).fen(f"education.term_amount.{stage}")
+
+
 _MEDICAL = {
     "assisted": ("medical.assisted.deductible", "medical.assisted.share", "medical.assisted.cap"),
     "edge": ("medical.edge.deductible", "medical.edge.share", "medical.edge.cap"),

@@ -37,6 +37,7 @@ class Claim:
     beneficiary_id: int | None = None
     single_person_unit: bool = False
     temporary_kind: str = ""
+    temporary_expense_fen: int = 0  # the hardship declared, with its evidence
     current: CurrentRecipient | None = None
     # Members already supported as tekun: outside the dibao unit (a person is never in both).
     tekun_person_ids: frozenset[int] = frozenset()
@@ -71,6 +72,7 @@ def entitlement(household: Household, claim: Claim, month: dt.date) -> Entitleme
     )
     if claim.programme == Programme.TEMPORARY:
         household_in.temporary_kind = claim.temporary_kind or TemporaryKind.EMERGENCY
+        household_in.temporary_expense_fen = claim.temporary_expense_fen
     calculation = calculate(household_in, [claim.programme])
     result = calculation.result(claim.programme)
     monthly = result.monthly_amount

@@ -401,16 +401,24 @@ class TemporaryLimits:
     """Approval limits of temporary assistance for one household, in fen
     (docs/policy/other-programmes.md#temporary)."""
 
+    standard_fen: int  # one month of the dibao standard, the unit of the aid
     town_fen: int  # the town approves up to this (months of the standard per member)
     county_fen: int  # above the town's limit the county approves up to this per household
     small_quick_fen: int  # small, quick aid (小额快救) without the full procedure
 
-    def proposal(self, expense_fen: int) -> tuple[int, bool]:
-        """(the aid proposed for a declared necessary expense, whether the county must
-        approve it); with no expense declared, the town decides within its limit."""
-        if not expense_fen:
-            return self.town_fen, False
-        return min(expense_fen, self.county_fen), expense_fen > self.town_fen
+    def proposal(self, hardship_fen: int) -> tuple[int, bool]:
+        """(the aid proposed for a hardship of `hardship_fen`, whether the county must
+        approve it). The aid is the whole months of the standard the hardship amounts to,
+        at most the county's limit; a hardship under one month's standard gets its own
+        amount; none declared gets one month (small, quick aid)."""
+        if hardship_fen <= 0:
+            aid = self.small_quick_fen
+        elif hardship_fen < self.standard_fen:
+            aid = hardship_fen
+        else:
+            months = hardship_fen // self.standard_fen
+            aid = min(months * self.standard_fen, self.county_fen)
+        return aid, aid > self.town_fen
 
 
 def temporary_limits(
@@ -419,6 +427,7 @@ def temporary_limits(
     """The limits for a household of `members` co-resident members: months of the dibao
     standard, per member for the town, per household for the county and quick aid."""
     return TemporaryLimits(
+        standard_fen=standard_fen,
         town_fen=town_months * standard_fen * members,
         county_fen=county_months * standard_fen,
         small_quick_fen=quick_months * standard_fen,

@@ -56,6 +56,8 @@ class PhoneApplication:
     programme: str
     reason: str
     temporary_kind: str = ""
+    hardship: cases.Hardship = field(default_factory=cases.Hardship)
+    schooling: cases.Schooling = field(default_factory=cases.Schooling)
     beneficiary_id: int | None = None
     agree_authorisation: bool = False
     agree_commitment: bool = False
@@ -158,6 +160,8 @@ def apply(person: Person, data: PhoneApplication, verify_url: str) -> Case:
                 channel=Channel.PHONE,
                 beneficiary=beneficiary,
                 temporary_kind=data.temporary_kind,
+                hardship=data.hardship,
+                schooling=data.schooling,
                 by_residence=by_residence,
                 commitment_signed=True,
                 documents=documents,

@@ -15,13 +15,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jiuzhu.cases.models import Status, TemporaryKind
+from jiuzhu.cases.models import Status
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import client_ip
 from jiuzhu.portal import assessment, identity, papers, selectors, services
 from jiuzhu.portal import household as declared
+from jiuzhu.portal.apply_form import UPLOAD_FIELDS, ApplyForm
 from jiuzhu.portal.models import MessageKind
 from jiuzhu.registry.models import AssetKind, IncomeCategory, LabourCapacity, Person
 
@@ -177,44 +177,6 @@ def home(request: HttpRequest, person: Person) -> HttpResponse:
     )
 
 
-class ApplyForm(forms.Form):
-    programme = forms.ChoiceField(label="申请项目", choices=Programme.choices)
-    temporary_kind = forms.ChoiceField(
-        label="临时救助类型（仅临时救助填写）",
-        choices=[("", "不适用")] + [c for c in TemporaryKind.choices if c[0]],
-        required=False,
-    )
-    beneficiary = forms.TypedChoiceField(
-        label="救助对象（为家庭中某一人申请时选择）", coerce=int, required=False, empty_value=None
-    )
-    reason = forms.CharField(
-        label="申请理由", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
-    )
-    household_booklet = forms.FileField(label="户口簿照片", required=False)
-    id_cards = forms.FileField(label="身份证照片", required=False)
-    other = forms.FileField(label="其他证明材料（病历、残疾证等）", required=False)
-    agree_authorisation = forms.BooleanField(label="我已阅读并同意核对授权书", required=False)
-    agree_commitment = forms.BooleanField(label="我已阅读并作出以上承诺", required=False)
-    typed_signature = forms.CharField(label="签名：输入您的姓名", max_length=40, required=False)
-    drawn_signature = forms.CharField(widget=forms.HiddenInput, required=False)
-    on_behalf = forms.CharField(
-        label="代办人（家人或村协理员代为操作时，填写姓名和与申请人的关系）",
-        max_length=40,
-        required=False,
-    )
-
-    def __init__(self, *args: object, members: list[tuple[int, str]], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["beneficiary"].choices = [("", "全家申请"), *members]  # type: ignore[attr-defined]
-
-
-UPLOAD_FIELDS = (
-    ("household_booklet", "household_booklet"),
-    ("id_cards", "id_cards"),
-    ("other", "other"),
-)
-
-
 @applicant_required
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest, person: Person) -> HttpResponse:
@@ -235,6 +197,8 @@ def apply(request: HttpRequest, person: Person) -> HttpResponse:
                     programme=data["programme"],
                     reason=data["reason"],
                     temporary_kind=data["temporary_kind"],
+                    hardship=form.hardship(),
+                    schooling=form.schooling(),
                     beneficiary_id=data["beneficiary"],
                     agree_authorisation=data["agree_authorisation"],
                     agree_commitment=data["agree_commitment"],

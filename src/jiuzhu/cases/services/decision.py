@@ -24,6 +24,8 @@ from jiuzhu.cases.workflow import INVESTIGATION_ACTIONS
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
 from jiuzhu.core.months import first_of_next_month
+from jiuzhu.core.programmes import Programme
+from jiuzhu.policy.accessors import temporary_max_per_year
 
 ADVANCE_OPENER_MAY_NOT_GRANT = "启动先行救助的人员不能批准发放同一救助（审批与经办分离）。"
 # Acts the person who opened the case may not take on it (审批与经办分离).
@@ -47,7 +49,43 @@ def _check_separation(actor: User, case: Case) -> None:
 
 def approve(actor: User, case: Case, version: int, note: str = "") -> Case:
     """Approve with the amount from the policy engine; then the 7-day public notice."""
-    check_allowed(actor, case, Action.APPROVE)
+    return _approve(actor, case, version, note, Action.APPROVE)
+
+
+def county_approve(actor: User, case: Case, version: int, note: str = "") -> Case:
+    """The county approves temporary aid above the town's limit (the town may not)."""
+    if case.programme != Programme.TEMPORARY:
+        raise DomainError("只有超过乡镇审批权限的临时救助需报县级审批。")
+    return _approve(actor, case, version, note, Action.COUNTY_APPROVE)
+
+
+def _check_temporary(case: Case, amount: Decimal, today: dt.date, county: bool) -> None:
+    """The yearly repeat limit, and who approves the amount: the town within its limit,
+    the county above it (docs/policy/other-programmes.md#temporary)."""
+    most = temporary_max_per_year(today)
+    granted = (
+        Case.objects.filter(
+            household=case.household,
+            programme=Programme.TEMPORARY,
+            status=Status.IN_FORCE,
+            decided_at__date__gte=dt.date(today.year, 1, 1),
+        )
+        .exclude(pk=case.pk)
+        .count()
+    )
+    if granted >= most:
+        raise DomainError(
+            f"该户本年度已获临时救助{granted}次，已达每年{most}次的上限，不能再次批准。"
+        )
+    town_limit = rules.advance_aid_limit(case, today)
+    if amount > town_limit and not county:
+        raise DomainError(f"临时救助金额{amount}元超过乡镇审批权限{town_limit}元，须报县级审批。")
+    if amount <= town_limit and county:
+        raise DomainError(f"临时救助金额{amount}元在乡镇审批权限内，由乡镇审核确认。")
+
+
+def _approve(actor: User, case: Case, version: int, note: str, action: Action) -> Case:
+    check_allowed(actor, case, action)
     _check_separation(actor, case)
     unfinished = verification_unfinished(case)
     if unfinished:
@@ -61,6 +99,10 @@ def approve(actor: User, case: Case, version: int, note: str = "") -> Case:
     result = rules.entitlement(case, first_of_next_month(today))
     if not result.eligible:
         raise DomainError("按现行政策该申请不符合条件，请作出不予批准决定：" + result.summary)
+    if case.programme == Programme.TEMPORARY:
+        _check_temporary(
+            case, result.one_off_amount or Decimal("0"), today, action == Action.COUNTY_APPROVE
+        )
     needs_notice = rules.needs_public_notice(case)
     target = Status.NOTICE if needs_notice else Status.IN_FORCE
     fields: dict[str, Any] = {
@@ -78,7 +120,7 @@ def approve(actor: User, case: Case, version: int, note: str = "") -> Case:
         move(
             actor,
             case,
-            Action.APPROVE,
+            action,
             version,
             target,
             note,

@@ -3,6 +3,7 @@ for special hardship."""
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -15,8 +16,12 @@ from jiuzhu.cases.models import (
     Case,
     Channel,
     DocumentKind,
+    ExpenseKind,
+    SchoolStage,
     Status,
     TemporaryKind,
+    term_label,
+    term_of,
 )
 from jiuzhu.cases.services.common import check_allowed, move, record_event, require_text
 from jiuzhu.cases.services.documents import PreparedUpload, prepare_upload, store_upload
@@ -61,6 +66,59 @@ class SignedAuthorisation:
     signed_by: Person | None = None
 
 
+@dataclass(frozen=True)
+class Hardship:
+    """Temporary aid: the household's hardship (necessary spending or loss), its kind and
+    the evidence it was entered from (docs/policy/other-programmes.md#temporary)."""
+
+    amount: Decimal | None = None
+    kind: str = ""
+    evidence: str = ""
+
+    def check(self, programme: str, temporary_kind: str) -> None:
+        given = self.amount is not None or self.kind or self.evidence.strip()
+        if programme != Programme.TEMPORARY:
+            if given:
+                raise DomainError("只有临时救助需要填写困难金额。", field="temporary_expense")
+            return
+        if self.kind not in ExpenseKind.values:
+            raise DomainError("困难类别无效。", field="temporary_expense_kind")
+        if self.amount is not None and self.amount < 0:
+            raise DomainError("困难金额不能为负数。", field="temporary_expense")
+        if temporary_kind == TemporaryKind.EXPENDITURE and not self.amount:
+            raise DomainError(
+                "支出型临时救助须填写家庭难以承受的必需支出金额。", field="temporary_expense"
+            )
+        if self.amount and not self.kind:
+            raise DomainError("请选择困难类别。", field="temporary_expense_kind")
+        if self.amount and not self.evidence.strip():
+            raise DomainError(
+                "请填写困难金额的证明材料（票据、诊断书等）。", field="temporary_evidence"
+            )
+
+
+@dataclass(frozen=True)
+class Schooling:
+    """Education aid: the student's school stage and the term applied for (its 1st day)."""
+
+    stage: str = ""
+    term: dt.date | None = None
+
+    def check(self, programme: str) -> None:
+        if programme != Programme.EDUCATION:
+            if self.stage or self.term:
+                raise DomainError("只有教育救助需要填写学段和学期。", field="school_stage")
+            return
+        if self.stage not in SchoolStage.values or not self.stage:
+            raise DomainError("请选择学生的学段。", field="school_stage")
+        if self.term is None or term_of(self.term) != self.term:
+            raise DomainError(
+                "请选择学期（春季学期自3月1日起，秋季学期自9月1日起）。", field="school_term"
+            )
+        if self.term > term_of(timezone.localdate()):
+            raise DomainError("只能申请本学期或以前学期的教育救助。", field="school_term")
+
+
 @dataclass
 class ApplicationInput:
     """What the intake form collects for one application."""
@@ -72,6 +130,8 @@ class ApplicationInput:
     channel: str = Channel.WINDOW
     beneficiary: Person | None = None
     temporary_kind: str = ""
+    hardship: Hardship = Hardship()
+    schooling: Schooling = Schooling()
     single_person_unit: bool = False
     special_hardship: bool = False
     by_residence: bool = False
@@ -89,6 +149,8 @@ def _check_application(data: ApplicationInput) -> None:
         raise DomainError("临时救助须选择急难型或支出型。", field="temporary_kind")
     if data.programme != Programme.TEMPORARY and data.temporary_kind:
         raise DomainError("只有临时救助需要选择类型。", field="temporary_kind")
+    data.hardship.check(data.programme, data.temporary_kind)
+    data.schooling.check(data.programme)
     reason = data.reason.strip()
     if not reason or len(reason) > 2000:
         raise DomainError("请填写申请理由（最多2000字）。", field="reason")
@@ -120,12 +182,16 @@ def _prepared_authorisation(data: ApplicationInput) -> PreparedUpload | None:
 
 
 def _duplicate(data: ApplicationInput) -> Case | None:
-    open_cases = Case.objects.filter(
-        household=data.household, programme=data.programme, status__in=OPEN_STATUSES
-    )
+    """An open application for the same programme (and person), or education aid for the
+    same student and term however it ended but refused."""
+    same = Case.objects.filter(household=data.household, programme=data.programme)
     if data.beneficiary is not None:
-        open_cases = open_cases.filter(beneficiary=data.beneficiary)
-    return open_cases.first()
+        same = same.filter(beneficiary=data.beneficiary)
+    if data.programme == Programme.EDUCATION:
+        termly = same.filter(school_term=data.schooling.term, status=Status.IN_FORCE).first()
+        if termly is not None:
+            return termly
+    return same.filter(status__in=OPEN_STATUSES).first()
 
 
 def submit_application(actor: User, data: ApplicationInput) -> Case:
@@ -145,6 +211,12 @@ def submit_application(actor: User, data: ApplicationInput) -> Case:
         # Lock the household row: two windows cannot both open the same application.
         Household.objects.select_for_update().filter(pk=data.household.pk).first()
         existing = _duplicate(data)
+        if existing is not None and existing.status == Status.IN_FORCE:
+            assert data.schooling.term is not None
+            raise DomainError(
+                f"该学生{term_label(data.schooling.term)}已获教育救助（{existing.number}），"
+                "不能重复申请。"
+            )
         if existing is not None:
             raise DomainError(
                 f"该户已有未办结的{Programme(data.programme).label}申请（{existing.number}），"
@@ -157,6 +229,11 @@ def submit_application(actor: User, data: ApplicationInput) -> Case:
             beneficiary=data.beneficiary,
             programme=data.programme,
             temporary_kind=data.temporary_kind,
+            temporary_expense=data.hardship.amount or None,
+            temporary_expense_kind=data.hardship.kind,
+            temporary_evidence=data.hardship.evidence.strip(),
+            school_stage=data.schooling.stage,
+            school_term=data.schooling.term,
             single_person_unit=data.single_person_unit,
             status=Status.SUBMITTED,
             channel=data.channel,

@@ -1,5 +1,6 @@
 """Recipients in force: put in force, reviewed, suspended, reinstated, terminated."""
 
+import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -21,20 +22,20 @@ from jiuzhu.cases.services.common import check_allowed, move, require_text
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
 from jiuzhu.core.money import format_yuan
-from jiuzhu.core.months import first_of_next_month
+from jiuzhu.core.months import add_months, first_of_next_month
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.services import record_audit
 from jiuzhu.registry.models import Membership
 
+# Paid once (temporary aid; education aid, once per term), through the month's payroll.
+ONE_OFF_PROGRAMMES = frozenset({Programme.TEMPORARY, Programme.EDUCATION})
+
 
 def put_in_force(actor: User, case: Case) -> Recipient | None:
     """The recipient record; payments start from the next month."""
-    if case.programme == Programme.TEMPORARY:
-        notifications.notify(
-            case, f"您的临时救助申请（{case.number}）已批准，金额{case.one_off_amount}元。"
-        )
-        return None
     today = timezone.localdate()
+    if case.programme in ONE_OFF_PROGRAMMES:
+        return _one_off(actor, case, first_of_next_month(today))
     household = case.household
     review_class = rules.review_class(household)
     person = (
@@ -68,6 +69,32 @@ def put_in_force(actor: User, case: Case) -> Recipient | None:
     )
     if case.programme == Programme.TEKUN:
         _rebase_dibao(actor, case)
+    return recipient
+
+
+def _one_off(actor: User, case: Case, month: dt.date) -> Recipient:
+    """One-off aid is paid once: a recipient of one month, ended from the start (it never
+    blocks a later grant nor comes up for review), paid with the month's payroll and its
+    bank file, and so counted in budget execution and on the household's file."""
+    recipient = Recipient.objects.create(
+        case=case,
+        household=case.household,
+        programme=case.programme,  # paid to the head's account (a student has none)
+        region_code=case.household.registered_code,
+        status=RecipientStatus.ENDED,
+        monthly_amount=case.one_off_amount or Decimal("0"),
+        members_covered=1 if case.beneficiary_id else members_covered(case),
+        start_month=month,
+        end_month=add_months(month, 1),
+        end_reason=f"{case.get_programme_display()}一次性发放",
+    )
+    record_audit(actor, "recipient_in_force", recipient, {"case": case.number})
+    notifications.notify(
+        case,
+        f"您的{case.get_programme_display()}申请（{case.number}）已批准，"
+        f"金额{case.one_off_amount}元，"
+        f"随{month:%Y年%m月}发放一次性打入账户。",
+    )
     return recipient
 
 
@@ -160,9 +187,10 @@ def terminate(actor: User, case: Case, version: int, reason: str) -> Case:
 
 
 def recipient_of(case: Case) -> Recipient:
-    """The case's recipient record (a DomainError for one-off aid, which has none)."""
+    """The case's recipient record to review, suspend or end (a DomainError for one-off aid:
+    it is paid once and has nothing to review)."""
     recipient = Recipient.objects.filter(case=case).first()
-    if recipient is None:
+    if recipient is None or case.programme in ONE_OFF_PROGRAMMES:
         raise DomainError("该申请没有救助对象记录（一次性救助无需复核）。")
     return recipient
 

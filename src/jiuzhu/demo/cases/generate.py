@@ -11,6 +11,7 @@ from django.utils import timezone
 from jiuzhu.cases.bulk import Stamps
 from jiuzhu.cases.models import (
     UNDECIDED_STATUSES,
+    ExpenseKind,
     Status,
     TemporaryKind,
 )
@@ -231,8 +232,23 @@ def _open_plans(
                 monthly_fen=amounts.of(programme, row),
                 special_hardship=programme == Programme.DIBAO and i in special,
             )
+            if plan.temporary_kind == TemporaryKind.EXPENDITURE:
+                hardship_fen, kind, evidence = HARDSHIPS[row % len(HARDSHIPS)]
+                plan.hardship_fen, plan.hardship_kind = hardship_fen, kind
+                plan.hardship_evidence = evidence
             plans.append(plan)
     return plans
+
+
+# Expenditure-type hardships, by household row (no draw: the other figures stay as they
+# were): whole months of the standard within the town's limit, and one above it for the
+# county to approve (docs/policy/other-programmes.md#temporary).
+HARDSHIPS = (
+    (180_000, ExpenseKind.MEDICAL, "住院费用结算单及票据"),
+    (350_000, ExpenseKind.EDUCATION, "大学学费缴费通知书"),
+    (600_000, ExpenseKind.MEDICAL, "门诊慢性病费用票据"),
+    (1_200_000, ExpenseKind.HOUSING, "房屋火灾损失村委会证明"),
+)
 
 
 def generate_cases(

@@ -56,6 +56,10 @@ class Plan:
     channel: str = Channel.WINDOW
     beneficiary: int | None = None
     temporary_kind: str = ""
+    # Temporary aid's hardship (fen), its kind and evidence (cases.services.Hardship).
+    hardship_fen: int | None = None
+    hardship_kind: str = ""
+    hardship_evidence: str = ""
     special_hardship: bool = False
     signed: bool = True
     authorised: bool = True

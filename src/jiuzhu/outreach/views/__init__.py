@@ -1,5 +1,6 @@
 """The outreach pages, one module per concern (urls.py names them from here)."""
 
+from jiuzhu.outreach.views.education import education_proposals as education_proposals
 from jiuzhu.outreach.views.leads import lead as lead
 from jiuzhu.outreach.views.leads import lead_new as lead_new
 from jiuzhu.outreach.views.leads import leads as leads

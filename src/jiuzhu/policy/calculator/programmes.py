@@ -226,13 +226,14 @@ def temporary(explained: Explained) -> ProgrammeResult:
     proposed, needs_county = limits.proposal(expense)
     if expense:
         lines.append(
-            f"{kind}：申报必需支出{yuan(expense)}元，建议救助{yuan(proposed)}元"
+            f"{kind}：申报困难金额{yuan(expense)}元，按低保标准{yuan(limits.standard_fen)}元"
+            f"的整月数建议救助{yuan(proposed)}元"
             + ("（超过乡镇审批权限，须报县级审批）。" if needs_county else "。")
         )
     else:
-        lines.append(f"{kind}：由乡镇在上限{yuan(limits.town_fen)}元内确定救助金额。")
+        lines.append(f"{kind}：未申报困难金额，按小额快救发放{yuan(proposed)}元。")
     explained.sections.append(Section("临时救助", lines))
-    summary = f"{kind}临时救助，一次性不超过{yuan(proposed)}元"
+    summary = f"{kind}临时救助，一次性{yuan(proposed)}元"
     return ProgrammeResult(
         Programme.TEMPORARY, label, True, 0, proposed, household.temporary_kind, summary
     )
