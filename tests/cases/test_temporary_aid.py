@@ -16,7 +16,7 @@ from jiuzhu.cases import services
 from jiuzhu.cases.models import Case, Recipient, RecipientStatus, Status
 from jiuzhu.core.errors import DomainError
 from jiuzhu.payments import services as payments
-from jiuzhu.payments.files import bank_lines
+from jiuzhu.payments.files import BankColumns, bank_lines
 from jiuzhu.payments.models import PayrollLine
 from jiuzhu.payments.selectors import paid_by_month
 from tests.cases.conftest import investigate, set_today, submit
@@ -176,9 +176,16 @@ def test_paid_once_through_the_bank_file_and_counted_in_execution(
     assert list(lines.values_list("programme", "kind", "net_fen")) == [
         ("temporary", "regular", 265_200)
     ]
-    assert list(bank_lines(payroll, "农商银行")) == [
-        (1, "6221000055556666", "王老汉", lines.get().id_number, 265_200, "temporary", APRIL)
-    ]
+    [chunk] = bank_lines(payroll, "农商银行")
+    assert chunk == BankColumns(
+        [1],
+        ["6221000055556666"],
+        ["王老汉"],
+        [lines.get().id_number],
+        [265_200],
+        ["temporary"],
+        ["2026-04"],
+    )
     payments.check_payroll(staff["approver"], payroll)
     payments.approve_payroll(staff["admin"], payroll)
     assert (4, "temporary", dong_e.code, 265_200) in paid_by_month(2026, dong_e.code)
