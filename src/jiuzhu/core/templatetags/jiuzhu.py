@@ -109,6 +109,7 @@ AUDIT_ACTIONS = {
     "record_working_spending": "登记工作经费支出",
     "apply_poverty_list": "按扶贫部门名单更新脱贫户与监测对象标识",
     "save_town_office": "维护乡镇经办窗口",
+    "confirm_repricing": "确认标准调整重新核定",
 }
 
 
