@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from jiuzhu.cases.models import Recipient, Repricing, RepricingChange
 from jiuzhu.cases.repricing import compute_repricing, confirm_repricing
@@ -13,6 +14,7 @@ from jiuzhu.core.roles import Role
 from jiuzhu.policy.models import Parameter
 from jiuzhu.registry.models import Relation
 from tests import factories
+from tests.conftest import client_for
 from tests.payments.conftest import make_recipient
 
 EFFECTIVE = dt.date(2026, 7, 1)
@@ -112,3 +114,29 @@ def test_only_the_county_administrator_confirms(role, county_admin, dong_e_villa
     confirm_repricing(run, county_admin)
     with pytest.raises(DomainError, match="该次重新核定已经确认，不能重复确认。"):
         confirm_repricing(run, county_admin)
+
+
+def test_pages_start_show_and_confirm(county_admin, dong_e_village, settings):
+    """The administrator starts a run (a task, inline in tests), sees it by town and
+    confirms; a supervisor sees the page without the button and is refused the POST."""
+    settings.JIUZHU_TASKS_INLINE = True
+    household = _household(county_admin, dong_e_village, "200")
+    make_recipient(county_admin, household, amount="500.00")
+    _raise_standard("1200.00")
+    admin = client_for(county_admin)
+    response = admin.post(reverse("cases:repricing"), {"month": "2026-07"})
+    assert response.status_code == 302
+    run = Repricing.objects.get()
+    page = admin.get(reverse("cases:repricing_detail", args=[run.pk])).content.decode()
+    assert "东阿镇" in page and "确认执行" in page
+    supervisor = factories.user(Role.COUNTY_SUPERVISOR, factories.county(), username="sup2")
+    watcher = client_for(supervisor)
+    page = watcher.get(reverse("cases:repricing_detail", args=[run.pk])).content.decode()
+    assert "东阿镇" in page and "确认执行" not in page
+    watcher.post(reverse("cases:repricing_confirm", args=[run.pk]))
+    assert Repricing.objects.get().state == Repricing.State.COMPUTED
+    town = factories.user(Role.TOWN_APPROVER, dong_e_village.parent, username="ta2")
+    assert client_for(town).get(reverse("cases:repricing")).status_code == 404
+    admin.post(reverse("cases:repricing_confirm", args=[run.pk]))
+    assert Repricing.objects.get().state == Repricing.State.CONFIRMED
+    assert Recipient.objects.get().monthly_amount > Decimal("500.00")
