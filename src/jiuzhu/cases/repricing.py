@@ -209,7 +209,7 @@ def compute_repricing(
 @task("cases.reprice")
 def reprice_task(params: dict[str, Any], report: Callable[[int], None]) -> dict[str, Any]:
     """The re-pricing as a background task; the page then shows the run by town."""
-    actor = User.objects.filter(pk=params.get("actor")).first()
+    actor = User.objects.filter(pk=params.get("actor") or 0).first()
     repricing = compute_repricing(dt.date.fromisoformat(params["month"]), actor, report)
     return {"repricing": repricing.pk, "seconds": round(repricing.seconds, 2)}
 
