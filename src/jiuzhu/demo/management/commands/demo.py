@@ -33,6 +33,7 @@ from jiuzhu.demo.oversight import seed_demo as seed_oversight
 from jiuzhu.demo.payrolls import pay_history
 from jiuzhu.demo.portal import seed_demo as seed_portal
 from jiuzhu.demo.publicity import seed_offices
+from jiuzhu.demo.repricing import seed_demo as seed_repricing
 from jiuzhu.demo.verification import seed_demo as seed_verification
 from jiuzhu.registry.models import Household
 
@@ -131,6 +132,11 @@ class Command(BaseCommand):
         )
         spent = seed_working_funds(seed, timezone.localdate())
         self.stdout.write(f"已生成各乡镇工作经费预算和支出 {spent} 笔。")
+        repricing = seed_repricing()
+        self.stdout.write(
+            f"已按最新低保标准重新测算在保家庭 {repricing.recipients if repricing else 0:,} 户"
+            "（待县级管理员确认）。"
+        )
         applicants = seed_portal()
         self.stdout.write(f"已生成掌上办申请 {len(applicants)} 件，可用以下身份登录掌上办：")
         for line in applicants:
