@@ -3,18 +3,17 @@
 import pytest
 
 from jiuzhu.cases.models import Recipient, Repricing
+from jiuzhu.demo.repricing import seed_demo
 from tests.demo.helpers import run_demo
 
 pytestmark = pytest.mark.django_db
 
 
 def test_seed_demo_computes_a_repricing_to_confirm():
-    out = run_demo(300, 5)
-    run = Repricing.objects.get()
-    assert run.state == Repricing.State.COMPUTED
-    assert (
-        run.recipients
-        == Recipient.objects.filter(programme="dibao", status="active", person__isnull=True).count()
-    )
-    assert run.recipients > 0
-    assert f"已按最新低保标准重新测算在保家庭 {run.recipients:,} 户" in out
+    run_demo(300, 5)
+    run = seed_demo()
+    assert run is not None and run.state == Repricing.State.COMPUTED
+    assert run.created_by is not None and run.created_by.role == "county_admin"
+    current = Recipient.objects.filter(programme="dibao", status="active", person__isnull=True)
+    assert run.recipients == current.count() > 0
+    assert Repricing.objects.get() == run
