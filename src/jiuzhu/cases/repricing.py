@@ -146,7 +146,7 @@ def write_changes(repricing: Repricing, cols: dict[str, I64]) -> None:
     """The changes in one bulk insert (COPY on PostgreSQL)."""
     n = len(cols["rid"])
     first_id = max_used_id(RepricingChange) + 1
-    kinds = [KIND_CODES[int(k)].value for k in cols["kind"]]
+    kinds = np.array([kind.value for kind in KIND_CODES])[cols["kind"]]
     table = Table(
         RepricingChange._meta.db_table,
         [
@@ -154,7 +154,7 @@ def write_changes(repricing: Repricing, cols: dict[str, I64]) -> None:
             Column("repricing_id", "int", np.full(n, repricing.pk, dtype=np.int64)),
             Column("recipient_id", "int", cols["rid"]),
             Column("household_id", "int", cols["hid"]),
-            Column("town_code", "text", [str(t) for t in cols["town"]]),
+            Column("town_code", "text", cols["town"].astype(str)),
             Column("kind", "text", kinds),
             Column("old_fen", "int", cols["old"]),
             Column("new_fen", "int", cols["new"]),
