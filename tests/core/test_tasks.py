@@ -59,6 +59,7 @@ def test_every_task_kind_is_registered_once_django_is_set_up():
         [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == [
+        "cases.reprice",
         "dashboard.refresh",
         "outreach.warnings",
         "oversight.evaluation_tally",

@@ -7,7 +7,7 @@ statuses stay their stored text, so that the caller codes them as its job needs.
 import datetime as dt
 from typing import Any
 
-from jiuzhu.cases.models import RecipientStatus
+from jiuzhu.cases.models import RecipientStatus, Repricing
 from jiuzhu.core.months import add_months
 
 RECIPIENT_COLUMNS = (
@@ -51,3 +51,17 @@ def recipients_started_sql(prefix: str, since: dt.date, before: dt.date) -> tupl
 def recipient_status_sql() -> str:
     """(id, status, end_reason) of every recipient."""
     return "SELECT id, status, end_reason FROM cases_recipient"
+
+
+def standard_arrears_sql(prefix: str) -> tuple[str, list[Any]]:
+    """Arrears of confirmed re-pricings (a new standard from a past month) not yet paid, of
+    the recipients of the area `prefix`: (change id, recipient id, effective month, fen)."""
+    sql = (
+        "SELECT c.id AS id, c.recipient_id AS recipient_id, "
+        "r.effective_month AS effective_month, c.arrears_fen AS arrears_fen "
+        "FROM cases_repricingchange c JOIN cases_repricing r ON r.id = c.repricing_id "
+        "JOIN cases_recipient p ON p.id = c.recipient_id "
+        f"WHERE r.state = '{Repricing.State.CONFIRMED.value}' AND c.arrears_fen > 0 "
+        "AND c.arrears_paid_month IS NULL AND p.region_code LIKE %s"
+    )
+    return sql, [prefix + "%"]

@@ -154,6 +154,7 @@ class Reason(models.IntegerChoices):
     PHASE_OUT = 3, "渐退期按比例发放"
     ARREARS = 4, "补发：决定晚于起始月份"
     REISSUE = 5, "上次发放失败，更正账户后重发"
+    STANDARD_CHANGE = 6, "补发：新标准自生效月份起的差额"
 
 
 # A line's id is its payroll's id × LINES_PER_PAYROLL + its line number: the primary key

@@ -109,6 +109,7 @@ def prepare_payroll(
         with transaction.atomic():
             payroll = _new_payroll(actor, PayrollKind.REGULAR, month, town, rules.used)
             written = pr.write_lines(payroll.pk, lines, recipients)
+            pr.mark_standard_arrears_paid(arrears.standard, lines, month)
             progress(95)
             payroll.line_count = written
             payroll.total_fen = summary["net_fen"]

@@ -119,6 +119,7 @@ AUDIT_ACTIONS = {
     "record_supporter": "登记法定义务人履行能力",
     "record_child_hardship": "录入困境儿童认定",
     "add_care_institution": "登记供养（养育）机构",
+    "confirm_repricing": "确认标准调整重新核定",
 }
 
 

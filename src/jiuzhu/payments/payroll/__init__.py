@@ -25,6 +25,9 @@ Rules (documented here, parameters in policy `payments.*`):
   from an approved payroll of the same town for a month they were entitled to (a decision
   that came late) gets one itemised line per missed month, at that month's rules, at most
   `payments.arrears_max_months` back.
+- A new standard confirmed after its effective month (cases/repricing.py): the recipient's
+  amount is already the new one; the difference for the months paid at the old amount is
+  one arrears line for the effective month ("补发：新标准自生效月份起的差额"), paid once.
 - Recoveries: open claims of the household are netted against its lines, at most the
   claim's instalment per payroll and never below zero.
 """
@@ -45,13 +48,15 @@ from jiuzhu.payments.payroll.reading import (
     RECIPIENT_NUMBERS,
     Arrears,
     Recipients,
+    StandardArrears,
     arrears_sql,
     read_arrears,
     read_recipients,
+    read_standard_arrears,
     recipients_sql,
 )
 from jiuzhu.payments.payroll.rules import Rules
-from jiuzhu.payments.payroll.writing import write_lines
+from jiuzhu.payments.payroll.writing import mark_standard_arrears_paid, write_lines
 
 __all__ = [
     "DETAIL_COLUMNS",
@@ -67,14 +72,17 @@ __all__ = [
     "OpenClaim",
     "Recipients",
     "Rules",
+    "StandardArrears",
     "StatusCode",
     "arrears_sql",
     "compute_lines",
     "insert_guard_lifted",
+    "mark_standard_arrears_paid",
     "month_amounts",
     "net_recoveries",
     "read_arrears",
     "read_recipients",
+    "read_standard_arrears",
     "recipients_sql",
     "totals",
     "write_lines",

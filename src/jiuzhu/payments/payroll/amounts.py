@@ -12,7 +12,7 @@ import numpy.typing as npt
 from jiuzhu.core.months import add_months, month_index, ymd
 from jiuzhu.payments.models import Reason
 from jiuzhu.payments.payroll.codes import I64, KINDS, PROGRAMMES, KindCode, StatusCode
-from jiuzhu.payments.payroll.reading import Arrears, Recipients, month_of
+from jiuzhu.payments.payroll.reading import Arrears, Recipients, StandardArrears, month_of
 from jiuzhu.payments.payroll.rules import Rules
 
 # The taper table is padded with its last percent, so that any month of a phase-out has one.
@@ -151,15 +151,41 @@ def _arrears_parts(recipients: Recipients, arrears: Arrears, rules: Rules) -> li
     return parts
 
 
+def _standard_parts(recipients: Recipients, standard: StandardArrears) -> list[_Part]:
+    """One arrears line per confirmed re-pricing's rise, for its effective month, of the
+    recipients in this payroll with a payee."""
+    if recipients.n == 0:
+        return []
+    row_of = np.clip(np.searchsorted(recipients.rid, standard.rid), 0, recipients.n - 1)
+    known = (recipients.rid[row_of] == standard.rid) & (recipients.payee[row_of] > 0)
+    parts = []
+    for value in np.unique(standard.month[known]):
+        chosen = known & (standard.month == value)
+        fen = standard.fen[chosen]
+        amounts = Amounts(
+            fen.astype(np.int64),
+            np.full(len(fen), Reason.STANDARD_CHANGE, dtype=np.int64),
+            np.full(len(fen), 1000, dtype=np.int64),
+        )
+        parts.append(_Part(KindCode.ARREARS, month_of(int(value)), row_of[chosen], amounts))
+    return parts
+
+
 def compute_lines(
-    recipients: Recipients, month: dt.date, rules: Rules, arrears: Arrears | None = None
+    recipients: Recipients,
+    month: dt.date,
+    rules: Rules,
+    arrears: Arrears | None = None,
 ) -> Lines:
-    """Regular lines for the month, then one arrears line per (recipient, missed month)."""
+    """Regular lines for the month, then one arrears line per (recipient, missed month),
+    then one per confirmed re-pricing's arrears."""
     regular = month_amounts(recipients, month, rules)
     paid = np.flatnonzero((regular.amount > 0) & (recipients.payee > 0))
     parts = [_Part(KindCode.REGULAR, month, paid, regular.take(paid))]
     if arrears is not None and len(arrears.rid):
         parts += _arrears_parts(recipients, arrears, rules)
+    if arrears is not None and len(arrears.standard.rid):
+        parts += _standard_parts(recipients, arrears.standard)
     rows = np.concatenate([part.rows for part in parts])
     zeros = np.zeros(len(rows), dtype=np.int64)
     return Lines(

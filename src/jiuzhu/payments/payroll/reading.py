@@ -150,12 +150,32 @@ def month_of(value: int) -> dt.date:
 
 
 @dataclass
+class StandardArrears:
+    """Unpaid arrears of confirmed re-pricings: one row per change."""
+
+    change: I64
+    rid: I64
+    month: I64  # the effective month, YYYYMMDD
+    fen: I64
+
+
+def read_standard_arrears(prefix: str) -> StandardArrears:
+    """The area's recipients' arrears from a new standard confirmed after its effective month."""
+    arrears, params = cases_columnar.standard_arrears_sql(prefix)
+    sql = f"SELECT id, recipient_id, {date_int('effective_month')}, arrears_fen FROM ({arrears}) a"
+    (change, rid, month, fen), _ = read_columns(sql, params, 4, order=(1,))
+    return StandardArrears(change, rid, month, fen)
+
+
+@dataclass
 class Arrears:
-    """(recipient, missed month as YYYYMMDD) pairs, and the rules of each missed month."""
+    """(recipient, missed month as YYYYMMDD) pairs, the rules of each missed month, and the
+    arrears of confirmed re-pricings."""
 
     rid: I64
     month: I64
     rules: dict[dt.date, Rules]
+    standard: StandardArrears
 
 
 def read_arrears(town_id: int, prefix: str, month: dt.date, rules: Rules) -> Arrears:
@@ -165,4 +185,5 @@ def read_arrears(town_id: int, prefix: str, month: dt.date, rules: Rules) -> Arr
     sql, params = arrears_sql(town_id, prefix, month, earliest)
     (rid, missed), _ = read_columns(sql, params, 2)
     by_month = {month_of(int(value)) for value in np.unique(missed)}
-    return Arrears(rid, missed, {day: Rules.load(day) for day in sorted(by_month)})
+    rules_of = {day: Rules.load(day) for day in sorted(by_month)}
+    return Arrears(rid, missed, rules_of, read_standard_arrears(prefix))

@@ -2,6 +2,7 @@
 payee's snapshot, by binary COPY on PostgreSQL and one executemany on SQLite. The insert
 guard is lifted for the load (see guard.py)."""
 
+import datetime as dt
 import itertools
 from typing import Any
 
@@ -12,12 +13,13 @@ import pyarrow.compute as pc
 from django.db import connection
 from psycopg.copy import QueuedLibpqWriter
 
+from jiuzhu.cases.models import RepricingChange
 from jiuzhu.core import pgcopy
-from jiuzhu.payments.models import PayrollLine, line_id
+from jiuzhu.payments.models import PayrollLine, Reason, line_id
 from jiuzhu.payments.payroll.amounts import Lines
 from jiuzhu.payments.payroll.codes import KINDS, PROGRAMMES, KindCode
 from jiuzhu.payments.payroll.guard import insert_guard_lifted
-from jiuzhu.payments.payroll.reading import DETAIL_COLUMNS, Recipients
+from jiuzhu.payments.payroll.reading import DETAIL_COLUMNS, Recipients, StandardArrears
 
 COPY_BATCH = 50_000
 KIND_VALUES = np.array([kind.value for kind in KINDS], dtype=object)
@@ -180,3 +182,13 @@ def _python_values(column: pa.ChunkedArray) -> list[Any]:
     if pa.types.is_int64(column.type) and column.null_count == 0:
         return column.to_numpy().tolist()
     return column.to_pylist()
+
+
+def mark_standard_arrears_paid(standard: StandardArrears, lines: Lines, month: dt.date) -> None:
+    """Mark the re-pricing arrears this payroll pays, so that no later payroll pays them."""
+    paid = lines.rid[lines.reason == Reason.STANDARD_CHANGE]
+    changes = standard.change[np.isin(standard.rid, paid)].tolist()
+    for start in range(0, len(changes), 10_000):
+        RepricingChange.objects.filter(pk__in=changes[start : start + 10_000]).update(
+            arrears_paid_month=month
+        )

@@ -35,6 +35,7 @@ from jiuzhu.demo.oversight import seed_demo as seed_oversight
 from jiuzhu.demo.payrolls import pay_history
 from jiuzhu.demo.portal import seed_demo as seed_portal
 from jiuzhu.demo.publicity import seed_offices
+from jiuzhu.demo.repricing import seed_demo as seed_repricing
 from jiuzhu.demo.verification import seed_demo as seed_verification
 from jiuzhu.registry.models import Household
 
@@ -143,6 +144,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"疑似重复人员 {duplicates.pairs} 对（外县已登记 {duplicates.flagged} 人），"
             f"工作提醒 {duplicates.alerts} 条。"
+        )
+        repricing = seed_repricing()
+        self.stdout.write(
+            f"已按最新低保标准重新测算在保家庭 {repricing.recipients if repricing else 0:,} 户"
+            "（待县级管理员确认）。"
         )
         applicants = seed_portal()
         self.stdout.write(f"已生成掌上办申请 {len(applicants)} 件，可用以下身份登录掌上办：")
