@@ -100,6 +100,7 @@ EXPECTED = {
     Role.AUDITOR: _READERS | _MONEY | _CHECKS | {"core:access_log"},
     Role.GRID_WORKER: {"home", "outreach:leads", "outreach:lead_new"},
     Role.VOLUNTEER: {"home", "outreach:leads", "outreach:lead_new"},
+    Role.DEPARTMENT_HANDLER: {"home", "cooperation:applications", "cooperation:application"},
 }
 for _role in EXPECTED:  # staff alerts: every member of staff's inbox and settings
     EXPECTED[_role] |= {"oversight:inbox", "oversight:alert_preferences"}
@@ -117,6 +118,7 @@ NAMES = {
     Role.AUDITOR: ("王", "审计"),
     Role.GRID_WORKER: ("冯", "网格"),
     Role.VOLUNTEER: ("陈", "志愿"),
+    Role.DEPARTMENT_HANDLER: ("褚", "协同"),
 }
 
 
@@ -249,6 +251,7 @@ def county(dong_e, meigui, dong_e_village, meigui_village, monkeypatch, tmp_path
             Role.COUNTY_ADMIN: county_region,
             Role.COUNTY_SUPERVISOR: county_region,
             Role.DEPARTMENT_OFFICER: county_region,
+            Role.DEPARTMENT_HANDLER: county_region,
             Role.AUDITOR: county_region,
             Role.VILLAGE_COORDINATOR: dong_e_village,
         }.get(role, dong_e)
@@ -258,7 +261,10 @@ def county(dong_e, meigui, dong_e_village, meigui_village, monkeypatch, tmp_path
             username=f"crawl_{role}",
             last_name=last,
             first_name=first,
-            department="人社局" if role == Role.DEPARTMENT_OFFICER else "",
+            department={
+                Role.DEPARTMENT_OFFICER: "人社局",
+                Role.DEPARTMENT_HANDLER: "县人力资源和社会保障局",
+            }.get(role, ""),
         )
     admin = staff[Role.COUNTY_ADMIN]
     workflow = {

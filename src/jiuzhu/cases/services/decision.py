@@ -24,6 +24,7 @@ from jiuzhu.cases.workflow import INVESTIGATION_ACTIONS
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
 from jiuzhu.core.months import first_of_next_month
+from jiuzhu.core.programmes import Programme
 
 ADVANCE_OPENER_MAY_NOT_GRANT = "启动先行救助的人员不能批准发放同一救助（审批与经办分离）。"
 # Acts the person who opened the case may not take on it (审批与经办分离).
@@ -48,6 +49,8 @@ def _check_separation(actor: User, case: Case) -> None:
 def approve(actor: User, case: Case, version: int, note: str = "") -> Case:
     """Approve with the amount from the policy engine; then the 7-day public notice."""
     check_allowed(actor, case, Action.APPROVE)
+    if case.programme == Programme.CHARITY:
+        raise DomainError("慈善救助由慈善组织按项目决定，请在“慈善救助”中将本申请转介慈善项目。")
     _check_separation(actor, case)
     unfinished = verification_unfinished(case)
     if unfinished:
