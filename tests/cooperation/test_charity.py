@@ -69,7 +69,9 @@ def test_gift_lowers_the_funds_and_overspend_is_refused(setting):
     ],
 )
 def test_bad_gifts_are_refused(setting, kind, amount, day, message):
-    referral = services.refer(setting["assistant"], setting["project"], setting["household"], "困难")
+    referral = services.refer(
+        setting["assistant"], setting["project"], setting["household"], "困难"
+    )
     with pytest.raises(DomainError) as refused:
         services.record_gift(setting["assistant"], referral, kind, amount, day)
     assert refused.value.message == message

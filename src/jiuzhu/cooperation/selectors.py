@@ -4,17 +4,17 @@
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from jiuzhu.core.models import User
-from jiuzhu.core.money import format_yuan
-from jiuzhu.core.programmes import Programme
-from jiuzhu.core.roles import Capability
-from jiuzhu.core.selectors import one_of
 from jiuzhu.cooperation.models import (
     CharityProject,
     CharityReferral,
     Department,
     DepartmentApplication,
 )
+from jiuzhu.core.models import User
+from jiuzhu.core.money import format_yuan
+from jiuzhu.core.programmes import Programme
+from jiuzhu.core.roles import Capability
+from jiuzhu.core.selectors import one_of
 from jiuzhu.registry.models import Household
 from jiuzhu.registry.sections import Entry
 
@@ -79,7 +79,9 @@ def household_entries(user: User, household: Household) -> list[Entry]:
         Entry(
             Programme.CHARITY,
             f"{referral.referred_at:%Y-%m-%d} 转介{referral.project}",
-            reverse("cooperation:referral", args=[referral.pk]) if user.can(Capability.REFER) else "",
+            reverse("cooperation:referral", args=[referral.pk])
+            if user.can(Capability.REFER)
+            else "",
             lines=[referral.reason]
             + [
                 f"{gift.given_on:%Y-%m-%d} 给付{gift.get_kind_display()} "
@@ -96,9 +98,7 @@ def household_entries(user: User, household: Household) -> list[Entry]:
             "",
             f"{app.number} {app.get_department_display()}·{app.programme}"
             f"（{app.get_status_display()}）",
-            reverse("cooperation:application", args=[app.pk])
-            if user.can(Capability.REFER)
-            else "",
+            reverse("cooperation:application", args=[app.pk]) if user.can(Capability.REFER) else "",
             lines=[line for line in (app.request, decision_text(app)) if line],
             section=DEPARTMENT_SECTION,
         )

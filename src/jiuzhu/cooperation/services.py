@@ -10,13 +10,6 @@ from django.utils import timezone
 
 from jiuzhu.cases.models import Action, Case, Status
 from jiuzhu.cases.services.common import move
-from jiuzhu.core.errors import DomainError
-from jiuzhu.core.models import User
-from jiuzhu.core.money import format_yuan, parse_yuan
-from jiuzhu.core.permissions import require, require_area
-from jiuzhu.core.programmes import Programme
-from jiuzhu.core.roles import Capability
-from jiuzhu.core.services import record_audit
 from jiuzhu.cooperation.models import (
     ApplicationStatus,
     CharityGift,
@@ -26,6 +19,13 @@ from jiuzhu.cooperation.models import (
     DepartmentApplication,
     GiftKind,
 )
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.models import User
+from jiuzhu.core.money import format_yuan, parse_yuan
+from jiuzhu.core.permissions import require, require_area
+from jiuzhu.core.programmes import Programme
+from jiuzhu.core.roles import Capability
+from jiuzhu.core.services import record_audit
 from jiuzhu.registry.models import Household, Person
 
 
@@ -99,7 +99,11 @@ def refer(
 
 
 def record_gift(
-    actor: User, referral: CharityReferral, kind: str, amount: str, given_on: dt.date | None,
+    actor: User,
+    referral: CharityReferral,
+    kind: str,
+    amount: str,
+    given_on: dt.date | None,
     description: str = "",
 ) -> CharityGift:
     """What the charity gave; the project's funds go down, never below zero."""
@@ -121,9 +125,7 @@ def record_gift(
         )
         if taken != 1:
             left = CharityProject.objects.get(pk=referral.project_id).funds_fen
-            raise DomainError(
-                f"超出项目可用资金（尚余 {format_yuan(left)} 元）。", field="amount"
-            )
+            raise DomainError(f"超出项目可用资金（尚余 {format_yuan(left)} 元）。", field="amount")
         gift = CharityGift.objects.create(
             referral=referral,
             kind=kind,
@@ -137,7 +139,11 @@ def record_gift(
 
 
 def dispatch(
-    actor: User, person: Person, household: Household, department: str, programme: str,
+    actor: User,
+    person: Person,
+    household: Household,
+    department: str,
+    programme: str,
     request: str,
 ) -> DepartmentApplication:
     """An application taken at the town window, sent to the department that decides it."""
@@ -166,7 +172,10 @@ def dispatch(
 
 
 def decide(
-    actor: User, application: DepartmentApplication, approve: bool, decision: str,
+    actor: User,
+    application: DepartmentApplication,
+    approve: bool,
+    decision: str,
     amount: str = "",
 ) -> DepartmentApplication:
     """The department's decision: approved with what it gave, or refused with the reason."""

@@ -8,11 +8,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from jiuzhu.cases.selectors import cases_in_scope
-from jiuzhu.core.errors import DomainError
-from jiuzhu.core.forms import refusals_shown
-from jiuzhu.core.money import format_yuan
-from jiuzhu.core.permissions import page_object, require_page, staff
-from jiuzhu.core.roles import Capability
 from jiuzhu.cooperation import selectors, services
 from jiuzhu.cooperation.forms import (
     DecisionForm,
@@ -22,6 +17,11 @@ from jiuzhu.cooperation.forms import (
     ReferralForm,
 )
 from jiuzhu.cooperation.models import ApplicationStatus
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.forms import refusals_shown
+from jiuzhu.core.money import format_yuan
+from jiuzhu.core.permissions import page_object, require_page, staff
+from jiuzhu.core.roles import Capability
 from jiuzhu.registry.selectors import household_by_number
 
 
@@ -141,8 +141,7 @@ def application(request: HttpRequest, application_id: int) -> HttpResponse:
     if found is None:
         raise Http404
     can_decide = (
-        user.can(Capability.DECIDE_DEPARTMENT_AID)
-        and found.status == ApplicationStatus.DISPATCHED
+        user.can(Capability.DECIDE_DEPARTMENT_AID) and found.status == ApplicationStatus.DISPATCHED
     )
     form = DecisionForm(request.POST or None) if can_decide else None
     if request.method == "POST" and form is not None and form.is_valid():
