@@ -21,7 +21,7 @@ class ReferralForm(forms.Form):
 
     def __init__(self, *args: object, projects: list[tuple[int, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["project"].choices = [("", "请选择")] + projects  # type: ignore[attr-defined]
+        self.fields["project"].choices = [("", "请选择"), *projects]  # type: ignore[attr-defined]
 
 
 class GiftForm(forms.Form):

@@ -43,6 +43,9 @@ class CharityReferral(models.Model):
     referred_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     referred_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"转介{self.project}"
+
 
 class GiftKind(models.TextChoices):
     MONEY = "money", "资金"
@@ -59,6 +62,9 @@ class CharityGift(models.Model):
     description = models.CharField("说明", max_length=200, blank=True)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}给付"
 
 
 class Department(models.TextChoices):
@@ -104,3 +110,6 @@ class DepartmentApplication(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.number
