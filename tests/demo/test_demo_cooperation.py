@@ -29,7 +29,5 @@ def test_seed_demo_fills_the_charity_and_department_pages():
     handler = User.objects.get(username="dept_handler")
     page = client_for(handler).get(f"/cooperation/applications/{application.pk}/")
     assert "户主失业，申请公益性岗位。" in page.content.decode()
-    household_page = client_for(gift.recorded_by).get(
-        f"/households/{gift.referral.household_id}/"
-    )
+    household_page = client_for(gift.recorded_by).get(f"/households/{gift.referral.household_id}/")
     assert "给付资金 3,000.00 元 住院费用资助" in household_page.content.decode()
