@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from jiuzhu.cooperation import services
-from jiuzhu.core.models import Region, RegionLevel, User
+from jiuzhu.core.models import RegionLevel, User
 from jiuzhu.core.roles import Role
 from jiuzhu.registry.models import Membership, Relation
 
@@ -43,10 +43,10 @@ def seed_demo(today: dt.date | None = None) -> Seeded:
         .order_by("region__code", "pk")
         .first()
     )
-    if assistant is None:
+    if assistant is None or assistant.region is None:
         return Seeded(0, 0, 0, 0)
     projects = [services.register_project(assistant, *row) for row in PROJECTS]
-    town = Region.objects.get(pk=assistant.region_id)
+    town = assistant.region
     heads = list(
         Membership.objects.filter(
             relation=Relation.HEAD,
