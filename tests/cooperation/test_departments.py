@@ -13,6 +13,7 @@ from jiuzhu.portal.selectors import my_department_applications
 from jiuzhu.registry.models import Relation
 from tests import factories
 from tests.conftest import client_for
+from tests.portal.conftest import signed_in_client
 
 
 @pytest.fixture
@@ -135,3 +136,15 @@ def test_pages_dispatch_and_decide(setting):
     assert application.status == ApplicationStatus.APPROVED
     household_page = client_for(setting["assistant"]).get(f"/households/{setting['household'].pk}/")
     assert "县人力资源和社会保障局·就业援助（部门已批准）" in household_page.content.decode()
+
+
+def test_the_applicant_follows_it_on_the_phone(setting, django_capture_on_commit_callbacks):
+    head = setting["head"]
+    head.phone = "13900000009"
+    head.save(update_fields=["phone"])
+    application = dispatched(setting)
+    services.decide(setting["hr"], application, False, "已有稳定就业")
+    client = signed_in_client(head, django_capture_on_commit_callbacks)
+    text = client.get("/portal/").content.decode()
+    assert "县人力资源和社会保障局·就业援助" in text
+    assert "部门不予批准：已有稳定就业" in text
