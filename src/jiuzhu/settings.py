@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "jiuzhu.outreach",
     "jiuzhu.oversight",
     "jiuzhu.medical",
+    "jiuzhu.cooperation",
     "jiuzhu.portal",
     "jiuzhu.publicity",
     "jiuzhu.api",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("complaint/track/", oversight_public.complaint_track, name="public_complaint_track"),
     path("blacklist/", oversight_public.blacklist, name="public_blacklist"),
     path("medical/", include("jiuzhu.medical.urls")),
+    path("cooperation/", include("jiuzhu.cooperation.urls")),
     path("overview/", include("jiuzhu.dashboard.urls")),
     path("exchange/cross-county/", exchange_pages.cross_county, name="cross_county"),
     path("api/policy/", include("jiuzhu.policy.api_urls")),

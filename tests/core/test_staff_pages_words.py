@@ -22,6 +22,7 @@ from django.urls import Resolver404, resolve
 
 import jiuzhu
 from jiuzhu.cases import services as case_services
+from jiuzhu.cooperation import services as cooperation
 from jiuzhu.core.models import User
 from jiuzhu.core.roles import Capability, Role
 from jiuzhu.core.templatetags.jiuzhu import AUDIT_ACTIONS
@@ -92,7 +93,10 @@ EXPECTED = {
     | _CHECKS
     | {"core:access_log", "core:regions", "policy:standards", "verification:extracts"},
     Role.COUNTY_SUPERVISOR: _READERS | _MONEY | _CHECKS | {"cases:spot_checks"},
-    Role.TOWN_ASSISTANT: _READERS | _MONEY | _CHECKS | {"cases:new", "payments:accounts"},
+    Role.TOWN_ASSISTANT: _READERS
+    | _MONEY
+    | _CHECKS
+    | {"cases:new", "payments:accounts", "cooperation:charity", "cooperation:referral"},
     Role.TOWN_APPROVER: _READERS | _MONEY | _CHECKS,
     Role.VILLAGE_COORDINATOR: _READERS | {"cases:new"},
     Role.DEPARTMENT_OFFICER: {"home", "verification:extracts", "verification:extract"},
@@ -100,6 +104,7 @@ EXPECTED = {
     Role.AUDITOR: _READERS | _MONEY | _CHECKS | {"core:access_log"},
     Role.GRID_WORKER: {"home", "outreach:leads", "outreach:lead_new"},
     Role.VOLUNTEER: {"home", "outreach:leads", "outreach:lead_new"},
+    Role.DEPARTMENT_HANDLER: {"home", "cooperation:applications", "cooperation:application"},
 }
 for _role in EXPECTED:  # staff alerts: every member of staff's inbox and settings
     EXPECTED[_role] |= {"oversight:inbox", "oversight:alert_preferences"}
@@ -117,6 +122,7 @@ NAMES = {
     Role.AUDITOR: ("王", "审计"),
     Role.GRID_WORKER: ("冯", "网格"),
     Role.VOLUNTEER: ("陈", "志愿"),
+    Role.DEPARTMENT_HANDLER: ("褚", "协同"),
 }
 
 
@@ -249,6 +255,7 @@ def county(dong_e, meigui, dong_e_village, meigui_village, monkeypatch, tmp_path
             Role.COUNTY_ADMIN: county_region,
             Role.COUNTY_SUPERVISOR: county_region,
             Role.DEPARTMENT_OFFICER: county_region,
+            Role.DEPARTMENT_HANDLER: county_region,
             Role.AUDITOR: county_region,
             Role.VILLAGE_COORDINATOR: dong_e_village,
         }.get(role, dong_e)
@@ -258,7 +265,10 @@ def county(dong_e, meigui, dong_e_village, meigui_village, monkeypatch, tmp_path
             username=f"crawl_{role}",
             last_name=last,
             first_name=first,
-            department="人社局" if role == Role.DEPARTMENT_OFFICER else "",
+            department={
+                Role.DEPARTMENT_OFFICER: "人社局",
+                Role.DEPARTMENT_HANDLER: "县人力资源和社会保障局",
+            }.get(role, ""),
         )
     admin = staff[Role.COUNTY_ADMIN]
     workflow = {
@@ -358,6 +368,21 @@ def county(dong_e, meigui, dong_e_village, meigui_village, monkeypatch, tmp_path
     set_today(monkeypatch, in_force.notice_ends_on + dt.timedelta(days=1))
     case_services.close_notice(workflow["assistant"], in_force, in_force.version)
     poor("刘老汉")  # registered twice: the duplicate list has pairs
+    # Charity: a project, a referral with a gift; an application sent to a department.
+    project = cooperation.register_project(
+        workflow["assistant"], "县慈善总会", "助医", "10000", "重病", "张三 0531-1"
+    )
+    helped = poor("褚老汉")
+    referral = cooperation.refer(workflow["assistant"], project, helped, "医疗费用负担重")
+    cooperation.record_gift(workflow["assistant"], referral, "money", "500", dt.date(2026, 11, 2))
+    cooperation.dispatch(
+        workflow["assistant"],
+        factories.head_of(helped),
+        helped,
+        "human_resources",
+        "就业援助",
+        "申请公益性岗位",
+    )
     scan_registry()
     produce_alerts()
     return staff

@@ -216,6 +216,7 @@ class Action(models.TextChoices):
     REQUEST_VERIFICATION = "request_verification", "发起经济状况核对"
     SPOT_CHECK = "spot_check", "抽查"
     REQUEST_REVIEW = "request_review", "监督发起复核"
+    REFER_CHARITY = "refer_charity", "转介慈善项目"
 
 
 class CaseEvent(models.Model):

@@ -40,6 +40,8 @@ NAVIGATION: list[tuple[str, str, Capability | None]] = [
     ("任务分工", "oversight:tasks", Capability.TRACK_TASKS),
     ("近亲属备案", "oversight:relatives", None),
     ("医疗救助", "medical:bills", Capability.VIEW_PAYROLL),
+    ("慈善与部门协同", "cooperation:charity", Capability.REFER),
+    ("部门协同办理", "cooperation:applications", Capability.DECIDE_DEPARTMENT_AID),
     ("工作日历", "core:calendar", Capability.MANAGE_CALENDAR),
     ("行政区划", "core:regions", Capability.MANAGE_REGIONS),
     ("经办窗口", "publicity:offices", Capability.MANAGE_REGIONS),

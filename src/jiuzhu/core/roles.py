@@ -22,6 +22,8 @@ class Role(models.TextChoices):
     # The account in whose name applications made on the phone are taken in (掌上办): one per
     # town, never signed in to.
     ONLINE_SERVICE = "online_service", "掌上办平台"
+    # Decides the applications the towns dispatch to their department (一门受理、协同办理).
+    DEPARTMENT_HANDLER = "department_handler", "部门协同经办人员"
 
 
 class Capability(models.TextChoices):
@@ -56,6 +58,7 @@ class Capability(models.TextChoices):
     SUPERVISE = "supervise", "分派投诉举报和风险预警、运行风险筛查"
     TRACK_TASKS = "track_tasks", "查看和报送任务分工进展、绩效评价"
     RECORD_WORKING_FUNDS = "record_working_funds", "登记工作经费支出"
+    DECIDE_DEPARTMENT_AID = "decide_department_aid", "办理部门协同救助申请"
 
 
 _ALL_STAFF_READERS = {
@@ -131,6 +134,7 @@ CAPABILITIES: dict[Capability, set[Role]] = {
     Capability.RUN_MONITORING: {Role.COUNTY_ADMIN},
     Capability.HANDLE_WARNINGS: {Role.TOWN_ASSISTANT, Role.TOWN_APPROVER},
     Capability.REFER: {Role.TOWN_ASSISTANT, Role.TOWN_APPROVER},
+    Capability.DECIDE_DEPARTMENT_AID: {Role.DEPARTMENT_HANDLER},
     # The county's leading group decides; its secretariat (the county office) records it.
     Capability.DECIDE_DELIBERATIONS: {Role.COUNTY_ADMIN},
     Capability.MANAGE_ROSTER: {Role.COUNTY_ADMIN, Role.TOWN_ASSISTANT},
@@ -161,6 +165,7 @@ ID_VISIBILITY: dict[str, Visibility] = {
     Role.SOCIAL_WORKER: Visibility.PARTIAL,
     Role.AUDITOR: Visibility.PARTIAL,
     Role.DEPARTMENT_OFFICER: Visibility.HIDDEN,
+    Role.DEPARTMENT_HANDLER: Visibility.PARTIAL,
     Role.GRID_WORKER: Visibility.HIDDEN,
     Role.VOLUNTEER: Visibility.HIDDEN,
 }

@@ -25,6 +25,8 @@ DEMO_TOTP_KEY_HEX = b32decode(DEMO_TOTP_KEY).hex()
 DEMO_AUTHENTICATOR = "演示身份验证器"
 MAIN_TOWN_NAME = "东阿镇"
 DEPARTMENT = "人力资源和社会保障局"
+# The department whose officer decides the applications the towns dispatch to it.
+HANDLER_DEPARTMENT = "县人力资源和社会保障局"
 _TOWN_SUFFIX = re.compile(r"(街道|镇|乡)$")
 
 
@@ -89,6 +91,7 @@ def main_accounts() -> list[DemoAccount]:
         ]
     accounts += [
         DemoAccount("dept_officer", Role.DEPARTMENT_OFFICER, county, DEPARTMENT),
+        DemoAccount("dept_handler", Role.DEPARTMENT_HANDLER, county, HANDLER_DEPARTMENT),
         DemoAccount("social_worker", Role.SOCIAL_WORKER, county),
         DemoAccount("auditor", Role.AUDITOR, county),
     ]

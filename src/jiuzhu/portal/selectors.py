@@ -18,6 +18,8 @@ from jiuzhu.cases.models import (
     Recipient,
     Status,
 )
+from jiuzhu.cooperation.models import DepartmentApplication
+from jiuzhu.cooperation.selectors import applications_of_household, decision_text
 from jiuzhu.core import idnumber
 from jiuzhu.core.models import User
 from jiuzhu.core.roles import Capability
@@ -126,6 +128,23 @@ def _household_cases(person: Person) -> QuerySet[Case]:
 def my_cases(person: Person) -> list[Case]:
     """The household's applications, newest first (the household applies as one)."""
     return list(_household_cases(person).order_by("-submitted_at", "-pk"))
+
+
+@dataclass
+class DepartmentApplicationView:
+    application: DepartmentApplication
+    decision: str  # the department's decision in one line, "" while it decides
+
+
+def my_department_applications(person: Person) -> list[DepartmentApplicationView]:
+    """The household's applications taken for other departments, with their decisions."""
+    household_id = current_household_id(person)
+    if household_id is None:
+        return []
+    return [
+        DepartmentApplicationView(app, decision_text(app))
+        for app in applications_of_household(household_id)
+    ]
 
 
 def case_of(person: Person, number: str) -> Case | None:

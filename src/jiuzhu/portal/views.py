@@ -170,6 +170,7 @@ def home(request: HttpRequest, person: Person) -> HttpResponse:
         {
             "person": person,
             "cases": selectors.my_cases(person),
+            "department_applications": selectors.my_department_applications(person),
             "messages_sent": selectors.messages_of(person),
             "payments": selectors.payments_of(person),
             "in_force": selectors.in_force(household) if household else [],

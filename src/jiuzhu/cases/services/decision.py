@@ -86,6 +86,8 @@ def _check_temporary(case: Case, amount: Decimal, today: dt.date, county: bool) 
 
 def _approve(actor: User, case: Case, version: int, note: str, action: Action) -> Case:
     check_allowed(actor, case, action)
+    if case.programme == Programme.CHARITY:
+        raise DomainError("慈善救助由慈善组织按项目决定，请在“慈善救助”中将本申请转介慈善项目。")
     _check_separation(actor, case)
     unfinished = verification_unfinished(case)
     if unfinished:

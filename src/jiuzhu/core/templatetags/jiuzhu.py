@@ -120,6 +120,11 @@ AUDIT_ACTIONS = {
     "record_child_hardship": "录入困境儿童认定",
     "add_care_institution": "登记供养（养育）机构",
     "confirm_repricing": "确认标准调整重新核定",
+    "register_charity_project": "登记慈善项目",
+    "refer_charity": "转介慈善项目",
+    "record_charity_gift": "登记慈善给付",
+    "dispatch_application": "受理并转部门办理",
+    "decide_application": "部门办结协同申请",
 }
 
 

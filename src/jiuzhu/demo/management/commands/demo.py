@@ -26,6 +26,7 @@ from jiuzhu.demo.accounts import (
 )
 from jiuzhu.demo.care import seed_demo as seed_care
 from jiuzhu.demo.cases import generate_cases
+from jiuzhu.demo.cooperation import seed_demo as seed_cooperation
 from jiuzhu.demo.duplicates import seed_demo as seed_duplicates
 from jiuzhu.demo.funds import seed_working_funds
 from jiuzhu.demo.load import load_households
@@ -121,6 +122,11 @@ class Command(BaseCommand):
         )
         bills = seed_medical()
         self.stdout.write(f"已生成医疗救助票据 {bills} 张。")
+        helped = seed_cooperation()
+        self.stdout.write(
+            f"已登记慈善项目 {helped.projects} 个、转介 {helped.referrals} 户、"
+            f"给付 {helped.gifts} 笔，转部门办理申请 {helped.applications} 件。"
+        )
         cared = seed_care(seed)
         self.stdout.write(
             f"已登记供养（养育）机构 {cared.institutions} 家，"
