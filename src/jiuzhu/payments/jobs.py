@@ -32,14 +32,14 @@ def prepare_towns(
 
         committed = resumed_since and _prepared_by_this_run(actor, month, town, resumed_since)
         if committed:
-            done.append({**services.describe(committed), "town_name": town.name})
+            done.append({**describe(committed), "town_name": town.name})
             continue
         try:
             payroll = services.prepare_payroll(actor, month, town, report)
         except DomainError as error:
             refused.append({"town": town.name, "error": error.message})
         else:
-            done.append({**services.describe(payroll), "town_name": town.name})
+            done.append({**describe(payroll), "town_name": town.name})
     return {"month": f"{month:%Y-%m}", "prepared": done, "refused": refused}
 
 
@@ -67,3 +67,15 @@ def prepare_task(params: dict[str, Any], report: Callable[[int], None]) -> dict[
     if not result["prepared"] and result["refused"]:
         raise DomainError("；".join(f"{r['town']}：{r['error']}" for r in result["refused"]))
     return result
+
+
+def describe(payroll: Payroll) -> dict[str, Any]:
+    """A prepared payroll in a few plain values, for task results and the command line."""
+    return {
+        "id": payroll.pk,
+        "month": f"{payroll.month:%Y-%m}",
+        "town": payroll.town_code,
+        "lines": payroll.line_count,
+        "total_fen": payroll.total_fen,
+        "seconds": payroll.seconds,
+    }

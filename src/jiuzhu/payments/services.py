@@ -487,15 +487,3 @@ def waive_claim(actor: User, claim: RecoveryClaim, reason: str) -> RecoveryClaim
         record_audit(actor, "waive_recovery", claim, {"waived_fen": balance, "reason": reason})
     claim.refresh_from_db()
     return claim
-
-
-def describe(payroll: Payroll) -> dict[str, Any]:
-    """A prepared payroll in a few plain values, for task results and the command line."""
-    return {
-        "id": payroll.pk,
-        "month": f"{payroll.month:%Y-%m}",
-        "town": payroll.town_code,
-        "lines": payroll.line_count,
-        "total_fen": payroll.total_fen,
-        "seconds": payroll.seconds,
-    }
