@@ -37,7 +37,7 @@ def _free_port() -> int:
 
 
 def _get(url: str) -> tuple[int, bytes]:
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (loopback)
+    with urllib.request.urlopen(url, timeout=10) as response:
         return response.status, response.read()
 
 
@@ -54,8 +54,20 @@ def test_two_workers_answer_pages_and_static_files(tmp_path):
     )
     env.pop("DATABASE_URL", None)  # the login page reads no table
     server = subprocess.Popen(
-        [sys.executable, "-m", "jiuzhu", "serve", "--port", str(port), "--workers", "2"]
-        + ["--threads", "2", "--request-log", str(log)],
+        [
+            sys.executable,
+            "-m",
+            "jiuzhu",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--threads",
+            "2",
+            "--request-log",
+            str(log),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
