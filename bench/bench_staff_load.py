@@ -146,7 +146,7 @@ def _run(env: dict[str, str], data_dir: str, plan: Path) -> dict[str, Any]:
     total = next(r for r in csv.DictReader(open(f"{stats}_stats.csv")) if r["Name"] == "Aggregated")  # noqa: SIM115
     return {
         "users": USERS,
-        "seconds": SECONDS,
+        "run_seconds": SECONDS,
         "requests": int(total["Request Count"]),
         "errors": sum(int(r["Failure Count"]) for r in rows),
         "requests_per_second": round(float(total["Requests/s"]), 1),
