@@ -71,7 +71,7 @@ def _serve_gunicorn(application: WSGIHandler, options: dict[str, Any]) -> None:
         "forwarded_allow_ips": "127.0.0.1",
     }
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         def load_config(self) -> None:
             for key, value in settings.items():
                 self.cfg.set(key, value)
