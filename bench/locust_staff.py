@@ -92,7 +92,7 @@ class Staff(HttpUser):
     def _read(self, url: str, name: str) -> str:
         with self.client.get(url, name=name, catch_response=True) as response:
             if response.status_code != 200 or "/login/" in response.url:
-                response.failure(f"status {response.status_code} at {response.url}")
+                response.failure(f"status {response.status_code}: {response.error or response.url}")
             return response.text or ""
 
 
@@ -158,5 +158,5 @@ class Visitor(HttpUser):
     def _read(self, url: str, name: str) -> str:
         with self.client.get(url, name=name, catch_response=True) as response:
             if response.status_code != 200:
-                response.failure(f"status {response.status_code}")
+                response.failure(f"status {response.status_code}: {response.error or ''}")
             return response.text or ""
