@@ -1,5 +1,8 @@
+import datetime as dt
+
 import pytest
 
+from jiuzhu.core import idnumber
 from jiuzhu.core.models import AccessLog
 from jiuzhu.core.roles import Role
 from jiuzhu.registry import selectors
@@ -358,3 +361,42 @@ def test_a_long_search_result_pages_by_post(
     assert "第 3 页，本页 1 人" in third and "下一页" not in third
     # A page that is not a number is the first page, never an error.
     assert "第 1 页" in client.post("/households/", {"q": "王", "page": "x"}).content.decode()
+
+
+@pytest.mark.django_db
+def test_search_by_the_last_four_digits_pages_through_everyone_with_them(
+    dong_e_assistant, dong_e_village, county_admin
+):
+    # Five people whose numbers end alike (same sequence, birth dates whose check digit
+    # agrees), and one whose last four differ.
+    numbers: list[str] = []
+    day = dt.date(1960, 1, 1)
+    while len(numbers) < 5:
+        number = idnumber.make("370124", day, 123)
+        if not numbers or number[-4:] == numbers[0][-4:]:
+            numbers.append(number)
+        day += dt.timedelta(days=1)
+    other = next(
+        idnumber.make("370124", day + dt.timedelta(days=n), 124)
+        for n in range(30)
+        if idnumber.make("370124", day + dt.timedelta(days=n), 124)[-4:] != numbers[0][-4:]
+    )
+    for index, number in enumerate([*numbers, other]):
+        factories.household(
+            county_admin,
+            dong_e_village,
+            members=[
+                factories.member(Relation.HEAD, f"李{index}号", dong_e_village, id_number=number)
+            ],
+        )
+    found = [
+        selectors.search(dong_e_assistant, numbers[0][-4:], limit=2, page=page)
+        for page in (1, 2, 3)
+    ]
+    assert [len(r.memberships) for r in found] == [2, 2, 1]
+    assert [r.has_more for r in found] == [True, True, False]
+    names = [m.person.name for r in found for m in r.memberships]
+    assert sorted(names) == [f"李{n}号" for n in range(5)]  # every one once, none twice
+    # The rows come loaded for the page (person, household, region): no query per row.
+    result = found[0].memberships[0]
+    assert result.household.registered_region.name == dong_e_village.name

@@ -142,6 +142,12 @@ def search(user: User, raw_query: str, limit: int | None = None, page: int = 1) 
         # More digits than the indexed suffix: the sealed numbers are compared here, among
         # the area's people with those last four (a few hundred in a county at most).
         memberships = [m for m in found if m.person.id_number.endswith(ends_with)][start:stop]
+    elif ends_with:
+        # By the last four digits: thousands of people may share them, so the page's keys
+        # come first from the indexes alone (person_suffix, one_current_household,
+        # household_area: no table row read per candidate), then only the page's rows.
+        keys = list(found.values_list("pk", flat=True)[:stop])[start:]
+        memberships = list(found.filter(pk__in=keys))
     else:
         # Every page reads from the start with the same plan (no ORDER BY, see above), so a
         # later page continues the earlier ones; a search is narrowed long before that costs.

@@ -1,32 +1,98 @@
-"""`jiuzhu serve`: the platform on a production-grade WSGI server (waitress), static files
-served by the platform itself (no CDN: government intranets have no internet)."""
+"""`jiuzhu serve`: the platform on a production-grade WSGI server, static files served by
+the platform itself (WhiteNoise in the middleware; no CDN: government intranets have no
+internet).
 
+On Linux (any platform with fork) gunicorn runs `--workers` processes of `--threads` threads
+each (gthread workers): pages are CPU-bound Python, so one process per core is what uses
+the machine, and the threads hide the waits on the database. Elsewhere (Windows) waitress
+serves from one process with `--threads` threads. docs/deploy.md argues the choice.
+"""
+
+import os
 from typing import Any
 
+from django.core.handlers.wsgi import WSGIHandler
 from django.core.management.base import BaseCommand, CommandParser
 from django.core.servers.basehttp import get_internal_wsgi_application
-from waitress import serve
+from django.db import connections
+
+
+def default_workers() -> int:
+    """One worker per core the process may run on (at least two: one busy worker never
+    stalls the others' pages)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(2, cores or 1)
 
 
 class Command(BaseCommand):
-    help = "Serve the platform over HTTP (waitress)."
+    help = "Serve the platform over HTTP (gunicorn workers; waitress where there is no fork)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--workers", type=int, default=default_workers())
+        parser.add_argument("--threads", type=int, default=4)
+        # One line per request (process id, status, duration) to this file, "-" for the
+        # console; none by default (the platform's own access log records file reads).
+        parser.add_argument("--request-log", default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
         application = get_internal_wsgi_application()  # settings.WSGI_APPLICATION
-        self.stdout.write(f"救助平台已启动: http://{options['host']}:{options['port']}/")
-        serve(
-            application,
-            host=options["host"],
-            port=options["port"],
-            threads=options["threads"],
-            # Waitress trusts no proxy by default and drops X-Forwarded-For/-Proto, so behind
-            # a reverse proxy every client looked alike (one throttle for all) and HTTPS was
-            # not seen. The platform decides whom to trust: JIUZHU_TRUSTED_PROXIES and
-            # JIUZHU_BEHIND_PROXY (core/auth.py client_address, settings).
-            clear_untrusted_proxy_headers=False,
-        )
+        # No connection opened by start-up may be shared by the forked workers.
+        connections.close_all()
+        address = f"http://{options['host']}:{options['port']}/"
+        if hasattr(os, "fork"):
+            self.stdout.write(f"救助平台已启动: {address}（{options['workers']} 个进程）")
+            _serve_gunicorn(application, options)
+        else:
+            self.stdout.write(f"救助平台已启动: {address}")
+            _serve_waitress(application, options)
+
+
+def _serve_gunicorn(application: WSGIHandler, options: dict[str, Any]) -> None:
+    # Imported here: gunicorn imports fcntl, which Windows lacks.
+    from gunicorn.app.base import BaseApplication
+
+    settings = {
+        "bind": f"{options['host']}:{options['port']}",
+        "workers": options["workers"],
+        "threads": options["threads"],
+        "worker_class": "gthread",
+        # Django is loaded once in the master and the workers share its pages of memory.
+        "preload_app": True,
+        # A page slower than this is a bug; the worker is replaced rather than left hung.
+        "timeout": 120,
+        "graceful_timeout": 30,
+        "keepalive": 5,
+        "accesslog": options["request_log"],
+        "access_log_format": '%(p)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms',
+        # The proxy's X-Forwarded-* headers reach Django untouched: the platform decides
+        # whom to trust (JIUZHU_TRUSTED_PROXIES, JIUZHU_BEHIND_PROXY; core/auth.py).
+        "forwarded_allow_ips": "127.0.0.1",
+    }
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in settings.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> WSGIHandler:
+            return application
+
+    Server().run()
+
+
+def _serve_waitress(application: WSGIHandler, options: dict[str, Any]) -> None:
+    from waitress import serve
+
+    serve(
+        application,
+        host=options["host"],
+        port=options["port"],
+        threads=options["threads"],
+        # Waitress trusts no proxy by default and drops X-Forwarded-For/-Proto, so behind
+        # a reverse proxy every client looked alike (one throttle for all) and HTTPS was
+        # not seen. The platform decides whom to trust: JIUZHU_TRUSTED_PROXIES and
+        # JIUZHU_BEHIND_PROXY (core/auth.py client_address, settings).
+        clear_untrusted_proxy_headers=False,
+    )
