@@ -73,11 +73,15 @@ def _check_parts(item: BillInput) -> None:
         raise DomainError("出院日期不能晚于今天。", field="discharged_on")
     parts = item.basic_fen + item.critical_fen + item.eligible_fen + item.self_paid_fen
     if parts != item.total_fen:
-        raise DomainError(
-            f"各项费用之和 {format_yuan(parts)} 元与总费用 {format_yuan(item.total_fen)} 元"
-            "不符（总费用 = 基本医保 + 大病保险 + 政策内自付 + 政策外自费）。",
-            field="total",
-        )
+        raise DomainError(parts_error(parts, item.total_fen), field="total")
+
+
+def parts_error(parts_fen: int, total_fen: int) -> str:
+    """Why a bill whose parts do not add up to its total is refused."""
+    return (
+        f"各项费用之和 {format_yuan(parts_fen)} 元与总费用 {format_yuan(total_fen)} 元"
+        "不符（总费用 = 基本医保 + 大病保险 + 政策内自付 + 政策外自费）。"
+    )
 
 
 def _check_all(actor: User, items: Sequence[BillInput]) -> list[_Checked | DomainError]:
