@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -199,6 +200,13 @@ def _computed(actor: User, checked: list[_Checked], source: str) -> list[Bill]:
         arrays["share"],
         arrays["cap"],
     )
+    explanations = formulas.explain(
+        result,
+        pa.array([checked[i].category.label for i in order]),
+        arrays["deductible"],
+        arrays["share"],
+        arrays["cap"],
+    )
     bills: list[Bill | None] = [None] * len(checked)
     for row, i in enumerate(order):
         c = checked[i]
@@ -219,14 +227,7 @@ def _computed(actor: User, checked: list[_Checked], source: str) -> list[Bill]:
             source=source,
             category=c.category,
             amount_fen=int(result.amount_fen[row]),
-            explanation=formulas.explain(
-                result,
-                row,
-                c.category.label,
-                int(arrays["deductible"][row]),
-                int(arrays["share"][row]),
-                int(arrays["cap"][row]),
-            ),
+            explanation=explanations[row],
             status=BillStatus.PROPOSED,
             entered_by=actor,
         )
