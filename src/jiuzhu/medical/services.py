@@ -253,32 +253,34 @@ def _year_so_far(keys: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[int,
 
 
 def _settlement_refusals(checked: list[_Checked], bills: list[Bill]) -> list[tuple[int, str]]:
-    """A one-stop bill must say what the hospital deducted, and it may not exceed what the
-    rules allow (the yearly cap included); a bill paid after settlement must pay something."""
     refusals = []
     for index, (c, bill) in enumerate(zip(checked, bills, strict=True)):
-        allowed = format_yuan(bill.amount_fen)
-        if c.item.one_stop and c.item.deducted_fen > bill.amount_fen:
-            refusals.append(
-                (
-                    index,
-                    f"医院已减免 {format_yuan(c.item.deducted_fen)} 元，超过按政策可救助的 "
-                    f"{allowed} 元（含年度限额）。",
-                )
-            )
-        elif c.item.one_stop and c.item.deducted_fen < bill.amount_fen:
-            refusals.append(
-                (
-                    index,
-                    f"医院已减免 {format_yuan(c.item.deducted_fen)} 元，与按政策计算的 "
-                    f"{allowed} 元不符，请核对结算单。",
-                )
-            )
-        elif not c.item.one_stop and bill.amount_fen == 0:
-            refusals.append(
-                (index, f"{c.person.name}本年度救助已达年度限额或未超过起付线，无可救助金额。")
-            )
+        message = settlement_error(
+            c.item.one_stop, c.item.deducted_fen, bill.amount_fen, c.person.name
+        )
+        if message:
+            refusals.append((index, message))
     return refusals
+
+
+def settlement_error(one_stop: bool, deducted_fen: int, amount_fen: int, name: str) -> str:
+    """A one-stop bill must say what the hospital deducted, and it may not exceed what the
+    rules allow (the yearly cap included); a bill paid after settlement must pay something.
+    "" when the bill is right."""
+    allowed = format_yuan(amount_fen)
+    if one_stop and deducted_fen > amount_fen:
+        return (
+            f"医院已减免 {format_yuan(deducted_fen)} 元，超过按政策可救助的 "
+            f"{allowed} 元（含年度限额）。"
+        )
+    if one_stop and deducted_fen < amount_fen:
+        return (
+            f"医院已减免 {format_yuan(deducted_fen)} 元，与按政策计算的 "
+            f"{allowed} 元不符，请核对结算单。"
+        )
+    if not one_stop and amount_fen == 0:
+        return f"{name}本年度救助已达年度限额或未超过起付线，无可救助金额。"
+    return ""
 
 
 def approve(actor: User, bill: Bill) -> Bill:
