@@ -96,8 +96,30 @@ def _bools(array: pa.Array) -> npt.NDArray[np.bool_]:
     return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _money(text: pa.Array, what: str, errors: _Errors, default_zero: bool) -> Fen:
+def _typed(table: pa.Table, field: str) -> pa.Array | None:
+    """The column as pyarrow's reader typed it (a decimal or a date), None for text."""
+    header = HEADER_OF[field]
+    if header not in table.column_names:
+        return None
+    column = table.column(header).combine_chunks()
+    return None if pa.types.is_string(column.type) else column
+
+
+def _fen(column: pa.Array) -> Fen:
+    """A decimal(·, 2) column's fen: its unscaled integers, the low words of 128 bits (the
+    amounts are below 2⁶³ fen)."""
+    column = pc.fill_null(column, pa.scalar(0, column.type))
+    words = np.frombuffer(column.buffers()[1], dtype=np.int64)
+    return words[2 * column.offset : 2 * (column.offset + len(column)) : 2].copy()
+
+
+def _money(table: pa.Table, field: str, errors: _Errors) -> Fen:
     """Yuan as typed → fen, with core.money.parse_yuan's rules and messages, over a column."""
+    typed = _typed(table, field)
+    if typed is not None:
+        return _fen(typed)
+    what, default_zero = HEADER_OF[field], field in OPTIONAL_FIELDS
+    text = _strings(table, field)
     text = pc.replace_substring(pc.replace_substring(text, ",", ""), "，", "")
     empty = pc.equal(text, "")
     if default_zero:
@@ -130,13 +152,18 @@ def _money(text: pa.Array, what: str, errors: _Errors, default_zero: bool) -> Fe
     return np.asarray(fen, dtype=np.int64)
 
 
-def _dates(text: pa.Array, what: str, errors: _Errors) -> Day:
+def _dates(table: pa.Table, field: str, errors: _Errors) -> Day:
+    typed = _typed(table, field)
+    if typed is not None:
+        return np.asarray(typed.to_numpy(zero_copy_only=False), dtype="datetime64[D]")
+    what, text = HEADER_OF[field], _strings(table, field)
     digits = pc.replace_substring(pc.replace_substring(text, "/", "-"), "-", "")
     shaped = pc.match_substring_regex(text, r"^\d{4}[-/]?\d{2}[-/]?\d{2}$")
     parsed = pc.strptime(
         pc.if_else(shaped, digits, "x"), format="%Y%m%d", unit="s", error_is_null=True
     )
-    good = _bools(pc.is_valid(parsed))
+    # strptime rolls 2026-02-30 over into March: the date must read back as written.
+    good = _bools(pc.equal(pc.fill_null(pc.strftime(parsed, format="%Y%m%d"), ""), digits))
     errors.add(~good, f"{what}{DATE_EXAMPLE}")
     seconds = pc.fill_null(pc.cast(parsed, pa.int64()), 0).to_numpy()
     return np.asarray(seconds // 86_400, dtype="datetime64[D]")
@@ -149,12 +176,9 @@ def _check(table: pa.Table, first_line: int) -> Extract:
     errors = _Errors(rows)
     one_stop = _strings(table, "one_stop")
     errors.add(~_bools(pc.is_in(one_stop, pa.array(YES + NO))), "一站式结算应填“是”或“否”。")
-    admitted = _dates(_strings(table, "admitted_on"), "入院日期", errors)
-    discharged = _dates(_strings(table, "discharged_on"), "出院日期", errors)
-    fen = {
-        field: _money(_strings(table, field), HEADER_OF[field], errors, field in OPTIONAL_FIELDS)
-        for field in MONEY
-    }
+    admitted = _dates(table, "admitted_on", errors)
+    discharged = _dates(table, "discharged_on", errors)
+    fen = {field: _money(table, field, errors) for field in MONEY}
     hospital = _strings(table, "hospital")
     errors.add(_bools(pc.equal(hospital, "")), "请填写医疗机构。")
     errors.add(admitted > discharged, "入院日期不能晚于出院日期。")
@@ -204,19 +228,51 @@ def _csv_table(content: bytes) -> pa.Table:
             content = content.decode("gb18030").encode()
         except UnicodeDecodeError:
             raise DomainError("无法识别文件编码，请另存为 UTF-8 的 CSV 或 xlsx。") from None
-    header = content.split(b"\n", 1)[0].decode().strip().split(",")
+    header = [name.strip() for name in content.split(b"\n", 1)[0].decode().split(",")]
+    return _typed_csv(content, header) or _read_csv(content, dict.fromkeys(header, pa.string()))
+
+
+def _read_csv(content: bytes, types: dict[str, pa.DataType]) -> pa.Table:
     try:
         return pa_csv.read_csv(
             io.BytesIO(content),
             read_options=pa_csv.ReadOptions(block_size=1 << 24),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={name.strip(): pa.string() for name in header},
-                strings_can_be_null=False,
-            ),
+            convert_options=pa_csv.ConvertOptions(column_types=types, strings_can_be_null=False),
             parse_options=pa_csv.ParseOptions(ignore_empty_lines=True),
         )
     except pa.ArrowInvalid as error:
         raise DomainError(f"文件格式不正确，请核对列数：{_row_of(str(error))}") from None
+
+
+def _typed_csv(content: bytes, header: list[str]) -> pa.Table | None:
+    """The file with amounts and dates typed by pyarrow's own parsers, when every one of them
+    is plainly written (no thousands separator, at most two decimals, not negative, below
+    the maximum, an ISO date) and every required one is there; None otherwise, and the text
+    path then names what is wrong. pyarrow reads exponents the rules refuse: a file with an
+    "e" anywhere goes the text path."""
+    if b"e" in content or b"E" in content:
+        return None
+    types: dict[str, pa.DataType] = dict.fromkeys(header, pa.string())
+    for name in header:
+        field = COLUMNS.get(name, "")
+        if field in MONEY:
+            types[name] = pa.decimal128(12, 2)
+        elif field in ("admitted_on", "discharged_on"):
+            types[name] = pa.date32()
+    try:
+        table = _read_csv(content, types)
+    except DomainError:
+        return None
+    for name, kind in types.items():
+        column = table.column(name)
+        if pa.types.is_string(kind):
+            continue
+        if column.null_count and (name not in OPTIONAL or pa.types.is_date(kind)):
+            return None
+        fen = _fen(column.combine_chunks()) if pa.types.is_decimal(kind) else None
+        if fen is not None and ((fen < 0).any() or (fen >= 100 * 10**MAX_WHOLE_DIGITS).any()):
+            return None
+    return table
 
 
 def _row_of(arrow_message: str) -> str:
