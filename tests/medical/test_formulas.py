@@ -37,7 +37,7 @@ def test_dibao_bills_reach_the_cap_within_the_year():
     assert result.amount_fen.tolist() == [750_000, 1_500_000, 750_000, 0]
     assert result.raw_fen.tolist() == [750_000, 1_500_000, 900_000, 75_000]
     assert result.paid_before_fen.tolist() == [0, 750_000, 2_250_000, 3_150_000]
-    assert explain(result, pa.array(["低保对象"] * 4), *columns(4, ASSISTED))[2] == (
+    assert explain(result, pa.array(["低保对象"] * 4), *columns(4, ASSISTED))[2].as_py() == (
         "低保对象：起付线 0.00 元，救助比例 75%，年度限额 30,000.00 元。"
         "本年此前已计政策内自付 30,000.00 元，本次超过起付线部分 12,000.00 元，"
         "按比例计 9,000.00 元。本年此前已救助 22,500.00 元，本次救助 7,500.00 元"
@@ -89,7 +89,7 @@ def test_the_cap_is_reached_to_the_fen():
     assert near.amount_fen.tolist() == [1, 0]
     assert near.paid_before_fen.tolist() == [2_999_999, 3_000_074]
     assert run([1], ASSISTED, prior=(0, 2_999_925)).amount_fen.tolist() == [75]
-    text = explain(near, pa.array(["低保对象"] * 2), *columns(2, ASSISTED))
+    text = explain(near, pa.array(["低保对象"] * 2), *columns(2, ASSISTED)).to_pylist()
     assert text[0].endswith("本年此前已救助 29,999.99 元，本次救助 0.01 元（已达年度限额）。")
     assert text[1].endswith("本年此前已救助 30,000.74 元，本次救助 0.00 元（已达年度限额）。")
 

@@ -209,10 +209,9 @@ def record_extract(actor: User, extract: Extract) -> tuple[int, int]:
         amount[order] = result.amount_fen
         _check_settlements(extract, person, amount)
         labels = pa.array([Category(c).label for c in category[order]])
-        explanation = np.empty(len(order), dtype=object)
-        explanation[order] = formulas.explain(
+        explanation = formulas.explain(
             result, labels, deductible[order], share[order], cap[order]
-        )
+        ).take(pa.array(np.argsort(order)))
         columns = {
             "person_id": person,
             "household_id": household,
@@ -228,7 +227,7 @@ def record_extract(actor: User, extract: Extract) -> tuple[int, int]:
             "one_stop": extract.one_stop,
             "category": pa.array(category.tolist(), pa.string()),
             "amount_fen": amount,
-            "explanation": pa.array(explanation.tolist(), pa.string()),
+            "explanation": explanation,
         }
         _write(actor, pa.table(columns))
         total = int(amount.sum())

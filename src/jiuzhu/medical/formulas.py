@@ -70,7 +70,7 @@ def yuan_text(fen: Fen) -> pa.Array:
 
 def explain(
     result: Result, category: pa.Array, deductible_fen: Fen, share_bp: Fen, cap_fen: Fen
-) -> list[str]:
+) -> pa.Array:
     """Why each bill is paid what it is, in Chinese, for the decision and the applicant."""
     capped = pa.array(result.amount_fen < result.raw_fen)
     share = pc.cast(pa.array(share_bp / 100), pa.string())
@@ -96,4 +96,4 @@ def explain(
         pc.if_else(capped, "（已达年度限额）", ""),
         "。",
     ]
-    return pc.binary_join_element_wise(*pieces, "").to_pylist()
+    return pc.binary_join_element_wise(*pieces, "")

@@ -206,7 +206,7 @@ def _computed(actor: User, checked: list[_Checked], source: str) -> list[Bill]:
         arrays["deductible"],
         arrays["share"],
         arrays["cap"],
-    )
+    ).to_pylist()
     bills: list[Bill | None] = [None] * len(checked)
     for row, i in enumerate(order):
         c = checked[i]
