@@ -70,7 +70,7 @@ def _categories(person: Ids, household: Ids, day: npt.NDArray[np.datetime64]) ->
     in_force = Recipient.objects.filter(
         status__in=ACTIVE_RECIPIENT_STATUSES, programme__in=[c.value for c in CATEGORIES]
     )
-    spans = []
+    spans: list[tuple[Any, ...]] = []
     for chunk in _chunks(people):
         spans += in_force.filter(person_id__in=chunk).values_list(
             "person_id", "household_id", "programme", "start_month", "end_month"
