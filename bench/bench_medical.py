@@ -3,6 +3,7 @@
 medical_compute  formulas.assistance over N bills of N/3 people (deductible, share and
                  cap with year-to-date per person), columns in memory
 medical_explain  formulas.explain of the same N bills: the Chinese explanation of each
+                 (measured with medical_compute)
 medical_parse    importer.read of an N-row CSV extract: pyarrow's reader, every check over
                  columns (amounts, dates, parts adding up), no database; rows/s and MB/s
 medical_import   the whole import of an N-row extract into its own database: read, people
@@ -11,7 +12,7 @@ medical_import   the whole import of an N-row extract into its own database: rea
                  a person for the heads of N/10 dibao households (bench_policy.fill_registry
                  and bench_payroll.fill_recipients)
 
-python -m bench --size 1000000 --only medical_compute medical_explain medical_parse
+python -m bench --size 1000000 --only medical_compute medical_parse
 BENCH_PG=postgres://postgres@127.0.0.1:5432/postgres BENCH_DB_PREFIX=jiuzhu_me \
     python -m bench --size 1000000 --only medical_import         (PostgreSQL; SQLite without)
 """

@@ -72,17 +72,31 @@ def explain(
     result: Result, category: pa.Array, deductible_fen: Fen, share_bp: Fen, cap_fen: Fen
 ) -> pa.Array:
     """Why each bill is paid what it is, in Chinese, for the decision and the applicant."""
-    capped = pa.array(result.amount_fen < result.raw_fen)
-    share = pc.cast(pa.array(share_bp / 100), pa.string())
-    pieces = [
-        category,
+    # The rule's part is the same for a whole category: written once per rule, then taken.
+    rules = pa.table({"c": category, "d": deductible_fen, "s": share_bp, "k": cap_fen})
+    distinct = rules.group_by(["c", "d", "s", "k"]).aggregate([])
+    rule_text = pc.binary_join_element_wise(
+        distinct["c"],
         "：起付线 ",
-        yuan_text(deductible_fen),
+        yuan_text(distinct["d"].to_numpy()),
         " 元，救助比例 ",
-        share,
+        pc.cast(pc.divide(pc.cast(distinct["s"], pa.float64()), 100), pa.string()),
         "%，年度限额 ",
-        yuan_text(cap_fen),
-        " 元。本年此前已计政策内自付 ",
+        yuan_text(distinct["k"].to_numpy()),
+        " 元。",
+        "",
+    )
+    keys = pc.binary_join_element_wise(
+        *(pc.cast(distinct[name], pa.string()) for name in "cdsk"), "|"
+    )
+    at = pc.index_in(
+        pc.binary_join_element_wise(*(pc.cast(rules[name], pa.string()) for name in "cdsk"), "|"),
+        keys,
+    )
+    capped = pa.array(result.amount_fen < result.raw_fen)
+    pieces = [
+        rule_text.take(at),
+        "本年此前已计政策内自付 ",
         yuan_text(result.eligible_before_fen),
         " 元，本次超过起付线部分 ",
         yuan_text(result.counted_fen),
