@@ -95,3 +95,11 @@ def test_a_bill_whose_parts_do_not_add_up_names_its_line_and_all_are_counted():
         "第12行：各项费用之和 16,999.99 元与总费用 17,000.00 元不符"
         "（总费用 = 基本医保 + 大病保险 + 政策内自付 + 政策外自费）。（共11处错误）未导入任何票据。"
     )
+
+
+def test_too_many_rows_are_refused_whole(monkeypatch):
+    row = "1,县医院,2026-03-01,2026-03-10,17000,6000,1000,10000\n"
+    content = (HEADER + row * 3).encode()
+    with pytest.raises(DomainError, match=r"^一次最多导入 2 行，请分批导入。$"):
+        importer.read("x.csv", content, max_rows=2)
+    assert len(importer.read("x.csv", content)) == 3

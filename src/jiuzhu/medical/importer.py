@@ -42,7 +42,7 @@ YES = ["是", "1", "Y", "y"]
 NO = ["否", "0", "N", "n", ""]
 MONEY = ("total", "basic", "critical", "eligible", "self_paid", "deducted")
 MAX_WHOLE_DIGITS = 10  # below ten thousand million yuan (core.money.MAX_YUAN)
-MAX_ROWS = 5_000_000
+MAX_ROWS = 200_000  # a page's upload; a larger extract is split by the county
 DATE_EXAMPLE = "应为日期，例如 2026-03-05。"
 
 Fen = npt.NDArray[np.int64]
@@ -169,10 +169,10 @@ def _dates(table: pa.Table, field: str, errors: _Errors) -> Day:
     return np.asarray(seconds // 86_400, dtype="datetime64[D]")
 
 
-def _check(table: pa.Table, first_line: int) -> Extract:
+def _check(table: pa.Table, first_line: int, max_rows: int) -> Extract:
     rows = table.num_rows
-    if rows > MAX_ROWS:
-        raise DomainError(f"一次最多导入 {MAX_ROWS} 行，请分批导入。")
+    if rows > max_rows:
+        raise DomainError(f"一次最多导入 {max_rows} 行，请分批导入。")
     errors = _Errors(rows)
     one_stop = _strings(table, "one_stop")
     errors.add(~_bools(pc.is_in(one_stop, pa.array(YES + NO))), "一站式结算应填“是”或“否”。")
@@ -310,14 +310,14 @@ def _cell(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def read(name: str, content: bytes) -> Extract:
+def read(name: str, content: bytes, max_rows: int = MAX_ROWS) -> Extract:
     """The extract's rows as checked columns, or a refusal naming every bad line (first ten)."""
     table = _xlsx_table(content) if name.lower().endswith(".xlsx") else _csv_table(content)
     header = [column.strip() for column in table.column_names]
     missing = [column for column in REQUIRED if column not in header]
     if missing:
         raise DomainError(f"文件缺少列：{'、'.join(missing)}。")
-    return _check(table.rename_columns(header), first_line=2)
+    return _check(table.rename_columns(header), 2, max_rows)
 
 
 def parse(name: str, content: bytes) -> list[BillInput]:
