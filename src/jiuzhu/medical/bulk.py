@@ -152,8 +152,9 @@ def _rules(category: npt.NDArray[Any], day: npt.NDArray[np.datetime64]) -> tuple
 
 
 def _names(person_ids: Ids) -> dict[int, str]:
-    wanted = np.unique(person_ids).tolist()
-    return dict(Person.objects.filter(pk__in=wanted[:CHUNK]).values_list("pk", "name"))
+    """The names of the people of the first ten bad rows: the ones a refusal shows."""
+    wanted = set(person_ids[:10].tolist())
+    return dict(Person.objects.filter(pk__in=wanted).values_list("pk", "name"))
 
 
 def _refuse(lines: Ids, rows: npt.NDArray[np.bool_], messages: list[str]) -> None:
