@@ -65,7 +65,7 @@ def test_import_page_refuses_a_bad_file_whole(pay_staff, patient):
     bad = f"{patient.id_number},县医院,2026-03-01,2026-03-10,17000,6000,1000,9000\n"
     upload = SimpleUploadedFile("extract.csv", (header + good + bad).encode())
     response = assistant.post(reverse("medical:bill_import"), {"file": upload}, follow=True)
-    assert "第2条：各项费用之和 16,000.00 元与总费用 17,000.00 元不符" in response.content.decode()
+    assert "第3行：各项费用之和 16,000.00 元与总费用 17,000.00 元不符" in response.content.decode()
     assert not Bill.objects.exists()
     upload = SimpleUploadedFile("extract.csv", (header + good + good).encode())
     response = assistant.post(reverse("medical:bill_import"), {"file": upload}, follow=True)

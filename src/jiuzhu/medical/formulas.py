@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-
-from jiuzhu.core.money import format_yuan
+import pyarrow as pa
+import pyarrow.compute as pc
 
 Fen = npt.NDArray[np.int64]
 BASIS = 10_000  # shares in basis points: integer arithmetic, no float touches money
@@ -56,20 +56,58 @@ def assistance(
     return Result(counted, raw, amount, eligible_before, paid_before)
 
 
+def yuan_text(fen: Fen) -> pa.Array:
+    """core.money.format_yuan over a column: 123456789 → "1,234,567.89"."""
+    whole = pc.cast(pa.array(np.abs(fen) // 100), pa.string())
+    # Thousands separators from the right: reversed, a comma after each three digits.
+    grouped = pc.utf8_reverse(
+        pc.utf8_rtrim(pc.replace_substring_regex(pc.utf8_reverse(whole), r"(\d{3})", r"\1,"), ",")
+    )
+    cents = pc.utf8_lpad(pc.cast(pa.array(np.abs(fen) % 100), pa.string()), 2, "0")
+    sign = pa.array(np.where(fen < 0, "-", ""))
+    return pc.binary_join_element_wise(sign, grouped, ".", cents, "")
+
+
 def explain(
-    result: Result, row: int, category: str, deductible_fen: int, share_bp: int, cap_fen: int
-) -> str:
-    """Why one bill is paid what it is, in Chinese, for the decision and the applicant."""
-    counted = int(result.counted_fen[row])
-    parts = [
-        f"{category}：起付线 {format_yuan(deductible_fen)} 元，"
-        f"救助比例 {share_bp / 100:g}%，年度限额 {format_yuan(cap_fen)} 元。",
-        f"本年此前已计政策内自付 {format_yuan(int(result.eligible_before_fen[row]))} 元，"
-        f"本次超过起付线部分 {format_yuan(counted)} 元，"
-        f"按比例计 {format_yuan(int(result.raw_fen[row]))} 元。",
-        f"本年此前已救助 {format_yuan(int(result.paid_before_fen[row]))} 元，"
-        f"本次救助 {format_yuan(int(result.amount_fen[row]))} 元",
+    result: Result, category: pa.Array, deductible_fen: Fen, share_bp: Fen, cap_fen: Fen
+) -> pa.Array:
+    """Why each bill is paid what it is, in Chinese, for the decision and the applicant."""
+    # The rule's part is the same for a whole category: written once per rule, then taken.
+    rules = pa.table({"c": category, "d": deductible_fen, "s": share_bp, "k": cap_fen})
+    distinct = rules.group_by(["c", "d", "s", "k"]).aggregate([])
+    rule_text = pc.binary_join_element_wise(
+        distinct["c"],
+        "：起付线 ",
+        yuan_text(distinct["d"].to_numpy()),
+        " 元，救助比例 ",
+        pc.cast(pc.divide(pc.cast(distinct["s"], pa.float64()), 100), pa.string()),
+        "%，年度限额 ",
+        yuan_text(distinct["k"].to_numpy()),
+        " 元。",
+        "",
+    )
+    keys = pc.binary_join_element_wise(
+        *(pc.cast(distinct[name], pa.string()) for name in "cdsk"), "|"
+    )
+    at = pc.index_in(
+        pc.binary_join_element_wise(*(pc.cast(rules[name], pa.string()) for name in "cdsk"), "|"),
+        keys,
+    )
+    capped = pa.array(result.amount_fen < result.raw_fen)
+    pieces = [
+        rule_text.take(at),
+        "本年此前已计政策内自付 ",
+        yuan_text(result.eligible_before_fen),
+        " 元，本次超过起付线部分 ",
+        yuan_text(result.counted_fen),
+        " 元，按比例计 ",
+        yuan_text(result.raw_fen),
+        " 元。本年此前已救助 ",
+        yuan_text(result.paid_before_fen),
+        " 元，本次救助 ",
+        yuan_text(result.amount_fen),
+        " 元",
+        pc.if_else(capped, "（已达年度限额）", ""),
+        "。",
     ]
-    if result.amount_fen[row] < result.raw_fen[row]:
-        parts[-1] += "（已达年度限额）"
-    return "".join(parts) + "。"
+    return pc.binary_join_element_wise(*pieces, "")

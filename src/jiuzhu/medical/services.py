@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -73,11 +74,15 @@ def _check_parts(item: BillInput) -> None:
         raise DomainError("出院日期不能晚于今天。", field="discharged_on")
     parts = item.basic_fen + item.critical_fen + item.eligible_fen + item.self_paid_fen
     if parts != item.total_fen:
-        raise DomainError(
-            f"各项费用之和 {format_yuan(parts)} 元与总费用 {format_yuan(item.total_fen)} 元"
-            "不符（总费用 = 基本医保 + 大病保险 + 政策内自付 + 政策外自费）。",
-            field="total",
-        )
+        raise DomainError(parts_error(parts, item.total_fen), field="total")
+
+
+def parts_error(parts_fen: int, total_fen: int) -> str:
+    """Why a bill whose parts do not add up to its total is refused."""
+    return (
+        f"各项费用之和 {format_yuan(parts_fen)} 元与总费用 {format_yuan(total_fen)} 元"
+        "不符（总费用 = 基本医保 + 大病保险 + 政策内自付 + 政策外自费）。"
+    )
 
 
 def _check_all(actor: User, items: Sequence[BillInput]) -> list[_Checked | DomainError]:
@@ -195,6 +200,13 @@ def _computed(actor: User, checked: list[_Checked], source: str) -> list[Bill]:
         arrays["share"],
         arrays["cap"],
     )
+    explanations = formulas.explain(
+        result,
+        pa.array([checked[i].category.label for i in order]),
+        arrays["deductible"],
+        arrays["share"],
+        arrays["cap"],
+    ).to_pylist()
     bills: list[Bill | None] = [None] * len(checked)
     for row, i in enumerate(order):
         c = checked[i]
@@ -215,14 +227,7 @@ def _computed(actor: User, checked: list[_Checked], source: str) -> list[Bill]:
             source=source,
             category=c.category,
             amount_fen=int(result.amount_fen[row]),
-            explanation=formulas.explain(
-                result,
-                row,
-                c.category.label,
-                int(arrays["deductible"][row]),
-                int(arrays["share"][row]),
-                int(arrays["cap"][row]),
-            ),
+            explanation=explanations[row],
             status=BillStatus.PROPOSED,
             entered_by=actor,
         )
@@ -248,32 +253,34 @@ def _year_so_far(keys: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[int,
 
 
 def _settlement_refusals(checked: list[_Checked], bills: list[Bill]) -> list[tuple[int, str]]:
-    """A one-stop bill must say what the hospital deducted, and it may not exceed what the
-    rules allow (the yearly cap included); a bill paid after settlement must pay something."""
     refusals = []
     for index, (c, bill) in enumerate(zip(checked, bills, strict=True)):
-        allowed = format_yuan(bill.amount_fen)
-        if c.item.one_stop and c.item.deducted_fen > bill.amount_fen:
-            refusals.append(
-                (
-                    index,
-                    f"医院已减免 {format_yuan(c.item.deducted_fen)} 元，超过按政策可救助的 "
-                    f"{allowed} 元（含年度限额）。",
-                )
-            )
-        elif c.item.one_stop and c.item.deducted_fen < bill.amount_fen:
-            refusals.append(
-                (
-                    index,
-                    f"医院已减免 {format_yuan(c.item.deducted_fen)} 元，与按政策计算的 "
-                    f"{allowed} 元不符，请核对结算单。",
-                )
-            )
-        elif not c.item.one_stop and bill.amount_fen == 0:
-            refusals.append(
-                (index, f"{c.person.name}本年度救助已达年度限额或未超过起付线，无可救助金额。")
-            )
+        message = settlement_error(
+            c.item.one_stop, c.item.deducted_fen, bill.amount_fen, c.person.name
+        )
+        if message:
+            refusals.append((index, message))
     return refusals
+
+
+def settlement_error(one_stop: bool, deducted_fen: int, amount_fen: int, name: str) -> str:
+    """A one-stop bill must say what the hospital deducted, and it may not exceed what the
+    rules allow (the yearly cap included); a bill paid after settlement must pay something.
+    "" when the bill is right."""
+    allowed = format_yuan(amount_fen)
+    if one_stop and deducted_fen > amount_fen:
+        return (
+            f"医院已减免 {format_yuan(deducted_fen)} 元，超过按政策可救助的 "
+            f"{allowed} 元（含年度限额）。"
+        )
+    if one_stop and deducted_fen < amount_fen:
+        return (
+            f"医院已减免 {format_yuan(deducted_fen)} 元，与按政策计算的 "
+            f"{allowed} 元不符，请核对结算单。"
+        )
+    if not one_stop and amount_fen == 0:
+        return f"{name}本年度救助已达年度限额或未超过起付线，无可救助金额。"
+    return ""
 
 
 def approve(actor: User, bill: Bill) -> Bill:

@@ -14,7 +14,7 @@ from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.money import format_yuan
 from jiuzhu.core.permissions import found_or_404, page_object, require_page
 from jiuzhu.core.roles import Capability
-from jiuzhu.medical import importer, selectors, services
+from jiuzhu.medical import bulk, importer, selectors, services
 from jiuzhu.medical.forms import BillForm
 from jiuzhu.medical.models import BillSource, BillStatus
 
@@ -73,12 +73,11 @@ def bill_import(request: HttpRequest) -> HttpResponse:
             messages.error(request, "请选择要导入的文件。")
         else:
             with refusals_shown(request):
-                items = importer.parse(upload.name or "", upload.read())
-                made = services.record_bills(user, items, BillSource.IMPORTED)
-                total = sum(bill.amount_fen for bill in made)
+                extract = importer.read(upload.name or "", upload.read())
+                made, total = bulk.record_extract(user, extract)
                 messages.success(
                     request,
-                    f"已导入 {len(made)} 张票据，救助合计 {format_yuan(total)} 元，待审批。",
+                    f"已导入 {made} 张票据，救助合计 {format_yuan(total)} 元，待审批。",
                 )
                 return redirect("medical:bills")
     return render(request, "medical/bill_import.html", {"columns": list(importer.COLUMNS)})
