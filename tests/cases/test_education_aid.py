@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from jiuzhu.cases import services
+from jiuzhu.cases import rules, services
 from jiuzhu.cases.models import Case, Recipient, RecipientStatus, Status
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.roles import Role
@@ -204,3 +204,56 @@ def test_the_town_confirms_on_the_proposals_page(staff, family, monkeypatch):
     assert Case.objects.filter(programme="education").count() == 1
     auditor = factories.user(Role.AUDITOR, factories.county(), username="edu_page_auditor")
     assert client_for(auditor).get("/outreach/education/").status_code == 404  # not offered
+
+
+def mother_and_son(county_admin, village, pension_yuan):
+    """A rural household of two (a mother and her son of 12 on 1 September 2026) living on a
+    pension: the dibao line is 2 × 884 = 1,768 yuan a month, the edge line 1.5 times it,
+    2,652 yuan."""
+    return factories.household_with_incomes(
+        county_admin,
+        village,
+        [
+            factories.born(Relation.HEAD, "钱秀兰", village, dt.date(1984, 3, 1), "F"),
+            factories.born(Relation.CHILD, "钱小东", village, dt.date(2014, 5, 1)),
+        ],
+        (("pension", pension_yuan),),
+    )
+
+
+def test_an_edge_households_child_is_approved(staff, dong_e_village, county_admin, monkeypatch):
+    set_today(monkeypatch, dt.date(2026, 9, 10))
+    edge = mother_and_son(county_admin, dong_e_village, "2000")  # 1,768 ≤ 2,000 < 2,652
+    case = apply(staff, edge, "钱小东", "junior")
+    investigate(case, staff["assistant"])
+    services.approve(staff["approver"], case, case.version)
+    assert (case.status, case.one_off_amount, case.monthly_amount) == (
+        Status.IN_FORCE,
+        Decimal("625.00"),
+        Decimal("0.00"),
+    )
+    entitlement = rules.entitlement(case, dt.date(2026, 10, 1))
+    assert entitlement.summary == "2026年秋季学期初中教育救助625.00元"
+
+
+def test_a_household_above_the_edge_line_is_refused(
+    staff, dong_e_village, county_admin, monkeypatch
+):
+    set_today(monkeypatch, dt.date(2026, 9, 10))
+    above = mother_and_son(county_admin, dong_e_village, "2652")  # the edge line itself
+    case = apply(staff, above, "钱小东", "junior")
+    investigate(case, staff["assistant"])
+    version = case.version
+    with pytest.raises(DomainError) as refused:
+        services.approve(staff["approver"], case, version)
+    assert refused.value.message == (
+        "按现行政策该申请不符合条件，请作出不予批准决定："
+        "不属于特困、低保或低保边缘家庭，不符合教育救助条件"
+    )
+    case.refresh_from_db()
+    assert (case.status, case.version, case.one_off_amount) == (
+        Status.DECIDING,
+        version,
+        None,
+    )
+    assert not Recipient.objects.filter(case=case).exists()

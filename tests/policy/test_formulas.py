@@ -337,3 +337,27 @@ def test_explanation_names_parameters_with_dates_and_tests():
         "effective_from": "2020-04-01",
         "source": "济南市2020年城乡低保、特困人员救助供养标准（2020-04-01起）",
     }
+
+
+@pytest.mark.parametrize(
+    ("pension", "eligible", "reason", "summary"),
+    [
+        # A mother and her son: dibao line 2 × 494 = 988, edge line 1.5 times it, 1,482.
+        ("500", True, "covered_by_dibao_tekun", "特困、低保家庭子女，免于再次经济状况核对"),
+        ("988", True, "edge_household", "低保边缘家庭子女，按学段给予教育救助"),
+        ("1481.99", True, "edge_household", "低保边缘家庭子女，按学段给予教育救助"),
+        (
+            "1482",
+            False,
+            "not_covered",
+            "不属于特困、低保或低保边缘家庭，不符合教育救助条件",
+        ),
+    ],
+)
+def test_education_covers_tekun_dibao_and_edge_households(
+    shipped, pension, eligible, reason, summary
+):
+    household = hh([MemberIn(age=40), MemberIn(age=12)], [income("pension", pension)])
+    result = calculate(household, ["education"]).result("education")
+    assert (result.eligible, result.reason, result.summary) == (eligible, reason, summary)
+    assert (result.monthly_fen, result.one_off_fen) == (0, None)  # the stage's, on the case

@@ -336,9 +336,7 @@ def edge_households(month: dt.date) -> I64:
     limits, nobody on the public payroll. Read and computed set-based, as the entitlements."""
     params = f.Params.from_set(ParameterSet.load(month.replace(day=1)))
     households, persons, household_ids, _town = columns(read_registry(), month, params)
-    means = f.means_test(households, persons, params)
-    edge = means.edge & (means.asset_fail == 0) & ~means.public_payroll
-    return household_ids[edge]
+    return household_ids[f.edge(f.means_test(households, persons, params))]
 
 
 @dataclass

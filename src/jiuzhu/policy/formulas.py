@@ -204,6 +204,21 @@ def means_test(households: Households, persons: Persons, params: Params) -> Mean
     )
 
 
+def edge(means: MeansTest) -> B:
+    """Edge households (低保边缘家庭): countable income from the dibao line up to its multiple
+    (dibao.edge_ratio), property within the limits, nobody on the public payroll."""
+    return means.edge & (means.asset_fail == 0) & ~means.public_payroll
+
+
+def education_covered(
+    means: MeansTest, dibao_result: DibaoResult, tekun_result: TekunResult, persons: Persons
+) -> B:
+    """Per household: its children may have education aid — a dibao, tekun or edge household
+    (docs/policy/other-programmes.md#medical-education)."""
+    tekun_any = sum_by(persons.hh, tekun_result.eligible, means.members.shape[0]) > 0
+    return (dibao_result.amount > 0) | tekun_any | edge(means)
+
+
 def per_capita_yuan(countable_fen: int, members: int) -> Decimal:
     """Countable income per member in yuan, exact (a household of none counts as one)."""
     return Decimal(countable_fen) / max(members, 1) / 100

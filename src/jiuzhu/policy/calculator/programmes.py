@@ -295,8 +295,8 @@ def elderly(explained: Explained) -> ProgrammeResult:
 
 
 def covered_or_not(programme: str) -> Callable[[Explained], ProgrammeResult]:
-    """Medical and education assistance: recipients of dibao or tekun are covered without
-    another means test; others are assessed under those programmes' own rules."""
+    """Medical assistance: recipients of dibao or tekun are covered without another means
+    test; others are assessed under the programme's own rules."""
 
     def explain(explained: Explained) -> ProgrammeResult:
         outcome = explained.outcome
@@ -316,6 +316,32 @@ def covered_or_not(programme: str) -> Callable[[Explained], ProgrammeResult]:
     return explain
 
 
+def education(explained: Explained) -> ProgrammeResult:
+    """教育救助: the children of tekun, dibao and edge households
+    (docs/policy/other-programmes.md#medical-education); the amount is the school stage's per
+    term, set on the case."""
+    outcome, persons = explained.outcome, explained.persons
+    covered = f.education_covered(outcome.means, outcome.dibao, outcome.tekun, persons)
+    if bool(covered[0]) and not bool(f.edge(outcome.means)[0]):
+        reason, text = "covered_by_dibao_tekun", "特困、低保家庭子女，免于再次经济状况核对"
+    elif bool(covered[0]):
+        explained.cite("dibao.edge_ratio")
+        reason, text = "edge_household", "低保边缘家庭子女，按学段给予教育救助"
+    else:
+        explained.cite("dibao.edge_ratio")
+        reason, text = "not_covered", "不属于特困、低保或低保边缘家庭，不符合教育救助条件"
+    explained.sections.append(Section("教育救助", [text + "。"]))
+    return ProgrammeResult(
+        Programme.EDUCATION,
+        Programme.EDUCATION.label,
+        bool(covered[0]),
+        0,
+        None,
+        reason,
+        text,
+    )
+
+
 EXPLAIN: dict[str, Callable[[Explained], ProgrammeResult]] = {
     Programme.DIBAO: dibao,
     Programme.TEKUN: tekun,
@@ -324,5 +350,5 @@ EXPLAIN: dict[str, Callable[[Explained], ProgrammeResult]] = {
     Programme.DISABILITY: disability,
     Programme.ELDERLY: elderly,
     Programme.MEDICAL: covered_or_not(Programme.MEDICAL),
-    Programme.EDUCATION: covered_or_not(Programme.EDUCATION),
+    Programme.EDUCATION: education,
 }
