@@ -8,6 +8,7 @@ from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -133,6 +134,16 @@ def standing_notice(region: Region | None, programme: str = Programme.DIBAO) -> 
         )
         .order_by("region_code", "pk")
     )
+
+
+def standing_page(
+    region: Region | None, number: str | int | None, per_page: int = 50
+) -> tuple[Page[int], list[NoticeRow]]:
+    """One page of the standing notice. The page is chosen on the recipients' keys alone
+    (off an index, nothing joined for the rows skipped), then only its rows are read whole."""
+    notice = standing_notice(region)
+    page = Paginator(notice.values_list("pk", flat=True), per_page).get_page(number)
+    return page, standing_rows(notice.filter(pk__in=list(page)))
 
 
 def standing_rows(recipients: QuerySet[Recipient] | list[Recipient]) -> list[NoticeRow]:
