@@ -103,7 +103,7 @@ def notices_in_period(region: Region | None, today: dt.date | None = None) -> li
         rows.append(
             NoticeRow(
                 name=mask_name(person.name),
-                members=1 if case.beneficiary else case.members_now,
+                members=1 if case.beneficiary else case.members_now,  # type: ignore[attr-defined]
                 amount=case.monthly_amount or Decimal("0"),
                 village=village.name,
                 town=village.parent.name if village.parent else "",
