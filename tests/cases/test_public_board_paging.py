@@ -5,9 +5,12 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from jiuzhu.cases import public
+from jiuzhu.cases import public, services
+from jiuzhu.registry.models import Membership
 from tests import factories
+from tests.cases.conftest import investigate, submit
 from tests.payments.conftest import make_household, make_recipient
 
 NAMES = ["王老汉", "李秀英", "张三", "欧阳小明", "赵四", "钱五", "孙六"]
@@ -58,3 +61,17 @@ def test_the_board_costs_the_same_queries_on_any_page(county_admin, dong_e_villa
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_notice_counts_current_members_in_its_own_query(staff, poor_household, dong_e):
+    case = submit(staff["assistant"], poor_household)
+    investigate(case, staff["assistant"])
+    services.approve(staff["approver"], case, case.version)
+    assert [(r.name, r.members) for r in public.notices_in_period(dong_e)] == [("王*汉", 2)]
+    Membership.objects.filter(household=poor_household, person__name="刘大娘").update(
+        end_date=timezone.localdate()
+    )
+    with CaptureQueriesContext(connection) as queries:
+        rows = public.notices_in_period(dong_e)
+    assert [(r.name, r.members) for r in rows] == [("王*汉", 1)]
+    assert len(queries) == 1
