@@ -386,6 +386,13 @@ class Recipient(models.Model):
         indexes = [
             models.Index(fields=["programme", "status", "region_code"]),
             models.Index(fields=["updated_at", "id"], name="recipient_changed"),
+            # The standing public notice pages through a programme's paid recipients in
+            # this order: read straight off the index, no sort of the whole county.
+            models.Index(
+                fields=["programme", "region_code", "id"],
+                condition=Q(status__in=list(PAID_RECIPIENT_STATUSES)),
+                name="recipient_standing_notice",
+            ),
         ]
         constraints = [
             # One person cannot be in a programme twice at once.

@@ -1,6 +1,5 @@
 """Public notice pages: no login; what the rules allow and nothing more."""
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -27,7 +26,7 @@ def _title(area: Region | None) -> str:
 def notice_board(request: HttpRequest) -> HttpResponse:
     """The public notice board of a town or village, without login."""
     town, village, area = _area(request)
-    page = Paginator(public.standing_notice(area), 50).get_page(request.GET.get("page"))
+    page, rows = public.standing_page(area, request.GET.get("page"))
     return render(
         request,
         "cases/public/board.html",
@@ -39,7 +38,7 @@ def notice_board(request: HttpRequest) -> HttpResponse:
             "title": _title(area),
             "notices": public.notices_in_period(area),
             "page": page,
-            "rows": public.standing_rows(list(page)),
+            "rows": rows,
         },
     )
 

@@ -108,9 +108,17 @@ def overdue_cases(user: User, today: dt.date | None = None) -> QuerySet[Case]:
     return (
         cases_in_scope(user)
         .filter(status__in=UNDECIDED_STATUSES, decision_due__lt=today, paused_since__isnull=True)
-        .select_related("applicant", "responsible_town", "investigator")
-        # The long texts are for the case page, not for a list of hundreds.
-        .defer("reason", "explanation", "decision_note")
+        .select_related("applicant", "responsible_town")
+        # What the list and its deadlines show, nothing more: no long texts, and the
+        # applicant's sealed ID number and phone never loaded nor decrypted for hundreds of rows.
+        .only(
+            "number",
+            "status",
+            "decision_due",
+            "paused_since",
+            "applicant__name",
+            "responsible_town__name",
+        )
         .order_by("decision_due", "pk")
     )
 
