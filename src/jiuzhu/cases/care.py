@@ -24,6 +24,7 @@ from jiuzhu.registry.care.selectors import (
     care_history,
     reassessment_due,
 )
+from jiuzhu.registry.care.services import past_age_limit
 from jiuzhu.registry.models import Household, Person
 from jiuzhu.registry.sections import Entry
 
@@ -48,9 +49,7 @@ def over_age_limit(child: Person, on: dt.date, facts: CareFacts | None = None) -
     limit = birthday(child.birth_date, Care.on(on).children_max_age)
     if on < limit or (facts is not None and facts.in_education(on)):
         return ""
-    return (
-        f"该儿童已于{limit:%Y年%m月%d日}年满18周岁，且未在全日制学校就读，不属于困境儿童保障范围。"
-    )
+    return past_age_limit(limit)
 
 
 def support_ends(child: Person, facts: CareFacts, on: dt.date) -> dt.date:

@@ -273,6 +273,14 @@ def child_category(father: str, mother: str) -> ChildCategory:
     return ChildCategory.OTHER
 
 
+def past_age_limit(age_limit_day: dt.date) -> str:
+    """The refusal for a child past the children's scheme's age limit and not in school."""
+    return (
+        f"该儿童已于{age_limit_day:%Y年%m月%d日}年满18周岁，且未在全日制学校就读，"
+        "不属于困境儿童保障范围。"
+    )
+
+
 def record_child(
     actor: User,
     child: Person,
@@ -294,11 +302,7 @@ def record_child(
     _not_future(recorded_on, "认定日期", "recorded_on", today)
     in_school = education_until is not None and education_until >= recorded_on
     if recorded_on >= age_limit_day and not in_school:
-        raise DomainError(
-            f"该儿童已于{age_limit_day:%Y年%m月%d日}年满18周岁，且未在全日制学校就读，"
-            "不属于困境儿童保障范围。",
-            field="child",
-        )
+        raise DomainError(past_age_limit(age_limit_day), field="child")
     category = child_category(father_status, mother_status)
     unable = {father_status, mother_status} & UNABLE
     evidence = _text(evidence, "证明材料", "evidence", 200, required=bool(unable))
