@@ -50,6 +50,20 @@ def town_slug(town: Region) -> str:
     return re.sub(r"[^a-z]", "", letters.lower()) or f"t{town.code[6:9]}"
 
 
+def town_pair(town: Region) -> tuple[User, User] | None:
+    """The town's assistant and approver, when the town has both (the demo's hand-made
+    records go through the services as these two)."""
+    staff = {
+        user.role: user
+        for user in User.objects.filter(
+            region=town, role__in=[Role.TOWN_ASSISTANT, Role.TOWN_APPROVER], is_active=True
+        )
+    }
+    if Role.TOWN_ASSISTANT in staff and Role.TOWN_APPROVER in staff:
+        return staff[Role.TOWN_ASSISTANT], staff[Role.TOWN_APPROVER]
+    return None
+
+
 def _towns() -> list[Region]:
     return list(Region.objects.filter(level=RegionLevel.TOWN).order_by("code"))
 

@@ -17,7 +17,7 @@ from jiuzhu.cases.models import Case, Recipient, RecipientStatus
 from jiuzhu.core import idnumber
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.programmes import Programme
-from jiuzhu.core.roles import Role
+from jiuzhu.demo.accounts import town_pair
 from jiuzhu.payments import services as payments
 from jiuzhu.payments.models import BankAccount
 from jiuzhu.registry.care import services as registry_care
@@ -38,18 +38,6 @@ class CareDemo:
     institutions: int = 0
     assessed: int = 0
     children: int = 0
-
-
-def _pair(town: Region) -> tuple[User, User] | None:
-    staff = {
-        user.role: user
-        for user in User.objects.filter(
-            region=town, role__in=[Role.TOWN_ASSISTANT, Role.TOWN_APPROVER], is_active=True
-        )
-    }
-    if Role.TOWN_ASSISTANT in staff and Role.TOWN_APPROVER in staff:
-        return staff[Role.TOWN_ASSISTANT], staff[Role.TOWN_APPROVER]
-    return None
 
 
 def _institutions(assistant: User, town: Region) -> tuple[CareInstitution, CareInstitution]:
@@ -216,7 +204,7 @@ def seed_demo(seed: int = 5) -> CareDemo:
     rng = np.random.default_rng(seed)
     made = CareDemo()
     for town in Region.objects.filter(level=RegionLevel.TOWN).order_by("code"):
-        pair = _pair(town)
+        pair = town_pair(town)
         if pair is None:
             continue
         assistant, approver = pair

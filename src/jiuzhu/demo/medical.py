@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from jiuzhu.cases.models import Recipient, RecipientStatus
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.models import Region, RegionLevel, User
+from jiuzhu.core.models import Region, RegionLevel
 from jiuzhu.core.programmes import Programme
-from jiuzhu.core.roles import Role
+from jiuzhu.demo.accounts import town_pair
 from jiuzhu.medical import formulas, services
 from jiuzhu.medical.models import RULE_GROUP, BillSource, Category
 from jiuzhu.policy.accessors import MedicalRule
@@ -22,18 +22,6 @@ from jiuzhu.registry.models import Membership, Relation
 HOSPITALS = ["平阴县人民医院", "平阴县中医医院", "济南市中心医院", "东阿镇卫生院"]
 # Eligible out-of-pocket in yuan: the second bill of the first patient reaches the cap.
 ELIGIBLE = [8_600, 36_000, 5_400, 12_800, 3_200]
-
-
-def _pair(town: Region) -> tuple[User, User] | None:
-    staff = {
-        user.role: user
-        for user in User.objects.filter(
-            region=town, role__in=[Role.TOWN_ASSISTANT, Role.TOWN_APPROVER], is_active=True
-        )
-    }
-    if Role.TOWN_ASSISTANT in staff and Role.TOWN_APPROVER in staff:
-        return staff[Role.TOWN_ASSISTANT], staff[Role.TOWN_APPROVER]
-    return None
 
 
 def _hospital_share(category: str, day: dt.date, eligible_fen: int) -> int:
@@ -58,7 +46,7 @@ def seed_demo(towns: int = 3, today: dt.date | None = None) -> int:
     today = today or timezone.localdate()
     made = 0
     for town in Region.objects.filter(level=RegionLevel.TOWN).order_by("code"):
-        pair = _pair(town)
+        pair = town_pair(town)
         if pair is None or made >= towns * len(ELIGIBLE):
             continue
         assistant, approver = pair

@@ -28,6 +28,7 @@ from jiuzhu.demo.care import seed_demo as seed_care
 from jiuzhu.demo.cases import generate_cases
 from jiuzhu.demo.cooperation import seed_demo as seed_cooperation
 from jiuzhu.demo.duplicates import seed_demo as seed_duplicates
+from jiuzhu.demo.education import seed_demo as seed_education
 from jiuzhu.demo.funds import seed_working_funds
 from jiuzhu.demo.load import load_households
 from jiuzhu.demo.medical import seed_demo as seed_medical
@@ -126,6 +127,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"已登记慈善项目 {helped.projects} 个、转介 {helped.referrals} 户、"
             f"给付 {helped.gifts} 笔，转部门办理申请 {helped.applications} 件。"
+        )
+        taught = seed_education()
+        self.stdout.write(
+            f"已为本学期在保困难家庭学生登记教育救助申请 {taught.opened} 件"
+            f"（已批准 {taught.approved} 件）。"
         )
         cared = seed_care(seed)
         self.stdout.write(
