@@ -3,7 +3,8 @@
 Columnar jobs (the policy batch, the payroll, verification) read whole tables as numpy
 and Arrow columns. The SQL comes from the owning app's `columnar` selectors, which know
 their tables; this module only knows how to run it: PostgreSQL streams `COPY … TO STDOUT`
-into Arrow's CSV reader, SQLite goes through the cursor. Every read runs in a batch
+(binary for numbers only, read in place as fixed-width rows; CSV into Arrow's reader when
+text columns come along), SQLite goes through the cursor. Every read runs in a batch
 session (`batch_session`).
 """
 
@@ -101,6 +102,41 @@ def read_columns(
     return numbers, table
 
 
+_BINARY_HEADER = 19  # signature (11), flags (4), header extension length (4, always 0)
+_BINARY_TRAILER = 2  # the field count -1
+
+
+def _binary_rows(width: int) -> np.dtype[Any]:
+    """One row of a binary COPY of `width` non-null bigints: the field count, then each
+    field's length (8) and value, big-endian, without padding."""
+    fields: list[tuple[str, str]] = [("count", ">i2")]
+    for i in range(width):
+        fields += [(f"length{i}", ">i4"), (f"value{i}", ">i8")]
+    return np.dtype(fields)
+
+
+def _read_binary_numbers(cursor: Any, sql: str, width: int) -> list[I64]:
+    """The query's `width` columns as bigints through a binary COPY, viewed in place as
+    fixed-width rows (no parsing). Numbers-only queries never return null (COALESCE)."""
+    names = ", ".join(f"c{i}" for i in range(width))
+    casts = ", ".join(f"CAST(c{i} AS BIGINT)" for i in range(width))
+    buffer = bytearray()
+    with cursor.copy(
+        f"COPY (SELECT {casts} FROM ({sql}) AS q({names})) TO STDOUT (FORMAT binary)"
+    ) as copy:
+        for chunk in copy:
+            buffer += chunk
+    body = memoryview(buffer)[_BINARY_HEADER : len(buffer) - _BINARY_TRAILER]
+    rows_type = _binary_rows(width)
+    if len(body) % rows_type.itemsize:
+        raise ValueError("a numbers-only columnar query returned a null")
+    rows = np.frombuffer(body, dtype=rows_type)
+    for i in range(width):
+        if len(rows) and not bool(np.all(rows[f"length{i}"] == 8)):
+            raise ValueError("a numbers-only columnar query returned a null")
+    return [rows[f"value{i}"].astype(np.int64) for i in range(width)]
+
+
 def _read(
     sql: str, params: Sequence[Any], width: int, text: tuple[str, ...]
 ) -> tuple[list[I64], pa.Table]:
@@ -110,6 +146,8 @@ def _read(
     with batch_session(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             bound = cursor.mogrify(sql, params) if params else sql
+            if not text and width:
+                return _read_binary_numbers(cursor, bound, width), pa.table({})
             buf = io.BytesIO()
             with cursor.copy(f"COPY ({bound}) TO STDOUT WITH (FORMAT csv)") as copy:
                 for chunk in copy:

@@ -43,8 +43,19 @@ _CATEGORY_CODE = codes("category", f.INCOME_CATEGORIES, -1)
 _DISABILITY_CODE = codes(
     "disability_category", {c: i for c, i in f.DISABILITY_CODES.items() if c}, 0
 )
-_FINANCIAL = ", ".join(f"'{kind}'" for kind in sorted(FINANCIAL_KINDS))
-_LARGEST_BUSINESS = f"MAX(CASE WHEN kind = '{AssetKind.BUSINESS}' THEN value ELSE 0 END)"
+# Assets by what the formulas count: vehicles and houses by number, financial assets by
+# value, the largest business by value; anything else (1) is not counted.
+_VEHICLE, _HOUSE, _FINANCIAL, _BUSINESS = 2, 3, 4, 5
+_ASSET_CODE = codes(
+    "kind",
+    {
+        AssetKind.VEHICLE.value: _VEHICLE,
+        AssetKind.HOUSE.value: _HOUSE,
+        AssetKind.BUSINESS.value: _BUSINESS,
+        **{kind: _FINANCIAL for kind in sorted(FINANCIAL_KINDS)},
+    },
+    1,
+)
 
 
 def queries() -> dict[str, str]:
@@ -69,32 +80,17 @@ def queries() -> dict[str, str]:
             "SELECT person_id, adl_unable, has_supporter, institutional, orphan, "
             f"education_until FROM ({care_facts_sql()}) care"
         ),
-        # (household id, category code, fen): the household's income by category
+        # (household id, person id or 0, category code, fen): every declared income; the
+        # sums by household, by earner and the wage earners are taken here (_incomes), from
+        # one read of the table
         "incomes": (
-            f"SELECT household_id, {_CATEGORY_CODE}, {yuan_to_fen('SUM(monthly_amount)')} "
-            f"FROM ({incomes_sql()}) incomes GROUP BY household_id, category"
+            f"SELECT household_id, COALESCE(person_id, 0), {_CATEGORY_CODE}, "
+            f"{yuan_to_fen('monthly_amount')} FROM ({incomes_sql()}) incomes"
         ),
-        # (household id, members earning wages, their wages in fen)
-        "wages": (
-            "SELECT household_id, COUNT(DISTINCT person_id), "
-            f"{yuan_to_fen('SUM(monthly_amount)')} FROM ({incomes_sql()}) incomes "
-            f"WHERE category = '{IncomeCategory.WAGES}' AND person_id IS NOT NULL "
-            "AND monthly_amount > 0 GROUP BY household_id"
-        ),
-        # (person id, category code, fen): each member's own income by category
-        "own_incomes": (
-            f"SELECT person_id, {_CATEGORY_CODE}, {yuan_to_fen('SUM(monthly_amount)')} "
-            f"FROM ({incomes_sql()}) incomes WHERE person_id IS NOT NULL "
-            "GROUP BY person_id, category"
-        ),
-        # (household id, vehicles, houses, financial assets in fen, largest business in fen)
+        # (household id, kind code, quantity, value in fen): every declared asset
         "assets": (
-            "SELECT household_id, "
-            f"SUM(CASE WHEN kind = '{AssetKind.VEHICLE}' THEN quantity ELSE 0 END), "
-            f"SUM(CASE WHEN kind = '{AssetKind.HOUSE}' THEN quantity ELSE 0 END), "
-            f"{yuan_to_fen(f'SUM(CASE WHEN kind IN ({_FINANCIAL}) THEN value ELSE 0 END)')}, "
-            f"{yuan_to_fen(_LARGEST_BUSINESS)} "
-            f"FROM ({assets_sql()}) assets GROUP BY household_id"
+            f"SELECT household_id, {_ASSET_CODE}, quantity, {yuan_to_fen('value')} "
+            f"FROM ({assets_sql()}) assets"
         ),
     }
 
@@ -103,10 +99,8 @@ WIDTHS = {
     "households": 4,
     "persons": 11,
     "care": 6,
-    "incomes": 3,
-    "wages": 3,
-    "own_incomes": 3,
-    "assets": 5,
+    "incomes": 4,
+    "assets": 4,
 }
 # Households in id order, persons in membership order within them (core.columnar.read_columns).
 ORDERS = {"households": (0,), "persons": (0, 10)}
@@ -142,42 +136,44 @@ def _row_index(household_ids: I64) -> Callable[[I64], I64]:
     return lambda ids: np.searchsorted(household_ids, ids).astype(np.int64)
 
 
+def _sums(rows: I64, chosen: npt.NDArray[np.bool_], values: I64, n: int) -> I64:
+    """Per household row, the sum of `values` over the chosen records (exact: the float
+    sums of whole fen stay far below 2**53)."""
+    return np.bincount(rows[chosen], weights=values[chosen], minlength=n).astype(np.int64)
+
+
 def _households(raw: Raw, index: Callable[[I64], I64]) -> f.Households:
     """The household columns: income by category, wages of members, property."""
     _ids, urban, poor, _town = raw.cols["households"]
     n = len(urban)
-
-    def zeros() -> I64:
-        return np.zeros(n, dtype=np.int64)
-
-    income = {category: zeros() for category in f.INCOME_CATEGORIES}
-    income_household, income_category, income_fen = raw.cols["incomes"]
-    if len(income_household):
-        rows = index(income_household)
-        for code, name in enumerate(f.INCOME_CATEGORIES):
-            chosen = income_category == code
-            income[name][rows[chosen]] = income_fen[chosen]
-    working, wages = zeros(), zeros()
-    wage_household, wage_earners, wage_fen = raw.cols["wages"]
-    working[index(wage_household)] = wage_earners
-    wages[index(wage_household)] = wage_fen
-    vehicles, houses, financial, business = zeros(), zeros(), zeros(), zeros()
-    asset_household, *asset_columns = raw.cols["assets"]
-    rows = index(asset_household)
-    vehicles[rows], houses[rows], financial[rows], business[rows] = asset_columns
+    household, person, category, fen = raw.cols["incomes"]
+    rows = index(household)
+    income = {
+        name: _sums(rows, category == code, fen, n) for code, name in enumerate(f.INCOME_CATEGORIES)
+    }
+    wage = (category == f.INCOME_CATEGORIES.index(IncomeCategory.WAGES)) & (person > 0) & (fen > 0)
+    # Members earning wages: distinct (household, person) pairs among the wage records.
+    span = int(person.max()) + 1 if len(person) else 1
+    earners = np.unique(rows[wage] * span + person[wage]) // span
+    working = np.bincount(earners, minlength=n).astype(np.int64)
+    asset_household, kind, quantity, value = raw.cols["assets"]
+    asset_rows = index(asset_household)
+    business = np.zeros(n, dtype=np.int64)
+    largest = kind == _BUSINESS
+    np.maximum.at(business, asset_rows[largest], np.maximum(value[largest], 0))
     return f.Households(
         urban=urban.astype(bool),
         registered_poor=poor.astype(bool),
         income=income,
-        wages_attributed=wages,
+        wages_attributed=_sums(rows, wage, fen, n),
         working_members=working,
-        vehicles=vehicles,
-        houses=houses,
-        financial=financial,
+        vehicles=_sums(asset_rows, kind == _VEHICLE, quantity, n),
+        houses=_sums(asset_rows, kind == _HOUSE, quantity, n),
+        financial=_sums(asset_rows, kind == _FINANCIAL, value, n),
         business=business,
         dibao_recipient=np.zeros(n, dtype=np.bool_),
-        months_above_line=zeros(),
-        previous_amount=zeros(),
+        months_above_line=np.zeros(n, dtype=np.int64),
+        previous_amount=np.zeros(n, dtype=np.int64),
     )
 
 
@@ -187,7 +183,9 @@ def _own_income(raw: Raw, params: f.Params, person_rows: I64, poor: I64) -> I64:
     _household, person_ids, *_rest = raw.cols["persons"]
     m = len(person_ids)
     own = np.zeros(m, dtype=np.int64)
-    earner, category, fen = raw.cols["own_incomes"]
+    _household, earner, category, fen = raw.cols["incomes"]
+    own_rows = earner > 0
+    earner, category, fen = earner[own_rows], category[own_rows], fen[own_rows]
     if not len(earner) or not m:
         return own
     # Person id → row, through a lookup array (no sort).
