@@ -29,9 +29,10 @@ MONTH = dt.date(2026, 12, 1)
 # Exactly the columns of the base tables the entitlement job reads, and what it writes.
 READS = {
     "registry_household": "id, registered_poor, area_type, registered_code",
-    "registry_membership": "id, household_id, person_id, co_resident, end_date",
+    "registry_membership": "id, household_id, person_id, co_resident, relation, end_date",
     "registry_person": (
-        "id, birth_date, disability_grade, disability_category, serious_illness, labour_capacity"
+        "id, birth_date, disability_grade, disability_category, serious_illness, "
+        "labour_capacity, hukou_type"
     ),
     "registry_income": "household_id, person_id, category, monthly_amount",
     "registry_asset": "household_id, kind, quantity, value",

@@ -30,9 +30,10 @@ from jiuzhu.policy.parameters import ParameterSet
 from jiuzhu.registry.columnar import (
     assets_sql,
     care_facts_sql,
-    current_members_sql,
+    current_memberships_sql,
     households_sql,
     incomes_sql,
+    person_facts_sql,
 )
 from jiuzhu.registry.models import AssetKind, IncomeCategory
 
@@ -65,14 +66,18 @@ def queries() -> dict[str, str]:
         "households": (
             f"SELECT id, urban, registered_poor, town_code FROM ({households_sql()}) households"
         ),
-        # (household id, person id, birth YYYYMMDD, disability grade and category code,
-        #  serious illness, no labour capacity, co-resident, urban registration, head,
-        #  membership id)
-        "persons": (
-            "SELECT household_id, person_id, birth_ymd, disability_grade, "
-            f"{_DISABILITY_CODE}, serious_illness, no_labour_capacity, co_resident, "
-            "urban_registration, head, "
-            f"membership_id FROM ({current_members_sql()}) members"
+        # (household id, membership id, co-resident, person id, head): current members
+        "memberships": (
+            "SELECT household_id, membership_id, co_resident, person_id, head "
+            f"FROM ({current_memberships_sql()}) memberships"
+        ),
+        # (person id, birth YYYYMMDD, disability grade and category code, serious illness,
+        #  no labour capacity, urban registration): every person, matched to the
+        #  memberships here (`_members`), not joined by the server
+        "people": (
+            "SELECT id, birth_ymd, disability_grade, "
+            f"{_DISABILITY_CODE}, serious_illness, no_labour_capacity, urban_registration "
+            f"FROM ({person_facts_sql()}) people"
         ),
         # (person id, activities not possible, able supporter, institutional, orphan,
         #  education until YYYYMMDD): the few persons with a care fact (registry/care)
@@ -97,13 +102,15 @@ def queries() -> dict[str, str]:
 
 WIDTHS = {
     "households": 4,
-    "persons": 11,
+    "memberships": 5,
+    "people": 7,
     "care": 6,
     "incomes": 4,
     "assets": 4,
 }
-# Households in id order, persons in membership order within them (core.columnar.read_columns).
-ORDERS = {"households": (0,), "persons": (0, 10)}
+# Households in id order, memberships in order within them, people by id
+# (core.columnar.read_columns).
+ORDERS = {"households": (0,), "memberships": (0, 1), "people": (0,)}
 
 
 @dataclass
@@ -117,14 +124,29 @@ class Raw:
         return len(self.cols["households"][0])
 
 
+def _members(memberships: list[I64], people: list[I64]) -> list[I64]:
+    """The current members' columns (household id, person id, birth YYYYMMDD, disability
+    grade and category code, serious illness, no labour capacity, co-resident, urban
+    registration, head, membership id), in membership order: each membership's person
+    found in the people read by id (people are in id order)."""
+    household, membership, co_resident, person, head = memberships
+    person_ids, born, grade, category, ill, no_labour, urban = people
+    at = np.searchsorted(person_ids, person)
+    if len(person) and not bool(np.all(person_ids[np.minimum(at, len(person_ids) - 1)] == person)):
+        raise ValueError("a current membership names a person who is not in the registry")
+    facts = [column[at] for column in (born, grade, category, ill, no_labour)]
+    return [household, person, *facts, co_resident, urban[at], head, membership]
+
+
 def read_registry() -> Raw:
-    """Every read of `queries()`, as int64 columns."""
-    return Raw(
-        {
-            name: read_numbers(sql, WIDTHS[name], order=ORDERS.get(name, ()))
-            for name, sql in queries().items()
-        }
-    )
+    """Every read of `queries()`, as int64 columns; the memberships and people become the
+    current members' columns ("persons")."""
+    cols = {
+        name: read_numbers(sql, WIDTHS[name], order=ORDERS.get(name, ()))
+        for name, sql in queries().items()
+    }
+    cols["persons"] = _members(cols.pop("memberships"), cols.pop("people"))
+    return Raw(cols)
 
 
 def _row_index(household_ids: I64) -> Callable[[I64], I64]:
