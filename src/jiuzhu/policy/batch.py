@@ -7,7 +7,6 @@ SQLite.
 """
 
 import datetime as dt
-import io
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -16,9 +15,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.csv as pacsv
 from django.db import connection, transaction
 
+from jiuzhu.core import pgcopy
 from jiuzhu.core.columnar import codes, read_numbers, yuan_to_fen
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.tasks import task
@@ -270,11 +269,12 @@ def columns(raw: Raw, month: dt.date, params: f.Params) -> tuple[f.Households, f
 
 
 PROGRAMME_ROWS = ("dibao", "tekun", "children", "disability", "elderly")
+COPY_BATCH = 200_000  # rows encoded per chunk of the binary COPY
 
 
 def write_results(run: CalculationRun, hid: I64, outcome: f.Outcome, hh: f.IntArr, n: int) -> int:
     """One row per household for dibao (with its reason), and a row per other programme
-    where something is due. COPY on PostgreSQL, executemany on SQLite."""
+    where something is due. Binary COPY on PostgreSQL, executemany on SQLite."""
     totals = outcome.household_totals(n, hh)
     parts = [
         (
@@ -310,12 +310,18 @@ def write_results(run: CalculationRun, hid: I64, outcome: f.Outcome, hh: f.IntAr
     cols = "run_id, household_id, programme, eligible, amount_fen, reason_code"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            buf = io.BytesIO()
-            pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False))
-            with cursor.copy(
-                f"COPY {EntitlementResult._meta.db_table} ({cols}) FROM STDIN WITH (FORMAT csv)"
-            ) as copy:
-                copy.write(buf.getvalue())
+            types, _nullable = pgcopy.model_columns(EntitlementResult)
+            names, chunks = pgcopy.binary_copy(
+                table.to_batches(max_chunksize=COPY_BATCH),
+                {name: types[name] for name in table.schema.names},
+            )
+            copy_sql = (
+                f"COPY {EntitlementResult._meta.db_table} ({', '.join(names)}) "
+                "FROM STDIN (FORMAT binary)"
+            )
+            with cursor.copy(copy_sql) as copy:
+                for chunk in chunks:
+                    copy.write(chunk)
         else:
             cursor.executemany(
                 f"INSERT INTO {EntitlementResult._meta.db_table} ({cols}) "
