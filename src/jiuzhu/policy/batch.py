@@ -29,10 +29,9 @@ from jiuzhu.policy.parameters import ParameterSet
 from jiuzhu.registry.columnar import (
     assets_sql,
     care_facts_sql,
-    current_memberships_sql,
+    current_members_sql,
     households_sql,
     incomes_sql,
-    person_facts_sql,
 )
 from jiuzhu.registry.models import AssetKind, IncomeCategory
 
@@ -43,19 +42,8 @@ _CATEGORY_CODE = codes("category", f.INCOME_CATEGORIES, -1)
 _DISABILITY_CODE = codes(
     "disability_category", {c: i for c, i in f.DISABILITY_CODES.items() if c}, 0
 )
-# Assets by what the formulas count: vehicles and houses by number, financial assets by
-# value, the largest business by value; anything else (1) is not counted.
-_VEHICLE, _HOUSE, _FINANCIAL, _BUSINESS = 2, 3, 4, 5
-_ASSET_CODE = codes(
-    "kind",
-    {
-        AssetKind.VEHICLE.value: _VEHICLE,
-        AssetKind.HOUSE.value: _HOUSE,
-        AssetKind.BUSINESS.value: _BUSINESS,
-        **{kind: _FINANCIAL for kind in sorted(FINANCIAL_KINDS)},
-    },
-    1,
-)
+_FINANCIAL = ", ".join(f"'{kind}'" for kind in sorted(FINANCIAL_KINDS))
+_LARGEST_BUSINESS = f"MAX(CASE WHEN kind = '{AssetKind.BUSINESS}' THEN value ELSE 0 END)"
 
 
 def queries() -> dict[str, str]:
@@ -65,18 +53,14 @@ def queries() -> dict[str, str]:
         "households": (
             f"SELECT id, urban, registered_poor, town_code FROM ({households_sql()}) households"
         ),
-        # (household id, membership id, co-resident, person id, head): current members
-        "memberships": (
-            "SELECT household_id, membership_id, co_resident, person_id, head "
-            f"FROM ({current_memberships_sql()}) memberships"
-        ),
-        # (person id, birth YYYYMMDD, disability grade and category code, serious illness,
-        #  no labour capacity, urban registration): every person, matched to the
-        #  memberships here (`_members`), not joined by the server
-        "people": (
-            "SELECT id, birth_ymd, disability_grade, "
-            f"{_DISABILITY_CODE}, serious_illness, no_labour_capacity, urban_registration "
-            f"FROM ({person_facts_sql()}) people"
+        # (household id, person id, birth YYYYMMDD, disability grade and category code,
+        #  serious illness, no labour capacity, co-resident, urban registration, head,
+        #  membership id)
+        "persons": (
+            "SELECT household_id, person_id, birth_ymd, disability_grade, "
+            f"{_DISABILITY_CODE}, serious_illness, no_labour_capacity, co_resident, "
+            "urban_registration, head, "
+            f"membership_id FROM ({current_members_sql()}) members"
         ),
         # (person id, activities not possible, able supporter, institutional, orphan,
         #  education until YYYYMMDD): the few persons with a care fact (registry/care)
@@ -84,32 +68,47 @@ def queries() -> dict[str, str]:
             "SELECT person_id, adl_unable, has_supporter, institutional, orphan, "
             f"education_until FROM ({care_facts_sql()}) care"
         ),
-        # (household id, person id or 0, category code, fen): every declared income; the
-        # sums by household, by earner and the wage earners are taken here (_incomes), from
-        # one read of the table
+        # (household id, category code, fen): the household's income by category
         "incomes": (
-            f"SELECT household_id, COALESCE(person_id, 0), {_CATEGORY_CODE}, "
-            f"{yuan_to_fen('monthly_amount')} FROM ({incomes_sql()}) incomes"
+            f"SELECT household_id, {_CATEGORY_CODE}, {yuan_to_fen('SUM(monthly_amount)')} "
+            f"FROM ({incomes_sql()}) incomes GROUP BY household_id, category"
         ),
-        # (household id, kind code, quantity, value in fen): every declared asset
+        # (household id, members earning wages, their wages in fen)
+        "wages": (
+            "SELECT household_id, COUNT(DISTINCT person_id), "
+            f"{yuan_to_fen('SUM(monthly_amount)')} FROM ({incomes_sql()}) incomes "
+            f"WHERE category = '{IncomeCategory.WAGES}' AND person_id IS NOT NULL "
+            "AND monthly_amount > 0 GROUP BY household_id"
+        ),
+        # (person id, category code, fen): each member's own income by category
+        "own_incomes": (
+            f"SELECT person_id, {_CATEGORY_CODE}, {yuan_to_fen('SUM(monthly_amount)')} "
+            f"FROM ({incomes_sql()}) incomes WHERE person_id IS NOT NULL "
+            "GROUP BY person_id, category"
+        ),
+        # (household id, vehicles, houses, financial assets in fen, largest business in fen)
         "assets": (
-            f"SELECT household_id, {_ASSET_CODE}, quantity, {yuan_to_fen('value')} "
-            f"FROM ({assets_sql()}) assets"
+            "SELECT household_id, "
+            f"SUM(CASE WHEN kind = '{AssetKind.VEHICLE}' THEN quantity ELSE 0 END), "
+            f"SUM(CASE WHEN kind = '{AssetKind.HOUSE}' THEN quantity ELSE 0 END), "
+            f"{yuan_to_fen(f'SUM(CASE WHEN kind IN ({_FINANCIAL}) THEN value ELSE 0 END)')}, "
+            f"{yuan_to_fen(_LARGEST_BUSINESS)} "
+            f"FROM ({assets_sql()}) assets GROUP BY household_id"
         ),
     }
 
 
 WIDTHS = {
     "households": 4,
-    "memberships": 5,
-    "people": 7,
+    "persons": 11,
     "care": 6,
-    "incomes": 4,
-    "assets": 4,
+    "incomes": 3,
+    "wages": 3,
+    "own_incomes": 3,
+    "assets": 5,
 }
-# Households in id order, memberships in order within them, people by id
-# (core.columnar.read_columns).
-ORDERS = {"households": (0,), "memberships": (0, 1), "people": (0,)}
+# Households in id order, persons in membership order within them (core.columnar.read_columns).
+ORDERS = {"households": (0,), "persons": (0, 10)}
 
 
 @dataclass
@@ -123,29 +122,14 @@ class Raw:
         return len(self.cols["households"][0])
 
 
-def _members(memberships: list[I64], people: list[I64]) -> list[I64]:
-    """The current members' columns (household id, person id, birth YYYYMMDD, disability
-    grade and category code, serious illness, no labour capacity, co-resident, urban
-    registration, head, membership id), in membership order: each membership's person
-    found in the people read by id (people are in id order)."""
-    household, membership, co_resident, person, head = memberships
-    person_ids, born, grade, category, ill, no_labour, urban = people
-    at = np.searchsorted(person_ids, person)
-    if len(person) and not bool(np.all(person_ids[np.minimum(at, len(person_ids) - 1)] == person)):
-        raise ValueError("a current membership names a person who is not in the registry")
-    facts = [column[at] for column in (born, grade, category, ill, no_labour)]
-    return [household, person, *facts, co_resident, urban[at], head, membership]
-
-
 def read_registry() -> Raw:
-    """Every read of `queries()`, as int64 columns; the memberships and people become the
-    current members' columns ("persons")."""
-    cols = {
-        name: read_numbers(sql, WIDTHS[name], order=ORDERS.get(name, ()))
-        for name, sql in queries().items()
-    }
-    cols["persons"] = _members(cols.pop("memberships"), cols.pop("people"))
-    return Raw(cols)
+    """Every read of `queries()`, as int64 columns."""
+    return Raw(
+        {
+            name: read_numbers(sql, WIDTHS[name], order=ORDERS.get(name, ()))
+            for name, sql in queries().items()
+        }
+    )
 
 
 def _row_index(household_ids: I64) -> Callable[[I64], I64]:
@@ -157,44 +141,42 @@ def _row_index(household_ids: I64) -> Callable[[I64], I64]:
     return lambda ids: np.searchsorted(household_ids, ids).astype(np.int64)
 
 
-def _sums(rows: I64, chosen: npt.NDArray[np.bool_], values: I64, n: int) -> I64:
-    """Per household row, the sum of `values` over the chosen records (exact: the float
-    sums of whole fen stay far below 2**53)."""
-    return np.bincount(rows[chosen], weights=values[chosen], minlength=n).astype(np.int64)
-
-
 def _households(raw: Raw, index: Callable[[I64], I64]) -> f.Households:
     """The household columns: income by category, wages of members, property."""
     _ids, urban, poor, _town = raw.cols["households"]
     n = len(urban)
-    household, person, category, fen = raw.cols["incomes"]
-    rows = index(household)
-    income = {
-        name: _sums(rows, category == code, fen, n) for code, name in enumerate(f.INCOME_CATEGORIES)
-    }
-    wage = (category == f.INCOME_CATEGORIES.index(IncomeCategory.WAGES)) & (person > 0) & (fen > 0)
-    # Members earning wages: distinct (household, person) pairs among the wage records.
-    span = int(person.max()) + 1 if len(person) else 1
-    earners = np.unique(rows[wage] * span + person[wage]) // span
-    working = np.bincount(earners, minlength=n).astype(np.int64)
-    asset_household, kind, quantity, value = raw.cols["assets"]
-    asset_rows = index(asset_household)
-    business = np.zeros(n, dtype=np.int64)
-    largest = kind == _BUSINESS
-    np.maximum.at(business, asset_rows[largest], np.maximum(value[largest], 0))
+
+    def zeros() -> I64:
+        return np.zeros(n, dtype=np.int64)
+
+    income = {category: zeros() for category in f.INCOME_CATEGORIES}
+    income_household, income_category, income_fen = raw.cols["incomes"]
+    if len(income_household):
+        rows = index(income_household)
+        for code, name in enumerate(f.INCOME_CATEGORIES):
+            chosen = income_category == code
+            income[name][rows[chosen]] = income_fen[chosen]
+    working, wages = zeros(), zeros()
+    wage_household, wage_earners, wage_fen = raw.cols["wages"]
+    working[index(wage_household)] = wage_earners
+    wages[index(wage_household)] = wage_fen
+    vehicles, houses, financial, business = zeros(), zeros(), zeros(), zeros()
+    asset_household, *asset_columns = raw.cols["assets"]
+    rows = index(asset_household)
+    vehicles[rows], houses[rows], financial[rows], business[rows] = asset_columns
     return f.Households(
         urban=urban.astype(bool),
         registered_poor=poor.astype(bool),
         income=income,
-        wages_attributed=_sums(rows, wage, fen, n),
+        wages_attributed=wages,
         working_members=working,
-        vehicles=_sums(asset_rows, kind == _VEHICLE, quantity, n),
-        houses=_sums(asset_rows, kind == _HOUSE, quantity, n),
-        financial=_sums(asset_rows, kind == _FINANCIAL, value, n),
+        vehicles=vehicles,
+        houses=houses,
+        financial=financial,
         business=business,
         dibao_recipient=np.zeros(n, dtype=np.bool_),
-        months_above_line=np.zeros(n, dtype=np.int64),
-        previous_amount=np.zeros(n, dtype=np.int64),
+        months_above_line=zeros(),
+        previous_amount=zeros(),
     )
 
 
@@ -204,9 +186,7 @@ def _own_income(raw: Raw, params: f.Params, person_rows: I64, poor: I64) -> I64:
     _household, person_ids, *_rest = raw.cols["persons"]
     m = len(person_ids)
     own = np.zeros(m, dtype=np.int64)
-    _household, earner, category, fen = raw.cols["incomes"]
-    own_rows = earner > 0
-    earner, category, fen = earner[own_rows], category[own_rows], fen[own_rows]
+    earner, category, fen = raw.cols["own_incomes"]
     if not len(earner) or not m:
         return own
     # Person id → row, through a lookup array (no sort).

@@ -31,28 +31,20 @@ def households_sql() -> str:
     )
 
 
-def current_memberships_sql() -> str:
-    """(household_id, membership_id, co_resident, person_id, head) of every current
-    membership; flags as 0/1. With `person_facts_sql`, the current members: the two tables
-    read apart and matched by person id in the reader, not joined by the server."""
+def current_members_sql() -> str:
+    """(household_id, membership_id, co_resident, person_id, birth_ymd, disability_grade,
+    disability_category, serious_illness, no_labour_capacity, urban_registration, head) of
+    every current member; flags as 0/1, birth as YYYYMMDD."""
     return (
-        "SELECT household_id, id AS membership_id, "
-        "CASE WHEN co_resident THEN 1 ELSE 0 END AS co_resident, person_id, "
-        "CASE WHEN relation = 'head' THEN 1 ELSE 0 END AS head "
-        "FROM registry_membership WHERE end_date IS NULL"
-    )
-
-
-def person_facts_sql() -> str:
-    """(id, birth_ymd, disability_grade, disability_category, serious_illness,
-    no_labour_capacity, urban_registration) of every person; flags as 0/1, birth as
-    YYYYMMDD."""
-    return (
-        f"SELECT id, {date_int('birth_date')} AS birth_ymd, disability_grade, "
-        "disability_category, CASE WHEN serious_illness THEN 1 ELSE 0 END AS serious_illness, "
-        "CASE WHEN labour_capacity = 'none' THEN 1 ELSE 0 END AS no_labour_capacity, "
-        "CASE WHEN hukou_type = 'urban' THEN 1 ELSE 0 END AS urban_registration "
-        "FROM registry_person"
+        "SELECT m.household_id, m.id AS membership_id, "
+        "CASE WHEN m.co_resident THEN 1 ELSE 0 END AS co_resident, p.id AS person_id, "
+        f"{date_int('p.birth_date')} AS birth_ymd, p.disability_grade, p.disability_category, "
+        "CASE WHEN p.serious_illness THEN 1 ELSE 0 END AS serious_illness, "
+        "CASE WHEN p.labour_capacity = 'none' THEN 1 ELSE 0 END AS no_labour_capacity, "
+        "CASE WHEN p.hukou_type = 'urban' THEN 1 ELSE 0 END AS urban_registration, "
+        "CASE WHEN m.relation = 'head' THEN 1 ELSE 0 END AS head "
+        "FROM registry_membership m JOIN registry_person p ON p.id = m.person_id "
+        "WHERE m.end_date IS NULL"
     )
 
 
