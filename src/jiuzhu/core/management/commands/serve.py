@@ -63,7 +63,10 @@ def _serve_gunicorn(application: WSGIHandler, options: dict[str, Any]) -> None:
         # A page slower than this is a bug; the worker is replaced rather than left hung.
         "timeout": 120,
         "graceful_timeout": 30,
-        "keepalive": 5,
+        # Idle keep-alive connections wait in the poller, not in a thread. Longer than a
+        # proxy's or a client's idle reuse (nginx keeps upstream connections 60 s): a server
+        # closing first races the next request on that connection (a reset, not a retry).
+        "keepalive": 75,
         "accesslog": options["request_log"],
         "access_log_format": '%(p)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms',
         # The proxy's X-Forwarded-* headers reach Django untouched: the platform decides
