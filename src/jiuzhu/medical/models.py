@@ -126,7 +126,14 @@ class Bill(models.Model):
             models.Index(
                 fields=["town_code"], name="medical_bill_town", opclasses=["varchar_pattern_ops"]
             ),
-            models.Index(fields=["status"], name="medical_bill_status"),
+            # The decided bills only (the bank file, execution): an import's are proposed.
+            models.Index(
+                fields=["status"],
+                name="medical_bill_decided",
+                condition=Q(
+                    status__in=[BillStatus.APPROVED, BillStatus.PAID, BillStatus.SETTLED]
+                ),
+            ),
             # Only the bills in a bank file: an import's new bills do not touch it.
             models.Index(
                 fields=["batch"], name="medical_bill_batch", condition=Q(batch__isnull=False)

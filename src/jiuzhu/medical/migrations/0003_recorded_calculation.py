@@ -124,7 +124,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='bill',
-            index=models.Index(fields=['status'], name='medical_bill_status'),
+            index=models.Index(
+                condition=models.Q(("status__in", ["approved", "paid", "settled"])),
+                fields=["status"],
+                name="medical_bill_decided",
+            ),
         ),
         migrations.AddIndex(
             model_name='bill',
