@@ -14,7 +14,10 @@ MONITORED = "monitored"
 # from `since` up to the day before `until` (NULL: still held).
 Source = Callable[[], str]
 _sources: list[Source] = []
-NONE = "SELECT 0 AS household_id, '' AS standing, NULL AS since, NULL AS until WHERE 1 = 0"
+NONE = (
+    "SELECT 0 AS household_id, '' AS standing, CAST(NULL AS DATE) AS since,"
+    " CAST(NULL AS DATE) AS until WHERE 1 = 0"
+)
 
 
 def register(source: Source) -> Source:
