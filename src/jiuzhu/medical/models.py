@@ -130,9 +130,7 @@ class Bill(models.Model):
             models.Index(
                 fields=["status"],
                 name="medical_bill_decided",
-                condition=Q(
-                    status__in=[BillStatus.APPROVED, BillStatus.PAID, BillStatus.SETTLED]
-                ),
+                condition=Q(status__in=[BillStatus.APPROVED, BillStatus.PAID, BillStatus.SETTLED]),
             ),
             # Only the bills in a bank file: an import's new bills do not touch it.
             models.Index(
