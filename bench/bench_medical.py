@@ -6,11 +6,19 @@ medical_explain  formulas.explain of the same N bills: the Chinese explanation o
                  (measured with medical_compute)
 medical_parse    importer.read of an N-row CSV extract: pyarrow's reader, every check over
                  columns (amounts, dates, parts adding up), no database; rows/s and MB/s
-medical_import   the whole import of an N-row extract into its own database: read, people
-                 by ID digest, programmes on the discharge day, year so far, formula,
-                 explanations, COPY into medical_bill (goal ≥ 1M rows/s); the bills are 10
-                 a person for the heads of N/10 dibao households (bench_policy.fill_registry
-                 and bench_payroll.fill_recipients)
+medical_import   the whole import of an N-row extract into its own database, the work of
+                 the background task: read and check, people by ID digest (a temporary
+                 table joined in SQL), categories on the discharge day, year so far, the
+                 cap computation, binary COPY into medical_bill and the commit (goal ≥ 1M
+                 rows/s); the bills are 10 a person for the heads of N/10 dibao households
+                 (bench_policy.fill_registry and bench_payroll.fill_recipients). Baseline:
+                 the physical write floor (bench.common.write_floor: the same rows copied
+                 in binary into a table without index or key). Beside it, by stage:
+medical_import_parse   importer.read of the extract (parse and every check)
+medical_import_people  people, categories and the year so far (the joins, the refusals)
+medical_import_cap     eligibility.decide alone on the extract's columns: rules, sort,
+                       yearly cap (goal ≤ 2 s for 1M bills)
+medical_import_write   the binary COPY of the bills and the commit, against the floor
 
 python -m bench --size 1000000 --only medical_compute medical_parse
 BENCH_PG=postgres://postgres@127.0.0.1:5432/postgres BENCH_DB_PREFIX=jiuzhu_me \
@@ -18,8 +26,11 @@ BENCH_PG=postgres://postgres@127.0.0.1:5432/postgres BENCH_DB_PREFIX=jiuzhu_me \
 """
 
 import os
+import time
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from bench.common import benchmark, record, timer
 
@@ -108,8 +119,9 @@ def import_(size: int) -> None:
 def _import(size: int, label: str) -> None:
     from bench.bench_payroll import _flush_generated, fill_recipients
     from bench.bench_policy import fill_registry
+    from bench.common import write_floor
     from jiuzhu.core.models import User
-    from jiuzhu.medical import bulk, importer
+    from jiuzhu.medical import bulk, eligibility, importer
     from jiuzhu.medical.models import Bill
 
     households = max(size // 10, 1)
@@ -118,14 +130,43 @@ def _import(size: int, label: str) -> None:
     _flush_generated(label)
     actor = User.objects.get(username="bench_admin")
     content = _extract(size, [h * 4 + 1 for h in range(1, households + 1)])
+    marks: dict[int, float] = {}
     with timer() as t:
-        extract = importer.read("extract.csv", content, max_rows=size)
-        made, total = bulk.record_extract(actor, extract)
+        with timer() as read:
+            extract = importer.read("extract.csv", content, max_rows=size)
+        start = time.perf_counter()
+        made, total = bulk.record_extract(
+            actor, extract, lambda p: marks.setdefault(p, time.perf_counter() - start)
+        )
     assert made == size == Bill.objects.count() and total > 0
+    record(
+        "medical_import_parse", size, read["seconds"], mb_per_second=_mb(content, read["seconds"])
+    )
+    record("medical_import_people", size, marks[30])
+    # The columns an import writes: all but the id and the approval's and the bank file's.
+    unwritten = {"id", "approved_by_id", "approved_at", "batch_id"}
+    columns = ", ".join(
+        str(f.column) for f in Bill._meta.concrete_fields if f.column not in unwritten
+    )
+    floor = write_floor("medical_bill", columns, "true")
+    write = t["seconds"] - read["seconds"] - marks[40]
+    record("medical_import_write", size, write, "write_floor", floor, database=label)
     record(
         "medical_import",
         size,
         t["seconds"],
+        "write_floor",
+        floor,
         database=label,
         mb_per_second=_mb(content, t["seconds"]),
     )
+    person = np.asarray(pc.cast(extract.id_number, pa.int64()))
+    codes = np.full(size, 1, dtype=np.int8)  # dibao, as in the registry filled
+    zeros = np.zeros(size, dtype=np.int64)
+    day, eligible = extract.discharged_on, extract.eligible_fen
+    with timer() as cap:
+        decided = eligibility.decide(person, day, eligible, extract.line, codes, zeros, zeros)
+    assert int(decided["amount_fen"].sum()) == total
+    # Inside the import: the same plus the one-stop settlements' check.
+    inside = round(marks[40] - marks[30], 3)
+    record("medical_import_cap", size, cap["seconds"], in_import_seconds=inside)

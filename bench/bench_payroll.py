@@ -112,10 +112,12 @@ def fill_recipients(n: int) -> None:
         "temporary_kind, single_person_unit, status, channel, intake_region_id, "
         "responsible_town_id, intake_code, responsible_code, reason, special_hardship, "
         "submitted_at, paused_working_days, monthly_amount, decision_note, explanation, "
-        "version, created_by_id, updated_at) "
+        "version, created_by_id, updated_at, school_stage, temporary_evidence, "
+        "temporary_expense_kind) "
         f"SELECT h.i, 'BC' || h.i, h.i, h.i * 4 + 1, 'dibao', '', {false}, 'in_force', "
         f"'window', {town.pk}, {town.pk}, '{village.code}', '{village.code}', '', {false}, "
-        f"{now}, 0, 100 + (h.i % 500), '', '{{}}', 0, {user.pk}, {now} FROM {_series(n, 'h')}",
+        f"{now}, 0, 100 + (h.i % 500), '', '{{}}', 0, {user.pk}, {now}, '', '', '' "
+        f"FROM {_series(n, 'h')}",
         "INSERT INTO cases_recipient (id, case_id, household_id, person_id, programme, "
         "region_code, status, monthly_amount, members_covered, start_month, end_month, "
         "phase_out_until, review_class, end_reason) "

@@ -61,3 +61,27 @@ def test_round_trip_through_the_server():
         cursor.execute("SELECT big, small, int, day, name, code FROM copied")
         rows = cursor.fetchall()
     assert rows == list(zip(*(table.column(n).to_pylist() for n in types), strict=True))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="binary COPY is PostgreSQL's")
+def test_moments_round_trip_in_utc():
+    moments = [
+        dt.datetime(2026, 12, 1, 8, 30, 15, 123456, tzinfo=dt.UTC),
+        dt.datetime(1999, 12, 31, 23, 59, 59, tzinfo=dt.UTC),
+        None,
+    ]
+    table = pa.table(
+        {
+            "at": pa.array(moments, pa.timestamp("us", "UTC")),
+            "stamped": pa.array(moments[:2] * 2, pa.timestamp("us", "UTC")).slice(0, 3),
+        }
+    )
+    types = {"at": "timestamp with time zone", "stamped": "timestamp with time zone"}
+    columns, chunks = pgcopy.binary_copy(table.to_batches(), types, {"at"})
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE moments (at timestamptz, stamped timestamptz)")
+        with cursor.copy(f"COPY moments ({', '.join(columns)}) FROM STDIN (FORMAT binary)") as cp:
+            for chunk in chunks:
+                cp.write(chunk)
+        cursor.execute("SELECT at, stamped FROM moments")
+        assert cursor.fetchall() == list(zip(moments, moments[:2] * 2, strict=False))

@@ -61,6 +61,7 @@ def test_every_task_kind_is_registered_once_django_is_set_up():
     assert done.stdout.split() == [
         "cases.reprice",
         "dashboard.refresh",
+        "medical.import",
         "outreach.warnings",
         "oversight.evaluation_tally",
         "oversight.risk_scan",

@@ -32,8 +32,12 @@ FIELDS = (
     "one_stop",
     "category",
     "amount_fen",
-    "explanation",
     "status",
+    "deductible_fen",
+    "share_bp",
+    "cap_fen",
+    "eligible_before_fen",
+    "paid_before_fen",
 )
 
 
@@ -118,7 +122,8 @@ def test_bad_rows_are_named_by_line_and_nothing_is_written(pay_staff, patient, d
         bulk.record_extract(assistant, importer.read("x.csv", content))
     assert refused.value.message == (
         "第3行：未找到该身份证号的人员，请先在家庭档案中登记。"
-        "第4行：李四在出院日不是特困人员或低保对象，不属于医疗救助对象。未导入任何票据。"
+        "第4行：李四在出院日不是特困人员、低保对象、低保边缘家庭成员或防止返贫监测对象，"
+        "不属于医疗救助对象。未导入任何票据。"
     )
     with pytest.raises(DomainError, match=r"^第2行：.+的户籍不在本人管辖区域内。未导入任何票据。$"):
         bulk.record_extract(

@@ -94,7 +94,11 @@ def test_who_may_not_open_the_pages(pay_staff, patient):
         source="entered",
         category="dibao",
         amount_fen=75,
-        explanation="",
+        deductible_fen=0,
+        share_bp=7_500,
+        cap_fen=3_000_000,
+        eligible_before_fen=0,
+        paid_before_fen=0,
         status=BillStatus.PROPOSED,
         entered_by=pay_staff["assistant"],
     )

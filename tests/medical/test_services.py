@@ -70,7 +70,9 @@ def test_unknown_person_other_area_and_non_recipients_are_refused(
             pay_staff["other_assistant"], [bill_input(patient.id_number, 10)], ENTERED
         )
     plain = factories.head_of(make_household(pay_staff["admin"], dong_e_village, "李四"))
-    with pytest.raises(DomainError, match="李四在出院日不是特困人员或低保对象"):
+    with pytest.raises(
+        DomainError, match="李四在出院日不是特困人员、低保对象、低保边缘家庭成员或防止返贫监测对象"
+    ):
         services.record_bills(assistant, [bill_input(plain.id_number, 10)], ENTERED)
     assert not Bill.objects.exists()
 

@@ -20,6 +20,7 @@ TRAILER = b"\xff\xff"
 NULL_FIELD = pa.scalar(b"\xff\xff\xff\xff", pa.binary())
 INTEGER_WIDTHS = {"smallint": 2, "integer": 4, "bigint": 8}
 POSTGRES_EPOCH_DAYS = 10957  # 2000-01-01 in days since 1970-01-01
+POSTGRES_EPOCH_MICROSECONDS = POSTGRES_EPOCH_DAYS * 86_400_000_000
 
 
 def _width(pg_type: str) -> int:
@@ -28,6 +29,8 @@ def _width(pg_type: str) -> int:
         return INTEGER_WIDTHS[pg_type]
     if pg_type == "date":
         return 4
+    if pg_type == "timestamp with time zone":
+        return 8
     if pg_type == "boolean":
         return 1
     if pg_type.startswith(("varchar", "text")):
@@ -39,6 +42,9 @@ def _integers(column: pa.Array, pg_type: str) -> np.ndarray:
     if pg_type == "date":  # days since PostgreSQL's epoch
         days = column.cast(pa.int32()).fill_null(0).to_numpy(zero_copy_only=False)
         return days.astype(np.int64) - POSTGRES_EPOCH_DAYS
+    if pg_type == "timestamp with time zone":  # microseconds since its epoch, in UTC
+        stamps = column.cast(pa.timestamp("us", "UTC")).cast(pa.int64())
+        return stamps.fill_null(0).to_numpy(zero_copy_only=False) - POSTGRES_EPOCH_MICROSECONDS
     if pg_type == "boolean":  # one byte, 0 or 1
         column = column.cast(pa.int8())
     return column.fill_null(0).to_numpy(zero_copy_only=False)

@@ -8,7 +8,9 @@ class MedicalConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: the selectors use the models, loaded after every app's config.
-        """Register the household page's medical section and the spending in execution."""
+        """Register the household page's medical section, the spending in execution and the
+        import's background task."""
+        from jiuzhu.medical import jobs  # noqa: F401  (registers the task)
         from jiuzhu.medical.selectors import household_entries, spending
         from jiuzhu.payments.selectors import register_spending
         from jiuzhu.registry import sections

@@ -1,135 +1,115 @@
-"""The bureau's extract recorded as columns: the rules of services.record_bills (the
-person in the area and a tekun or dibao recipient on the discharge day, the deductible,
-share and yearly cap against the person's year so far, one-stop settlements matching)
-over whole columns, and the bills written with one COPY on PostgreSQL. All or nothing: a
-refusal names each bad line of the file."""
+"""The bureau's extract recorded as columns: the rules of services.record_bills (the person
+in the area and in a medical assistance category on the discharge day, the deductible,
+share and yearly cap against the person's year so far, one-stop settlements matching) over
+whole columns. All or nothing: a refusal names each bad line of the file.
 
-import datetime as dt
-import io
-from collections.abc import Iterator, Sequence
-from typing import Any, TypeVar
+Set-based on both databases: the extract's distinct ID digests go into a temporary table
+(binary COPY on PostgreSQL) and the people, their categories' spans and their year so far
+come from joins with it, a few queries whatever the size; the bills go in with one binary
+COPY on PostgreSQL."""
 
-import duckdb
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 from django.db import connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
-from jiuzhu.cases.models import ACTIVE_RECIPIENT_STATUSES, Recipient
-from jiuzhu.core import crypto, idnumber
+from jiuzhu.core import crypto, idnumber, pgcopy
 from jiuzhu.core.models import User
 from jiuzhu.core.permissions import require
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
-from jiuzhu.medical import formulas
+from jiuzhu.medical import eligibility
 from jiuzhu.medical.importer import Extract
-from jiuzhu.medical.models import RULE_GROUP, Bill, BillSource, BillStatus, Category
+from jiuzhu.medical.models import Bill, BillSource, BillStatus
 from jiuzhu.medical.services import refusal, settlement_error
-from jiuzhu.policy.accessors import MedicalRule
-from jiuzhu.registry.models import Membership, Person
+from jiuzhu.registry.models import Household, Membership, Person
 
-CHUNK = 20_000  # ids per IN list: under every driver's limit on parameters
-T = TypeVar("T")
 Ids = npt.NDArray[np.int64]
-# Tekun first: a person in both (never in force together) is helped as tekun.
-CATEGORIES = (Category.TEKUN, Category.DIBAO)
+Progress = Callable[[int], None]
+NUMBERS, PEOPLE = "medical_import_numbers", "medical_import_people"
+WRITE_BATCH = 100_000  # rows per COPY: the progress moves while the server writes
 
 
-def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
+def _silent(percent: int) -> None:
+    pass
 
 
-def _people(extract: Extract) -> tuple[Ids, Ids, pa.Array]:
-    """Each row's person, household and registered area (0, 0, "" when not found)."""
+def _load_numbers(cursor: Any, digests: list[str]) -> None:
+    """The distinct ID numbers' digests (row n of `digests`) into a temporary table."""
+    cursor.execute(f"CREATE TEMPORARY TABLE {NUMBERS} (n integer, digest varchar(64))")
+    if connection.vendor != "postgresql":
+        cursor.executemany(f"INSERT INTO {NUMBERS} VALUES (%s, %s)", list(enumerate(digests)))
+        return
+    columns = {"n": "integer", "digest": "varchar(64)"}
+    table = pa.table({"n": np.arange(len(digests), dtype=np.int32), "digest": digests})
+    names, stream = pgcopy.binary_copy(table.to_batches(), columns)
+    with cursor.copy(f"COPY {NUMBERS} ({', '.join(names)}) FROM STDIN (FORMAT binary)") as copy:
+        for chunk in stream:
+            copy.write(chunk)
+    cursor.execute(f"ANALYZE {NUMBERS}")  # temporary tables are never analysed on their own
+
+
+def _people(cursor: Any, extract: Extract) -> tuple[Ids, Ids, pa.Array]:
+    """Each row's person, household and registered area (0, 0, "" when not found); the
+    found ones stay in a temporary table for the joins that follow."""
     numbers = pc.unique(extract.id_number)
-    digests = crypto.digest_many([idnumber.normalise(n) for n in numbers.to_pylist()])
-    found: dict[str, tuple[int, int, str]] = {}
-    for chunk in _chunks(digests):
-        for digest, *row in Membership.objects.filter(
-            person__id_digest__in=chunk, end_date__isnull=True
-        ).values_list(
-            "person__id_digest", "person_id", "household_id", "household__registered_code"
-        ):
-            found[digest] = tuple(row)  # type: ignore[assignment]
-    rows = [found.get(d, (0, 0, "")) for d in digests]
-    at = pc.index_in(extract.id_number, numbers).to_numpy()
-    person = np.array([r[0] for r in rows], dtype=np.int64)[at]
-    household = np.array([r[1] for r in rows], dtype=np.int64)[at]
-    return person, household, pa.array([r[2] for r in rows]).take(pa.array(at))
+    _load_numbers(cursor, crypto.digest_many(idnumber.normalise(n) for n in numbers.to_pylist()))
+    digest = Person._meta.get_field("id_digest").column
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {PEOPLE} AS SELECT d.n, m.person_id AS person,"
+        " m.household_id AS household, h.registered_code AS code"
+        f" FROM {NUMBERS} d JOIN {Person._meta.db_table} p ON p.{digest} = d.digest"
+        f" JOIN {Membership._meta.db_table} m ON m.person_id = p.id AND m.end_date IS NULL"
+        f" JOIN {Household._meta.db_table} h ON h.id = m.household_id"
+    )
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {PEOPLE}")
+    cursor.execute(f"SELECT n, person, household, code FROM {PEOPLE}")
+    found = cursor.fetchall()
+    person = np.zeros(len(numbers), dtype=np.int64)
+    household = np.zeros(len(numbers), dtype=np.int64)
+    code = np.full(len(numbers), "", dtype=object)
+    if found:
+        n, p, h, c = zip(*found, strict=True)
+        at = np.array(n, dtype=np.int64)
+        person[at], household[at], code[at] = p, h, c
+    row = pc.index_in(extract.id_number, numbers)
+    return person[row], household[row], pa.array(code, pa.string()).take(row)
 
 
-def _categories(person: Ids, household: Ids, day: npt.NDArray[np.datetime64]) -> npt.NDArray[Any]:
-    """Each row's category on its day, "" for none (cases.selectors.programmes_of_persons
-    over columns: recipients in person or as a member of a recipient household)."""
-    people, households = np.unique(person).tolist(), np.unique(household).tolist()
-    in_force = Recipient.objects.filter(
-        status__in=ACTIVE_RECIPIENT_STATUSES, programme__in=[c.value for c in CATEGORIES]
+def _categories(cursor: Any, person: Ids, household: Ids, day: Any) -> eligibility.Codes:
+    cursor.execute(
+        eligibility.spans_sql(f"SELECT person FROM {PEOPLE}", f"SELECT household FROM {PEOPLE}")
     )
-    spans: list[tuple[Any, ...]] = []
-    for chunk in _chunks(people):
-        spans += in_force.filter(person_id__in=chunk).values_list(
-            "person_id", "household_id", "programme", "start_month", "end_month"
-        )
-    for chunk in _chunks(households):
-        spans += in_force.filter(person__isnull=True, household_id__in=chunk).values_list(
-            "person_id", "household_id", "programme", "start_month", "end_month"
-        )
-    names = ("person_id", "household_id", "programme", "start_month", "end_month")
-    recipients = pa.table(  # noqa: F841 (read by the query below)
-        {name: [span[i] for span in spans] for i, name in enumerate(names)},
-        schema=pa.schema(
-            [
-                ("person_id", pa.int64()),
-                ("household_id", pa.int64()),
-                ("programme", pa.string()),
-                ("start_month", pa.date32()),
-                ("end_month", pa.date32()),
-            ]
-        ),
-    )
-    bills = pa.table(  # noqa: F841 (read by the query below)
-        {"row": np.arange(len(person)), "person": person, "household": household, "day": day}
-    )
-    held = (
-        duckdb.connect()
-        .execute(
-            "WITH hits AS (SELECT b.row, b.day, r.* FROM bills b JOIN recipients r"
-            " ON r.person_id = b.person UNION ALL SELECT b.row, b.day, r.* FROM bills b"
-            " JOIN recipients r ON r.person_id IS NULL AND r.household_id = b.household)"
-            " SELECT row, bool_or(programme = 'tekun') AS tekun FROM hits"
-            " WHERE start_month <= day"
-            " AND (end_month IS NULL OR end_month >= date_trunc('month', day)) GROUP BY row"
-        )
-        .fetchnumpy()
-    )
-    category = np.full(len(person), "", dtype=object)
-    category[held["row"]] = np.where(held["tekun"], Category.TEKUN.value, Category.DIBAO.value)
-    return category
+    return eligibility.categories(person, household, day, eligibility.span_table(cursor.fetchall()))
 
 
-def _year_so_far(person: Ids, year: Ids) -> tuple[Ids, Ids]:
+def _year_so_far(cursor: Any, person: Ids, year: Ids) -> tuple[Ids, Ids]:
     """Each row's (eligible out-of-pocket, assistance) of the bills already recorded for the
-    person in the year (services._year_so_far over columns)."""
-    key = person * 10_000 + year
+    person in the year: every recorded bill counts, so the cap holds whatever is still to
+    be approved (services._year_so_far over columns)."""
     keys, eligible, paid = [], [], []
-    for chunk in _chunks(np.unique(person).tolist()):
-        for person_id, in_year, e, p in (
-            Bill.objects.filter(person_id__in=chunk, discharged_on__year__in=set(year.tolist()))
-            .values_list("person_id", "discharged_on__year")
-            .annotate(eligible=Sum("eligible_fen"), paid=Sum("amount_fen"))
-        ):
+    for in_year in np.unique(year).tolist():
+        cursor.execute(
+            "SELECT person_id, SUM(eligible_fen), SUM(amount_fen)"
+            f" FROM {Bill._meta.db_table} WHERE person_id IN (SELECT person FROM {PEOPLE})"
+            " AND discharged_on >= %s AND discharged_on < %s GROUP BY person_id",
+            [f"{in_year:04d}-01-01", f"{in_year + 1:04d}-01-01"],
+        )
+        for person_id, e, p in cursor.fetchall():
             keys.append(person_id * 10_000 + in_year)
             eligible.append(int(e or 0))
             paid.append(int(p or 0))
     if not keys:
-        return np.zeros(len(key), np.int64), np.zeros(len(key), np.int64)
+        return np.zeros(len(person), np.int64), np.zeros(len(person), np.int64)
     known = np.array(keys, dtype=np.int64)
     order = np.argsort(known)
+    key = person * 10_000 + year
     at = np.clip(np.searchsorted(known[order], key), 0, len(known) - 1)
     hit = known[order][at] == key
     pick = order[at]
@@ -137,18 +117,6 @@ def _year_so_far(person: Ids, year: Ids) -> tuple[Ids, Ids]:
         np.where(hit, np.array(eligible, np.int64)[pick], 0),
         np.where(hit, np.array(paid, np.int64)[pick], 0),
     )
-
-
-def _rules(category: npt.NDArray[Any], day: npt.NDArray[np.datetime64]) -> tuple[Ids, Ids, Ids]:
-    """Each row's deductible, share (basis points) and cap: the dated rule of its group."""
-    group = np.array([RULE_GROUP[Category(c)] for c in category], dtype=object)
-    pairs, inverse = np.unique(np.char.add(group.astype(str), day.astype(str)), return_inverse=True)
-    rules = [MedicalRule.on(dt.date.fromisoformat(p[-10:]), p[:-10]) for p in pairs]
-    table = np.array(
-        [(r.deductible_fen, int(r.share * formulas.BASIS), r.cap_fen) for r in rules],
-        dtype=np.int64,
-    )[inverse.ravel()]
-    return table[:, 0], table[:, 1], table[:, 2]
 
 
 def _names(person_ids: Ids) -> dict[int, str]:
@@ -161,13 +129,13 @@ def _refuse(lines: Ids, rows: npt.NDArray[np.bool_], messages: list[str]) -> Non
     raise refusal([f"第{n}行：{m}" for n, m in zip(lines[rows].tolist(), messages, strict=True)])
 
 
-def _check_people(actor: User, extract: Extract) -> tuple[Ids, Ids, pa.Array, npt.NDArray[Any]]:
-    person, household, code = _people(extract)
+def _check_people(
+    actor: User, extract: Extract, person: Ids, code: pa.Array, category: eligibility.Codes
+) -> None:
     unknown = person == 0
     outside = ~unknown & ~pc.starts_with(code, actor.scope_prefix).to_numpy(zero_copy_only=False)
-    category = _categories(person, household, extract.discharged_on)
-    not_recipient = ~unknown & ~outside & (category == "")
-    bad = unknown | outside | not_recipient
+    not_helped = ~unknown & ~outside & (category == eligibility.NONE)
+    bad = unknown | outside | not_helped
     if bad.any():
         names = _names(person[bad & ~unknown])
         messages = [
@@ -175,66 +143,78 @@ def _check_people(actor: User, extract: Extract) -> tuple[Ids, Ids, pa.Array, np
             if u
             else f"{names.get(p, '')}的户籍不在本人管辖区域内。"
             if o
-            else f"{names.get(p, '')}在出院日不是特困人员或低保对象，不属于医疗救助对象。"
+            else f"{names.get(p, '')}{eligibility.NOT_HELPED}"
             for p, u, o in zip(
                 person[bad].tolist(), unknown[bad].tolist(), outside[bad].tolist(), strict=True
             )
         ]
         _refuse(extract.line, bad, messages)
-    return person, household, code, category
 
 
-def record_extract(actor: User, extract: Extract) -> tuple[int, int]:
-    """Record the extract's bills with their assistance; (bills, assistance in fen)."""
+def record_extract(
+    actor: User,
+    extract: Extract,
+    progress: Progress = _silent,
+    within: Callable[[int, int], None] | None = None,
+) -> tuple[int, int]:
+    """Record the extract's bills with their assistance; (bills, assistance in fen).
+    `within` is called with them inside the import's transaction, to commit with it."""
     require(actor, Capability.PREPARE_PAYROLL)
-    person, household, code, category = _check_people(actor, extract)
-    day = extract.discharged_on
-    year = day.astype("datetime64[Y]").astype(np.int64) + 1970
-    with transaction.atomic():
-        # Lock the people first: two imports for one person must not both use the cap.
-        for chunk in _chunks(np.unique(person).tolist()):
-            list(Person.objects.select_for_update().filter(pk__in=chunk).values_list("pk"))
-        prior_eligible, prior_paid = _year_so_far(person, year)
-        deductible, share, cap = _rules(category, day)
-        order = np.lexsort((extract.line, day, person))
-        result = formulas.assistance(
-            (person * 10_000 + year)[order],
-            extract.eligible_fen[order],
-            prior_eligible[order],
-            prior_paid[order],
-            deductible[order],
-            share[order],
-            cap[order],
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in (NUMBERS, PEOPLE):  # left by an earlier import in this session
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        person, household, code = _people(cursor, extract)
+        progress(10)
+        category = _categories(cursor, person, household, extract.discharged_on)
+        _check_people(actor, extract, person, code, category)
+        progress(20)
+        if connection.vendor == "postgresql":
+            # Lock the people: two imports (or an entry) for one person must not both use
+            # the cap. In id order, so that two imports cannot deadlock.
+            cursor.execute(
+                f"SELECT id FROM {Person._meta.db_table} WHERE id IN"
+                f" (SELECT person FROM {PEOPLE}) ORDER BY id FOR UPDATE"
+            )
+        prior_eligible, prior_paid = _year_so_far(
+            cursor, person, eligibility.years(extract.discharged_on)
         )
-        amount = np.empty_like(result.amount_fen)
-        amount[order] = result.amount_fen
-        _check_settlements(extract, person, amount)
-        labels = pa.array([Category(c).label for c in category[order]])
-        explanation = formulas.explain(
-            result, labels, deductible[order], share[order], cap[order]
-        ).take(pa.array(np.argsort(order)))
+        progress(30)
+        computed = eligibility.decide(
+            person,
+            extract.discharged_on,
+            extract.eligible_fen,
+            extract.line,
+            category,
+            prior_eligible,
+            prior_paid,
+        )
+        _check_settlements(extract, person, computed["amount_fen"])
+        progress(40)
         columns = {
             "person_id": person,
             "household_id": household,
             "town_code": code,
             "hospital": extract.hospital,
             "admitted_on": extract.admitted_on,
-            "discharged_on": day,
+            "discharged_on": extract.discharged_on,
             "total_fen": extract.total_fen,
             "basic_fen": extract.basic_fen,
             "critical_fen": extract.critical_fen,
             "eligible_fen": extract.eligible_fen,
             "self_paid_fen": extract.self_paid_fen,
             "one_stop": extract.one_stop,
-            "category": pa.array(category.tolist(), pa.string()),
-            "amount_fen": amount,
-            "explanation": explanation,
+            "category": eligibility.labels(category),
+            **computed,
         }
-        _write(actor, pa.table(columns))
-        total = int(amount.sum())
+        _write(cursor, actor, pa.table(columns), progress)
+        for table in (NUMBERS, PEOPLE):
+            cursor.execute(f"DROP TABLE {table}")
+        total = int(computed["amount_fen"].sum())
         record_audit(
             actor, "record_medical_bills", None, {"bills": len(extract), "amount_fen": total}
         )
+        if within is not None:
+            within(len(extract), total)
     return len(extract), total
 
 
@@ -259,22 +239,35 @@ def _check_settlements(extract: Extract, person: Ids, amount: Ids) -> None:
         )
 
 
-def _write(actor: User, table: pa.Table) -> None:
-    """The bills into medical_bill: one COPY on PostgreSQL, a bulk insert elsewhere."""
+def _write(cursor: Any, actor: User, table: pa.Table, progress: Progress) -> None:
+    """The bills into medical_bill: binary COPY on PostgreSQL, a bulk insert elsewhere;
+    progress from 40 to 95 as the batches go in (the commit is the rest)."""
     rows = table.num_rows
-    now = timezone.now()
+    zeros = np.zeros(rows, np.int64)
     table = (
-        table.append_column("source", pa.array([BillSource.IMPORTED.value] * rows))
-        .append_column("status", pa.array([BillStatus.PROPOSED.value] * rows))
+        table.append_column("source", pa.array([BillSource.IMPORTED.value]).take(zeros))
+        .append_column("status", pa.array([BillStatus.PROPOSED.value]).take(zeros))
         .append_column("entered_by_id", pa.array(np.full(rows, actor.pk, dtype=np.int64)))
-        .append_column("entered_at", pa.array([now] * rows, pa.timestamp("us", tz="UTC")))
+        .append_column(
+            "entered_at",
+            pa.array(np.full(rows, np.datetime64(timezone.now().replace(tzinfo=None), "us"))).cast(
+                pa.timestamp("us", "UTC")
+            ),
+        )
     )
     if connection.vendor != "postgresql":
         Bill.objects.bulk_create(Bill(**row) for row in table.to_pylist())
         return
-    body = io.BytesIO()
-    pa_csv.write_csv(table, body, pa_csv.WriteOptions(include_header=False))
-    names = ", ".join(table.column_names)
-    sql = f"COPY {Bill._meta.db_table} ({names}) FROM STDIN (FORMAT csv)"
-    with connection.cursor() as cursor, cursor.copy(sql) as copy:
-        copy.write(body.getbuffer())
+    types, nullable = pgcopy.model_columns(Bill)
+    types = {name: types[name] for name in table.column_names}
+    done = 0
+    # A COPY per batch, the progress reported between them (not while the connection is
+    # busy copying).
+    for batch in table.to_batches(WRITE_BATCH):
+        names, stream = pgcopy.binary_copy([batch], types, nullable)
+        sql = f"COPY {Bill._meta.db_table} ({', '.join(names)}) FROM STDIN (FORMAT binary)"
+        with cursor.copy(sql) as copy:
+            for chunk in stream:
+                copy.write(chunk)
+        done += batch.num_rows
+        progress(40 + 55 * done // max(rows, 1))

@@ -111,3 +111,25 @@ def explain(
         "。",
     ]
     return pc.binary_join_element_wise(*pieces, "")
+
+
+def explain_one(
+    label: str,
+    eligible_fen: int,
+    eligible_before_fen: int,
+    paid_before_fen: int,
+    deductible_fen: int,
+    share_bp: int,
+    cap_fen: int,
+) -> str:
+    """One recorded bill's explanation: the formula run again on its row with the year
+    before it as recorded, which gives back the numbers it was decided on."""
+
+    def one(value: int) -> Fen:
+        return np.array([value], dtype=np.int64)
+
+    rule = one(deductible_fen), one(share_bp), one(cap_fen)
+    result = assistance(
+        one(0), one(eligible_fen), one(eligible_before_fen), one(paid_before_fen), *rule
+    )
+    return str(explain(result, pa.array([label]), *rule)[0])

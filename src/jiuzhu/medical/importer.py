@@ -42,7 +42,7 @@ YES = ["是", "1", "Y", "y"]
 NO = ["否", "0", "N", "n", ""]
 MONEY = ("total", "basic", "critical", "eligible", "self_paid", "deducted")
 MAX_WHOLE_DIGITS = 10  # below ten thousand million yuan (core.money.MAX_YUAN)
-MAX_ROWS = 200_000  # a page's upload; a larger extract is split by the county
+MAX_ROWS = 2_000_000  # a year of a county (about 1 GB in memory); a larger one is split
 DATE_EXAMPLE = "应为日期，例如 2026-03-05。"
 
 Fen = npt.NDArray[np.int64]

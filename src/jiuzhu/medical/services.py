@@ -8,12 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from jiuzhu.cases.selectors import programmes_of_persons
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.files import file_sha256
 from jiuzhu.core.models import User
@@ -22,12 +20,11 @@ from jiuzhu.core.permissions import require
 from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.services import record_audit
-from jiuzhu.medical import formulas
-from jiuzhu.medical.models import RULE_GROUP, Bill, BillSource, BillStatus, Category, PaymentBatch
+from jiuzhu.medical import eligibility
+from jiuzhu.medical.models import Bill, BillSource, BillStatus, PaymentBatch
 from jiuzhu.payments.files import bank_columns, files_dir, write_csv
 from jiuzhu.payments.models import BankAccount
 from jiuzhu.payments.selectors import valid_accounts
-from jiuzhu.policy.accessors import MedicalRule
 from jiuzhu.registry.models import Membership, Person
 from jiuzhu.registry.selectors import current_memberships_by_id_number
 
@@ -54,15 +51,7 @@ class _Checked:
     person: Person
     household_id: int
     town_code: str
-    category: Category
-
-
-def _category(programmes: set[str]) -> Category | None:
-    # Tekun first: a person in both (never in force together) is helped as tekun.
-    for category in (Category.TEKUN, Category.DIBAO):
-        if category.value in programmes:
-            return category
-    return None
+    category: int  # an eligibility code
 
 
 def _check_parts(item: BillInput) -> None:
@@ -86,43 +75,51 @@ def parts_error(parts_fen: int, total_fen: int) -> str:
 
 
 def _check_all(actor: User, items: Sequence[BillInput]) -> list[_Checked | DomainError]:
-    """Each bill checked, or why not: people, households and programmes are read in a few
-    queries for the whole extract, not per row."""
+    """Each bill checked, or why not: people, households and categories are read in a few
+    queries for all the bills, not per bill."""
     members = current_memberships_by_id_number({item.id_number for item in items})
-    by_day: dict[dt.date, set[int]] = defaultdict(set)
-    for item in items:
-        if item.id_number in members:
-            by_day[item.discharged_on].add(members[item.id_number].person_id)
-    programmes = {day: programmes_of_persons(ids, day) for day, ids in by_day.items()}
+    codes = _categories([(item, members.get(item.id_number)) for item in items])
     out: list[_Checked | DomainError] = []
-    for item in items:
+    for item, code in zip(items, codes.tolist(), strict=True):
         try:
             _check_parts(item)
-            out.append(_person_of(actor, item, members, programmes))
+            out.append(_person_of(actor, item, members.get(item.id_number), code))
         except DomainError as error:
             out.append(error)
     return out
 
 
-def _person_of(
-    actor: User,
-    item: BillInput,
-    members: dict[str, Membership],
-    programmes: dict[dt.date, dict[int, set[str]]],
-) -> _Checked:
-    membership = members.get(item.id_number)
+def _categories(found: list[tuple[BillInput, Membership | None]]) -> eligibility.Codes:
+    """Each bill's category code on its discharge day (eligibility.NONE for a bill of
+    nobody known): the spans of the people and their households, then eligibility's rule."""
+    person = np.array([m.person_id if m else 0 for _, m in found], dtype=np.int64)
+    household = np.array([m.household_id if m else 0 for _, m in found], dtype=np.int64)
+    day = np.array([item.discharged_on for item, _ in found], dtype="datetime64[D]")
+    people, households = sorted(set(person.tolist()) - {0}), sorted(set(household.tolist()) - {0})
+    if not people:
+        return np.full(len(found), eligibility.NONE, dtype=np.int8)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            eligibility.spans_sql(_marks(people), _marks(households)),
+            [*people, *households, *households],
+        )
+        spans = eligibility.span_table(cursor.fetchall())
+    return eligibility.categories(person, household, day, spans)
+
+
+def _marks(values: list[int]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _person_of(actor: User, item: BillInput, membership: Membership | None, code: int) -> _Checked:
     if membership is None:
         raise DomainError("未找到该身份证号的人员，请先在家庭档案中登记。", field="id_number")
     person, household = membership.person, membership.household
     if not household.registered_code.startswith(actor.scope_prefix):
         raise DomainError(f"{person.name}的户籍不在本人管辖区域内。", field="id_number")
-    category = _category(programmes[item.discharged_on].get(person.pk, set()))
-    if category is None:
-        raise DomainError(
-            f"{person.name}在出院日不是特困人员或低保对象，不属于医疗救助对象。",
-            field="id_number",
-        )
-    return _Checked(item, person, household.pk, household.registered_code, category)
+    if code == eligibility.NONE:
+        raise DomainError(f"{person.name}{eligibility.NOT_HELPED}", field="id_number")
+    return _Checked(item, person, household.pk, household.registered_code, code)
 
 
 def record_bills(actor: User, items: Sequence[BillInput], source: str) -> list[Bill]:
@@ -170,68 +167,45 @@ def refusal(errors: list[str]) -> DomainError:
 
 
 def _computed(actor: User, checked: list[_Checked], source: str) -> list[Bill]:
-    """The bills with their amounts: the pure formula over columns, year by year."""
-    order = sorted(
-        range(len(checked)),
-        key=lambda i: (checked[i].person.pk, checked[i].item.discharged_on, i),
-    )
+    """The bills with their amounts: eligibility.decide over the bills as columns, against
+    the people's years so far."""
     prior = _year_so_far({(c.person.pk, c.item.discharged_on.year) for c in checked})
-    rules: dict[tuple[dt.date, str], MedicalRule] = {}
-    columns: dict[str, list[int]] = defaultdict(list)
-    for i in order:
-        c = checked[i]
-        key = (c.item.discharged_on, RULE_GROUP[c.category])
-        rule = rules.get(key) or rules.setdefault(key, MedicalRule.on(*key))
-        year_key = (c.person.pk, c.item.discharged_on.year)
-        columns["group"].append(c.person.pk * 10_000 + c.item.discharged_on.year)
-        columns["eligible"].append(c.item.eligible_fen)
-        columns["prior_eligible"].append(prior[year_key][0])
-        columns["prior_paid"].append(prior[year_key][1])
-        columns["deductible"].append(rule.deductible_fen)
-        columns["share"].append(int(rule.share * formulas.BASIS))
-        columns["cap"].append(rule.cap_fen)
-    arrays = {name: np.array(values, dtype=np.int64) for name, values in columns.items()}
-    result = formulas.assistance(
-        arrays["group"],
-        arrays["eligible"],
-        arrays["prior_eligible"],
-        arrays["prior_paid"],
-        arrays["deductible"],
-        arrays["share"],
-        arrays["cap"],
+    years = [(c.person.pk, c.item.discharged_on.year) for c in checked]
+    columns = eligibility.decide(
+        np.array([c.person.pk for c in checked], dtype=np.int64),
+        np.array([c.item.discharged_on for c in checked], dtype="datetime64[D]"),
+        np.array([c.item.eligible_fen for c in checked], dtype=np.int64),
+        np.arange(len(checked), dtype=np.int64),
+        np.array([c.category for c in checked], dtype=np.int8),
+        np.array([prior[key][0] for key in years], dtype=np.int64),
+        np.array([prior[key][1] for key in years], dtype=np.int64),
     )
-    explanations = formulas.explain(
-        result,
-        pa.array([checked[i].category.label for i in order]),
-        arrays["deductible"],
-        arrays["share"],
-        arrays["cap"],
-    ).to_pylist()
-    bills: list[Bill | None] = [None] * len(checked)
-    for row, i in enumerate(order):
-        c = checked[i]
-        item = c.item
-        bills[i] = Bill(
+    decided = [
+        dict(zip(columns, row, strict=True))
+        for row in zip(*(v.tolist() for v in columns.values()), strict=True)
+    ]
+    return [
+        Bill(
             person=c.person,
             household_id=c.household_id,
             town_code=c.town_code,
-            hospital=item.hospital.strip(),
-            admitted_on=item.admitted_on,
-            discharged_on=item.discharged_on,
-            total_fen=item.total_fen,
-            basic_fen=item.basic_fen,
-            critical_fen=item.critical_fen,
-            eligible_fen=item.eligible_fen,
-            self_paid_fen=item.self_paid_fen,
-            one_stop=item.one_stop,
+            hospital=c.item.hospital.strip(),
+            admitted_on=c.item.admitted_on,
+            discharged_on=c.item.discharged_on,
+            total_fen=c.item.total_fen,
+            basic_fen=c.item.basic_fen,
+            critical_fen=c.item.critical_fen,
+            eligible_fen=c.item.eligible_fen,
+            self_paid_fen=c.item.self_paid_fen,
+            one_stop=c.item.one_stop,
             source=source,
-            category=c.category,
-            amount_fen=int(result.amount_fen[row]),
-            explanation=explanations[row],
+            category=eligibility.CATEGORIES[c.category].value,
             status=BillStatus.PROPOSED,
             entered_by=actor,
+            **values,
         )
-    return [bill for bill in bills if bill is not None]
+        for c, values in zip(checked, decided, strict=True)
+    ]
 
 
 def _year_so_far(keys: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, int]]:

@@ -7,14 +7,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from jiuzhu.core import tasks
 from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.money import format_yuan
 from jiuzhu.core.permissions import found_or_404, page_object, require_page
 from jiuzhu.core.roles import Capability
-from jiuzhu.medical import bulk, importer, selectors, services
+from jiuzhu.medical import importer, jobs, selectors, services
 from jiuzhu.medical.forms import BillForm
 from jiuzhu.medical.models import BillSource, BillStatus
 
@@ -65,22 +67,23 @@ def bill_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def bill_import(request: HttpRequest) -> HttpResponse:
-    """The medical insurance bureau's extract: every row recorded, or none."""
+    """The medical insurance bureau's extract: stored and imported by a background task
+    (every row recorded, or none), whose progress this page then follows."""
     user = require_page(request, Capability.PREPARE_PAYROLL)
-    upload = request.FILES.get("file")
     if request.method == "POST":
+        upload = request.FILES.get("file")
         if upload is None:
             messages.error(request, "请选择要导入的文件。")
         else:
             with refusals_shown(request):
-                extract = importer.read(upload.name or "", upload.read())
-                made, total = bulk.record_extract(user, extract)
-                messages.success(
-                    request,
-                    f"已导入 {made} 张票据，救助合计 {format_yuan(total)} 元，待审批。",
-                )
-                return redirect("medical:bills")
-    return render(request, "medical/bill_import.html", {"columns": list(importer.COLUMNS)})
+                queued = jobs.queue_import(user, upload.name or "", upload.chunks())
+                return redirect(f"{reverse('medical:bill_import')}?task={queued.pk}")
+        return redirect("medical:bill_import")
+    job = tasks.task_for(user, request.GET.get("task", ""), jobs.TASK_KIND)
+    context = {"columns": list(importer.COLUMNS), "task": job}
+    if request.GET.get("partial") and job is not None:
+        return render(request, "medical/_import_task.html", context)
+    return render(request, "medical/bill_import.html", context)
 
 
 @login_required

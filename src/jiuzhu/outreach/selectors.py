@@ -22,6 +22,7 @@ from jiuzhu.outreach.models import (
     VisitTarget,
 )
 from jiuzhu.outreach.parameters import Outreach
+from jiuzhu.registry import lowincome
 from jiuzhu.registry.models import Household, Membership, Person, Relation
 
 DUE_SOON_DAYS = 7
@@ -227,3 +228,15 @@ def household_head(household: Household) -> Person | None:
         .first()
     )
     return membership.person if membership else None
+
+
+def low_income_standings_sql() -> str:
+    """The monitoring list's edge and return-risk households as registry.lowincome wants
+    them (registered in AppConfig.ready, read by medical assistance)."""
+    table = MonitoredHousehold._meta.db_table
+    edge, risk = MonitoringReason.EDGE.value, MonitoringReason.RETURN_RISK.value
+    return (
+        f"SELECT household_id, CASE reason WHEN '{edge}' THEN '{lowincome.EDGE}'"
+        f" ELSE '{lowincome.MONITORED}' END AS standing, since, until FROM {table}"
+        f" WHERE reason IN ('{edge}', '{risk}')"
+    )
