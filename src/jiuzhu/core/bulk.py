@@ -165,7 +165,8 @@ def prepare(table: Table, stamps: dict[str, Any]) -> PreparedTable:
 
 
 def write_table(table: Table, stamps: dict[str, Any]) -> None:
-    """Insert a table's rows in one statement: COPY on PostgreSQL, executemany elsewhere.
+    """Insert a table's rows in one statement: COPY on PostgreSQL (binary if the table asks
+    for it, see `prepare`), executemany elsewhere.
 
     Text values must hold no tab, newline or backslash (they come from generators' pools);
     `stamps` are constant columns (timestamps) added to every row.

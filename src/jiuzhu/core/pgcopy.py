@@ -5,6 +5,8 @@ the values as stored, which saves about a quarter of a wide bulk load's server t
 field becomes a 4-byte big-endian length followed by its bytes (length -1 for NULL), each
 row a 2-byte field count followed by its fields; numpy lays out the fixed-width fields
 and Arrow's element-wise binary join assembles the rows, so encoding stays in C.
+Fixed-width types: integers, dates, booleans, timestamps with time zone, and numeric with
+two decimal places given as integer hundredths (fen).
 Nothing is Django-specific but model_columns, which reads a model's column types.
 """
 
