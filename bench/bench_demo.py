@@ -2,7 +2,9 @@
 
 Each load runs in child processes with their own environment (`python -m jiuzhu migrate`,
 then `python -m jiuzhu demo`); only the demo step is timed. per_second is households per
-second; the peak memory is the children's.
+second of the whole command; registry_seconds and cases_seconds are its two big parts
+(the households' bulk load, the cases generated for them) as the command reports them.
+The peak memory is the children's.
 
 PostgreSQL: the server named by JIUZHU_BENCH_POSTGRES_URL (default
 postgres://postgres@127.0.0.1:5432/postgres); a database is created for the run and
@@ -11,6 +13,7 @@ dropped afterwards. Skipped with a note when the server cannot be reached.
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -27,15 +30,34 @@ POSTGRES_URL = os.environ.get(
     "JIUZHU_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
 )
 SEED = 1
+# BENCH_DB_PREFIX keeps the benches of several people on one server apart.
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "jiuzhu_bench")
 
 
 def jiuzhu(env: dict[str, str], *args: str) -> float:
     """Run `python -m jiuzhu ARGS` in a child; returns its wall time in seconds."""
+    return run_jiuzhu(env, *args)[0]
+
+
+def run_jiuzhu(env: dict[str, str], *args: str) -> tuple[float, str]:
+    """Run `python -m jiuzhu ARGS` in a child: its wall time in seconds and its output."""
     start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "jiuzhu", *args], env=env, check=True, stdout=subprocess.DEVNULL
-    )
-    return time.perf_counter() - start
+    out = subprocess.run(
+        [sys.executable, "-m", "jiuzhu", *args],
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
+    return time.perf_counter() - start, out
+
+
+def split(output: str) -> dict[str, float]:
+    """The demo's own timings from its report: the households (registry bulk load) and the
+    cases generated for them, in seconds."""
+    found = re.findall(r"用时 ([0-9.]+) 秒", output)
+    names = ("registry_seconds", "cases_seconds")
+    return {name: float(value) for name, value in zip(names, found, strict=False)}
 
 
 DEMO_FLAGS = ("--no-progress", "--paid-months", "0")
@@ -50,10 +72,13 @@ def child_env(data_dir: str, database_url: str | None) -> dict[str, str]:
     return env
 
 
-def load(env: dict[str, str], size: int) -> float:
+def load(env: dict[str, str], size: int) -> tuple[float, dict[str, float]]:
+    """Seconds of the whole demo command, and its split (see `split`)."""
     jiuzhu(env, "migrate", "--noinput", "-v", "0")
     # The demo's year of payrolls is measured by the payroll benchmark, not here.
-    return jiuzhu(env, "demo", "--households", str(size), "--seed", str(SEED), *DEMO_FLAGS)
+    args = ("demo", "--households", str(size), "--seed", str(SEED), *DEMO_FLAGS)
+    seconds, output = run_jiuzhu(env, *args)
+    return seconds, split(output)
 
 
 def postgres_admin() -> "psycopg.Connection[Any] | None":
@@ -74,10 +99,10 @@ def database_url(name: str) -> str:
 def demo_load_sqlite(size: int) -> None:
     """Load `size` households into a fresh SQLite file."""
     with tempfile.TemporaryDirectory(prefix="jiuzhu-bench-") as data_dir:
-        seconds = load(child_env(data_dir, None), size)
+        seconds, parts = load(child_env(data_dir, None), size)
         with sqlite3.connect(Path(data_dir) / "jiuzhu.sqlite3") as db:
             persons = db.execute("SELECT count(*) FROM registry_person").fetchone()[0]
-    record("demo_load_sqlite", size, seconds, persons=persons)
+    record("demo_load_sqlite", size, seconds, persons=persons, **parts)
 
 
 @benchmark("demo_load_postgres")
@@ -86,15 +111,15 @@ def demo_load_postgres(size: int) -> None:
     admin = postgres_admin()
     if admin is None:
         return
-    name = f"jiuzhu_bench_demo_{os.getpid()}"
+    name = f"{DB_PREFIX}_demo_{os.getpid()}"
     admin.execute(f"CREATE DATABASE {name}")
     try:
         with tempfile.TemporaryDirectory(prefix="jiuzhu-bench-") as data_dir:
-            seconds = load(child_env(data_dir, database_url(name)), size)
+            seconds, parts = load(child_env(data_dir, database_url(name)), size)
         with psycopg.connect(database_url(name)) as db:
             row = db.execute("SELECT count(*) FROM registry_person").fetchone()
             persons = row[0] if row else 0
-        record("demo_load_postgres", size, seconds, persons=persons)
+        record("demo_load_postgres", size, seconds, persons=persons, **parts)
     finally:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.close()

@@ -12,8 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_refuses_a_type_it_does_not_encode():
+    """Numeric only with two places, from integer hundredths."""
     with pytest.raises(ValueError, match="numeric"):
-        pgcopy.binary_copy(pa.table({"x": [1]}).to_batches(), {"x": "numeric(10,2)"})
+        pgcopy.binary_copy(pa.table({"x": [1]}).to_batches(), {"x": "numeric(10,3)"})
 
 
 def test_refuses_null_where_none_was_declared():
@@ -85,3 +86,34 @@ def test_moments_round_trip_in_utc():
                 cp.write(chunk)
         cursor.execute("SELECT at, stamped FROM moments")
         assert cursor.fetchall() == list(zip(moments, moments[:2] * 2, strict=False))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="binary COPY is PostgreSQL's")
+def test_money_in_fen_and_timestamps_round_trip():
+    fen = [0, 5, 100, 12345, -250, 99_999_999_999_99]
+    moment = dt.datetime(2026, 12, 1, 4, 5, 6, 789012, tzinfo=dt.UTC)
+    table = pa.table(
+        {
+            "amount": pa.array(fen),
+            "at": pa.array([moment] * len(fen), pa.timestamp("us", "UTC")),
+        }
+    )
+    types = {"amount": "numeric(16, 2)", "at": pgcopy.TIMESTAMP}
+    columns, chunks = pgcopy.binary_copy(table.to_batches(), types)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE paid (amount numeric(16, 2), at timestamptz)")
+        with cursor.copy(f"COPY paid ({', '.join(columns)}) FROM STDIN (FORMAT binary)") as cp:
+            for chunk in chunks:
+                cp.write(chunk)
+        cursor.execute("SELECT amount::text, at FROM paid")
+        rows = cursor.fetchall()
+    assert [amount for amount, _ in rows] == [
+        "0.00", "0.05", "1.00", "123.45", "-2.50", "99999999999.99"
+    ]  # fmt: skip
+    assert {at for _, at in rows} == {moment}
+
+
+def test_refuses_an_amount_beyond_its_digits():
+    _, chunks = pgcopy.binary_copy(pa.table({"x": [10**14]}).to_batches(), {"x": "numeric(16, 2)"})
+    with pytest.raises(ValueError, match="range"):
+        list(chunks)

@@ -1,27 +1,36 @@
 """Bulk writes of generated or computed rows: the plumbing owners' bulk writers share.
 
 A `Table` is named columns of numpy arrays (or lists of text); `write_table` inserts it in
-one statement per database (COPY on PostgreSQL, executemany on SQLite). Ids are assigned by
+one statement per database (COPY on PostgreSQL, binary for a table that asks for it;
+executemany on SQLite). Ids are assigned by
 the caller above `max_used_id`, so related tables can point at each other without reading
 anything back. `PostgresRebuild` and `FastSqlite` make very large loads affordable.
 """
 
+import datetime as dt
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.apps import apps
 from django.db import connection
 from django.db.models import Max, Model
 from django.utils import timezone
 
+from jiuzhu.core import pgcopy
+from jiuzhu.core.money import plain_yuan_column
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
 
 @dataclass
 class Column:
-    """One column of a table: kind is "int", "nint" (−1 = NULL), "bool", "date" or "text"."""
+    """One column of a table: kind is "int", "nint" (−1 = NULL), "bool", "date", "fen"
+    (int64 hundredths of a decimal column with two places) or "text"."""
 
     name: str
     kind: str
@@ -32,6 +41,9 @@ class Column:
 class Table:
     name: str
     columns: list[Column]
+    # Binary COPY on PostgreSQL: every text column holds plain text (no r"\N" for NULL)
+    # for a text column of the model, and the table is a model's.
+    binary: bool = False
 
     @property
     def rows(self) -> int:
@@ -66,6 +78,8 @@ def _sqlite_values(column: Column) -> list[Any]:
         return list(column.values.astype(np.int8).tolist())
     if column.kind == "date":
         return list(np.datetime_as_string(column.values, unit="D").tolist())
+    if column.kind == "fen":
+        return plain_yuan_column(column.values)
     return list(column.values)
 
 
@@ -81,6 +95,22 @@ def _copy_values(column: Column) -> pa.Array:
         return pc.if_else(pa.array(np.asarray(column.values, dtype=np.bool_)), "t", "f")
     if column.kind == "date":
         return pa.array(np.datetime_as_string(column.values, unit="D"), pa.string())
+    if column.kind == "fen":
+        return pa.array(plain_yuan_column(column.values), pa.string())
+    return pa.array(column.values, pa.string())
+
+
+def _arrow(column: Column) -> pa.Array:
+    """A column as Arrow values for binary COPY (pgcopy)."""
+    if column.kind in ("int", "fen"):
+        return pa.array(np.asarray(column.values, dtype=np.int64))
+    if column.kind == "nint":
+        values = np.asarray(column.values, dtype=np.int64)
+        return pa.array(values, mask=values < 0)
+    if column.kind == "bool":
+        return pa.array(np.asarray(column.values, dtype=np.bool_))
+    if column.kind == "date":
+        return pa.array(np.asarray(column.values, dtype="datetime64[D]"))
     return pa.array(column.values, pa.string())
 
 
@@ -88,8 +118,55 @@ def _quoted(names: Iterable[str]) -> str:
     return ", ".join(connection.ops.quote_name(n) for n in names)
 
 
+def _model_of(table: str) -> type[Model]:
+    return next(m for m in apps.get_models() if m._meta.db_table == table)
+
+
+@dataclass
+class PreparedTable:
+    """A table made ready to write: for binary COPY, its rows already encoded.
+
+    `prepare` may run on any thread (it reads no database), so a load can encode the next
+    batch while the server stores this one; `write` runs on the connection's thread.
+    """
+
+    table: Table
+    stamps: dict[str, Any]
+    copy_sql: str = ""
+    chunks: list[bytes | memoryview] = field(default_factory=list)
+
+    def write(self) -> None:
+        if not self.copy_sql:
+            write_table(self.table, self.stamps)
+            return
+        with connection.cursor() as cursor, cursor.copy(self.copy_sql) as copy:
+            for chunk in self.chunks:
+                copy.write(chunk)
+
+
+def prepare(table: Table, stamps: dict[str, Any]) -> PreparedTable:
+    """`table` ready to write; encoded for COPY … (FORMAT binary) when it asks for binary
+    on PostgreSQL (the server stores the values without parsing text)."""
+    if table.rows == 0 or connection.vendor != "postgresql" or not table.binary:
+        return PreparedTable(table, stamps)
+    types, nullable = pgcopy.model_columns(_model_of(table.name))
+    arrays = {c.name: _arrow(c) for c in table.columns}
+    for name, value in stamps.items():
+        micros = (value - EPOCH) // dt.timedelta(microseconds=1)
+        arrays[name] = pa.array(np.full(table.rows, micros), pa.timestamp("us", "UTC"))
+    names, chunks = pgcopy.binary_copy(
+        [pa.record_batch(arrays)], {name: types[name] for name in arrays}, nullable
+    )
+    sql = (
+        f"COPY {connection.ops.quote_name(table.name)} ({_quoted(names)}) "
+        "FROM STDIN (FORMAT binary)"
+    )
+    return PreparedTable(table, stamps, sql, list(chunks))
+
+
 def write_table(table: Table, stamps: dict[str, Any]) -> None:
-    """Insert a table's rows in one statement: COPY on PostgreSQL, executemany elsewhere.
+    """Insert a table's rows in one statement: COPY on PostgreSQL (binary if the table asks
+    for it, see `prepare`), executemany elsewhere.
 
     Text values must hold no tab, newline or backslash (they come from generators' pools);
     `stamps` are constant columns (timestamps) added to every row.
@@ -97,6 +174,9 @@ def write_table(table: Table, stamps: dict[str, Any]) -> None:
     names = [c.name for c in table.columns] + list(stamps)
     rows = table.rows
     if rows == 0:
+        return
+    if connection.vendor == "postgresql" and table.binary:
+        prepare(table, stamps).write()
         return
     if connection.vendor == "postgresql":
         fields = [_copy_values(c) for c in table.columns]
@@ -137,11 +217,10 @@ def write_table(table: Table, stamps: dict[str, Any]) -> None:
 def timestamps() -> dict[str, Any]:
     """created_at and updated_at of now, as the database driver takes them."""
     now = timezone.now()
-    # COPY reads text; executemany takes what Django itself binds for a DateTimeField.
+    # COPY takes the datetime (write_table encodes it); executemany takes what Django
+    # itself binds for a DateTimeField.
     value: Any = (
-        now.isoformat()
-        if connection.vendor == "postgresql"
-        else connection.ops.adapt_datetimefield_value(now)
+        now if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(now)
     )
     return {"created_at": value, "updated_at": value}
 

@@ -2,8 +2,10 @@
 
 Households come in chunks of CHUNK_HOUSEHOLDS, each generated as columns and written by
 `registry.bulk.RegistryBulkWriter` in one transaction, so memory stays flat and an
-interrupted run leaves only whole households. The writer gives the ids (after the highest
-already used) and the household numbers (continuing per village).
+interrupted run leaves only whole households. The next chunk is generated and encoded on
+a thread of its own while the server stores the current one (`_ahead`): the generator's
+CPU and the server's then run side by side, on two cores. The writer gives the ids (after
+the highest already used) and the household numbers (continuing per village).
 
 A second run appends: the random stream is keyed by the seed and the number of households
 already present (so the new people are new people), and ID-number sequence digits continue
@@ -13,16 +15,20 @@ staff are registering households.
 
 import contextlib
 import datetime as dt
+import queue
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from jiuzhu.core.bulk import FastSqlite, PostgresRebuild
+from jiuzhu.core.bulk import FastSqlite, PostgresRebuild, PreparedTable
 from jiuzhu.core.models import Region, RegionLevel
 from jiuzhu.demo.generator import (
     JINAN_OTHER_CODES,
@@ -32,6 +38,7 @@ from jiuzhu.demo.generator import (
     village_weights,
 )
 from jiuzhu.registry import bulk
+from jiuzhu.registry.bulk import RegistryBatch
 from jiuzhu.registry.models import Household
 
 CHUNK_HOUSEHOLDS = 50_000
@@ -104,6 +111,57 @@ def _rebuild(households: int, already: int, rebuild_indexes: bool | None) -> Pos
     return None
 
 
+def _ahead(items: Iterator[Any]) -> Iterator[Any]:
+    """`items`, made on a thread of their own one item ahead of the caller. An error there
+    is raised here; when the caller stops early, the thread stops at its next item."""
+    handed: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def hand(done: bool, value: Any) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(queue.Full):
+                handed.put((done, value), timeout=0.1)
+                return
+
+    def make() -> None:
+        try:
+            for item in items:
+                hand(False, item)
+                if stop.is_set():
+                    return
+            hand(True, None)
+        except BaseException as error:  # handed to the caller, raised there
+            hand(True, error)
+
+    thread = threading.Thread(target=make, name="demo-generator", daemon=True)
+    thread.start()
+    try:
+        while True:
+            done, value = handed.get()
+            if done:
+                if value is not None:
+                    raise value
+                return
+            yield value
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _prepared_chunks(
+    streams: list[np.random.SeedSequence],
+    state: GeneratorState,
+    writer: bulk.RegistryBulkWriter,
+    households: int,
+    chunk_size: int,
+) -> Iterator[tuple[RegistryBatch, list[PreparedTable]]]:
+    """Each chunk generated from its own stream, checked and encoded; reads no database."""
+    for chunk in range(len(streams) - 1):
+        in_chunk = min(chunk_size, households - chunk * chunk_size)
+        batch = generate_chunk(np.random.default_rng(streams[chunk + 1]), state, in_chunk)
+        yield batch, writer.prepare(batch)
+
+
 def load_households(
     households: int,
     seed: int,
@@ -137,10 +195,10 @@ def load_households(
     with bar, FastSqlite(), outer:
         if rebuild:
             rebuild.drop()
-        for chunk in range(n_chunks):
-            in_chunk = min(chunk_size, households - chunk * chunk_size)
-            batch = generate_chunk(np.random.default_rng(streams[chunk + 1]), state, in_chunk)
-            writer.write(batch)
+        chunks = _prepared_chunks(streams, state, writer, households, chunk_size)
+        for batch, prepared in _ahead(chunks):
+            writer.write_prepared(prepared)
+            in_chunk = len(batch.households.area_type)
             result.households += in_chunk
             result.persons += len(batch.members.id_number)
             result.incomes += len(batch.incomes.category)

@@ -34,10 +34,16 @@ from django.db.models import Max, Model
 from django.db.models.functions import Substr
 
 from jiuzhu.core import crypto
-from jiuzhu.core.bulk import Column, Table, max_used_id, timestamps, write_table
+from jiuzhu.core.bulk import (
+    Column,
+    PreparedTable,
+    Table,
+    max_used_id,
+    prepare,
+    timestamps,
+)
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.idnumber import CHECK_CHARS, WEIGHTS, mask
-from jiuzhu.core.money import plain_yuan_column
 from jiuzhu.registry.models import (
     Asset,
     AssetKind,
@@ -321,32 +327,44 @@ class RegistryBulkWriter:
 
     def write(self, batch: RegistryBatch) -> None:
         """Check the batch, then write it in one transaction (COPY on PostgreSQL)."""
-        tables = self.tables(batch)
+        self.write_prepared(self.prepare(batch))
+
+    def prepare(self, batch: RegistryBatch) -> list[PreparedTable]:
+        """Check the batch, give its ids and encode its tables; reads no database, so a
+        load may prepare the next batch on another thread while this one is written."""
         stamps = timestamps()
+        return [
+            prepare(table, stamps if model in (Household, Person) else {})
+            for model, table in zip(MODELS, self.tables(batch), strict=True)
+        ]
+
+    def write_prepared(self, tables: list[PreparedTable]) -> None:
+        """Write a prepared batch in one transaction."""
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     # A lost batch after a crash is reloaded; no need to wait for the disk.
                     cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            for model, table in zip(MODELS, tables, strict=True):
-                with_stamps = model in (Household, Person)
-                write_table(table, stamps if with_stamps else {})
-        for model, table in zip(MODELS, tables, strict=True):
-            self.next_id[model] += table.rows
+            for table in tables:
+                table.write()
 
     def tables(self, batch: RegistryBatch) -> list[Table]:
-        """The batch as the five tables to write, in `MODELS` order, with derived fields."""
+        """The batch as the five tables to write, in `MODELS` order, with derived fields.
+        The ids are given here: batches are written in the order they are made."""
         ids = check_batch(batch)
         households = len(batch.households.area_type)
         household_ids = self.next_id[Household] + np.arange(households, dtype=np.int64)
         person_ids = self.next_id[Person] + np.arange(len(batch.members.id_number), dtype=np.int64)
-        return [
+        tables = [
             self._household_table(batch.households, household_ids),
             self._person_table(batch.members, ids, person_ids),
             self._membership_table(batch.members, household_ids, person_ids),
             self._income_table(batch.incomes, household_ids, person_ids),
             self._asset_table(batch.assets, household_ids, person_ids),
         ]
+        for model, table in zip(MODELS, tables, strict=True):
+            self.next_id[model] += table.rows
+        return tables
 
     def finish(self) -> None:
         """After the last batch on PostgreSQL: sequences past the ids given, fresh statistics."""
@@ -384,6 +402,7 @@ class RegistryBulkWriter:
                 Column("address", "text", [address.strip() for address in rows.address]),
                 Column("registered_poor", "bool", rows.registered_poor),
             ],
+            binary=True,
         )
 
     def _names(self, names: list[str]) -> tuple[list[str], list[str]]:
@@ -422,6 +441,7 @@ class RegistryBulkWriter:
                 Column("serious_illness", "bool", rows.serious_illness),
                 Column("labour_capacity", "text", rows.labour_capacity),
             ],
+            binary=True,
         )
 
     def _membership_table(self, rows: MemberRows, household_ids: Array, person_ids: Array) -> Table:
@@ -438,6 +458,7 @@ class RegistryBulkWriter:
                 Column("end_date", "nint", np.full(count, NO_ROW)),  # current
                 Column("end_reason", "text", [""] * count),
             ],
+            binary=True,
         )
 
     def _held_table(
@@ -459,12 +480,13 @@ class RegistryBulkWriter:
                 *own_columns,
                 Column("note", "text", _notes(rows.note)),
             ],
+            binary=True,
         )
 
     def _income_table(self, rows: IncomeRows, household_ids: Array, person_ids: Array) -> Table:
         own_columns = [
             Column("category", "text", rows.category),
-            Column("monthly_amount", "text", plain_yuan_column(rows.monthly_fen)),
+            Column("monthly_amount", "fen", rows.monthly_fen),
         ]
         return self._held_table(Income, rows, own_columns, household_ids, person_ids)
 
@@ -472,6 +494,6 @@ class RegistryBulkWriter:
         own_columns = [
             Column("kind", "text", rows.kind),
             Column("quantity", "int", rows.quantity),
-            Column("value", "text", plain_yuan_column(rows.value_fen)),
+            Column("value", "fen", rows.value_fen),
         ]
         return self._held_table(Asset, rows, own_columns, household_ids, person_ids)

@@ -5,7 +5,7 @@ check fails, and each failure is recorded with the rows' numbers and a Chinese m
 The valid rows come out typed, with the facts the matching job reads.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +28,9 @@ from jiuzhu.verification.sources import Column, ColumnType, Source
 _GROUPED_AMOUNT = r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]{1,2})?$"
 _INT = r"^-?[0-9]{1,9}$"
 _NULL = pa.scalar(None, pa.string())
+
+# ID numbers → their search digests (crypto.digest_many, or the same in worker processes).
+Digests = Callable[[Sequence[str | None]], list[str]]
 
 
 @dataclass
@@ -158,7 +161,11 @@ def _check_identity(source: Source, checked: dict[str, _Checked], faults: _Fault
 
 
 def validate_batch(
-    source: Source, table: pa.Table, lines: np.ndarray, result: ValidationResult
+    source: Source,
+    table: pa.Table,
+    lines: np.ndarray,
+    result: ValidationResult,
+    digests: Digests = crypto.digest_many,
 ) -> pa.Table | None:
     """Check one batch; record errors; return the valid rows typed, with their facts.
 
@@ -184,7 +191,7 @@ def validate_batch(
     if invalid:
         keep = pa.array(~bad)
         typed = {name: pc.filter(array, keep) for name, array in typed.items()}
-    return _with_facts(source, typed, pa.array(lines[~bad]), count - invalid)
+    return _with_facts(source, typed, pa.array(lines[~bad]), count - invalid, digests)
 
 
 def _blank_rows(table: pa.Table) -> np.ndarray | None:
@@ -198,13 +205,18 @@ def _blank_rows(table: pa.Table) -> np.ndarray | None:
     return blank
 
 
-def digest_column(id_numbers: pa.Array) -> pa.Array:
+def digest_column(id_numbers: pa.Array, digests: Digests = crypto.digest_many) -> pa.Array:
     """The search digests of checked ID numbers; a missing number stays null."""
-    digests = crypto.digest_many(id_numbers.to_pylist())
-    return pa.array([value or None for value in digests], pa.string())
+    return pa.array([value or None for value in digests(id_numbers.to_pylist())], pa.string())
 
 
-def _with_facts(source: Source, typed: dict[str, pa.Array], lines: pa.Array, rows: int) -> pa.Table:
+def _with_facts(
+    source: Source,
+    typed: dict[str, pa.Array],
+    lines: pa.Array,
+    rows: int,
+    digests: Digests = crypto.digest_many,
+) -> pa.Table:
     """The valid rows as stored: row number, identity, the facts, then the declared columns.
 
     A fact's kind and category are the source's unless an override matches the row.
@@ -229,7 +241,7 @@ def _with_facts(source: Source, typed: dict[str, pa.Array], lines: pa.Array, row
     columns: dict[str, pa.Array] = {
         "row_no": lines,
         # The ID number is kept only as its digest: what matching needs, unreadable on disk.
-        "id_digest": digest_column(typed["id_number"]),
+        "id_digest": digest_column(typed["id_number"], digests),
         "name": typed["name"],
         "birth_date": typed["birth_date"],
         "source": pa.repeat(source.code, rows),
