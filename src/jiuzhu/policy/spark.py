@@ -39,7 +39,8 @@ NAMES: dict[str, tuple[str, ...]] = {
     "own_incomes": ("person_id", "category_code", "fen"),
     "assets": ("household_id", "vehicles", "houses", "financial_fen", "business_fen"),
 }
-# Tables keyed by person: Spark finds their household through the persons table.
+# Tables keyed by person: the snapshot adds each row's household (from the persons read),
+# so that Spark needs no join to place them with their household.
 BY_PERSON = ("care", "own_incomes")
 
 RESULT_SCHEMA = pa.schema(
@@ -61,9 +62,17 @@ def take_snapshot(directory: Path | None = None) -> Path:
     """The registry as the entitlement job reads it, one Parquet table per read, in a new
     directory (by default under JIUZHU_DATA_DIR/snapshots/entitlements/)."""
     directory = directory or snapshot_root() / timezone.now().strftime("%Y%m%dT%H%M%S%f")
-    for name, sql in queries().items():
-        numbers = read_numbers(sql, WIDTHS[name])
+    reads = {name: read_numbers(sql, WIDTHS[name]) for name, sql in queries().items()}
+    household_id, person_id = reads["persons"][:2]
+    household_of = np.full(int(person_id.max(initial=0)) + 1, -1, dtype=np.int64)
+    household_of[person_id] = household_id
+    for name, numbers in reads.items():
         table = pa.table(dict(zip(NAMES[name], numbers, strict=True)))
+        if name in BY_PERSON:
+            # A row of a person who is no current member is not read by the job either.
+            person = np.minimum(numbers[0], len(household_of) - 1)
+            key = np.where(numbers[0] < len(household_of), household_of[person], -1)
+            table = table.append_column("household_id", pa.array(key)).filter(pa.array(key >= 0))
         write_table(directory, name, table)
     return directory
 
@@ -99,13 +108,10 @@ def spark_entitlements(
     over `partitions` (by default about HOUSEHOLDS_PER_PARTITION each), every partition
     computed by `entitlements`. `params`: the month's, loaded on the driver."""
     frames = {name: spark.read.parquet(f"{directory}/{name}.parquet") for name in NAMES}
-    members = frames["persons"].select("person_id", "household_id")
-    parts = []
-    for name, frame in frames.items():
-        if name in BY_PERSON:
-            frame = frame.join(members, "person_id")
-        key = "id" if name == "households" else "household_id"
-        parts.append(Part(name, frame, key, NAMES[name]))
+    parts = [
+        Part(name, frame, "id" if name == "households" else "household_id", NAMES[name])
+        for name, frame in frames.items()
+    ]
     partitions = partitions or partitions_for(frames["households"].count())
     return map_households(
         parts, partitions, f"{__name__}:partition", (month.replace(day=1), params), RESULT_SCHEMA
