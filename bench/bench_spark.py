@@ -8,10 +8,10 @@ Figures (bench/results/latest.json), N households (~2.85 persons each, one recip
                         the baseline of the ratio)
 Each Spark figure carries us_per_household; compare it between N = 1M and 10M (it should
 not grow). Memory: peak_mb is this (driver) process; jvm_peak_mb the JVM's resident
-high-water mark (VmHWM, cumulative over the session), workers_peak_mb the Python workers'
+high-water mark (VmHWM) during the job, workers_peak_mb the Python workers'
 (summed), driver_memory the spark.driver.memory setting (JIUZHU_SPARK_DRIVER_MEMORY).
 
-  PYTHONPATH=src:. python -m bench --size 1000000 --only spark_jobs
+  PYTHONPATH=src:. python -m bench --size 1000000 --only spark_entitlements spark_payroll
 
 The snapshots are generated straight as Parquet (never through the database), under
 JIUZHU_DATA_DIR/bench-spark/<N>/ and kept for a rerun (delete them when done). Django is
@@ -249,8 +249,8 @@ def _rows(directory: Path) -> int:
     return sum(pq.read_metadata(path).num_rows for path in directory.glob("*.parquet"))
 
 
-@benchmark("spark_jobs")
-def run(n: int) -> None:
+def _run(n: int, job: str) -> None:
+    """One job on Spark local[2] over the N-household snapshot (generated if missing)."""
     from bench.common import setup_django
 
     setup_django()
@@ -266,48 +266,56 @@ def run(n: int) -> None:
     from jiuzhu.policy.parameters import ParameterSet
 
     root = Path(settings.DATA_DIR) / "bench-spark" / str(n)
-    if not (root / "payroll" / "claims.parquet").exists():
+    if not (root / "complete").exists():
         shutil.rmtree(root, ignore_errors=True)
         started = time.perf_counter()
         counts = generate(root, n)
         record("spark_snapshot_gen", n, time.perf_counter() - started, **counts)
+        (root / "complete").touch()
     params = f.Params.from_set(ParameterSet.load(MONTH))
     rules = pr.Rules.load(MONTH)
     arrears = payments_spark.arrears_rules(root / "payroll")
     memory = os.environ["JIUZHU_SPARK_DRIVER_MEMORY"]
     spark = session("jiuzhu-bench", "local[2]")
     jvm_pid = spark.sparkContext._gateway.proc.pid
-    out = root / "out"
+    out = root / "out" / job
     try:
-        jobs = {
-            "spark_entitlements": lambda: policy_spark.spark_entitlements(
-                spark, root / "entitlements", MONTH, params
-            ),
-            "spark_payroll": lambda: payments_spark.spark_lines(
-                spark, root / "payroll", MONTH, rules, arrears
-            ),
-        }
-        for name, frame in jobs.items():
-            shutil.rmtree(out / name, ignore_errors=True)
-            started = time.perf_counter()
-            frame().write.parquet(str(out / name))
-            seconds = time.perf_counter() - started
-            baseline = _one_machine(name, n, root, params, rules, arrears)
-            record(
-                name,
-                n,
-                seconds,
-                baseline=f"{name}_one_machine" if baseline else None,
-                baseline_seconds=baseline,
-                rows_written=_rows(out / name),
-                us_per_household=round(seconds / n * 1e6, 2),
-                master="local[2]",
-                driver_memory=memory,
-                **_peaks(jvm_pid),
-            )
+        if job == "spark_entitlements":
+            frame = policy_spark.spark_entitlements(spark, root / "entitlements", MONTH, params)
+        else:
+            frame = payments_spark.spark_lines(spark, root / "payroll", MONTH, rules, arrears)
+        shutil.rmtree(out, ignore_errors=True)
+        started = time.perf_counter()
+        frame.write.parquet(str(out))
+        seconds = time.perf_counter() - started
+        peaks = _peaks(jvm_pid)
+        rows = _rows(out)
     finally:
         spark.stop()
         shutil.rmtree(out, ignore_errors=True)
+    baseline = _one_machine(job, n, root, params, rules, arrears)
+    record(
+        job,
+        n,
+        seconds,
+        baseline=f"{job}_one_machine" if baseline else None,
+        baseline_seconds=baseline,
+        rows_written=rows,
+        us_per_household=round(seconds / n * 1e6, 2),
+        master="local[2]",
+        driver_memory=memory,
+        **peaks,
+    )
+
+
+@benchmark("spark_entitlements")
+def run_entitlements(n: int) -> None:
+    _run(n, "spark_entitlements")
+
+
+@benchmark("spark_payroll")
+def run_payroll(n: int) -> None:
+    _run(n, "spark_payroll")
 
 
 def _one_machine(

@@ -1,7 +1,7 @@
 """Column jobs on Spark: whole households in one partition, the same numpy code per partition.
 
 A job's snapshot is a few Parquet tables (`write_table`), each with a household key. On
-Spark the tables are packed into one frame of (key, table, numbers, texts) rows,
+Spark the tables are packed into one frame of (key, table, n0…, s0…) rows,
 repartitioned by key, and each partition is handed to the job's own numpy function as the
 tables it would read on one machine (`map_households`). So the formulas have one code path:
 a partition is a small registry.
@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 I64 = npt.NDArray[np.int64]
@@ -86,16 +85,24 @@ class Group:
     texts: pa.Table
 
 
-def _packed(part: Part, tag: int) -> Any:
+def _packed(part: Part, tag: int, width: int, texts: int) -> Any:
+    """The part's rows as (key, tag, n0…, s0…): plain columns, null beyond the part's own,
+    so that every part has the one shape a union and a shuffle need."""
     from pyspark.sql import functions as F
 
-    numbers = F.array(*[F.col(c).cast("bigint") for c in part.numbers])
-    texts = F.array(*[F.col(c).cast("string") for c in part.texts]) if part.texts else None
+    numbers = [F.col(c).cast("bigint") for c in part.numbers]
+    strings = [F.col(c).cast("string") for c in part.texts]
     return part.frame.select(
         F.col(part.key).cast("bigint").alias("key"),
         F.lit(tag).cast("int").alias("tag"),
-        numbers.alias("numbers"),
-        (texts if texts is not None else F.lit(None).cast("array<string>")).alias("texts"),
+        *[
+            (numbers[i] if i < len(numbers) else F.lit(None).cast("bigint")).alias(f"n{i}")
+            for i in range(width)
+        ],
+        *[
+            (strings[i] if i < len(strings) else F.lit(None).cast("string")).alias(f"s{i}")
+            for i in range(texts)
+        ],
     )
 
 
@@ -109,16 +116,14 @@ def _unpack(table: pa.Table, layout: Layout) -> dict[str, Group]:
     out = {}
     for tag, (name, width, text_names) in enumerate(layout):
         rows = table.filter(pa.array(tags == tag))
-        flat = pc.list_flatten(rows.column("numbers")).to_numpy().astype(np.int64)
-        grid = flat.reshape(rows.num_rows, width)
-        texts = pa.table({})
-        if text_names:
-            flat_texts = pc.list_flatten(rows.column("texts")).combine_chunks()
-            at = np.arange(rows.num_rows, dtype=np.int64) * len(text_names)
-            texts = pa.table(
-                {text: flat_texts.take(pa.array(at + i)) for i, text in enumerate(text_names)}
-            )
-        out[name] = Group([grid[:, i].copy() for i in range(width)], texts)
+        numbers = [
+            rows.column(f"n{i}").to_numpy(zero_copy_only=False).astype(np.int64)
+            for i in range(width)
+        ]
+        texts = pa.table(
+            {text: rows.column(f"s{i}").combine_chunks() for i, text in enumerate(text_names)}
+        )
+        out[name] = Group(numbers, texts)
     return out
 
 
@@ -132,7 +137,9 @@ def map_households(
     Django before it imports the job's modules (they import model code)."""
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    frames = [_packed(part, tag) for tag, part in enumerate(parts)]
+    width = max(len(part.numbers) for part in parts)
+    texts = max(len(part.texts) for part in parts)
+    frames = [_packed(part, tag, width, texts) for tag, part in enumerate(parts)]
     packed = frames[0]
     for frame in frames[1:]:
         packed = packed.unionByName(frame)

@@ -65,8 +65,11 @@ def take_snapshot(month: dt.date, directory: Path | None = None) -> Path:
         claims = open_claims(town.prefix)
 
         def hid(rid: I64, recipients: pr.Recipients = recipients) -> I64:
-            at = np.clip(np.searchsorted(recipients.rid, rid), 0, max(recipients.n - 1, 0))
-            return recipients.hid[at] if recipients.n else np.zeros(len(rid), np.int64)
+            """Each row's household; -1 for a recipient not in the payroll (ignored there)."""
+            if not recipients.n:
+                return np.full(len(rid), -1, dtype=np.int64)
+            at = np.clip(np.searchsorted(recipients.rid, rid), 0, recipients.n - 1)
+            return np.where(recipients.rid[at] == rid, recipients.hid[at], -1)
 
         numbers = {name: getattr(recipients, name) for name in pr.RECIPIENT_NUMBERS}
         town_id = np.full(recipients.n, town.pk, dtype=np.int64)
