@@ -165,7 +165,9 @@ def _map_in_arrow(frame: Any, run: Any, schema: Any) -> Any:
     """`frame.mapInArrow(run, schema)`, built without pyspark's check for pandas: the Arrow
     path never uses pandas, and pandas is not among our dependencies."""
     from pyspark.sql import DataFrame
-    from pyspark.sql.pandas.functions import vectorized_udf
+
+    # pyspark's own helper behind pandas_udf (its stubs do not list it).
+    from pyspark.sql.pandas.functions import vectorized_udf  # type: ignore[attr-defined]
     from pyspark.util import PythonEvalType
 
     udf = vectorized_udf(run, schema, PythonEvalType.SQL_MAP_ARROW_ITER_UDF, "pandas")
