@@ -13,6 +13,8 @@ from typing import Any, Protocol
 import duckdb
 import pyarrow as pa
 
+from jiuzhu.batch.spark import session as spark_session
+
 
 class Engine(Protocol):
     name: str
@@ -104,20 +106,7 @@ class SparkEngine:
     name = "spark"
 
     def __init__(self, master: str | None = None, shuffle_partitions: int = 8) -> None:
-        # Imported only when Spark is asked for: pyspark is optional and heavy (a JVM).
-        from pyspark.sql import SparkSession
-
-        master = master or os.environ.get("JIUZHU_SPARK_MASTER", "local[2]")
-        self.spark = (
-            SparkSession.builder.master(master)
-            .appName("jiuzhu-verification")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-            .config("spark.driver.memory", os.environ.get("JIUZHU_SPARK_DRIVER_MEMORY", "2g"))
-            .getOrCreate()
-        )
+        self.spark = spark_session("jiuzhu-verification", master, shuffle_partitions)
         self._cached: list[Any] = []
 
     def register_parquet(

@@ -101,7 +101,7 @@ def prepare_payroll(
     progress(40)
     arrears = pr.read_arrears(town.pk, prefix, month, rules)
     lines = pr.compute_lines(recipients, month, rules, arrears)
-    pr.net_recoveries(lines, open_claims(prefix, lines))
+    pr.net_recoveries(lines, open_claims(prefix))
     progress(60)
     summary = pr.totals(lines)
     summary.update(skipped_no_payee=int((recipients.payee == 0).sum()), ended=children_ended)
@@ -151,8 +151,8 @@ def _new_payroll(
     )
 
 
-def open_claims(prefix: str, lines: pr.Lines) -> list[pr.OpenClaim]:
-    """Open claims of households in these lines, with what this payroll may net."""
+def open_claims(prefix: str) -> list[pr.OpenClaim]:
+    """Open claims of the area's households, oldest first, with what a payroll may net."""
     claims = list(
         RecoveryClaim.objects.filter(status=ClaimStatus.OPEN, region_code__startswith=prefix)
         .annotate(repaid=Sum("repayments__amount_fen"))

@@ -252,9 +252,9 @@ PROGRAMME_ROWS = ("dibao", "tekun", "children", "disability", "elderly")
 COPY_BATCH = 200_000  # rows encoded per chunk of the binary COPY
 
 
-def write_results(run: CalculationRun, hid: I64, outcome: f.Outcome, hh: f.IntArr, n: int) -> int:
-    """One row per household for dibao (with its reason), and a row per other programme
-    where something is due. Binary COPY on PostgreSQL, executemany on SQLite."""
+def result_table(hid: I64, outcome: f.Outcome, hh: f.IntArr, n: int) -> pa.Table:
+    """The result rows: one per household for dibao (with its reason), and one per other
+    programme where something is due (the same rows on one machine and on Spark)."""
     totals = outcome.household_totals(n, hh)
     parts = [
         (
@@ -277,16 +277,22 @@ def write_results(run: CalculationRun, hid: I64, outcome: f.Outcome, hh: f.IntAr
                 np.zeros(int(sel.sum()), dtype=np.int64),
             )
         )
-    table = pa.table(
+    return pa.table(
         {
-            "run_id": pa.array(np.full(sum(len(p[0]) for p in parts), run.pk, dtype=np.int64)),
-            "household_id": pa.array(np.concatenate([p[0] for p in parts])),
+            "household_id": pa.array(np.concatenate([p[0] for p in parts]).astype(np.int64)),
             "programme": pa.array(np.concatenate([p[1] for p in parts]).astype(object)),
             "eligible": pa.array(np.concatenate([p[2] for p in parts]).astype(bool)),
             "amount_fen": pa.array(np.concatenate([p[3] for p in parts]).astype(np.int64)),
             "reason_code": pa.array(np.concatenate([p[4] for p in parts]).astype(np.int64)),
         }
     )
+
+
+def write_results(run: CalculationRun, hid: I64, outcome: f.Outcome, hh: f.IntArr, n: int) -> int:
+    """The result rows of the run: binary COPY on PostgreSQL, executemany on SQLite."""
+    rows = result_table(hid, outcome, hh, n)
+    run_ids = pa.array(np.full(rows.num_rows, run.pk, dtype=np.int64))
+    table = rows.add_column(0, "run_id", run_ids)
     cols = "run_id, household_id, programme, eligible, amount_fen, reason_code"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

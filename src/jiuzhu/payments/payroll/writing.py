@@ -35,7 +35,7 @@ def household_first(lines: Lines) -> npt.NDArray[np.bool_]:
     return first
 
 
-def _line_batch(
+def line_batch(
     payroll_id: int,
     lines: Lines,
     recipients: Recipients,
@@ -98,11 +98,11 @@ def _copy_lines(
     """PostgreSQL: binary COPY, each batch built, encoded and handed over while the server
     inserts the last."""
     households = household_first(lines)
-    first = _line_batch(
+    first = line_batch(
         payroll_id, lines, recipients, first_line_no, slice(0, COPY_BATCH), households
     )
     rest = (
-        _line_batch(
+        line_batch(
             payroll_id, lines, recipients, first_line_no, slice(at, at + COPY_BATCH), households
         )
         for at in range(COPY_BATCH, lines.n, COPY_BATCH)
@@ -130,7 +130,7 @@ def _insert_lines(
     line. The line id is always bound, so that even a single line is one row to insert."""
     table = pa.Table.from_batches(
         [
-            _line_batch(
+            line_batch(
                 payroll_id,
                 lines,
                 recipients,
