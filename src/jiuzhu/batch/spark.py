@@ -158,21 +158,7 @@ def map_households(
         )
         yield from result.cast(schema).to_batches()
 
-    return _map_in_arrow(packed.repartition(partitions, "key"), run, from_arrow_schema(schema))
-
-
-def _map_in_arrow(frame: Any, run: Any, schema: Any) -> Any:
-    """`frame.mapInArrow(run, schema)`, built without pyspark's check for pandas: the Arrow
-    path never uses pandas, and pandas is not among our dependencies."""
-    from pyspark.sql import DataFrame
-
-    # pyspark's own helper behind pandas_udf (its stubs do not list it).
-    from pyspark.sql.pandas.functions import vectorized_udf  # type: ignore[attr-defined]
-    from pyspark.util import PythonEvalType
-
-    udf = vectorized_udf(run, schema, PythonEvalType.SQL_MAP_ARROW_ITER_UDF, "pandas")
-    column = udf(*[frame[name] for name in frame.columns])
-    return DataFrame(frame._jdf.mapInArrow(column._jc, False, None), frame.sparkSession)
+    return packed.repartition(partitions, "key").mapInArrow(run, from_arrow_schema(schema))
 
 
 def django_ready() -> None:
