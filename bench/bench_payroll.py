@@ -109,11 +109,12 @@ def fill_recipients(n: int) -> None:
         f"residence_code = '{village.code}', registered_region_id = {village.pk}, "
         f"residence_region_id = {village.pk}",
         "INSERT INTO cases_case (id, number, household_id, applicant_id, programme, "
-        "temporary_kind, single_person_unit, status, channel, intake_region_id, "
+        "temporary_kind, temporary_expense_kind, temporary_evidence, school_stage, "
+        "single_person_unit, status, channel, intake_region_id, "
         "responsible_town_id, intake_code, responsible_code, reason, special_hardship, "
         "submitted_at, paused_working_days, monthly_amount, decision_note, explanation, "
         "version, created_by_id, updated_at) "
-        f"SELECT h.i, 'BC' || h.i, h.i, h.i * 4 + 1, 'dibao', '', {false}, 'in_force', "
+        f"SELECT h.i, 'BC' || h.i, h.i, h.i * 4 + 1, 'dibao', '', '', '', '', {false}, 'in_force', "
         f"'window', {town.pk}, {town.pk}, '{village.code}', '{village.code}', '', {false}, "
         f"{now}, 0, 100 + (h.i % 500), '', '{{}}', 0, {user.pk}, {now} FROM {_series(n, 'h')}",
         "INSERT INTO cases_recipient (id, case_id, household_id, person_id, programme, "

@@ -1,4 +1,4 @@
-"""Re-pricing every current dibao recipient after a new standard, beside the bare read.
+"""Re-pricing every current recipient after a new standard, beside the bare read.
 
 Figures (bench/results/latest.json):
   repricing_floor  the bare read: binary COPY out of the base tables of exactly the columns
@@ -10,7 +10,9 @@ Figures (bench/results/latest.json):
                    each recipient's dibao under the new standard, write the changes
                    (goal ≤ 2 × repricing_floor; the ratio to repricing_read beside it)
 
-Run on a database of its own (households and recipients are generated when it is empty):
+Run on a database of its own (households and recipients are generated when it is empty:
+a household dibao recipient per household, and a person-level disability or elderly
+subsidy for the members the registry says are disabled or aged 80 and over):
   createdb -h 127.0.0.1 -U postgres jiuzhu_bench_repricing
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/jiuzhu_bench_repricing \
       python -m bench --size 1000000 --only repricing
@@ -28,6 +30,11 @@ EFFECTIVE = dt.date(2026, 7, 1)
 COMPUTED = dt.date(2026, 12, 1)
 READS = {
     **REGISTRY_READS,
+    # The care facts (tekun, children): empty here, read by the job all the same.
+    "registry_selfcareassessment": "id, person_id, unable_count",
+    "registry_carearrangement": "id, person_id, mode",
+    "registry_supportercapacity": "person_id, able, superseded",
+    "registry_childhardship": "id, child_id, category, education_until",
     "cases_recipient": "id, household_id, monthly_amount, start_month, programme, status, "
     "person_id",
 }
@@ -61,6 +68,7 @@ def run(size: int) -> None:
         started = time.perf_counter()
         fill_registry(size)
         fill_recipients(size)
+        fill_person_recipients(size)
         print(f"generated {size:,} households in {time.perf_counter() - started:.1f} s")
     _new_standard()
     n = Recipient.objects.count()
@@ -91,6 +99,48 @@ def run(size: int) -> None:
         goal_ratio=2.0,
     )
     _clear()
+
+
+def fill_person_recipients(n: int) -> None:
+    """A disability subsidy for each disabled member, else an elderly subsidy for each
+    member born before December 1946 (aged 80 by the effective month), with its case."""
+    from django.db import connection, transaction
+
+    from jiuzhu.core.models import Region, User
+
+    town = Region.objects.get(code="370124102000")
+    village = "370124102201"
+    user = User.objects.get(username="bench_admin")
+    pg = connection.vendor == "postgresql"
+    now = "now()" if pg else "datetime('now')"
+    false = "false" if pg else "0"
+    chosen = (
+        "FROM registry_person p JOIN registry_membership m ON m.person_id = p.id "
+        "WHERE m.end_date IS NULL AND (p.disability_grade > 0 OR p.birth_date < '1946-12-01')"
+    )
+    programme = "CASE WHEN p.disability_grade > 0 THEN 'disability' ELSE 'elderly' END"
+    amount = "CASE WHEN p.disability_grade BETWEEN 1 AND 2 THEN 180 ELSE 90 END"
+    statements = [
+        "INSERT INTO cases_case (id, number, household_id, applicant_id, beneficiary_id, "
+        "programme, temporary_kind, temporary_expense_kind, temporary_evidence, school_stage, "
+        "single_person_unit, status, channel, intake_region_id, responsible_town_id, "
+        "intake_code, responsible_code, reason, special_hardship, submitted_at, "
+        "paused_working_days, monthly_amount, decision_note, explanation, version, "
+        "created_by_id, updated_at) "
+        f"SELECT {n} + p.id, 'BP' || p.id, m.household_id, p.id, p.id, {programme}, '', '', "
+        f"'', '', {false}, 'in_force', 'window', {town.pk}, {town.pk}, '{village}', "
+        f"'{village}', '', {false}, {now}, 0, {amount}, '', '{{}}', 0, {user.pk}, {now} " + chosen,
+        "INSERT INTO cases_recipient (id, case_id, household_id, person_id, programme, "
+        "region_code, status, monthly_amount, members_covered, start_month, end_month, "
+        "phase_out_until, review_class, end_reason) "
+        f"SELECT {n} + p.id, {n} + p.id, m.household_id, p.id, {programme}, '{village}', "
+        f"'active', {amount}, 1, '2020-01-01', NULL, NULL, 'B', '' " + chosen,
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if pg else "ANALYZE")
 
 
 def _clear() -> None:

@@ -24,11 +24,14 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
 
+from jiuzhu.core import pgcopy
 from jiuzhu.core.bulk import Column, Table, max_used_id, write_table
-from jiuzhu.core.columnar import date_int, read_numbers, yuan_to_fen
+from jiuzhu.core.columnar import codes, date_int, read_numbers, yuan_to_fen
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.months import add_months, first_of_month, month_index, ymd
@@ -42,7 +45,13 @@ from jiuzhu.policy.batch import I64, Raw, columns, read_registry
 from jiuzhu.policy.models import Parameter
 from jiuzhu.policy.parameters import ParameterSet
 
-from .models import Recipient, RecipientStatus, Repricing, RepricingChange
+from .models import (
+    ACTIVE_RECIPIENT_STATUSES,
+    Recipient,
+    RecipientStatus,
+    Repricing,
+    RepricingChange,
+)
 
 Kind = RepricingChange.Kind
 KIND_CODES = (Kind.AMOUNT, Kind.PHASE_OUT, Kind.REVIEW)
@@ -59,35 +68,90 @@ def parameters_digest() -> str:
     return digest.hexdigest()
 
 
+# The monthly programmes whose amount is a standard or derives from one, in the order of
+# their codes in the columns below.
+REPRICED = (
+    Programme.DIBAO,
+    Programme.TEKUN,
+    Programme.CHILDREN,
+    Programme.DISABILITY,
+    Programme.ELDERLY,
+)
+DIBAO, TEKUN, CHILDREN, DISABILITY, ELDERLY = range(len(REPRICED))
+# A recipient who is a person of the programme already (suspended and phase-out included):
+# a tekun person leaves the household's dibao unit whatever the run does to him or her.
+_STATUSES = ", ".join(f"'{status.value}'" for status in ACTIVE_RECIPIENT_STATUSES)
+_PROGRAMMES = ", ".join(f"'{programme.value}'" for programme in REPRICED)
+
+
 def recipients_sql() -> str:
-    """The household dibao recipients being paid in full (not in phase-out, not suspended):
-    (id, household id, monthly amount in fen, start month YYYYMMDD)."""
+    """The current recipients of the programmes re-priced: (id, household id, person id or
+    0, programme code, 1 when being paid in full (not in phase-out, not suspended), monthly
+    amount in fen, start month YYYYMMDD)."""
     return (
-        f"SELECT id, household_id, {yuan_to_fen('monthly_amount')}, {date_int('start_month')} "
-        f"FROM {Recipient._meta.db_table} WHERE programme = '{Programme.DIBAO.value}' "
-        f"AND status = '{RecipientStatus.ACTIVE.value}' AND person_id IS NULL"
+        f"SELECT id, household_id, COALESCE(person_id, 0), "
+        f"{codes('programme', [p.value for p in REPRICED], -1)}, "
+        f"CASE WHEN status = '{RecipientStatus.ACTIVE.value}' THEN 1 ELSE 0 END, "
+        f"{yuan_to_fen('monthly_amount')}, {date_int('start_month')} "
+        f"FROM {Recipient._meta.db_table} "
+        f"WHERE programme IN ({_PROGRAMMES}) AND status IN ({_STATUSES})"
     )
+
+
+def _person_rows(raw: Raw, person_ids: I64) -> I64:
+    """Person id → row of the person columns (-1 where the person is no current member)."""
+    members = raw.cols["persons"][1]
+    if not len(members) or not len(person_ids):
+        return np.full(len(person_ids), -1, dtype=np.int64)
+    row_of = np.full(int(max(members.max(), person_ids.max())) + 1, -1, dtype=np.int64)
+    row_of[members] = np.arange(len(members), dtype=np.int64)
+    return row_of[person_ids]
 
 
 def changes(
     raw: Raw, recipients: list[I64], effective: dt.date, computed: dt.date
 ) -> dict[str, I64]:
-    """The recipients whose dibao changes from `effective`, as columns (pure arithmetic)."""
-    rid, hid, old, start = recipients
+    """The recipients paid in full whose amount changes from `effective`, as columns (pure
+    arithmetic): every programme of a household computed at once, as the entitlements."""
+    rid, hid, pid, programme, paid, old, start = recipients
     params = f.Params.from_set(ParameterSet.load(effective))
     households, persons, household_ids, town = columns(raw, effective, params)
     row = np.searchsorted(household_ids, hid)
     known = np.zeros(len(hid), dtype=bool)
     if len(household_ids):
-        known = household_ids[np.clip(row, 0, len(household_ids) - 1)] == hid
-    rid, hid, old, start, row = rid[known], hid[known], old[known], start[known], row[known]
-    households.dibao_recipient[row] = True
+        row = np.clip(row, 0, len(household_ids) - 1)
+        known = household_ids[row] == hid
+    # A person-level recipient is known while a current member of the recipient's household.
+    person = pid > 0
+    prow = _person_rows(raw, pid)
+    known &= ~person | ((prow >= 0) & (persons.hh[np.maximum(prow, 0)] == row))
+    persons.tekun_member = np.zeros(persons.m, dtype=np.bool_)  # its own array, not shared
+    persons.tekun_member[prow[known & (programme == TEKUN) & person]] = True
+    paid = paid.astype(bool) & known
+    whole = paid & (programme == DIBAO) & ~person
+    households.dibao_recipient[row[whole]] = True
     households.months_above_line[:] = 1
-    households.previous_amount[row] = old
-    amount, eligible, reason = f.dibao_only(households, persons, params)
-    new, eligible, reason = amount[row], eligible[row], reason[row]
-    phase = reason == f.Dibao.PHASE_OUT
-    review = ~eligible & ~phase
+    households.previous_amount[row[whole]] = old[whole]
+    outcome = f.compute(households, persons, params)
+    chosen = np.flatnonzero(paid)
+    rid, programme, old, start, row = (c[chosen] for c in (rid, programme, old, start, row))
+    person, prow = person[chosen], np.maximum(prow[chosen], 0)
+    whole = (programme == DIBAO) & ~person
+    # Per person: the amount of the person's own programme (dibao: a single-person unit).
+    own = np.select(
+        [programme == p for p in (DIBAO, TEKUN, CHILDREN, DISABILITY)],
+        [
+            outcome.dibao.single_amount[prow],
+            outcome.tekun.amount[prow],
+            outcome.children.amount[prow],
+            outcome.disability.amount[prow],
+        ],
+        default=outcome.elderly.amount[prow],
+    )
+    new = np.where(whole, outcome.dibao.amount[row], own)
+    reason = outcome.dibao.reason[row]
+    phase = whole & (reason == f.Dibao.PHASE_OUT)
+    review = np.where(whole, ~outcome.dibao.eligible[row], new == 0) & ~phase
     kind = np.select([phase, review], [1, 2], default=0)
     new = np.where(phase | review, old, new)
     changed = (new != old) | phase | review
@@ -101,7 +165,8 @@ def changes(
     )
     return {
         "rid": rid[changed],
-        "hid": hid[changed],
+        "hid": hid[chosen][changed],
+        "programme": programme[changed],
         "town": town[row][changed],
         "kind": kind[changed],
         "old": old[changed],
@@ -113,63 +178,84 @@ def changes(
 
 
 def _town_summary(cols: dict[str, I64]) -> list[dict[str, Any]]:
+    """One row per town and programme: how many change which way, and the money."""
     names = {
         region.code[:9]: region.name
         for region in Region.objects.filter(level=RegionLevel.TOWN).only("code", "name")
     }
-    codes, inverse = np.unique(cols["town"], return_inverse=True)
+    keys, inverse = np.unique(cols["town"] * len(REPRICED) + cols["programme"], return_inverse=True)
 
-    def by_town(values: I64) -> list[int]:
-        out = np.zeros(len(codes), dtype=np.int64)
+    def by_row(values: I64) -> list[int]:
+        out = np.zeros(len(keys), dtype=np.int64)
         np.add.at(out, inverse, values)
         return [int(v) for v in out]
 
     kind = cols["kind"]
     amount = kind == 0
     sums = {
-        "raised": by_town(amount & (cols["new"] > cols["old"])),
-        "lowered": by_town(amount & (cols["new"] < cols["old"])),
-        "phase_out": by_town(kind == 1),
-        "review": by_town(kind == 2),
-        "old_fen": by_town(np.where(amount, cols["old"], 0)),
-        "new_fen": by_town(np.where(amount, cols["new"], 0)),
-        "arrears_fen": by_town(cols["arrears"]),
+        "raised": by_row(amount & (cols["new"] > cols["old"])),
+        "lowered": by_row(amount & (cols["new"] < cols["old"])),
+        "phase_out": by_row(kind == 1),
+        "review": by_row(kind == 2),
+        "old_fen": by_row(np.where(amount, cols["old"], 0)),
+        "new_fen": by_row(np.where(amount, cols["new"], 0)),
+        "arrears_fen": by_row(cols["arrears"]),
     }
-    return [
-        {"code": str(code), "name": names.get(str(code), str(code))}
-        | {name: values[i] for name, values in sums.items()}
-        for i, code in enumerate(codes)
-    ]
+    rows = []
+    for i, key in enumerate(keys.tolist()):
+        code, programme = str(key // len(REPRICED)), REPRICED[key % len(REPRICED)]
+        rows.append(
+            {"code": code, "name": names.get(code, code), "programme": programme.value}
+            | {name: values[i] for name, values in sums.items()}
+        )
+    return rows
+
+
+COPY_BATCH = 200_000
 
 
 def write_changes(repricing: Repricing, cols: dict[str, I64]) -> None:
-    """The changes in one bulk insert (COPY on PostgreSQL)."""
+    """The changes in one bulk insert: binary COPY on PostgreSQL (batches encoded while the
+    server inserts the last), executemany on SQLite."""
     n = len(cols["rid"])
+    if n == 0:
+        return
     first_id = max_used_id(RepricingChange) + 1
-    kinds = np.array([kind.value for kind in KIND_CODES])[cols["kind"]]
-    table = Table(
-        RepricingChange._meta.db_table,
-        [
-            Column("id", "int", np.arange(first_id, first_id + n, dtype=np.int64)),
-            Column("repricing_id", "int", np.full(n, repricing.pk, dtype=np.int64)),
-            Column("recipient_id", "int", cols["rid"]),
-            Column("household_id", "int", cols["hid"]),
-            Column("town_code", "text", cols["town"].astype(str)),
-            Column("kind", "text", kinds),
-            Column("old_fen", "int", cols["old"]),
-            Column("new_fen", "int", cols["new"]),
-            Column("arrears_months", "int", cols["months"]),
-            Column("arrears_fen", "int", cols["arrears"]),
-            Column("phase_out_months", "int", cols["phase_months"]),
-        ],
+    values = {
+        "id": np.arange(first_id, first_id + n, dtype=np.int64),
+        "repricing_id": np.full(n, repricing.pk, dtype=np.int64),
+        "recipient_id": cols["rid"],
+        "household_id": cols["hid"],
+        "programme": np.array([p.value for p in REPRICED])[cols["programme"]],
+        "town_code": cols["town"].astype(str),
+        "kind": np.array([kind.value for kind in KIND_CODES])[cols["kind"]],
+        "old_fen": cols["old"],
+        "new_fen": cols["new"],
+        "arrears_months": cols["months"],
+        "arrears_fen": cols["arrears"],
+        "phase_out_months": cols["phase_months"],
+    }
+    table = RepricingChange._meta.db_table
+    if connection.vendor != "postgresql":
+        kinds = {name: "text" if v.dtype.kind == "U" else "int" for name, v in values.items()}
+        write_table(Table(table, [Column(k, kinds[k], v) for k, v in values.items()]), {})
+        return
+    types, nullable = pgcopy.model_columns(RepricingChange)
+    batches = (
+        pa.record_batch({name: pa.array(v[at : at + COPY_BATCH]) for name, v in values.items()})
+        for at in range(0, n, COPY_BATCH)
     )
-    write_table(table, {})
-    if connection.vendor == "postgresql" and n:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
-                [RepricingChange._meta.db_table, first_id + n - 1],
-            )
+    names, chunks = pgcopy.binary_copy(batches, {name: types[name] for name in values}, nullable)
+    with connection.cursor() as cursor:
+        # A writer thread feeds the server, so that the next batch is encoded meanwhile.
+        writer = QueuedLibpqWriter(cursor.cursor)
+        sql = f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT binary)"
+        with connection.wrap_database_errors, cursor.cursor.copy(sql, writer=writer) as copy:
+            for chunk in chunks:
+                copy.write(chunk)
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, first_id + n - 1]
+        )
 
 
 def compute_repricing(
@@ -186,7 +272,7 @@ def compute_repricing(
     ParameterSet.load(effective)  # no parameters that month: refused before any read
     digest = parameters_digest()
     progress(5)
-    recipients = read_numbers(recipients_sql(), 4, order=(1,))
+    recipients = read_numbers(recipients_sql(), 7, order=(1,))
     raw = read_registry()
     progress(60)
     cols = changes(raw, recipients, effective, computed)
@@ -196,7 +282,7 @@ def compute_repricing(
             effective_month=effective,
             computed_month=computed,
             parameters_digest=digest,
-            recipients=len(recipients[0]),
+            recipients=int(recipients[4].sum()),
             towns=_town_summary(cols),
             created_by=actor,
         )

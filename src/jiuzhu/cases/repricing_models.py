@@ -3,11 +3,14 @@
 from django.db import models
 
 from jiuzhu.core.models import User
+from jiuzhu.core.programmes import Programme
 
 
 class Repricing(models.Model):
-    """A new standard applied to every current dibao recipient from its effective month
-    (标准调整批量重新核定): computed by a background task, confirmed by the county."""
+    """A new standard applied to every current recipient of a monthly programme whose
+    amount is a standard, from its effective month (标准调整批量重新核定): computed by a
+    background task, confirmed by the county. `towns` holds one summary per town and
+    programme."""
 
     class State(models.TextChoices):
         COMPUTED = "computed", "待确认"
@@ -49,6 +52,7 @@ class RepricingChange(models.Model):
     )
     recipient_id = models.BigIntegerField()
     household_id = models.BigIntegerField()
+    programme = models.CharField(max_length=16, choices=Programme.choices, default=Programme.DIBAO)
     town_code = models.CharField(max_length=9)
     kind = models.CharField(max_length=12, choices=Kind.choices)
     old_fen = models.BigIntegerField()
