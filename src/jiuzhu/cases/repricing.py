@@ -31,7 +31,7 @@ from psycopg.copy import QueuedLibpqWriter
 
 from jiuzhu.core import pgcopy
 from jiuzhu.core.bulk import Column, Table, max_used_id, write_table
-from jiuzhu.core.columnar import codes, date_int, read_numbers, yuan_to_fen
+from jiuzhu.core.columnar import codes, date_days, read_numbers, ymd_of_days, yuan_to_fen
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.months import add_months, first_of_month, month_index, ymd
@@ -87,12 +87,12 @@ _PROGRAMMES = ", ".join(f"'{programme.value}'" for programme in REPRICED)
 def recipients_sql() -> str:
     """The current recipients of the programmes re-priced: (id, household id, person id or
     0, programme code, 1 when being paid in full (not in phase-out, not suspended), monthly
-    amount in fen, start month YYYYMMDD)."""
+    amount in fen, start month in days since 1970, see core.columnar.date_days)."""
     return (
         f"SELECT id, household_id, COALESCE(person_id, 0), "
         f"{codes('programme', [p.value for p in REPRICED], -1)}, "
         f"CASE WHEN status = '{RecipientStatus.ACTIVE.value}' THEN 1 ELSE 0 END, "
-        f"{yuan_to_fen('monthly_amount')}, {date_int('start_month')} "
+        f"{yuan_to_fen('monthly_amount')}, {date_days('start_month')} "
         f"FROM {Recipient._meta.db_table} "
         f"WHERE programme IN ({_PROGRAMMES}) AND status IN ({_STATUSES})"
     )
@@ -157,7 +157,7 @@ def changes(
     changed = (new != old) | phase | review
     # Months paid at the old amount: from the effective month (or the start) to the month
     # of the computation; a lowered amount is not recovered.
-    first = np.maximum(month_index(start), month_index(np.array([ymd(effective)])))
+    first = np.maximum(month_index(ymd_of_days(start)), month_index(np.array([ymd(effective)])))
     months = np.maximum(month_index(np.array([ymd(computed)])) - first, 0)
     arrears = np.where(kind == 0, np.maximum(new - old, 0) * months, 0)
     phase_months = np.where(
@@ -186,9 +186,8 @@ def _town_summary(cols: dict[str, I64]) -> list[dict[str, Any]]:
     keys, inverse = np.unique(cols["town"] * len(REPRICED) + cols["programme"], return_inverse=True)
 
     def by_row(values: I64) -> list[int]:
-        out = np.zeros(len(keys), dtype=np.int64)
-        np.add.at(out, inverse, values)
-        return [int(v) for v in out]
+        # Float sums are exact below 2**53 fen.
+        return [round(v) for v in np.bincount(inverse, weights=values, minlength=len(keys))]
 
     kind = cols["kind"]
     amount = kind == 0
