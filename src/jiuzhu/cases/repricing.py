@@ -1,20 +1,37 @@
-"""A new standard re-prices every current dibao recipient from its effective month.
+"""A new standard re-prices every current recipient whose monthly amount derives from a
+dated standard, from its effective month.
+
+Which recipients: the payroll pays the monthly amount stored on the recipient
+(Recipient.monthly_amount, set at the decision or the last review; payments/payroll
+recomputes nothing from parameters), so every monthly programme whose amount comes from a
+standard must have its stored amount re-priced: dibao of a household and of a single-person
+unit (单人户), tekun (basic living standard of the person's area type + care standard of the
+care level, `tekun.*`), children in hardship (dispersed or institutional standard,
+`children.standard.*`), the disability subsidies (living + nursing) and the elderly
+subsidy. Temporary, education, medical and charity aid are paid once and are not
+re-priced. Recipients in phase-out (paid a tapered amount recorded at its start) and
+suspended ones are left as they are: the review that ends either prices them afresh.
 
 `compute_repricing` reads the registry with the batch engine's set-based reads
-(`jiuzhu.policy.batch`), the current household recipients in one query, computes each
-recipient's dibao at the parameters in force in the effective month (the recipient's
-amount as the previous amount, so an income now above the line starts the phase-out) and
-writes only what changes, in bulk: the old and new amount, the arrears of the months
-already paid at the old amount (effective month up to the month of the computation,
-never before the recipient's start) and the phase-out's last month. It runs as the
-background task "cases.reprice".
+(`jiuzhu.policy.batch`) and the current recipients in one query, computes every programme
+of every household at the parameters in force in the effective month in one pass
+(`policy.formulas.compute`: a household's dibao with its recipient's amount as the
+previous amount, so an income now above the line starts the phase-out; its tekun persons
+outside its dibao unit) and takes each recipient's own figure: the household's dibao, or
+the person's single-unit dibao, tekun, children's, disability or elderly amount. It writes
+only what changes, in one binary COPY: the old and new amount, the arrears of the months
+already paid at the old amount (effective month up to the month of the computation, never
+before the recipient's start) and the phase-out's last month. It runs as the background
+task "cases.reprice"; the summary is by town and programme.
 
 `confirm_repricing` (a county administrator) applies the changes by one set-based UPDATE
-from the effective month: recipients' amounts, or their phase-out; a recipient no longer
-eligible for another reason (property, public payroll) is listed for a case review and
-left as it is. The payroll of the recipient's town then pays the new amount, and one
-arrears line for each confirmed, unpaid rise (payments/payroll). A lowered amount is not
-recovered for past months. A run whose parameters changed since is refused.
+from the effective month: recipients' amounts, or their phase-out (dibao households: the
+phase-out is the household's); a recipient no longer eligible otherwise (property, public
+payroll, a person no longer in the household or no longer within a programme's conditions)
+is listed for a case review and left as it is. The payroll of the recipient's town then
+pays the new amount, and one arrears line for each confirmed, unpaid rise
+(payments/payroll). A lowered amount is not recovered for past months. A run whose
+parameters changed since is refused.
 """
 
 import datetime as dt
@@ -113,7 +130,7 @@ def changes(
 ) -> dict[str, I64]:
     """The recipients paid in full whose amount changes from `effective`, as columns (pure
     arithmetic): every programme of a household computed at once, as the entitlements."""
-    rid, hid, pid, programme, paid, old, start = recipients
+    rid, hid, pid, programme, paid_code, old, start = recipients
     params = f.Params.from_set(ParameterSet.load(effective))
     households, persons, household_ids, town = columns(raw, effective, params)
     row = np.searchsorted(household_ids, hid)
@@ -124,10 +141,12 @@ def changes(
     # A person-level recipient is known while a current member of the recipient's household.
     person = pid > 0
     prow = _person_rows(raw, pid)
-    known &= ~person | ((prow >= 0) & (persons.hh[np.maximum(prow, 0)] == row))
+    member = prow >= 0
+    known &= ~person | member
+    known[member] &= persons.hh[prow[member]] == row[member]
     persons.tekun_member = np.zeros(persons.m, dtype=np.bool_)  # its own array, not shared
     persons.tekun_member[prow[known & (programme == TEKUN) & person]] = True
-    paid = paid.astype(bool) & known
+    paid = paid_code.astype(bool) & known
     whole = paid & (programme == DIBAO) & ~person
     households.dibao_recipient[row[whole]] = True
     households.months_above_line[:] = 1
@@ -135,20 +154,20 @@ def changes(
     outcome = f.compute(households, persons, params)
     chosen = np.flatnonzero(paid)
     rid, programme, old, start, row = (c[chosen] for c in (rid, programme, old, start, row))
-    person, prow = person[chosen], np.maximum(prow[chosen], 0)
+    person, prow = person[chosen], prow[chosen]
     whole = (programme == DIBAO) & ~person
     # Per person: the amount of the person's own programme (dibao: a single-person unit).
-    own = np.select(
-        [programme == p for p in (DIBAO, TEKUN, CHILDREN, DISABILITY)],
-        [
-            outcome.dibao.single_amount[prow],
-            outcome.tekun.amount[prow],
-            outcome.children.amount[prow],
-            outcome.disability.amount[prow],
-        ],
-        default=outcome.elderly.amount[prow],
+    new = np.where(whole, outcome.dibao.amount[row], 0)
+    per_person = (
+        outcome.dibao.single_amount,
+        outcome.tekun.amount,
+        outcome.children.amount,
+        outcome.disability.amount,
+        outcome.elderly.amount,
     )
-    new = np.where(whole, outcome.dibao.amount[row], own)
+    for code, amounts in enumerate(per_person):
+        mine = person & (programme == code)
+        new[mine] = amounts[prow[mine]]
     reason = outcome.dibao.reason[row]
     phase = whole & (reason == f.Dibao.PHASE_OUT)
     review = np.where(whole, ~outcome.dibao.eligible[row], new == 0) & ~phase
