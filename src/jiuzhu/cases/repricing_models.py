@@ -1,9 +1,22 @@
 """Re-pricing every current recipient after a new standard (标准调整批量重新核定)."""
 
+from typing import Any
+
 from django.db import models
 
 from jiuzhu.core.models import User
 from jiuzhu.core.programmes import Programme
+
+
+class BlockRangeIndex(models.Index):
+    """A BRIN index on PostgreSQL, a b-tree elsewhere: for a column whose rows are written
+    together in bulk (a run's changes are one COPY, so its rows are adjacent). A BRIN costs
+    almost nothing to maintain where a b-tree costs a third of the COPY."""
+
+    def create_sql(self, model: Any, schema_editor: Any, using: str = "", **kwargs: Any) -> Any:
+        if schema_editor.connection.vendor == "postgresql":
+            using = " USING brin"
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
 
 
 class Repricing(models.Model):
@@ -48,7 +61,11 @@ class RepricingChange(models.Model):
         REVIEW = "review", "不再符合条件，需逐户复核"
 
     repricing = models.ForeignKey(
-        Repricing, on_delete=models.CASCADE, related_name="changes", db_constraint=False
+        Repricing,
+        on_delete=models.CASCADE,
+        related_name="changes",
+        db_constraint=False,
+        db_index=False,  # BlockRangeIndex below
     )
     recipient_id = models.BigIntegerField()
     household_id = models.BigIntegerField()
@@ -65,6 +82,7 @@ class RepricingChange(models.Model):
 
     class Meta:
         verbose_name = "重新核定变化"
+        indexes = [BlockRangeIndex(fields=["repricing"], name="repricingchange_run")]
 
     def __str__(self) -> str:
         return f"{self.repricing_id} {self.recipient_id} {self.old_fen}→{self.new_fen}"
