@@ -85,6 +85,7 @@ def test_tekun_basic_and_care_standards(county_admin, dong_e_village):
     run = compute_repricing(EFFECTIVE, county_admin, computed=COMPUTED)
     # 1,500.00 + 1,100.00 = 2,600.00; 5 × 262.00 arrears.
     assert _change(recipient) == ("tekun", "amount", 233800, 260000, 5, 131000)
+    assert RepricingChange.objects.get().town_code == "370124102"
     [town] = run.towns
     assert (town["name"], town["programme"], town["raised"], town["arrears_fen"]) == (
         "东阿镇",

@@ -232,6 +232,13 @@ def _town_summary(cols: dict[str, I64]) -> list[dict[str, Any]]:
 COPY_BATCH = 200_000
 
 
+def _labels(codes: I64, labels: list[str]) -> pa.Array:
+    """Integer codes as the text of their labels, built in Arrow from the few labels (a
+    numpy array of strings converts a value at a time)."""
+    indices = pa.array(codes.astype(np.int32))
+    return pa.DictionaryArray.from_arrays(indices, pa.array(labels)).cast(pa.string())
+
+
 def write_changes(repricing: Repricing, cols: dict[str, I64]) -> None:
     """The changes in one bulk insert: binary COPY on PostgreSQL (batches encoded while the
     server inserts the last), executemany on SQLite."""
@@ -239,14 +246,15 @@ def write_changes(repricing: Repricing, cols: dict[str, I64]) -> None:
     if n == 0:
         return
     first_id = max_used_id(RepricingChange) + 1
-    values = {
+    towns, town_rows = np.unique(cols["town"], return_inverse=True)
+    values: dict[str, Any] = {
         "id": np.arange(first_id, first_id + n, dtype=np.int64),
         "repricing_id": np.full(n, repricing.pk, dtype=np.int64),
         "recipient_id": cols["rid"],
         "household_id": cols["hid"],
-        "programme": np.array([p.value for p in REPRICED])[cols["programme"]],
-        "town_code": cols["town"].astype(str),
-        "kind": np.array([kind.value for kind in KIND_CODES])[cols["kind"]],
+        "programme": _labels(cols["programme"], [p.value for p in REPRICED]),
+        "town_code": _labels(town_rows, [str(code) for code in towns.tolist()]),
+        "kind": _labels(cols["kind"], [kind.value for kind in KIND_CODES]),
         "old_fen": cols["old"],
         "new_fen": cols["new"],
         "arrears_months": cols["months"],
@@ -255,15 +263,23 @@ def write_changes(repricing: Repricing, cols: dict[str, I64]) -> None:
     }
     table = RepricingChange._meta.db_table
     if connection.vendor != "postgresql":
-        kinds = {name: "text" if v.dtype.kind == "U" else "int" for name, v in values.items()}
-        write_table(Table(table, [Column(k, kinds[k], v) for k, v in values.items()]), {})
+        columns = [
+            Column(name, "text", v.to_pylist())
+            if isinstance(v, pa.Array)
+            else Column(name, "int", v)
+            for name, v in values.items()
+        ]
+        write_table(Table(table, columns), {})
         return
-    types, nullable = pgcopy.model_columns(RepricingChange)
-    batches = (
-        pa.record_batch({name: pa.array(v[at : at + COPY_BATCH]) for name, v in values.items()})
-        for at in range(0, n, COPY_BATCH)
+    whole = pa.record_batch(
+        {name: v if isinstance(v, pa.Array) else pa.array(v) for name, v in values.items()}
     )
-    names, chunks = pgcopy.binary_copy(batches, {name: types[name] for name in values}, nullable)
+    types, nullable = pgcopy.model_columns(RepricingChange)
+    names, chunks = pgcopy.binary_copy(
+        (whole.slice(at, COPY_BATCH) for at in range(0, n, COPY_BATCH)),
+        {name: types[name] for name in values},
+        nullable,
+    )
     with connection.cursor() as cursor:
         # A writer thread feeds the server, so that the next batch is encoded meanwhile.
         writer = QueuedLibpqWriter(cursor.cursor)
