@@ -3,6 +3,7 @@
 import pytest
 
 from jiuzhu.cases.models import Recipient, Repricing
+from jiuzhu.cases.repricing import REPRICED
 from jiuzhu.demo.repricing import seed_demo
 from tests.demo.helpers import run_demo
 
@@ -14,6 +15,6 @@ def test_seed_demo_computes_a_repricing_to_confirm():
     run = seed_demo()
     assert run is not None and run.state == Repricing.State.COMPUTED
     assert run.created_by is not None and run.created_by.role == "county_admin"
-    current = Recipient.objects.filter(programme="dibao", status="active", person__isnull=True)
+    current = Recipient.objects.filter(programme__in=REPRICED, status="active")
     assert run.recipients == current.count() > 0
     assert Repricing.objects.get() == run

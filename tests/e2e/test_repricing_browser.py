@@ -40,7 +40,7 @@ def test_county_administrator_reprices_and_confirms(
     page.fill("#month", "2026-07")
     page.click("button:has-text('重新测算')")
     page.wait_for_url("**/cases/repricing/?task=*")
-    page.click("#repricing-task >> text=按乡镇查看并确认")
+    page.click("#repricing-task >> text=按项目和乡镇查看并确认")
     page.wait_for_selector("h1:has-text('2026年7月起')")
     row = page.locator("tbody tr", has_text="东阿镇").inner_text()
     assert "500.00" in row and "2,200.00" in row

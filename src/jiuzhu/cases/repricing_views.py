@@ -1,7 +1,10 @@
-"""Pages: re-pricing the recipients after a new standard, by town, and its confirmation.
+"""Pages: re-pricing the recipients after a new standard, by programme and town, and its
+confirmation.
 
 The county administrator starts the computation (a background task) and confirms it;
 county supervisors and auditors may look, never confirm."""
+
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,14 +19,30 @@ from jiuzhu.core.forms import refusals_shown
 from jiuzhu.core.models import User
 from jiuzhu.core.months import parse_month
 from jiuzhu.core.permissions import staff
+from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability, Role
 from jiuzhu.policy.parameters import ParameterSet
 
 from .models import Repricing
-from .repricing import confirm_repricing, parameters_digest
+from .repricing import REPRICED, confirm_repricing, parameters_digest
 
 WATCHERS = (Role.COUNTY_SUPERVISOR, Role.AUDITOR)
 TOTALS = ("raised", "lowered", "phase_out", "review", "old_fen", "new_fen", "arrears_fen")
+
+
+def _total(rows: list[dict[str, Any]]) -> dict[str, int]:
+    return {name: sum(row[name] for row in rows) for name in TOTALS}
+
+
+def by_programme(run: Repricing) -> list[dict[str, Any]]:
+    """The run's town rows grouped by programme (Chinese name, towns, subtotal), in the
+    programmes' order; a row without a programme is from a run of dibao alone."""
+    groups = []
+    for programme in REPRICED:
+        rows = [t for t in run.towns if t.get("programme", Programme.DIBAO) == programme]
+        if rows:
+            groups.append({"name": programme.label, "towns": rows, "total": _total(rows)})
+    return groups
 
 
 def _viewer(request: HttpRequest) -> User:
@@ -73,7 +92,8 @@ def repricing_detail(request: HttpRequest, repricing_id: int) -> HttpResponse:
         and run.state == Repricing.State.COMPUTED,
         "stale": run.state == Repricing.State.COMPUTED
         and run.parameters_digest != parameters_digest(),
-        "total": {name: sum(town[name] for town in run.towns) for name in TOTALS},
+        "programmes": by_programme(run),
+        "total": _total(run.towns),
     }
     return render(request, "cases/repricing_detail.html", context)
 

@@ -46,6 +46,24 @@ def date_int(column: str) -> str:
     return f"COALESCE(CAST(replace({column}, '-', '') AS INTEGER), 0)"
 
 
+def date_days(column: str) -> str:
+    """SQL turning a date column into days since 1970-01-01 (0 where null): a subtraction,
+    several times cheaper for the server than `date_int`'s formatting; `ymd_of_days` turns
+    the column into YYYYMMDD after the read."""
+    if connection.vendor == "postgresql":
+        return f"COALESCE({column} - DATE '1970-01-01', 0)"
+    return f"COALESCE(CAST(julianday({column}) - 2440587.5 AS INTEGER), 0)"
+
+
+def ymd_of_days(days: I64) -> I64:
+    """Days since 1970-01-01 → YYYYMMDD integers, as `date_int` gives them."""
+    day = days.astype("datetime64[D]")
+    month = day.astype("datetime64[M]")
+    year = month.astype("datetime64[Y]").astype(np.int64) + 1970
+    month_of_year = month.astype(np.int64) % 12 + 1
+    return year * 10000 + month_of_year * 100 + (day - month).astype(np.int64) + 1
+
+
 def codes(column: str, values: Mapping[str, int] | Sequence[str], default: int) -> str:
     """SQL turning a text column into small integer codes: a mapping gives each value its
     code, a sequence codes each value by its position; anything else becomes `default`."""

@@ -1,8 +1,8 @@
 """The entitlement job over a Parquet snapshot: on one machine, or on Spark at scale.
 
-The snapshot holds exactly what the job reads: each of `batch.queries()` as one Parquet
-table with named columns (`take_snapshot`). Both paths turn a set of those tables into
-`batch.Raw` and go through the same `batch.columns`, `formulas.compute` and
+The snapshot holds exactly what the job reads: each of `batch.read_registry()`'s column
+sets as one Parquet table with named columns (`take_snapshot`). Both paths turn a set of
+those tables into `batch.Raw` and go through the same `batch.columns`, `formulas.compute` and
 `batch.result_table`; on Spark each partition holds whole households (their persons,
 incomes, assets and care facts) and is one such set (`jiuzhu.batch.spark`).
 """
@@ -18,11 +18,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from jiuzhu.batch.spark import Group, Part, map_households, partitions_for, write_table
-from jiuzhu.core.columnar import in_order, read_numbers
+from jiuzhu.core.columnar import in_order
 from jiuzhu.policy import formulas as f
-from jiuzhu.policy.batch import ORDERS, WIDTHS, Raw, columns, queries, result_table
+from jiuzhu.policy.batch import Raw, columns, read_registry, result_table
 
-# The columns of each read of `batch.queries()`, in its order (see the comments there).
+# The columns of each set of `batch.read_registry()`, in its order (see `batch.Raw`).
 NAMES: dict[str, tuple[str, ...]] = {
     "households": ("id", "urban", "registered_poor", "town_code"),
     "persons": (
@@ -39,6 +39,9 @@ NAMES: dict[str, tuple[str, ...]] = {
     "own_incomes": ("person_id", "category_code", "fen"),
     "assets": ("household_id", "vehicles", "houses", "financial_fen", "business_fen"),
 }
+# The order `batch.columns` expects, as `batch.read_registry` returns them: households by
+# id, persons by household then membership.
+ORDERS = {"households": (0,), "persons": (0, 10)}
 # Tables keyed by person: the snapshot adds each row's household (from the persons read),
 # so that Spark needs no join to place them with their household.
 BY_PERSON = ("care", "own_incomes")
@@ -62,7 +65,7 @@ def take_snapshot(directory: Path | None = None) -> Path:
     """The registry as the entitlement job reads it, one Parquet table per read, in a new
     directory (by default under JIUZHU_DATA_DIR/snapshots/entitlements/)."""
     directory = directory or snapshot_root() / timezone.now().strftime("%Y%m%dT%H%M%S%f")
-    reads = {name: read_numbers(sql, WIDTHS[name]) for name, sql in queries().items()}
+    reads = read_registry().cols
     household_id, person_id = reads["persons"][:2]
     household_of = np.full(int(person_id.max(initial=0)) + 1, -1, dtype=np.int64)
     household_of[person_id] = household_id

@@ -159,7 +159,7 @@ class Command(BaseCommand):
         )
         repricing = seed_repricing()
         self.stdout.write(
-            f"已按最新低保标准重新测算在保家庭 {repricing.recipients if repricing else 0:,} 户"
+            f"已按最新标准重新测算在保救助对象 {repricing.recipients if repricing else 0:,} 个"
             "（待县级管理员确认）。"
         )
         applicants = seed_portal()
