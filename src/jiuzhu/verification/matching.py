@@ -96,12 +96,18 @@ WITH agg AS (
       AS capital_fen,
     CAST(MAX(CASE WHEN {IS_BUSINESS} AND {EXACT} THEN amount_fen ELSE 0 END) AS BIGINT)
       AS capital_exact_fen,
-    CAST(COUNT(DISTINCT CASE WHEN {IS_DEATH} THEN person_id END) AS BIGINT) AS deaths,
-    CAST(COUNT(DISTINCT CASE WHEN {IS_PAYROLL} THEN person_id END) AS BIGINT)
-      AS payroll_members,
     {_sum(f"confidence = '{Confidence.FUZZY}'", "1")} AS fuzzy_findings,
     CAST(COUNT(*) AS BIGINT) AS findings_count
   FROM matched WHERE chunk = {{chunk}}
+  GROUP BY household_id
+), people AS (
+  -- Members counted once however many facts name them: a distinct count, which costs an
+  -- aggregation of its own, so over the few death and payroll facts only, not all.
+  SELECT household_id,
+    CAST(COUNT(DISTINCT CASE WHEN {IS_DEATH} THEN person_id END) AS BIGINT) AS deaths,
+    CAST(COUNT(DISTINCT CASE WHEN {IS_PAYROLL} THEN person_id END) AS BIGINT)
+      AS payroll_members
+  FROM matched WHERE chunk = {{chunk}} AND ({IS_DEATH} OR {IS_PAYROLL})
   GROUP BY household_id
 ), t AS (
   SELECT h.household_id, h.chunk, h.town_code, h.area_type, h.members,
@@ -116,7 +122,7 @@ WITH agg AS (
     COALESCE(a.businesses, 0) AS businesses,
     COALESCE(a.capital_fen, 0) AS capital_fen,
     COALESCE(a.capital_exact_fen, 0) AS capital_exact_fen,
-    COALESCE(a.deaths, 0) AS deaths, COALESCE(a.payroll_members, 0) AS payroll_members,
+    COALESCE(pe.deaths, 0) AS deaths, COALESCE(pe.payroll_members, 0) AS payroll_members,
     COALESCE(a.fuzzy_findings, 0) AS fuzzy_findings,
     COALESCE(a.findings_count, 0) AS findings_count,
     th.standard_fen * h.members AS income_limit_fen,
@@ -125,6 +131,7 @@ WITH agg AS (
   FROM households h
   JOIN thresholds th ON th.area_type = h.area_type
   LEFT JOIN agg a ON a.household_id = h.household_id
+  LEFT JOIN people pe ON pe.household_id = h.household_id
   WHERE h.chunk = {{chunk}}
 ), flags AS (
   SELECT t.*,
