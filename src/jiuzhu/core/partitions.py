@@ -26,7 +26,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from jiuzhu.core import audit_chain
-from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import User
 from jiuzhu.core.months import add_months, first_of_month, years_before
 
@@ -209,7 +208,7 @@ def local_month(moment: dt.datetime) -> dt.date:
 
 
 def access_months(first: dt.date, last: dt.date) -> list[tuple[dt.date, object, object]]:
-    months = []
+    months: list[tuple[dt.date, object, object]] = []
     month = first
     while month <= last:
         months.append((month, month_start(month), month_start(add_months(month, 1))))
@@ -254,21 +253,23 @@ def prune_access_log(actor: User, now: dt.datetime | None = None) -> list[str]:
     before = month_start(local_month(cutoff))
     old = [p for p in partitions(ACCESS_LOG) if month_start(add_months(p.month, 1)) <= before]
     dropped: list[str] = []
+    kept: list[str] = []
 
     def drop_covered(last_sequence: int | None) -> None:
         with connection.cursor() as cursor:
             for partition in old:
-                # An entry the archive does not hold would be lost with its partition.
+                # An entry the archive does not hold (written out of order, after the first
+                # entry kept) would be lost with its partition: kept until a later prune.
                 cursor.execute(
                     f"SELECT 1 FROM {partition.name} WHERE id > %s LIMIT 1",
                     [-1 if last_sequence is None else last_sequence],
                 )
+                month = f"{partition.month:%Y-%m}"
                 if cursor.fetchone():
-                    raise DomainError(
-                        f"访问日志分区 {partition.month:%Y-%m} 含未归档的记录，不能删除。"
-                    )
+                    kept.append(month)
+                    continue
                 detach_and_drop(cursor, ACCESS_LOG, partition.name)
-                dropped.append(f"{partition.month:%Y-%m}")
+                dropped.append(month)
 
     with transaction.atomic():
         report = audit_chain.prune(
@@ -281,4 +282,6 @@ def prune_access_log(actor: User, now: dt.datetime | None = None) -> list[str]:
         said.append(f"访问日志已归档 {report.entries:,} 条，归档文件 {report.archive}。")
     if dropped:
         said.append(f"访问日志删除已归档的分区：{'、'.join(dropped)}。")
+    if kept:
+        said.append(f"访问日志分区 {'、'.join(kept)} 尚有未归档的记录，下次再删除。")
     return said

@@ -51,11 +51,12 @@ class Confidence(StrEnum):
     FUZZY = "fuzzy"
 
 
-MATCHED_SQL = f"""
+EXACT_SQL = f"""
 SELECT p.household_id, p.person_id, p.chunk, f.source, f.extract_id, f.extract_date, f.kind,
        f.category, f.amount_fen, f.detail, '{Confidence.EXACT}' AS confidence
 FROM facts f JOIN persons p ON f.id_digest = p.id_digest
-UNION ALL
+"""
+FUZZY_SQL = f"""
 SELECT u.household_id, u.person_id, u.chunk, f.source, f.extract_id, f.extract_date, f.kind,
        f.category, f.amount_fen, f.detail, '{Confidence.FUZZY}' AS confidence
 FROM facts f JOIN (
@@ -65,6 +66,7 @@ FROM facts f JOIN (
 ) u ON f.name = u.name AND f.birth_date = u.birth_date
 WHERE f.id_digest IS NULL
 """
+MATCHED_SQL = f"{EXACT_SQL} UNION ALL {FUZZY_SQL}"
 
 
 def _sum(condition: str, value: str = "amount_fen") -> str:
@@ -239,7 +241,11 @@ def prepare(engine: Engine, inputs: JobInputs) -> None:
         engine.register_arrow("facts_none", FACT_SCHEMA_EMPTY.empty_table())
         parts.append("facts_none")
     engine.union_views("facts", parts)
-    engine.materialise("matched", MATCHED_SQL)
+    # Only facts without an ID number are matched by name and birth date: when no extract
+    # has one (Parquet statistics answer at once), the grouping of every person is skipped.
+    unidentified = engine.query("SELECT COUNT(*) AS n FROM facts WHERE id_digest IS NULL")
+    fuzzy = unidentified.column("n")[0].as_py() > 0
+    engine.materialise("matched", MATCHED_SQL if fuzzy else EXACT_SQL)
     # Every chunk's reports in one query: planning the wide query costs tens of ms, and per
     # chunk it also rescanned the households and the matched facts each time.
     engine.materialise("reports", REPORTS_SQL)
