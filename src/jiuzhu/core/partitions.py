@@ -227,6 +227,8 @@ def convert_access_log(ahead: int, now: dt.datetime | None = None) -> list[str]:
         oldest = cursor.fetchone()[0]
     first = min(local_month(oldest), this_month) if oldest else this_month
     months = access_months(first, add_months(this_month, ahead))
+    # The oldest month also takes anything dated before it (an entry is never refused).
+    months[0] = (first, "MINVALUE", months[0][2])
     convert(ACCESS_LOG, "at", months)
     return [f"访问日志已按月分区：{len(months)} 个分区（{first:%Y-%m} 起）。"]
 
