@@ -7,7 +7,7 @@ number, last four digits. Each is timed alone after a short warm-up; the figure 
 the p95 latency, the baseline the p95 of a bare indexed SELECT of the same person by ID
 number, by its digest as every lookup of a sealed number goes (so ratio says how much
 dearer a search is than the cheapest possible lookup).
-Extra fields: p50/p95/max, p95 per kind of query, and found_share (searches whose first
+Extra fields: p50/p95/max, p50 and p95 per kind of query, and found_share (searches whose first
 page shows the person looked for). per_second (size / p95) means nothing here.
 
 The database (jiuzhu_bench_search_<size>) is loaded with `jiuzhu demo` in a child process;
@@ -100,6 +100,7 @@ def _figures(
         "found_share": round(found / len(every), 3),
     }
     for kind in KINDS:
+        figures[f"{kind}_p50_ms"] = round(percentile(timings[kind], 0.5) * ms, 2)
         figures[f"{kind}_p95_ms"] = round(percentile(timings[kind], 0.95) * ms, 2)
     return figures
 

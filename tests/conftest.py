@@ -1,6 +1,8 @@
 import base64
+import os
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from jiuzhu.core import crypto
@@ -8,6 +10,15 @@ from jiuzhu.core.roles import Role, two_factor_required
 from jiuzhu.policy.models import Parameter
 from jiuzhu.policy.parameter_files import load_parameters
 from tests import factories
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """With JIUZHU_TEST_PARTITIONED=1 (PostgreSQL), the tests run on payroll lines and an
+    access log partitioned by month (`jiuzhu partition convert`, docs/deploy.md §8)."""
+    if os.environ.get("JIUZHU_TEST_PARTITIONED") == "1":
+        with django_db_blocker.unblock():
+            call_command("partition", "convert")
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Migration 0005 renumbers the lines already written, and everything that refers to them."""
 
 import datetime as dt
+import os
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -21,6 +22,10 @@ def _migrate(target):
     return executor.loader.project_state([target]).apps
 
 
+@pytest.mark.skipif(
+    os.environ.get("JIUZHU_TEST_PARTITIONED") == "1",
+    reason="the old migrations rebuild the lines' key, which partitioning by it forbids",
+)
 @pytest.mark.django_db(transaction=True)
 def test_line_ids_are_renumbered_with_their_references(county_admin, dong_e_village, dong_e):
     hh = make_household(county_admin, dong_e_village)

@@ -30,7 +30,7 @@ import io
 import ipaddress
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -214,15 +214,24 @@ class PruneReport:
 
 
 def prune(
-    actor: User, log: str, dry_run: bool = True, now: dt.datetime | None = None
+    actor: User,
+    log: str,
+    dry_run: bool = True,
+    now: dt.datetime | None = None,
+    before: dt.datetime | None = None,
+    remove: Callable[[int], None] | None = None,
 ) -> PruneReport:
     """Move the entries of `log` older than its retention into a sealed archive and delete
-    them (see the module). Only an intact chain is archived; all or nothing."""
+    them (see the module). Only an intact chain is archived; all or nothing. A partitioned
+    log (core/partitions.py) cuts at an earlier `before`, the start of a month, and
+    `remove(last archived id)` drops the months' partitions before the rows left are
+    deleted, all in the prune's transaction."""
     require(actor, Capability.MANAGE_SECURITY)
     years = getattr(settings, RETENTION_YEARS[log])
     if years < 1:
         raise DomainError(f"{LOG_NAMES[log]}的保存年限至少为 1 年（{RETENTION_YEARS[log]}）。")
-    before = years_before(now or timezone.now(), years)
+    latest_allowed = years_before(now or timezone.now(), years)
+    before = latest_allowed if before is None else min(before, latest_allowed)
     model = LOGS[log]._default_manager
     with transaction.atomic():
         # Appends wait, so the archive, the checkpoint and the deletion are one cut.
@@ -253,6 +262,8 @@ def prune(
                 archive_sha256=file_sha256(path),
                 created_by=actor,
             )
+            if remove is not None:
+                remove(last)
             expired.delete()
             LogCheckpoint.objects.filter(pk=checkpoint.pk).update(open=False)
             append(

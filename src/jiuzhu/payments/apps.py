@@ -10,7 +10,7 @@ class PaymentsConfig(AppConfig):
         # Imported here, not at the top: these modules use the models, which Django loads
         # only after every app's config (an import at module level would run too early).
         """Register the background task and the household page's payments section."""
-        from jiuzhu.payments import files, jobs  # noqa: F401  (register the task, the purge)
+        from jiuzhu.payments import files, jobs, partitions  # noqa: F401  (task, sweeps)
         from jiuzhu.payments.selectors import household_entries
         from jiuzhu.registry import sections
 

@@ -367,15 +367,20 @@ class RegistryBulkWriter:
         return tables
 
     def finish(self) -> None:
-        """After the last batch on PostgreSQL: sequences past the ids given, fresh statistics."""
+        """After the last batch on PostgreSQL: sequences past the ids given, fresh statistics
+        and a visibility map."""
         if connection.vendor != "postgresql":
             return
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), list(MODELS)):
                 cursor.execute(sql)
-            # So the planner sees millions of rows, not an empty table.
+            # So the planner sees millions of rows, not an empty table; and, outside a
+            # transaction, VACUUM marks the new pages all-visible, so that the searches'
+            # index-only scans (person_suffix, one_current_household, household_area) read
+            # no table row until autovacuum gets there, if it runs at all.
+            command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
             for model in MODELS:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+                cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
 
     def household_numbers(self, registered_village: Array) -> list[str]:
         """Numbers for new households: village code + the village's next sequences, in order."""
