@@ -34,14 +34,7 @@ from django.db.models import Max, Model
 from django.db.models.functions import Substr
 
 from jiuzhu.core import crypto
-from jiuzhu.core.bulk import (
-    Column,
-    PreparedTable,
-    Table,
-    max_used_id,
-    prepare,
-    timestamps,
-)
+from jiuzhu.core.bulk import Column, PreparedTable, Table, max_used_id, prepare, timestamps
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.idnumber import CHECK_CHARS, WEIGHTS, mask
 from jiuzhu.registry.models import (
@@ -374,10 +367,9 @@ class RegistryBulkWriter:
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), list(MODELS)):
                 cursor.execute(sql)
-            # So the planner sees millions of rows, not an empty table; and, outside a
-            # transaction, VACUUM marks the new pages all-visible, so that the searches'
-            # index-only scans (person_suffix, one_current_household, household_area) read
-            # no table row until autovacuum gets there, if it runs at all.
+            # So the planner sees millions of rows, not an empty table; outside a transaction
+            # VACUUM marks the new pages all-visible: the searches' index-only scans
+            # (person_suffix, one_current_household, household_area) then read no table row.
             command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
             for model in MODELS:
                 cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
