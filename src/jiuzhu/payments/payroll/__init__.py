@@ -9,8 +9,8 @@ the integer codes of the columns. services.prepare_payroll runs them in that ord
 
 Rules (documented here, parameters in policy `payments.*`):
 - The amount is the recipient's monthly amount as decided by the policy engine at the
-  decision or the last review (Recipient.monthly_amount). A new standard reaches the
-  payroll through the reviews it triggers; the line's reason says "按审核确认金额".
+  decision, the last review or a confirmed re-pricing after a new standard
+  (Recipient.monthly_amount, cases/repricing.py); the line's reason says "按审核确认金额".
 - A recipient is in the payroll for month M when start_month ≤ last day of M, end_month
   (exclusive: termination sets the first month not paid) is after the 1st of M, and it is
   not suspended. Suspended: nothing that month, and no back pay for it.
