@@ -75,3 +75,16 @@ def test_the_notice_counts_current_members_in_its_own_query(staff, poor_househol
         rows = public.notices_in_period(dong_e)
     assert [(r.name, r.members) for r in rows] == [("王*汉", 1)]
     assert len(queries) == 1
+
+
+def test_decisions_under_notice_are_paged_on_their_keys(staff, poor_household, dong_e):
+    case = submit(staff["assistant"], poor_household)
+    investigate(case, staff["assistant"])
+    services.approve(staff["approver"], case, case.version)
+    page, rows = public.notices_page(dong_e, 1, per_page=1)
+    assert (page.paginator.count, page.number) == (1, 1)
+    assert [(r.name, r.members, r.programme) for r in rows] == [("王*汉", 2, "最低生活保障")]
+    # A page past the last is the last; the board names the page it shows.
+    assert public.notices_page(dong_e, 9, per_page=1)[0].number == 1
+    html = Client().get("/notice/", {"notices_page": "x"}).content.decode()
+    assert "王*汉" in html

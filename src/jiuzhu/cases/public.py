@@ -73,10 +73,10 @@ def public_region(code: str | None, level: str) -> Region | None:
     return Region.objects.filter(code=code, level=level).select_related("parent").first()
 
 
-def notices_in_period(region: Region | None, today: dt.date | None = None) -> list[NoticeRow]:
-    """Decisions under their 7-day notice now."""
+def notices(region: Region | None, today: dt.date | None = None) -> QuerySet[Case]:
+    """Decisions under their 7-day notice now, in the order they are shown."""
     today = today or timezone.localdate()
-    cases: QuerySet[Case] = (
+    return (
         Case.objects.filter(
             status=Status.NOTICE,
             notice_starts_on__lte=today,
@@ -96,6 +96,25 @@ def notices_in_period(region: Region | None, today: dt.date | None = None) -> li
         .annotate(members_now=_members_now())
         .order_by("responsible_code", "number")
     )
+
+
+def notices_in_period(region: Region | None, today: dt.date | None = None) -> list[NoticeRow]:
+    """Every decision under its 7-day notice now (the screen and the printed notice)."""
+    return notice_rows(notices(region, today))
+
+
+def notices_page(
+    region: Region | None, number: str | int | None, per_page: int = 50
+) -> tuple[Page[int], list[NoticeRow]]:
+    """One page of the decisions under notice, chosen on the cases' keys as `standing_page`
+    chooses its page: a county's board lists a thousand decisions in a week."""
+    cases = notices(region)
+    page = Paginator(cases.values_list("pk", flat=True), per_page).get_page(number)
+    return page, notice_rows(cases.filter(pk__in=list(page)))
+
+
+def notice_rows(cases: QuerySet[Case]) -> list[NoticeRow]:
+    """The notice's rows, names masked as the rules require."""
     rows = []
     for case in cases:
         person = case.beneficiary or case.applicant

@@ -27,6 +27,7 @@ def notice_board(request: HttpRequest) -> HttpResponse:
     """The public notice board of a town or village, without login."""
     town, village, area = _area(request)
     page, rows = public.standing_page(area, request.GET.get("page"))
+    notices_page, notices = public.notices_page(area, request.GET.get("notices_page"))
     return render(
         request,
         "cases/public/board.html",
@@ -36,7 +37,8 @@ def notice_board(request: HttpRequest) -> HttpResponse:
             "town": town,
             "village": village,
             "title": _title(area),
-            "notices": public.notices_in_period(area),
+            "notices": notices,
+            "notices_page": notices_page,
             "page": page,
             "rows": rows,
         },
