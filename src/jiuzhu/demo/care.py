@@ -17,7 +17,7 @@ from jiuzhu.cases.models import Case, Recipient, RecipientStatus
 from jiuzhu.core import idnumber
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.programmes import Programme
-from jiuzhu.demo.accounts import town_pair
+from jiuzhu.demo.accounts import accepted_visited_approved, town_pair
 from jiuzhu.payments import services as payments
 from jiuzhu.payments.models import BankAccount
 from jiuzhu.registry.care import services as registry_care
@@ -178,22 +178,9 @@ def _children(
                 commitment_signed=True,
             ),
         )
-        services.accept(assistant, case, case.version)
-        services.start_investigation(assistant, case, case.version)
-        services.record_home_visit(
-            assistant,
-            case,
-            case.version,
-            services.HomeVisitInput(
-                visited_on=today,
-                second_staff="李协理员",
-                findings="儿童随祖辈生活，父母无法履行抚养义务，情况属实。",
-                checklist={"members_confirmed": True, "housing_checked": True},
-                household_signed=True,
-            ),
+        accepted_visited_approved(
+            assistant, approver, case, "儿童随祖辈生活，父母无法履行抚养义务，情况属实。"
         )
-        services.complete_investigation(assistant, case, case.version)
-        services.approve(approver, case, case.version)
         made += 1
     return made
 

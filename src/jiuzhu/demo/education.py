@@ -12,7 +12,7 @@ from django.utils import timezone
 from jiuzhu.cases import services
 from jiuzhu.cases.models import Case, DocumentKind, term_of
 from jiuzhu.core.models import Region, RegionLevel, User
-from jiuzhu.demo.accounts import town_pair
+from jiuzhu.demo.accounts import accepted_visited_approved, town_pair
 from jiuzhu.outreach import education
 from jiuzhu.payments.models import BankAccount
 
@@ -42,22 +42,9 @@ def _signed_and_approved(case: Case, assistant: User, approver: User) -> None:
         ],
     )
     case.refresh_from_db()
-    services.accept(assistant, case, case.version)
-    services.start_investigation(assistant, case, case.version)
-    services.record_home_visit(
-        assistant,
-        case,
-        case.version,
-        services.HomeVisitInput(
-            visited_on=timezone.localdate(),
-            second_staff="李协理员",
-            findings="学生在校就读，学籍信息与申请一致；家庭为在保困难家庭。",
-            checklist={"members_confirmed": True, "housing_checked": True},
-            household_signed=True,
-        ),
+    accepted_visited_approved(
+        assistant, approver, case, "学生在校就读，学籍信息与申请一致；家庭为在保困难家庭。"
     )
-    services.complete_investigation(assistant, case, case.version)
-    services.approve(approver, case, case.version)
 
 
 def seed_demo() -> EducationDemo:
