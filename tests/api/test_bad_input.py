@@ -120,6 +120,11 @@ def _cases(village, other_village):
             "过长（最多40字）。",
             "members.0.name",
         ),
+        "name too long as sent (a leading control character is trimmed only after)": (
+            _bad_member(village, name="\u001e" + "名" * 40),
+            "过长（最多40字）。",
+            "members.0.name",
+        ),
         "blank name": (_bad_member(village, name="  "), "不能为空。", "members.0.name"),
         "phone letters": (_bad_member(village, phone="call me"), "联系电话格式不正确。", "phone"),
         "bad relation": (_bad_member(village, relation="boss"), None, "members.0.relation"),
