@@ -3,17 +3,11 @@ dibao and returned-to-poverty: no deductible, 75 %, 30,000 a year; edge and moni
 deductible, 50 %, 20,000 a year."""
 
 import numpy as np
-import pyarrow as pa
 
-from jiuzhu.core.money import format_yuan
-from jiuzhu.medical.formulas import assistance, explain, yuan_text
+from jiuzhu.medical.formulas import assistance, explain_one
 
 ASSISTED = (0, 7_500, 3_000_000)
 EDGE = (300_000, 5_000, 2_000_000)
-
-
-def columns(n, rule):
-    return [np.full(n, value, dtype=np.int64) for value in rule]
 
 
 def run(eligible_yuan, rule, person=None, prior=(0, 0)):
@@ -37,7 +31,8 @@ def test_dibao_bills_reach_the_cap_within_the_year():
     assert result.amount_fen.tolist() == [750_000, 1_500_000, 750_000, 0]
     assert result.raw_fen.tolist() == [750_000, 1_500_000, 900_000, 75_000]
     assert result.paid_before_fen.tolist() == [0, 750_000, 2_250_000, 3_150_000]
-    assert explain(result, pa.array(["低保对象"] * 4), *columns(4, ASSISTED))[2].as_py() == (
+    before = (int(result.eligible_before_fen[2]), int(result.paid_before_fen[2]))
+    assert explain_one("低保对象", 1_200_000, *before, *ASSISTED) == (
         "低保对象：起付线 0.00 元，救助比例 75%，年度限额 30,000.00 元。"
         "本年此前已计政策内自付 30,000.00 元，本次超过起付线部分 12,000.00 元，"
         "按比例计 9,000.00 元。本年此前已救助 22,500.00 元，本次救助 7,500.00 元"
@@ -89,13 +84,9 @@ def test_the_cap_is_reached_to_the_fen():
     assert near.amount_fen.tolist() == [1, 0]
     assert near.paid_before_fen.tolist() == [2_999_999, 3_000_074]
     assert run([1], ASSISTED, prior=(0, 2_999_925)).amount_fen.tolist() == [75]
-    text = explain(near, pa.array(["低保对象"] * 2), *columns(2, ASSISTED)).to_pylist()
+    text = [
+        explain_one("低保对象", 100, int(e), int(p), *ASSISTED)
+        for e, p in zip(near.eligible_before_fen, near.paid_before_fen, strict=True)
+    ]
     assert text[0].endswith("本年此前已救助 29,999.99 元，本次救助 0.01 元（已达年度限额）。")
     assert text[1].endswith("本年此前已救助 30,000.74 元，本次救助 0.00 元（已达年度限额）。")
-
-
-def test_column_yuan_text_is_format_yuan():
-    fen = np.array(
-        [0, 1, 99, 100, 99_999, 100_000, 123_456_789, -5, -123_456, 10**14 - 1], dtype=np.int64
-    )
-    assert yuan_text(fen).to_pylist() == [format_yuan(int(v)) for v in fen]

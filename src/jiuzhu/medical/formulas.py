@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
-import pyarrow.compute as pc
+
+from jiuzhu.core.money import format_yuan
 
 Fen = npt.NDArray[np.int64]
 BASIS = 10_000  # shares in basis points: integer arithmetic, no float touches money
@@ -56,63 +56,6 @@ def assistance(
     return Result(counted, raw, amount, eligible_before, paid_before)
 
 
-def yuan_text(fen: Fen) -> pa.Array:
-    """core.money.format_yuan over a column: 123456789 → "1,234,567.89"."""
-    whole = pc.cast(pa.array(np.abs(fen) // 100), pa.string())
-    # Thousands separators from the right: reversed, a comma after each three digits.
-    grouped = pc.utf8_reverse(
-        pc.utf8_rtrim(pc.replace_substring_regex(pc.utf8_reverse(whole), r"(\d{3})", r"\1,"), ",")
-    )
-    cents = pc.utf8_lpad(pc.cast(pa.array(np.abs(fen) % 100), pa.string()), 2, "0")
-    sign = pa.array(np.where(fen < 0, "-", ""))
-    return pc.binary_join_element_wise(sign, grouped, ".", cents, "")
-
-
-def explain(
-    result: Result, category: pa.Array, deductible_fen: Fen, share_bp: Fen, cap_fen: Fen
-) -> pa.Array:
-    """Why each bill is paid what it is, in Chinese, for the decision and the applicant."""
-    # The rule's part is the same for a whole category: written once per rule, then taken.
-    rules = pa.table({"c": category, "d": deductible_fen, "s": share_bp, "k": cap_fen})
-    distinct = rules.group_by(["c", "d", "s", "k"]).aggregate([])
-    rule_text = pc.binary_join_element_wise(
-        distinct["c"],
-        "：起付线 ",
-        yuan_text(distinct["d"].to_numpy()),
-        " 元，救助比例 ",
-        pc.cast(pc.divide(pc.cast(distinct["s"], pa.float64()), 100), pa.string()),
-        "%，年度限额 ",
-        yuan_text(distinct["k"].to_numpy()),
-        " 元。",
-        "",
-    )
-    keys = pc.binary_join_element_wise(
-        *(pc.cast(distinct[name], pa.string()) for name in "cdsk"), "|"
-    )
-    at = pc.index_in(
-        pc.binary_join_element_wise(*(pc.cast(rules[name], pa.string()) for name in "cdsk"), "|"),
-        keys,
-    )
-    capped = pa.array(result.amount_fen < result.raw_fen)
-    pieces = [
-        rule_text.take(at),
-        "本年此前已计政策内自付 ",
-        yuan_text(result.eligible_before_fen),
-        " 元，本次超过起付线部分 ",
-        yuan_text(result.counted_fen),
-        " 元，按比例计 ",
-        yuan_text(result.raw_fen),
-        " 元。本年此前已救助 ",
-        yuan_text(result.paid_before_fen),
-        " 元，本次救助 ",
-        yuan_text(result.amount_fen),
-        " 元",
-        pc.if_else(capped, "（已达年度限额）", ""),
-        "。",
-    ]
-    return pc.binary_join_element_wise(*pieces, "")
-
-
 def explain_one(
     label: str,
     eligible_fen: int,
@@ -128,8 +71,23 @@ def explain_one(
     def one(value: int) -> Fen:
         return np.array([value], dtype=np.int64)
 
-    rule = one(deductible_fen), one(share_bp), one(cap_fen)
     result = assistance(
-        one(0), one(eligible_fen), one(eligible_before_fen), one(paid_before_fen), *rule
+        one(0),
+        one(eligible_fen),
+        one(eligible_before_fen),
+        one(paid_before_fen),
+        one(deductible_fen),
+        one(share_bp),
+        one(cap_fen),
     )
-    return str(explain(result, pa.array([label]), *rule)[0])
+    amount, raw = int(result.amount_fen[0]), int(result.raw_fen[0])
+    return (
+        f"{label}：起付线 {format_yuan(deductible_fen)} 元，救助比例 {share_bp / 100:g}%，"
+        f"年度限额 {format_yuan(cap_fen)} 元。"
+        f"本年此前已计政策内自付 {format_yuan(eligible_before_fen)} 元，"
+        f"本次超过起付线部分 {format_yuan(int(result.counted_fen[0]))} 元，"
+        f"按比例计 {format_yuan(raw)} 元。"
+        f"本年此前已救助 {format_yuan(paid_before_fen)} 元，本次救助 {format_yuan(amount)} 元"
+        + ("（已达年度限额）" if amount < raw else "")
+        + "。"
+    )

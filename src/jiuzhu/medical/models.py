@@ -157,7 +157,7 @@ class Bill(models.Model):
 
     @property
     def explanation(self) -> str:
-        """Why the bill is paid what it is, in Chinese (formulas.explain of this row)."""
+        """Why the bill is paid what it is, in Chinese (formulas.explain_one of this row)."""
         return explain_one(
             Category(self.category).label,
             self.eligible_fen,
