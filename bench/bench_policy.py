@@ -38,6 +38,7 @@ READS = {
     "registry_asset": "household_id, kind, quantity, value",
 }
 WRITES = "run_id, household_id, programme, eligible, amount_fen, reason_code"
+ROUNDS = 3
 
 
 def _setup() -> None:
@@ -176,13 +177,28 @@ def run(size: int) -> None:
         best = min(best, time.perf_counter() - started)
     record("policy_compute", n, best, persons=int(persons.m), goal_per_second=1_200_000)
 
-    started = time.perf_counter()
-    run_ = batch.run_entitlements(MONTH)
-    job_s = time.perf_counter() - started
+    # Job and floor taken in turns, best of ROUNDS each: on a shared machine one figure
+    # alone can land on a busy second and the other on a quiet one.
     from django.db import connection
 
-    reads_s = read_floor(READS)
-    writes_s = write_floor("policy_entitlementresult", WRITES, f"run_id = {run_.pk}")
+    from jiuzhu.policy import results
+
+    job_s = reads_s = writes_s = float("inf")
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        run_ = batch.run_entitlements(MONTH)
+        job_s = min(job_s, time.perf_counter() - started)
+        reads_s = min(reads_s, read_floor(READS))
+        writes_s = min(
+            writes_s, write_floor("policy_entitlementresult", WRITES, f"run_id = {run_.pk}")
+        )
+        rows_written = run_.summary["rows"]
+        with connection.cursor() as cursor:  # set-based clean-up, not an ORM cascade
+            if connection.vendor == "postgresql":  # a run's results are its partition
+                cursor.execute(f"DROP TABLE {results.partition_name(run_.pk)}")
+            else:
+                cursor.execute("DELETE FROM policy_entitlementresult WHERE run_id = %s", [run_.pk])
+            cursor.execute("DELETE FROM policy_calculationrun WHERE id = %s", [run_.pk])
     floor_s = reads_s + writes_s
     record(
         "policy_floor", n, floor_s, read_floor_s=round(reads_s, 4), write_floor_s=round(writes_s, 4)
@@ -195,10 +211,7 @@ def run(size: int) -> None:
         baseline_seconds=floor_s,
         old_baseline="policy_read",
         old_baseline_seconds=read_s,
-        rows_written=run_.summary["rows"],
+        rows_written=rows_written,
+        rounds=ROUNDS,
         goal_ratio=1.5,
     )
-
-    with connection.cursor() as cursor:  # set-based clean-up, not an ORM cascade
-        cursor.execute("DELETE FROM policy_entitlementresult WHERE run_id = %s", [run_.pk])
-        cursor.execute("DELETE FROM policy_calculationrun WHERE id = %s", [run_.pk])

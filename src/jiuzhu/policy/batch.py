@@ -2,8 +2,7 @@
 
 Reads are a handful of aggregate queries (never a query per household), composed around
 the registry's own selects (`jiuzhu.registry.columnar`) and run through
-`jiuzhu.core.columnar`. Results are written with COPY on PostgreSQL and executemany on
-SQLite.
+`jiuzhu.core.columnar`. Results are written by `jiuzhu.policy.results`.
 """
 
 import datetime as dt
@@ -14,18 +13,17 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
-from django.db import connection, transaction
+from django.db import transaction
 
-from jiuzhu.core import pgcopy
 from jiuzhu.core.columnar import codes, read_numbers, ymd_of_days, yuan_to_fen
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.tasks import task
 from jiuzhu.policy import formulas as f
 from jiuzhu.policy.columns import CareColumns, registry_persons
 from jiuzhu.policy.household import FINANCIAL_KINDS
-from jiuzhu.policy.models import CalculationRun, EntitlementResult
+from jiuzhu.policy.models import CalculationRun
 from jiuzhu.policy.parameters import ParameterSet
+from jiuzhu.policy.results import result_table, write_results
 from jiuzhu.registry.columnar import (
     assets_sql,
     care_facts_sql,
@@ -293,75 +291,6 @@ def columns(raw: Raw, month: dt.date, params: f.Params) -> tuple[f.Households, f
     return _households(raw, index), persons, household_ids, town
 
 
-PROGRAMME_ROWS = ("dibao", "tekun", "children", "disability", "elderly")
-COPY_BATCH = 200_000  # rows encoded per chunk of the binary COPY
-
-
-def result_table(hid: I64, outcome: f.Outcome, hh: f.IntArr, n: int) -> pa.Table:
-    """The result rows: one per household for dibao (with its reason), and one per other
-    programme where something is due (the same rows on one machine and on Spark)."""
-    totals = outcome.household_totals(n, hh)
-    parts = [
-        (
-            hid,
-            np.full(n, "dibao"),
-            outcome.dibao.eligible,
-            outcome.dibao.amount,
-            outcome.dibao.reason,
-        )
-    ]
-    for name in PROGRAMME_ROWS[1:]:
-        amount = totals[name]
-        sel = amount > 0
-        parts.append(
-            (
-                hid[sel],
-                np.full(int(sel.sum()), name),
-                np.ones(int(sel.sum()), bool),
-                amount[sel],
-                np.zeros(int(sel.sum()), dtype=np.int64),
-            )
-        )
-    return pa.table(
-        {
-            "household_id": pa.array(np.concatenate([p[0] for p in parts]).astype(np.int64)),
-            "programme": pa.array(np.concatenate([p[1] for p in parts]).astype(object)),
-            "eligible": pa.array(np.concatenate([p[2] for p in parts]).astype(bool)),
-            "amount_fen": pa.array(np.concatenate([p[3] for p in parts]).astype(np.int64)),
-            "reason_code": pa.array(np.concatenate([p[4] for p in parts]).astype(np.int64)),
-        }
-    )
-
-
-def write_results(run: CalculationRun, hid: I64, outcome: f.Outcome, hh: f.IntArr, n: int) -> int:
-    """The result rows of the run: binary COPY on PostgreSQL, executemany on SQLite."""
-    rows = result_table(hid, outcome, hh, n)
-    run_ids = pa.array(np.full(rows.num_rows, run.pk, dtype=np.int64))
-    table = rows.add_column(0, "run_id", run_ids)
-    cols = "run_id, household_id, programme, eligible, amount_fen, reason_code"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            types, _nullable = pgcopy.model_columns(EntitlementResult)
-            names, chunks = pgcopy.binary_copy(
-                table.to_batches(max_chunksize=COPY_BATCH),
-                {name: types[name] for name in table.schema.names},
-            )
-            copy_sql = (
-                f"COPY {EntitlementResult._meta.db_table} ({', '.join(names)}) "
-                "FROM STDIN (FORMAT binary)"
-            )
-            with cursor.copy(copy_sql) as copy:
-                for chunk in chunks:
-                    copy.write(chunk)
-        else:
-            cursor.executemany(
-                f"INSERT INTO {EntitlementResult._meta.db_table} ({cols}) "
-                "VALUES (%s, %s, %s, %s, %s, %s)",
-                list(zip(*(table.column(i).to_pylist() for i in range(6)), strict=True)),
-            )
-    return table.num_rows
-
-
 def run_entitlements(month: dt.date, actor: User | None = None) -> CalculationRun:
     """Every household's entitlements for a month, written as one run."""
     started = time.perf_counter()
@@ -376,7 +305,7 @@ def run_entitlements(month: dt.date, actor: User | None = None) -> CalculationRu
             households=households.n,
             created_by=actor,
         )
-        rows = write_results(run, household_ids, outcome, persons.hh, households.n)
+        rows = write_results(run.pk, result_table(household_ids, outcome, persons.hh, households.n))
         run.seconds = time.perf_counter() - started
         run.summary = {
             "rows": rows,

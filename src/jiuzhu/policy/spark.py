@@ -3,7 +3,7 @@
 The snapshot holds exactly what the job reads: each of `batch.read_registry()`'s column
 sets as one Parquet table with named columns (`take_snapshot`). Both paths turn a set of
 those tables into `batch.Raw` and go through the same `batch.columns`, `formulas.compute` and
-`batch.result_table`; on Spark each partition holds whole households (their persons,
+`results.result_table`; on Spark each partition holds whole households (their persons,
 incomes, assets and care facts) and is one such set (`jiuzhu.batch.spark`).
 """
 
@@ -20,7 +20,8 @@ from django.utils import timezone
 from jiuzhu.batch.spark import Group, Part, map_households, partitions_for, write_table
 from jiuzhu.core.columnar import in_order
 from jiuzhu.policy import formulas as f
-from jiuzhu.policy.batch import Raw, columns, read_registry, result_table
+from jiuzhu.policy.batch import Raw, columns, read_registry
+from jiuzhu.policy.results import result_table
 
 # The columns of each set of `batch.read_registry()`, in its order (see `batch.Raw`).
 NAMES: dict[str, tuple[str, ...]] = {
