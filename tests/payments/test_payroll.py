@@ -48,6 +48,26 @@ def test_regular_month_pays_the_decided_amount_with_snapshot(pay_staff, dong_e_v
     assert payroll.totals["by_programme"]["dibao"]["net_fen"] == 51230
 
 
+def test_recipient_dates_are_read_as_yyyymmdd_and_0_for_none(pay_staff, dong_e_village, dong_e):
+    """The dates come from the server as days since 1970 and are turned into YYYYMMDD."""
+    admin = pay_staff["admin"]
+    until = dt.date(2027, 2, 28)
+    dated = make_recipient(
+        admin,
+        make_household(admin, dong_e_village),
+        start=dt.date(2024, 2, 29),
+        end=dt.date(2026, 12, 11),
+        status="phase_out",
+        phase_out_until=until,
+    )
+    open_ended = make_recipient(admin, make_household(admin, dong_e_village))
+    recipients = pr.read_recipients(dong_e.prefix, MONTH)
+    assert recipients.rid.tolist() == [dated.pk, open_ended.pk]
+    assert recipients.start.tolist() == [20240229, 20260101]
+    assert recipients.end.tolist() == [20261211, 0]
+    assert recipients.phase_until.tolist() == [20270228, 0]
+
+
 def test_pro_rata_first_and_last_month_by_days(pay_staff, dong_e_village, dong_e):
     admin = pay_staff["admin"]
     recipients = {

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from jiuzhu.cases import columnar as cases_columnar
-from jiuzhu.core.columnar import codes, date_int, read_columns, yuan_to_fen
+from jiuzhu.core.columnar import codes, date_days, date_int, read_columns, ymd_of_days, yuan_to_fen
 from jiuzhu.core.months import add_months
 from jiuzhu.core.programmes import Programme
 from jiuzhu.payments.models import PayrollKind
@@ -69,9 +69,19 @@ class Recipients:
         return Recipients(**columns, details=self.details.take(pa.array(rows)))
 
 
+# Read as days since 1970 (a subtraction; formatting YYYYMMDD on the server cost more).
+DATES = ("start", "end", "phase_until")
+
+
+def _ymd(days: I64) -> I64:
+    """Days since 1970 → YYYYMMDD, 0 (no date) staying 0: no recipient's date is 1970-01-01."""
+    return np.where(days == 0, 0, ymd_of_days(days))
+
+
 def recipients_sql(prefix: str, month: dt.date) -> tuple[str, list[Any]]:
     """Recipients of a town possibly paid in `month` (and the ones that ended in it), each
-    with the payee snapshot: 11 integer columns, then DETAIL_COLUMNS. The recipients come
+    with the payee snapshot: 11 integer columns (the three dates as days since 1970, 0 for
+    none: `read_recipients` turns them into YYYYMMDD), then DETAIL_COLUMNS. The recipients come
     from the cases app's select, the head, payee, household and care facts from the
     registry's. The payee is the recipient person, or the household's head; a child's
     guardian for the children's allowance; and a tekun person or a child cared for in an
@@ -100,8 +110,8 @@ def recipients_sql(prefix: str, month: dt.date) -> tuple[str, list[Any]]:
         f"{codes('r.programme', PROGRAMMES, 0)}, "
         f"{codes('r.status', STATUS_CODES, StatusCode.ENDED)}, "
         f"{yuan_to_fen('r.monthly_amount')}, "
-        f"{date_int('r.start_month')}, {date_int('r.end_month')}, "
-        f"{date_int('r.phase_out_until')}, h.registered_poor, r.members_covered, "
+        f"{date_days('r.start_month')}, {date_days('r.end_month')}, "
+        f"{date_days('r.phase_out_until')}, h.registered_poor, r.members_covered, "
         "r.region_code, COALESCE(r.i_institution_name, p.name, ''), "
         "COALESCE(r.i_credit_code, p.id_number, ''), "
         "CASE WHEN r.institution_id IS NULL THEN COALESCE(a.id, 0) ELSE 0 END, "
@@ -118,7 +128,10 @@ def read_recipients(prefix: str, month: dt.date) -> Recipients:
     """The town's recipients for `month` as columns, one row per recipient."""
     sql, params = recipients_sql(prefix, month)
     numbers, details = read_columns(sql, params, len(RECIPIENT_NUMBERS), DETAIL_COLUMNS, order=(0,))
-    recipients = Recipients(**dict(zip(RECIPIENT_NUMBERS, numbers, strict=True)), details=details)
+    columns = dict(zip(RECIPIENT_NUMBERS, numbers, strict=True))
+    for name in DATES:
+        columns[name] = _ymd(columns[name])
+    recipients = Recipients(**columns, details=details)
     rid = recipients.rid
     if recipients.n and np.any(rid[1:] == rid[:-1]):  # two open "head" rows: pay one line
         keep = np.concatenate([[True], rid[1:] != rid[:-1]])
