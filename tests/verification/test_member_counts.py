@@ -90,8 +90,7 @@ def test_a_member_named_by_several_facts_counts_once(tmp_path):
     )
     engine = DuckDBEngine()
     try:
-        matching.prepare(engine, inputs)
-        reports, findings = matching.run_chunk(engine, 0)
+        reports, findings = matching.prepare(engine, inputs).get(0)
     finally:
         engine.close()
     [report] = reports.to_pylist()
