@@ -72,8 +72,43 @@ WHERE f.id_digest IS NULL
 MATCHED_SQL = f"{EXACT_SQL} UNION ALL {FUZZY_SQL}"
 
 
-def _sum(condition: str, value: str = "amount_fen") -> str:
-    return f"CAST(SUM(CASE WHEN {condition} THEN {value} ELSE 0 END) AS BIGINT)"
+# A report's reasons, in the order they are shown, with what a caseworker reads; the
+# reports' query gives them as bits of one number (`reasons`, read by reasons_of).
+REASONS: dict[str, str] = {
+    "over_income": "核实收入超过低保标准",
+    "over_financial": "存款、有价证券等金融资产超过上限",
+    "over_vehicles": "拥有机动车辆",
+    "over_houses": "住房超过规定套数",
+    "over_business": "工商登记注册资本超过上限",
+    "over_if_fuzzy_confirmed": "按姓名和出生日期匹配的记录若属实将超出标准",
+    "undeclared_income": "核实收入高于申报收入",
+    "undeclared_financial": "金融资产高于申报",
+    "undeclared_vehicles": "有未申报的车辆",
+    "undeclared_houses": "有未申报的房产",
+    "undeclared_businesses": "有未申报的工商登记",
+    "member_died": "家庭成员已死亡或火化",
+    "public_payroll": "家庭成员为财政供养人员（须报县级研究）",
+}
+
+
+# Aggregates over the facts a condition picks (FILTER): each row updates the few that apply
+# instead of all of them through a CASE. No row picked gives NULL, taken as 0 below (as
+# amounts are never negative, a MAX of none is the 0 it was with CASE … ELSE 0).
+def _sum(condition: str) -> str:
+    return f"CAST(SUM(amount_fen) FILTER (WHERE {condition}) AS BIGINT)"
+
+
+def _count(condition: str) -> str:
+    return f"CAST(COUNT(*) FILTER (WHERE {condition}) AS BIGINT)"
+
+
+def _max(condition: str) -> str:
+    return f"CAST(MAX(amount_fen) FILTER (WHERE {condition}) AS BIGINT)"
+
+
+# One number instead of a column per reason: a third of the report's columns, each to be
+# fetched, written and read back row by row.
+REASON_BITS = " + ".join(f"{code} * {1 << bit}" for bit, code in enumerate(REASONS))
 
 
 # Conditions on a matched fact, for the sums below.
@@ -93,16 +128,14 @@ WITH agg AS (
     {_sum(f"{INCOME} AND {EXACT}")} AS income_exact_fen,
     {_sum(IS_FINANCIAL)} AS financial_fen,
     {_sum(f"{IS_FINANCIAL} AND {EXACT}")} AS financial_exact_fen,
-    {_sum(IS_VEHICLE, "1")} AS vehicles,
-    {_sum(f"{IS_VEHICLE} AND {EXACT}", "1")} AS vehicles_exact,
-    {_sum(IS_HOUSE, "1")} AS houses,
-    {_sum(f"{IS_HOUSE} AND {EXACT}", "1")} AS houses_exact,
-    {_sum(IS_BUSINESS, "1")} AS businesses,
-    CAST(MAX(CASE WHEN {IS_BUSINESS} THEN amount_fen ELSE 0 END) AS BIGINT)
-      AS capital_fen,
-    CAST(MAX(CASE WHEN {IS_BUSINESS} AND {EXACT} THEN amount_fen ELSE 0 END) AS BIGINT)
-      AS capital_exact_fen,
-    {_sum(f"confidence = '{Confidence.FUZZY}'", "1")} AS fuzzy_findings,
+    {_count(IS_VEHICLE)} AS vehicles,
+    {_count(f"{IS_VEHICLE} AND {EXACT}")} AS vehicles_exact,
+    {_count(IS_HOUSE)} AS houses,
+    {_count(f"{IS_HOUSE} AND {EXACT}")} AS houses_exact,
+    {_count(IS_BUSINESS)} AS businesses,
+    {_max(IS_BUSINESS)} AS capital_fen,
+    {_max(f"{IS_BUSINESS} AND {EXACT}")} AS capital_exact_fen,
+    {_count(f"confidence = '{Confidence.FUZZY}'")} AS fuzzy_findings,
     CAST(COUNT(*) AS BIGINT) AS findings_count
   FROM matched
   GROUP BY household_id
@@ -148,7 +181,7 @@ WITH agg AS (
     CASE WHEN income_fen > income_limit_fen OR financial_fen > financial_limit_fen
            OR vehicles > vehicles_allowed OR houses > houses_allowed
            OR capital_fen > business_capital_limit_fen
-         THEN 1 ELSE 0 END AS over_if_fuzzy_confirmed,
+         THEN 1 ELSE 0 END AS over_if_fuzzy_alone,
     CASE WHEN income_fen > declared_income_fen THEN 1 ELSE 0 END AS undeclared_income,
     CASE WHEN financial_fen > declared_financial_fen THEN 1 ELSE 0 END AS undeclared_financial,
     CASE WHEN vehicles > declared_vehicles THEN 1 ELSE 0 END AS undeclared_vehicles,
@@ -157,15 +190,16 @@ WITH agg AS (
     CASE WHEN deaths > 0 THEN 1 ELSE 0 END AS member_died,
     CASE WHEN payroll_members > 0 THEN 1 ELSE 0 END AS public_payroll
   FROM t
+), kept AS (
+  SELECT flags.*,
+    CASE WHEN over_income + over_financial + over_vehicles + over_houses + over_business = 0
+         THEN over_if_fuzzy_alone ELSE 0 END AS over_if_fuzzy_confirmed
+  FROM flags
 )
 SELECT household_id, chunk, town_code, area_type, CAST(members AS BIGINT) AS members,
   income_fen, declared_income_fen, financial_fen, declared_financial_fen,
   vehicles, houses, businesses, deaths, payroll_members, fuzzy_findings, findings_count,
-  over_income, over_financial, over_vehicles, over_houses, over_business,
-  CASE WHEN over_income + over_financial + over_vehicles + over_houses + over_business = 0
-       THEN over_if_fuzzy_confirmed ELSE 0 END AS over_if_fuzzy_confirmed,
-  undeclared_income, undeclared_financial, undeclared_vehicles,
-  undeclared_houses, undeclared_businesses, member_died, public_payroll,
+  CAST({REASON_BITS} AS BIGINT) AS reasons,
   CASE WHEN over_income + over_financial + over_vehicles + over_houses + over_business > 0
          THEN 'over_limit'
        WHEN over_if_fuzzy_confirmed + undeclared_income + undeclared_financial
@@ -173,7 +207,7 @@ SELECT household_id, chunk, town_code, area_type, CAST(members AS BIGINT) AS mem
             + member_died + public_payroll > 0
          THEN 'needs_explanation'
        ELSE 'consistent' END AS conclusion
-FROM flags
+FROM kept
 """
 
 # The conclusions above are the values of models.Conclusion (tests check they agree; this
@@ -184,23 +218,6 @@ SELECT household_id, person_id, chunk, source, extract_id, extract_date, kind, c
        amount_fen, detail, confidence
 FROM matched
 """
-
-# Report flags, in the order they are shown, with what a caseworker reads.
-REASONS: dict[str, str] = {
-    "over_income": "核实收入超过低保标准",
-    "over_financial": "存款、有价证券等金融资产超过上限",
-    "over_vehicles": "拥有机动车辆",
-    "over_houses": "住房超过规定套数",
-    "over_business": "工商登记注册资本超过上限",
-    "over_if_fuzzy_confirmed": "按姓名和出生日期匹配的记录若属实将超出标准",
-    "undeclared_income": "核实收入高于申报收入",
-    "undeclared_financial": "金融资产高于申报",
-    "undeclared_vehicles": "有未申报的车辆",
-    "undeclared_houses": "有未申报的房产",
-    "undeclared_businesses": "有未申报的工商登记",
-    "member_died": "家庭成员已死亡或火化",
-    "public_payroll": "家庭成员为财政供养人员（须报县级研究）",
-}
 
 
 @dataclass
@@ -318,4 +335,5 @@ def prepare(engine: Engine, inputs: JobInputs) -> Chunks:
 
 
 def reasons_of(row: dict) -> list[str]:
-    return [code for code in REASONS if row.get(code)]
+    """The codes of a report's reasons (its `reasons` bits), in REASONS' order."""
+    return [code for bit, code in enumerate(REASONS) if row["reasons"] >> bit & 1]
