@@ -159,11 +159,11 @@ def run_job(data: dict, out: Path, households_path: Path | None = None) -> tuple
     )
     engine = DuckDBEngine()
     try:
-        matching.prepare(engine, inputs)
+        results = matching.prepare(engine, inputs)
         chunks = pq.read_table(inputs.households_path, columns=["chunk"]).column("chunk")
         reports_n = findings_n = 0
         for chunk in range(int(pa.compute.max(chunks).as_py()) + 1):
-            reports, findings = matching.run_chunk(engine, chunk)
+            reports, findings = results.get(chunk)
             pq.write_table(reports, out / f"reports-{chunk}.parquet")
             pq.write_table(findings, out / f"findings-{chunk}.parquet")
             reports_n += reports.num_rows

@@ -20,10 +20,10 @@ def _sorted(table: pa.Table, keys: list[str]) -> list[dict]:
 
 
 def _run(engine, inputs, chunks):
-    matching.prepare(engine, inputs)
+    results = matching.prepare(engine, inputs)
     reports, findings = [], []
     for chunk in range(chunks):
-        r, f = matching.run_chunk(engine, chunk)
+        r, f = results.get(chunk)
         reports.append(r)
         findings.append(f)
     return pa.concat_tables(reports), pa.concat_tables(findings)

@@ -132,7 +132,7 @@ def inputs_for(job: VerificationJob) -> matching.JobInputs:
     )
 
 
-# The matching job's result columns stored as they come (see matching.run_chunk).
+# The matching job's result columns stored as they come (see matching.Chunks).
 _REPORT_FIELDS = (
     "household_id",
     "town_code",
@@ -234,9 +234,9 @@ def _run_claimed(
         if job.chunks_done < job.chunks_total:
             engine = make_engine(job.engine, **(engine_options or {}))
             try:
-                matching.prepare(engine, inputs_for(job))
+                results = matching.prepare(engine, inputs_for(job))
                 for chunk in range(job.chunks_done, job.chunks_total):
-                    reports, findings = matching.run_chunk(engine, chunk)
+                    reports, findings = results.get(chunk)
                     write_chunk(job, chunk, reports, findings)
                     if progress:
                         progress(job)
