@@ -58,7 +58,23 @@ def case_for(user: User, case_id: int | str) -> Case | None:
 def case_list(user: User, status: str = "", programme: str = "", query: str = "") -> QuerySet[Case]:
     """The cases of the user's area by status ("open": not yet decided or in notice),
     programme and a number or name."""
-    qs = cases_in_scope(user).select_related("applicant", "responsible_town")
+    qs = (
+        cases_in_scope(user)
+        .select_related("applicant", "responsible_town")
+        # What the list and its deadlines show: no long texts nor the calculation, and the
+        # applicant's sealed ID number and phone never loaded nor decrypted for a page of rows.
+        .only(
+            "number",
+            "programme",
+            "status",
+            "special_hardship",
+            "submitted_at",
+            "decision_due",
+            "paused_since",
+            "applicant__name",
+            "responsible_town__name",
+        )
+    )
     if status == "open":
         qs = qs.filter(status__in=[*UNDECIDED_STATUSES, Status.SUBMITTED, Status.NOTICE])
     elif status:
@@ -133,6 +149,7 @@ def due_soon(
         cases_in_scope(user)
         .filter(status__in=UNDECIDED_STATUSES, decision_due__gte=today, decision_due__lte=limit)
         .select_related("applicant")
+        .only("number", "decision_due", "applicant__name")  # what the case list shows
         .order_by("decision_due", "pk")
     )
 
@@ -153,6 +170,7 @@ def advance_aid_pending(user: User) -> QuerySet[Case]:
         cases_in_scope(user)
         .filter(advance_for__isnull=False, status__in=[Status.ACCEPTED, Status.INVESTIGATING])
         .select_related("applicant")
+        .only("number", "advance_due_at", "applicant__name")  # what the case list shows
         .order_by("advance_due_at")
     )
 
@@ -198,12 +216,6 @@ def cases_of_household(user: User, household_id: int) -> QuerySet[Case]:
     return cases_in_scope(user).filter(household_id=household_id).order_by("-submitted_at")
 
 
-def recipients_of_household(user: User, household_id: int) -> QuerySet[Recipient]:
-    return Recipient.objects.filter(
-        household_id=household_id, case__in=cases_in_scope(user).values("pk")
-    ).select_related("case", "person")
-
-
 def notifications_of_household(household_id: int) -> QuerySet[Notification]:
     return Notification.objects.filter(household_id=household_id)
 
@@ -219,25 +231,30 @@ def spot_checks(user: User) -> QuerySet[SpotCheck]:
 def reviews_due(user: User, today: dt.date | None = None) -> QuerySet[Recipient]:
     """Recipients of the area whose periodic review is due."""
     today = today or timezone.localdate()
-    return Recipient.objects.filter(
-        in_area(user, "region_code"),
-        status__in=PAID_RECIPIENT_STATUSES,
-        next_review_on__lte=today,
-    ).select_related("case", "household")
+    return (
+        Recipient.objects.filter(
+            in_area(user, "region_code"),
+            status__in=PAID_RECIPIENT_STATUSES,
+            next_review_on__lte=today,
+        )
+        .select_related("case")
+        .only("programme", "review_class", "next_review_on", "case__number")  # the list's
+    )
 
 
 def household_entries(user: User, household: Household) -> list[Entry]:
     """The cases, recipients and messages of a household, for its page (一户一档)."""
     entries = []
-    recipients = {r.case_id: r for r in recipients_of_household(user, household.pk)}
-    for case in cases_of_household(user, household.pk).select_related("applicant", "beneficiary"):
+    # A case's recipient is of the case's household (services/recipients.py): read with it.
+    cases = cases_of_household(user, household.pk).select_related("applicant", "recipient")
+    for case in cases:
         submitted = long_date(timezone.localtime(case.submitted_at))
         lines = [f"{case.get_status_display()}，申请人 {case.applicant.name}，{submitted}"]
         if case.monthly_amount is not None:
             lines.append(f"月救助金额 {format_yuan(case.monthly_amount, fen=False)} 元")
         if case.one_off_amount:
             lines.append(f"一次性救助 {format_yuan(case.one_off_amount, fen=False)} 元")
-        recipient = recipients.get(case.pk)
+        recipient = getattr(case, "recipient", None)
         if recipient is not None:
             lines.append(
                 f"救助对象：{recipient.get_status_display()}，自{long_month(recipient.start_month)}起"

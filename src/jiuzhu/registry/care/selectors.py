@@ -4,8 +4,9 @@ history, for the household file, the decision and the policy engine's one househ
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db.models import F, Max, OuterRef, QuerySet, Subquery, Value
 
 from jiuzhu.registry.care.models import (
     CareArrangement,
@@ -51,31 +52,60 @@ class CareFacts:
         return bool(self.child and self.child.education_until and self.child.education_until >= on)
 
 
-def _latest(queryset: QuerySet, person_field: str, ids: Collection[int]) -> dict[int, object]:
-    latest = (
-        queryset.filter(**{f"{person_field}__in": ids})
-        .values(person_field)
-        .annotate(last=Max("pk"))
-        .values_list("last", flat=True)
+def _current_ids(ids: list[int]) -> dict[str, list[int]]:
+    """The ids of each kind's current record of these persons (the latest by id, see
+    models.py) and of their supporters in force, in one query: a household file opens
+    mostly people with no care fact at all, for whom that one query is all."""
+
+    def latest(queryset: QuerySet[Any], person_field: str, kind: str) -> QuerySet[Any]:
+        return (
+            queryset.filter(**{f"{person_field}__in": ids})
+            .order_by()
+            .values(person_field)
+            .annotate(kind=Value(kind), last=Max("pk"))
+            .values_list("kind", "last")
+        )
+
+    supporters = (
+        SupporterCapacity.objects.filter(person_id__in=ids, superseded=False)
+        .order_by()
+        .annotate(kind=Value("supporter"), last=F("pk"))
+        .values_list("kind", "last")
     )
-    rows = queryset.filter(pk__in=list(latest))
-    return {getattr(row, f"{person_field}_id"): row for row in rows}
+    found: dict[str, list[int]] = {}
+    parts = latest(SelfCareAssessment.objects.all(), "person", "assessment").union(
+        latest(CareArrangement.objects.all(), "person", "arrangement"),
+        latest(ChildHardship.objects.all(), "child", "child"),
+        supporters,
+        all=True,
+    )
+    for kind, pk in parts:
+        found.setdefault(kind, []).append(pk)
+    return found
 
 
 def care_facts(person_ids: Collection[int]) -> dict[int, CareFacts]:
     """The current facts of these persons (every one gets an entry)."""
     ids = list(person_ids)
     facts = {pk: CareFacts() for pk in ids}
-    for pk, row in _latest(SelfCareAssessment.objects.all(), "person", ids).items():
-        facts[pk].assessment = row  # type: ignore[assignment]
-    arrangements = CareArrangement.objects.select_related("institution")
-    for pk, row in _latest(arrangements, "person", ids).items():
-        facts[pk].arrangement = row  # type: ignore[assignment]
-    children = ChildHardship.objects.select_related("guardian")
-    for pk, row in _latest(children, "child", ids).items():
-        facts[pk].child = row  # type: ignore[assignment]
-    for supporter in SupporterCapacity.objects.filter(person_id__in=ids, superseded=False):
-        facts[supporter.person_id].supporters.append(supporter)
+    if not ids:
+        return facts
+    current = _current_ids(ids)
+    if "assessment" in current:
+        for assessment in SelfCareAssessment.objects.filter(pk__in=current["assessment"]):
+            facts[assessment.person_id].assessment = assessment
+    if "arrangement" in current:
+        arrangements = CareArrangement.objects.select_related("institution")
+        for arrangement in arrangements.filter(pk__in=current["arrangement"]):
+            facts[arrangement.person_id].arrangement = arrangement
+    if "child" in current:
+        children = ChildHardship.objects.select_related("guardian")
+        for child in children.filter(pk__in=current["child"]):
+            facts[child.child_id].child = child
+    if "supporter" in current:
+        # In the order they were read before: newest first (the model's ordering).
+        for supporter in SupporterCapacity.objects.filter(pk__in=current["supporter"]):
+            facts[supporter.person_id].supporters.append(supporter)
     return facts
 
 
