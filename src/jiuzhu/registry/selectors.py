@@ -217,6 +217,8 @@ def household_file(user: User, household_id: int | str) -> HouseholdFile | None:
     history = list(
         AuditEntry.objects.filter(object_type="Household", object_id=household.pk)
         .select_related("actor")
+        # What the history shows: not the changes nor the chain's hashes.
+        .only("at", "action", "actor__last_name", "actor__first_name", "actor__role")
         .order_by("-at")[:50]
     )
     entries = sections.collect(user, household)

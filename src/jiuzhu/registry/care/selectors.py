@@ -6,7 +6,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Max, OuterRef, QuerySet, Subquery, Value
+from django.db import connection
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from jiuzhu.registry.care.models import (
     CareArrangement,
@@ -52,35 +53,41 @@ class CareFacts:
         return bool(self.child and self.child.education_until and self.child.education_until >= on)
 
 
+CHUNK = 1000  # persons per query: 4 parameters each, within SQLite's and PostgreSQL's limits
+
+
 def _current_ids(ids: list[int]) -> dict[str, list[int]]:
     """The ids of each kind's current record of these persons (the latest by id, see
     models.py) and of their supporters in force, in one query: a household file opens
-    mostly people with no care fact at all, for whom that one query is all."""
+    mostly people with no care fact at all, for whom that one query is all. Plain SQL:
+    the ORM spent 4 ms of CPU building and compiling it, the database 0.1 ms answering."""
+    quote = connection.ops.quote_name
 
-    def latest(queryset: QuerySet[Any], person_field: str, kind: str) -> QuerySet[Any]:
-        return (
-            queryset.filter(**{f"{person_field}__in": ids})
-            .order_by()
-            .values(person_field)
-            .annotate(kind=Value(kind), last=Max("pk"))
-            .values_list("kind", "last")
-        )
+    def part(model: type[Any], person_field: str, kind: str, marks: str) -> str:
+        table = quote(model._meta.db_table)
+        person = quote(model._meta.get_field(person_field).column)
+        pk = quote(model._meta.pk.column)
+        where = f"FROM {table} WHERE {person} IN ({marks})"
+        if model is SupporterCapacity:  # every supporter in force, not only the latest
+            return f"SELECT '{kind}', {pk} {where} AND NOT {quote('superseded')}"
+        return f"SELECT '{kind}', MAX({pk}) {where} GROUP BY {person}"
 
-    supporters = (
-        SupporterCapacity.objects.filter(person_id__in=ids, superseded=False)
-        .order_by()
-        .annotate(kind=Value("supporter"), last=F("pk"))
-        .values_list("kind", "last")
-    )
     found: dict[str, list[int]] = {}
-    parts = latest(SelfCareAssessment.objects.all(), "person", "assessment").union(
-        latest(CareArrangement.objects.all(), "person", "arrangement"),
-        latest(ChildHardship.objects.all(), "child", "child"),
-        supporters,
-        all=True,
-    )
-    for kind, pk in parts:
-        found.setdefault(kind, []).append(pk)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        marks = ", ".join(["%s"] * len(chunk))
+        sql = " UNION ALL ".join(
+            [
+                part(SelfCareAssessment, "person", "assessment", marks),
+                part(CareArrangement, "person", "arrangement", marks),
+                part(ChildHardship, "child", "child", marks),
+                part(SupporterCapacity, "person", "supporter", marks),
+            ]
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, chunk * 4)
+            for kind, pk in cursor.fetchall():
+                found.setdefault(kind, []).append(pk)
     return found
 
 
