@@ -188,3 +188,19 @@ def test_spot_checks_draw_a_share_of_decided_cases(
     assert (check.finding, check.problem_found) == ("程序完整", False)
     event = decided[0].events.get(action=Action.SPOT_CHECK)
     assert (event.comment, event.data) == ("程序完整", {"problem_found": False})
+
+
+def test_a_list_counts_each_due_date_once_with_the_same_deadlines(
+    staff, poor_household, dong_e_village, county_admin, monkeypatch
+):
+    set_today(monkeypatch, D(2026, 3, 2))
+    accepted = submit(staff["assistant"], poor_household)
+    services.accept(staff["assistant"], accepted, accepted.version)
+    other = factories.household(county_admin, dong_e_village)
+    waiting = submit(staff["assistant"], other)  # not accepted: no deadline
+    set_today(monkeypatch, D(2026, 3, 30))
+    cases = [*selectors.overdue_cases(staff["assistant"]), waiting]
+    listed = selectors.deadlines(cases, D(2026, 3, 30), Calendar())
+    assert listed == {case.pk: selectors.deadline(case) for case in cases}
+    assert (listed[accepted.pk].due, listed[accepted.pk].working_days_left) == (D(2026, 3, 23), -5)
+    assert listed[waiting.pk] is None

@@ -3,7 +3,7 @@ and by the town (or village) that took it in; the intake town sees only what it 
 the case's progress, never the household's file (全县通办 is no way into another town)."""
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -58,7 +58,23 @@ def case_for(user: User, case_id: int | str) -> Case | None:
 def case_list(user: User, status: str = "", programme: str = "", query: str = "") -> QuerySet[Case]:
     """The cases of the user's area by status ("open": not yet decided or in notice),
     programme and a number or name."""
-    qs = cases_in_scope(user).select_related("applicant", "responsible_town")
+    qs = (
+        cases_in_scope(user)
+        .select_related("applicant", "responsible_town")
+        # What the list and its deadlines show: no long texts nor the calculation, and the
+        # applicant's sealed ID number and phone never loaded nor decrypted for a page of rows.
+        .only(
+            "number",
+            "programme",
+            "status",
+            "special_hardship",
+            "submitted_at",
+            "decision_due",
+            "paused_since",
+            "applicant__name",
+            "responsible_town__name",
+        )
+    )
     if status == "open":
         qs = qs.filter(status__in=[*UNDECIDED_STATUSES, Status.SUBMITTED, Status.NOTICE])
     elif status:
@@ -91,8 +107,30 @@ def deadline(
     if case.decision_due is None or case.status not in UNDECIDED_STATUSES:
         return None
     today = today or timezone.localdate()
-    # A list passes one calendar for all its rows: one read of the overrides per page.
-    left = (calendar or Calendar()).working_days_between(today, case.decision_due)
+    return _deadline(case, (calendar or Calendar()).working_days_between(today, case.decision_due))
+
+
+def deadlines(
+    cases: Iterable[Case], today: dt.date, calendar: Calendar
+) -> dict[int, Deadline | None]:
+    """Each listed case's deadline (by id), with one calendar for all (one read of its
+    overrides) and the working days counted once per due date: a town's overdue list has
+    hundreds of cases and a few dozen dates."""
+    left: dict[dt.date, int] = {}
+    found: dict[int, Deadline | None] = {}
+    for case in cases:
+        due = case.decision_due
+        if due is None or case.status not in UNDECIDED_STATUSES:
+            found[case.pk] = None
+            continue
+        if due not in left:
+            left[due] = calendar.working_days_between(today, due)
+        found[case.pk] = _deadline(case, left[due])
+    return found
+
+
+def _deadline(case: Case, left: int) -> Deadline:
+    assert case.decision_due is not None
     return Deadline(
         due=case.decision_due,
         working_days_left=left,
@@ -133,6 +171,7 @@ def due_soon(
         cases_in_scope(user)
         .filter(status__in=UNDECIDED_STATUSES, decision_due__gte=today, decision_due__lte=limit)
         .select_related("applicant")
+        .only("number", "decision_due", "applicant__name")  # what the case list shows
         .order_by("decision_due", "pk")
     )
 
@@ -153,6 +192,7 @@ def advance_aid_pending(user: User) -> QuerySet[Case]:
         cases_in_scope(user)
         .filter(advance_for__isnull=False, status__in=[Status.ACCEPTED, Status.INVESTIGATING])
         .select_related("applicant")
+        .only("number", "advance_due_at", "applicant__name")  # what the case list shows
         .order_by("advance_due_at")
     )
 
@@ -198,12 +238,6 @@ def cases_of_household(user: User, household_id: int) -> QuerySet[Case]:
     return cases_in_scope(user).filter(household_id=household_id).order_by("-submitted_at")
 
 
-def recipients_of_household(user: User, household_id: int) -> QuerySet[Recipient]:
-    return Recipient.objects.filter(
-        household_id=household_id, case__in=cases_in_scope(user).values("pk")
-    ).select_related("case", "person")
-
-
 def notifications_of_household(household_id: int) -> QuerySet[Notification]:
     return Notification.objects.filter(household_id=household_id)
 
@@ -219,25 +253,44 @@ def spot_checks(user: User) -> QuerySet[SpotCheck]:
 def reviews_due(user: User, today: dt.date | None = None) -> QuerySet[Recipient]:
     """Recipients of the area whose periodic review is due."""
     today = today or timezone.localdate()
-    return Recipient.objects.filter(
-        in_area(user, "region_code"),
-        status__in=PAID_RECIPIENT_STATUSES,
-        next_review_on__lte=today,
-    ).select_related("case", "household")
+    return (
+        Recipient.objects.filter(
+            in_area(user, "region_code"),
+            status__in=PAID_RECIPIENT_STATUSES,
+            next_review_on__lte=today,
+        )
+        .select_related("case")
+        .only("programme", "review_class", "next_review_on", "case__number")  # the list's
+    )
 
 
 def household_entries(user: User, household: Household) -> list[Entry]:
     """The cases, recipients and messages of a household, for its page (一户一档)."""
     entries = []
-    recipients = {r.case_id: r for r in recipients_of_household(user, household.pk)}
-    for case in cases_of_household(user, household.pk).select_related("applicant", "beneficiary"):
+    # A case's recipient is of the case's household (services/recipients.py): read with it.
+    cases = (
+        cases_of_household(user, household.pk)
+        .select_related("applicant", "recipient")
+        .only(
+            "programme",
+            "number",
+            "status",
+            "submitted_at",
+            "monthly_amount",
+            "one_off_amount",
+            "applicant__name",
+            "recipient__status",
+            "recipient__start_month",
+        )
+    )
+    for case in cases:
         submitted = long_date(timezone.localtime(case.submitted_at))
         lines = [f"{case.get_status_display()}，申请人 {case.applicant.name}，{submitted}"]
         if case.monthly_amount is not None:
             lines.append(f"月救助金额 {format_yuan(case.monthly_amount, fen=False)} 元")
         if case.one_off_amount:
             lines.append(f"一次性救助 {format_yuan(case.one_off_amount, fen=False)} 元")
-        recipient = recipients.get(case.pk)
+        recipient = getattr(case, "recipient", None)
         if recipient is not None:
             lines.append(
                 f"救助对象：{recipient.get_status_display()}，自{long_month(recipient.start_month)}起"
@@ -250,7 +303,7 @@ def household_entries(user: User, household: Household) -> list[Entry]:
                 lines,
             )
         )
-    for note in notifications_of_household(household.pk)[:20]:
+    for note in notifications_of_household(household.pk).only("text", "created_at")[:20]:
         entries.append(
             Entry(
                 "",

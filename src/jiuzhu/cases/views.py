@@ -83,7 +83,7 @@ def case_list(request: HttpRequest) -> HttpResponseBase:
             "headers": lists.headers(request, CASE_COLUMNS, sort),
             "query_string": lists.page_query(request),
             "export": lists.export_query(request),
-            "deadlines": {c.pk: selectors.deadline(c, today, calendar) for c in page},
+            "deadlines": selectors.deadlines(page, today, calendar),
             "status": status,
             "programme": programme,
             "query": query,
@@ -114,7 +114,7 @@ def overdue_list(request: HttpRequest) -> HttpResponse:
         "cases/overdue.html",
         {
             "cases": cases,
-            "deadlines": {c.pk: selectors.deadline(c, calendar=calendar) for c in cases},
+            "deadlines": selectors.deadlines(cases, timezone.localdate(), calendar),
             "by_town": sorted(by_town.items(), key=lambda item: -item[1]),
             "by_person": selectors.overdue_by_person(user),
         },

@@ -15,7 +15,7 @@ from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.registry import sections
-from jiuzhu.registry.models import Household, Membership, Person
+from jiuzhu.registry.models import Asset, Household, Income, Membership, Person
 
 SEARCH_LIMIT = 50
 
@@ -190,8 +190,9 @@ def household_file(user: User, household_id: int | str) -> HouseholdFile | None:
                     "person__registered_region", "person__residence_region"
                 ).order_by("start_date", "pk"),
             ),
-            "incomes__person",
-            "assets__person",
+            # Each record with its owner in one query (not one more for the owners).
+            Prefetch("incomes", queryset=Income.objects.select_related("person")),
+            Prefetch("assets", queryset=Asset.objects.select_related("person")),
         )
         .filter(pk=household_id)
         .first()
@@ -216,6 +217,8 @@ def household_file(user: User, household_id: int | str) -> HouseholdFile | None:
     history = list(
         AuditEntry.objects.filter(object_type="Household", object_id=household.pk)
         .select_related("actor")
+        # What the history shows: not the changes nor the chain's hashes.
+        .only("at", "action", "actor__last_name", "actor__first_name", "actor__role")
         .order_by("-at")[:50]
     )
     entries = sections.collect(user, household)

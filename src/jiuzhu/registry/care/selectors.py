@@ -4,8 +4,10 @@ history, for the household file, the decision and the policy engine's one househ
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db import connection
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from jiuzhu.registry.care.models import (
     CareArrangement,
@@ -51,31 +53,66 @@ class CareFacts:
         return bool(self.child and self.child.education_until and self.child.education_until >= on)
 
 
-def _latest(queryset: QuerySet, person_field: str, ids: Collection[int]) -> dict[int, object]:
-    latest = (
-        queryset.filter(**{f"{person_field}__in": ids})
-        .values(person_field)
-        .annotate(last=Max("pk"))
-        .values_list("last", flat=True)
-    )
-    rows = queryset.filter(pk__in=list(latest))
-    return {getattr(row, f"{person_field}_id"): row for row in rows}
+CHUNK = 1000  # persons per query: 4 parameters each, within SQLite's and PostgreSQL's limits
+
+
+def _current_ids(ids: list[int]) -> dict[str, list[int]]:
+    """The ids of each kind's current record of these persons (the latest by id, see
+    models.py) and of their supporters in force, in one query: a household file opens
+    mostly people with no care fact at all, for whom that one query is all. Plain SQL:
+    the ORM spent 4 ms of CPU building and compiling it, the database 0.1 ms answering."""
+    quote = connection.ops.quote_name
+
+    def part(model: type[Any], person_field: str, kind: str, marks: str) -> str:
+        table = quote(model._meta.db_table)
+        person = quote(model._meta.get_field(person_field).column)
+        pk = quote(model._meta.pk.column)
+        where = f"FROM {table} WHERE {person} IN ({marks})"
+        if model is SupporterCapacity:  # every supporter in force, not only the latest
+            return f"SELECT '{kind}', {pk} {where} AND NOT {quote('superseded')}"
+        return f"SELECT '{kind}', MAX({pk}) {where} GROUP BY {person}"
+
+    found: dict[str, list[int]] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        marks = ", ".join(["%s"] * len(chunk))
+        sql = " UNION ALL ".join(
+            [
+                part(SelfCareAssessment, "person", "assessment", marks),
+                part(CareArrangement, "person", "arrangement", marks),
+                part(ChildHardship, "child", "child", marks),
+                part(SupporterCapacity, "person", "supporter", marks),
+            ]
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, chunk * 4)
+            for kind, pk in cursor.fetchall():
+                found.setdefault(kind, []).append(pk)
+    return found
 
 
 def care_facts(person_ids: Collection[int]) -> dict[int, CareFacts]:
     """The current facts of these persons (every one gets an entry)."""
     ids = list(person_ids)
     facts = {pk: CareFacts() for pk in ids}
-    for pk, row in _latest(SelfCareAssessment.objects.all(), "person", ids).items():
-        facts[pk].assessment = row  # type: ignore[assignment]
-    arrangements = CareArrangement.objects.select_related("institution")
-    for pk, row in _latest(arrangements, "person", ids).items():
-        facts[pk].arrangement = row  # type: ignore[assignment]
-    children = ChildHardship.objects.select_related("guardian")
-    for pk, row in _latest(children, "child", ids).items():
-        facts[pk].child = row  # type: ignore[assignment]
-    for supporter in SupporterCapacity.objects.filter(person_id__in=ids, superseded=False):
-        facts[supporter.person_id].supporters.append(supporter)
+    if not ids:
+        return facts
+    current = _current_ids(ids)
+    if "assessment" in current:
+        for assessment in SelfCareAssessment.objects.filter(pk__in=current["assessment"]):
+            facts[assessment.person_id].assessment = assessment
+    if "arrangement" in current:
+        arrangements = CareArrangement.objects.select_related("institution")
+        for arrangement in arrangements.filter(pk__in=current["arrangement"]):
+            facts[arrangement.person_id].arrangement = arrangement
+    if "child" in current:
+        children = ChildHardship.objects.select_related("guardian")
+        for child in children.filter(pk__in=current["child"]):
+            facts[child.child_id].child = child
+    if "supporter" in current:
+        # In the order they were read before: newest first (the model's ordering).
+        for supporter in SupporterCapacity.objects.filter(pk__in=current["supporter"]):
+            facts[supporter.person_id].supporters.append(supporter)
     return facts
 
 
