@@ -33,3 +33,25 @@ def test_a_parameterised_query_binds_its_values():
     (a,) = read_numbers(f"SELECT a FROM ({ROWS}) q WHERE b >= %s", 1, params=[0], order=(0,))
     assert a.tolist() == [2, 3]
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_copy_out_reads_the_rows_in_the_open_transaction_and_reports_a_failing_query():
+    from django.db import DatabaseError, transaction
+
+    from jiuzhu.core.columnar import copy_out, read_columns
+    from jiuzhu.core.models import Region
+
+    # Uncommitted rows of the caller's transaction are read (the test's transaction).
+    Region.objects.create(code="371524999000", name="测试村", level="village")
+    numbers, names = read_columns(
+        "SELECT 7 AS n, name FROM core_region WHERE code = %s", ["371524999000"], 1, ("name",)
+    )
+    assert (numbers[0].tolist(), names.column("name").to_pylist()) == ([7], ["测试村"])
+    assert copy_out("COPY (SELECT 1 WHERE false) TO STDOUT (FORMAT csv)") == b""
+    with pytest.raises(DatabaseError, match="division by zero"), transaction.atomic():
+        copy_out("COPY (SELECT 1 / (a - a) FROM (VALUES (1), (2)) v(a)) TO STDOUT")
+    with pytest.raises(DatabaseError, match="syntax error"), transaction.atomic():
+        copy_out("COPY (SELEC 1) TO STDOUT")
+    # The connection is ready for the next statement.
+    assert read_numbers("SELECT 41 + 1", 1)[0].tolist() == [42]

@@ -8,7 +8,6 @@ text columns come along), SQLite goes through the cursor. Every read runs in a b
 session (`batch_session`).
 """
 
-import io
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -133,17 +132,49 @@ def _binary_rows(width: int) -> np.dtype[Any]:
     return np.dtype(fields)
 
 
-def _read_binary_numbers(cursor: Any, sql: str, width: int) -> list[I64]:
+def copy_out(sql: str) -> bytearray:
+    """Everything a `COPY … TO STDOUT` sends, on Django's connection (in its transaction).
+
+    The server sends one message per row and psycopg's Copy iterator spends about twice the
+    client CPU per row of asking libpq for the rows directly (its generator and wait steps),
+    which for the millions of rows of a batch read is seconds; so libpq is asked directly."""
+    from psycopg import errors, pq  # PostgreSQL only
+
+    def fail(result: pq.abc.PGresult | None) -> None:
+        while pgconn.get_result() is not None:  # leave the connection ready
+            pass
+        if result is None:
+            raise errors.OperationalError("the COPY ended without a result")
+        raise errors.error_from_result(result)
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors:  # raised as Django's database errors
+        pgconn = connection.connection.pgconn
+        pgconn.send_query(sql.encode())
+        result = pgconn.get_result()
+        if result is None or result.status != pq.ExecStatus.COPY_OUT:
+            fail(result)
+        buffer = bytearray()
+        read = pgconn.get_copy_data
+        while True:
+            size, row = read(0)  # blocks until the next row; -1 at the end
+            if size < 0:
+                break
+            buffer += row
+        result = pgconn.get_result()
+        if result is None or result.status != pq.ExecStatus.COMMAND_OK:
+            fail(result)
+        while pgconn.get_result() is not None:
+            pass
+    return buffer
+
+
+def _read_binary_numbers(sql: str, width: int) -> list[I64]:
     """The query's `width` columns as bigints through a binary COPY, viewed in place as
     fixed-width rows (no parsing). Numbers-only queries never return null (COALESCE)."""
     names = ", ".join(f"c{i}" for i in range(width))
     casts = ", ".join(f"CAST(c{i} AS BIGINT)" for i in range(width))
-    buffer = bytearray()
-    with cursor.copy(
-        f"COPY (SELECT {casts} FROM ({sql}) AS q({names})) TO STDOUT (FORMAT binary)"
-    ) as copy:
-        for chunk in copy:
-            buffer += chunk
+    buffer = copy_out(f"COPY (SELECT {casts} FROM ({sql}) AS q({names})) TO STDOUT (FORMAT binary)")
     body = memoryview(buffer)[_BINARY_HEADER : len(buffer) - _BINARY_TRAILER]
     rows_type = _binary_rows(width)
     if len(body) % rows_type.itemsize:
@@ -165,16 +196,13 @@ def _read(
         if connection.vendor == "postgresql":
             bound = cursor.mogrify(sql, params) if params else sql
             if not text and width:
-                return _read_binary_numbers(cursor, bound, width), pa.table({})
-            buf = io.BytesIO()
-            with cursor.copy(f"COPY ({bound}) TO STDOUT WITH (FORMAT csv)") as copy:
-                for chunk in copy:
-                    buf.write(chunk)
-            if buf.tell() == 0:
+                return _read_binary_numbers(bound, width), pa.table({})
+            csv = copy_out(f"COPY ({bound}) TO STDOUT WITH (FORMAT csv)")
+            if not csv:
                 table = pa.table({n: pa.array([], type=t) for n, t in types.items()})
             else:
                 table = pacsv.read_csv(
-                    io.BytesIO(buf.getvalue()),
+                    pa.BufferReader(pa.py_buffer(csv)),
                     read_options=pacsv.ReadOptions(column_names=names),
                     convert_options=pacsv.ConvertOptions(column_types=types),
                 )
