@@ -1,4 +1,5 @@
 import pytest
+from django.utils import timezone
 
 from jiuzhu.cases import services
 from jiuzhu.cases.models import Case
@@ -37,6 +38,7 @@ def test_town_assistant_takes_an_application_from_intake_to_notice(
     page.click("button:has-text('登记申请')")
     page.wait_for_selector("h1:has-text('申请')")
     case = Case.objects.get()
+    submitted_on = str(timezone.localdate(case.submitted_at))  # the county's date, not UTC's
 
     act(page, "accept")
     act(page, "start_investigation")
@@ -44,7 +46,7 @@ def test_town_assistant_takes_an_application_from_intake_to_notice(
         page,
         "record_home_visit",
         {
-            "visited_on": str(case.submitted_at.date()),
+            "visited_on": submitted_on,
             "second_staff": "李协理员",
             "findings": "情况属实",
         },
@@ -53,7 +55,7 @@ def test_town_assistant_takes_an_application_from_intake_to_notice(
     act(
         page,
         "record_community_review",
-        {"held_on": str(case.submitted_at.date()), "participants": "9", "outcome": "同意"},
+        {"held_on": submitted_on, "participants": "9", "outcome": "同意"},
     )
     page.click("text=退出")
     log_in(page, live_server, approver, factories.PASSWORD)
