@@ -150,7 +150,8 @@ def test_printable_notice_renders_chinese_without_system_fonts(
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrency test needs PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the shipped parameters stay for the decision, whatever ran before.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_staff_deciding_at_once_one_wins(staff, poor_household):
     case = submit(staff["assistant"], poor_household)
     investigate(case, staff["assistant"])
