@@ -85,6 +85,20 @@ def investigate(case: Case, assistant, coordinator=None) -> Case:
     return case
 
 
+def elderly_alone(admin, village, name="孤老"):
+    """A household of one elder born in 1940 who cannot work, and that elder."""
+    household = factories.household(
+        admin,
+        village,
+        members=[
+            factories.born(
+                Relation.HEAD, name, village, dt.date(1940, 1, 1), labour_capacity="none"
+            )
+        ],
+    )
+    return household, factories.head_of(household)
+
+
 def set_today(monkeypatch, day: dt.date) -> None:
     """Move the platform's idea of today (deadlines are counted from it)."""
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: day)

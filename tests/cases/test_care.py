@@ -28,7 +28,7 @@ from jiuzhu.registry.care.models import (
 )
 from jiuzhu.registry.models import Relation
 from tests import factories
-from tests.cases.conftest import assess, investigate, set_today, submit
+from tests.cases.conftest import assess, elderly_alone, investigate, set_today, submit
 from tests.conftest import client_for
 
 TODAY = dt.date(2026, 12, 1)
@@ -38,19 +38,6 @@ PAID_FROM = dt.date(2027, 1, 1)
 @pytest.fixture(autouse=True)
 def fixed_day(monkeypatch):
     set_today(monkeypatch, TODAY)
-
-
-def _elderly_alone(admin, village, name="孤老"):
-    household = factories.household(
-        admin,
-        village,
-        members=[
-            factories.born(
-                Relation.HEAD, name, village, dt.date(1940, 1, 1), labour_capacity="none"
-            )
-        ],
-    )
-    return household, factories.head_of(household)
 
 
 def _decided(staff, household, programme, person):
@@ -94,7 +81,7 @@ def _payroll_lines(staff, town, month=PAID_FROM):
 def test_the_recorded_assessment_sets_the_care_standard(
     staff, dong_e_village, county_admin, unable, level, amount
 ):
-    household, person = _elderly_alone(county_admin, dong_e_village)
+    household, person = elderly_alone(county_admin, dong_e_village)
     assessment = assess(staff["assistant"], person, set(unable))
     assert assessment.unable_count == len(unable)
     assert assessment.reassess_by == dt.date(2027, 12, 1)  # a year later by default
@@ -110,7 +97,7 @@ def test_the_recorded_assessment_sets_the_care_standard(
 def test_no_care_level_without_an_assessment_and_none_after_its_due_date(
     staff, dong_e_village, county_admin, monkeypatch
 ):
-    household, person = _elderly_alone(county_admin, dong_e_village)
+    household, person = elderly_alone(county_admin, dong_e_village)
     case = submit(staff["assistant"], household, "tekun", beneficiary=person)
     investigate(case, staff["assistant"])
     with pytest.raises(DomainError) as refused:
@@ -132,7 +119,7 @@ def test_no_care_level_without_an_assessment_and_none_after_its_due_date(
 
 
 def test_an_assessment_is_checked_and_kept_with_its_history(staff, dong_e_village, county_admin):
-    _household, person = _elderly_alone(county_admin, dong_e_village)
+    _household, person = elderly_alone(county_admin, dong_e_village)
     actor = staff["assistant"]
 
     def refused(**changes):
@@ -169,7 +156,7 @@ def test_an_assessment_is_checked_and_kept_with_its_history(staff, dong_e_villag
 
 
 def test_an_able_supporter_excludes_tekun(staff, dong_e_village, county_admin):
-    household, person = _elderly_alone(county_admin, dong_e_village)
+    household, person = elderly_alone(county_admin, dong_e_village)
     assess(staff["assistant"], person)
     registry_care.record_supporter(
         staff["assistant"], person, "孤老之子", "child", False, TODAY, TODAY, "重度残疾"
@@ -196,7 +183,7 @@ def test_an_able_supporter_excludes_tekun(staff, dong_e_village, county_admin):
 def test_institutional_tekun_is_paid_to_the_institution(
     staff, dong_e, dong_e_village, county_admin, monkeypatch
 ):
-    household, person = _elderly_alone(county_admin, dong_e_village)
+    household, person = elderly_alone(county_admin, dong_e_village)
     _account(county_admin, household, person, "6221000000000001")
     home = registry_care.add_institution(
         staff["assistant"],

@@ -11,9 +11,8 @@ from jiuzhu.cases import care, services
 from jiuzhu.cases.models import Recipient
 from jiuzhu.registry import services as registry
 from jiuzhu.registry.care.selectors import care_facts
-from jiuzhu.registry.models import Relation
 from tests import factories
-from tests.cases.conftest import assess, investigate, set_today, submit
+from tests.cases.conftest import assess, elderly_alone, in_force, set_today, submit
 from tests.conftest import client_for
 
 TODAY = dt.date(2026, 12, 1)
@@ -31,24 +30,11 @@ def fixed_day(monkeypatch):
 def _tekun_in_force(staff, monkeypatch, village, admin, name, reassess_by=None):
     """An elder living alone, assessed today (to be reassessed by `reassess_by`, a year
     later by default), and supported as tekun from the next month."""
-    household = factories.household(
-        admin,
-        village,
-        members=[
-            factories.born(
-                Relation.HEAD, name, village, dt.date(1940, 1, 1), labour_capacity="none"
-            )
-        ],
-    )
-    person = factories.head_of(household)
+    household, person = elderly_alone(admin, village, name)
     services.assess_self_care(
         staff["assistant"], person, TODAY, "王评估", "县社会福利中心", (), reassess_by
     )
-    case = submit(staff["assistant"], household, "tekun", beneficiary=person)
-    investigate(case, staff["assistant"])
-    services.approve(staff["approver"], case, case.version)
-    set_today(monkeypatch, case.notice_ends_on + dt.timedelta(days=1))
-    services.close_notice(staff["assistant"], case, case.version)
+    case = in_force(staff, household, monkeypatch, "tekun", beneficiary=person)
     set_today(monkeypatch, TODAY)
     return household, person, case
 
