@@ -104,16 +104,13 @@ def deadline(
     case: Case, today: dt.date | None = None, calendar: Calendar | None = None
 ) -> Deadline | None:
     """How the case stands against its decision date (None once decided or before acceptance)."""
-    if case.decision_due is None or case.status not in UNDECIDED_STATUSES:
-        return None
-    today = today or timezone.localdate()
-    return _deadline(case, (calendar or Calendar()).working_days_between(today, case.decision_due))
+    return deadlines([case], today or timezone.localdate(), calendar or Calendar())[case.pk]
 
 
 def deadlines(
     cases: Iterable[Case], today: dt.date, calendar: Calendar
 ) -> dict[int, Deadline | None]:
-    """Each listed case's deadline (by id), with one calendar for all (one read of its
+    """Each listed case's `deadline` (by id), with one calendar for all (one read of its
     overrides) and the working days counted once per due date: a town's overdue list has
     hundreds of cases and a few dozen dates."""
     left: dict[dt.date, int] = {}
@@ -125,19 +122,14 @@ def deadlines(
             continue
         if due not in left:
             left[due] = calendar.working_days_between(today, due)
-        found[case.pk] = _deadline(case, left[due])
+        found[case.pk] = Deadline(
+            due=due,
+            working_days_left=left[due],
+            overdue=left[due] < 0,
+            warning=0 <= left[due] <= WARNING_WORKING_DAYS,
+            paused=case.paused_since is not None,
+        )
     return found
-
-
-def _deadline(case: Case, left: int) -> Deadline:
-    assert case.decision_due is not None
-    return Deadline(
-        due=case.decision_due,
-        working_days_left=left,
-        overdue=left < 0,
-        warning=0 <= left <= WARNING_WORKING_DAYS,
-        paused=case.paused_since is not None,
-    )
 
 
 def overdue_cases(user: User, today: dt.date | None = None) -> QuerySet[Case]:
