@@ -25,11 +25,13 @@ import functools
 import hashlib
 import hmac
 import os
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -41,6 +43,7 @@ KEY_BYTES = 32
 NONCE_BYTES = 12
 TAG_BYTES = 16
 DIGEST_CHARS = 32  # 128 bits of HMAC-SHA256, in hex: collisions are out of reach
+HMAC_BLOCK_BYTES = 64  # SHA-256's block; the search key (KEY_BYTES) is shorter
 KEY_ID_MAX = 16
 SEPARATOR = ":"
 DEV_KEY_ID = "dev"
@@ -184,8 +187,7 @@ def digest_many(values: Iterable[str | None]) -> list[str]:
 
 
 def keyed_digests(search_key: bytes, values: Iterable[bytes]) -> list[str]:
-    """digest_many of UTF-8 values under the key handed in (for worker processes, which
-    read no settings); b"" gives ""."""
+    """digest_many of UTF-8 values under the key handed in; b"" gives ""."""
     base = hmac.new(search_key, digestmod=hashlib.sha256)
     digests = []
     for value in values:
@@ -202,18 +204,38 @@ def digest(value: str) -> str:
     return digest_many([value])[0]
 
 
-def serve_digests() -> None:
-    """A digest worker process (for a caller with more digests than one core computes fast
-    enough: verification.importer.digests). Reads the search key (KEY_BYTES) from stdin,
-    then batches, each a line with its size in bytes and then its values joined by
-    newlines; answers each the same way with the values' digests ("" for an empty value)."""
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    key = stdin.read(KEY_BYTES)
-    while size := stdin.readline():
-        values = stdin.read(int(size)).split(b"\n")
-        answer = "\n".join(keyed_digests(key, values)).encode()
-        stdout.write(b"%d\n%s" % (len(answer), answer))
-        stdout.flush()
+# HMAC (RFC 2104) spelled out in SQL: SHA-256 of the key's outer pad and of the inner hash.
+_HMAC_SQL = (
+    "SELECT CASE WHEN v <> '' THEN"
+    f" left(sha256($outer || unhex(sha256($inner || encode(v)))), {DIGEST_CHARS}) END AS d"
+    " FROM batch"
+)
+
+
+@functools.cache
+def _duckdb() -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB for the process: opening one costs more than digesting a batch."""
+    return duckdb.connect()
+
+
+def digest_array(values: pa.Array) -> pa.Array:
+    """digest_many of a whole Arrow string column at once, null for a null or empty value.
+
+    The same HMAC, computed by DuckDB's vectorised SHA-256 on all cores without the GIL:
+    for a department extract of ten million rows the Python loop of digest_many was the
+    slowest part of the import.
+    """
+    block = keyring().search_key.ljust(HMAC_BLOCK_BYTES, b"\0")
+    with _duckdb().cursor() as con:  # a cursor per call: batches are digested side by side
+        con.register("batch", pa.table({"v": pc.cast(values, pa.string())}))
+        digests = con.sql(
+            _HMAC_SQL,
+            params={
+                "inner": bytes(byte ^ 0x36 for byte in block),
+                "outer": bytes(byte ^ 0x5C for byte in block),
+            },
+        ).to_arrow_table()
+    return digests.column("d").combine_chunks()
 
 
 # Files (uploaded case documents): a header naming the key, then nonce and ciphertext; the

@@ -5,7 +5,7 @@ check fails, and each failure is recorded with the rows' numbers and a Chinese m
 The valid rows come out typed, with the facts the matching job reads.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,9 +28,6 @@ from jiuzhu.verification.sources import Column, ColumnType, Source
 _GROUPED_AMOUNT = r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]{1,2})?$"
 _INT = r"^-?[0-9]{1,9}$"
 _NULL = pa.scalar(None, pa.string())
-
-# ID numbers → their search digests (crypto.digest_many, or the same in worker processes).
-Digests = Callable[[Sequence[str | None]], list[str]]
 
 
 @dataclass
@@ -165,7 +162,6 @@ def validate_batch(
     table: pa.Table,
     lines: np.ndarray,
     result: ValidationResult,
-    digests: Digests = crypto.digest_many,
 ) -> pa.Table | None:
     """Check one batch; record errors; return the valid rows typed, with their facts.
 
@@ -191,7 +187,7 @@ def validate_batch(
     if invalid:
         keep = pa.array(~bad)
         typed = {name: pc.filter(array, keep) for name, array in typed.items()}
-    return _with_facts(source, typed, pa.array(lines[~bad]), count - invalid, digests)
+    return _with_facts(source, typed, pa.array(lines[~bad]), count - invalid)
 
 
 def _blank_rows(table: pa.Table) -> np.ndarray | None:
@@ -205,17 +201,11 @@ def _blank_rows(table: pa.Table) -> np.ndarray | None:
     return blank
 
 
-def digest_column(id_numbers: pa.Array, digests: Digests = crypto.digest_many) -> pa.Array:
-    """The search digests of checked ID numbers; a missing number stays null."""
-    return pa.array([value or None for value in digests(id_numbers.to_pylist())], pa.string())
-
-
 def _with_facts(
     source: Source,
     typed: dict[str, pa.Array],
     lines: pa.Array,
     rows: int,
-    digests: Digests = crypto.digest_many,
 ) -> pa.Table:
     """The valid rows as stored: row number, identity, the facts, then the declared columns.
 
@@ -241,7 +231,8 @@ def _with_facts(
     columns: dict[str, pa.Array] = {
         "row_no": lines,
         # The ID number is kept only as its digest: what matching needs, unreadable on disk.
-        "id_digest": digest_column(typed["id_number"], digests),
+        # A missing number has no digest (null): such rows match by name and birth date.
+        "id_digest": crypto.digest_array(typed["id_number"]),
         "name": typed["name"],
         "birth_date": typed["birth_date"],
         "source": pa.repeat(source.code, rows),

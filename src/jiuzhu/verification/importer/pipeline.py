@@ -1,27 +1,23 @@
 """Validating a whole extract: read in batches, check them side by side, write in order.
 
 The file is read on the caller's thread, batches are checked on WORKERS threads and
-written on another (staged.StagedWriter); the checks' kernels release the GIL. The one
-loop per row left, an HMAC per ID number for its digest, holds the GIL: for a large file
-it runs in WORKERS processes (`_digests`, digests.py), so that it too uses every core.
+written on another (staged.StagedWriter); the checks' kernels (numpy, Arrow, and DuckDB
+for the ID numbers' digests) release the GIL.
 """
 
 import datetime as dt
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from jiuzhu.core import crypto
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.files import file_sha256
-from jiuzhu.verification.importer.checks import CheckedBatch, Digests, validate_batch
-from jiuzhu.verification.importer.digests import DigestProcesses
+from jiuzhu.verification.importer.checks import CheckedBatch, validate_batch
 from jiuzhu.verification.importer.readers import (
     Batch,
     csv_batches,
@@ -35,36 +31,18 @@ from jiuzhu.verification.sources import Source
 
 # Batches checked side by side; the checks' numpy and Arrow kernels release the GIL.
 WORKERS = 2
-# From this size on, digests are computed in worker processes: starting them (a fresh
-# interpreter each) costs about half a second, a 64 MB file's digests about as much.
-DIGEST_PROCESSES_FROM_BYTES = 64 << 20
-
-
-@contextmanager
-def _digests(path: Path) -> Iterator[Digests]:
-    """How this file's ID numbers get their digests: here, or for a large file in WORKERS
-    processes of their own."""
-    if path.stat().st_size < DIGEST_PROCESSES_FROM_BYTES:
-        yield crypto.digest_many
-        return
-    processes = DigestProcesses(WORKERS)
-    try:
-        yield processes
-    finally:
-        processes.close()
 
 
 def _check(
     source: Source,
     extract_date: dt.date,
     writer: StagedWriter,
-    digests: Digests,
     lines: np.ndarray,
     table: pa.Table,
 ) -> CheckedBatch:
     """One batch checked on its own, so that batches can be checked side by side."""
     part = ValidationResult(source=source.code, encoding="", sha256="")
-    valid = validate_batch(source, table, lines, part, digests)
+    valid = validate_batch(source, table, lines, part)
     if valid is None:
         return CheckedBatch(part, None)
     valid = valid.append_column(
@@ -110,12 +88,11 @@ def _check_all(
         if file_format == "csv"
         else xlsx_batches(path, source)
     )
-    with _digests(path) as digests:
-        check = partial(_check, source, extract_date, writer, digests)
-        for batch in _in_order(pool, check, batches):
-            result.merge(batch.part)
-            if batch.valid is not None:
-                writer.put(batch)
+    check = partial(_check, source, extract_date, writer)
+    for batch in _in_order(pool, check, batches):
+        result.merge(batch.part)
+        if batch.valid is not None:
+            writer.put(batch)
     result.merge(rejected)
 
 
