@@ -349,3 +349,47 @@ def test_the_job_concludes_in_the_models_vocabulary():
     """matching.py stays free of Django, so its SQL spells the conclusions itself."""
     spelled = set(re.findall(r"'(\w+)' END AS conclusion|THEN '(\w+)'", matching.REPORTS_SQL))
     assert {value for pair in spelled for value in pair if value} == set(Conclusion.values)
+
+
+def test_results_are_stored_whole_whatever_a_detail_holds(county_admin, officer, tmp_path):
+    """Reports and findings go in by bulk COPY: every field arrives as computed, and a
+    department's free text (quotes, a tab, a backslash) arrives as it was written."""
+    number = new_id()
+    household = family(county_admin, ("己", number))
+    employer = '平阴"某"厂\t一车间\\二班'
+    extract = import_rows(
+        officer,
+        tmp_path,
+        "employment",
+        [{**ident(number, "己"), "employer": employer, "monthly_wage": "100000.00"}],
+    ).extract
+    job = run(county_admin)
+    finding = Finding.objects.get(job=job, household=household)
+    head = factories.head_of(household)
+    assert (finding.detail, finding.person_id, finding.extract_id, finding.extract_date) == (
+        employer,
+        head.pk,
+        extract.pk,
+        AS_OF,
+    )
+    assert (finding.source, finding.kind, finding.category, finding.amount_fen) == (
+        "employment",
+        "wage",
+        "income",
+        10_000_000,
+    )
+    assert (finding.confidence, finding.chunk) == ("exact", 0)
+    r = report(job, household)
+    assert (r.conclusion, r.reasons, r.income_fen, r.findings_count) == (
+        "over_limit",
+        ["over_income", "undeclared_income"],
+        10_000_000,
+        1,
+    )
+    assert (r.members, r.area_type, r.town_code, r.chunk) == (
+        1,
+        "rural",
+        household.registered_code[:9] + "000",
+        0,
+    )
+    assert r.created_at is not None

@@ -6,7 +6,7 @@ field becomes a 4-byte big-endian length followed by its bytes (length -1 for NU
 row a 2-byte field count followed by its fields; numpy lays out the fixed-width fields
 and Arrow's element-wise binary join assembles the rows, so encoding stays in C.
 Fixed-width types: integers, dates, booleans, timestamps with time zone, and numeric with
-two decimal places given as integer hundredths (fen).
+two decimal places given as integer hundredths (fen); text and jsonb (JSON text) vary.
 Nothing is Django-specific but model_columns, which reads a model's column types.
 """
 
@@ -21,6 +21,7 @@ from django.db import connection, models
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 TRAILER = b"\xff\xff"
 NULL_FIELD = pa.scalar(b"\xff\xff\xff\xff", pa.binary())
+JSONB_VERSION = b"\x01"
 INTEGER_WIDTHS = {"smallint": 2, "integer": 4, "bigint": 8}
 POSTGRES_EPOCH_DAYS = 10957  # 2000-01-01 in days since 1970-01-01
 POSTGRES_EPOCH_MICROSECONDS = POSTGRES_EPOCH_DAYS * 86_400_000_000
@@ -44,7 +45,7 @@ def _width(pg_type: str) -> int:
         return 1
     if NUMERIC_CENTS.fullmatch(pg_type):
         return NUMERIC_WIDTH
-    if pg_type.startswith(("varchar", "text")):
+    if pg_type.startswith(("varchar", "text")) or pg_type == "jsonb":
         return 0
     raise ValueError(f"binary COPY does not encode {pg_type}")
 
@@ -114,6 +115,8 @@ def _field(column: pa.Array, pg_type: str) -> pa.Array:
         fields = _binary(_block([_integers(column, pg_type)], [width], b""))
     else:
         data = column.cast(pa.string()).fill_null("").cast(pa.binary())
+        if pg_type == "jsonb":  # its binary form: a version byte, then the JSON text
+            data = pc.binary_join_element_wise(JSONB_VERSION, data, b"")
         lengths = pc.binary_length(data).to_numpy(zero_copy_only=False)
         prefix = _binary(lengths.astype(">i4").view(np.uint8).reshape(-1, 4))
         fields = pc.binary_join_element_wise(prefix, data, b"")

@@ -8,19 +8,22 @@ the supervisor's `sweep_jobs` marks a job without one interrupted and resumes it
 """
 
 import datetime as dt
+import json
 import traceback
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from jiuzhu.batch.engine import make_engine
-from jiuzhu.core import tasks
+from jiuzhu.core import bulk, tasks
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.services import record_audit
 from jiuzhu.policy.accessors import AssetLimits
@@ -153,7 +156,7 @@ _REPORT_FIELDS = (
 )
 # A finding keeps the fact, not the identity it was matched on (that is the member's now);
 # its detail is cut to the field's length.
-_NOT_KEPT = ("id_digest", "name", "birth_date", "detail")
+_NOT_KEPT = ("id_digest", "name", "birth_date")
 _FINDING_FIELDS = (
     "household_id",
     "person_id",
@@ -162,48 +165,71 @@ _FINDING_FIELDS = (
 )
 
 
-def _values(row: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: row[name] for name in names}
+def _bulk_columns(table: pa.Table, names: tuple[str, ...]) -> list[bulk.Column]:
+    """The named result columns as bulk.write_table takes them (text, dates or integers)."""
+    columns = []
+    for name in names:
+        values = table.column(name).combine_chunks()
+        if pa.types.is_string(values.type):
+            columns.append(bulk.Column(name, "text", values.to_pylist()))
+        elif pa.types.is_date(values.type):
+            columns.append(bulk.Column(name, "date", values.to_numpy(zero_copy_only=False)))
+        else:
+            columns.append(bulk.Column(name, "int", values.to_numpy(zero_copy_only=False)))
+    return columns
+
+
+def _reasons_json(reasons: pa.ChunkedArray) -> list[str]:
+    """Each report's reasons (matching.reasons_of its bits) as JSON, one text per distinct
+    set: a job has a few dozen of them among a million households."""
+    bits = reasons.to_numpy()
+    distinct, inverse = np.unique(bits, return_inverse=True)
+    texts = [json.dumps(matching.reasons_of({"reasons": int(b)})) for b in distinct]
+    return [texts[i] for i in inverse.tolist()]
+
+
+def _of_chunk(job: VerificationJob, chunk: int, rows: int) -> list[bulk.Column]:
+    return [
+        bulk.Column("job_id", "int", np.full(rows, job.pk, np.int64)),
+        bulk.Column("chunk", "int", np.full(rows, chunk, np.int64)),
+    ]
 
 
 def write_chunk(job: VerificationJob, chunk: int, reports: pa.Table, findings: pa.Table) -> None:
-    """Replace this chunk's results and advance progress, atomically."""
-    report_rows = reports.to_pylist()
-    finding_rows = findings.to_pylist()
+    """Replace this chunk's results and advance progress, atomically. The rows go in by
+    binary COPY on PostgreSQL (one statement per table, not an INSERT per thousand rows):
+    a job over every household of a county writes a report for each."""
+    findings = findings.set_column(
+        findings.schema.get_field_index("detail"),
+        "detail",
+        pc.utf8_slice_codeunits(pc.fill_null(findings.column("detail"), ""), 0, 300),
+    )
+    report_table = bulk.Table(
+        VerificationReport._meta.db_table,
+        [
+            *_of_chunk(job, chunk, reports.num_rows),
+            *_bulk_columns(reports, _REPORT_FIELDS),
+            bulk.Column("reasons", "text", _reasons_json(reports.column("reasons"))),
+        ],
+        binary=True,
+    )
+    finding_table = bulk.Table(
+        Finding._meta.db_table,
+        [*_of_chunk(job, chunk, findings.num_rows), *_bulk_columns(findings, _FINDING_FIELDS)],
+        binary=True,
+    )
     with transaction.atomic():
         Finding.objects.filter(job=job, chunk=chunk).delete()
         VerificationReport.objects.filter(job=job, chunk=chunk).delete()
-        VerificationReport.objects.bulk_create(
-            [
-                VerificationReport(
-                    job=job,
-                    chunk=chunk,
-                    reasons=matching.reasons_of(row),
-                    **_values(row, _REPORT_FIELDS),
-                )
-                for row in report_rows
-            ],
-            batch_size=1000,
-        )
-        Finding.objects.bulk_create(
-            [
-                Finding(
-                    job=job,
-                    chunk=chunk,
-                    detail=(row["detail"] or "")[:300],
-                    **_values(row, _FINDING_FIELDS),
-                )
-                for row in finding_rows
-            ],
-            batch_size=2000,
-        )
+        bulk.write_table(report_table, {"created_at": bulk.timestamps()["created_at"]})
+        bulk.write_table(finding_table, {})
         VerificationJob.objects.filter(pk=job.pk).update(
             chunks_done=chunk + 1,
-            households_done=F("households_done") + len(report_rows),
+            households_done=F("households_done") + reports.num_rows,
             heartbeat_at=timezone.now(),
         )
     job.chunks_done = chunk + 1
-    job.households_done += len(report_rows)
+    job.households_done += reports.num_rows
 
 
 def run_job(
