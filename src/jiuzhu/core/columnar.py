@@ -62,6 +62,17 @@ def date_days(column: str) -> str:
 
 def ymd_of_days(days: I64) -> I64:
     """Days since 1970-01-01 → YYYYMMDD integers, as `date_int` gives them."""
+    if len(days) == 0:
+        return days.astype(np.int64)
+    low, high = int(days.min()), int(days.max())
+    if high - low < len(days):
+        # Millions of birth dates fall on some tens of thousands of days: convert each day
+        # once and look the rows up (a tenth of the time of converting every row).
+        return _ymd(np.arange(low, high + 1, dtype=np.int64))[days - low]
+    return _ymd(days)
+
+
+def _ymd(days: I64) -> I64:
     day = days.astype("datetime64[D]")
     month = day.astype("datetime64[M]")
     year = month.astype("datetime64[Y]").astype(np.int64) + 1970
