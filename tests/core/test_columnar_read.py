@@ -55,3 +55,76 @@ def test_copy_out_reads_the_rows_in_the_open_transaction_and_reports_a_failing_q
         copy_out("COPY (SELEC 1) TO STDOUT")
     # The connection is ready for the next statement.
     assert read_numbers("SELECT 41 + 1", 1)[0].tolist() == [42]
+
+
+def test_reads_together_inside_a_transaction_see_its_uncommitted_rows():
+    from jiuzhu.core.columnar import NumbersQuery, read_numbers_together
+    from jiuzhu.core.models import Region
+
+    Region.objects.create(code="371524999000", name="测试村", level="village")
+    got = read_numbers_together(
+        {
+            "mine": NumbersQuery("SELECT count(*) FROM core_region WHERE code = '371524999000'", 1),
+            "rows": NumbersQuery(f"SELECT a, c FROM ({ROWS}) q", 2, (0,)),
+        }
+    )
+    assert list(got) == ["mine", "rows"]
+    assert got["mine"][0].tolist() == [1]
+    assert [column.tolist() for column in got["rows"]] == [
+        [1, 2, 3],
+        [4_000_000_000, -9_000_000_000_000, 12],
+    ]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the second connection is PostgreSQL's"
+)
+@pytest.mark.django_db(transaction=True)
+def test_reads_together_on_two_connections_see_one_snapshot(monkeypatch):
+    """Outside a transaction two connections read at once; a row committed by someone else
+    once the reads have begun is seen by neither, whichever connection runs which query."""
+    import threading
+
+    import psycopg
+
+    from jiuzhu.core import columnar
+    from jiuzhu.core.models import Region
+
+    Region.objects.create(code="371524999000", name="测试村", level="village")
+    before = Region.objects.count()
+    threads, once, second_reads = set(), threading.Lock(), threading.Event()
+    main = threading.get_ident()
+    read = columnar.read_numbers
+
+    def read_after_someone_commits(*args, **kwargs):
+        threads.add(threading.get_ident())
+        if threading.get_ident() == main:
+            second_reads.wait(10)  # the second connection takes a query too
+        else:
+            second_reads.set()
+        if once.acquire(blocking=False):
+            settings = connection.settings_dict
+            with psycopg.connect(
+                host=settings["HOST"],
+                port=settings["PORT"] or 5432,
+                user=settings["USER"],
+                dbname=settings["NAME"],
+                autocommit=True,
+            ) as other:
+                other.execute(
+                    "INSERT INTO core_region (code, name, level, is_urban) "
+                    "VALUES ('371524998000', '后来的村', 'village', false)"
+                )
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(columnar, "read_numbers", read_after_someone_commits)
+    count = columnar.NumbersQuery("SELECT count(*) FROM core_region", 1)
+    series = columnar.NumbersQuery("SELECT g, -g FROM generate_series(1, 200000) g", 2, (0,))
+    got = columnar.read_numbers_together(
+        {"series": series, "first": count, "second": count, "third": count}
+    )
+    assert [got[name][0].tolist() for name in ("first", "second", "third")] == [[before]] * 3
+    assert got["series"][0].tolist() == list(range(1, 200_001))
+    assert got["series"][1].tolist() == [-g for g in range(1, 200_001)]
+    assert len(threads) == 2  # both connections read
+    assert Region.objects.count() == before + 1

@@ -8,8 +8,13 @@ text columns come along), SQLite goes through the cursor. Every read runs in a b
 session (`batch_session`).
 """
 
-from collections.abc import Iterator, Mapping, Sequence
+import re
+import select
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
+from queue import Empty, SimpleQueue
 from typing import Any
 
 import numpy as np
@@ -154,7 +159,8 @@ def copy_out(sql: str) -> bytearray:
 
     The server sends one message per row and psycopg's Copy iterator spends about twice the
     client CPU per row of asking libpq for the rows directly (its generator and wait steps),
-    which for the millions of rows of a batch read is seconds; so libpq is asked directly."""
+    which for the millions of rows of a batch read is seconds; so libpq is asked directly,
+    for the rows already received, waiting in between without the GIL."""
     from psycopg import errors, pq  # PostgreSQL only
 
     def fail(result: pq.abc.PGresult | None) -> None:
@@ -172,12 +178,18 @@ def copy_out(sql: str) -> bytearray:
         if result is None or result.status != pq.ExecStatus.COPY_OUT:
             fail(result)
         buffer = bytearray()
-        read = pgconn.get_copy_data
+        read, socket = pgconn.get_copy_data, pgconn.socket
         while True:
-            size, row = read(0)  # blocks until the next row; -1 at the end
+            size, row = read(1)  # a row received already, 0 if none yet, -1 at the end
+            if size > 0:
+                buffer += row
+                continue
             if size < 0:
                 break
-            buffer += row
+            # Wait for the server outside libpq: its blocking read keeps the GIL, select
+            # gives it up, so that another thread's read goes on meanwhile.
+            select.select([socket], [], [])
+            pgconn.consume_input()
         result = pgconn.get_result()
         if result is None or result.status != pq.ExecStatus.COMMAND_OK:
             fail(result)
@@ -247,3 +259,65 @@ def read_numbers(
     """One query of integers: its `width` columns as int64 arrays (`order`: as read_columns)."""
     numbers, _ = read_columns(sql, params, width, order=order)
     return numbers
+
+
+@dataclass(frozen=True)
+class NumbersQuery:
+    """One query of `read_numbers_together`: as read_numbers' arguments."""
+
+    sql: str
+    width: int
+    order: tuple[int, ...] = ()
+
+
+_SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
+
+
+def read_numbers_together(queries: Mapping[str, NumbersQuery]) -> dict[str, list[I64]]:
+    """Several read_numbers of one consistent view of the database, by name.
+
+    On PostgreSQL, called outside any transaction, two connections read at once: this one
+    in a repeatable-read transaction whose snapshot a second connection (on a thread of its
+    own) imports, so that both see the same rows. Each takes the next query from a queue,
+    the largest first (the order given); the server's work for one goes on while the other's
+    rows arrive. Inside a transaction, or on SQLite, they are read one after another: a
+    second connection would not see what the caller's transaction has written.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return {name: read_numbers(q.sql, q.width, order=q.order) for name, q in queries.items()}
+    pending: SimpleQueue[str] = SimpleQueue()
+    for name in queries:
+        pending.put(name)
+
+    def drain() -> dict[str, list[I64]]:
+        done: dict[str, list[I64]] = {}
+        while True:
+            try:
+                name = pending.get_nowait()
+            except Empty:
+                return done
+            query = queries[name]
+            done[name] = read_numbers(query.sql, query.width, order=query.order)
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("SELECT pg_export_snapshot()")
+        snapshot = cursor.fetchone()[0]
+        with ThreadPoolExecutor(1) as pool:
+            second = pool.submit(_in_snapshot, snapshot, drain)
+            results = drain()
+            results.update(second.result())
+    return {name: results[name] for name in queries}
+
+
+def _in_snapshot(snapshot: str, work: Callable[[], dict[str, list[I64]]]) -> dict[str, list[I64]]:
+    """work() on this thread's own connection, in the exported `snapshot`."""
+    if not _SNAPSHOT_ID.fullmatch(snapshot):  # SET TRANSACTION SNAPSHOT takes no parameter
+        raise ValueError(f"unexpected snapshot id {snapshot!r}")
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            return work()
+    finally:
+        connection.close()  # the thread's own connection, not the caller's

@@ -15,7 +15,13 @@ import numpy as np
 import numpy.typing as npt
 from django.db import transaction
 
-from jiuzhu.core.columnar import codes, read_numbers, ymd_of_days, yuan_to_fen
+from jiuzhu.core.columnar import (
+    NumbersQuery,
+    codes,
+    read_numbers_together,
+    ymd_of_days,
+    yuan_to_fen,
+)
 from jiuzhu.core.models import Region, RegionLevel, User
 from jiuzhu.core.tasks import task
 from jiuzhu.policy import formulas as f
@@ -89,6 +95,8 @@ def queries() -> dict[str, str]:
 WIDTHS = {"households": 4, "members": 5, "people": 7, "care": 6, "income_rows": 4, "assets": 5}
 # Households in id order, members in membership order within them (core.columnar.read_columns).
 ORDERS = {"households": (0,), "members": (0, 4)}
+# The reads from the largest (rows × columns) down: two connections share them out in turn.
+READ_SIZE = ("people", "members", "income_rows", "households", "assets", "care")
 _WAGES = f.INCOME_CATEGORIES.index(IncomeCategory.WAGES)
 
 
@@ -166,10 +174,13 @@ def _incomes(rows: list[I64]) -> dict[str, list[I64]]:
 
 def read_registry() -> Raw:
     """Every read of `queries()`, as int64 columns, persons joined and incomes grouped."""
-    cols = {
-        name: read_numbers(sql, WIDTHS[name], order=ORDERS.get(name, ()))
-        for name, sql in queries().items()
-    }
+    sql = queries()
+    cols = read_numbers_together(
+        {
+            name: NumbersQuery(sql[name], WIDTHS[name], ORDERS.get(name, ()))
+            for name in sorted(sql, key=READ_SIZE.index)
+        }
+    )
     cols["persons"] = _persons(cols.pop("members"), cols.pop("people"))
     cols.update(_incomes(cols.pop("income_rows")))
     return Raw(cols)
