@@ -177,6 +177,14 @@ class Case(models.Model):
                 opclasses=["varchar_pattern_ops"],
                 condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
             ),
+            # The overdue and due-soon lists in deadline order: a page of them is read from
+            # the undecided cases' deadlines, not by filtering every case's (the county's
+            # decided cases far outnumber them).
+            models.Index(
+                fields=["decision_due", "id"],
+                name="case_undecided_due",
+                condition=Q(status__in=[s.value for s in UNDECIDED_STATUSES]),
+            ),
         ]
 
     def __str__(self) -> str:

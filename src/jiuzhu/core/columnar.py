@@ -28,6 +28,8 @@ I64 = npt.NDArray[np.int64]
 # Memory for each sort or hash of a batch query, so that the registry's joins and
 # aggregates stay in memory (the default 4 MB sent a million households' sort to disk).
 BATCH_WORK_MEM = "256MB"
+# Parallel workers a batch query may use (PostgreSQL's default; the pages use none, settings).
+BATCH_WORKERS = 2
 
 
 @contextmanager
@@ -44,6 +46,7 @@ def batch_session() -> Iterator[None]:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
                 cursor.execute(f"SET LOCAL work_mem = '{BATCH_WORK_MEM}'")
+                cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = {BATCH_WORKERS}")
                 cursor.execute("SET LOCAL parallel_setup_cost = 0")
                 cursor.execute("SET LOCAL parallel_tuple_cost = 0")
         yield
