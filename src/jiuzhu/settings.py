@@ -117,6 +117,7 @@ MIDDLEWARE = [
     "jiuzhu.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "jiuzhu.core.security.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -211,11 +212,10 @@ JIUZHU_CASE_RETENTION_YEARS = int(os.environ.get("JIUZHU_CASE_RETENTION_YEARS", 
 # prune` moves them into sealed archive files (core/audit_chain.py explains the defaults).
 JIUZHU_ACCESS_LOG_RETENTION_YEARS = int(os.environ.get("JIUZHU_ACCESS_LOG_RETENTION_YEARS", "3"))
 JIUZHU_AUDIT_RETENTION_YEARS = int(os.environ.get("JIUZHU_AUDIT_RETENTION_YEARS", "30"))
-# Idle sign-out: a session lasts this many minutes after the last request (every request
-# renews it) and ends when the browser closes.
+# Idle sign-out: a session lasts this many minutes after the last request (renewed at most
+# once a minute: core.security.SessionRenewalMiddleware) and ends when the browser closes.
 JIUZHU_IDLE_MINUTES = int(os.environ.get("JIUZHU_IDLE_MINUTES", "30"))
 SESSION_COOKIE_AGE = JIUZHU_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Two-factor sign-in (core/two_factor.py): "required" makes the roles of roles.
 # two_factor_required use it; "optional" lets everyone choose.

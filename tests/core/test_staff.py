@@ -5,9 +5,12 @@ import re
 import pytest
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from jiuzhu.core import security
 from jiuzhu.core.models import ApiToken, AuditEntry, User
 from jiuzhu.core.roles import Role
 from jiuzhu.core.tokens import issue_token
@@ -189,6 +192,33 @@ def test_a_session_ends_after_thirty_idle_minutes(dong_e_assistant):
     assert 29 * 60 < (renewed - timezone.now()).total_seconds() <= 30 * 60
     Session.objects.filter(pk=session.pk).update(expire_date=timezone.now())
     assert client.get("/")["Location"] == "/login/?next=/"
+
+
+def test_a_session_is_renewed_at_most_once_a_minute(dong_e_assistant, monkeypatch):
+    """Renewing is a write: the requests of the same minute leave the session row alone."""
+    client = Client()
+    assert client.login(username=dong_e_assistant.username, password=factories.PASSWORD)
+    factories.pass_second_step(client, dong_e_assistant)
+    clock = [1_800_000_000.0]
+    monkeypatch.setattr(security.time, "time", lambda: clock[0])
+
+    def session_writes() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/").status_code == 200
+        return sum('UPDATE "django_session"' in q["sql"] for q in queries.captured_queries)
+
+    assert session_writes() == 1  # the first request renews it
+    renewed = Session.objects.get().expire_date
+    clock[0] += 59
+    assert session_writes() == 0
+    assert Session.objects.get().expire_date == renewed
+    clock[0] += 1
+    assert session_writes() == 1
+    assert Session.objects.get().expire_date > renewed
+    client.logout()
+    assert Session.objects.count() == 0
+    assert Client().get("/notice/").status_code == 200  # a visitor gets no session row
+    assert Session.objects.count() == 0
 
 
 def test_an_admin_resets_a_forgotten_password_shown_once(county_admin, dong_e_assistant):
