@@ -182,20 +182,14 @@ def key_id_of(stored: str) -> str:
 
 def digest_many(values: Iterable[str | None]) -> list[str]:
     """The search digest of each value; "" (or NULL) gives ""."""
-    encoded = [value.encode() if value else b"" for value in values]
-    return keyed_digests(keyring().search_key, encoded)
-
-
-def keyed_digests(search_key: bytes, values: Iterable[bytes]) -> list[str]:
-    """digest_many of UTF-8 values under the key handed in; b"" gives ""."""
-    base = hmac.new(search_key, digestmod=hashlib.sha256)
+    base = hmac.new(keyring().search_key, digestmod=hashlib.sha256)
     digests = []
     for value in values:
         if not value:
             digests.append("")
             continue
         mac = base.copy()  # the keyed state is computed once, not per value
-        mac.update(value)
+        mac.update(value.encode())
         digests.append(mac.hexdigest()[:DIGEST_CHARS])
     return digests
 

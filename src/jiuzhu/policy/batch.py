@@ -52,16 +52,11 @@ _LARGEST_BUSINESS = f"MAX(CASE WHEN kind = '{AssetKind.BUSINESS}' THEN value ELS
 
 
 def queries() -> dict[str, str]:
-    """The batch's reads, by name; each returns integer columns only (see `WIDTHS`). Each
-    reads one base table but the care facts' and the assets': persons and incomes are
-    joined and grouped in memory (`read_registry`), cheaper than the server's join."""
+    """The batch's reads, by name, the largest (rows × columns) first: two connections share
+    them out in this order (`read_registry`). Each returns integer columns only (see
+    `WIDTHS`) and reads one base table but the care facts' and the assets': persons and
+    incomes are joined and grouped in memory, cheaper than the server's join."""
     return {
-        # (household id, urban, registered poor, town code: first nine digits)
-        "households": (
-            f"SELECT id, urban, registered_poor, town_code FROM ({households_sql()}) households"
-        ),
-        # (household id, person id, co-resident, head, membership id)
-        "members": f"SELECT * FROM ({current_memberships_sql()}) members",
         # (person id, birth days since 1970, disability grade and category code, serious
         #  illness, no labour capacity, urban registration)
         "people": (
@@ -69,16 +64,16 @@ def queries() -> dict[str, str]:
             f"{_DISABILITY_CODE}, serious_illness, no_labour_capacity, urban_registration "
             f"FROM ({people_sql()}) people"
         ),
-        # (person id, activities not possible, able supporter, institutional, orphan,
-        #  education until YYYYMMDD): the few persons with a care fact (registry/care)
-        "care": (
-            "SELECT person_id, adl_unable, has_supporter, institutional, orphan, "
-            f"education_until FROM ({care_facts_sql()}) care"
-        ),
+        # (household id, person id, co-resident, head, membership id)
+        "members": f"SELECT * FROM ({current_memberships_sql()}) members",
         # (household id, person id or 0, category code, fen): every declared income
         "income_rows": (
             f"SELECT household_id, COALESCE(person_id, 0), {_CATEGORY_CODE}, "
             f"{yuan_to_fen('monthly_amount')} FROM ({incomes_sql()}) incomes"
+        ),
+        # (household id, urban, registered poor, town code: first nine digits)
+        "households": (
+            f"SELECT id, urban, registered_poor, town_code FROM ({households_sql()}) households"
         ),
         # (household id, vehicles, houses, financial assets in fen, largest business in fen)
         "assets": (
@@ -89,14 +84,18 @@ def queries() -> dict[str, str]:
             f"{yuan_to_fen(_LARGEST_BUSINESS)} "
             f"FROM ({assets_sql()}) assets GROUP BY household_id"
         ),
+        # (person id, activities not possible, able supporter, institutional, orphan,
+        #  education until YYYYMMDD): the few persons with a care fact (registry/care)
+        "care": (
+            "SELECT person_id, adl_unable, has_supporter, institutional, orphan, "
+            f"education_until FROM ({care_facts_sql()}) care"
+        ),
     }
 
 
 WIDTHS = {"households": 4, "members": 5, "people": 7, "care": 6, "income_rows": 4, "assets": 5}
 # Households in id order, members in membership order within them (core.columnar.read_columns).
 ORDERS = {"households": (0,), "members": (0, 4)}
-# The reads from the largest (rows × columns) down: two connections share them out in turn.
-READ_SIZE = ("people", "members", "income_rows", "households", "assets", "care")
 _WAGES = f.INCOME_CATEGORIES.index(IncomeCategory.WAGES)
 
 
@@ -174,11 +173,10 @@ def _incomes(rows: list[I64]) -> dict[str, list[I64]]:
 
 def read_registry() -> Raw:
     """Every read of `queries()`, as int64 columns, persons joined and incomes grouped."""
-    sql = queries()
     cols = read_numbers_together(
         {
-            name: NumbersQuery(sql[name], WIDTHS[name], ORDERS.get(name, ()))
-            for name in sorted(sql, key=READ_SIZE.index)
+            name: NumbersQuery(sql, WIDTHS[name], ORDERS.get(name, ()))
+            for name, sql in queries().items()
         }
     )
     cols["persons"] = _persons(cols.pop("members"), cols.pop("people"))

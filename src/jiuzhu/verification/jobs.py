@@ -202,7 +202,11 @@ def write_chunk(job: VerificationJob, chunk: int, reports: pa.Table, findings: p
     findings = findings.set_column(
         findings.schema.get_field_index("detail"),
         "detail",
-        pc.utf8_slice_codeunits(pc.fill_null(findings.column("detail"), ""), 0, 300),
+        pc.utf8_slice_codeunits(
+            pc.fill_null(findings.column("detail"), ""),
+            0,
+            Finding._meta.get_field("detail").max_length,
+        ),
     )
     report_table = bulk.Table(
         VerificationReport._meta.db_table,
