@@ -4,7 +4,7 @@ Figures (bench/results/latest.json):
   payroll_floor     the physical floor: binary COPY out of the base tables of exactly the
                     columns the payroll reads, plus binary COPY in of the lines it wrote into
                     an unindexed table (read_floor_s and write_floor_s apart)
-  payroll_read      the payroll's own query (recipients, head, payee name and ID number,
+  payroll_read      the payroll's own reads (recipients, head, payee name and ID number,
                     valid account) into the same columns: the baseline before the floor
   payroll_prepare   the whole prepare of one town's payroll: read, compute, write lines with
                     the payee/account snapshot (goal ≤ 1.5 × payroll_floor; the ratio to
@@ -166,7 +166,6 @@ def run(size: int) -> None:
 
 def _measure(size: int, label: str) -> None:
     from bench.bench_policy import fill_registry
-    from jiuzhu.core.columnar import read_columns
     from jiuzhu.core.models import Region, User
     from jiuzhu.payments import files, payroll, services
     from jiuzhu.payments.models import line_id_range
@@ -179,15 +178,12 @@ def _measure(size: int, label: str) -> None:
     _flush_generated(label)
     town = Region.objects.get(code="370124102000")
     actor = User.objects.get(username="bench_admin")
-    sql, params = payroll.recipients_sql(town.prefix, MONTH)
-    columns = (sql, params, len(payroll.RECIPIENT_NUMBERS), payroll.DETAIL_COLUMNS, (0,))
-    read_columns(*columns)  # warm the cache: every figure reads warm pages
+    payroll.read_recipients(town.prefix, MONTH)  # warm the cache: every figure reads warm pages
     best_read = float("inf")
     for _ in range(2):
         started = time.perf_counter()
-        numbers, _ = read_columns(*columns)
+        rows = payroll.read_recipients(town.prefix, MONTH).n
         best_read = min(best_read, time.perf_counter() - started)
-    rows = len(numbers[0])
     record(f"payroll_read_{label}", size, best_read, rows=rows)
 
     marks: dict[int, float] = {}  # the prepare's progress steps, for where its time goes

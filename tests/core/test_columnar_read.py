@@ -1,6 +1,8 @@
 """Numbers-only reads (on PostgreSQL a binary COPY viewed in place) give the values the
-query gives, on both databases: negatives, values past 32 bits, no rows."""
+query gives, on both databases: negatives, values past 32 bits, no rows; several reads
+together see one view of the database; positions join sorted keys."""
 
+import numpy as np
 import pytest
 from django.db import connection
 
@@ -58,19 +60,21 @@ def test_copy_out_reads_the_rows_in_the_open_transaction_and_reports_a_failing_q
 
 
 def test_reads_together_inside_a_transaction_see_its_uncommitted_rows():
-    from jiuzhu.core.columnar import NumbersQuery, read_numbers_together
+    from jiuzhu.core.columnar import ColumnsQuery, read_together
     from jiuzhu.core.models import Region
 
     Region.objects.create(code="371524999000", name="测试村", level="village")
-    got = read_numbers_together(
+    mine = "SELECT count(*), max(name) FROM core_region WHERE code = %s"
+    got = read_together(
         {
-            "mine": NumbersQuery("SELECT count(*) FROM core_region WHERE code = '371524999000'", 1),
-            "rows": NumbersQuery(f"SELECT a, c FROM ({ROWS}) q", 2, (0,)),
+            "mine": ColumnsQuery(mine, 1, ("name",), params=["371524999000"]),
+            "rows": ColumnsQuery(f"SELECT a, c FROM ({ROWS}) q", 2, order=(0,)),
         }
     )
     assert list(got) == ["mine", "rows"]
-    assert got["mine"][0].tolist() == [1]
-    assert [column.tolist() for column in got["rows"]] == [
+    numbers, names = got["mine"]
+    assert (numbers[0].tolist(), names.column("name").to_pylist()) == ([1], ["测试村"])
+    assert [column.tolist() for column in got["rows"][0]] == [
         [1, 2, 3],
         [4_000_000_000, -9_000_000_000_000, 12],
     ]
@@ -94,7 +98,7 @@ def test_reads_together_on_two_connections_see_one_snapshot(monkeypatch):
     before = Region.objects.count()
     threads, once, second_reads = set(), threading.Lock(), threading.Event()
     main = threading.get_ident()
-    read = columnar.read_numbers
+    read = columnar.read_columns
 
     def read_after_someone_commits(*args, **kwargs):
         threads.add(threading.get_ident())
@@ -117,14 +121,29 @@ def test_reads_together_on_two_connections_see_one_snapshot(monkeypatch):
                 )
         return read(*args, **kwargs)
 
-    monkeypatch.setattr(columnar, "read_numbers", read_after_someone_commits)
-    count = columnar.NumbersQuery("SELECT count(*) FROM core_region", 1)
-    series = columnar.NumbersQuery("SELECT g, -g FROM generate_series(1, 200000) g", 2, (0,))
-    got = columnar.read_numbers_together(
+    monkeypatch.setattr(columnar, "read_columns", read_after_someone_commits)
+    count = columnar.ColumnsQuery("SELECT count(*) FROM core_region", 1)
+    series = columnar.ColumnsQuery(
+        "SELECT g, -g, 'n' || g AS label FROM generate_series(1, 200000) g", 2, ("label",), (0,)
+    )
+    got = columnar.read_together(
         {"series": series, "first": count, "second": count, "third": count}
     )
-    assert [got[name][0].tolist() for name in ("first", "second", "third")] == [[before]] * 3
-    assert got["series"][0].tolist() == list(range(1, 200_001))
-    assert got["series"][1].tolist() == [-g for g in range(1, 200_001)]
+    assert [got[name][0][0].tolist() for name in ("first", "second", "third")] == [[before]] * 3
+    numbers, labels = got["series"]
+    assert numbers[0].tolist() == list(range(1, 200_001))
+    assert numbers[1].tolist() == [-g for g in range(1, 200_001)]
+    assert labels.column("label").to_pylist() == [f"n{g}" for g in range(1, 200_001)]
     assert len(threads) == 2  # both connections read
     assert Region.objects.count() == before + 1
+
+
+def test_positions_find_each_wanted_key_and_say_which_are_missing():
+    from jiuzhu.core.columnar import positions
+
+    keys = np.array([3, 5, 9], dtype=np.int64)
+    at, found = positions(keys, np.array([9, 0, 5, 10, 3, 4], dtype=np.int64))
+    assert found.tolist() == [True, False, True, False, True, False]
+    assert at[found].tolist() == [2, 1, 0]
+    at, found = positions(np.array([], dtype=np.int64), np.array([1, 2], dtype=np.int64))
+    assert (at.tolist(), found.tolist()) == ([0, 0], [False, False])

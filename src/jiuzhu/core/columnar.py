@@ -264,20 +264,32 @@ def read_numbers(
     return numbers
 
 
+def positions(keys: I64, wanted: I64) -> tuple[I64, npt.NDArray[np.bool_]]:
+    """Where each of `wanted` is in the ascending, distinct `keys`, and whether it is there
+    at all: the position of a key not found means nothing (the second array masks it)."""
+    if len(keys) == 0:
+        return np.zeros(len(wanted), dtype=np.int64), np.zeros(len(wanted), dtype=bool)
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return at, keys[at] == wanted
+
+
 @dataclass(frozen=True)
-class NumbersQuery:
-    """One query of `read_numbers_together`: as read_numbers' arguments."""
+class ColumnsQuery:
+    """One query of `read_together`: read_columns' arguments."""
 
     sql: str
     width: int
+    text: tuple[str, ...] = ()
     order: tuple[int, ...] = ()
+    params: Sequence[Any] = ()
 
 
 _SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
+Columns = tuple[list[I64], pa.Table]
 
 
-def read_numbers_together(queries: Mapping[str, NumbersQuery]) -> dict[str, list[I64]]:
-    """Several read_numbers of one consistent view of the database, by name.
+def read_together(queries: Mapping[str, ColumnsQuery]) -> dict[str, Columns]:
+    """Several read_columns of one consistent view of the database, by name.
 
     On PostgreSQL, called outside any transaction, two connections read at once: this one
     in a repeatable-read transaction whose snapshot a second connection (on a thread of its
@@ -286,21 +298,24 @@ def read_numbers_together(queries: Mapping[str, NumbersQuery]) -> dict[str, list
     rows arrive. Inside a transaction, or on SQLite, they are read one after another: a
     second connection would not see what the caller's transaction has written.
     """
+
+    def read(query: ColumnsQuery) -> Columns:
+        return read_columns(query.sql, query.params, query.width, query.text, query.order)
+
     if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return {name: read_numbers(q.sql, q.width, order=q.order) for name, q in queries.items()}
+        return {name: read(query) for name, query in queries.items()}
     pending: SimpleQueue[str] = SimpleQueue()
     for name in queries:
         pending.put(name)
 
-    def drain() -> dict[str, list[I64]]:
-        done: dict[str, list[I64]] = {}
+    def drain() -> dict[str, Columns]:
+        done: dict[str, Columns] = {}
         while True:
             try:
                 name = pending.get_nowait()
             except Empty:
                 return done
-            query = queries[name]
-            done[name] = read_numbers(query.sql, query.width, order=query.order)
+            done[name] = read(queries[name])
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -313,7 +328,7 @@ def read_numbers_together(queries: Mapping[str, NumbersQuery]) -> dict[str, list
     return {name: results[name] for name in queries}
 
 
-def _in_snapshot(snapshot: str, work: Callable[[], dict[str, list[I64]]]) -> dict[str, list[I64]]:
+def _in_snapshot(snapshot: str, work: Callable[[], dict[str, Columns]]) -> dict[str, Columns]:
     """work() on this thread's own connection, in the exported `snapshot`."""
     if not _SNAPSHOT_ID.fullmatch(snapshot):  # SET TRANSACTION SNAPSHOT takes no parameter
         raise ValueError(f"unexpected snapshot id {snapshot!r}")

@@ -16,9 +16,9 @@ import numpy.typing as npt
 from django.db import transaction
 
 from jiuzhu.core.columnar import (
-    NumbersQuery,
+    ColumnsQuery,
     codes,
-    read_numbers_together,
+    read_together,
     ymd_of_days,
     yuan_to_fen,
 )
@@ -173,12 +173,13 @@ def _incomes(rows: list[I64]) -> dict[str, list[I64]]:
 
 def read_registry() -> Raw:
     """Every read of `queries()`, as int64 columns, persons joined and incomes grouped."""
-    cols = read_numbers_together(
+    read = read_together(
         {
-            name: NumbersQuery(sql, WIDTHS[name], ORDERS.get(name, ()))
+            name: ColumnsQuery(sql, WIDTHS[name], order=ORDERS.get(name, ()))
             for name, sql in queries().items()
         }
     )
+    cols = {name: numbers for name, (numbers, _) in read.items()}
     cols["persons"] = _persons(cols.pop("members"), cols.pop("people"))
     cols.update(_incomes(cols.pop("income_rows")))
     return Raw(cols)

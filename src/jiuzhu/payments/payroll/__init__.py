@@ -1,7 +1,7 @@
-"""The payroll computation: one set-based read, column arithmetic, one bulk write.
+"""The payroll computation: set-based reads, column arithmetic, one bulk write.
 
-One code path for one recipient and a million, in four modules: `reading` (one query reads
-each recipient with its payee's name, ID number and valid account into columns),
+One code path for one recipient and a million, in four modules: `reading` (set-based reads of
+each recipient with its payee's name, ID number and valid account, as columns),
 `amounts` (month amounts, arrears and recoveries as column arithmetic), `writing` (the
 lines go back in one COPY or one executemany straight into the lines table) and `guard`
 (the insert guard lifted for that load). `rules` holds one month's parameters and `codes`
