@@ -118,9 +118,10 @@ def test_the_case_list_reads_a_fixed_number_of_queries_with_its_worklists(
         submit(staff["assistant"], household, "dibao")
     client = client_for(staff["assistant"])
     client.get("/cases/")
-    # The list's count and page, the calendar; the advance aid, overdue count, cases due
-    # soon and reviews due (4); the parameters, the children's and the tekun worklists (3).
-    with django_assert_num_queries(SIGNED_IN + 3 + 4 + 3):
+    # The list's count, its page's keys and rows, the calendar; the advance aid, overdue
+    # count, cases due soon and reviews due (4); the parameters, the children's and the
+    # tekun worklists (3).
+    with django_assert_num_queries(SIGNED_IN + 4 + 4 + 3):
         page = client.get("/cases/").content.decode()
     assert page.count('<td data-label="申请人">') == 2
     assert page.count("特困人员救助供养，A类，应于 2026年12月1日 前复核") == 3
