@@ -1,8 +1,9 @@
 """Staff and visitors at once, through HTTP: `users` (JIUZHU_BENCH_STAFF_USERS, default 150)
 locust users, two in three town assistants at work and one in three anonymous visitors
-(bench/locust_staff.py), for JIUZHU_BENCH_STAFF_SECONDS (default 120) against `jiuzhu serve
---workers 2` (gunicorn, production settings, loopback) on a demo county of `size`
-households on PostgreSQL. Recorded: the p95 of every page and the error count; the figure
+(bench/locust_staff.py), for JIUZHU_BENCH_STAFF_SECONDS (default 120) against `jiuzhu serve`
+with its default workers (gunicorn, production settings, loopback; JIUZHU_BENCH_STAFF_WORKERS
+and JIUZHU_BENCH_STAFF_THREADS to compare others) on a demo county of `size` households on
+PostgreSQL. Recorded: the p95 of every page and the error count; the figure
 is the worst read p95 (goal: under 200 ms; writes under 500 ms; no error), the baseline
 the notice board's p95 (the cheapest page). Also requests per second served.
 
@@ -25,9 +26,13 @@ from typing import Any
 from bench.bench_demo import DEMO_FLAGS, SEED, child_env, database_url, jiuzhu, postgres_admin
 from bench.bench_portal_load import _free_port, _wait_until_serving
 from bench.common import benchmark, record, setup_django
+from jiuzhu.core.management.commands.serve import default_workers
 
 USERS = int(os.environ.get("JIUZHU_BENCH_STAFF_USERS", "150"))
 SECONDS = int(os.environ.get("JIUZHU_BENCH_STAFF_SECONDS", "120"))
+# The server's processes and threads (`jiuzhu serve --workers --threads`; its defaults).
+WORKERS = int(os.environ.get("JIUZHU_BENCH_STAFF_WORKERS", default_workers()))
+THREADS = int(os.environ.get("JIUZHU_BENCH_STAFF_THREADS", "1"))
 HERE = Path(__file__).resolve().parent
 WRITES = ("transition (start investigation)",)
 
@@ -107,7 +112,16 @@ def _run(env: dict[str, str], data_dir: str, plan: Path) -> dict[str, Any]:
     port = _free_port()
     jiuzhu_bin = str(Path(sys.executable).with_name("jiuzhu"))
     server = subprocess.Popen(
-        [jiuzhu_bin, "serve", "--port", str(port), "--workers", "2", "--threads", "4"],
+        [
+            jiuzhu_bin,
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(WORKERS),
+            "--threads",
+            str(THREADS),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
     )
@@ -146,6 +160,8 @@ def _run(env: dict[str, str], data_dir: str, plan: Path) -> dict[str, Any]:
     total = next(r for r in csv.DictReader(open(f"{stats}_stats.csv")) if r["Name"] == "Aggregated")  # noqa: SIM115
     return {
         "users": USERS,
+        "workers": WORKERS,
+        "threads": THREADS,
         "run_seconds": SECONDS,
         "requests": int(total["Request Count"]),
         "errors": sum(int(r["Failure Count"]) for r in rows),

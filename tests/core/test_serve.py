@@ -42,7 +42,8 @@ def _get(url: str) -> tuple[int, bytes]:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="gunicorn needs fork")
-def test_two_workers_answer_pages_and_static_files(tmp_path):
+@pytest.mark.parametrize("threads", ["1", "2"])  # sync workers (the default), threaded ones
+def test_two_workers_answer_pages_and_static_files(tmp_path, threads):
     port = _free_port()
     log = tmp_path / "requests.log"
     env = dict(
@@ -64,7 +65,7 @@ def test_two_workers_answer_pages_and_static_files(tmp_path):
             "--workers",
             "2",
             "--threads",
-            "2",
+            threads,
             "--request-log",
             str(log),
         ],

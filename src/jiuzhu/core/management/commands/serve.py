@@ -2,10 +2,14 @@
 the platform itself (WhiteNoise in the middleware; no CDN: government intranets have no
 internet).
 
-On Linux (any platform with fork) gunicorn runs `--workers` processes of `--threads` threads
-each (gthread workers): pages are CPU-bound Python, so one process per core is what uses
-the machine, and the threads hide the waits on the database. Elsewhere (Windows) waitress
-serves from one process with `--threads` threads. docs/deploy.md argues the choice.
+On Linux (any platform with fork) gunicorn runs `--workers` single-threaded processes
+(sync workers, the default): pages are CPU-bound Python, a process computes one page at a
+time without sharing an interpreter lock, and a worker takes a connection from the shared
+listening socket only when it is free, so the next request goes to whichever worker is
+idle. Twice the cores plus one keeps a core busy while another worker waits on the
+database. `--threads N` (N > 1) runs threaded gthread workers instead. Elsewhere (Windows)
+waitress serves from one process with `--threads` threads. docs/deploy.md argues the
+choice with the 150-user load test.
 """
 
 import os
@@ -18,10 +22,9 @@ from django.db import connections
 
 
 def default_workers() -> int:
-    """One worker per core the process may run on (at least two: one busy worker never
-    stalls the others' pages)."""
+    """Twice the cores the process may run on, plus one (see the module)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(2, cores or 1)
+    return 2 * (cores or 1) + 1
 
 
 class Command(BaseCommand):
@@ -31,7 +34,8 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=default_workers())
-        parser.add_argument("--threads", type=int, default=4)
+        # gunicorn: 1 (the default) runs sync workers, more threaded ones; waitress: 4.
+        parser.add_argument("--threads", type=int, default=None)
         # One line per request (process id, status, duration) to this file, "-" for the
         # console; none by default (the platform's own access log records file reads).
         parser.add_argument("--request-log", default=None)
@@ -56,16 +60,18 @@ def _serve_gunicorn(application: WSGIHandler, options: dict[str, Any]) -> None:
     settings = {
         "bind": f"{options['host']}:{options['port']}",
         "workers": options["workers"],
-        "threads": options["threads"],
-        "worker_class": "gthread",
+        "threads": options["threads"] or 1,
+        # A sync worker accepts a connection only when it is free (see the module).
+        "worker_class": "gthread" if (options["threads"] or 1) > 1 else "sync",
         # Django is loaded once in the master and the workers share its pages of memory.
         "preload_app": True,
         # A page slower than this is a bug; the worker is replaced rather than left hung.
         "timeout": 120,
         "graceful_timeout": 30,
-        # Idle keep-alive connections wait in the poller, not in a thread. Longer than a
-        # proxy's or a client's idle reuse (nginx keeps upstream connections 60 s): a server
-        # closing first races the next request on that connection (a reset, not a retry).
+        # Threaded workers keep idle keep-alive connections in the poller, not in a thread;
+        # longer than a proxy's or a client's idle reuse (nginx keeps upstream connections
+        # 60 s): a server closing first races the next request on that connection (a reset,
+        # not a retry).
         "keepalive": 75,
         "accesslog": options["request_log"],
         "access_log_format": '%(p)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms',
@@ -92,7 +98,7 @@ def _serve_waitress(application: WSGIHandler, options: dict[str, Any]) -> None:
         application,
         host=options["host"],
         port=options["port"],
-        threads=options["threads"],
+        threads=options["threads"] or 4,
         # Waitress trusts no proxy by default and drops X-Forwarded-For/-Proto, so behind
         # a reverse proxy every client looked alike (one throttle for all) and HTTPS was
         # not seen. The platform decides whom to trust: JIUZHU_TRUSTED_PROXIES and
