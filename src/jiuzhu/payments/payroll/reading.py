@@ -148,9 +148,10 @@ ACCOUNT_COLUMNS = ("bank", "account_number", "holder_name")
 
 
 def reads(prefix: str, month: dt.date) -> dict[str, ColumnsQuery]:
-    """The payroll's reads, the largest first: the town's recipients, and every person's and
-    valid account's snapshot columns for the payees among them (joined in memory: the
-    server's join hashed every person on one core, twice the time of reading them)."""
+    """The payroll's reads, the largest first: every person's name and ID number, the town's
+    recipients with their payees, every valid account. The payees' snapshots are joined to
+    the recipients in memory (`payee_details`): the server's join hashed every person on
+    one core, twice the time of reading them."""
     sql, params = recipients_sql(prefix, month)
     return {
         "persons": ColumnsQuery(
@@ -179,7 +180,6 @@ def payee_details(payee: I64, own: pa.Table, persons: Columns, accounts: Columns
     def either(column: str, theirs: pa.Array) -> pa.Array:
         return pc.if_else(institution, own.column(f"institution_{column}"), theirs)
 
-    account = account_texts, account_row, account_found
     paid_to_account = account_found & (institution_id == 0)
     account_id = np.zeros(len(payee), dtype=np.int64)
     account_id[paid_to_account] = account_ids[account_row[paid_to_account]]
@@ -192,7 +192,7 @@ def payee_details(payee: I64, own: pa.Table, persons: Columns, accounts: Columns
             ),
             "account_id": pa.array(account_id),
             **{
-                name: either(name, snapshot(account[0], name, *account[1:]))
+                name: either(name, snapshot(account_texts, name, account_row, account_found))
                 for name in ACCOUNT_COLUMNS
             },
             "institution_id": pa.array(institution_id),
