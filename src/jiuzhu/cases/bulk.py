@@ -184,12 +184,15 @@ def recipients_table(recipients: Sequence[NewRecipient], today: dt.date) -> Tabl
 
 def write(tables: Sequence[Table]) -> None:
     """Write the tables (in MODELS order) and, on PostgreSQL, move the id sequences past
-    the ids given and refresh the planner's statistics."""
+    the ids given, refresh the planner's statistics and, outside a transaction, mark the new
+    pages all-visible (as registry/bulk.py does): the public board's counts then read only
+    an index."""
     for table in tables:
         write_table(table, {})
     if connection.vendor == "postgresql":
+        command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), list(MODELS)):
                 cursor.execute(sql)
             for model in MODELS:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+                cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
