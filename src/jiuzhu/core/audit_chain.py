@@ -93,9 +93,11 @@ def append_many(log: str, entries: Sequence[dict[str, Any]]) -> list[ChainedEntr
     if not rows:
         return rows
     with transaction.atomic():
-        # The migration creates both heads; a flushed database (tests) starts them again.
-        ChainHead.objects.get_or_create(log=log)
-        head = ChainHead.objects.select_for_update().get(log=log)
+        head = ChainHead.objects.select_for_update().filter(log=log).first()
+        if head is None:
+            # The migration creates both heads; a flushed database (tests) starts them again.
+            ChainHead.objects.get_or_create(log=log)
+            head = ChainHead.objects.select_for_update().get(log=log)
         previous = head.last_hash or GENESIS
         for entry in rows:
             entry.previous_hash = previous
