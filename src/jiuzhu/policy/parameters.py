@@ -118,10 +118,16 @@ class ParameterSet:
 
     @classmethod
     def load(cls, on: dt.date, overrides: dict[str, Any] | None = None) -> "ParameterSet":
-        rows: dict[str, InForce] = {}
-        in_force = Parameter.objects.filter(effective_from__lte=on)
-        for row in in_force.order_by("key", "effective_from"):  # the latest row of a key wins
-            rows[row.key] = InForce.of(row)
+        latest: dict[str, tuple[str, Any, dt.date, str]] = {}
+        in_force = Parameter.objects.filter(effective_from__lte=on).order_by(
+            "key", "effective_from"
+        )
+        for row in in_force.values_list("key", "value", "effective_from", "source"):
+            latest[row[0]] = row  # the latest row of a key wins; only it is parsed
+        rows = {
+            key: InForce(key, parse(key, value), day, source)
+            for key, value, day, source in latest.values()
+        }
         for key, value in (overrides or {}).items():
             rows[key] = InForce(key, parse(key, value), on, "模拟测算假设值")
         return cls(on, rows)
