@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from jiuzhu.batch.spark import Group, Part, map_households, partitions_for, write_table
 from jiuzhu.cases.services.care import end_children_at_age_limit
+from jiuzhu.core.columnar import positions
 from jiuzhu.core.models import Region, RegionLevel
 from jiuzhu.core.months import first_of_month
 from jiuzhu.payments import payroll as pr
@@ -66,10 +67,10 @@ def take_snapshot(month: dt.date, directory: Path | None = None) -> Path:
 
         def hid(rid: I64, recipients: pr.Recipients = recipients) -> I64:
             """Each row's household; -1 for a recipient not in the payroll (ignored there)."""
-            if not recipients.n:
-                return np.full(len(rid), -1, dtype=np.int64)
-            at = np.clip(np.searchsorted(recipients.rid, rid), 0, recipients.n - 1)
-            return np.where(recipients.rid[at] == rid, recipients.hid[at], -1)
+            at, found = positions(recipients.rid, rid)
+            household = np.full(len(rid), -1, dtype=np.int64)
+            household[found] = recipients.hid[at[found]]
+            return household
 
         numbers = {name: getattr(recipients, name) for name in pr.RECIPIENT_NUMBERS}
         town_id = np.full(recipients.n, town.pk, dtype=np.int64)

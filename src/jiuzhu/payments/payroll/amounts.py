@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from jiuzhu.core.columnar import positions
 from jiuzhu.core.months import add_months, month_index, ymd
 from jiuzhu.payments.models import Reason
 from jiuzhu.payments.payroll.codes import I64, KINDS, PROGRAMMES, KindCode, StatusCode
@@ -133,12 +134,7 @@ class _Part:
 
 def _arrears_parts(recipients: Recipients, arrears: Arrears, rules: Rules) -> list[_Part]:
     """One part per missed month: its recipients' amounts at that month's rules."""
-    row_of = np.searchsorted(recipients.rid, arrears.rid)
-    row_of = np.clip(row_of, 0, max(recipients.n - 1, 0))
-    if recipients.n:
-        known = recipients.rid[row_of] == arrears.rid
-    else:
-        known = np.zeros(len(arrears.rid), bool)
+    row_of, known = positions(recipients.rid, arrears.rid)
     parts = []
     for value in np.unique(arrears.month[known]):
         missed = month_of(int(value))
@@ -156,8 +152,8 @@ def _standard_parts(recipients: Recipients, standard: StandardArrears) -> list[_
     recipients in this payroll with a payee."""
     if recipients.n == 0:
         return []
-    row_of = np.clip(np.searchsorted(recipients.rid, standard.rid), 0, recipients.n - 1)
-    known = (recipients.rid[row_of] == standard.rid) & (recipients.payee[row_of] > 0)
+    row_of, found = positions(recipients.rid, standard.rid)
+    known = found & (recipients.payee[row_of] > 0)
     parts = []
     for value in np.unique(standard.month[known]):
         chosen = known & (standard.month == value)
