@@ -20,8 +20,11 @@ import secrets
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from bench.bench_demo import DEMO_FLAGS, SEED, child_env, database_url, jiuzhu, postgres_admin
 from bench.bench_portal_load import _free_port, _wait_until_serving
@@ -128,6 +131,7 @@ def _run(env: dict[str, str], data_dir: str, plan: Path) -> dict[str, Any]:
     try:
         _wait_until_serving(port)
         stats = Path(data_dir) / "stats"
+        before = _cpu_seconds(server.pid)
         subprocess.run(
             [
                 str(Path(sys.executable).with_name("locust")),
@@ -151,6 +155,7 @@ def _run(env: dict[str, str], data_dir: str, plan: Path) -> dict[str, Any]:
             env=dict(env, JIUZHU_STAFF_PLAN=str(plan)),
             check=False,
         )
+        after = _cpu_seconds(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -158,6 +163,8 @@ def _run(env: dict[str, str], data_dir: str, plan: Path) -> dict[str, Any]:
     p95 = {r["Name"]: float(r["95%"]) for r in rows}
     reads = [value for page, value in p95.items() if page not in WRITES]
     total = next(r for r in csv.DictReader(open(f"{stats}_stats.csv")) if r["Name"] == "Aggregated")  # noqa: SIM115
+    served = int(total["Request Count"])
+    cpu = {part: after[part] - before[part] for part in after}
     return {
         "users": USERS,
         "workers": WORKERS,
@@ -170,7 +177,43 @@ def _run(env: dict[str, str], data_dir: str, plan: Path) -> dict[str, Any]:
         "worst_write_p95_ms": max((p95[w] for w in WRITES if w in p95), default=0.0),
         "p95_ms": p95,
         "count": {r["Name"]: int(r["Request Count"]) for r in rows},
+        # Where the two cores went: CPU seconds per request of the server's workers, of
+        # PostgreSQL and of the rest of the machine (locust among it), and how busy it was.
+        "cpu_ms_per_request": {
+            part: round(seconds * 1000 / max(served, 1), 1)
+            for part, seconds in cpu.items()
+            if not part.startswith("machine")
+        },
+        "machine_busy_share": round(
+            cpu["machine_busy"] / (cpu["machine_wall"] * (os.cpu_count() or 1)), 2
+        ),
     }
+
+
+def _cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the server's processes, PostgreSQL's and the machine's."""
+    server = psutil.Process(server_pid)
+    workers = [server, *server.children(recursive=True)]
+    postgres = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    machine = psutil.cpu_times()
+    return {
+        "server": _used(workers),
+        "postgres": _used(postgres),
+        "other": machine.user + machine.system - _used(workers) - _used(postgres),
+        "machine_busy": machine.user + machine.system,
+        "machine_wall": time.monotonic(),
+    }
+
+
+def _used(processes: list[Any]) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:  # a worker or backend that ended since
+            continue
+        total += times.user + times.system
+    return total
 
 
 def keys() -> None:
