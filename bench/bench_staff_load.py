@@ -16,6 +16,7 @@ measures working, not signing in.
 import csv
 import json
 import os
+import resource
 import secrets
 import subprocess
 import sys
@@ -177,8 +178,8 @@ def _run(env: dict[str, str], data_dir: str, plan: Path) -> dict[str, Any]:
         "worst_write_p95_ms": max((p95[w] for w in WRITES if w in p95), default=0.0),
         "p95_ms": p95,
         "count": {r["Name"]: int(r["Request Count"]) for r in rows},
-        # Where the two cores went: CPU seconds per request of the server's workers, of
-        # PostgreSQL and of the rest of the machine (locust among it), and how busy it was.
+        # Where the two cores went: CPU ms per request of the server's workers, of locust
+        # and of the rest of the machine (PostgreSQL), and how busy the machine was.
         "cpu_ms_per_request": {
             part: round(seconds * 1000 / max(served, 1), 1)
             for part, seconds in cpu.items()
@@ -191,16 +192,21 @@ def _run(env: dict[str, str], data_dir: str, plan: Path) -> dict[str, Any]:
 
 
 def _cpu_seconds(server_pid: int) -> dict[str, float]:
-    """CPU seconds used so far by the server's processes, PostgreSQL's and the machine's."""
+    """CPU seconds used so far by the server's processes, by locust (this process's finished
+    children) and by the whole machine. PostgreSQL is counted in the rest of the machine: its
+    backends end with their connections (every minute), taking their CPU times with them."""
     server = psutil.Process(server_pid)
     workers = [server, *server.children(recursive=True)]
-    postgres = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     machine = psutil.cpu_times()
+    served = _used(workers)
+    locust = children.ru_utime + children.ru_stime
+    busy = machine.user + machine.system
     return {
-        "server": _used(workers),
-        "postgres": _used(postgres),
-        "other": machine.user + machine.system - _used(workers) - _used(postgres),
-        "machine_busy": machine.user + machine.system,
+        "server": served,
+        "locust": locust,
+        "postgres_and_rest": busy - served - locust,
+        "machine_busy": busy,
         "machine_wall": time.monotonic(),
     }
 
@@ -210,7 +216,7 @@ def _used(processes: list[Any]) -> float:
     for process in processes:
         try:
             times = process.cpu_times()
-        except psutil.NoSuchProcess:  # a worker or backend that ended since
+        except psutil.NoSuchProcess:  # a worker that ended since
             continue
         total += times.user + times.system
     return total
