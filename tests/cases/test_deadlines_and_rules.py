@@ -4,12 +4,13 @@ import hashlib
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from jiuzhu.cases import rules, selectors, services
+from jiuzhu.cases import rules, selectors, services, views
 from jiuzhu.cases.models import Action, Case, CaseDocument, SpotCheck, Status
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.workdays import Calendar
 from tests import factories
 from tests.cases.conftest import investigate, set_today, submit
+from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -60,6 +61,35 @@ def test_overdue_and_warning_lists(staff, poor_household, monkeypatch):
     assert selectors.overdue_by_person(staff["assistant"]) == [("（未分派）", 1)]
     deadline = selectors.deadline(case)
     assert deadline.overdue and deadline.working_days_left == -1
+
+
+def test_the_overdue_list_is_paged_and_counts_every_case_by_town_and_by_name(
+    staff, poor_household, dong_e_village, county_admin, monkeypatch
+):
+    set_today(monkeypatch, D(2026, 3, 2))
+    assistant = staff["assistant"]
+    assistant.last_name, assistant.first_name = "张", "明"
+    assistant.save()
+    households = [poor_household] + [
+        factories.household(county_admin, dong_e_village) for _ in range(2)
+    ]
+    cases = [submit(assistant, household) for household in households]
+    for case in cases:
+        services.accept(assistant, case, case.version)
+    services.start_investigation(assistant, cases[0], cases[0].version)
+    set_today(monkeypatch, D(2026, 4, 30))
+    monkeypatch.setattr(views, "OVERDUE_PAGE_SIZE", 2)
+    client = client_for(assistant)
+    first = client.get("/cases/overdue/").content.decode()
+    second = client.get("/cases/overdue/", {"page": "2"}).content.decode()
+    numbers = [case.number for case in cases]
+    assert [number in first for number in numbers] == [True, True, False]
+    assert [number in second for number in numbers] == [False, False, True]
+    for page in (first, second):
+        assert "东阿镇：3件" in page and "（未分派）：2件" in page and "张明：1件" in page
+        assert assistant.username not in page
+        assert "共 3 条" in page
+    assert "第 2 / 2 页" in second
 
 
 def test_duplicate_open_application_is_refused(staff, poor_household):

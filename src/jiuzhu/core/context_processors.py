@@ -1,7 +1,9 @@
+from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.two_factor import second_step_due
@@ -60,8 +62,15 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated or second_step_due(request):
         return {"nav_items": []}
     items = [
-        (label, reverse(name))
-        for label, name, capability in NAVIGATION
+        (label, url)
+        for label, url, capability in _menu(get_script_prefix(), settings.ROOT_URLCONF)
         if capability is None or user.can(capability)
     ]
     return {"nav_items": items}
+
+
+@lru_cache(maxsize=4)
+def _menu(script_prefix: str, urlconf: str) -> list[tuple[str, str, Capability | None]]:
+    """Every entry with its address, reversed once per process (and mount point), not on
+    every page: forty reverse() calls cost each staff page about 2 ms."""
+    return [(label, reverse(name), capability) for label, name, capability in NAVIGATION]
