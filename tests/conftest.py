@@ -2,6 +2,7 @@ import base64
 import os
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 
@@ -59,6 +60,13 @@ def client_for(user) -> Client:
     if two_factor_required(user):
         factories.pass_second_step(client, user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with nothing kept from another (the notice boards, the portal's
+    counters): the database it saw is gone."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -8,9 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jiuzhu.cases import public, services
+from jiuzhu.cases.models import Recipient
 from jiuzhu.registry.models import Membership
 from tests import factories
 from tests.cases.conftest import investigate, submit
+from tests.conftest import client_for
 from tests.payments.conftest import make_household, make_recipient
 
 NAMES = ["王老汉", "李秀英", "张三", "欧阳小明", "赵四", "钱五", "孙六"]
@@ -88,3 +90,23 @@ def test_decisions_under_notice_are_paged_on_their_keys(staff, poor_household, d
     assert public.notices_page(dong_e, 9, per_page=1)[0].number == 1
     html = Client().get("/notice/", {"notices_page": "x"}).content.decode()
     assert "王*汉" in html
+
+
+def test_a_visitors_board_is_kept_until_a_case_or_recipient_changes(
+    county_admin, dong_e_village, meigui_village, staff
+):
+    _county(county_admin, dong_e_village, meigui_village)
+    first = Client().get("/notice/", {"page": "1"}).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        again = Client().get("/notice/", {"page": "1"}).content.decode()
+    assert (again, len(queries)) == (first, 0)
+    assert "钱*" in first and "钱五" not in first
+    # A recipient who leaves the notice is gone from the very next board.
+    recipient = Recipient.objects.get(household__memberships__person__name="钱五")
+    recipient.status = "ended"
+    recipient.save()
+    after = Client().get("/notice/", {"page": "1"}).content.decode()
+    assert "钱*" not in after and "李*英" in after
+    # Staff, signed in, get their own board (with their menu), never a visitor's.
+    signed_in = client_for(staff["coordinator"]).get("/notice/", {"page": "1"}).content.decode()
+    assert "李*英" in signed_in and signed_in != after

@@ -8,6 +8,7 @@ from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -21,6 +22,27 @@ from jiuzhu.core.programmes import Programme
 from jiuzhu.registry.models import Membership
 
 FONT = Path(__file__).resolve().parent / "fonts" / "wqy-microhei.ttf"
+
+
+# How long a visitor's board may be kept. A change to a case or recipient saved in this
+# process clears it at once; other server processes see it within this time.
+BOARD_SECONDS = 30
+_BOARD_VERSION = "notice-board-version"
+
+
+def board_key(*request_values: str) -> str:
+    """The cache key of a visitor's board: its area and page as asked (each cut short, so
+    no request makes a long key), under the boards' current version."""
+    version = cache.get_or_set(_BOARD_VERSION, 0)
+    return f"notice-board:{version}:" + ":".join(value[:24] for value in request_values)
+
+
+def board_changed(**_signal: object) -> None:
+    """Receiver of the saves that change a board: the boards kept until now are dropped."""
+    try:
+        cache.incr(_BOARD_VERSION)
+    except ValueError:  # no boards kept yet
+        cache.set(_BOARD_VERSION, 1)
 
 
 def mask_name(name: str) -> str:

@@ -1,5 +1,6 @@
 """Public notice pages: no login; what the rules allow and nothing more."""
 
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -24,7 +25,22 @@ def _title(area: Region | None) -> str:
 
 
 def notice_board(request: HttpRequest) -> HttpResponse:
-    """The public notice board of a town or village, without login."""
+    """The public notice board of a town or village, without login. Every visitor of an
+    area and page sees the same board: it is kept (public.BOARD_SECONDS at most, until a
+    case or recipient changes) and not counted and listed again for each of them."""
+    if request.user.is_authenticated:  # staff see their menu on it
+        return _board(request)
+    key = public.board_key(
+        *(request.GET.get(name, "") for name in ("town", "village", "page", "notices_page"))
+    )
+    html = cache.get(key)
+    if html is None:
+        html = _board(request).content
+        cache.set(key, html, public.BOARD_SECONDS)
+    return HttpResponse(html)
+
+
+def _board(request: HttpRequest) -> HttpResponse:
     town, village, area = _area(request)
     page, rows = public.standing_page(area, request.GET.get("page"))
     notices_page, notices = public.notices_page(area, request.GET.get("notices_page"))
