@@ -45,6 +45,14 @@ def households_in_scope(user: User) -> QuerySet[Household]:
     return Household.objects.filter(_scope(user))
 
 
+def in_scope(user: User, household: Household) -> bool:
+    """Whether a household already loaded is one `households_in_scope` holds (no query)."""
+    prefix = user.scope_prefix
+    return user.can(Capability.VIEW_HOUSEHOLDS) and (
+        household.registered_code.startswith(prefix) or household.residence_code.startswith(prefix)
+    )
+
+
 def household_for(user: User, household_id: int | str) -> Household | None:
     return one_of(households_in_scope(user), household_id)
 

@@ -13,7 +13,7 @@ from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.registry.models import Household, Person
 from jiuzhu.registry.sections import Entry
-from jiuzhu.registry.selectors import households_in_scope
+from jiuzhu.registry.selectors import households_in_scope, in_scope
 from jiuzhu.verification.matching import REASONS
 from jiuzhu.verification.models import (
     Conclusion,
@@ -194,7 +194,7 @@ def reports_for_household(user: User, household: Household, limit: int = 5) -> l
     """Latest reports of a household (the household page and the case's investigation)."""
     if not user.can(Capability.VIEW_VERIFICATION):
         return []
-    if not households_in_scope(user).filter(pk=household.pk).exists():
+    if not in_scope(user, household):
         return []
     reports = (
         VerificationReport.objects.filter(household=household)
