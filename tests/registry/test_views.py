@@ -196,6 +196,27 @@ def test_household_residing_in_the_users_town_is_visible(
 
 
 @pytest.mark.django_db
+def test_a_loaded_household_is_in_scope_exactly_where_the_scoped_rows_hold_it(
+    dong_e_assistant, dong_e_village, county_admin, meigui_village
+):
+    living_here = factories.household(
+        county_admin, meigui_village, members=[factories.member()], residence_region=dong_e_village
+    )
+    registered_here = factories.household(county_admin, dong_e_village)
+    elsewhere = factories.household(county_admin, meigui_village)
+    no_region = factories.user(Role.TOWN_ASSISTANT, dong_e_village.parent)
+    no_region.region = None
+    for user in (dong_e_assistant, county_admin, no_region):
+        for household in (living_here, registered_here, elsewhere):
+            held = selectors.households_in_scope(user).filter(pk=household.pk).exists()
+            assert selectors.in_scope(user, household) is held
+    assert [selectors.in_scope(dong_e_assistant, h) for h in (living_here, elsewhere)] == [
+        True,
+        False,
+    ]
+
+
+@pytest.mark.django_db
 def test_opening_a_household_is_logged(dong_e_assistant, dong_e_household):
     client_for(dong_e_assistant).get(f"/households/{dong_e_household.pk}/")
     entry = AccessLog.objects.get()
