@@ -10,6 +10,7 @@ import pytest
 from jiuzhu.cases import care, services
 from jiuzhu.cases.models import Recipient
 from jiuzhu.registry import services as registry
+from jiuzhu.registry.care.models import SelfCareAssessment
 from jiuzhu.registry.care.selectors import care_facts
 from tests import factories
 from tests.cases.conftest import assess, elderly_alone, in_force, set_today, submit
@@ -120,9 +121,9 @@ def test_the_case_list_reads_a_fixed_number_of_queries_with_its_worklists(
     client = client_for(staff["assistant"])
     client.get("/cases/")
     # The list's count, its page's keys and rows, the calendar; the advance aid, overdue
-    # count, cases due soon and reviews due (4); the parameters, the children's and the
-    # tekun worklists (3).
-    with django_assert_num_queries(SIGNED_IN + 4 + 4 + 3):
+    # count, cases due soon and reviews due (4); the parameters, the children's worklist,
+    # and the tekun one: those never assessed, those falling due, their rows (5).
+    with django_assert_num_queries(SIGNED_IN + 4 + 4 + 5):
         page = client.get("/cases/").content.decode()
     assert page.count('<td data-label="申请人">') == 2
     assert page.count("特困人员救助供养，A类，应于 2026年12月1日 前复核") == 3
@@ -139,3 +140,34 @@ def test_the_case_list_reads_a_fixed_number_of_queries_with_its_worklists(
         r.person.name for r in care._tekun_due(staff["assistant"], TODAY).select_related("person")
     ]
     assert slow == ["乙", "甲"]
+
+
+@pytest.mark.django_db
+def test_the_tekun_worklist_puts_those_never_assessed_first_by_id(
+    staff, dong_e_village, county_admin, monkeypatch
+):
+    for name, due in (("甲", "2026-12-20"), ("乙", "2026-12-10"), ("丙", None), ("丁", None)):
+        _household, person, _case = _tekun_in_force(
+            staff,
+            monkeypatch,
+            dong_e_village,
+            county_admin,
+            name,
+            dt.date.fromisoformat(due) if due else None,
+        )
+        if due is None:  # recorded before assessments were kept
+            SelfCareAssessment.objects.filter(person=person).delete()
+    due = care.care_due(staff["assistant"], TODAY)
+    assert [(d.recipient.person.name, d.what, d.due) for d in due] == [
+        ("丙", "未录入生活自理能力评估", TODAY),
+        ("丁", "未录入生活自理能力评估", TODAY),
+        ("乙", "生活自理能力评估到期", dt.date(2026, 12, 10)),
+        ("甲", "生活自理能力评估到期", dt.date(2026, 12, 20)),
+    ]
+    firsts = [
+        [d.recipient.person.name for d in care.care_due(staff["assistant"], TODAY, n)]
+        for n in (1, 3)
+    ]
+    assert firsts == [["丙"], ["丙", "丁", "乙"]]
+    slow = care._tekun_due(staff["assistant"], TODAY).select_related("person")
+    assert [r.person.name for r in slow] == ["丙", "丁", "乙", "甲"]

@@ -4,9 +4,10 @@ reassessments and 18th birthdays coming due (docs/policy/tekun.md#self-care,
 docs/policy/other-programmes.md#children)."""
 
 import datetime as dt
+import heapq
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.urls import reverse
 
 from jiuzhu.cases.models import PAID_RECIPIENT_STATUSES, Case, Recipient
@@ -142,15 +143,37 @@ def _children_due(user: User, today: dt.date) -> list[CareDue]:
     return due
 
 
+def _tekun_due_first(user: User, today: dt.date, limit: int) -> dict[int, dt.date | None]:
+    """The first `limit` recipients of `_tekun_due` in its order (by id, each with its due
+    date): those never assessed first, found by a join that stops at `limit`, then those
+    with an assessment falling due. Asked at once, the due date was computed three times
+    for every tekun recipient of the town (2,300 at 1M households: 7-10 ms)."""
+    in_force = _in_force(user, Programme.TEKUN)
+    never = in_force.filter(~Exists(SelfCareAssessment.objects.filter(person=OuterRef("person"))))
+    # The smallest ids taken here, not by ORDER BY id LIMIT: the database then walked the
+    # recipients in id order, and tekun ones came after every dibao one (45,000 rows read).
+    smallest = heapq.nsmallest(limit, never.values_list("pk", flat=True))
+    first: dict[int, dt.date | None] = dict.fromkeys(smallest)
+    if len(first) < limit:
+        falling_due = (
+            in_force.annotate(reassess_by=reassessment_due("person"))
+            .filter(reassess_by__lte=add_months(today, 1))
+            .order_by("reassess_by", "pk")
+            .values_list("pk", "reassess_by")
+        )
+        first.update(falling_due[: limit - len(first)])
+    return first
+
+
 def care_due(user: User, today: dt.date, limit: int = 20) -> list[CareDue]:
     """The worklist: tekun reassessments due and children's support ending soon, in the
     user's area, soonest first (at most `limit`)."""
     due = _children_due(user, today)
     # The first `limit` are found on the recipients alone, then only they are joined with
     # their case and person (the join of every due recipient of a town cost 100 ms at 1M).
-    first = _tekun_due(user, today).values("pk")[:limit]
-    for recipient in _listed(_tekun_due(user, today).filter(pk__in=first)):
-        when = getattr(recipient, "reassess_by", None)
+    first = _tekun_due_first(user, today, limit)
+    for recipient in _listed(Recipient.objects.filter(pk__in=first)):
+        when = first[recipient.pk]
         what = "生活自理能力评估到期" if when else "未录入生活自理能力评估"
         due.append(CareDue(recipient, what, when or today))
     due.sort(key=lambda line: (line.due, line.recipient.pk))

@@ -5,10 +5,18 @@ from django import template
 from django.utils import timezone
 
 from jiuzhu.core import idnumber
+from jiuzhu.core.addresses import address
 from jiuzhu.core.money import format_yuan
 from jiuzhu.core.months import long_date, long_moment, long_month
 
 register = template.Library()
+
+
+@register.simple_tag
+def link(name: str, *ids: object) -> str:
+    """{% url %} for a list row's page: {% link 'cases:detail' c.pk %} (core/addresses.py)."""
+    return address(name, *ids)
+
 
 AUDIT_ACTIONS = {
     "export_exchange": "导出省市平台交换文件",

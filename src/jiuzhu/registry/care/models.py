@@ -45,6 +45,9 @@ class SelfCareAssessment(models.Model):
     class Meta:
         verbose_name = "生活自理能力评估"
         ordering = ["-pk"]
+        # A person's current assessment (their latest) read from the index's end, without
+        # sorting their assessments: the tekun worklist asks it of every recipient.
+        indexes = [models.Index(fields=["person", "-id"], name="self_care_latest")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(unable_count__lte=6), name="self_care_unable_at_most_six"
