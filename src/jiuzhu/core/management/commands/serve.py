@@ -20,6 +20,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.core.servers.basehttp import get_internal_wsgi_application
 from django.db import connections
 
+from jiuzhu.core.warmup import warm_up
+
 
 def default_workers() -> int:
     """Twice the cores the process may run on, plus one (see the module)."""
@@ -42,6 +44,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         application = get_internal_wsgi_application()  # settings.WSGI_APPLICATION
+        warm_up()
         # No connection opened by start-up may be shared by the forked workers.
         connections.close_all()
         address = f"http://{options['host']}:{options['port']}/"
