@@ -20,8 +20,6 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.core.servers.basehttp import get_internal_wsgi_application
 from django.db import connections
 
-from jiuzhu.core.warmup import warm_up
-
 
 def default_workers() -> int:
     """Twice the cores the process may run on, plus one (see the module)."""
@@ -43,6 +41,10 @@ class Command(BaseCommand):
         parser.add_argument("--request-log", default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Imported here: it loads models, and this module is imported before Django is set up
+        # (for default_workers, by the load benchmark).
+        from jiuzhu.core.warmup import warm_up
+
         application = get_internal_wsgi_application()  # settings.WSGI_APPLICATION
         warm_up()
         # No connection opened by start-up may be shared by the forked workers.
