@@ -151,10 +151,14 @@ def search(user: User, raw_query: str, limit: int | None = None, page: int = 1) 
         # the area's people with those last four (a few hundred in a county at most).
         memberships = [m for m in found if m.person.id_number.endswith(ends_with)][start:stop]
     elif ends_with:
-        # By the last four digits: thousands of people may share them, so the page's keys
-        # come first from the indexes alone (person_suffix, one_current_household,
+        # By the last four digits: thousands of people may share them, so the keys come
+        # first from the indexes alone (person_suffix, one_current_household,
         # household_area: no table row read per candidate), then only the page's rows.
-        keys = list(found.values_list("pk", flat=True)[:stop])[start:]
+        # In person order, which person_suffix (id_suffix, id) gives without a sort (a
+        # person has one current membership): each page read up to its own LIMIT without
+        # an order, and PostgreSQL's plan, so the order, changed with the LIMIT; one person
+        # was shown on two pages and another on none.
+        keys = list(found.order_by("person_id").values_list("pk", flat=True)[start:stop])
         memberships = list(found.filter(pk__in=keys))
     else:
         # Every page reads from the start with the same plan (no ORDER BY, see above), so a
