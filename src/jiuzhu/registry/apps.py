@@ -13,10 +13,9 @@ class RegistryConfig(AppConfig):
         from jiuzhu.registry.selectors import household_ids_by_number, numbers_of_households
 
         name_households(HouseholdNumbers(of=numbers_of_households, ids=household_ids_by_number))
-        # The duplicate scan's background task.
-        # Search's pinyin initials: pypinyin reads its dictionaries at the first name.
         from jiuzhu.core import warmup
-        from jiuzhu.registry.duplicates import job  # noqa: F401
+        from jiuzhu.registry.duplicates import job  # noqa: F401  (the duplicate scan's task)
         from jiuzhu.registry.names import initials
 
+        # Search's pinyin initials: pypinyin reads its dictionaries at the first name.
         warmup.register(lambda: initials("张三"))
