@@ -161,8 +161,10 @@ def search(user: User, raw_query: str, limit: int | None = None, page: int = 1) 
         keys = list(found.order_by("person_id").values_list("pk", flat=True)[start:stop])
         memberships = list(found.filter(pk__in=keys))
     else:
-        # Every page reads from the start with the same plan (no ORDER BY, see above), so a
-        # later page continues the earlier ones; a search is narrowed long before that costs.
+        # Every page reads from the start without an ORDER BY (see above) and takes its
+        # slice. A page continues the earlier ones only while PostgreSQL keeps its plan for
+        # the larger LIMIT, which the suffix search above showed it may not; a search is
+        # narrowed long before that costs. (An index in the page's order would fix it.)
         memberships = list(found[:stop])[start:]
     has_more = len(memberships) > limit
     memberships = memberships[:limit]
