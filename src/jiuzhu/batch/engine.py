@@ -15,6 +15,11 @@ import pyarrow as pa
 
 from jiuzhu.batch.spark import session as spark_session
 
+# DuckDB scans a Parquet file one row group per thread: a snapshot written as one row group
+# (pyarrow's default holds a million rows) is read by one thread while the others wait.
+# This is DuckDB's own row group size.
+PARQUET_ROW_GROUP_ROWS = 122_880
+
 
 class Engine(Protocol):
     name: str

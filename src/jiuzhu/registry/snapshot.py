@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 from django.db.models import F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
+from jiuzhu.batch.engine import PARQUET_ROW_GROUP_ROWS
 from jiuzhu.core.money import to_fen
 from jiuzhu.registry.models import AssetKind, Household, IncomeCategory, Membership
 
@@ -127,8 +128,8 @@ def export_registry(
     person_table = pa.table(p_cols, schema=PERSON_SCHEMA)
     households_path = directory / "households.parquet"
     persons_path = directory / "persons.parquet"
-    pq.write_table(household_table, households_path)
-    pq.write_table(person_table, persons_path)
+    pq.write_table(household_table, households_path, row_group_size=PARQUET_ROW_GROUP_ROWS)
+    pq.write_table(person_table, persons_path, row_group_size=PARQUET_ROW_GROUP_ROWS)
     n = household_table.num_rows
     return RegistrySnapshot(
         households_path, persons_path, n, person_table.num_rows, -(-n // chunk_size) if n else 0

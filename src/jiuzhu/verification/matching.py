@@ -266,36 +266,61 @@ class ChunksInEngine:
 
 class ChunksInMemory:
     """Every chunk's results fetched at once and sliced here: on one machine they are in this
-    process's memory either way, and one fetch plus a sort in Arrow cost a fraction of a
-    sort in the engine and two queries a chunk."""
+    process's memory either way, and one fetch plus slices cost a fraction of a sort in the
+    engine and two queries a chunk."""
 
     def __init__(self, reports: pa.Table, findings: pa.Table) -> None:
-        self.reports, self._report_starts = _by_chunk(reports)
-        self.findings, self._finding_starts = _by_chunk(findings)
+        self.reports, self._report_runs = _runs_by_chunk(reports)
+        self.findings, self._finding_runs = _runs_by_chunk(findings)
 
     def get(self, chunk: int) -> tuple[pa.Table, pa.Table]:
         return (
-            _rows_of(self.reports, self._report_starts, chunk),
-            _rows_of(self.findings, self._finding_starts, chunk),
+            _rows_of(self.reports, self._report_runs, chunk),
+            _rows_of(self.findings, self._finding_runs, chunk),
         )
 
 
-def _by_chunk(table: pa.Table) -> tuple[pa.Table, np.ndarray]:
-    """The table in chunk order, and where each chunk starts in it (by chunk number)."""
+# More runs than this per chunk and the table is sorted by chunk instead of read in pieces.
+MAX_RUNS_PER_CHUNK = 16
+
+
+def _runs_by_chunk(table: pa.Table) -> tuple[pa.Table, dict[int, list[tuple[int, int]]]]:
+    """The table, and where each chunk's rows lie in it: (start, length) runs.
+
+    The engine scans the snapshot one row group per thread and keeps each group's rows
+    together, so the reports come as a few runs per chunk, read in place without a copy. A
+    table in another order (the findings come in the facts' order) is sorted by chunk first.
+    """
     chunks = table.column("chunk").to_numpy()
-    # Reports come in the snapshot's order, which is chunk order already: no copy then.
-    if len(chunks) > 1 and not (chunks[1:] >= chunks[:-1]).all():
+    starts, ends = _runs(chunks)
+    if len(starts) > MAX_RUNS_PER_CHUNK * len(np.unique(chunks[starts])):
         order = np.argsort(chunks, kind="stable")
         table = table.take(pa.array(order))
         chunks = chunks[order]
-    last = int(chunks[-1]) if len(chunks) else -1
-    return table, np.searchsorted(chunks, np.arange(last + 2), side="left")
+        starts, ends = _runs(chunks)
+    runs: dict[int, list[tuple[int, int]]] = {}
+    for chunk, start, end in zip(
+        chunks[starts].tolist(), starts.tolist(), ends.tolist(), strict=True
+    ):
+        runs.setdefault(chunk, []).append((start, end - start))
+    return table, runs
 
 
-def _rows_of(table: pa.Table, starts: np.ndarray, chunk: int) -> pa.Table:
-    if chunk + 1 >= len(starts):
+def _runs(chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of equal chunk numbers starts and ends."""
+    if not len(chunks):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    changes = np.flatnonzero(chunks[1:] != chunks[:-1]) + 1
+    return np.concatenate(([0], changes)), np.concatenate((changes, [len(chunks)]))
+
+
+def _rows_of(table: pa.Table, runs: dict[int, list[tuple[int, int]]], chunk: int) -> pa.Table:
+    pieces = runs.get(chunk)
+    if not pieces:
         return table.slice(0, 0)
-    return table.slice(int(starts[chunk]), int(starts[chunk + 1] - starts[chunk]))
+    if len(pieces) == 1:
+        return table.slice(*pieces[0])
+    return pa.concat_tables([table.slice(start, length) for start, length in pieces])
 
 
 def prepare(engine: Engine, inputs: JobInputs) -> Chunks:
