@@ -385,6 +385,45 @@ def test_a_long_search_result_pages_by_post(
 
 
 @pytest.mark.django_db
+def test_search_by_name_or_initials_pages_in_name_then_person_order(
+    dong_e_assistant, dong_e_village, county_admin
+):
+    # Namesakes share a page boundary; the character right after 王 starts no match.
+    after = chr(ord("王") + 1)
+    for name in ("王五", "王", "王五", "王五", f"{after}一", "王一"):
+        head = factories.member(Relation.HEAD, name, dong_e_village)
+        factories.household(county_admin, dong_e_village, members=[head])
+    ids = {
+        name: list(Person.objects.filter(name=name).order_by("pk").values_list("pk", flat=True))
+        for name in ("王", "王一", "王五")
+    }
+    expected = [*ids["王"], *ids["王一"], *ids["王五"]]  # name in byte order, then person
+    for query in ("王", "w"):
+        pages = [
+            selectors.search(dong_e_assistant, query, limit=2, page=page) for page in (1, 2, 3)
+        ]
+        shown = [[m.person_id for m in result.memberships] for result in pages]
+        if query == "王":
+            assert shown == [expected[0:2], expected[2:4], expected[4:5]]
+        else:  # initials w, ww, wy: in initials order, each page sorted by name
+            by_initials = [*ids["王"], *ids["王五"], *ids["王一"]]
+            assert [sorted(page) for page in shown] == [
+                sorted(by_initials[0:2]),
+                sorted(by_initials[2:4]),
+                sorted(by_initials[4:5]),
+            ]
+        assert [r.has_more for r in pages] == [True, True, False]
+
+
+def test_the_end_of_a_prefix_range():
+    assert selectors._past_prefix("王") == chr(ord("王") + 1)
+    assert selectors._past_prefix("ab") == "ac"
+    assert selectors._past_prefix("a\U0010ffff") == "b"
+    assert selectors._past_prefix("\U0010ffff") is None  # every text after it starts with it
+    assert selectors._past_prefix("a\ud7ff") == "a\ue000"  # surrogates skipped
+
+
+@pytest.mark.django_db
 def test_search_by_the_last_four_digits_pages_through_everyone_with_them(
     dong_e_assistant, dong_e_village, county_admin
 ):

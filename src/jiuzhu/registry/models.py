@@ -1,7 +1,9 @@
 """一户一档: households, people and who belongs where, with history kept."""
 
+from typing import Any
+
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from jiuzhu.core.crypto import DigestField, EncryptedCharField
 from jiuzhu.core.models import Region
@@ -57,6 +59,19 @@ class AwayFromRegistration:
         return self.registered_region_id != self.residence_region_id
 
 
+class ByteOrder(models.Func):
+    """A text column compared and sorted byte by byte: COLLATE "C" on PostgreSQL (SQLite's
+    default already is). In that order the texts starting with a prefix are one range of an
+    index, read in the order a page needs (registry.selectors.search)."""
+
+    arity = 1
+    template = "%(expressions)s"
+    output_field = models.CharField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template='%(expressions)s COLLATE "C"', **extra)
+
+
 class Person(AwayFromRegistration, models.Model):
     # Sealed at rest (core/crypto.py); found and kept unique by its digest
     # (registry.selectors.id_number_is).
@@ -106,7 +121,12 @@ class Person(AwayFromRegistration, models.Model):
         # The search by the last ID digits reads the people with those digits in this
         # index alone, their current household in one_current_household and the area in
         # household_area: no table row until the page's own (registry.selectors.search).
-        indexes = [models.Index(fields=["id_suffix", "id"], name="person_suffix")]
+        # By name or initials it reads a prefix's range of the other two, in page order.
+        indexes = [
+            models.Index(fields=["id_suffix", "id"], name="person_suffix"),
+            models.Index(ByteOrder("name"), F("id"), name="person_name_order"),
+            models.Index(ByteOrder("name_initials"), F("id"), name="person_initials_order"),
+        ]
 
     def __str__(self) -> str:
         return self.name

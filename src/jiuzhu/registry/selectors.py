@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.utils import timezone
 
 from jiuzhu.core import crypto, idnumber
@@ -15,7 +16,7 @@ from jiuzhu.core.programmes import Programme
 from jiuzhu.core.roles import Capability
 from jiuzhu.core.selectors import in_area, one_of
 from jiuzhu.registry import sections
-from jiuzhu.registry.models import Asset, Household, Income, Membership, Person
+from jiuzhu.registry.models import Asset, ByteOrder, Household, Income, Membership, Person
 
 SEARCH_LIMIT = 50
 
@@ -115,9 +116,9 @@ def search(user: User, raw_query: str, limit: int | None = None, page: int = 1) 
     """Find people by name, pinyin initials (张三 → zs), full ID or its last digits; `limit`
     a page, from page `page`.
 
-    The query has no ORDER BY on purpose: with one, PostgreSQL walks the whole name index
-    of millions of people to honour it. Without, it starts from the selective index
-    (initials, name prefix, ID) and stops at the first page; the page is sorted here.
+    Pages follow an order an index gives without a sort: by name or initials, the prefix's
+    range of person_name_order or person_initials_order (byte order, then person); by the
+    last digits, person_suffix. Each page is then shown sorted by name.
     """
     limit = limit or SEARCH_LIMIT
     query = raw_query.strip()[:40]
@@ -126,8 +127,9 @@ def search(user: User, raw_query: str, limit: int | None = None, page: int = 1) 
     if not query or not user.can(Capability.VIEW_HOUSEHOLDS):
         return SearchResult(query, [])
     ends_with = ""
+    order: tuple[Any, ...] = ("person_id",)
     if _INITIALS.match(query):
-        match = Q(person__name_initials__startswith=query.lower())
+        match, order = _starting_with("person__name_initials", query.lower())
     elif _DIGITS.match(query):
         value = query.upper()
         if len(value) == 18:
@@ -138,7 +140,7 @@ def search(user: User, raw_query: str, limit: int | None = None, page: int = 1) 
         else:
             return SearchResult(query, [], f"按身份证号查询请至少输入后{MIN_SUFFIX_DIGITS}位。")
     else:
-        match = Q(person__name__startswith=query)
+        match, order = _starting_with("person__name", query)
     found = (
         Membership.objects.filter(match, end_date__isnull=True)
         .filter(_scope(user, "household__"))
@@ -158,18 +160,40 @@ def search(user: User, raw_query: str, limit: int | None = None, page: int = 1) 
         # person has one current membership): each page read up to its own LIMIT without
         # an order, and PostgreSQL's plan, so the order, changed with the LIMIT; one person
         # was shown on two pages and another on none.
-        keys = list(found.order_by("person_id").values_list("pk", flat=True)[start:stop])
+        keys = list(found.order_by(*order).values_list("pk", flat=True)[start:stop])
         memberships = list(found.filter(pk__in=keys))
     else:
-        # Every page reads from the start without an ORDER BY (see above) and takes its
-        # slice. A page continues the earlier ones only while PostgreSQL keeps its plan for
-        # the larger LIMIT, which the suffix search above showed it may not; a search is
-        # narrowed long before that costs. (An index in the page's order would fix it.)
-        memberships = list(found[:stop])[start:]
+        memberships = list(found.order_by(*order)[start:stop])
     has_more = len(memberships) > limit
     memberships = memberships[:limit]
     memberships.sort(key=lambda m: (m.person.name, m.person_id))
     return SearchResult(query, memberships, page=page, has_more=has_more)
+
+
+def _starting_with(field: str, prefix: str) -> tuple[Q, tuple[Any, ...]]:
+    """Texts of `field` starting with `prefix` as a range in byte order (of its ByteOrder
+    index), and the order that index gives: by the text, then the person."""
+    in_bytes = ByteOrder(field)
+    match = Q(GreaterThanOrEqual(in_bytes, prefix))
+    past = _past_prefix(prefix)
+    if past is not None:
+        match &= Q(LessThan(in_bytes, past))
+    return match, (in_bytes, "person_id")
+
+
+_LAST_CHARACTER = chr(0x10FFFF)
+
+
+def _past_prefix(prefix: str) -> str | None:
+    """The least text after every text starting with `prefix` (in code point order, which is
+    UTF-8's byte order); None when there is none (all of them are at the very end)."""
+    kept = prefix.rstrip(_LAST_CHARACTER)
+    if not kept:
+        return None
+    following = ord(kept[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:  # surrogates are not characters: skip them
+        following = 0xE000
+    return kept[:-1] + chr(following)
 
 
 @dataclass
