@@ -3,7 +3,8 @@ and department extracts of 10·N rows (at most 10M).
 
 `python -m bench --size 1000000 --only oversight`
 
-Synthetic data written by DuckDB straight to Parquet (no database load): recipients in
+Synthetic data written by DuckDB straight to Parquet (no database load; ID numbers as
+32-hex-digit digests, as the snapshots keep them): recipients in
 12 towns (one in twenty on tekun for a person), two members each plus some persons listed
 in two households, a payroll line per recipient and month (a few accounts shared), facts
 of which one in a thousand is each of death, public payroll, vehicle and business, one
@@ -58,10 +59,11 @@ SELECT h AS recipient_id, h AS household_id,
            - CASE WHEN h % 100 = 0 THEN 500 ELSE 0 END AS next_review_on
 FROM range({{n}}) t(h)""",
     "members": """
-SELECT p AS person_id, p // 2 AS household_id, printf('37%016d', p) AS id_number
+SELECT p AS person_id, p // 2 AS household_id, md5(printf('37%016d', p)) AS id_digest
 FROM range(2 * {n}) t(p)
 UNION ALL
-SELECT 2 * (h + 1), h, printf('37%016d', 2 * (h + 1)) FROM range({n}) t(h) WHERE h % 5000 = 3""",
+SELECT 2 * (h + 1), h, md5(printf('37%016d', 2 * (h + 1))) FROM range({n}) t(h)
+WHERE h % 5000 = 3""",
     "lines": """
 SELECT DATE '2026-01-01' + TO_MONTHS(CAST(m AS INTEGER)) AS for_month, h AS recipient_id,
        h AS household_id,
@@ -69,7 +71,7 @@ SELECT DATE '2026-01-01' + TO_MONTHS(CAST(m AS INTEGER)) AS for_month, h AS reci
        30000 + h % 500 * 100 AS net_fen
 FROM range({n}) a(h), range({months}) b(m)""",
     "facts": """
-SELECT printf('37%016d', (r * 7919) % (4 * {n})) AS id_number,
+SELECT md5(printf('37%016d', (r * 7919) % (4 * {n}))) AS id_digest,
        CASE r % 1000 WHEN 0 THEN 'death' WHEN 1 THEN 'payroll' WHEN 2 THEN 'vehicle'
             WHEN 3 THEN 'business' ELSE 'income' END AS category,
        DATE '2026-06-30' AS extract_date
@@ -86,7 +88,7 @@ FLOOR = [
     "SELECT COUNT(*) FROM read_parquet('{recipients}') r "
     "JOIN read_parquet('{members}') m ON m.household_id = r.household_id",
     "SELECT f.category, COUNT(*) FROM read_parquet('{facts}') f "
-    "JOIN read_parquet('{members}') m ON m.id_number = f.id_number GROUP BY f.category",
+    "JOIN read_parquet('{members}') m ON m.id_digest = f.id_digest GROUP BY f.category",
     "SELECT COUNT(*), SUM(l.net_fen) FROM read_parquet('{lines}') l "
     "JOIN read_parquet('{recipients}') r ON r.recipient_id = l.recipient_id",
     "SELECT account_number FROM read_parquet('{lines}') "
