@@ -80,7 +80,8 @@ class Person(AwayFromRegistration, models.Model):
     # Last four characters, plain, so "search by the last digits" uses an index (Meta).
     id_suffix = models.CharField(max_length=4, editable=False)
     name = models.CharField("姓名", max_length=40, db_index=True)
-    name_initials = models.CharField("拼音首字母", max_length=40, db_index=True, editable=False)
+    # Searched through person_initials_order (Meta), in the order a page needs.
+    name_initials = models.CharField("拼音首字母", max_length=40, editable=False)
     sex = models.CharField("性别", max_length=1, choices=Sex.choices)
     birth_date = models.DateField("出生日期")
     phone = models.CharField("联系电话", max_length=20, blank=True)
