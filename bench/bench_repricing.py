@@ -24,7 +24,9 @@ afterwards.
 """
 
 import datetime as dt
+import os
 import time
+from pathlib import Path
 
 from bench.bench_policy import READS as REGISTRY_READS
 from bench.common import benchmark, read_floor, record, write_floor
@@ -70,6 +72,10 @@ def _new_standard() -> None:
 def run(size: int) -> None:
     from bench.bench_policy import _setup, fill_registry
 
+    if not os.environ.get("DATABASE_URL"):
+        # A SQLite file of its own: the policy bench's (the default) holds households
+        # without recipients, which this one would generate again under the same ids.
+        os.environ["JIUZHU_DATA_DIR"] = str(Path(os.environ["JIUZHU_DATA_DIR"]) / "repricing")
     _setup()
     from bench.bench_payroll import fill_recipients
     from jiuzhu.cases.models import Recipient
