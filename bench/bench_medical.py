@@ -59,7 +59,6 @@ PAGE = 50
 
 @benchmark("medical_compute")
 def compute(size: int) -> None:
-
     from jiuzhu.medical.formulas import assistance, explain_one
 
     rng = np.random.default_rng(14)

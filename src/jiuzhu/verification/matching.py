@@ -318,8 +318,6 @@ def _rows_of(table: pa.Table, runs: dict[int, list[tuple[int, int]]], chunk: int
     pieces = runs.get(chunk)
     if not pieces:
         return table.slice(0, 0)
-    if len(pieces) == 1:
-        return table.slice(*pieces[0])
     return pa.concat_tables([table.slice(start, length) for start, length in pieces])
 
 
